@@ -1,0 +1,72 @@
+/**
+ * The `shelfstream` CLI: one command, a subcommand per job. The configuration is read from
+ * the environment (and `.env` in the working directory, if present) exactly once, here.
+ */
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { loadConfig, renderConfigMarkdown, renderEnvExample, type Config } from '../lib/config';
+import { describeError, isShelfStreamError } from '../lib/errors';
+import { createCliContext, type CliContext } from './context';
+import { downCommand, statusCommand, upCommand } from './commands/services';
+import { initCommand } from './commands/init';
+
+function loadDotEnv(): void {
+  // Values already in the environment win over .env, as with docker compose.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+}
+
+let cachedConfig: Config | undefined;
+function context(service: string): CliContext {
+  cachedConfig ??= loadConfig(process.env);
+  return createCliContext(cachedConfig, process.env, service);
+}
+
+function run(service: string, action: (ctx: CliContext) => Promise<boolean | void>): () => Promise<void> {
+  return async () => {
+    const ctx = context(service);
+    const ok = await action(ctx);
+    if (ok === false) process.exitCode = 1;
+  };
+}
+
+const program = new Command()
+  .name('shelfstream')
+  .description('Real-time retail data platform: POS events -> Kafka -> stream processors -> ClickHouse, Parquet archive, forecasts')
+  .showHelpAfterError();
+
+program.command('up').description('install (into the cache) and start Kafka, the schema registry and MinIO natively; a no-op when running').action(run('launcher', upCommand));
+program.command('down').description('stop what `up` started and wait until no process is left').action(run('launcher', downCommand));
+program
+  .command('status')
+  .description('show each service, its health, pid and memory; exits 1 unless all are healthy')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => run('launcher', (ctx) => statusCommand(ctx, options))());
+program
+  .command('init')
+  .description('create topics, register schemas (BACKWARD), apply ClickHouse migrations; idempotent')
+  .action(run('init', initCommand));
+program
+  .command('config')
+  .description('print the resolved configuration (secrets hidden), or its documentation')
+  .option('--markdown', 'print the README configuration table')
+  .option('--env-example', 'print .env.example')
+  .action((options: { markdown?: boolean; envExample?: boolean }) => {
+    if (options.markdown) return void process.stdout.write(renderConfigMarkdown() + '\n');
+    if (options.envExample) return void process.stdout.write(renderEnvExample());
+    const config = loadConfig(process.env);
+    const hidden = JSON.parse(JSON.stringify(config), (key: string, value: unknown) =>
+      ['password', 'secretKey'].includes(key) && value ? '***' : value,
+    ) as unknown;
+    process.stdout.write(JSON.stringify(hidden, null, 2) + '\n');
+  });
+
+loadDotEnv();
+program.parseAsync(process.argv).catch((error: unknown) => {
+  // The one place a failed command is reported: code and message, no stack for known errors.
+  if (isShelfStreamError(error)) {
+    process.stderr.write(`shelfstream: ${error.code}: ${error.message}\n`);
+  } else {
+    process.stderr.write(`shelfstream: ${describeError(error)}\n${error instanceof Error && error.stack ? error.stack + '\n' : ''}`);
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,40 @@
+/**
+ * One ClickHouse client API for both modes: a ClickHouse server over HTTP when CLICKHOUSE_URL
+ * is set, else embedded ClickHouse (chDB) in-process through the same `@clickhouse/client`
+ * interface. Embedded mode has one owner process per data folder (chDB allows one engine per
+ * process and locks the folder), and it ignores the client's `database` option, so
+ * ShelfStream always qualifies table names with the configured database.
+ */
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { mkdirSync } from 'node:fs';
+import type { ClickHouseConfig } from '../config';
+
+export type { ClickHouseClient } from '@clickhouse/client';
+
+export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
+  if (config.mode === 'server') {
+    return createClient({
+      url: config.url,
+      username: config.user,
+      password: config.password,
+      database: config.database,
+      request_timeout: config.requestTimeoutMs,
+      application: 'shelfstream',
+    });
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  // Loaded lazily: a process that talks to a ClickHouse server never loads the chDB engine.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
+  // chdb implements the Connection interface of its own copy of @clickhouse/client-common;
+  // the shapes match but TypeScript sees two declarations of the settings type.
+  const connection = createChdbConnection({ path: config.dataDir }) as unknown as NonNullable<
+    NonNullable<Parameters<typeof createClient>[0]>['connection']
+  >;
+  return createClient({ connection, request_timeout: config.requestTimeoutMs });
+}
+
+/** A one-line description of where the client points, for logs and `shelfstream status`. */
+export function describeClickHouse(config: ClickHouseConfig): string {
+  return config.mode === 'server' ? `server ${config.url}` : `embedded chDB at ${config.dataDir}`;
+}

@@ -1,0 +1,227 @@
+/**
+ * The one typed configuration object. Raw environment strings are validated against
+ * `OPTIONS` once, at start-up, then resolved into a frozen, nested object that the rest of the
+ * code receives as an argument. Nothing below the entry points reads `process.env`.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ShelfStreamError } from '../errors';
+import { OPTIONS, type OptionName, type OptionValues } from './options';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly connectTimeoutMs: number;
+}
+
+export interface RegistryConfig {
+  readonly url: string;
+}
+
+export type ClickHouseConfig =
+  | {
+      readonly mode: 'embedded';
+      /** chDB session path: one engine per process owns it. */
+      readonly dataDir: string;
+      readonly database: string;
+      readonly requestTimeoutMs: number;
+    }
+  | {
+      readonly mode: 'server';
+      readonly url: string;
+      readonly user: string;
+      readonly password: string;
+      readonly database: string;
+      readonly requestTimeoutMs: number;
+    };
+
+export interface ObjectStoreConfig {
+  readonly endPoint: string;
+  readonly port: number;
+  readonly useSSL: boolean;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  readonly bucket: string;
+  /** The endpoint as a URL, for logs and health checks. */
+  readonly url: string;
+}
+
+export interface TopicsConfig {
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly retentionMs: number;
+  readonly deadLetterRetentionMs: number;
+}
+
+export interface LauncherConfig {
+  readonly cacheDir: string;
+  readonly dataDir: string;
+  readonly startTimeoutMs: number;
+  readonly kafka: {
+    readonly version: string;
+    readonly port: number;
+    readonly controllerPort: number;
+    readonly heapMb: number;
+  };
+  readonly registry: {
+    readonly apicurioVersion: string;
+    readonly port: number;
+    readonly heapMb: number;
+  };
+  readonly minio: {
+    readonly moduleVersion: string;
+    readonly port: number;
+    readonly consolePort: number;
+    readonly memoryMb: number;
+  };
+}
+
+export interface Config {
+  readonly logLevel: LogLevel;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly kafka: KafkaConfig;
+  readonly registry: RegistryConfig;
+  readonly clickhouse: ClickHouseConfig;
+  readonly objectStore: ObjectStoreConfig;
+  readonly topics: TopicsConfig;
+  readonly launcher: LauncherConfig;
+}
+
+export interface ConfigIssue {
+  readonly variable: OptionName;
+  readonly value: string;
+  readonly message: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Validates every variable and reports all problems at once, each naming its variable. */
+export function parseOptionValues(env: Readonly<Record<string, string | undefined>>): OptionValues {
+  const values: Partial<Record<OptionName, unknown>> = {};
+  const issues: ConfigIssue[] = [];
+  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
+    const given = env[name];
+    const raw = given !== undefined && given !== '' ? given : option.default;
+    if (raw === undefined) {
+      values[name] = undefined;
+      continue;
+    }
+    const parsed = option.schema.safeParse(raw);
+    if (parsed.success) {
+      values[name] = parsed.data;
+    } else {
+      const message = parsed.error.issues.map((i) => i.message).join('; ');
+      issues.push({ variable: name, value: option.secret ? '***' : raw, message });
+    }
+  }
+  if (issues.length > 0) {
+    throw new ShelfStreamError('CONFIG_INVALID', `invalid configuration: ${issues.map((i) => `${i.variable}=${JSON.stringify(i.value)}: ${i.message}`).join(', ')}`, {
+      context: { issues },
+    });
+  }
+  return values as OptionValues;
+}
+
+function expandPath(path: string, cwd: string): string {
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function objectStoreFrom(endpoint: string, v: OptionValues): ObjectStoreConfig {
+  const u = new URL(endpoint);
+  const useSSL = u.protocol === 'https:';
+  return {
+    endPoint: u.hostname,
+    port: u.port ? Number(u.port) : useSSL ? 443 : 80,
+    useSSL,
+    accessKey: v.MINIO_ACCESS_KEY!,
+    secretKey: v.MINIO_SECRET_KEY!,
+    bucket: v.MINIO_BUCKET!,
+    url: endpoint.replace(/\/+$/, ''),
+  };
+}
+
+/**
+ * Parses the environment into the typed configuration. Call once, in an entry point.
+ * @param env usually `process.env`; tests pass their own record.
+ * @param cwd the directory relative paths are resolved against.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, cwd: string = process.cwd()): Config {
+  const v = parseOptionValues(env);
+  const dataDir = expandPath(v.SHELFSTREAM_DATA_DIR!, cwd);
+  const cacheDir = expandPath(v.SHELFSTREAM_CACHE_DIR!, cwd);
+  const kafkaPort = v.KAFKA_PORT!;
+  const registryPort = v.REGISTRY_PORT!;
+  const minioPort = v.MINIO_PORT!;
+  const requestTimeoutMs = v.CLICKHOUSE_REQUEST_TIMEOUT_MS!;
+
+  const config: Config = {
+    logLevel: v.SHELFSTREAM_LOG_LEVEL!,
+    http: { host: v.SHELFSTREAM_HTTP_HOST!, port: v.SHELFSTREAM_HTTP_PORT! },
+    kafka: {
+      brokers: v.KAFKA_BROKERS ?? [`127.0.0.1:${kafkaPort}`],
+      clientId: v.KAFKA_CLIENT_ID!,
+      connectTimeoutMs: v.KAFKA_CONNECT_TIMEOUT_MS!,
+    },
+    registry: {
+      url: (v.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`).replace(/\/+$/, ''),
+    },
+    clickhouse:
+      v.CLICKHOUSE_URL !== undefined
+        ? {
+            mode: 'server',
+            url: v.CLICKHOUSE_URL,
+            user: v.CLICKHOUSE_USER!,
+            password: v.CLICKHOUSE_PASSWORD!,
+            database: v.CLICKHOUSE_DATABASE!,
+            requestTimeoutMs,
+          }
+        : {
+            mode: 'embedded',
+            dataDir: join(dataDir, 'clickhouse'),
+            database: v.CLICKHOUSE_DATABASE!,
+            requestTimeoutMs,
+          },
+    objectStore: objectStoreFrom(v.MINIO_ENDPOINT ?? `http://127.0.0.1:${minioPort}`, v),
+    topics: {
+      partitions: v.TOPIC_PARTITIONS!,
+      replicationFactor: v.TOPIC_REPLICATION_FACTOR!,
+      retentionMs: v.TOPIC_RETENTION_HOURS! * HOUR_MS,
+      deadLetterRetentionMs: v.DEAD_LETTER_RETENTION_HOURS! * HOUR_MS,
+    },
+    launcher: {
+      cacheDir,
+      dataDir,
+      startTimeoutMs: v.SERVICE_START_TIMEOUT_S! * 1000,
+      kafka: {
+        version: v.KAFKA_VERSION!,
+        port: kafkaPort,
+        controllerPort: v.KAFKA_CONTROLLER_PORT!,
+        heapMb: v.KAFKA_HEAP_MB!,
+      },
+      registry: { apicurioVersion: v.APICURIO_VERSION!, port: registryPort, heapMb: v.REGISTRY_HEAP_MB! },
+      minio: {
+        moduleVersion: v.MINIO_MODULE_VERSION!,
+        port: minioPort,
+        consolePort: v.MINIO_CONSOLE_PORT!,
+        memoryMb: v.MINIO_MEMORY_MB!,
+      },
+    },
+  };
+  if (config.launcher.kafka.port === config.launcher.kafka.controllerPort) {
+    throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ', {
+      context: { KAFKA_PORT: kafkaPort },
+    });
+  }
+  return deepFreeze(config);
+}

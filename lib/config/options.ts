@@ -1,0 +1,277 @@
+/**
+ * Every setting a user can change, in one place: the environment variable, its default (with
+ * its unit), what it does, and how it is validated. `loadConfig` parses these once at start-up;
+ * the README's configuration table and `.env.example` are generated from this list and checked
+ * against it by a test, so the docs cannot drift from the code.
+ */
+import { z } from 'zod';
+
+export type OptionGroup =
+  | 'general'
+  | 'kafka'
+  | 'registry'
+  | 'clickhouse'
+  | 'objectstore'
+  | 'topics'
+  | 'launcher';
+
+export interface OptionSpec<S extends z.ZodType = z.ZodType> {
+  readonly group: OptionGroup;
+  /** The default as a string, exactly as it would be written in the environment. `undefined`
+   *  means "not set": the option is optional or derived from other options (see `derived`). */
+  readonly default: string | undefined;
+  /** How a derived default is computed, for the docs (e.g. `127.0.0.1:$KAFKA_PORT`). */
+  readonly derived?: string;
+  readonly doc: string;
+  readonly schema: S;
+  /** Secrets are never printed by `shelfstream config`. */
+  readonly secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const nonEmpty = z.string().trim().min(1);
+const url = z.string().trim().url();
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a ClickHouse identifier: letters, digits and _, not starting with a digit');
+const brokerList = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((s) => s.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
+
+function spec<S extends z.ZodType>(s: OptionSpec<S>): OptionSpec<S> {
+  return s;
+}
+
+export const OPTIONS = {
+  // ── general ────────────────────────────────────────────────────────────────────────────
+  SHELFSTREAM_LOG_LEVEL: spec({
+    group: 'general',
+    default: 'info',
+    doc: 'pino log level: fatal, error, warn, info, debug, trace or silent.',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  }),
+  SHELFSTREAM_DATA_DIR: spec({
+    group: 'general',
+    default: '.data',
+    doc: 'Where the native services and embedded ClickHouse keep their data and logs. Relative paths are resolved from the working directory.',
+    schema: nonEmpty,
+  }),
+  SHELFSTREAM_CACHE_DIR: spec({
+    group: 'general',
+    default: '~/.cache/shelfstream',
+    doc: 'Where downloaded and built services (Kafka jars, Apicurio, MinIO) are cached, outside the repository, so a second install is instant.',
+    schema: nonEmpty,
+  }),
+  SHELFSTREAM_HTTP_HOST: spec({
+    group: 'general',
+    default: '127.0.0.1',
+    doc: 'Interface the health, readiness and /metrics endpoint of each process listens on.',
+    schema: nonEmpty,
+  }),
+  SHELFSTREAM_HTTP_PORT: spec({
+    group: 'general',
+    default: '9464',
+    doc: 'Port of the health (/healthz), readiness (/readyz) and Prometheus (/metrics) endpoint; 0 picks a free port.',
+    schema: z.coerce.number().int().min(0).max(65_535),
+  }),
+
+  // ── Kafka ──────────────────────────────────────────────────────────────────────────────
+  KAFKA_BROKERS: spec({
+    group: 'kafka',
+    default: undefined,
+    derived: '127.0.0.1:$KAFKA_PORT',
+    doc: 'Comma-separated bootstrap brokers (host:port). Unset: the natively launched broker.',
+    schema: brokerList,
+  }),
+  KAFKA_CLIENT_ID: spec({
+    group: 'kafka',
+    default: 'shelfstream',
+    doc: 'Kafka client id prefix; each process appends its role.',
+    schema: nonEmpty,
+  }),
+  KAFKA_CONNECT_TIMEOUT_MS: spec({
+    group: 'kafka',
+    default: '10000',
+    doc: 'Milliseconds to wait for a broker connection before it counts as unreachable.',
+    schema: positiveInt,
+  }),
+
+  // ── schema registry ────────────────────────────────────────────────────────────────────
+  SCHEMA_REGISTRY_URL: spec({
+    group: 'registry',
+    default: undefined,
+    derived: 'http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7',
+    doc: 'Base URL of the Confluent-compatible schema registry API (Apicurio: /apis/ccompat/v7; Confluent: the root).',
+    schema: url,
+  }),
+
+  // ── ClickHouse ─────────────────────────────────────────────────────────────────────────
+  CLICKHOUSE_URL: spec({
+    group: 'clickhouse',
+    default: undefined,
+    doc: 'URL of a ClickHouse server (http://host:8123). Unset: embedded ClickHouse (chDB) in-process, data under $SHELFSTREAM_DATA_DIR/clickhouse.',
+    schema: url,
+  }),
+  CLICKHOUSE_USER: spec({
+    group: 'clickhouse',
+    default: 'default',
+    doc: 'ClickHouse user (server mode only).',
+    schema: nonEmpty,
+  }),
+  CLICKHOUSE_PASSWORD: spec({
+    group: 'clickhouse',
+    default: '',
+    doc: 'ClickHouse password (server mode only).',
+    schema: z.string(),
+    secret: true,
+  }),
+  CLICKHOUSE_DATABASE: spec({
+    group: 'clickhouse',
+    default: 'shelfstream',
+    doc: 'Database holding every ShelfStream table and view.',
+    schema: identifier,
+  }),
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: spec({
+    group: 'clickhouse',
+    default: '30000',
+    doc: 'Milliseconds before a ClickHouse request is abandoned and retried.',
+    schema: positiveInt,
+  }),
+
+  // ── object store ───────────────────────────────────────────────────────────────────────
+  MINIO_ENDPOINT: spec({
+    group: 'objectstore',
+    default: undefined,
+    derived: 'http://127.0.0.1:$MINIO_PORT',
+    doc: 'URL of the S3-compatible object store (MinIO).',
+    schema: url,
+  }),
+  MINIO_ACCESS_KEY: spec({
+    group: 'objectstore',
+    default: 'shelfstream',
+    doc: 'Object store access key; also the root user of the natively launched MinIO.',
+    schema: z.string().min(3, 'MinIO needs an access key of at least 3 characters'),
+  }),
+  MINIO_SECRET_KEY: spec({
+    group: 'objectstore',
+    default: 'shelfstream-secret',
+    doc: 'Object store secret key; also the root password of the natively launched MinIO.',
+    schema: z.string().min(8, 'MinIO needs a secret key of at least 8 characters'),
+    secret: true,
+  }),
+  MINIO_BUCKET: spec({
+    group: 'objectstore',
+    default: 'shelfstream',
+    doc: 'Bucket for the raw Parquet archive and the model registry.',
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+  }),
+
+  // ── topics ─────────────────────────────────────────────────────────────────────────────
+  TOPIC_PARTITIONS: spec({
+    group: 'topics',
+    default: '6',
+    doc: 'Partitions of every event topic. All event topics share it so they stay co-partitioned by store_id.',
+    schema: positiveInt,
+  }),
+  TOPIC_REPLICATION_FACTOR: spec({
+    group: 'topics',
+    default: '1',
+    doc: 'Replication factor of created topics (1 on one broker, 3 in a cluster).',
+    schema: positiveInt,
+  }),
+  TOPIC_RETENTION_HOURS: spec({
+    group: 'topics',
+    default: '168',
+    doc: 'Hours an event topic keeps its records (168 = one week); the Parquet archive keeps them longer.',
+    schema: positiveInt,
+  }),
+  DEAD_LETTER_RETENTION_HOURS: spec({
+    group: 'topics',
+    default: '720',
+    doc: 'Hours the dead-letter topic keeps rejected records (720 = 30 days).',
+    schema: positiveInt,
+  }),
+
+  // ── native launcher (machines without Docker) ─────────────────────────────────────────
+  KAFKA_PORT: spec({
+    group: 'launcher',
+    default: '9092',
+    doc: 'Client port of the natively launched Kafka broker (loopback).',
+    schema: port,
+  }),
+  KAFKA_CONTROLLER_PORT: spec({
+    group: 'launcher',
+    default: '9093',
+    doc: 'KRaft controller port of the natively launched broker (loopback).',
+    schema: port,
+  }),
+  KAFKA_HEAP_MB: spec({
+    group: 'launcher',
+    default: '512',
+    doc: 'Java heap of the natively launched Kafka broker, in MiB.',
+    schema: positiveInt,
+  }),
+  KAFKA_VERSION: spec({
+    group: 'launcher',
+    default: '4.1.1',
+    doc: 'Apache Kafka version resolved from Maven Central (org.apache.kafka:kafka_2.13).',
+    schema: z.string().regex(/^4\.\d+\.\d+$/, 'must be a Kafka 4.x version such as 4.1.1'),
+  }),
+  REGISTRY_PORT: spec({
+    group: 'launcher',
+    default: '8081',
+    doc: 'Port of the natively launched Apicurio schema registry (loopback).',
+    schema: port,
+  }),
+  REGISTRY_HEAP_MB: spec({
+    group: 'launcher',
+    default: '384',
+    doc: 'Java heap of the natively launched schema registry, in MiB.',
+    schema: positiveInt,
+  }),
+  APICURIO_VERSION: spec({
+    group: 'launcher',
+    default: '2.6.13.Final',
+    doc: 'Apicurio Registry version from Maven Central (io.apicurio:apicurio-registry-app, classifier all). 3.x needs Java 21.',
+    schema: nonEmpty,
+  }),
+  MINIO_PORT: spec({
+    group: 'launcher',
+    default: '9000',
+    doc: 'S3 API port of the natively launched MinIO (loopback).',
+    schema: port,
+  }),
+  MINIO_CONSOLE_PORT: spec({
+    group: 'launcher',
+    default: '9001',
+    doc: 'Web console port of the natively launched MinIO (loopback).',
+    schema: port,
+  }),
+  MINIO_MEMORY_MB: spec({
+    group: 'launcher',
+    default: '512',
+    doc: 'Soft memory limit of the natively launched MinIO (GOMEMLIMIT), in MiB.',
+    schema: positiveInt,
+  }),
+  MINIO_MODULE_VERSION: spec({
+    group: 'launcher',
+    default: 'latest',
+    doc: 'Version of github.com/minio/minio built with `go install` through the Go module proxy.',
+    schema: nonEmpty,
+  }),
+  SERVICE_START_TIMEOUT_S: spec({
+    group: 'launcher',
+    default: '120',
+    doc: 'Seconds `shelfstream up` waits for a service to become healthy before it gives up.',
+    schema: positiveInt,
+  }),
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+export type OptionValues = {
+  -readonly [K in OptionName]: z.output<(typeof OPTIONS)[K]['schema']> | undefined;
+};
