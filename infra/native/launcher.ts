@@ -123,14 +123,7 @@ export type DownOutcome = 'stopped' | 'killed' | 'not-running';
 
 /** Stops what `up` started, MinIO and the registry before Kafka, and waits until each is gone. */
 export async function down(ctx: LaunchContext): Promise<Record<ServiceName, DownOutcome>> {
-  const supervisor = supervisorFor(ctx);
-  if (supervisor.find('registry')) await exportRegistry(ctx);
-  const outcome: Partial<Record<ServiceName, DownOutcome>> = {};
-  for (const service of [...NATIVE_SERVICES].reverse()) {
-    // Kafka flushes and closes its logs on SIGTERM; give it time so the next start is clean.
-    outcome[service.name] = await supervisor.stop(service.name, service.name === 'kafka' ? 30_000 : 15_000);
-  }
-  return outcome as Record<ServiceName, DownOutcome>;
+  return stopServices(ctx, NATIVE_SERVICES.map((s) => s.name));
 }
 
 async function clickhouseStatus(ctx: LaunchContext): Promise<ServiceStatus> {
@@ -185,4 +178,16 @@ export async function status(ctx: LaunchContext): Promise<ServiceStatus[]> {
     }),
   );
   return [...natives, await clickhouseStatus(ctx)];
+}
+
+/** Stops only the named services (what one caller started), leaving the others running. */
+export async function stopServices(ctx: LaunchContext, names: readonly ServiceName[]): Promise<Record<ServiceName, DownOutcome>> {
+  const supervisor = supervisorFor(ctx);
+  if (names.includes('registry') && supervisor.find('registry')) await exportRegistry(ctx);
+  const outcome: Partial<Record<ServiceName, DownOutcome>> = {};
+  for (const service of [...NATIVE_SERVICES].reverse()) {
+    // Kafka flushes and closes its logs on SIGTERM; give it time so the next start is clean.
+    if (names.includes(service.name)) outcome[service.name] = await supervisor.stop(service.name, service.name === 'kafka' ? 30_000 : 15_000);
+  }
+  return outcome as Record<ServiceName, DownOutcome>;
 }

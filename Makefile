@@ -1,0 +1,67 @@
+# ShelfStream entry points. `make demo` and `make test` work on a fresh clone: they install the
+# npm packages, build the CLI, and start (natively, or through your URLs) whatever they need.
+# Installs are cached outside the repository (~/.npm, ~/.m2, Go's caches, ~/.cache/shelfstream).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+SHELFSTREAM := node bin/shelfstream.js
+JEST := node node_modules/jest/bin/jest.js
+SOURCES := $(shell find lib cli infra services streams simulators schemas clickhouse bench -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
+
+.PHONY: help setup build up down status init demo test test-unit test-integration bench lint typecheck codegen clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --prefer-offline
+	@touch $@
+
+dist/.built: node_modules/.installed tsconfig.json tsconfig.build.json $(SOURCES)
+	npx tsc -p tsconfig.build.json
+	@touch $@
+
+setup: dist/.built ## install npm packages and build the CLI
+
+build: dist/.built ## compile TypeScript to dist/
+
+up: setup ## install (cached) and start Kafka, the schema registry and MinIO; a no-op when running
+	$(SHELFSTREAM) up
+
+down: ## stop what `make up` started
+	@if [ -f dist/.built ]; then $(SHELFSTREAM) down; else echo "nothing was built, so nothing was started"; fi
+
+status: setup ## show each service, its health, pid and memory
+	$(SHELFSTREAM) status
+
+init: up ## create topics, register schemas, apply ClickHouse migrations (idempotent)
+	$(SHELFSTREAM) init
+
+demo: init ## bring the whole stack up on a fresh clone and show it healthy
+	$(SHELFSTREAM) status
+
+test: setup ## every test: unit, then integration against real services it starts and stops
+	$(JEST) --selectProjects unit integration
+
+test-unit: setup ## unit tests only (no services)
+	$(JEST) --selectProjects unit
+
+test-integration: setup ## integration tests against the real services
+	$(JEST) --selectProjects integration
+
+BENCH ?=
+bench: up ## run every benchmark, or one with BENCH=<name>; results in bench/results.jsonl
+	node dist/bench/run.js $(BENCH)
+
+lint: node_modules/.installed ## eslint
+	npx eslint .
+
+typecheck: node_modules/.installed ## tsc on sources, tests and benchmarks
+	npx tsc -p tsconfig.json --noEmit
+
+codegen: setup ## regenerate schemas/generated/events.ts from the .avsc files
+	node dist/schemas/codegen.js
+
+clean: down ## stop services and delete build output and local data (not the install cache)
+	rm -rf dist .data

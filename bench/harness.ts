@@ -1,0 +1,47 @@
+/**
+ * The benchmark runner's contract. A benchmark measures its figure and, in the same run and
+ * on the same machine, the baseline it is judged against (the raw client rate, a naive
+ * model); it reports both and their ratio. Each prints one line
+ * `BENCH <name> <metric>=<value> ...` (base units: events_per_s, p50_ms, ratio) and appends a
+ * JSON line to bench/results.jsonl.
+ */
+import { appendFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { REPO_ROOT } from '../lib/paths';
+
+export interface BenchContext {
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+export type BenchMetrics = Readonly<Record<string, number>>;
+
+export interface Benchmark {
+  readonly name: string;
+  readonly description: string;
+  run(ctx: BenchContext): Promise<BenchMetrics>;
+}
+
+export function formatBenchLine(name: string, metrics: BenchMetrics): string {
+  const fields = Object.entries(metrics).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : Number(v.toPrecision(4))}`);
+  return `BENCH ${name} ${fields.join(' ')}`;
+}
+
+export function recordResult(name: string, metrics: BenchMetrics, file = join(REPO_ROOT, 'bench', 'results.jsonl')): void {
+  const cpu = cpus();
+  appendFileSync(
+    file,
+    JSON.stringify({ name, at: new Date().toISOString(), metrics, machine: { cores: cpu.length, cpu: cpu[0]?.model ?? 'unknown', node: process.version } }) + '\n',
+  );
+}
+
+/** Percentile (0..100) of an unsorted sample, by nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}

@@ -1,0 +1,47 @@
+/**
+ * `make bench` runs every benchmark; `make bench BENCH=<name>` runs one. Services come from
+ * the same provider the tests use (environment URLs, testcontainers, or the native launcher).
+ */
+import pino from 'pino';
+import { loadConfig } from '../lib/config';
+import { describeError } from '../lib/errors';
+import { createLogger } from '../lib/logger';
+import { provideServices } from '../tests/harness/services';
+import { avroProduce } from './benchmarks/avro-produce';
+import { formatBenchLine, recordResult, type Benchmark } from './harness';
+
+const BENCHMARKS: readonly Benchmark[] = [avroProduce];
+
+async function main(): Promise<void> {
+  const wanted = process.argv[2];
+  const selected = wanted ? BENCHMARKS.filter((b) => b.name === wanted) : BENCHMARKS;
+  if (selected.length === 0) {
+    throw new Error(`no benchmark named ${wanted}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  }
+  const services = await provideServices(process.env);
+  Object.assign(process.env, services.env);
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }) });
+  let failed = 0;
+  try {
+    for (const bench of selected) {
+      process.stderr.write(`bench ${bench.name}: ${bench.description}\n`);
+      try {
+        const metrics = await bench.run({ config, logger });
+        recordResult(bench.name, metrics);
+        process.stdout.write(formatBenchLine(bench.name, metrics) + '\n');
+      } catch (error) {
+        failed++;
+        process.stderr.write(`bench ${bench.name} failed: ${describeError(error)}\n`);
+      }
+    }
+  } finally {
+    await services.stop();
+  }
+  if (failed > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${describeError(error)}\n`);
+  process.exitCode = 1;
+});

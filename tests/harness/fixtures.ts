@@ -1,0 +1,98 @@
+/**
+ * Helpers for integration tests: configuration from the harness's environment, unique names,
+ * cleanup that each factory registers itself, and polling with a deadline instead of sleeps.
+ */
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin } from 'kafkajs';
+import pino from 'pino';
+import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
+import { createKafka } from '../../lib/clients/kafka';
+import { loadConfig, type Config } from '../../lib/config';
+import { createLogger, type Logger } from '../../lib/logger';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+
+/** Runs after the test file, newest first; a failing cleanup does not hide the others. */
+export function registerCleanup(fn: () => Promise<unknown>): void {
+  cleanups.push(fn);
+}
+
+afterAll(async () => {
+  const errors: unknown[] = [];
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw new AggregateError(errors, `${errors.length} cleanup step(s) failed`);
+});
+
+export function uniqueName(prefix: string, separator = '-'): string {
+  return `${prefix}${separator}${Date.now().toString(36)}${separator}${randomBytes(3).toString('hex')}`;
+}
+
+export function testLogger(): Logger {
+  return createLogger({ level: 'warn', service: 'test', destination: pino.destination({ fd: 2, sync: true }) });
+}
+
+/**
+ * The configuration the harness points at. Embedded ClickHouse gets a folder per test process
+ * (chDB allows one engine folder per process) and each test its own database (testClickHouse).
+ */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const config = loadConfig({ ...process.env, ...overrides });
+  if (config.clickhouse.mode !== 'embedded') return config;
+  return { ...config, clickhouse: { ...config.clickhouse, dataDir: join(tmpdir(), `shelfstream-test-${process.pid}`, 'clickhouse') } };
+}
+
+let sharedClickHouse: ClickHouseClient | undefined;
+
+/** A ClickHouse client and a fresh database that is dropped after the test file. */
+export async function testClickHouse(config: Config = testConfig()): Promise<{ client: ClickHouseClient; database: string }> {
+  sharedClickHouse ??= createClickHouse(config.clickhouse);
+  const client = sharedClickHouse;
+  const database = uniqueName('shelfstream_test', '_');
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  registerCleanup(() => client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` }));
+  return { client, database };
+}
+
+/** A connected Kafka admin client, disconnected after the test file. */
+export async function testAdmin(config: Config = testConfig()): Promise<Admin> {
+  const admin = createKafka(config.kafka, testLogger(), 'test').admin();
+  await admin.connect();
+  registerCleanup(() => admin.disconnect());
+  return admin;
+}
+
+/** Creates a uniquely named topic and registers its deletion. */
+export async function createTestTopic(admin: Admin, options: { partitions?: number; prefix?: string } = {}): Promise<string> {
+  const topic = uniqueName(options.prefix ?? 'test');
+  await admin.createTopics({ topics: [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: 1 }], waitForLeaders: true });
+  registerCleanup(() => admin.deleteTopics({ topics: [topic] }));
+  return topic;
+}
+
+/** Polls `condition` until it returns a value other than undefined/false, or the deadline passes. */
+export async function waitFor<T>(
+  condition: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number; what: string },
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await condition();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(options.intervalMs ?? 100);
+  }
+  throw new Error(`timed out after ${options.timeoutMs ?? 15_000} ms waiting for ${options.what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
