@@ -15,7 +15,9 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --prefer-offline
+	@# `npm install` rather than `npm ci`: npm 11 leaves other platforms' optional binaries (swc, chDB)
+	@# out of the lock file, and `npm ci` then refuses the lock. The lock still pins every version.
+	npm install --no-audit --no-fund --prefer-offline
 	@touch $@
 
 dist/.built: node_modules/.installed tsconfig.json tsconfig.build.json $(SOURCES)

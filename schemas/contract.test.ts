@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { contractIssues } from './contract';
+
+const NOW = Date.UTC(2026, 10, 23, 12);
+
+function sale(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  // 2 x 1.99 with 0.50 off, plus 1 x 5.00: subtotal 898, discounts 50, total 848.
+  return {
+    event_id: randomUUID(),
+    occurred_at: NOW - 60_000,
+    store_id: 'S001',
+    terminal_id: 'T1',
+    transaction_id: 'TX-1',
+    cashier_id: 'C7',
+    payment_method: 'CARD',
+    currency: 'EUR',
+    lines: [
+      { line_number: 1, sku: 'SKU-1', quantity: 2, unit_price: 199, discount: 50, promotion_id: 'P1' },
+      { line_number: 2, sku: 'SKU-2', quantity: 1, unit_price: 500, discount: 0, promotion_id: null },
+    ],
+    subtotal: 898,
+    discount_total: 50,
+    tax_total: 141,
+    total: 848,
+    ...overrides,
+  };
+}
+
+describe('contractIssues', () => {
+  it('accepts a well-formed sale', () => {
+    expect(contractIssues('pos.sales', sale(), NOW)).toEqual([]);
+  });
+
+  it('accepts a sale that leaves out fields with defaults', () => {
+    const s = sale();
+    delete s.tax_total;
+    (s.lines as Record<string, unknown>[]).forEach((l) => delete l.promotion_id);
+    expect(contractIssues('pos.sales', s, NOW)).toEqual([]);
+  });
+
+  it('names the path of a wrong type and of a missing field', () => {
+    const s = sale();
+    (s.lines as Record<string, unknown>[])[1]!.quantity = '1';
+    delete s.cashier_id;
+    expect(contractIssues('pos.sales', s, NOW)).toEqual(
+      expect.arrayContaining([
+        { path: 'lines[1].quantity', reason: 'expected an integer (32-bit), got string "1"' },
+        { path: 'cashier_id', reason: 'missing required field (string)' },
+      ]),
+    );
+  });
+
+  it('names an unknown field and an invalid enum symbol', () => {
+    expect(contractIssues('pos.sales', sale({ payment_method: 'CHEQUE', tip: 3 }), NOW)).toEqual(
+      expect.arrayContaining([
+        { path: 'payment_method', reason: 'expected one of CASH, CARD, MOBILE, GIFT_CARD, OTHER, got string "CHEQUE"' },
+        { path: 'tip', reason: 'unknown field' },
+      ]),
+    );
+  });
+
+  it('checks totals against the lines, with the expected value in the reason', () => {
+    expect(contractIssues('pos.sales', sale({ total: 900 }), NOW)).toEqual([{ path: 'total', reason: 'must equal subtotal - discount_total (848), got 900' }]);
+    expect(contractIssues('pos.sales', sale({ subtotal: 1 }), NOW)).toContainEqual({ path: 'subtotal', reason: 'must equal the sum of quantity x unit_price (898), got 1' });
+  });
+
+  it('refuses negative and absurd quantities, and bad ids and times', () => {
+    const s = sale({ event_id: 'not-a-uuid', occurred_at: NOW + 2 * 86_400_000 });
+    (s.lines as Record<string, unknown>[])[0]!.quantity = -2;
+    (s.lines as Record<string, unknown>[])[1]!.quantity = 1_000_000;
+    const paths = contractIssues('pos.sales', s, NOW).map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['event_id', 'occurred_at', 'lines[0].quantity', 'lines[1].quantity']));
+  });
+
+  it('refuses a fractional amount (money is integer minor units)', () => {
+    expect(contractIssues('pos.sales', sale({ total: 8.48 }), NOW)).toContainEqual({ path: 'total', reason: 'expected an integer, got the fraction 8.48' });
+  });
+
+  it('checks the sign of inventory movements', () => {
+    const movement = { event_id: randomUUID(), occurred_at: NOW, store_id: 'S1', sku: 'K', movement_type: 'SHRINK', quantity_delta: 3, reason: 'theft', reference_id: null, unit_cost: null };
+    expect(contractIssues('inventory.movements', movement, NOW)).toEqual([{ path: 'quantity_delta', reason: 'must be negative for SHRINK' }]);
+    expect(contractIssues('inventory.movements', { ...movement, quantity_delta: -3 }, NOW)).toEqual([]);
+  });
+
+  it('refuses something that is not an object, and an unknown topic', () => {
+    expect(contractIssues('pos.sales', [1, 2], NOW)).toEqual([{ path: '', reason: 'expected a JSON object' }]);
+    expect(contractIssues('pos.nope', {}, NOW)).toEqual([{ path: '', reason: 'unknown topic pos.nope' }]);
+  });
+});
