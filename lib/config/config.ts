@@ -78,6 +78,21 @@ export interface LauncherConfig {
   };
 }
 
+export interface IngestConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly maxBodyBytes: number;
+  readonly maxEventsPerRequest: number;
+  readonly rateLimitEventsPerS: number;
+  readonly apiKeysFile: string;
+  readonly dedupWindow: number;
+  readonly shutdownGraceMs: number;
+}
+
+export interface SimulatorConfig {
+  readonly outputDir: string;
+}
+
 export interface Config {
   readonly logLevel: LogLevel;
   readonly http: { readonly host: string; readonly port: number };
@@ -86,6 +101,8 @@ export interface Config {
   readonly clickhouse: ClickHouseConfig;
   readonly objectStore: ObjectStoreConfig;
   readonly topics: TopicsConfig;
+  readonly ingest: IngestConfig;
+  readonly simulator: SimulatorConfig;
   readonly launcher: LauncherConfig;
 }
 
@@ -198,6 +215,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       replicationFactor: v.TOPIC_REPLICATION_FACTOR!,
       retentionMs: v.TOPIC_RETENTION_HOURS! * HOUR_MS,
       deadLetterRetentionMs: v.DEAD_LETTER_RETENTION_HOURS! * HOUR_MS,
+    },
+    ingest: {
+      host: v.INGEST_HOST!,
+      port: v.INGEST_PORT!,
+      maxBodyBytes: v.INGEST_MAX_BODY_BYTES!,
+      maxEventsPerRequest: v.INGEST_MAX_EVENTS_PER_REQUEST!,
+      rateLimitEventsPerS: v.INGEST_RATE_LIMIT_EVENTS_PER_S!,
+      apiKeysFile: v.INGEST_API_KEYS_FILE ? expandPath(v.INGEST_API_KEYS_FILE, cwd) : join(dataDir, 'ingest', 'api-keys.json'),
+      dedupWindow: v.INGEST_DEDUP_WINDOW!,
+      shutdownGraceMs: v.INGEST_SHUTDOWN_GRACE_MS!,
+    },
+    simulator: {
+      outputDir: v.SIMULATOR_OUTPUT_DIR ? expandPath(v.SIMULATOR_OUTPUT_DIR, cwd) : join(dataDir, 'simulator'),
     },
     launcher: {
       cacheDir,

@@ -12,6 +12,8 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   clickhouse: 'ClickHouse',
   objectstore: 'Object store (MinIO / S3)',
   topics: 'Topics',
+  ingest: 'HTTP ingest',
+  simulator: 'POS simulator',
   launcher: 'Native launcher (machines without Docker)',
 };
 

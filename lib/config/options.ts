@@ -13,6 +13,8 @@ export type OptionGroup =
   | 'clickhouse'
   | 'objectstore'
   | 'topics'
+  | 'ingest'
+  | 'simulator'
   | 'launcher';
 
 export interface OptionSpec<S extends z.ZodType = z.ZodType> {
@@ -194,6 +196,66 @@ export const OPTIONS = {
     default: '720',
     doc: 'Hours the dead-letter topic keeps rejected records (720 = 30 days).',
     schema: positiveInt,
+  }),
+
+  // ── HTTP ingest (services/ingest) ─────────────────────────────────────────────────────
+  INGEST_HOST: spec({
+    group: 'ingest',
+    default: '127.0.0.1',
+    doc: 'Interface the HTTP ingest service listens on (0.0.0.0 to accept terminals on the network).',
+    schema: nonEmpty,
+  }),
+  INGEST_PORT: spec({
+    group: 'ingest',
+    default: '8088',
+    doc: 'Port of the HTTP ingest service.',
+    schema: z.coerce.number().int().min(0).max(65_535),
+  }),
+  INGEST_MAX_BODY_BYTES: spec({
+    group: 'ingest',
+    default: '1048576',
+    doc: 'Largest request body accepted, in bytes (1 MiB); larger requests get 413.',
+    schema: positiveInt,
+  }),
+  INGEST_MAX_EVENTS_PER_REQUEST: spec({
+    group: 'ingest',
+    default: '1000',
+    doc: 'Most events accepted in one request; more gets 413.',
+    schema: positiveInt,
+  }),
+  INGEST_RATE_LIMIT_EVENTS_PER_S: spec({
+    group: 'ingest',
+    default: '5000',
+    doc: 'Sustained events per second accepted per API key (token bucket, burst of two seconds); over it requests get 429 with Retry-After.',
+    schema: positiveInt,
+  }),
+  INGEST_API_KEYS_FILE: spec({
+    group: 'ingest',
+    default: undefined,
+    derived: '$SHELFSTREAM_DATA_DIR/ingest/api-keys.json',
+    doc: 'File holding the terminals\' API keys, hashed (SHA-256); managed with `shelfstream ingest keys`.',
+    schema: nonEmpty,
+  }),
+  INGEST_DEDUP_WINDOW: spec({
+    group: 'ingest',
+    default: '200000',
+    doc: 'How many recent event_ids ingest remembers, so a retried event is acknowledged again without being produced twice.',
+    schema: positiveInt,
+  }),
+  INGEST_SHUTDOWN_GRACE_MS: spec({
+    group: 'ingest',
+    default: '10000',
+    doc: 'Milliseconds a stopping ingest service waits for in-flight requests before it closes.',
+    schema: positiveInt,
+  }),
+
+  // ── POS simulator (simulators/) ───────────────────────────────────────────────────────
+  SIMULATOR_OUTPUT_DIR: spec({
+    group: 'simulator',
+    default: undefined,
+    derived: '$SHELFSTREAM_DATA_DIR/simulator',
+    doc: 'Where the simulator writes its ground truth (true demand, stock-out intervals, anomaly labels).',
+    schema: nonEmpty,
   }),
 
   // ── native launcher (machines without Docker) ─────────────────────────────────────────
