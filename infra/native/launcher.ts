@@ -152,8 +152,13 @@ async function clickhouseStatus(ctx: LaunchContext): Promise<ServiceStatus> {
 }
 
 export async function status(ctx: LaunchContext): Promise<ServiceStatus[]> {
+  return [...(await nativeStatus(ctx)), await clickhouseStatus(ctx)];
+}
+
+/** Kafka, the registry and MinIO only: what `up` and `down` manage. */
+export async function nativeStatus(ctx: LaunchContext): Promise<ServiceStatus[]> {
   const supervisor = supervisorFor(ctx);
-  const natives = await Promise.all(
+  return Promise.all(
     NATIVE_SERVICES.map(async (service): Promise<ServiceStatus> => {
       const running = supervisor.find(service.name);
       let healthy = false;
@@ -177,7 +182,6 @@ export async function status(ctx: LaunchContext): Promise<ServiceStatus[]> {
       };
     }),
   );
-  return [...natives, await clickhouseStatus(ctx)];
 }
 
 /** Stops only the named services (what one caller started), leaving the others running. */

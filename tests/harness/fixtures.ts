@@ -54,7 +54,16 @@ let sharedClickHouse: ClickHouseClient | undefined;
 
 /** A ClickHouse client and a fresh database that is dropped after the test file. */
 export async function testClickHouse(config: Config = testConfig()): Promise<{ client: ClickHouseClient; database: string }> {
-  sharedClickHouse ??= createClickHouse(config.clickhouse);
+  if (!sharedClickHouse) {
+    const opened = createClickHouse(config.clickhouse);
+    sharedClickHouse = opened;
+    // Close it with the test file: chDB allows one engine folder per process, and jest runs
+    // the next file in the same worker process.
+    registerCleanup(async () => {
+      sharedClickHouse = undefined;
+      await opened.close();
+    });
+  }
   const client = sharedClickHouse;
   const database = uniqueName('shelfstream_test', '_');
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });

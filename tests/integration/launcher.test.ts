@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { down, status, up } from '../../infra/native/launcher';
+import { down, nativeStatus as status, up } from '../../infra/native/launcher';
 import { isAlive } from '../../infra/native/supervisor';
 import { loadConfig } from '../../lib/config';
 import { registerCleanup, testLogger } from '../harness/fixtures';
@@ -51,7 +51,6 @@ async function isolatedContext(extra: Record<string, string> = {}) {
       ['kafka', true],
       ['registry', true],
       ['minio', true],
-      ['clickhouse', true],
     ]);
 
     expect(await up(ctx)).toEqual({ kafka: 'already-running', registry: 'already-running', minio: 'already-running' });
@@ -59,10 +58,12 @@ async function isolatedContext(extra: Record<string, string> = {}) {
     expect(after.map((s) => s.pid)).toEqual(before.map((s) => s.pid));
 
     const pids = before.flatMap((s) => (s.pid !== undefined ? [s.pid] : []));
+    // ClickHouse's line of `make status` opens a chDB engine, which a jest worker that already
+    // owns one cannot do; .ci/run checks `make status` end to end instead.
     expect(pids).toHaveLength(3);
     expect(await down(ctx)).toEqual({ minio: 'stopped', registry: 'stopped', kafka: 'stopped' });
     expect(pids.filter(isAlive)).toEqual([]);
-    expect((await status(ctx)).filter((s) => s.name !== 'clickhouse').map((s) => s.running)).toEqual([false, false, false]);
+    expect((await status(ctx)).map((s) => s.running)).toEqual([false, false, false]);
   });
 
   it('refuses a port held by another process, names the variable, and leaves nothing running', async () => {
@@ -74,6 +75,6 @@ async function isolatedContext(extra: Record<string, string> = {}) {
     const ctx = await isolatedContext({ MINIO_PORT: String(port) });
 
     await expect(up(ctx)).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining('MINIO_PORT') });
-    expect((await status(ctx)).filter((s) => s.name !== 'clickhouse' && s.running)).toEqual([]);
+    expect((await status(ctx)).filter((s) => s.running)).toEqual([]);
   });
 });
