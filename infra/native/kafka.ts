@@ -114,6 +114,8 @@ export const kafkaService: NativeService = {
       command: 'java',
       args: [
         MARKER,
+        // Names the stack's data folder in the command line, so `ps` tells stacks apart.
+        `-Dshelfstream.data=${ctx.config.launcher.dataDir}`,
         `-Xms${heap}`,
         `-Xmx${heap}`,
         '-XX:+UseG1GC',

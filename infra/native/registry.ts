@@ -92,6 +92,8 @@ export const registryService: NativeService = {
       command: 'java',
       args: [
         MARKER,
+        // Names the stack's data folder in the command line, so `ps` tells stacks apart.
+        `-Dshelfstream.data=${ctx.config.launcher.dataDir}`,
         `-Xmx${heapMb}m`,
         '-XX:+UseSerialGC', // a small heap and two cores: the serial collector has the least overhead
         '-Dquarkus.http.host=127.0.0.1',
