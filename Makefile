@@ -9,7 +9,7 @@ SHELFSTREAM := node bin/shelfstream.js
 JEST := node node_modules/jest/bin/jest.js
 SOURCES := $(shell find lib cli infra services streams simulators schemas clickhouse bench -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
 
-.PHONY: help setup build up down status init demo test test-unit test-integration bench lint typecheck codegen clean
+.PHONY: help setup build up down status init demo test test-unit test-integration bench lint typecheck codegen docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ lint: node_modules/.installed ## eslint
 
 typecheck: node_modules/.installed ## tsc on sources, tests and benchmarks
 	npx tsc -p tsconfig.json --noEmit
+
+docs: setup ## regenerate the README configuration table and .env.example from lib/config/options.ts
+	node dist/lib/config/write-docs.js
 
 codegen: setup ## regenerate schemas/generated/events.ts from the .avsc files
 	node dist/schemas/codegen.js

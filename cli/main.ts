@@ -9,6 +9,7 @@ import { describeError, isShelfStreamError } from '../lib/errors';
 import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
+import { streamCommand } from './commands/stream';
 
 function loadDotEnv(): void {
   // Values already in the environment win over .env, as with docker compose.
@@ -45,6 +46,17 @@ program
   .command('init')
   .description('create topics, register schemas (BACKWARD), apply ClickHouse migrations; idempotent')
   .action(run('init', initCommand));
+program
+  .command('stream')
+  .description('run stream processors (velocity) until SIGTERM; flush, commit and leave the group on the way out')
+  .argument('<processor...>', 'processors to run')
+  .option('--group <id>', 'consumer group (default shelfstream.<processor>); a new group reprocesses from the start')
+  .option('--topic <map...>', 'read a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
+  .option('--stop-when-idle <ms>', 'stop once caught up and idle for this long', (v) => Number(v))
+  .option('--no-metrics', 'do not open the health/metrics endpoint')
+  .action(async (names: string[], options: { group?: string; topic?: string[]; stopWhenIdle?: number; metrics?: boolean }) =>
+    run('stream', (ctx) => streamCommand(ctx, names, options))(),
+  );
 program
   .command('config')
   .description('print the resolved configuration (secrets hidden), or its documentation')

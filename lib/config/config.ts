@@ -78,6 +78,14 @@ export interface LauncherConfig {
   };
 }
 
+export interface StreamsConfig {
+  readonly flushIntervalMs: number;
+  readonly maxBufferedRows: number;
+  readonly maxOutOfOrderMs: number;
+  readonly allowedLatenessMs: number;
+  readonly deadLetterTopic: string;
+}
+
 export interface IngestConfig {
   readonly host: string;
   readonly port: number;
@@ -101,6 +109,7 @@ export interface Config {
   readonly clickhouse: ClickHouseConfig;
   readonly objectStore: ObjectStoreConfig;
   readonly topics: TopicsConfig;
+  readonly streams: StreamsConfig;
   readonly ingest: IngestConfig;
   readonly simulator: SimulatorConfig;
   readonly launcher: LauncherConfig;
@@ -215,6 +224,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       replicationFactor: v.TOPIC_REPLICATION_FACTOR!,
       retentionMs: v.TOPIC_RETENTION_HOURS! * HOUR_MS,
       deadLetterRetentionMs: v.DEAD_LETTER_RETENTION_HOURS! * HOUR_MS,
+    },
+    streams: {
+      flushIntervalMs: v.STREAM_FLUSH_INTERVAL_MS!,
+      maxBufferedRows: v.STREAM_MAX_BUFFERED_ROWS!,
+      maxOutOfOrderMs: v.STREAM_MAX_OUT_OF_ORDER_MS!,
+      allowedLatenessMs: v.STREAM_ALLOWED_LATENESS_MS!,
+      deadLetterTopic: v.DEAD_LETTER_TOPIC!,
     },
     ingest: {
       host: v.INGEST_HOST!,

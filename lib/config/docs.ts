@@ -12,6 +12,7 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   clickhouse: 'ClickHouse',
   objectstore: 'Object store (MinIO / S3)',
   topics: 'Topics',
+  streams: 'Stream processors',
   ingest: 'HTTP ingest',
   simulator: 'POS simulator',
   launcher: 'Native launcher (machines without Docker)',

@@ -13,6 +13,7 @@ export type OptionGroup =
   | 'clickhouse'
   | 'objectstore'
   | 'topics'
+  | 'streams'
   | 'ingest'
   | 'simulator'
   | 'launcher';
@@ -196,6 +197,38 @@ export const OPTIONS = {
     default: '720',
     doc: 'Hours the dead-letter topic keeps rejected records (720 = 30 days).',
     schema: positiveInt,
+  }),
+
+  // ── stream processors (streams/) ──────────────────────────────────────────────────────
+  STREAM_FLUSH_INTERVAL_MS: spec({
+    group: 'streams',
+    default: '500',
+    doc: 'Longest time a processor keeps rows in memory before writing them to ClickHouse and committing, in milliseconds; bounds event-to-visible latency.',
+    schema: positiveInt,
+  }),
+  STREAM_MAX_BUFFERED_ROWS: spec({
+    group: 'streams',
+    default: '100000',
+    doc: 'Rows a processor buffers before it writes them, whatever the time.',
+    schema: positiveInt,
+  }),
+  STREAM_MAX_OUT_OF_ORDER_MS: spec({
+    group: 'streams',
+    default: '5000',
+    doc: 'How far behind the newest event of a partition an event may be and still count as in order (watermark = newest event time minus this), in milliseconds.',
+    schema: z.coerce.number().int().min(0),
+  }),
+  STREAM_ALLOWED_LATENESS_MS: spec({
+    group: 'streams',
+    default: '60000',
+    doc: 'How long after the watermark passes a window the window still accepts events, in milliseconds; later events are sidelined to the dead-letter topic (LATE_EVENT) and counted in late_events_total.',
+    schema: z.coerce.number().int().min(0),
+  }),
+  DEAD_LETTER_TOPIC: spec({
+    group: 'streams',
+    default: 'shelfstream.dead-letter',
+    doc: 'Topic receiving records no processor could decode, that broke the contract, or that came too late, with the reason in headers.',
+    schema: nonEmpty,
   }),
 
   // ── HTTP ingest (services/ingest) ─────────────────────────────────────────────────────

@@ -1,0 +1,88 @@
+/**
+ * `shelfstream stream <processor...>`: runs stream processors in this process, with the
+ * health/readiness/metrics endpoint, until SIGTERM/SIGINT (then: flush, commit, leave the
+ * group) or, with --stop-when-idle, until caught up. Prints a summary at the end.
+ */
+import { createClickHouse } from '../../lib/clients/clickhouse';
+import { createKafka } from '../../lib/clients/kafka';
+import { createSchemaRegistry } from '../../lib/clients/registry';
+import { EventCodec } from '../../lib/events/codec';
+import { startOpsEndpoint } from '../../lib/health';
+import { createMetrics } from '../../lib/metrics';
+import { loadCatalog } from '../../schemas/catalog';
+import { PROCESSOR_NAMES, buildProcessor, type ProcessorName } from '../../streams/processors';
+import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
+import type { CliContext } from '../context';
+
+export interface StreamCommandOptions {
+  readonly group?: string;
+  readonly topic?: readonly string[];
+  readonly stopWhenIdle?: number;
+  readonly metrics?: boolean;
+}
+
+export function parseTopicMap(pairs: readonly string[] = []): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^([^=\s]+)=([^=\s]+)$/.exec(pair);
+    if (!m) throw new Error(`--topic expects catalogue-topic=stand-in-topic, got ${JSON.stringify(pair)}`);
+    map[m[1]!] = m[2]!;
+  }
+  return map;
+}
+
+export async function streamCommand(ctx: CliContext, names: readonly string[], options: StreamCommandOptions): Promise<void> {
+  const unknown = names.filter((n) => !(PROCESSOR_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`unknown processor ${unknown.join(', ') || '(none given)'}; known: ${PROCESSOR_NAMES.join(', ')}`);
+  }
+  const { config, logger } = ctx;
+  const topics = parseTopicMap(options.topic);
+  const metrics = createMetrics('stream');
+  const kafka = createKafka(config.kafka, logger, 'stream');
+  const catalog = loadCatalog();
+  const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, catalog);
+  const clickhouse = createClickHouse(config.clickhouse);
+  const running: RunningProcessor[] = [];
+  const ops =
+    options.metrics === false
+      ? undefined
+      : await startOpsEndpoint({
+          host: config.http.host,
+          port: config.http.port,
+          registry: metrics.registry,
+          readiness: [{ name: 'clickhouse', check: async () => void (await clickhouse.ping()) }],
+        });
+  const started = Date.now();
+  try {
+    for (const name of names as ProcessorName[]) {
+      const definition = buildProcessor(name, config.streams, { topics });
+      running.push(
+        await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, {
+          ...config.streams,
+          database: config.clickhouse.database,
+          ...(options.group ? { groupId: names.length > 1 ? `${options.group}.${name}` : options.group } : {}),
+          ...(options.stopWhenIdle !== undefined ? { stopWhenIdleMs: options.stopWhenIdle } : {}),
+        }),
+      );
+      logger.info({ processor: name, inputs: definition.inputs, tables: definition.tables }, 'processor started');
+    }
+    if (ops) logger.info({ url: `http://${ops.address().host}:${ops.address().port}/metrics` }, 'ops endpoint listening');
+    const stop = (): void => {
+      ops?.drain();
+      logger.info('stopping: flushing, committing and leaving the group');
+      for (const r of running) void r.stop();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    await Promise.all(running.map((r) => r.stopped));
+  } finally {
+    await Promise.all(running.map((r) => r.stop()));
+    await ops?.close();
+    await clickhouse.close();
+  }
+  const counts = await metrics.registry.getSingleMetric('shelfstream_events_in_total')?.get();
+  const read = counts?.values.reduce((s, v) => s + v.value, 0) ?? 0;
+  const seconds = (Date.now() - started) / 1000;
+  ctx.print(`stream: ${names.join(', ')} read ${read} records in ${seconds.toFixed(1)} s (${Math.round(read / Math.max(seconds, 0.001))}/s)`);
+}

@@ -1,0 +1,23 @@
+/**
+ * The processors ShelfStream runs, by name, built from the configuration. `shelfstream stream
+ * <name...>` and `shelfstream run all` start them through this list.
+ */
+import type { StreamsConfig } from '../lib/config';
+import type { ProcessorDefinition } from './runtime/processor';
+import { velocityProcessor } from './velocity/velocity';
+
+export interface ProcessorOverrides {
+  /** Stand-in topics: catalogue topic -> topic to read instead. */
+  readonly topics?: Readonly<Record<string, string>>;
+}
+
+export const PROCESSOR_NAMES = ['velocity'] as const;
+export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
+
+export function buildProcessor(name: ProcessorName, config: StreamsConfig, overrides: ProcessorOverrides = {}): ProcessorDefinition {
+  const topic = (t: string): string => overrides.topics?.[t] ?? t;
+  switch (name) {
+    case 'velocity':
+      return velocityProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, salesTopic: topic('pos.sales') });
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Writes a flush's rows to ClickHouse, one insert per table, each with an
+ * `insert_deduplication_token` derived from the table and the exact input offset ranges the
+ * rows came from. A retried insert (a timeout whose insert did land) carries the same token
+ * and is dropped by ClickHouse (the tables set non_replicated_deduplication_window). Replays
+ * with other boundaries are made harmless by the tables themselves: deterministic keys and
+ * ReplacingMergeTree versions, so a re-written row replaces rather than adds.
+ */
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ShelfStreamError, describeError } from '../../lib/errors';
+import type { Row } from './processor';
+
+export interface OffsetRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+export function dedupToken(processor: string, table: string, ranges: readonly OffsetRange[]): string {
+  const key = ranges
+    .map((r) => `${r.topic}/${r.partition}/${r.from}-${r.to}`)
+    .sort()
+    .join(',');
+  return `${processor}:${table}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+}
+
+export interface SinkWrite {
+  readonly table: string;
+  readonly rows: readonly Row[];
+  readonly token: string;
+}
+
+export class ClickHouseSink {
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly database: string,
+  ) {}
+
+  async write(write: SinkWrite): Promise<void> {
+    if (write.rows.length === 0) return;
+    try {
+      await this.client.insert({
+        table: `${this.database}.${write.table}`,
+        values: write.rows as Row[],
+        format: 'JSONEachRow',
+        clickhouse_settings: {
+          insert_deduplication_token: write.token,
+          insert_deduplicate: 1,
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+          // One flush is one block: the token covers the whole insert only if it is not split.
+          max_insert_block_size: String(Math.max(1_048_576, write.rows.length + 1)),
+          date_time_input_format: 'best_effort',
+        },
+      });
+    } catch (error) {
+      // Anything but a refusal of the rows themselves is worth retrying: the server may be
+      // restarting or overloaded; the runtime pauses consumption meanwhile (back-pressure).
+      const message = describeError(error);
+      const refused = /Cannot parse|Type mismatch|Unknown (column|field)|UNKNOWN_TABLE|doesn't exist|NO_SUCH_COLUMN/i.test(message);
+      throw new ShelfStreamError('SERVICE_UNAVAILABLE', `ClickHouse insert into ${write.table} (${write.rows.length} rows) failed: ${message}`, {
+        cause: error,
+        canRetry: !refused,
+        context: { table: write.table },
+      });
+    }
+  }
+}

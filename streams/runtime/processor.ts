@@ -1,0 +1,71 @@
+/**
+ * What a stream processor is, for the runtime that drives it (after Kafka Streams' Processor
+ * API): a definition naming its input topics and output tables, and a task per input
+ * partition that holds that partition's state. A task's methods do no I/O: they read records
+ * and emit rows; the runtime decodes, batches, writes to ClickHouse, and commits.
+ */
+import type { Logger } from '../../lib/logger';
+import type { Metrics } from '../../lib/metrics';
+import type { TopicName } from '../../schemas/generated/events';
+
+export interface InputRecord<V = unknown> {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset as a number: offsets of one partition stay far below 2^53. */
+  readonly offset: number;
+  readonly key: string | null;
+  /** Kafka record timestamp (ms); processors use the event's own occurred_at. */
+  readonly timestamp: number;
+  readonly value: V;
+}
+
+/** A row for a ClickHouse table; keys are column names, values JSON-serialisable. */
+export type Row = Readonly<Record<string, unknown>>;
+
+export interface RowSink {
+  emit(table: string, row: Row): void;
+}
+
+/** Why a record was set aside instead of processed. */
+export interface Rejection {
+  readonly code: 'CONTRACT_VIOLATION' | 'LATE_EVENT';
+  readonly reason: string;
+}
+
+export interface PartitionTask {
+  /**
+   * Processes one record, in offset order. Emits rows for output that is final at once (facts);
+   * answers a rejection when the record breaks the contract or the lateness policy.
+   */
+  process(record: InputRecord, out: RowSink): Rejection | void;
+  /** Called before every flush: emit what changed since the last flush (e.g. open windows). */
+  punctuate(out: RowSink): void;
+  /**
+   * The first offset a restart must read again to rebuild the state this task still holds open
+   * (inclusive), or undefined when nothing before the next offset is needed.
+   */
+  earliestNeededOffset(): number | undefined;
+  /** Saved with the committed offset (Kafka commit metadata) and handed back on restart. */
+  checkpoint(): string;
+}
+
+export interface TaskInit {
+  readonly topic: string;
+  readonly partition: number;
+  /** What `checkpoint()` returned when the committed offset was saved; undefined at first start. */
+  readonly checkpoint: string | undefined;
+}
+
+export interface ProcessorDefinition {
+  /** Short name; the consumer group is `shelfstream.<name>`. */
+  readonly name: string;
+  /** Topics read: catalogue topics, or stand-ins carrying the same schema (tests, reprocessing). */
+  readonly inputs: readonly (TopicName | string)[];
+  /** ClickHouse tables it writes, unqualified; the runtime adds the database. */
+  readonly tables: readonly string[];
+  createTask(init: TaskInit, deps: { readonly logger: Logger; readonly metrics: Metrics }): PartitionTask;
+}
+
+export function consumerGroupOf(definition: Pick<ProcessorDefinition, 'name'>): string {
+  return `shelfstream.${definition.name}`;
+}

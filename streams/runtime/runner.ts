@@ -1,0 +1,342 @@
+/**
+ * The streaming runtime, shared by every processor: consume (one consumer group per
+ * processor), decode (Avro through the registry, schemas cached), hand records to the
+ * processor's partition tasks, batch their rows, write them to ClickHouse, and only then commit.
+ *
+ * Effectively-once does not rest on commits (kafkajs can lose or repeat them around
+ * rebalances). It rests on three things:
+ *   1. rows are deterministic functions of a partition's record sequence, keyed (window, store,
+ *      sku) or (event_id, line), in ReplacingMergeTree tables: a re-written row replaces itself;
+ *   2. the committed offset is the earliest offset the open state still needs, and the commit
+ *      metadata holds the partition's checkpoint (its watermark). A restart, a rebalance or a
+ *      replay re-reads from there, rebuilds every open window completely, and knows which
+ *      windows were closed (and written) before, so it never writes a partial one over them;
+ *   3. each insert carries a deduplication token of its exact offset ranges, so a retried insert
+ *      that had landed is dropped (this also keeps rollup materialized views exact).
+ * Bad records go to the dead-letter topic with the reason in headers, before the commit that
+ * passes them. A failing sink pauses the pipeline (retry with backoff, heartbeats continue):
+ * lag grows, nothing is dropped.
+ */
+import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createProducer } from '../../lib/clients/kafka';
+import { ShelfStreamError, describeError } from '../../lib/errors';
+import type { EventCodec } from '../../lib/events/codec';
+import type { Logger } from '../../lib/logger';
+import type { Metrics } from '../../lib/metrics';
+import { withRetry } from '../../lib/retry';
+import { ClickHouseSink, dedupToken, type OffsetRange } from './clickhouse-sink';
+import { consumerGroupOf, type InputRecord, type PartitionTask, type ProcessorDefinition, type Row, type RowSink } from './processor';
+
+export interface RunnerOptions {
+  /** Longest time rows wait in memory before they are written (ms): bounds visibility latency. */
+  readonly flushIntervalMs: number;
+  /** Rows buffered before a flush is forced, whatever the time. */
+  readonly maxBufferedRows: number;
+  readonly deadLetterTopic: string;
+  readonly database: string;
+  readonly sessionTimeoutMs?: number;
+  /** Consumer group; defaults to `shelfstream.<processor>`. A new group reprocesses from the start. */
+  readonly groupId?: string;
+  /** Stop by itself once every partition is caught up and nothing arrived for this long (ms). */
+  readonly stopWhenIdleMs?: number;
+}
+
+export const DEFAULT_RUNNER_OPTIONS = {
+  flushIntervalMs: 500, // half a second: p99 event-to-visible stays well under 2 s
+  maxBufferedRows: 100_000,
+  sessionTimeoutMs: 30_000,
+} as const;
+
+interface TaskState {
+  readonly task: PartitionTask;
+  readonly topic: string;
+  readonly partition: number;
+  /** First and last offsets processed since the last flush (the ranges in the dedup token). */
+  from: number | undefined;
+  to: number | undefined;
+  /** Next offset to read: what is committed when nothing older is still needed. */
+  next: number | undefined;
+}
+
+export interface RunningProcessor {
+  readonly name: string;
+  /** Flushes, commits and leaves the group. */
+  stop(): Promise<void>;
+  /** Resolves when the consumer has stopped (by `stop` or a fatal error). */
+  readonly stopped: Promise<void>;
+  /** Flushes now (tests and graceful shutdown). */
+  flush(): Promise<void>;
+}
+
+export interface RunnerDeps {
+  readonly kafka: Kafka;
+  readonly codec: EventCodec;
+  readonly clickhouse: ClickHouseClient;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** A promise chain that runs one flush at a time. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export function deadLetterHeaders(source: { topic: string; partition: number; offset: number }, processor: string, code: string, reason: string): Record<string, string> {
+  return {
+    'x-shelfstream-error-code': code,
+    'x-shelfstream-reason': reason.slice(0, 2_000),
+    'x-shelfstream-processor': processor,
+    'x-shelfstream-source-topic': source.topic,
+    'x-shelfstream-source-partition': String(source.partition),
+    'x-shelfstream-source-offset': String(source.offset),
+  };
+}
+
+export async function startProcessor(definition: ProcessorDefinition, deps: RunnerDeps, options: RunnerOptions): Promise<RunningProcessor> {
+  const name = definition.name;
+  const groupId = options.groupId ?? consumerGroupOf(definition);
+  const log = deps.logger.child({ processor: name });
+  const m = deps.metrics;
+  const labels = ['processor'] as const;
+  const eventsIn = m.counter('events_in_total', 'records read by a processor', ['processor', 'topic']);
+  const eventsOut = m.counter('events_out_total', 'rows written to ClickHouse by a processor', ['processor', 'table']);
+  const deadLetters = m.counter('dead_letters_total', 'records sent to the dead-letter topic', ['processor', 'code']);
+  const lateEvents = m.counter('late_events_total', 'records that arrived after their window closed (sidelined to the dead-letter topic)', labels);
+  const lag = m.gauge('consumer_lag', 'records behind the end of the partition', ['processor', 'topic', 'partition']);
+  const batchRows = m.histogram('sink_batch_rows', 'rows per ClickHouse insert', [10, 100, 1_000, 10_000, 100_000, 1_000_000], ['processor', 'table']);
+  const sinkLatency = m.histogram('sink_batch_latency_seconds', 'duration of a ClickHouse insert', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ['processor', 'table']);
+  const visible = m.histogram('event_to_visible_seconds', "from an event's occurred_at to its effect being visible in ClickHouse", [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], labels);
+  const sinkRetries = m.counter('sink_retries_total', 'ClickHouse writes retried (the pipeline pauses meanwhile)', labels);
+
+  const sink = new ClickHouseSink(deps.clickhouse, options.database);
+  const consumer: Consumer = deps.kafka.consumer({
+    groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? DEFAULT_RUNNER_OPTIONS.sessionTimeoutMs,
+    heartbeatInterval: 3_000,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 4 * 1_048_576,
+    maxBytes: 16 * 1_048_576,
+    retry: { retries: 10 },
+  });
+  const producer: Producer = createProducer(deps.kafka);
+  const admin = deps.kafka.admin();
+  await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+
+  const tasks = new Map<string, TaskState>();
+  /** Committed offset and checkpoint per partition, read once per group generation. */
+  let committed: Map<string, { offset: number | undefined; metadata: string | undefined }> | undefined;
+  const seeked = new Set<string>();
+  let pending = new Map<string, Row[]>();
+  let pendingRows = 0;
+  let pendingEventTimes: number[] = [];
+  let pendingDeadLetters: Message[] = [];
+  let lastFlush = Date.now();
+  let lastRecordAt = Date.now();
+  let caughtUp = false;
+  let stopping = false;
+  const mutex = new Mutex();
+
+  const rowSink: RowSink = {
+    emit(table, row) {
+      let rows = pending.get(table);
+      if (!rows) pending.set(table, (rows = []));
+      rows.push(row);
+      pendingRows++;
+    },
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    // A new generation: partitions may have moved. Every task restarts from its committed
+    // offset and checkpoint, which is always a consistent point (see the header comment).
+    tasks.clear();
+    seeked.clear();
+    committed = undefined;
+  });
+
+  async function loadCommitted(): Promise<NonNullable<typeof committed>> {
+    const result = new Map<string, { offset: number | undefined; metadata: string | undefined }>();
+    const fetched = await admin.fetchOffsets({ groupId, topics: [...definition.inputs] });
+    for (const t of fetched) {
+      for (const p of t.partitions) {
+        const offset = Number(p.offset);
+        result.set(`${t.topic}:${p.partition}`, { offset: offset >= 0 ? offset : undefined, metadata: p.metadata ?? undefined });
+      }
+    }
+    return result;
+  }
+
+  async function flushLocked(heartbeat?: () => Promise<void>): Promise<void> {
+    for (const state of tasks.values()) state.task.punctuate(rowSink);
+    const started = Date.now();
+    const retry = { retries: Number.POSITIVE_INFINITY, initialDelayMs: 200, maxDelayMs: 10_000 };
+    if (pendingDeadLetters.length > 0) {
+      const messages = pendingDeadLetters;
+      await withRetry(
+        async () => {
+          try {
+            await producer.send({ topic: options.deadLetterTopic, acks: -1, messages });
+          } catch (error) {
+            throw new ShelfStreamError('SERVICE_UNAVAILABLE', `dead-letter produce failed: ${describeError(error)}`, { cause: error, context: { topic: options.deadLetterTopic } });
+          }
+        },
+        { ...retry, onRetry: (error) => log.warn({ err: error }, 'retrying the dead-letter produce') },
+      );
+    }
+    const ranges: OffsetRange[] = [];
+    for (const s of tasks.values()) if (s.from !== undefined && s.to !== undefined) ranges.push({ topic: s.topic, partition: s.partition, from: s.from, to: s.to });
+    for (const [table, rows] of pending) {
+      const token = dedupToken(name, table, ranges);
+      const t0 = performance.now();
+      await withRetry(() => sink.write({ table, rows, token }), {
+        ...retry,
+        onRetry: (error, attempt, delayMs) => {
+          sinkRetries.inc({ processor: name });
+          log.warn({ err: error, table, attempt, delayMs }, 'ClickHouse write failed; pausing and retrying');
+          void heartbeat?.().catch(() => undefined);
+        },
+      });
+      sinkLatency.observe({ processor: name, table }, (performance.now() - t0) / 1000);
+      batchRows.observe({ processor: name, table }, rows.length);
+      eventsOut.inc({ processor: name, table }, rows.length);
+    }
+    const now = Date.now();
+    for (const t of pendingEventTimes) visible.observe({ processor: name }, Math.max(0, now - t) / 1000);
+
+    const commits = [...tasks.values()]
+      .filter((s) => s.next !== undefined)
+      .map((s) => ({
+        topic: s.topic,
+        partition: s.partition,
+        offset: String(s.task.earliestNeededOffset() ?? s.next!),
+        metadata: s.task.checkpoint(),
+      }));
+    if (commits.length > 0) await consumer.commitOffsets(commits);
+    for (const s of tasks.values()) {
+      s.from = undefined;
+      s.to = undefined;
+    }
+    pending = new Map();
+    pendingRows = 0;
+    pendingEventTimes = [];
+    pendingDeadLetters = [];
+    lastFlush = now;
+    log.debug({ ms: now - started, commits: commits.length }, 'flushed');
+  }
+
+  const flush = (heartbeat?: () => Promise<void>): Promise<void> => mutex.run(() => flushLocked(heartbeat));
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const key = `${batch.topic}:${batch.partition}`;
+    await mutex.run(async () => {
+      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      let state = tasks.get(key);
+      if (!state) {
+        committed ??= await loadCommitted();
+        const at = committed.get(key);
+        const first = Number(batch.firstOffset());
+        if (at?.offset !== undefined && first !== at.offset && !seeked.has(key)) {
+          // kafkajs resumed somewhere else than the consistent point: go back to it.
+          seeked.add(key);
+          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(at.offset) });
+          return;
+        }
+        if (at?.offset !== undefined && first > at.offset) {
+          log.warn({ topic: batch.topic, partition: batch.partition, committed: at.offset, first }, 'records before the first available offset are gone (retention); continuing from there');
+        }
+        const task = definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined }, { logger: log, metrics: m });
+        state = { task, topic: batch.topic, partition: batch.partition, from: undefined, to: undefined, next: undefined };
+        tasks.set(key, state);
+      }
+      const topicCounter = eventsIn.labels({ processor: name, topic: batch.topic });
+      for (const message of batch.messages) {
+        const offset = Number(message.offset);
+        const source = { topic: batch.topic, partition: batch.partition, offset };
+        let value: unknown;
+        try {
+          value = (deps.codec.decodeKnown(message.value) ?? (await deps.codec.decode(message.value))).value;
+        } catch (error) {
+          if (error instanceof ShelfStreamError && error.canRetry) throw error; // registry down: retry the batch
+          const code = error instanceof ShelfStreamError ? error.code : 'DECODE_FAILED';
+          pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, code, describeError(error)) } });
+          deadLetters.inc({ processor: name, code });
+          value = undefined;
+        }
+        if (value !== undefined) {
+          const record: InputRecord = { topic: batch.topic, partition: batch.partition, offset, key: message.key?.toString() ?? null, timestamp: Number(message.timestamp), value };
+          const rejection = state.task.process(record, rowSink);
+          if (rejection) {
+            pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, rejection.code, rejection.reason) } });
+            deadLetters.inc({ processor: name, code: rejection.code });
+            if (rejection.code === 'LATE_EVENT') lateEvents.inc({ processor: name });
+          } else {
+            const occurredAt = (value as { occurred_at?: unknown }).occurred_at;
+            if (typeof occurredAt === 'number') pendingEventTimes.push(occurredAt);
+          }
+        }
+        state.from ??= offset;
+        state.to = offset;
+        state.next = offset + 1;
+        topicCounter.inc();
+        resolveOffset(message.offset);
+      }
+      const behind = Math.max(0, Number(batch.highWatermark) - (state.next ?? 0));
+      lag.set({ processor: name, topic: batch.topic, partition: String(batch.partition) }, behind);
+      lastRecordAt = Date.now();
+      caughtUp = behind === 0;
+      if (pendingRows >= options.maxBufferedRows || Date.now() - lastFlush >= options.flushIntervalMs) await flushLocked(heartbeat);
+      else await heartbeat();
+    });
+  }
+
+  for (const topic of definition.inputs) await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+
+  // Rows of a quiet pipeline (no new batches) still become visible within the interval.
+  const timer = setInterval(() => {
+    if (stopping) return;
+    if ((pendingRows > 0 || pendingDeadLetters.length > 0) && Date.now() - lastFlush >= options.flushIntervalMs) {
+      flush().catch((error: unknown) => log.error({ err: error }, 'background flush failed; the next batch retries it'));
+    }
+    if (options.stopWhenIdleMs !== undefined && Date.now() - lastRecordAt >= options.stopWhenIdleMs && (caughtUp || tasks.size === 0)) {
+      log.info({ idleMs: options.stopWhenIdleMs }, 'caught up and idle: stopping');
+      void running.stop();
+    }
+  }, Math.max(50, Math.floor(options.flushIntervalMs / 2)));
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (!event.payload.restart) {
+      log.error({ err: event.payload.error }, 'consumer crashed and will not restart');
+      resolveStopped();
+    }
+  });
+
+  const running: RunningProcessor = {
+    name,
+    stopped,
+    flush: () => flush(),
+    stop: async () => {
+      if (stopping) return stopped;
+      stopping = true;
+      clearInterval(timer);
+      try {
+        await flush();
+      } finally {
+        await consumer.disconnect().catch(() => undefined);
+        await producer.disconnect().catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
+        resolveStopped();
+      }
+      return stopped;
+    },
+  };
+  return running;
+}

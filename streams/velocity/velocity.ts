@@ -1,0 +1,175 @@
+/**
+ * velocity — units and revenue per store x sku per 1-minute event-time window.
+ *
+ * Consumes: pos.sales (SaleCompleted), keyed by store_id.
+ * Per record (pure): each line adds its units, net revenue (quantity x unit_price - discount)
+ *   and gross revenue to the window of the sale's occurred_at; a sale counts once per sku as a
+ *   transaction.
+ * State: the open 1-minute windows of the partition, and its watermark. Nothing else: hourly
+ *   figures, revenue per store and the rolling 1 h / 24 h rates are derived in ClickHouse
+ *   from these rows (views over sales_velocity_1m), so a restart re-reads about a minute
+ *   plus the allowed lateness, not hours.
+ * Emits: sales_velocity_1m rows, while a window is open (is_final = false, every flush) and
+ *   once when it closes (is_final = true). version = 2 x (last input offset) + is_final, so
+ *   ReplacingMergeTree keeps the newest, and a replay ends on the same final row.
+ * Late records (their minute closed: watermark past end + allowed lateness) are not counted;
+ *   they go to the dead-letter topic as LATE_EVENT and are counted in late_events_total.
+ */
+import type { SaleCompleted } from '../../schemas/generated/events';
+import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskInit } from '../runtime/processor';
+import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
+
+export const VELOCITY_TABLE = 'sales_velocity_1m';
+const MINUTE_MS = 60_000;
+
+export interface VelocityOptions extends WatermarkOptions {
+  /** The sales topic; another one for isolated tests or a parallel reprocessing. */
+  readonly salesTopic?: string;
+}
+
+export const DEFAULT_VELOCITY_OPTIONS: VelocityOptions = {
+  maxOutOfOrderMs: 5_000, // terminals in one store send within seconds of each other
+  allowedLatenessMs: 60_000, // a terminal that was offline for a minute is still counted
+};
+
+interface WindowAggregate {
+  readonly storeId: string;
+  readonly sku: string;
+  readonly start: number;
+  units: number;
+  revenue: number;
+  grossRevenue: number;
+  discount: number;
+  transactions: number;
+  lines: number;
+  minOffset: number;
+  maxOffset: number;
+  dirty: boolean;
+}
+
+interface Checkpoint {
+  /** Largest event time seen when the offsets were committed. */
+  readonly maxEventTime: number;
+  /** Next offset at that moment: records before it were processed already. */
+  readonly next: number;
+}
+
+export function parseCheckpoint(text: string | undefined): Checkpoint | undefined {
+  if (!text) return undefined;
+  try {
+    const c = JSON.parse(text) as Partial<Checkpoint>;
+    return typeof c.maxEventTime === 'number' && typeof c.next === 'number' ? { maxEventTime: c.maxEventTime, next: c.next } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export class VelocityTask implements PartitionTask {
+  private readonly windows = new Map<string, WindowAggregate>();
+  private readonly watermark: Watermark;
+  private readonly replayUntil: number;
+  private next = 0;
+
+  constructor(init: TaskInit, options: VelocityOptions = DEFAULT_VELOCITY_OPTIONS) {
+    this.watermark = new Watermark(options);
+    const checkpoint = parseCheckpoint(init.checkpoint);
+    if (checkpoint) this.watermark.restore(checkpoint.maxEventTime);
+    this.replayUntil = checkpoint?.next ?? 0;
+  }
+
+  process(record: InputRecord, out: RowSink): Rejection | void {
+    const sale = record.value as SaleCompleted;
+    const start = tumblingStart(MINUTE_MS, sale.occurred_at);
+    this.next = record.offset + 1;
+    if (this.watermark.isClosed(start + MINUTE_MS)) {
+      // Before the checkpoint this record was counted (or sidelined) already: skip it quietly.
+      if (record.offset < this.replayUntil) return;
+      return { code: 'LATE_EVENT', reason: `sale at ${iso(sale.occurred_at)} arrived after its minute closed (watermark ${iso(this.watermark.valueMs)})` };
+    }
+    const seen = new Set<string>();
+    for (const line of sale.lines) {
+      const key = `${sale.store_id}\u0000${line.sku}\u0000${start}`;
+      let w = this.windows.get(key);
+      if (!w) {
+        w = { storeId: sale.store_id, sku: line.sku, start, units: 0, revenue: 0, grossRevenue: 0, discount: 0, transactions: 0, lines: 0, minOffset: record.offset, maxOffset: record.offset, dirty: true };
+        this.windows.set(key, w);
+      }
+      const gross = line.quantity * line.unit_price;
+      w.units += line.quantity;
+      w.grossRevenue += gross;
+      w.discount += line.discount;
+      w.revenue += gross - line.discount;
+      w.lines += 1;
+      if (!seen.has(key)) {
+        w.transactions += 1;
+        seen.add(key);
+      }
+      w.maxOffset = record.offset;
+      w.dirty = true;
+    }
+    this.watermark.observe(sale.occurred_at);
+    this.closeWindows(out);
+  }
+
+  private row(w: WindowAggregate, final: boolean): Record<string, unknown> {
+    return {
+      window_start: iso(w.start),
+      store_id: w.storeId,
+      sku: w.sku,
+      units: w.units,
+      revenue: w.revenue,
+      gross_revenue: w.grossRevenue,
+      discount: w.discount,
+      transactions: w.transactions,
+      lines: w.lines,
+      is_final: final,
+      version: w.maxOffset * 2 + (final ? 1 : 0),
+    };
+  }
+
+  private closeWindows(out: RowSink): void {
+    for (const [key, w] of this.windows) {
+      if (this.watermark.isClosed(w.start + MINUTE_MS)) {
+        out.emit(VELOCITY_TABLE, this.row(w, true));
+        this.windows.delete(key);
+      }
+    }
+  }
+
+  punctuate(out: RowSink): void {
+    for (const w of this.windows.values()) {
+      if (w.dirty) {
+        out.emit(VELOCITY_TABLE, this.row(w, false));
+        w.dirty = false;
+      }
+    }
+  }
+
+  earliestNeededOffset(): number | undefined {
+    let min: number | undefined;
+    for (const w of this.windows.values()) if (min === undefined || w.minOffset < min) min = w.minOffset;
+    return min;
+  }
+
+  checkpoint(): string {
+    return JSON.stringify({ maxEventTime: this.watermark.maxEventTime, next: Math.max(this.next, this.replayUntil) } satisfies Checkpoint);
+  }
+
+  /** Open windows, for tests and the demo's summary. */
+  get openWindows(): number {
+    return this.windows.size;
+  }
+}
+
+export function velocityProcessor(options: VelocityOptions = DEFAULT_VELOCITY_OPTIONS): ProcessorDefinition {
+  return {
+    name: 'velocity',
+    inputs: [options.salesTopic ?? 'pos.sales'],
+    tables: [VELOCITY_TABLE],
+    createTask: (init) => new VelocityTask(init, options),
+  };
+}
