@@ -83,6 +83,7 @@ export interface StreamsConfig {
   readonly maxBufferedRows: number;
   readonly maxOutOfOrderMs: number;
   readonly allowedLatenessMs: number;
+  readonly sessionTimeoutMs: number;
   readonly deadLetterTopic: string;
 }
 
@@ -230,6 +231,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxBufferedRows: v.STREAM_MAX_BUFFERED_ROWS!,
       maxOutOfOrderMs: v.STREAM_MAX_OUT_OF_ORDER_MS!,
       allowedLatenessMs: v.STREAM_ALLOWED_LATENESS_MS!,
+      sessionTimeoutMs: v.STREAM_SESSION_TIMEOUT_MS!,
       deadLetterTopic: v.DEAD_LETTER_TOPIC!,
     },
     ingest: {

@@ -224,6 +224,12 @@ export const OPTIONS = {
     doc: 'How long after the watermark passes a window the window still accepts events, in milliseconds; later events are sidelined to the dead-letter topic (LATE_EVENT) and counted in late_events_total.',
     schema: z.coerce.number().int().min(0),
   }),
+  STREAM_SESSION_TIMEOUT_MS: spec({
+    group: 'streams',
+    default: '30000',
+    doc: 'Consumer group session timeout, in milliseconds: how long a dead processor keeps its partitions before the group gives them to another (the broker allows 6000 and up).',
+    schema: z.coerce.number().int().min(1_000),
+  }),
   DEAD_LETTER_TOPIC: spec({
     group: 'streams',
     default: 'shelfstream.dead-letter',

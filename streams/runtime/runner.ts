@@ -138,7 +138,24 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   let pendingDeadLetters: Message[] = [];
   let lastFlush = Date.now();
   let lastRecordAt = Date.now();
-  let caughtUp = false;
+  let checkingIdle = false;
+
+  /**
+   * True when this consumer has read every partition of its inputs to the end. Meant for a
+   * single consumer (replays, rebuilds, tests): idle time alone is not enough, since joining a
+   * group whose previous member died waits for that member's session to expire.
+   */
+  async function caughtUpOnEveryPartition(): Promise<boolean> {
+    for (const topic of definition.inputs) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        const high = Number(p.high);
+        if (high === Number(p.low)) continue;
+        const next = tasks.get(`${topic}:${p.partition}`)?.next;
+        if (next === undefined || next < high) return false;
+      }
+    }
+    return true;
+  }
   let stopping = false;
   const mutex = new Mutex();
 
@@ -289,7 +306,6 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       const behind = Math.max(0, Number(batch.highWatermark) - (state.next ?? 0));
       lag.set({ processor: name, topic: batch.topic, partition: String(batch.partition) }, behind);
       lastRecordAt = Date.now();
-      caughtUp = behind === 0;
       if (pendingRows >= options.maxBufferedRows || Date.now() - lastFlush >= options.flushIntervalMs) await flushLocked(heartbeat);
       else await heartbeat();
     });
@@ -304,9 +320,17 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     if ((pendingRows > 0 || pendingDeadLetters.length > 0) && Date.now() - lastFlush >= options.flushIntervalMs) {
       flush().catch((error: unknown) => log.error({ err: error }, 'background flush failed; the next batch retries it'));
     }
-    if (options.stopWhenIdleMs !== undefined && Date.now() - lastRecordAt >= options.stopWhenIdleMs && (caughtUp || tasks.size === 0)) {
-      log.info({ idleMs: options.stopWhenIdleMs }, 'caught up and idle: stopping');
-      void running.stop();
+    if (options.stopWhenIdleMs !== undefined && !checkingIdle && Date.now() - lastRecordAt >= options.stopWhenIdleMs) {
+      checkingIdle = true;
+      void caughtUpOnEveryPartition()
+        .then((done) => {
+          if (done) {
+            log.info({ idleMs: options.stopWhenIdleMs }, 'caught up on every partition and idle: stopping');
+            void running.stop();
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (checkingIdle = false));
     }
   }, Math.max(50, Math.floor(options.flushIntervalMs / 2)));
 
