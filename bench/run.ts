@@ -8,9 +8,11 @@ import { describeError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { provideServices } from '../tests/harness/services';
 import { avroProduce } from './benchmarks/avro-produce';
+import { velocityBench } from './benchmarks/velocity';
+import { simulatorBackfill } from './benchmarks/simulator-backfill';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];

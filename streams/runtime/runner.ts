@@ -111,7 +111,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const lag = m.gauge('consumer_lag', 'records behind the end of the partition', ['processor', 'topic', 'partition']);
   const batchRows = m.histogram('sink_batch_rows', 'rows per ClickHouse insert', [10, 100, 1_000, 10_000, 100_000, 1_000_000], ['processor', 'table']);
   const sinkLatency = m.histogram('sink_batch_latency_seconds', 'duration of a ClickHouse insert', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ['processor', 'table']);
-  const visible = m.histogram('event_to_visible_seconds', "from an event's occurred_at to its effect being visible in ClickHouse", [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], labels);
+  const visible = m.histogram('event_to_visible_seconds', "from an event's occurred_at to its effect being visible in ClickHouse", [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300], labels);
   const sinkRetries = m.counter('sink_retries_total', 'ClickHouse writes retried (the pipeline pauses meanwhile)', labels);
 
   const sink = new ClickHouseSink(deps.clickhouse, options.database);
@@ -188,16 +188,46 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     return result;
   }
 
-  async function flushLocked(heartbeat?: () => Promise<void>): Promise<void> {
+  interface Snapshot {
+    readonly rows: Map<string, Row[]>;
+    readonly ranges: OffsetRange[];
+    readonly deadLetters: Message[];
+    readonly eventTimes: number[];
+    readonly commits: { topic: string; partition: number; offset: string; metadata: string }[];
+  }
+
+  /**
+   * Takes what is buffered, with the offsets and checkpoints that become safe to commit once it
+   * is durable. Taken synchronously, so the commit matches exactly the rows written.
+   */
+  function takeSnapshot(): Snapshot | undefined {
     for (const state of tasks.values()) state.task.punctuate(rowSink);
-    const started = Date.now();
+    const ranges: OffsetRange[] = [];
+    for (const s of tasks.values()) if (s.from !== undefined && s.to !== undefined) ranges.push({ topic: s.topic, partition: s.partition, from: s.from, to: s.to });
+    const commits = [...tasks.values()]
+      .filter((s) => s.next !== undefined)
+      .map((s) => ({ topic: s.topic, partition: s.partition, offset: String(s.task.earliestNeededOffset() ?? s.next!), metadata: s.task.checkpoint() }));
+    if (pendingRows === 0 && pendingDeadLetters.length === 0 && ranges.length === 0) return undefined;
+    const snapshot: Snapshot = { rows: pending, ranges, deadLetters: pendingDeadLetters, eventTimes: pendingEventTimes, commits };
+    for (const s of tasks.values()) {
+      s.from = undefined;
+      s.to = undefined;
+    }
+    pending = new Map();
+    pendingRows = 0;
+    pendingEventTimes = [];
+    pendingDeadLetters = [];
+    lastFlush = Date.now();
+    return snapshot;
+  }
+
+  async function writeSnapshot(snapshot: Snapshot, heartbeat?: () => Promise<void>): Promise<void> {
     const retry = { retries: Number.POSITIVE_INFINITY, initialDelayMs: 200, maxDelayMs: 10_000 };
-    if (pendingDeadLetters.length > 0) {
-      const messages = pendingDeadLetters;
+    if (snapshot.deadLetters.length > 0) {
       await withRetry(
         async () => {
           try {
-            await producer.send({ topic: options.deadLetterTopic, acks: -1, messages });
+            await producer.send({ topic: options.deadLetterTopic, acks: -1, messages: snapshot.deadLetters });
           } catch (error) {
             throw new ShelfStreamError('SERVICE_UNAVAILABLE', `dead-letter produce failed: ${describeError(error)}`, { cause: error, context: { topic: options.deadLetterTopic } });
           }
@@ -205,10 +235,8 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
         { ...retry, onRetry: (error) => log.warn({ err: error }, 'retrying the dead-letter produce') },
       );
     }
-    const ranges: OffsetRange[] = [];
-    for (const s of tasks.values()) if (s.from !== undefined && s.to !== undefined) ranges.push({ topic: s.topic, partition: s.partition, from: s.from, to: s.to });
-    for (const [table, rows] of pending) {
-      const token = dedupToken(name, table, ranges);
+    for (const [table, rows] of snapshot.rows) {
+      const token = dedupToken(name, table, snapshot.ranges);
       const t0 = performance.now();
       await withRetry(() => sink.write({ table, rows, token }), {
         ...retry,
@@ -223,30 +251,37 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       eventsOut.inc({ processor: name, table }, rows.length);
     }
     const now = Date.now();
-    for (const t of pendingEventTimes) visible.observe({ processor: name }, Math.max(0, now - t) / 1000);
-
-    const commits = [...tasks.values()]
-      .filter((s) => s.next !== undefined)
-      .map((s) => ({
-        topic: s.topic,
-        partition: s.partition,
-        offset: String(s.task.earliestNeededOffset() ?? s.next!),
-        metadata: s.task.checkpoint(),
-      }));
-    if (commits.length > 0) await consumer.commitOffsets(commits);
-    for (const s of tasks.values()) {
-      s.from = undefined;
-      s.to = undefined;
-    }
-    pending = new Map();
-    pendingRows = 0;
-    pendingEventTimes = [];
-    pendingDeadLetters = [];
-    lastFlush = now;
-    log.debug({ ms: now - started, commits: commits.length }, 'flushed');
+    for (const t of snapshot.eventTimes) visible.observe({ processor: name }, Math.max(0, now - t) / 1000);
+    if (snapshot.commits.length > 0) await consumer.commitOffsets(snapshot.commits);
   }
 
-  const flush = (heartbeat?: () => Promise<void>): Promise<void> => mutex.run(() => flushLocked(heartbeat));
+  /**
+   * One write in flight at a time: the next batch is decoded and windowed while ClickHouse
+   * stores the previous one (chDB and the HTTP client both work off the event loop). A flush
+   * that finds the previous write unfinished waits for it, so commits stay in order and a
+   * stalled sink stops consumption (back-pressure) after one buffer.
+   */
+  let inFlight: Promise<void> | undefined;
+  async function flushLocked(heartbeat?: () => Promise<void>): Promise<void> {
+    if (inFlight) await inFlight;
+    const snapshot = takeSnapshot();
+    if (!snapshot) return;
+    const write = writeSnapshot(snapshot, heartbeat);
+    inFlight = write.finally(() => {
+      if (inFlight === guarded) inFlight = undefined;
+    });
+    const guarded = inFlight;
+    // Surface a failed write at the next flush (which awaits it); keep it from being unhandled.
+    guarded.catch((error: unknown) => log.error({ err: error }, 'write to ClickHouse failed'));
+  }
+
+  /** Flushes and waits until everything buffered so far is durable and committed. */
+  async function flushAndWait(heartbeat?: () => Promise<void>): Promise<void> {
+    await flushLocked(heartbeat);
+    if (inFlight) await inFlight;
+  }
+
+  const flush = (heartbeat?: () => Promise<void>): Promise<void> => mutex.run(() => flushAndWait(heartbeat));
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
@@ -300,9 +335,10 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
         state.from ??= offset;
         state.to = offset;
         state.next = offset + 1;
-        topicCounter.inc();
-        resolveOffset(message.offset);
       }
+      // Once per batch, not per record: both are measurable at 100k records/s.
+      topicCounter.inc(batch.messages.length);
+      resolveOffset(batch.lastOffset());
       const behind = Math.max(0, Number(batch.highWatermark) - (state.next ?? 0));
       lag.set({ processor: name, topic: batch.topic, partition: String(batch.partition) }, behind);
       lastRecordAt = Date.now();
@@ -318,7 +354,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const timer = setInterval(() => {
     if (stopping) return;
     if ((pendingRows > 0 || pendingDeadLetters.length > 0) && Date.now() - lastFlush >= options.flushIntervalMs) {
-      flush().catch((error: unknown) => log.error({ err: error }, 'background flush failed; the next batch retries it'));
+      mutex.run(() => flushLocked()).catch((error: unknown) => log.error({ err: error }, 'background flush failed; the next batch retries it'));
     }
     if (options.stopWhenIdleMs !== undefined && !checkingIdle && Date.now() - lastRecordAt >= options.stopWhenIdleMs) {
       checkingIdle = true;

@@ -69,7 +69,11 @@ function iso(ms: number): string {
 }
 
 export class VelocityTask implements PartitionTask {
-  private readonly windows = new Map<string, WindowAggregate>();
+  /**
+   * Open windows grouped by minute: closing a minute touches only its own bucket, and there
+   * are only a few open minutes at a time (out-of-order bound + allowed lateness).
+   */
+  private readonly minutes = new Map<number, { windows: Map<string, WindowAggregate>; minOffset: number }>();
   private readonly watermark: Watermark;
   private readonly replayUntil: number;
   private next = 0;
@@ -90,13 +94,19 @@ export class VelocityTask implements PartitionTask {
       if (record.offset < this.replayUntil) return;
       return { code: 'LATE_EVENT', reason: `sale at ${iso(sale.occurred_at)} arrived after its minute closed (watermark ${iso(this.watermark.valueMs)})` };
     }
-    const seen = new Set<string>();
-    for (const line of sale.lines) {
-      const key = `${sale.store_id}\u0000${line.sku}\u0000${start}`;
-      let w = this.windows.get(key);
+    let minute = this.minutes.get(start);
+    if (!minute) {
+      minute = { windows: new Map(), minOffset: record.offset };
+      this.minutes.set(start, minute);
+    }
+    const lines = sale.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      const key = `${sale.store_id}\u0000${line.sku}`;
+      let w = minute.windows.get(key);
       if (!w) {
-        w = { storeId: sale.store_id, sku: line.sku, start, units: 0, revenue: 0, grossRevenue: 0, discount: 0, transactions: 0, lines: 0, minOffset: record.offset, maxOffset: record.offset, dirty: true };
-        this.windows.set(key, w);
+        w = { storeId: sale.store_id, sku: line.sku, start, units: 0, revenue: 0, grossRevenue: 0, discount: 0, transactions: 0, lines: 0, minOffset: record.offset, maxOffset: -1, dirty: true };
+        minute.windows.set(key, w);
       }
       const gross = line.quantity * line.unit_price;
       w.units += line.quantity;
@@ -104,15 +114,14 @@ export class VelocityTask implements PartitionTask {
       w.discount += line.discount;
       w.revenue += gross - line.discount;
       w.lines += 1;
-      if (!seen.has(key)) {
-        w.transactions += 1;
-        seen.add(key);
-      }
+      // A sale counts once per sku, however many lines carry it.
+      if (w.maxOffset !== record.offset) w.transactions += 1;
       w.maxOffset = record.offset;
       w.dirty = true;
     }
+    const before = this.watermark.valueMs;
     this.watermark.observe(sale.occurred_at);
-    this.closeWindows(out);
+    if (this.watermark.valueMs !== before) this.closeMinutes(out);
   }
 
   private row(w: WindowAggregate, final: boolean): Record<string, unknown> {
@@ -131,27 +140,28 @@ export class VelocityTask implements PartitionTask {
     };
   }
 
-  private closeWindows(out: RowSink): void {
-    for (const [key, w] of this.windows) {
-      if (this.watermark.isClosed(w.start + MINUTE_MS)) {
-        out.emit(VELOCITY_TABLE, this.row(w, true));
-        this.windows.delete(key);
-      }
+  private closeMinutes(out: RowSink): void {
+    for (const [start, minute] of this.minutes) {
+      if (!this.watermark.isClosed(start + MINUTE_MS)) continue;
+      for (const w of minute.windows.values()) out.emit(VELOCITY_TABLE, this.row(w, true));
+      this.minutes.delete(start);
     }
   }
 
   punctuate(out: RowSink): void {
-    for (const w of this.windows.values()) {
-      if (w.dirty) {
-        out.emit(VELOCITY_TABLE, this.row(w, false));
-        w.dirty = false;
+    for (const minute of this.minutes.values()) {
+      for (const w of minute.windows.values()) {
+        if (w.dirty) {
+          out.emit(VELOCITY_TABLE, this.row(w, false));
+          w.dirty = false;
+        }
       }
     }
   }
 
   earliestNeededOffset(): number | undefined {
     let min: number | undefined;
-    for (const w of this.windows.values()) if (min === undefined || w.minOffset < min) min = w.minOffset;
+    for (const minute of this.minutes.values()) if (min === undefined || minute.minOffset < min) min = minute.minOffset;
     return min;
   }
 
@@ -161,7 +171,9 @@ export class VelocityTask implements PartitionTask {
 
   /** Open windows, for tests and the demo's summary. */
   get openWindows(): number {
-    return this.windows.size;
+    let n = 0;
+    for (const minute of this.minutes.values()) n += minute.windows.size;
+    return n;
   }
 }
 
