@@ -173,3 +173,17 @@ export function completeEvent<T extends TopicName>(topic: T, value: unknown): To
   if (!type) throw new Error(`unknown topic ${topic}`);
   return normalizeEvent(type, value) as unknown as TopicValues[T];
 }
+
+/**
+ * The business rules only, for an event that was decoded from Avro (its types, and every
+ * field, are guaranteed by the decoding). Cheap enough for the processors' hot path.
+ */
+export function decodedEventIssues(topic: string, event: unknown, nowMs: number = Date.now()): ContractIssue[] {
+  const rule = RULES[topic as TopicName] as Rule<unknown> | undefined;
+  const out: ContractIssue[] = [];
+  const issue = (path: string, reason: string): void => void out.push({ path, reason });
+  const e = event as Record<string, unknown>;
+  if ('event_id' in e && 'occurred_at' in e) common(e as never, issue, nowMs);
+  rule?.(event, issue, nowMs);
+  return out;
+}

@@ -5,18 +5,21 @@
 import type { StreamsConfig } from '../lib/config';
 import type { ProcessorDefinition } from './runtime/processor';
 import { velocityProcessor } from './velocity/velocity';
+import { warehouseProcessor } from './warehouse/warehouse';
 
 export interface ProcessorOverrides {
   /** Stand-in topics: catalogue topic -> topic to read instead. */
   readonly topics?: Readonly<Record<string, string>>;
 }
 
-export const PROCESSOR_NAMES = ['velocity'] as const;
+export const PROCESSOR_NAMES = ['warehouse', 'velocity'] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
 export function buildProcessor(name: ProcessorName, config: StreamsConfig, overrides: ProcessorOverrides = {}): ProcessorDefinition {
   const topic = (t: string): string => overrides.topics?.[t] ?? t;
   switch (name) {
+    case 'warehouse':
+      return warehouseProcessor({ topics: overrides.topics ?? {} });
     case 'velocity':
       return velocityProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, salesTopic: topic('pos.sales') });
   }

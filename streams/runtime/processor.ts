@@ -61,6 +61,12 @@ export interface ProcessorDefinition {
   readonly name: string;
   /** Topics read: catalogue topics, or stand-ins carrying the same schema (tests, reprocessing). */
   readonly inputs: readonly (TopicName | string)[];
+  /**
+   * The catalogue topic whose contract each input follows (for stand-in topics); inputs not
+   * listed follow their own name. The runtime checks decoded records against it and sends
+   * violations to the dead-letter topic before the processor sees them.
+   */
+  readonly contracts?: Readonly<Record<string, TopicName>>;
   /** ClickHouse tables it writes, unqualified; the runtime adds the database. */
   readonly tables: readonly string[];
   createTask(init: TaskInit, deps: { readonly logger: Logger; readonly metrics: Metrics }): PartitionTask;

@@ -25,6 +25,7 @@ import type { EventCodec } from '../../lib/events/codec';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { withRetry } from '../../lib/retry';
+import { decodedEventIssues } from '../../schemas/contract';
 import { ClickHouseSink, dedupToken, type OffsetRange } from './clickhouse-sink';
 import { consumerGroupOf, type InputRecord, type PartitionTask, type ProcessorDefinition, type Row, type RowSink } from './processor';
 
@@ -319,6 +320,15 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
           pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, code, describeError(error)) } });
           deadLetters.inc({ processor: name, code });
           value = undefined;
+        }
+        if (value !== undefined) {
+          const issues = decodedEventIssues(definition.contracts?.[batch.topic] ?? batch.topic, value);
+          if (issues.length > 0) {
+            const reason = issues.map((i) => `${i.path}: ${i.reason}`).join('; ');
+            pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, 'CONTRACT_VIOLATION', reason) } });
+            deadLetters.inc({ processor: name, code: 'CONTRACT_VIOLATION' });
+            value = undefined;
+          }
         }
         if (value !== undefined) {
           const record: InputRecord = { topic: batch.topic, partition: batch.partition, offset, key: message.key?.toString() ?? null, timestamp: Number(message.timestamp), value };

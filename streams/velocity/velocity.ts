@@ -181,6 +181,7 @@ export function velocityProcessor(options: VelocityOptions = DEFAULT_VELOCITY_OP
   return {
     name: 'velocity',
     inputs: [options.salesTopic ?? 'pos.sales'],
+    contracts: { [options.salesTopic ?? 'pos.sales']: 'pos.sales' },
     tables: [VELOCITY_TABLE],
     createTask: (init) => new VelocityTask(init, options),
   };

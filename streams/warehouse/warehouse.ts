@@ -1,0 +1,169 @@
+/**
+ * warehouse — the raw facts and the dimensions, for BI.
+ *
+ * Consumes: pos.sales, pos.returns, pos.voids, inventory.movements, inventory.counts (facts)
+ *   and md.stores, md.products (dimensions; compacted topics).
+ * Per record (pure): one row per sale line, return line, void, movement or count; one row per
+ *   store or product version.
+ * State: none. Every row is final when read, so the committed offset is simply the next one.
+ * Emits: fact_* rows keyed by the event's identity (event_id, line) with the source offset as
+ *   the ReplacingMergeTree version, and dim_store / dim_product rows versioned by updated_at:
+ *   a replay re-writes rows in place.
+ */
+import type { InventoryMovement, Product, SaleCompleted, SaleReturned, SaleVoided, StockCounted, Store } from '../../schemas/generated/events';
+import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink } from '../runtime/processor';
+
+export const WAREHOUSE_INPUTS = ['pos.sales', 'pos.returns', 'pos.voids', 'inventory.movements', 'inventory.counts', 'md.stores', 'md.products'] as const;
+type WarehouseInput = (typeof WAREHOUSE_INPUTS)[number];
+
+function ts(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function date(daysSinceEpoch: number): string {
+  return new Date(daysSinceEpoch * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Pure: the rows one record becomes. Exported for unit tests. */
+export function warehouseRows(kind: WarehouseInput, value: unknown, offset: number, out: RowSink): void {
+  switch (kind) {
+    case 'pos.sales': {
+      const s = value as SaleCompleted;
+      for (const l of s.lines) {
+        out.emit('fact_sale_lines', {
+          event_id: s.event_id,
+          line_number: l.line_number,
+          occurred_at: ts(s.occurred_at),
+          store_id: s.store_id,
+          terminal_id: s.terminal_id,
+          transaction_id: s.transaction_id,
+          cashier_id: s.cashier_id,
+          payment_method: s.payment_method,
+          currency: s.currency,
+          sku: l.sku,
+          quantity: l.quantity,
+          unit_price: l.unit_price,
+          discount: l.discount,
+          net_amount: l.quantity * l.unit_price - l.discount,
+          promotion_id: l.promotion_id,
+          source_offset: offset,
+        });
+      }
+      return;
+    }
+    case 'pos.returns': {
+      const r = value as SaleReturned;
+      r.lines.forEach((l, i) =>
+        out.emit('fact_return_lines', {
+          event_id: r.event_id,
+          line_number: i + 1,
+          occurred_at: ts(r.occurred_at),
+          store_id: r.store_id,
+          terminal_id: r.terminal_id,
+          return_id: r.return_id,
+          original_transaction_id: r.original_transaction_id,
+          sku: l.sku,
+          quantity: l.quantity,
+          refund_amount: l.refund_amount,
+          restockable: l.restockable,
+          reason: l.reason,
+          currency: r.currency,
+          source_offset: offset,
+        }),
+      );
+      return;
+    }
+    case 'pos.voids': {
+      const v = value as SaleVoided;
+      out.emit('fact_voids', {
+        event_id: v.event_id,
+        occurred_at: ts(v.occurred_at),
+        store_id: v.store_id,
+        terminal_id: v.terminal_id,
+        transaction_id: v.transaction_id,
+        cashier_id: v.cashier_id,
+        supervisor_id: v.supervisor_id,
+        line_count: v.line_count,
+        void_total: v.void_total,
+        reason: v.reason,
+        currency: v.currency,
+        source_offset: offset,
+      });
+      return;
+    }
+    case 'inventory.movements': {
+      const m = value as InventoryMovement;
+      out.emit('fact_inventory_movements', {
+        event_id: m.event_id,
+        occurred_at: ts(m.occurred_at),
+        store_id: m.store_id,
+        sku: m.sku,
+        movement_type: m.movement_type,
+        quantity_delta: m.quantity_delta,
+        counted_on_hand: null,
+        reason: m.reason,
+        reference_id: m.reference_id,
+        unit_cost: m.unit_cost,
+        source_offset: offset,
+      });
+      return;
+    }
+    case 'inventory.counts': {
+      const c = value as StockCounted;
+      out.emit('fact_inventory_movements', {
+        event_id: c.event_id,
+        occurred_at: ts(c.occurred_at),
+        store_id: c.store_id,
+        sku: c.sku,
+        movement_type: 'COUNT',
+        quantity_delta: null,
+        counted_on_hand: c.on_hand,
+        reason: c.counted_by,
+        reference_id: null,
+        unit_cost: null,
+        source_offset: offset,
+      });
+      return;
+    }
+    case 'md.stores': {
+      const s = value as Store;
+      out.emit('dim_store', { store_id: s.store_id, name: s.name, region: s.region, time_zone: s.time_zone, size_class: s.size_class, currency: s.currency, opened_on: date(s.opened_on), updated_at: ts(s.updated_at) });
+      return;
+    }
+    case 'md.products': {
+      const p = value as Product;
+      out.emit('dim_product', { sku: p.sku, name: p.name, category: p.category, brand: p.brand, unit_cost: p.unit_cost, price: p.price, currency: p.currency, perishable: p.perishable, shelf_life_days: p.shelf_life_days, updated_at: ts(p.updated_at) });
+      return;
+    }
+  }
+}
+
+class WarehouseTask implements PartitionTask {
+  constructor(private readonly kind: WarehouseInput) {}
+
+  process(record: InputRecord, out: RowSink): Rejection | void {
+    warehouseRows(this.kind, record.value, record.offset, out);
+  }
+
+  punctuate(): void {}
+
+  earliestNeededOffset(): number | undefined {
+    return undefined;
+  }
+
+  checkpoint(): string {
+    return '';
+  }
+}
+
+export function warehouseProcessor(options: { topics?: Readonly<Record<string, string>> } = {}): ProcessorDefinition {
+  const actual = (t: WarehouseInput): string => options.topics?.[t] ?? t;
+  const kindOf = new Map<string, WarehouseInput>(WAREHOUSE_INPUTS.map((t) => [actual(t), t]));
+  return {
+    name: 'warehouse',
+    inputs: WAREHOUSE_INPUTS.map(actual),
+    contracts: Object.fromEntries(WAREHOUSE_INPUTS.map((t) => [actual(t), t])),
+    tables: ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'dim_store', 'dim_product'],
+    createTask: (init) => new WarehouseTask(kindOf.get(init.topic)!),
+  };
+}
