@@ -1,0 +1,226 @@
+/**
+ * Stock of one store, per SKU, in typed arrays. Two numbers per SKU:
+ *   - on_hand: the units physically there, which caps sales;
+ *   - book: what the store's system believes, changed only by events it sees (sales,
+ *     restocked returns, receipts, recorded shrink, count corrections).
+ * They differ after unrecorded losses (theft, phantom inventory) until a cycle count sets the
+ * book to the count. Replenishment reviews the book once a day after closing (it cannot see
+ * the shelf): when book + on order <= reorder point, it orders up to the order-up-to level in
+ * whole cases, delivered after the category's lead time.
+ *
+ * Every time on_hand reaches 0 a stock-out interval opens; it closes when units arrive.
+ */
+import type { CategoryProfile, ProductProfile, StoreProfile } from './chain';
+import type { Rng } from './random';
+
+export interface PendingOrder {
+  readonly sku: number;
+  readonly quantity: number;
+  /** Local day of delivery. */
+  readonly dueDay: number;
+  readonly orderId: string;
+}
+
+export interface StockoutInterval {
+  readonly sku: number;
+  readonly start: number;
+  /** Undefined while the shelf is still empty at the end of the run. */
+  readonly end: number | undefined;
+  /** What the books said when the shelf ran empty: > 0 means nobody could see the stock-out. */
+  readonly bookOnHandAtStart: number;
+}
+
+/** Rough open hours per day, to turn an hourly base rate into daily demand for the policy. */
+const OPEN_HOURS_PER_DAY = 12;
+/** Chance per store x SKU x day of an unrecorded loss (theft, misplaced goods). */
+export const THEFT_RATE = 0.004;
+/** Share of deliveries that arrive short (50-90% of the order). */
+const SHORT_SHIPMENT_RATE = 0.05;
+/** Share of orders delivered a day late. */
+const LATE_DELIVERY_RATE = 0.1;
+/** Days between two counts of the same SKU (perishables are counted more often). */
+export const COUNT_CYCLE_DAYS = 14;
+export const PERISHABLE_COUNT_CYCLE_DAYS = 7;
+
+export class StoreInventory {
+  readonly onHand: Int32Array;
+  readonly book: Int32Array;
+  readonly onOrder: Int32Array;
+  readonly reorderPoint: Int32Array;
+  readonly orderUpTo: Int32Array;
+  readonly leadTimeDays: Int32Array;
+  /** Offset of each SKU in the count cycle. */
+  readonly countOffset: Int32Array;
+  /** NaN while in stock, else the instant the shelf ran empty. */
+  private readonly outSince: Float64Array;
+  private readonly bookAtOut: Int32Array;
+  private pending: PendingOrder[] = [];
+  private closedIntervals: StockoutInterval[] = [];
+  private orderSeq = 0;
+
+  constructor(
+    private readonly store: StoreProfile,
+    private readonly products: readonly ProductProfile[],
+    rng: Rng,
+  ) {
+    const n = products.length;
+    this.onHand = new Int32Array(n);
+    this.book = new Int32Array(n);
+    this.onOrder = new Int32Array(n);
+    this.reorderPoint = new Int32Array(n);
+    this.orderUpTo = new Int32Array(n);
+    this.leadTimeDays = new Int32Array(n);
+    this.countOffset = new Int32Array(n);
+    this.outSince = new Float64Array(n).fill(Number.NaN);
+    this.bookAtOut = new Int32Array(n);
+    for (let j = 0; j < n; j++) {
+      const p = products[j]!;
+      const daily = p.baseRate * store.factor * OPEN_HOURS_PER_DAY;
+      const lead = p.category.leadTimeDays + (rng.chance(0.3) ? 1 : 0);
+      // A safety factor below 1 under-stocks on purpose: some SKUs run out on busy days.
+      const safety = rng.between(0.8, 1.6);
+      const coverDays = p.category.perishable ? 2 : rng.intBetween(4, 8);
+      const rop = Math.ceil(daily * (lead + 1) * safety);
+      const upTo = rop + Math.max(p.casePack, Math.ceil(daily * coverDays));
+      this.leadTimeDays[j] = lead;
+      this.reorderPoint[j] = rop;
+      this.orderUpTo[j] = upTo;
+      const initial = Math.max(1, Math.round(upTo * rng.between(0.6, 1)));
+      this.onHand[j] = initial;
+      this.book[j] = initial;
+      this.countOffset[j] = rng.below(countCycle(p.category));
+    }
+  }
+
+  /** Sells up to `wanted` units at `at`; answers the units sold. */
+  take(sku: number, wanted: number, at: number): number {
+    const have = this.onHand[sku]!;
+    const sold = wanted < have ? wanted : have;
+    if (sold > 0) {
+      this.onHand[sku] = have - sold;
+      this.book[sku] = this.book[sku]! - sold;
+      if (sold === have) this.markOut(sku, at);
+    }
+    return sold;
+  }
+
+  /** Units that come onto the shelf and into the books (a receipt, a restocked return). */
+  add(sku: number, units: number, at: number): void {
+    const was = this.onHand[sku]!;
+    this.onHand[sku] = was + units;
+    this.book[sku] = this.book[sku]! + units;
+    if (was === 0 && units > 0) this.markIn(sku, at);
+  }
+
+  /** Recorded shrink: gone from shelf and books (a SHRINK movement). Answers the units removed. */
+  shrink(sku: number, units: number, at: number): number {
+    const removed = Math.min(units, this.onHand[sku]!);
+    if (removed > 0) {
+      this.onHand[sku] = this.onHand[sku]! - removed;
+      this.book[sku] = this.book[sku]! - removed;
+      if (this.onHand[sku] === 0) this.markOut(sku, at);
+    }
+    return removed;
+  }
+
+  /** Unrecorded loss: gone from the shelf only; the books find out at the next count. */
+  lose(sku: number, units: number, at: number): number {
+    const removed = Math.min(units, this.onHand[sku]!);
+    if (removed > 0) {
+      this.onHand[sku] = this.onHand[sku]! - removed;
+      if (this.onHand[sku] === 0) this.markOut(sku, at);
+    }
+    return removed;
+  }
+
+  /** A cycle count: answers the correction (count - book, 0 when they agree) and fixes the book. */
+  count(sku: number): number {
+    const delta = this.onHand[sku]! - this.book[sku]!;
+    this.book[sku] = this.onHand[sku]!;
+    return delta;
+  }
+
+  isCountDay(sku: number, localDay: number): boolean {
+    return (localDay + this.countOffset[sku]!) % countCycle(this.products[sku]!.category) === 0;
+  }
+
+  /** The daily review after closing: new purchase orders for SKUs at or below their reorder point. */
+  review(localDay: number, rng: Rng): PendingOrder[] {
+    const placed: PendingOrder[] = [];
+    for (let j = 0; j < this.products.length; j++) {
+      const position = this.book[j]! + this.onOrder[j]!;
+      if (position > this.reorderPoint[j]!) continue;
+      const pack = this.products[j]!.casePack;
+      const quantity = Math.ceil((this.orderUpTo[j]! - position) / pack) * pack;
+      if (quantity <= 0) continue;
+      const order: PendingOrder = {
+        sku: j,
+        quantity,
+        dueDay: localDay + this.leadTimeDays[j]! + (rng.chance(LATE_DELIVERY_RATE) ? 1 : 0),
+        orderId: `PO-${this.store.store.store_id}-${++this.orderSeq}`,
+      };
+      this.onOrder[j] = this.onOrder[j]! + quantity;
+      this.pending.push(order);
+      placed.push(order);
+    }
+    return placed;
+  }
+
+  /**
+   * Orders due on or before `localDay`, with the units actually delivered (some arrive short;
+   * the rest of a short order is cancelled). They leave the pending list; call `add` to shelve.
+   */
+  deliveries(localDay: number, rng: Rng): { order: PendingOrder; delivered: number }[] {
+    const due: { order: PendingOrder; delivered: number }[] = [];
+    const later: PendingOrder[] = [];
+    for (const order of this.pending) {
+      if (order.dueDay > localDay) {
+        later.push(order);
+        continue;
+      }
+      const delivered = rng.chance(SHORT_SHIPMENT_RATE) ? Math.max(1, Math.floor(order.quantity * rng.between(0.5, 0.9))) : order.quantity;
+      this.onOrder[order.sku] = this.onOrder[order.sku]! - order.quantity;
+      due.push({ order, delivered });
+    }
+    this.pending = later;
+    return due;
+  }
+
+  isOut(sku: number): boolean {
+    return !Number.isNaN(this.outSince[sku]!);
+  }
+
+  /** Stock-out intervals closed since the last call. */
+  drainIntervals(): StockoutInterval[] {
+    const out = this.closedIntervals;
+    this.closedIntervals = [];
+    return out;
+  }
+
+  /** Intervals still open (the shelf is empty at `end`), marked with no end. */
+  openIntervals(): StockoutInterval[] {
+    const open: StockoutInterval[] = [];
+    for (let j = 0; j < this.products.length; j++) {
+      if (this.isOut(j)) open.push({ sku: j, start: this.outSince[j]!, end: undefined, bookOnHandAtStart: this.bookAtOut[j]! });
+    }
+    return open;
+  }
+
+  private markOut(sku: number, at: number): void {
+    if (!this.isOut(sku)) {
+      this.outSince[sku] = at;
+      this.bookAtOut[sku] = this.book[sku]!;
+    }
+  }
+
+  private markIn(sku: number, at: number): void {
+    if (this.isOut(sku)) {
+      this.closedIntervals.push({ sku, start: this.outSince[sku]!, end: at, bookOnHandAtStart: this.bookAtOut[sku]! });
+      this.outSince[sku] = Number.NaN;
+    }
+  }
+}
+
+function countCycle(category: CategoryProfile): number {
+  return category.perishable ? PERISHABLE_COUNT_CYCLE_DAYS : COUNT_CYCLE_DAYS;
+}

@@ -1,0 +1,73 @@
+/**
+ * The simulator's parameters: defaults (with units), limits, and one validation that reports
+ * every problem at once, so the CLI and tests share the same rules.
+ */
+import { ShelfStreamError } from '../../lib/errors';
+import { DAY_MS, FIRST_SUPPORTED_DAY, HOUR_MS, LAST_SUPPORTED_DAY, formatDay } from './calendar';
+
+/** Which simulated time to cover. */
+export type SimulationWindow =
+  /** Whole local days of every store: [local midnight of startDay, local midnight of startDay + days). */
+  | { readonly kind: 'days'; readonly startDay: number; readonly days: number }
+  /** From an instant (rounded down to the hour) for all stores, until `end` or forever. */
+  | { readonly kind: 'continuous'; readonly start: number; readonly end?: number };
+
+export interface SimulationOptions {
+  readonly seed: number;
+  readonly stores: number;
+  readonly skus: number;
+  readonly window: SimulationWindow;
+  /** Multiplier on the anomaly rates (0 = no anomalies). */
+  readonly anomalyRate: number;
+  /** One heartbeat per terminal per open hour. */
+  readonly heartbeats: boolean;
+  /** The stores this simulator runs (a shard of the chain); all when absent. */
+  readonly storeIndices?: readonly number[];
+}
+
+export const SIMULATION_DEFAULTS = {
+  seed: 42,
+  stores: 10,
+  skus: 200,
+  days: 7,
+  start: '2026-01-01',
+  anomalyRate: 1,
+  heartbeats: true,
+} as const;
+
+export const SIMULATION_LIMITS = {
+  maxStores: 999, // store ids are S001..S999
+  maxSkus: 100_000,
+  maxAnomalyRate: 100,
+} as const;
+
+/** Checks every option; throws CONFIG_INVALID listing all problems. Answers the options unchanged. */
+export function validateSimulation(options: SimulationOptions): SimulationOptions {
+  const issues: string[] = [];
+  const int = (name: string, v: number, min: number, max: number): void => {
+    if (!Number.isInteger(v) || v < min || v > max) issues.push(`${name} must be a whole number from ${min} to ${max}, got ${v}`);
+  };
+  int('seed', options.seed, 0, 4_294_967_295);
+  int('stores', options.stores, 1, SIMULATION_LIMITS.maxStores);
+  int('skus', options.skus, 1, SIMULATION_LIMITS.maxSkus);
+  if (!(options.anomalyRate >= 0 && options.anomalyRate <= SIMULATION_LIMITS.maxAnomalyRate)) {
+    issues.push(`anomaly rate must be from 0 to ${SIMULATION_LIMITS.maxAnomalyRate}, got ${options.anomalyRate}`);
+  }
+  const range = `${formatDay(FIRST_SUPPORTED_DAY)} to ${formatDay(LAST_SUPPORTED_DAY)} (the years the holiday tables cover)`;
+  const w = options.window;
+  if (w.kind === 'days') {
+    if (w.startDay < FIRST_SUPPORTED_DAY || w.startDay > LAST_SUPPORTED_DAY) issues.push(`start ${formatDay(w.startDay)} is outside ${range}`);
+    else int('days', w.days, 1, LAST_SUPPORTED_DAY - w.startDay + 1);
+  } else {
+    const first = FIRST_SUPPORTED_DAY * DAY_MS;
+    const last = (LAST_SUPPORTED_DAY + 1) * DAY_MS;
+    if (!(w.start >= first && w.start < last)) issues.push(`start ${new Date(w.start).toISOString()} is outside ${range}`);
+    if (w.end !== undefined && !(w.end > w.start && w.end <= last)) issues.push(`end must be after start and no later than ${formatDay(LAST_SUPPORTED_DAY)}`);
+    if (w.end !== undefined && w.end - w.start < HOUR_MS) issues.push('a continuous run covers at least one hour');
+  }
+  for (const i of options.storeIndices ?? []) {
+    if (!Number.isInteger(i) || i < 0 || i >= options.stores) issues.push(`store index ${i} is not in the chain of ${options.stores} stores`);
+  }
+  if (issues.length > 0) throw new ShelfStreamError('CONFIG_INVALID', `invalid simulation: ${issues.join('; ')}`, { context: { issues } });
+  return options;
+}

@@ -1,0 +1,83 @@
+/**
+ * The backfill pipeline driven by an in-memory publisher: batch sizes, requests in flight,
+ * and that what is published is exactly what the simulation generates, in order.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TopicName } from '../../schemas/generated/events';
+import { parseDay } from './calendar';
+import type { TruthBytes } from './ground-truth';
+import type { SimulationOptions } from './options';
+import { type OpenedPublisher, runShard, shardStores } from './run';
+import { PosSimulator } from './simulator';
+import { EVENT_TOPICS } from './store-sim';
+
+const simulation: SimulationOptions = { seed: 3, stores: 2, skus: 40, window: { kind: 'days', startDay: parseDay('2026-06-10'), days: 2 }, anomalyRate: 1, heartbeats: true };
+
+function fakePublisher(): { opened: OpenedPublisher; calls: { topic: string; events: readonly unknown[] }[][]; maxConcurrent: () => number } {
+  const calls: { topic: string; events: readonly unknown[] }[][] = [];
+  let concurrent = 0;
+  let max = 0;
+  return {
+    calls,
+    maxConcurrent: () => max,
+    opened: {
+      topic: (name: TopicName) => `prefix.${name}` as TopicName,
+      publisher: {
+        publish: async () => undefined,
+        publishMixed: async (batches) => {
+          concurrent++;
+          max = Math.max(max, concurrent);
+          calls.push([...batches]);
+          await sleep(5);
+          concurrent--;
+        },
+        close: async () => undefined,
+      },
+    },
+  };
+}
+
+describe('runShard', () => {
+  it.each([1, 3])('publishes every generated event in order, in batches, %p request(s) in flight', async (inFlight) => {
+    const fake = fakePublisher();
+    const truth: TruthBytes[] = [];
+    let hours = 0;
+    const result = await runShard(fake.opened, simulation, { batchEvents: 10, inFlight }, { truth: (t) => truth.push(t), progress: (h) => (hours += h) });
+
+    const expected = new PosSimulator(simulation);
+    const generated = Object.fromEntries(EVENT_TOPICS.map((t) => [t, [] as unknown[]]));
+    while (!expected.done) {
+      const hour = expected.nextHour();
+      for (const t of EVENT_TOPICS) generated[t]!.push(...hour.events[t]);
+    }
+    const published = Object.fromEntries(EVENT_TOPICS.map((t) => [t, [] as unknown[]]));
+    for (const call of fake.calls) {
+      expect(call.reduce((n, b) => n + b.events.length, 0)).toBeLessThanOrEqual(10);
+      for (const b of call) published[b.topic.replace('prefix.', '')]!.push(...b.events);
+    }
+    expect(JSON.stringify(published)).toBe(JSON.stringify(generated));
+    expect(fake.calls.length).toBeGreaterThan(5);
+    expect(fake.maxConcurrent()).toBe(inFlight);
+    for (const t of EVENT_TOPICS) expect(result.counts[t]).toBe(generated[t]!.length);
+    expect(hours).toBe(result.hours);
+    expect(truth.map((t) => Buffer.from(t.hourly).toString()).join('')).toContain('S002,SKU');
+  });
+
+  it('stops at the first failed request', async () => {
+    const fake = fakePublisher();
+    fake.opened.publisher.publishMixed = async () => {
+      throw new Error('broker gone');
+    };
+    await expect(runShard(fake.opened, simulation, { batchEvents: 250, inFlight: 1 }, { truth: () => undefined, progress: () => undefined })).rejects.toThrow('broker gone');
+  });
+});
+
+describe('shardStores', () => {
+  it('spreads stores round-robin and never makes an empty shard', () => {
+    expect(shardStores(5, 2)).toEqual([
+      [0, 2, 4],
+      [1, 3],
+    ]);
+    expect(shardStores(2, 4)).toEqual([[0], [1]]);
+  });
+});

@@ -1,0 +1,365 @@
+/**
+ * The simulator against its own contract: determinism, the event contract, and ground truth
+ * that agrees with the events (checked by replaying the events, not by asking the simulator).
+ */
+import { contractIssues } from '../../schemas/contract';
+import type { InventoryMovement, PriceChanged, PromotionChanged, SaleCompleted, SaleReturned, SaleVoided, StockCounted, TerminalHeartbeat } from '../../schemas/generated/events';
+import { ANOMALY_TYPES, type AnomalyLabel } from './anomalies';
+import { DAY_MS, HOUR_MS, parseDay } from './calendar';
+import { localPrice } from './chain';
+import { type DailyDemandRow, type HourTruth, type HourlyDemandRow, type StockoutRow, CSV_HEADERS, emptyTruth, formatTruth, parseCsv } from './ground-truth';
+import type { SimulationOptions } from './options';
+import { PosSimulator } from './simulator';
+import { EVENT_TOPICS, type HourEvents, emptyEvents } from './store-sim';
+
+interface Run {
+  readonly sim: PosSimulator;
+  readonly events: HourEvents;
+  readonly hourly: HourlyDemandRow[];
+  readonly daily: DailyDemandRow[];
+  readonly stockouts: StockoutRow[];
+  readonly anomalies: AnomalyLabel[];
+}
+
+function simulate(options: SimulationOptions): Run {
+  const sim = new PosSimulator(options);
+  const events = emptyEvents();
+  const run: Run = { sim, events, hourly: [], daily: [], stockouts: [], anomalies: [] };
+  const take = (t: HourTruth): void => {
+    for (const r of t.hourly) run.hourly.push(r);
+    for (const r of t.daily) run.daily.push(r);
+    run.stockouts.push(...t.stockouts);
+    run.anomalies.push(...t.anomalies);
+  };
+  while (!sim.done) {
+    const hour = sim.nextHour();
+    for (const topic of EVENT_TOPICS) for (const e of hour.events[topic]) (events[topic] as unknown[]).push(e);
+    take(hour.truth);
+  }
+  take(sim.finish());
+  return run;
+}
+
+const options = (overrides: Partial<SimulationOptions> = {}): SimulationOptions => ({
+  seed: 7,
+  stores: 3,
+  skus: 80,
+  // Two weeks over Eid al-Fitr (20 March 2026) and Europe's switch to summer time (29 March).
+  window: { kind: 'days', startDay: parseDay('2026-03-16'), days: 14 },
+  anomalyRate: 4,
+  heartbeats: true,
+  ...overrides,
+});
+
+const key = (...parts: (string | number)[]): string => parts.join('|');
+
+describe('POS simulator', () => {
+  let run: Run;
+  beforeAll(() => {
+    run = simulate(options());
+  });
+
+  const sales = (): SaleCompleted[] => run.events['pos.sales'];
+  const storeOf = (storeId: string) => run.sim.chain.stores.find((s) => s.store.store_id === storeId)!;
+  const productOf = (sku: string) => run.sim.chain.products.find((p) => p.product.sku === sku)!;
+
+  describe('determinism', () => {
+    const small = (seed: number, storeIndices?: number[]): Run =>
+      simulate(options({ seed, stores: 3, skus: 30, window: { kind: 'days', startDay: parseDay('2026-06-01'), days: 3 }, ...(storeIndices ? { storeIndices } : {}) }));
+
+    it('gives the same events and ground truth for the same seed, others for another', () => {
+      const a = small(42);
+      const b = small(42);
+      const c = small(43);
+      expect(JSON.stringify(b.events)).toBe(JSON.stringify(a.events));
+      expect(JSON.stringify([b.hourly, b.daily, b.stockouts, b.anomalies])).toBe(JSON.stringify([a.hourly, a.daily, a.stockouts, a.anomalies]));
+      expect(a.events['pos.sales'].length).toBeGreaterThan(100);
+      expect(JSON.stringify(c.events['pos.sales'])).not.toBe(JSON.stringify(a.events['pos.sales']));
+    });
+
+    it('gives a store the same events whichever shard simulates it', () => {
+      const all = small(42);
+      const alone = small(42, [1]);
+      const only = (r: Run): unknown[] => EVENT_TOPICS.flatMap((t) => (r.events[t] as { store_id: string }[]).filter((e) => e.store_id === 'S002'));
+      expect(only(alone).length).toBeGreaterThan(0);
+      expect(JSON.stringify(only(alone))).toBe(JSON.stringify(only(all)));
+    });
+  });
+
+  it('emits only events that satisfy the contract', () => {
+    const now = run.sim.end + DAY_MS;
+    const failures: string[] = [];
+    for (const topic of EVENT_TOPICS) {
+      expect(run.events[topic].length).toBeGreaterThan(0);
+      for (const event of run.events[topic]) {
+        const issues = contractIssues(topic, event, now);
+        if (issues.length > 0 && failures.length < 5) failures.push(`${topic}: ${JSON.stringify(issues)} in ${JSON.stringify(event)}`);
+      }
+    }
+    const master = run.sim.masterData();
+    for (const topic of ['md.stores', 'md.products'] as const) {
+      for (const record of master[topic]) {
+        const issues = contractIssues(topic, record, now);
+        if (issues.length > 0 && failures.length < 5) failures.push(`${topic}: ${JSON.stringify(issues)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('emits each store’s events in event-time order', () => {
+    for (const topic of EVENT_TOPICS) {
+      const last = new Map<string, number>();
+      for (const e of run.events[topic] as { store_id: string; occurred_at: number }[]) {
+        expect(e.occurred_at).toBeGreaterThanOrEqual(last.get(e.store_id) ?? 0);
+        last.set(e.store_id, e.occurred_at);
+      }
+    }
+  });
+
+  it('counts what it emits', () => {
+    for (const topic of EVENT_TOPICS) expect(run.sim.counts[topic]).toBe(run.events[topic].length);
+  });
+
+  describe('ground truth', () => {
+    it('has the units of the sale events per store x SKU x hour', () => {
+      const fromEvents = new Map<string, number>();
+      for (const s of sales()) {
+        const hour = Math.floor(s.occurred_at / HOUR_MS) * HOUR_MS;
+        for (const l of s.lines) fromEvents.set(key(s.store_id, l.sku, hour), (fromEvents.get(key(s.store_id, l.sku, hour)) ?? 0) + l.quantity);
+      }
+      const fromTruth = new Map(run.hourly.filter((r) => r.sold > 0).map((r) => [key(r.store_id, r.sku, r.hour_start), r.sold]));
+      expect(fromTruth.size).toBeGreaterThan(1000);
+      expect(fromTruth).toEqual(fromEvents);
+    });
+
+    it('splits demand into sold and lost, never below zero, hourly and daily', () => {
+      for (const r of [...run.hourly, ...run.daily]) {
+        expect(r.sold + r.lost).toBe(r.demand);
+        expect(Math.min(r.sold, r.lost, r.on_hand)).toBeGreaterThanOrEqual(0);
+      }
+      for (const r of run.daily) expect(r.book_on_hand).toBeGreaterThanOrEqual(0);
+      expect(run.hourly.some((r) => r.lost > 0)).toBe(true);
+    });
+
+    it('sums hourly demand into the daily rows of the store’s local date', () => {
+      const byDay = new Map<string, { demand: number; sold: number; expected: number }>();
+      for (const r of run.hourly) {
+        const day = run.sim.model.clock(storeOf(r.store_id)).localDay(r.hour_start);
+        const k = key(r.store_id, r.sku, day);
+        const acc = byDay.get(k) ?? { demand: 0, sold: 0, expected: 0 };
+        acc.demand += r.demand;
+        acc.sold += r.sold;
+        byDay.set(k, acc);
+      }
+      expect(run.daily.length).toBe(3 * 80 * 14);
+      for (const d of run.daily) {
+        const acc = byDay.get(key(d.store_id, d.sku, parseDay(d.date))) ?? { demand: 0, sold: 0 };
+        expect([d.demand, d.sold]).toEqual([acc.demand, acc.sold]);
+      }
+    });
+
+    it('moves the book on_hand exactly as the events say', () => {
+      // Replaying the events a store system sees: sales, restocked returns, stock movements.
+      const deltas = new Map<string, number>();
+      const add = (storeId: string, sku: string, at: number, delta: number): void => {
+        const k = key(storeId, sku, run.sim.model.clock(storeOf(storeId)).localDay(at));
+        deltas.set(k, (deltas.get(k) ?? 0) + delta);
+      };
+      for (const s of sales()) for (const l of s.lines) add(s.store_id, l.sku, s.occurred_at, -l.quantity);
+      for (const r of run.events['pos.returns'] as SaleReturned[]) for (const l of r.lines) if (l.restockable) add(r.store_id, l.sku, r.occurred_at, l.quantity);
+      for (const m of run.events['inventory.movements'] as InventoryMovement[]) add(m.store_id, m.sku, m.occurred_at, m.quantity_delta);
+      const book = new Map<string, number>();
+      let checked = 0;
+      for (const d of run.daily) {
+        const previous = book.get(key(d.store_id, d.sku));
+        if (previous !== undefined) {
+          expect(d.book_on_hand - previous).toBe(deltas.get(key(d.store_id, d.sku, parseDay(d.date))) ?? 0);
+          checked++;
+        }
+        book.set(key(d.store_id, d.sku), d.book_on_hand);
+      }
+      expect(checked).toBe(3 * 80 * 13);
+    });
+
+    it('has stock-out intervals exactly where on_hand is 0', () => {
+      const intervals = new Map<string, StockoutRow[]>();
+      for (const i of run.stockouts) {
+        expect(i.end).toBeGreaterThan(i.start);
+        intervals.set(key(i.store_id, i.sku), [...(intervals.get(key(i.store_id, i.sku)) ?? []), i]);
+      }
+      expect(run.stockouts.length).toBeGreaterThan(10);
+      // No sale while the shelf is empty (the basket that took the last unit sells at `start`).
+      for (const s of sales()) {
+        for (const l of s.lines) {
+          const inside = (intervals.get(key(s.store_id, l.sku)) ?? []).find((i) => s.occurred_at > i.start && s.occurred_at < i.end);
+          expect(inside).toBeUndefined();
+        }
+      }
+      // An interval ends when units arrive: a delivery or a restocked return at that instant.
+      const arrivals = new Set<string>();
+      for (const m of run.events['inventory.movements'] as InventoryMovement[]) if (m.quantity_delta > 0) arrivals.add(key(m.store_id, m.sku, m.occurred_at));
+      for (const r of run.events['pos.returns'] as SaleReturned[]) for (const l of r.lines) if (l.restockable) arrivals.add(key(r.store_id, l.sku, r.occurred_at));
+      for (const i of run.stockouts) if (!i.censored) expect(arrivals.has(key(i.store_id, i.sku, i.end))).toBe(true);
+      // At every local midnight, on_hand is 0 exactly when an interval spans that instant.
+      for (const d of run.daily) {
+        const dayEnd = run.sim.model.clock(storeOf(d.store_id)).localMidnight(parseDay(d.date) + 1);
+        const covering = (intervals.get(key(d.store_id, d.sku)) ?? []).some((i) => i.start < dayEnd && i.end >= dayEnd);
+        expect([d.date, d.on_hand === 0]).toEqual([d.date, covering]);
+      }
+      // Demand is lost only in an hour touched by a stock-out.
+      for (const r of run.hourly.filter((h) => h.lost > 0)) {
+        const touched = (intervals.get(key(r.store_id, r.sku)) ?? []).some((i) => i.start < r.hour_start + HOUR_MS && i.end > r.hour_start);
+        expect(touched).toBe(true);
+      }
+    });
+
+    it('simulates the documented demand model, anomalies and promotions included', () => {
+      const promotions = run.events['pricing.promotions'] as PromotionChanged[];
+      const ends = new Map(promotions.filter((p) => p.phase === 'ENDED').map((p) => [p.promotion_id, p.occurred_at]));
+      const promotionAt = (storeId: string, sku: string, at: number): number =>
+        promotions.find((p) => p.phase === 'STARTED' && p.store_id === storeId && p.skus.includes(sku) && p.starts_at <= at && at < (ends.get(p.promotion_id) ?? Infinity))?.discount_percent ?? 0;
+      const anomalyAt = (storeId: string, sku: string, at: number): number =>
+        run.anomalies.find((a) => (a.type === 'DEMAND_SPIKE' || a.type === 'DEMAND_DROP') && a.store_id === storeId && a.sku === sku && a.start <= at && at < a.end)?.magnitude ?? 1;
+      let promoted = 0;
+      for (const r of run.hourly) {
+        const percent = promotionAt(r.store_id, r.sku, r.hour_start);
+        if (percent > 0) promoted++;
+        const mean = run.sim.model.factors(storeOf(r.store_id), productOf(r.sku), r.hour_start, percent, anomalyAt(r.store_id, r.sku, r.hour_start)).mean;
+        expect(r.expected).toBeCloseTo(mean, 9);
+      }
+      expect(promoted).toBeGreaterThan(0);
+    });
+
+    it('writes and reads back the CSV format', () => {
+      const truth = emptyTruth();
+      const rows = run.hourly.slice(0, 50);
+      for (const r of rows) truth.hourly.push(r.store_id, r.sku, r.hour_start, r.expected, r.demand, r.sold, r.lost, r.on_hand);
+      truth.stockouts.push(...run.stockouts.slice(0, 3));
+      const bytes = formatTruth(truth);
+      const text = (b: Uint8Array): string => Buffer.from(b).toString();
+      expect(parseCsv(`${CSV_HEADERS.hourly}\n${text(bytes.hourly)}`)).toEqual(rows.map((r) => ({ ...r, hour_start: new Date(r.hour_start).toISOString(), expected: Math.round(r.expected * 10_000) / 10_000 })));
+      const stockouts = parseCsv(`${CSV_HEADERS.stockouts}\n${text(bytes.stockouts)}`);
+      expect(stockouts).toEqual(run.stockouts.slice(0, 3).map((s) => ({ ...s, start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() })));
+    });
+  });
+
+  describe('anomalies', () => {
+    const of = (type: AnomalyLabel['type']): AnomalyLabel[] => run.anomalies.filter((a) => a.type === type);
+
+    it('labels every type with a store, a SKU or a terminal, and a time range', () => {
+      for (const type of ANOMALY_TYPES) expect(of(type).length).toBeGreaterThan(0);
+      for (const a of run.anomalies) {
+        expect(a.end).toBeGreaterThan(a.start);
+        expect(storeOf(a.store_id)).toBeDefined();
+        expect(a.type === 'VOID_BURST' ? a.terminal_id : a.sku).toBeTruthy();
+      }
+    });
+
+    it('shows a void burst at its terminal', () => {
+      const voids = run.events['pos.voids'] as SaleVoided[];
+      const beats = run.events['pos.heartbeats'] as TerminalHeartbeat[];
+      let visible = 0;
+      for (const a of of('VOID_BURST')) {
+        const at = (e: { store_id: string; terminal_id: string; occurred_at: number }): boolean => e.store_id === a.store_id && e.terminal_id === a.terminal_id && e.occurred_at >= a.start && e.occurred_at < a.end;
+        const openHours = beats.filter(at).length; // one heartbeat per terminal per open hour
+        if (openHours === 0) continue;
+        visible++;
+        const burst = voids.filter(at);
+        expect(burst.length).toBeGreaterThanOrEqual(0.5 * a.magnitude * openHours);
+        expect(burst.every((v) => v.supervisor_id === null)).toBe(true);
+      }
+      expect(visible).toBeGreaterThan(0);
+      // Outside bursts a terminal voids rarely: well under one void per open hour.
+      const inBurst = (v: SaleVoided): boolean => of('VOID_BURST').some((a) => a.store_id === v.store_id && a.terminal_id === v.terminal_id && v.occurred_at >= a.start && v.occurred_at < a.end);
+      expect(voids.filter((v) => !inBurst(v)).length).toBeLessThan(0.1 * beats.length);
+    });
+
+    it('rings wrong prices only during a price error, and shelf prices otherwise', () => {
+      // Shelf price: the catalogue's, in the store's currency, then each PriceChanged.
+      const changes = run.events['pricing.prices'] as PriceChanged[];
+      const shelf = (storeId: string, sku: string, at: number): number => {
+        let price = localPrice(productOf(sku).product.price, storeOf(storeId).region);
+        for (const c of changes) if (c.store_id === storeId && c.sku === sku && c.effective_at <= at) price = c.new_price;
+        return price;
+      };
+      let wrong = 0;
+      for (const s of sales()) {
+        for (const l of s.lines) {
+          const error = of('PRICE_ERROR').find((a) => a.store_id === s.store_id && a.sku === l.sku && s.occurred_at >= a.start && s.occurred_at < a.end);
+          const expected = error ? Math.max(1, Math.round(shelf(s.store_id, l.sku, s.occurred_at) * error.magnitude)) : shelf(s.store_id, l.sku, s.occurred_at);
+          expect(l.unit_price).toBe(expected);
+          if (error) wrong++;
+        }
+      }
+      expect(wrong).toBeGreaterThan(0);
+    });
+
+    it('hides phantom inventory from the books until a count or a delivery', () => {
+      const counts = run.events['inventory.counts'] as StockCounted[];
+      const movements = run.events['inventory.movements'] as InventoryMovement[];
+      for (const a of of('PHANTOM_INVENTORY')) {
+        // Nothing sells while the shelf is secretly empty...
+        const sold = sales().some((s) => s.store_id === a.store_id && s.occurred_at > a.start && s.occurred_at < a.end && s.lines.some((l) => l.sku === a.sku));
+        expect(sold).toBe(false);
+        // ...a stock-out nobody could see opens (the books still show stock)...
+        const hidden = run.stockouts.find((i) => i.store_id === a.store_id && i.sku === a.sku && i.start <= a.start && i.end >= a.start);
+        expect(hidden).toBeDefined();
+        expect(hidden!.book_on_hand_at_start).toBeGreaterThan(0);
+        // ...until a count finds the truth and corrects the books, or goods arrive.
+        if (a.ended_by === 'count') {
+          expect(counts.find((c) => c.store_id === a.store_id && c.sku === a.sku && c.occurred_at === a.end)?.on_hand).toBe(0);
+          expect(movements.find((m) => m.store_id === a.store_id && m.sku === a.sku && m.occurred_at === a.end && m.movement_type === 'COUNT_CORRECTION')!.quantity_delta).toBeLessThan(0);
+        } else if (a.ended_by === 'receipt') {
+          expect(movements.some((m) => m.store_id === a.store_id && m.sku === a.sku && m.occurred_at === a.end && m.movement_type === 'RECEIPT')).toBe(true);
+        }
+      }
+      expect(of('PHANTOM_INVENTORY').some((a) => a.ended_by === 'count')).toBe(true);
+    });
+
+    it('shows demand spikes and drops in the true demand', () => {
+      for (const type of ['DEMAND_SPIKE', 'DEMAND_DROP'] as const) {
+        let expected = 0;
+        let demand = 0;
+        for (const a of of(type)) {
+          for (const r of run.hourly) {
+            if (r.store_id === a.store_id && r.sku === a.sku && r.hour_start >= a.start && r.hour_start < a.end) {
+              expected += r.expected;
+              demand += r.demand;
+            }
+          }
+        }
+        if (type === 'DEMAND_SPIKE') expect(demand).toBeGreaterThan(0);
+        // The draws follow the raised or lowered mean (loosely: counts are noisy).
+        expect(demand).toBeLessThanOrEqual(3 * expected + 10);
+        expect(demand).toBeGreaterThanOrEqual(expected / 3 - 10);
+      }
+    });
+  });
+
+  it('also runs cycle counts, shrink, deliveries, returns and price changes', () => {
+    const movements = run.events['inventory.movements'] as InventoryMovement[];
+    for (const type of ['RECEIPT', 'SHRINK', 'COUNT_CORRECTION'] as const) expect(movements.some((m) => m.movement_type === type)).toBe(true);
+    expect(movements.filter((m) => m.movement_type === 'SHRINK').every((m) => m.quantity_delta < 0)).toBe(true);
+    const returns = run.events['pos.returns'] as SaleReturned[];
+    const transactions = new Set(sales().map((s) => key(s.store_id, s.transaction_id)));
+    for (const r of returns) if (r.original_transaction_id) expect(transactions.has(key(r.store_id, r.original_transaction_id))).toBe(true);
+    // Returns and voids stay rare: under 2% of sales each, outside void bursts.
+    expect(returns.length / sales().length).toBeLessThan(0.02);
+    const phases = new Set((run.events['pricing.promotions'] as PromotionChanged[]).map((p) => p.phase));
+    expect([...phases].sort()).toEqual(['ENDED', 'STARTED']);
+    expect(run.events['pricing.prices'].length).toBeGreaterThan(0);
+    // Multi-line baskets.
+    const lines = sales().map((s) => s.lines.length);
+    expect(Math.max(...lines)).toBeGreaterThan(5);
+    expect(lines.reduce((a, b) => a + b, 0) / lines.length).toBeGreaterThan(1.5);
+  });
+});
+
+describe('simulation options', () => {
+  it('reports every invalid option at once', () => {
+    expect(() => new PosSimulator({ seed: -1, stores: 0, skus: 10, window: { kind: 'days', startDay: parseDay('2031-01-01'), days: 1 }, anomalyRate: 1, heartbeats: true })).toThrow(
+      /seed must be.*stores must be.*start 2031-01-01 is outside 2024-01-01 to 2030-12-31/,
+    );
+    expect(() => new PosSimulator({ seed: 1, stores: 1, skus: 1, window: { kind: 'days', startDay: parseDay('2030-12-30'), days: 5 }, anomalyRate: 1, heartbeats: true })).toThrow(/days must be a whole number from 1 to 2/);
+  });
+});
