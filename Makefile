@@ -40,8 +40,9 @@ status: setup ## show each service, its health, pid and memory
 init: up ## create topics, register schemas, apply ClickHouse migrations (idempotent)
 	$(SHELFSTREAM) init
 
-demo: init ## bring the whole stack up on a fresh clone and show it healthy
-	$(SHELFSTREAM) status
+DURATION ?=
+demo: up ## the whole pipeline: init, backfill, then live simulation through every processor (DURATION=<s> to stop by itself)
+	$(SHELFSTREAM) demo $(if $(DURATION),--duration $(DURATION))
 
 test: setup ## every test: unit, then integration against real services it starts and stops
 	$(JEST) --selectProjects unit integration

@@ -10,9 +10,11 @@ import { provideServices } from '../tests/harness/services';
 import { avroProduce } from './benchmarks/avro-produce';
 import { velocityBench } from './benchmarks/velocity';
 import { simulatorBackfill } from './benchmarks/simulator-backfill';
+import { ingest } from './benchmarks/ingest';
+import { kafkaClients } from './benchmarks/kafka-clients';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];

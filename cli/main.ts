@@ -9,7 +9,17 @@ import { describeError, isShelfStreamError } from '../lib/errors';
 import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
+import { registerIngestCommands } from './commands/ingest';
+import { registerSimulateCommands } from './commands/simulate';
 import { streamCommand } from './commands/stream';
+import { demoCommand } from './commands/demo';
+import { PROCESSOR_NAMES } from '../streams/processors';
+
+function positiveNumber(flag: string, value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 function loadDotEnv(): void {
   // Values already in the environment win over .env, as with docker compose.
@@ -48,7 +58,7 @@ program
   .action(run('init', initCommand));
 program
   .command('stream')
-  .description('run stream processors (velocity) until SIGTERM; flush, commit and leave the group on the way out')
+  .description('run stream processors (warehouse, velocity) until SIGTERM; flush, commit and leave the group on the way out')
   .argument('<processor...>', 'processors to run')
   .option('--group <id>', 'consumer group (default shelfstream.<processor>); a new group reprocesses from the start')
   .option('--topic <map...>', 'read a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
@@ -56,6 +66,28 @@ program
   .option('--no-metrics', 'do not open the health/metrics endpoint')
   .action(async (names: string[], options: { group?: string; topic?: string[]; stopWhenIdle?: number; metrics?: boolean }) =>
     run('stream', (ctx) => streamCommand(ctx, names, options))(),
+  );
+registerIngestCommands(program, run);
+registerSimulateCommands(program, run);
+program
+  .command('run')
+  .description('single-machine mode: every processor in this process (the owner of embedded ClickHouse) until SIGTERM')
+  .argument('<what>', '"all"')
+  .action(async (what: string) => {
+    if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
+    await run('stream', (ctx) => streamCommand(ctx, PROCESSOR_NAMES, {}))();
+  });
+program
+  .command('demo')
+  .description('init, backfill history, then the simulator in real time through every processor, with a live summary')
+  .option('--duration <s>', 'stop after this many seconds and print totals (default: until Ctrl-C)', (v) => positiveNumber('--duration', v))
+  .option('--backfill-days <n>', 'days of history to backfill first', (v) => positiveNumber('--backfill-days', v, true), 2)
+  .option('--stores <n>', 'stores in the simulated chain', (v) => positiveNumber('--stores', v), 10)
+  .option('--skus <n>', 'products in the catalogue', (v) => positiveNumber('--skus', v), 200)
+  .option('--speed <x>', 'simulated seconds per second in real-time mode (600: ten minutes a second)', (v) => positiveNumber('--speed', v), 600)
+  .option('--seed <n>', 'simulator seed', (v) => positiveNumber('--seed', v, true), 42)
+  .action(async (options: { duration?: number; backfillDays: number; stores: number; skus: number; speed: number; seed: number }) =>
+    run('demo', (ctx) => demoCommand(ctx, options))(),
   );
 program
   .command('config')

@@ -136,7 +136,10 @@ export async function realtimeCommand(ctx: CliContext, flags: RealtimeFlags): Pr
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const signals = flags.duration !== undefined ? AbortSignal.any([stop.signal, AbortSignal.timeout(flags.duration * 1000)]) : stop.signal;
+  // A timer, not AbortSignal.timeout inside AbortSignal.any: such a dependent signal can be
+  // garbage-collected before it fires, and the run would never stop.
+  const timer = flags.duration !== undefined ? setTimeout(() => stop.abort(), flags.duration * 1000) : undefined;
+  const signals = stop.signal;
   try {
     const summary = await runRealtime(ctx, {
       simulation: simulation(flags, { kind: 'continuous', start: floorHour(clockStart) }),
@@ -151,6 +154,7 @@ export async function realtimeCommand(ctx: CliContext, flags: RealtimeFlags): Pr
     if (error instanceof ShelfStreamError) throw error;
     throw new ShelfStreamError('SERVICE_UNAVAILABLE', `simulate realtime failed: ${String(error)}`, { cause: error });
   } finally {
+    clearTimeout(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

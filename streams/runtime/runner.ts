@@ -88,6 +88,26 @@ class Mutex {
   }
 }
 
+/** Splits messages into runs whose keys, values and headers add up to at most `maxBytes`. */
+export function chunkBySize(messages: readonly Message[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    let size = 64 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+    for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + (v === undefined ? 0 : String(v).length);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 export function deadLetterHeaders(source: { topic: string; partition: number; offset: number }, processor: string, code: string, reason: string): Record<string, string> {
   return {
     'x-shelfstream-error-code': code,
@@ -114,6 +134,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const sinkLatency = m.histogram('sink_batch_latency_seconds', 'duration of a ClickHouse insert', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ['processor', 'table']);
   const visible = m.histogram('event_to_visible_seconds', "from an event's occurred_at to its effect being visible in ClickHouse", [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300], labels);
   const sinkRetries = m.counter('sink_retries_total', 'ClickHouse writes retried (the pipeline pauses meanwhile)', labels);
+  const tombstones = m.counter('tombstones_total', 'null-valued records (deletions on compacted topics), skipped', ['processor', 'topic']);
 
   const sink = new ClickHouseSink(deps.clickhouse, options.database);
   const consumer: Consumer = deps.kafka.consumer({
@@ -228,7 +249,9 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       await withRetry(
         async () => {
           try {
-            await producer.send({ topic: options.deadLetterTopic, acks: -1, messages: snapshot.deadLetters });
+            // In requests well under the broker's 1 MiB message.max.bytes: a replay full of late
+            // events can dead-letter tens of thousands of records in one flush.
+            for (const chunk of chunkBySize(snapshot.deadLetters, 512 * 1024)) await producer.send({ topic: options.deadLetterTopic, acks: -1, messages: chunk });
           } catch (error) {
             throw new ShelfStreamError('SERVICE_UNAVAILABLE', `dead-letter produce failed: ${describeError(error)}`, { cause: error, context: { topic: options.deadLetterTopic } });
           }
@@ -311,6 +334,15 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       for (const message of batch.messages) {
         const offset = Number(message.offset);
         const source = { topic: batch.topic, partition: batch.partition, offset };
+        if (message.value === null) {
+          // A tombstone: a deletion on a compacted topic (master data), not a broken record.
+          // Dimensions keep the last version they saw; nothing else reads a null value.
+          tombstones.inc({ processor: name, topic: batch.topic });
+          state.from ??= offset;
+          state.to = offset;
+          state.next = offset + 1;
+          continue;
+        }
         let value: unknown;
         try {
           value = (deps.codec.decodeKnown(message.value) ?? (await deps.codec.decode(message.value))).value;
