@@ -14,6 +14,7 @@ import { kafkaService } from './kafka';
 import { minioService } from './minio';
 import { exportRegistry, registryService } from './registry';
 import { portAnswers, type LaunchContext, type NativeService, type ServiceName } from './service';
+import { withLock } from './lock';
 import { Supervisor, residentMemoryMb } from './supervisor';
 
 export const NATIVE_SERVICES: readonly NativeService[] = [kafkaService, registryService, minioService];
@@ -99,7 +100,15 @@ async function upOne(service: NativeService, ctx: LaunchContext, supervisor: Sup
  * a second call while they run changes nothing. If one fails, the others that this call
  * started are stopped again, so a failed `up` leaves no half-started stack behind.
  */
+function lockPath(ctx: LaunchContext): string {
+  return join(ctx.config.launcher.dataDir, 'run', 'launcher.lock');
+}
+
 export async function up(ctx: LaunchContext, onEvent: (e: UpEvent) => void = () => undefined): Promise<Record<ServiceName, UpOutcome>> {
+  return withLock(lockPath(ctx), ctx.config.launcher.startTimeoutMs * 2, () => upLocked(ctx, onEvent));
+}
+
+async function upLocked(ctx: LaunchContext, onEvent: (e: UpEvent) => void): Promise<Record<ServiceName, UpOutcome>> {
   const supervisor = supervisorFor(ctx);
   const results = await Promise.allSettled(NATIVE_SERVICES.map((s) => upOne(s, ctx, supervisor, onEvent)));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -186,6 +195,10 @@ export async function nativeStatus(ctx: LaunchContext): Promise<ServiceStatus[]>
 
 /** Stops only the named services (what one caller started), leaving the others running. */
 export async function stopServices(ctx: LaunchContext, names: readonly ServiceName[]): Promise<Record<ServiceName, DownOutcome>> {
+  return withLock(lockPath(ctx), 120_000, () => stopLocked(ctx, names));
+}
+
+async function stopLocked(ctx: LaunchContext, names: readonly ServiceName[]): Promise<Record<ServiceName, DownOutcome>> {
   const supervisor = supervisorFor(ctx);
   if (names.includes('registry') && supervisor.find('registry')) await exportRegistry(ctx);
   const outcome: Partial<Record<ServiceName, DownOutcome>> = {};
