@@ -24,6 +24,7 @@ import { createApiKey, revokeApiKey } from '../../services/ingest/api-keys';
 import { exampleEvent, type ExampleContext } from '../../services/ingest/examples';
 import { startIngestService, type IngestService } from '../../services/ingest';
 import { INGEST_TOPICS, type IngestTopic } from '../../services/ingest/validate';
+import { Rng } from '../../simulators/pos/random';
 import { registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
 const MAX_BODY_BYTES = 262_144; // 256 KiB, so oversized requests stay cheap to send
@@ -256,7 +257,8 @@ describe('HTTP ingest', () => {
   });
 
   it('gives each of over a thousand malformed requests its exact 4xx and lets none of their events reach Kafka, while valid requests still get 202', async () => {
-    const random = mulberry32(Number.parseInt(tag.slice(-6), 16));
+    const rng = new Rng(Number.parseInt(tag.slice(-6), 16)); // replayable from the logged tag
+    const random = (): number => rng.next();
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     const rejectedIds = new Set<string>();
     const validIds = new Set<string>();
@@ -508,18 +510,6 @@ describe('HTTP ingest shutdown', () => {
     );
   });
 });
-
-/** A small deterministic PRNG, so a failing storm can be replayed from the logged tag. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function shuffle<T>(list: readonly T[], random: () => number): T[] {
   const out = [...list];

@@ -22,6 +22,7 @@ import { EventCodec } from '../../lib/events/codec';
 import { REPO_ROOT } from '../../lib/paths';
 import { loadCatalog } from '../../schemas/catalog';
 import type { SaleCompleted } from '../../schemas/generated/events';
+import { Rng } from '../../simulators/pos/random';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName } from '../harness/fixtures';
 
 const STORES = 12;
@@ -30,16 +31,10 @@ const SALES = 60_000;
 const KILLS = 10;
 const START = Date.UTC(2026, 10, 23, 8, 0, 0);
 
-/** A deterministic PRNG (mulberry32), so a failure can be reproduced from the seed. */
+/** The simulator's seeded generator, so a failure can be reproduced from the seed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Sales spread over ~40 minutes, per store in time order with jitter below the out-of-order bound. */
