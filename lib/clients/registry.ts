@@ -34,15 +34,3 @@ export async function lookupSchema(
   const body = (await response.json()) as { id: number; version: number };
   return { id: body.id, version: body.version };
 }
-
-/** Sets a subject's compatibility level (PUT /config/{subject}); answers the level now in force. */
-export async function setCompatibility(config: RegistryConfig, subject: string, level: 'BACKWARD' | 'FORWARD' | 'FULL' | 'NONE'): Promise<string> {
-  const response = await fetch(`${config.url}/config/${encodeURIComponent(subject)}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ compatibility: level }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) throw new Error(`schema registry answered HTTP ${response.status} setting ${subject} to ${level}: ${await response.text()}`);
-  return ((await response.json()) as { compatibility: string }).compatibility;
-}

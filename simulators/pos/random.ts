@@ -225,17 +225,7 @@ export class Rng {
   negativeBinomial(mean: number, size: number): number {
     if (!(mean > 0)) return 0;
     if (mean >= NB_INVERSION_MAX_MEAN) return this.poisson(this.gamma(size, mean / size));
-    const q = mean / (size + mean);
-    let p = Math.pow(size / (size + mean), size);
-    let cdf = p;
-    const u = this.next();
-    let n = 0;
-    while (u > cdf && n < 10_000) {
-      p *= ((n + size) / (n + 1)) * q;
-      n++;
-      cdf += p;
-    }
-    return n;
+    return invertNegativeBinomial(this.next(), Math.pow(size / (size + mean), size), mean / (size + mean), size);
   }
 
   /** A sampler for many draws of one negative binomial (the pmf's first terms computed once). */
@@ -244,18 +234,7 @@ export class Rng {
     if (mean >= NB_INVERSION_MAX_MEAN) return (rng) => rng.negativeBinomial(mean, size);
     const q = mean / (size + mean);
     const p0 = Math.pow(size / (size + mean), size);
-    return (rng) => {
-      let p = p0;
-      let cdf = p;
-      const u = rng.next();
-      let n = 0;
-      while (u > cdf && n < 10_000) {
-        p *= ((n + size) / (n + 1)) * q;
-        n++;
-        cdf += p;
-      }
-      return n;
-    };
+    return (rng) => invertNegativeBinomial(rng.next(), p0, q, size);
   }
 
   /** A version-4 UUID built from the stream (deterministic, unlike crypto.randomUUID). */
@@ -289,4 +268,21 @@ export class Rng {
       values[j] = t;
     }
   }
+}
+
+/**
+ * Inversion of the negative binomial cdf for a uniform draw `u`: walks the pmf from P(0) = p0
+ * with the recurrence P(n+1) = P(n) (n + size) / (n + 1) q. Capped at 10,000 so a draw of
+ * u ~ 1 cannot loop on floating-point round-off.
+ */
+function invertNegativeBinomial(u: number, p0: number, q: number, size: number): number {
+  let p = p0;
+  let cdf = p;
+  let n = 0;
+  while (u > cdf && n < 10_000) {
+    p *= ((n + size) / (n + 1)) * q;
+    n++;
+    cdf += p;
+  }
+  return n;
 }

@@ -36,18 +36,13 @@ export interface RunnerOptions {
   readonly maxBufferedRows: number;
   readonly deadLetterTopic: string;
   readonly database: string;
-  readonly sessionTimeoutMs?: number;
+  /** Consumer group session timeout (ms): how long a dead member keeps its partitions. */
+  readonly sessionTimeoutMs: number;
   /** Consumer group; defaults to `shelfstream.<processor>`. A new group reprocesses from the start. */
   readonly groupId?: string;
   /** Stop by itself once every partition is caught up and nothing arrived for this long (ms). */
   readonly stopWhenIdleMs?: number;
 }
-
-export const DEFAULT_RUNNER_OPTIONS = {
-  flushIntervalMs: 500, // half a second: p99 event-to-visible stays well under 2 s
-  maxBufferedRows: 100_000,
-  sessionTimeoutMs: 30_000,
-} as const;
 
 interface TaskState {
   readonly task: PartitionTask;
@@ -139,7 +134,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const sink = new ClickHouseSink(deps.clickhouse, options.database);
   const consumer: Consumer = deps.kafka.consumer({
     groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? DEFAULT_RUNNER_OPTIONS.sessionTimeoutMs,
+    sessionTimeout: options.sessionTimeoutMs,
     heartbeatInterval: 3_000,
     allowAutoTopicCreation: false,
     maxBytesPerPartition: 4 * 1_048_576,
