@@ -280,6 +280,43 @@ export interface Product {
   readonly updated_at: number;
 }
 
+/** A situation a processor wants a person to look at: a stock-out risk or an anomaly. One situation raises one alert (RAISED) and, when it is over, one RESOLVED event with the same alert_id. Topic shelfstream.alerts, keyed by store_id. Delivery is at least once: a processor that restarts may send an alert again, with the same alert_id, so subscribers deduplicate on alert_id and state. */
+export interface Alert {
+  /** Deterministic id of the situation: processor, alert type, store, sku and the input offset that raised it. The same situation always gets the same id, also after a replay. */
+  readonly alert_id: string;
+  /** RAISED when the situation starts (or escalates), RESOLVED when it is over. */
+  readonly state: AlertState;
+  /** Event time of the record that raised or resolved the alert, UTC. Epoch milliseconds, UTC. */
+  readonly occurred_at: number;
+  /** Store concerned; the record key. */
+  readonly store_id: string;
+  /** Product concerned; null for store-level alerts (void bursts). */
+  readonly sku: null | string;
+  /** Terminal concerned, for terminal-level alerts (void bursts); null otherwise. */
+  readonly terminal_id: null | string;
+  /** What kind of situation: STOCKOUT_RISK (likely to run out before the next delivery), OUT_OF_STOCK (on_hand reached 0), or one of the anomalies. */
+  readonly alert_type: AlertType;
+  /** How urgent: WARNING for a likely problem, CRITICAL for a certain or severe one. */
+  readonly severity: AlertSeverity;
+  /** Strength of the evidence: a probability (0-1) for stock-out risk, a standardised deviation for anomalies. Higher is more certain or more severe. */
+  readonly score: number;
+  /** Human-readable explanation, e.g. '12 units on hand, 80% chance to sell out before the delivery expected in 30 h'. */
+  readonly reason: string;
+  /** Processor that raised it (stock, anomaly). */
+  readonly processor: string;
+  /** Numbers behind the alert by name (on_hand, expected_units, observed_units, hours_to_stockout, ...). */
+  readonly measures: Readonly<Record<string, number>>;
+}
+
+export type AlertState = 'RAISED' | 'RESOLVED';
+export const ALERT_STATE_VALUES = ['RAISED', 'RESOLVED'] as const;
+
+export type AlertType = 'STOCKOUT_RISK' | 'OUT_OF_STOCK' | 'DEMAND_SPIKE' | 'DEMAND_DROP' | 'PHANTOM_INVENTORY' | 'PRICE_ERROR' | 'VOID_BURST';
+export const ALERT_TYPE_VALUES = ['STOCKOUT_RISK', 'OUT_OF_STOCK', 'DEMAND_SPIKE', 'DEMAND_DROP', 'PHANTOM_INVENTORY', 'PRICE_ERROR', 'VOID_BURST'] as const;
+
+export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
+export const ALERT_SEVERITY_VALUES = ['INFO', 'WARNING', 'CRITICAL'] as const;
+
 /** The value type carried by each topic of the catalogue. */
 export interface TopicValues {
   'pos.sales': SaleCompleted;
@@ -292,6 +329,7 @@ export interface TopicValues {
   'pos.heartbeats': TerminalHeartbeat;
   'md.stores': Store;
   'md.products': Product;
+  'shelfstream.alerts': Alert;
 }
 
 export type TopicName = keyof TopicValues;

@@ -24,6 +24,12 @@ export type Row = Readonly<Record<string, unknown>>;
 
 export interface RowSink {
   emit(table: string, row: Row): void;
+  /**
+   * Publishes an event to a catalogue topic (Avro through the registry), keyed for
+   * co-partitioning. Sent with the flush, before its rows are written and its offsets committed:
+   * at least once, so events must carry a deterministic id (e.g. alert_id).
+   */
+  publish(topic: TopicName, key: string, value: unknown): void;
 }
 
 /** Why a record was set aside instead of processed. */
@@ -41,19 +47,31 @@ export interface PartitionTask {
   /** Called before every flush: emit what changed since the last flush (e.g. open windows). */
   punctuate(out: RowSink): void;
   /**
-   * The first offset a restart must read again to rebuild the state this task still holds open
-   * (inclusive), or undefined when nothing before the next offset is needed.
+   * The first offset of `topic` a restart must read again to rebuild the state this task still
+   * holds open (inclusive), or undefined when nothing before the next offset is needed.
    */
-  earliestNeededOffset(): number | undefined;
-  /** Saved with the committed offset (Kafka commit metadata) and handed back on restart. */
-  checkpoint(): string;
+  earliestNeededOffset(topic: string): number | undefined;
+  /** Saved with the committed offset of `topic` (Kafka commit metadata), handed back on restart. */
+  checkpoint(topic: string): string;
 }
 
 export interface TaskInit {
+  /** The input topic of a per-topic task; for a co-partitioned task, the first input topic. */
   readonly topic: string;
   readonly partition: number;
-  /** What `checkpoint()` returned when the committed offset was saved; undefined at first start. */
+  /** What `checkpoint(topic)` returned when the committed offset was saved; undefined at first start. */
   readonly checkpoint: string | undefined;
+  /** The saved checkpoint of every input topic of this task's partition (co-partitioned tasks). */
+  readonly checkpoints?: ReadonlyMap<string, string | undefined>;
+}
+
+/** What a task may use while it is created (restoring state), and for logging. */
+export interface TaskDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Reads ClickHouse (e.g. a state snapshot); names must be qualified with `database`. */
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  readonly database: string;
 }
 
 export interface ProcessorDefinition {
@@ -67,9 +85,17 @@ export interface ProcessorDefinition {
    * violations to the dead-letter topic before the processor sees them.
    */
   readonly contracts?: Readonly<Record<string, TopicName>>;
-  /** ClickHouse tables it writes, unqualified; the runtime adds the database. */
+  /**
+   * One task per partition number reading every input (Kafka Streams' co-partitioning), instead
+   * of one task per topic-partition. For state that joins several topics by the same key.
+   */
+  readonly copartitioned?: boolean;
+  /**
+   * ClickHouse tables it writes, unqualified; the runtime adds the database. A flush writes them
+   * in this order, so a state snapshot listed last is only saved after the rows derived from it.
+   */
   readonly tables: readonly string[];
-  createTask(init: TaskInit, deps: { readonly logger: Logger; readonly metrics: Metrics }): PartitionTask;
+  createTask(init: TaskInit, deps: TaskDeps): PartitionTask | Promise<PartitionTask>;
 }
 
 export function consumerGroupOf(definition: Pick<ProcessorDefinition, 'name'>): string {

@@ -27,7 +27,7 @@ import type { Metrics } from '../../lib/metrics';
 import { withRetry } from '../../lib/retry';
 import { decodedEventIssues } from '../../schemas/contract';
 import { ClickHouseSink, dedupToken, type OffsetRange } from './clickhouse-sink';
-import { consumerGroupOf, type InputRecord, type PartitionTask, type ProcessorDefinition, type Row, type RowSink } from './processor';
+import { consumerGroupOf, type InputRecord, type PartitionTask, type ProcessorDefinition, type Row, type RowSink, type TaskDeps } from './processor';
 
 export interface RunnerOptions {
   /** Longest time rows wait in memory before they are written (ms): bounds visibility latency. */
@@ -44,10 +44,11 @@ export interface RunnerOptions {
   readonly stopWhenIdleMs?: number;
 }
 
-interface TaskState {
-  readonly task: PartitionTask;
+/** Where a task stands on one input topic-partition. */
+interface Position {
   readonly topic: string;
   readonly partition: number;
+  readonly task: PartitionTask;
   /** First and last offsets processed since the last flush (the ranges in the dedup token). */
   from: number | undefined;
   to: number | undefined;
@@ -145,7 +146,20 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const admin = deps.kafka.admin();
   await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
 
-  const tasks = new Map<string, TaskState>();
+  /** Tasks by `topic:partition`, or by partition number for a co-partitioned processor. */
+  const tasks = new Map<string, PartitionTask>();
+  const taskKey = (topic: string, partition: number): string => (definition.copartitioned ? String(partition) : `${topic}:${partition}`);
+  /** Every input topic-partition read in this generation, by `topic:partition`. */
+  const positions = new Map<string, Position>();
+  const taskDeps: TaskDeps = {
+    logger: log,
+    metrics: m,
+    database: options.database,
+    query: async <T>(sql: string, params?: Record<string, unknown>): Promise<T[]> => {
+      const result = await deps.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      return result.json<T>();
+    },
+  };
   /** Committed offset and checkpoint per partition, read once per group generation. */
   let committed: Map<string, { offset: number | undefined; metadata: string | undefined }> | undefined;
   const seeked = new Set<string>();
@@ -153,6 +167,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   let pendingRows = 0;
   let pendingEventTimes: number[] = [];
   let pendingDeadLetters: Message[] = [];
+  let pendingEvents = new Map<string, Message[]>();
   let lastFlush = Date.now();
   let lastRecordAt = Date.now();
   let checkingIdle = false;
@@ -167,7 +182,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       for (const p of await admin.fetchTopicOffsets(topic)) {
         const high = Number(p.high);
         if (high === Number(p.low)) continue;
-        const next = tasks.get(`${topic}:${p.partition}`)?.next;
+        const next = positions.get(`${topic}:${p.partition}`)?.next;
         if (next === undefined || next < high) return false;
       }
     }
@@ -183,12 +198,21 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       rows.push(row);
       pendingRows++;
     },
+    publish(topic, key, value) {
+      // Encoded now, so a value that breaks its schema fails in the processor that made it.
+      const message: Message = { key, value: deps.codec.encode(topic, value) };
+      let messages = pendingEvents.get(topic);
+      if (!messages) pendingEvents.set(topic, (messages = []));
+      messages.push(message);
+      pendingRows++;
+    },
   };
 
   consumer.on(consumer.events.GROUP_JOIN, () => {
     // A new generation: partitions may have moved. Every task restarts from its committed
     // offset and checkpoint, which is always a consistent point (see the header comment).
     tasks.clear();
+    positions.clear();
     seeked.clear();
     committed = undefined;
   });
@@ -209,6 +233,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     readonly rows: Map<string, Row[]>;
     readonly ranges: OffsetRange[];
     readonly deadLetters: Message[];
+    readonly events: Map<string, Message[]>;
     readonly eventTimes: number[];
     readonly commits: { topic: string; partition: number; offset: string; metadata: string }[];
   }
@@ -218,19 +243,20 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
    * is durable. Taken synchronously, so the commit matches exactly the rows written.
    */
   function takeSnapshot(): Snapshot | undefined {
-    for (const state of tasks.values()) state.task.punctuate(rowSink);
+    for (const task of tasks.values()) task.punctuate(rowSink);
     const ranges: OffsetRange[] = [];
-    for (const s of tasks.values()) if (s.from !== undefined && s.to !== undefined) ranges.push({ topic: s.topic, partition: s.partition, from: s.from, to: s.to });
-    const commits = [...tasks.values()]
+    for (const s of positions.values()) if (s.from !== undefined && s.to !== undefined) ranges.push({ topic: s.topic, partition: s.partition, from: s.from, to: s.to });
+    const commits = [...positions.values()]
       .filter((s) => s.next !== undefined)
-      .map((s) => ({ topic: s.topic, partition: s.partition, offset: String(s.task.earliestNeededOffset() ?? s.next!), metadata: s.task.checkpoint() }));
+      .map((s) => ({ topic: s.topic, partition: s.partition, offset: String(s.task.earliestNeededOffset(s.topic) ?? s.next!), metadata: s.task.checkpoint(s.topic) }));
     if (pendingRows === 0 && pendingDeadLetters.length === 0 && ranges.length === 0) return undefined;
-    const snapshot: Snapshot = { rows: pending, ranges, deadLetters: pendingDeadLetters, eventTimes: pendingEventTimes, commits };
-    for (const s of tasks.values()) {
+    const snapshot: Snapshot = { rows: pending, ranges, deadLetters: pendingDeadLetters, events: pendingEvents, eventTimes: pendingEventTimes, commits };
+    for (const s of positions.values()) {
       s.from = undefined;
       s.to = undefined;
     }
     pending = new Map();
+    pendingEvents = new Map();
     pendingRows = 0;
     pendingEventTimes = [];
     pendingDeadLetters = [];
@@ -254,7 +280,25 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
         { ...retry, onRetry: (error) => log.warn({ err: error }, 'retrying the dead-letter produce') },
       );
     }
-    for (const [table, rows] of snapshot.rows) {
+    for (const [topic, messages] of snapshot.events) {
+      await withRetry(
+        async () => {
+          try {
+            for (const chunk of chunkBySize(messages, 512 * 1024)) await producer.send({ topic, acks: -1, messages: chunk });
+          } catch (error) {
+            throw new ShelfStreamError('SERVICE_UNAVAILABLE', `produce to ${topic} failed: ${describeError(error)}`, { cause: error, context: { topic } });
+          }
+        },
+        { ...retry, onRetry: (error) => log.warn({ err: error, topic }, 'retrying a produce of processor output') },
+      );
+      eventsOut.inc({ processor: name, table: topic }, messages.length);
+    }
+    // In the definition's order: a state snapshot listed last is saved after what it produced.
+    const order = (table: string): number => {
+      const i = definition.tables.indexOf(table);
+      return i < 0 ? definition.tables.length : i;
+    };
+    for (const [table, rows] of [...snapshot.rows].sort((a, b) => order(a[0]) - order(b[0]))) {
       const token = dedupToken(name, table, snapshot.ranges);
       const t0 = performance.now();
       await withRetry(() => sink.write({ table, rows, token }), {
@@ -307,7 +351,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     const key = `${batch.topic}:${batch.partition}`;
     await mutex.run(async () => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
-      let state = tasks.get(key);
+      let state = positions.get(key);
       if (!state) {
         committed ??= await loadCommitted();
         const at = committed.get(key);
@@ -321,9 +365,16 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
         if (at?.offset !== undefined && first > at.offset) {
           log.warn({ topic: batch.topic, partition: batch.partition, committed: at.offset, first }, 'records before the first available offset are gone (retention); continuing from there');
         }
-        const task = definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined }, { logger: log, metrics: m });
+        const tk = taskKey(batch.topic, batch.partition);
+        let task = tasks.get(tk);
+        if (!task) {
+          const checkpoints = new Map<string, string | undefined>();
+          for (const topic of definition.inputs) checkpoints.set(topic, committed.get(`${topic}:${batch.partition}`)?.metadata || undefined);
+          task = await definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined, checkpoints }, taskDeps);
+          tasks.set(tk, task);
+        }
         state = { task, topic: batch.topic, partition: batch.partition, from: undefined, to: undefined, next: undefined };
-        tasks.set(key, state);
+        positions.set(key, state);
       }
       const topicCounter = eventsIn.labels({ processor: name, topic: batch.topic });
       for (const message of batch.messages) {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SaleCompleted } from '../../schemas/generated/events';
 import type { InputRecord, Row } from '../runtime/processor';
-import { VelocityTask } from './velocity';
+import { MemorySink } from '../runtime/memory-sink';
+import { VELOCITY_TABLE, VelocityTask } from './velocity';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
@@ -12,13 +13,12 @@ function sale(at: number, lines: [sku: string, quantity: number, unitPrice: numb
   return { event_id: randomUUID(), occurred_at: at, store_id: store, terminal_id: 'T1', transaction_id: 'X', cashier_id: 'C', payment_method: 'CARD', currency: 'EUR', lines: ls, subtotal, discount_total, tax_total: 0, total: subtotal - discount_total };
 }
 
-class Collector {
-  rows: Row[] = [];
-  emit(_table: string, row: Row): void {
-    this.rows.push(row);
+class Collector extends MemorySink {
+  get velocityRows(): Row[] {
+    return this.rowsOf(VELOCITY_TABLE);
   }
   finals(): Row[] {
-    return this.rows.filter((r) => r.is_final);
+    return this.velocityRows.filter((r) => r.is_final);
   }
 }
 
@@ -52,10 +52,10 @@ describe('VelocityTask', () => {
     const out = new Collector();
     task.process(record(0, sale(T0, [['A', 1, 100, 0], ['A', 2, 100, 0]])), out);
     task.punctuate(out);
-    expect(out.rows).toEqual([expect.objectContaining({ sku: 'A', units: 3, transactions: 1, lines: 2, is_final: false, version: 0 })]);
+    expect(out.velocityRows).toEqual([expect.objectContaining({ sku: 'A', units: 3, transactions: 1, lines: 2, is_final: false, version: 0 })]);
     // Nothing changed: the next punctuation writes nothing.
     task.punctuate(out);
-    expect(out.rows).toHaveLength(1);
+    expect(out.velocityRows).toHaveLength(1);
   });
 
   it('sidelines a record whose minute has closed', () => {
