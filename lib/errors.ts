@@ -31,6 +31,10 @@ export const ERROR_CODES = [
   'DECODE_FAILED',
   /** A record decoded but breaks the contract (missing field, impossible value). */
   'CONTRACT_VIOLATION',
+  /** A command's arguments are wrong (an empty time range, an unknown processor). */
+  'INVALID_ARGUMENT',
+  /** An archived object is missing, unreadable or disagrees with its manifest. */
+  'ARCHIVE_CORRUPT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -17,6 +17,17 @@ export interface InputRecord<V = unknown> {
   /** Kafka record timestamp (ms); processors use the event's own occurred_at. */
   readonly timestamp: number;
   readonly value: V;
+  /** The record as published, for processors that declare `raw` (the archive). */
+  readonly raw?: RawRecord;
+}
+
+/** A record's bytes as published: what an exact replay needs. */
+export interface RawRecord {
+  readonly key: Buffer | null;
+  /** The value with its 5-byte Confluent header (magic byte, schema id). */
+  readonly value: Buffer;
+  readonly schemaId: number;
+  readonly headers: readonly (readonly [string, string])[];
 }
 
 /** A row for a ClickHouse table; keys are column names, values JSON-serialisable. */
@@ -53,6 +64,11 @@ export interface PartitionTask {
   earliestNeededOffset(topic: string): number | undefined;
   /** Saved with the committed offset of `topic` (Kafka commit metadata), handed back on restart. */
   checkpoint(topic: string): string;
+  /**
+   * Output that is not rows or events (objects in the object store): taken with the flush, and
+   * awaited before its offsets are committed. Undefined when there is nothing to write.
+   */
+  takeOutput?(): (() => Promise<void>) | undefined;
 }
 
 export interface TaskInit {
@@ -90,6 +106,11 @@ export interface ProcessorDefinition {
    * of one task per topic-partition. For state that joins several topics by the same key.
    */
   readonly copartitioned?: boolean;
+  /**
+   * Hands each record's bytes, key and headers to the task (InputRecord.raw) and skips the
+   * contract check: for the archive, which keeps what was published, not what should have been.
+   */
+  readonly raw?: boolean;
   /**
    * ClickHouse tables it writes, unqualified; the runtime adds the database. A flush writes them
    * in this order, so a state snapshot listed last is only saved after the rows derived from it.

@@ -17,17 +17,17 @@
  * passes them. A failing sink pauses the pipeline (retry with backoff, heartbeats continue):
  * lag grows, nothing is dropped.
  */
-import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createProducer } from '../../lib/clients/kafka';
 import { ShelfStreamError, describeError } from '../../lib/errors';
-import type { EventCodec } from '../../lib/events/codec';
+import { EventCodec } from '../../lib/events/codec';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { withRetry } from '../../lib/retry';
 import { decodedEventIssues } from '../../schemas/contract';
 import { ClickHouseSink, dedupToken, type OffsetRange } from './clickhouse-sink';
-import { consumerGroupOf, type InputRecord, type PartitionTask, type ProcessorDefinition, type Row, type RowSink, type TaskDeps } from './processor';
+import { consumerGroupOf, type InputRecord, type PartitionTask, type ProcessorDefinition, type RawRecord, type Row, type RowSink, type TaskDeps } from './processor';
 
 export interface RunnerOptions {
   /** Longest time rows wait in memory before they are written (ms): bounds visibility latency. */
@@ -113,6 +113,15 @@ export function deadLetterHeaders(source: { topic: string; partition: number; of
     'x-shelfstream-source-partition': String(source.partition),
     'x-shelfstream-source-offset': String(source.offset),
   };
+}
+
+function rawOf(message: KafkaMessage): RawRecord {
+  const headers: [string, string][] = [];
+  for (const [k, v] of Object.entries(message.headers ?? {})) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) headers.push([k, Buffer.isBuffer(one) ? one.toString('utf8') : String(one)]);
+  }
+  return { key: message.key, value: message.value!, schemaId: EventCodec.schemaIdIn(message.value), headers };
 }
 
 export async function startProcessor(definition: ProcessorDefinition, deps: RunnerDeps, options: RunnerOptions): Promise<RunningProcessor> {
@@ -234,6 +243,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     readonly ranges: OffsetRange[];
     readonly deadLetters: Message[];
     readonly events: Map<string, Message[]>;
+    readonly outputs: (() => Promise<void>)[];
     readonly eventTimes: number[];
     readonly commits: { topic: string; partition: number; offset: string; metadata: string }[];
   }
@@ -243,14 +253,19 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
    * is durable. Taken synchronously, so the commit matches exactly the rows written.
    */
   function takeSnapshot(): Snapshot | undefined {
-    for (const task of tasks.values()) task.punctuate(rowSink);
+    const outputs: (() => Promise<void>)[] = [];
+    for (const task of tasks.values()) {
+      task.punctuate(rowSink);
+      const output = task.takeOutput?.();
+      if (output) outputs.push(output);
+    }
     const ranges: OffsetRange[] = [];
     for (const s of positions.values()) if (s.from !== undefined && s.to !== undefined) ranges.push({ topic: s.topic, partition: s.partition, from: s.from, to: s.to });
     const commits = [...positions.values()]
       .filter((s) => s.next !== undefined)
       .map((s) => ({ topic: s.topic, partition: s.partition, offset: String(s.task.earliestNeededOffset(s.topic) ?? s.next!), metadata: s.task.checkpoint(s.topic) }));
-    if (pendingRows === 0 && pendingDeadLetters.length === 0 && ranges.length === 0) return undefined;
-    const snapshot: Snapshot = { rows: pending, ranges, deadLetters: pendingDeadLetters, events: pendingEvents, eventTimes: pendingEventTimes, commits };
+    if (pendingRows === 0 && pendingDeadLetters.length === 0 && ranges.length === 0 && outputs.length === 0) return undefined;
+    const snapshot: Snapshot = { rows: pending, ranges, deadLetters: pendingDeadLetters, events: pendingEvents, outputs, eventTimes: pendingEventTimes, commits };
     for (const s of positions.values()) {
       s.from = undefined;
       s.to = undefined;
@@ -292,6 +307,16 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
         { ...retry, onRetry: (error) => log.warn({ err: error, topic }, 'retrying a produce of processor output') },
       );
       eventsOut.inc({ processor: name, table: topic }, messages.length);
+    }
+    for (const output of snapshot.outputs) {
+      await withRetry(output, {
+        ...retry,
+        onRetry: (error, attempt, delayMs) => {
+          sinkRetries.inc({ processor: name });
+          log.warn({ err: error, attempt, delayMs }, 'processor output failed; pausing and retrying');
+          void heartbeat?.().catch(() => undefined);
+        },
+      });
     }
     // In the definition's order: a state snapshot listed last is saved after what it produced.
     const order = (table: string): number => {
@@ -399,7 +424,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
           deadLetters.inc({ processor: name, code });
           value = undefined;
         }
-        if (value !== undefined) {
+        if (value !== undefined && !definition.raw) {
           const issues = decodedEventIssues(definition.contracts?.[batch.topic] ?? batch.topic, value);
           if (issues.length > 0) {
             const reason = issues.map((i) => `${i.path}: ${i.reason}`).join('; ');
@@ -409,7 +434,15 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
           }
         }
         if (value !== undefined) {
-          const record: InputRecord = { topic: batch.topic, partition: batch.partition, offset, key: message.key?.toString() ?? null, timestamp: Number(message.timestamp), value };
+          const record: InputRecord = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset,
+            key: message.key?.toString() ?? null,
+            timestamp: Number(message.timestamp),
+            value,
+            raw: definition.raw ? rawOf(message) : undefined,
+          };
           const rejection = state.task.process(record, rowSink);
           if (rejection) {
             pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, rejection.code, rejection.reason) } });
