@@ -102,6 +102,12 @@ export interface SimulatorConfig {
   readonly outputDir: string;
 }
 
+export interface ArchiveConfig {
+  readonly maxRollRows: number;
+  readonly maxRollBytes: number;
+  readonly maxRollAgeMs: number;
+}
+
 export interface Config {
   readonly logLevel: LogLevel;
   readonly http: { readonly host: string; readonly port: number };
@@ -109,6 +115,7 @@ export interface Config {
   readonly registry: RegistryConfig;
   readonly clickhouse: ClickHouseConfig;
   readonly objectStore: ObjectStoreConfig;
+  readonly archive: ArchiveConfig;
   readonly topics: TopicsConfig;
   readonly streams: StreamsConfig;
   readonly ingest: IngestConfig;
@@ -225,6 +232,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       replicationFactor: v.TOPIC_REPLICATION_FACTOR!,
       retentionMs: v.TOPIC_RETENTION_HOURS! * HOUR_MS,
       deadLetterRetentionMs: v.DEAD_LETTER_RETENTION_HOURS! * HOUR_MS,
+    },
+    archive: {
+      maxRollRows: v.ARCHIVE_MAX_ROLL_ROWS!,
+      maxRollBytes: v.ARCHIVE_MAX_ROLL_BYTES!,
+      maxRollAgeMs: v.ARCHIVE_MAX_ROLL_AGE_MS!,
     },
     streams: {
       flushIntervalMs: v.STREAM_FLUSH_INTERVAL_MS!,

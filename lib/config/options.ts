@@ -172,6 +172,24 @@ export const OPTIONS = {
     doc: 'Bucket for the raw Parquet archive and the model registry.',
     schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
   }),
+  ARCHIVE_MAX_ROLL_ROWS: spec({
+    group: 'objectstore',
+    default: '500000',
+    doc: 'The archive closes a roll (one Parquet object per topic partition and hour) at this many records.',
+    schema: positiveInt,
+  }),
+  ARCHIVE_MAX_ROLL_BYTES: spec({
+    group: 'objectstore',
+    default: '67108864',
+    doc: 'The archive closes a roll when its raw records reach this many bytes (64 MiB): bounds its memory per partition.',
+    schema: positiveInt,
+  }),
+  ARCHIVE_MAX_ROLL_AGE_MS: spec({
+    group: 'objectstore',
+    default: '60000',
+    doc: 'The archive closes a roll this long after its first record (ms), so quiet topics reach the archive too; compaction merges the small objects later.',
+    schema: positiveInt,
+  }),
 
   // ── topics ─────────────────────────────────────────────────────────────────────────────
   TOPIC_PARTITIONS: spec({
