@@ -1,0 +1,210 @@
+/**
+ * archive — every raw topic to Parquet objects in the object store (layout in layout.ts).
+ *
+ * Consumes: every event and master-data topic of the catalogue, as published (the raw Avro
+ *   bytes, key, headers and timestamp, plus the decoded value for typed columns). Records a
+ *   replay re-published (header x-shelfstream-replay-of) are archived already and skipped.
+ * Per record (pure): the hour folder of the event's own time (occurred_at, else updated_at,
+ *   else the Kafka timestamp), and one archive row.
+ * State: the open roll of each topic partition (records since the last roll, grouped by hour
+ *   folder) and the closed rolls waiting for upload. A roll closes on rows, bytes, or age.
+ * Emits: at the runtime's next flush, each closed roll as one Parquet object per hour folder,
+ *   then the partition-hour manifests; only then does the runtime commit past it. The
+ *   committed offset is the open roll's first offset, so a crash loses nothing buffered.
+ *
+ * Exactly once, however rolls were cut before a crash: before writing a partition-hour's
+ * object, the writer lists that partition-hour and leaves out records whose offsets an existing
+ * object covers (see layout.ts). A roll cut differently after a restart therefore writes only
+ * what is missing, and a roll cut the same way overwrites its own objects.
+ */
+import type { TopicName } from '../../schemas/generated/events';
+import type { Logger } from '../../lib/logger';
+import type { InputRecord, PartitionTask, ProcessorDefinition, RawRecord, RowSink, TaskInit } from '../runtime/processor';
+import { type HourPartition, dataObjectName, hourPartitionOf } from './layout';
+import type { ArchiveStore, ManifestEntry } from './store';
+
+/** One archived record: what an exact replay needs, and the decoded event for typed columns. */
+export interface ArchiveRow {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  /** The value exactly as published: the 5-byte Confluent header (magic byte, schema id) + Avro. */
+  readonly value: Buffer;
+  readonly schemaId: number;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly kafkaTimestamp: number;
+  /** The event's own time (UTC ms), which picks its hour folder. */
+  readonly eventTime: number;
+  readonly decoded: unknown;
+}
+
+/** Encodes one object's rows (one topic) as Parquet. */
+export interface ArchiveEncoder {
+  encode(topic: string, rows: readonly ArchiveRow[]): Uint8Array;
+}
+
+export interface ArchiveOptions {
+  /** Topics to archive (catalogue event and master-data topics, or stand-ins in tests). */
+  readonly topics: readonly string[];
+  /** Catalogue topic whose schema a stand-in topic follows (tests, reprocessing). */
+  readonly contracts?: Readonly<Record<string, TopicName>>;
+  /** A roll closes at this many records... */
+  readonly maxRollRows: number;
+  /** ...or this many bytes of raw values... */
+  readonly maxRollBytes: number;
+  /** ...or when its first record has waited this long (ms), so quiet topics still land. */
+  readonly maxRollAgeMs: number;
+}
+
+export const REPLAY_HEADER = 'x-shelfstream-replay-of';
+
+/** The event's own time: occurred_at for events, updated_at for master data. */
+export function eventTimeOf(value: unknown, kafkaTimestamp: number): number {
+  const v = value as { occurred_at?: unknown; updated_at?: unknown } | null;
+  if (v && typeof v.occurred_at === 'number') return v.occurred_at;
+  if (v && typeof v.updated_at === 'number') return v.updated_at;
+  return kafkaTimestamp;
+}
+
+interface Roll {
+  readonly first: number;
+  last: number;
+  rows: number;
+  bytes: number;
+  readonly openedAt: number;
+  /** Rows by hour folder (`dt/hour`), each in offset order. */
+  readonly hours: Map<string, { hour: HourPartition; rows: ArchiveRow[] }>;
+}
+
+export function toArchiveRow(record: InputRecord, raw: RawRecord): ArchiveRow {
+  return {
+    partition: record.partition,
+    offset: record.offset,
+    key: raw.key,
+    value: raw.value,
+    schemaId: raw.schemaId,
+    headers: raw.headers,
+    kafkaTimestamp: record.timestamp,
+    eventTime: eventTimeOf(record.value, record.timestamp),
+    decoded: record.value,
+  };
+}
+
+export class ArchiveTask implements PartitionTask {
+  private open: Roll | undefined;
+  private closed: Roll[] = [];
+  private next: number | undefined;
+
+  constructor(
+    private readonly init: TaskInit,
+    private readonly options: ArchiveOptions,
+    private readonly store: ArchiveStore,
+    private readonly encoder: ArchiveEncoder,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  process(record: InputRecord): void {
+    this.next = record.offset + 1;
+    const raw = record.raw;
+    if (!raw) return; // the runtime hands raw records to this processor (definition.raw)
+    if (raw.headers.some(([k]) => k === REPLAY_HEADER)) return;
+    const row = toArchiveRow(record, raw);
+    const roll = (this.open ??= { first: record.offset, last: record.offset, rows: 0, bytes: 0, openedAt: this.now(), hours: new Map() });
+    const hour = hourPartitionOf(row.eventTime);
+    const key = `${hour.dt}/${hour.hour}`;
+    let group = roll.hours.get(key);
+    if (!group) roll.hours.set(key, (group = { hour, rows: [] }));
+    group.rows.push(row);
+    roll.last = record.offset;
+    roll.rows += 1;
+    roll.bytes += raw.value.length + (raw.key?.length ?? 0);
+    if (roll.rows >= this.options.maxRollRows || roll.bytes >= this.options.maxRollBytes) this.closeRoll();
+  }
+
+  private closeRoll(): void {
+    if (this.open) this.closed.push(this.open);
+    this.open = undefined;
+  }
+
+  punctuate(_out: RowSink): void {
+    if (this.open && this.now() - this.open.openedAt >= this.options.maxRollAgeMs) this.closeRoll();
+  }
+
+  earliestNeededOffset(): number | undefined {
+    return this.open?.first ?? this.closed[0]?.first;
+  }
+
+  checkpoint(): string {
+    return '';
+  }
+
+  /** Hands the closed rolls to the runtime, which awaits the upload before it commits. */
+  takeOutput(): (() => Promise<void>) | undefined {
+    if (this.closed.length === 0) return undefined;
+    const rolls = this.closed;
+    this.closed = [];
+    return async () => {
+      for (const roll of rolls) await this.upload(roll);
+    };
+  }
+
+  private async upload(roll: Roll): Promise<void> {
+    const topic = this.init.topic;
+    const partition = this.init.partition;
+    for (const { hour, rows } of roll.hours.values()) {
+      const present = await this.store.partitionHour(topic, hour, partition);
+      const mine = dataObjectName(topic, hour, partition, rows[0]!.offset, rows.at(-1)!.offset);
+      // Ranges already archived by an earlier incarnation (a crash between upload and commit);
+      // an object with exactly our name is ours from before and is simply overwritten.
+      const covered = present.filter((o) => o.name !== mine);
+      const missing = covered.length === 0 ? rows : rows.filter((r) => !covered.some((o) => r.offset >= o.first && r.offset <= o.last));
+      if (missing.length === 0) continue;
+      if (missing.length !== rows.length) {
+        this.logger.info({ topic, partition, dt: hour.dt, hour: hour.hour, skipped: rows.length - missing.length }, 'records archived before a restart are left out of the new object');
+      }
+      const first = missing[0]!.offset;
+      const last = missing.at(-1)!.offset;
+      const name = dataObjectName(topic, hour, partition, first, last);
+      const body = this.encoder.encode(topic, missing);
+      await this.store.put(name, body, 'application/vnd.apache.parquet');
+      let minTime = Infinity;
+      let maxTime = -Infinity;
+      for (const r of missing) {
+        if (r.eventTime < minTime) minTime = r.eventTime;
+        if (r.eventTime > maxTime) maxTime = r.eventTime;
+      }
+      const entry: ManifestEntry = {
+        name,
+        first_offset: first,
+        last_offset: last,
+        rows: missing.length,
+        bytes: body.byteLength,
+        min_event_time: new Date(minTime).toISOString(),
+        max_event_time: new Date(maxTime).toISOString(),
+      };
+      const after = present.filter((o) => o.name !== name);
+      await this.store.updateManifest(topic, hour, partition, [...after, { topic, hour, partition, first, last, name, size: body.byteLength }], [entry]);
+    }
+  }
+
+  /** Records held in memory, for the summary and tests. */
+  get bufferedRows(): number {
+    return (this.open?.rows ?? 0) + this.closed.reduce((n, r) => n + r.rows, 0);
+  }
+
+  get nextOffset(): number | undefined {
+    return this.next;
+  }
+}
+
+export function archiveProcessor(options: ArchiveOptions, deps: { readonly store: ArchiveStore; readonly encoder: ArchiveEncoder }): ProcessorDefinition {
+  return {
+    name: 'archive',
+    inputs: options.topics,
+    contracts: options.contracts,
+    raw: true,
+    tables: [],
+    createTask: (init, taskDeps) => new ArchiveTask(init, options, deps.store, deps.encoder, taskDeps.logger),
+  };
+}
