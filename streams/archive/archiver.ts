@@ -132,7 +132,8 @@ export class ArchiveTask implements PartitionTask {
   }
 
   earliestNeededOffset(): number | undefined {
-    return this.open?.first ?? this.closed[0]?.first;
+    // Closed rolls not yet taken by a flush come first: they are older than the open one.
+    return this.closed[0]?.first ?? this.open?.first;
   }
 
   checkpoint(): string {

@@ -1,0 +1,84 @@
+import pino from 'pino';
+import type { InputRecord } from '../runtime/processor';
+import { ArchiveTask, REPLAY_HEADER, eventTimeOf } from './archiver';
+import { dataObjectName, hourPartitionOf, hoursBetween, parseDataObjectName } from './layout';
+import type { ArchiveStore } from './store';
+
+const logger = pino({ level: 'silent' });
+const T0 = Date.UTC(2026, 10, 23, 9, 59, 0);
+
+function record(offset: number, occurredAt: number, headers: [string, string][] = []): InputRecord {
+  const value = Buffer.from([0, 0, 0, 0, 7, offset % 256]);
+  return {
+    topic: 'pos.sales',
+    partition: 2,
+    offset,
+    key: 'S1',
+    timestamp: T0 + 3_600_000,
+    value: { occurred_at: occurredAt },
+    raw: { key: Buffer.from('S1'), value, schemaId: 7, headers },
+  };
+}
+
+/** Never called: these tests look at rolls before they are uploaded. */
+const noStore = {} as ArchiveStore;
+const noEncoder = { encode: (): Uint8Array => new Uint8Array() };
+
+describe('archive layout', () => {
+  it('names objects by topic, event hour (UTC), partition and offsets, and parses them back', () => {
+    const hour = hourPartitionOf(Date.UTC(2026, 0, 5, 23, 30));
+    expect(hour).toEqual({ dt: '2026-01-05', hour: '23' });
+    const name = dataObjectName('pos.sales', hour, 3, 120, 4_567);
+    expect(name).toBe('raw/topic=pos.sales/dt=2026-01-05/hour=23/part-p003-00000000000000000120-00000000000000004567.parquet');
+    expect(parseDataObjectName(name)).toEqual({ topic: 'pos.sales', hour, partition: 3, first: 120, last: 4_567 });
+    expect(parseDataObjectName('raw/topic=pos.sales/dt=2026-01-05/hour=23/_manifest/partition=3.json')).toBeUndefined();
+  });
+
+  it('lists the hours of a range, end exclusive, and refuses an empty range', () => {
+    expect(hoursBetween(Date.UTC(2026, 0, 1, 22, 15), Date.UTC(2026, 0, 2, 1, 0)).map((h) => `${h.dt}T${h.hour}`)).toEqual(['2026-01-01T22', '2026-01-01T23', '2026-01-02T00']);
+    expect(() => hoursBetween(5, 5)).toThrow(/time range is empty/);
+  });
+
+  it("takes the event's own time, then updated_at, then the Kafka timestamp", () => {
+    expect(eventTimeOf({ occurred_at: 1 }, 9)).toBe(1);
+    expect(eventTimeOf({ updated_at: 2 }, 9)).toBe(2);
+    expect(eventTimeOf({}, 9)).toBe(9);
+  });
+});
+
+describe('ArchiveTask rolls', () => {
+  const options = { topics: ['pos.sales'], maxRollRows: 3, maxRollBytes: 1_000_000, maxRollAgeMs: 60_000 };
+
+  it('closes a roll at maxRollRows; the committed offset stays at the open roll until its upload', () => {
+    let now = 0;
+    const task = new ArchiveTask({ topic: 'pos.sales', partition: 2, checkpoint: undefined }, options, noStore, noEncoder, logger, () => now);
+    for (let o = 10; o < 14; o++) task.process(record(o, T0 + o * 1_000));
+    // 10..12 closed (3 rows), 13 open: the earliest needed is the closed roll's start until taken.
+    expect(task.earliestNeededOffset()).toBe(10);
+    expect(task.takeOutput()).toBeInstanceOf(Function);
+    expect(task.earliestNeededOffset()).toBe(13);
+    expect(task.takeOutput()).toBeUndefined();
+    now = 59_999;
+    task.punctuate({ emit: () => undefined, publish: () => undefined });
+    expect(task.takeOutput()).toBeUndefined();
+    now = 60_000;
+    task.punctuate({ emit: () => undefined, publish: () => undefined });
+    expect(task.takeOutput()).toBeInstanceOf(Function);
+    expect(task.earliestNeededOffset()).toBeUndefined();
+  });
+
+  it('skips records a replay re-published (already archived under their original offsets)', () => {
+    const task = new ArchiveTask({ topic: 'pos.sales', partition: 2, checkpoint: undefined }, options, noStore, noEncoder, logger, () => 0);
+    task.process(record(1, T0, [[REPLAY_HEADER, 'pos.sales/2/1']]));
+    expect(task.bufferedRows).toBe(0);
+    expect(task.earliestNeededOffset()).toBeUndefined();
+  });
+
+  it('closes on raw bytes too', () => {
+    const task = new ArchiveTask({ topic: 'pos.sales', partition: 2, checkpoint: undefined }, { ...options, maxRollRows: 1_000, maxRollBytes: 16 }, noStore, noEncoder, logger, () => 0);
+    task.process(record(1, T0)); // 6 value bytes + 2 key bytes
+    expect(task.takeOutput()).toBeUndefined();
+    task.process(record(2, T0)); // 16 bytes: closes
+    expect(task.takeOutput()).toBeInstanceOf(Function);
+  });
+});
