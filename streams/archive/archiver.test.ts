@@ -7,7 +7,7 @@ import type { ArchiveStore } from './store';
 const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 10, 23, 9, 59, 0);
 
-function record(offset: number, occurredAt: number, headers: [string, string][] = []): InputRecord {
+function record(offset: number, occurredAt: number, headers: { key: string; value: Buffer | null }[] = []): InputRecord {
   const value = Buffer.from([0, 0, 0, 0, 7, offset % 256]);
   return {
     topic: 'pos.sales',
@@ -69,7 +69,7 @@ describe('ArchiveTask rolls', () => {
 
   it('skips records a replay re-published (already archived under their original offsets)', () => {
     const task = new ArchiveTask({ topic: 'pos.sales', partition: 2, checkpoint: undefined }, options, noStore, noEncoder, logger, () => 0);
-    task.process(record(1, T0, [[REPLAY_HEADER, 'pos.sales/2/1']]));
+    task.process(record(1, T0, [{ key: REPLAY_HEADER, value: Buffer.from('pos.sales/2/1') }]));
     expect(task.bufferedRows).toBe(0);
     expect(task.earliestNeededOffset()).toBeUndefined();
   });

@@ -31,7 +31,7 @@ export interface ArchiveRow {
   /** The value exactly as published: the 5-byte Confluent header (magic byte, schema id) + Avro. */
   readonly value: Buffer;
   readonly schemaId: number;
-  readonly headers: readonly (readonly [string, string])[];
+  readonly headers: RawRecord['headers'];
   readonly kafkaTimestamp: number;
   /** The event's own time (UTC ms), which picks its hour folder. */
   readonly eventTime: number;
@@ -108,7 +108,7 @@ export class ArchiveTask implements PartitionTask {
     this.next = record.offset + 1;
     const raw = record.raw;
     if (!raw) return; // the runtime hands raw records to this processor (definition.raw)
-    if (raw.headers.some(([k]) => k === REPLAY_HEADER)) return;
+    if (raw.headers.some((h) => h.key === REPLAY_HEADER)) return;
     const row = toArchiveRow(record, raw);
     const roll = (this.open ??= { first: record.offset, last: record.offset, rows: 0, bytes: 0, openedAt: this.now(), hours: new Map() });
     const hour = hourPartitionOf(row.eventTime);

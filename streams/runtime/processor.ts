@@ -27,7 +27,8 @@ export interface RawRecord {
   /** The value with its 5-byte Confluent header (magic byte, schema id). */
   readonly value: Buffer;
   readonly schemaId: number;
-  readonly headers: readonly (readonly [string, string])[];
+  /** In the order sent, bytes as sent: Kafka allows a key to repeat. */
+  readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
 }
 
 /** A row for a ClickHouse table; keys are column names, values JSON-serialisable. */

@@ -116,10 +116,9 @@ export function deadLetterHeaders(source: { topic: string; partition: number; of
 }
 
 function rawOf(message: KafkaMessage): RawRecord {
-  const headers: [string, string][] = [];
-  for (const [k, v] of Object.entries(message.headers ?? {})) {
-    if (v === undefined) continue;
-    for (const one of Array.isArray(v) ? v : [v]) headers.push([k, Buffer.isBuffer(one) ? one.toString('utf8') : String(one)]);
+  const headers: { key: string; value: Buffer | null }[] = [];
+  for (const [key, v] of Object.entries(message.headers ?? {})) {
+    for (const one of Array.isArray(v) ? v : [v]) headers.push({ key, value: one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one)) });
   }
   return { key: message.key, value: message.value!, schemaId: EventCodec.schemaIdIn(message.value), headers };
 }
