@@ -22,7 +22,7 @@ function record(offset: number, occurredAt: number, headers: { key: string; valu
 
 /** Never called: these tests look at rolls before they are uploaded. */
 const noStore = {} as ArchiveStore;
-const noEncoder = { encode: (): Uint8Array => new Uint8Array() };
+const noEncoder = { encode: (): Promise<Uint8Array> => Promise.resolve(new Uint8Array()) };
 
 describe('archive layout', () => {
   it('names objects by topic, event hour (UTC), partition and offsets, and parses them back', () => {

@@ -40,7 +40,7 @@ export interface ArchiveRow {
 
 /** Encodes one object's rows (one topic) as Parquet. */
 export interface ArchiveEncoder {
-  encode(topic: string, rows: readonly ArchiveRow[]): Uint8Array;
+  encode(topic: string, rows: readonly ArchiveRow[]): Promise<Uint8Array>;
 }
 
 export interface ArchiveOptions {
@@ -167,7 +167,7 @@ export class ArchiveTask implements PartitionTask {
       const first = missing[0]!.offset;
       const last = missing.at(-1)!.offset;
       const name = dataObjectName(topic, hour, partition, first, last);
-      const body = this.encoder.encode(topic, missing);
+      const body = await this.encoder.encode(topic, missing);
       await this.store.put(name, body, 'application/vnd.apache.parquet');
       let minTime = Infinity;
       let maxTime = -Infinity;
