@@ -3,6 +3,7 @@
  * <name...>` and `shelfstream run all` start them through this list.
  */
 import type { StreamsConfig } from '../lib/config';
+import { anomalyProcessor } from './anomaly/anomaly';
 import type { ProcessorDefinition } from './runtime/processor';
 import { velocityProcessor } from './velocity/velocity';
 import { warehouseProcessor } from './warehouse/warehouse';
@@ -12,7 +13,7 @@ export interface ProcessorOverrides {
   readonly topics?: Readonly<Record<string, string>>;
 }
 
-export const PROCESSOR_NAMES = ['warehouse', 'velocity'] as const;
+export const PROCESSOR_NAMES = ['warehouse', 'velocity', 'anomaly'] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
 export function buildProcessor(name: ProcessorName, config: StreamsConfig, overrides: ProcessorOverrides = {}): ProcessorDefinition {
@@ -22,5 +23,7 @@ export function buildProcessor(name: ProcessorName, config: StreamsConfig, overr
       return warehouseProcessor({ topics: overrides.topics ?? {} });
     case 'velocity':
       return velocityProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, salesTopic: topic('pos.sales') });
+    case 'anomaly':
+      return anomalyProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, topics: overrides.topics ?? {} });
   }
 }

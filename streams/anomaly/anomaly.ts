@@ -1,0 +1,604 @@
+/**
+ * anomaly — demand spikes and drops, phantom inventory, price errors and void bursts.
+ *
+ * Consumes (co-partitioned by store_id, one task per partition number): inventory.counts,
+ *   inventory.movements, pos.returns (the books), pricing.prices (shelf prices), pos.voids and
+ *   pos.sales. Inventory topics are listed first: a fetch hands batches topic by topic in this
+ *   order, so in a replay the books tend to run ahead of the sales that are judged against them.
+ * Per record (pure):
+ *   - sales: units per store x sku into the hour bucket of occurred_at; each line's unit_price
+ *     checked against the shelf price (PRICE_ERROR at once); the books (streams/stock/ledger);
+ *   - voids: counted per store x terminal into their own hour buckets (VOID_BURST at once when
+ *     the hour's count is improbable for that terminal);
+ *   - counts, movements, returns: the books; price changes: the shelf price.
+ * When the sales watermark closes an hour, every series of every store that traded in it is
+ *   judged against its hour-of-week baseline (DEMAND_SPIKE, DEMAND_DROP, PHANTOM_INVENTORY) and
+ *   then folded into it (not while one of its demand alerts is open, so an anomaly does not
+ *   become the norm). Hours in which a store sold nothing at all are closed hours: skipped.
+ *   Each family of detectors is driven by one topic's own order (sales, or voids), so a replay
+ *   reaches the same decisions whatever the interleaving of topics; only the books come from
+ *   other topics, read as of the hour judged.
+ * Emits: each alert through emitAlert (shelfstream.alerts and the alerts table) when raised and
+ *   when resolved, with a deterministic alert_id; one row per alert in `anomalies`; and the
+ *   state that outlives an hour (baselines, evidence, books, shelf prices, open alerts) as rows
+ *   of `anomaly_state`, listed last so it is written after what it produced.
+ * Recovery: createTask restores the partition's state rows, whose `meta` row records, per
+ *   topic, the next offset already folded into that state, and the last hour closed. The
+ *   committed offset of sales and voids is the first offset of their open hour buckets; a
+ *   replay rebuilds those buckets and skips every effect already in the state (records below
+ *   the saved offsets), so nothing is folded twice and every alert keeps its id.
+ * Late records (their hour closed) still update the books and the price check, and go to the
+ *   dead-letter topic as LATE_EVENT for the hourly figures they missed.
+ */
+import type { Alert, AlertType, InventoryMovement, PriceChanged, SaleCompleted, SaleReturned, SaleVoided, StockCounted } from '../../schemas/generated/events';
+import { alertId, emitAlert } from '../runtime/alerts';
+import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
+import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
+import { OnHandLedger, ledgerEntries, type LedgerSnapshot } from '../stock/ledger';
+import { type DispersionEstimate, type SlotSeries, dispersionOf, emptyDispersion, emptySeries, ewUpdate, expectedUnits, foldHour, hourOfWeek, observeDispersion } from './baseline';
+import {
+  type Book,
+  type DemandEvidence,
+  dropDecision,
+  emptyEvidence,
+  isPriceError,
+  isVoidBurst,
+  phantomDecision,
+  phantomEvidence,
+  priceDeviation,
+  spikeDecision,
+  stepDemand,
+  voidEvidence,
+  zScore,
+} from './detectors';
+import { ALLOWED_LATENESS_MS, DROP_RAISE, HOUR_MS, MAX_OUT_OF_ORDER_MS, MIN_HISTORY_HOURS, PRICE_ADOPT_MS, TIDE_PRIOR_UNITS, TIDE_RANGE, VOID_ALPHA, VOID_MIN_COUNT } from './tuning';
+
+export const ANOMALIES_TABLE = 'anomalies';
+export const ANOMALY_STATE_TABLE = 'anomaly_state';
+const PROCESSOR = 'anomaly';
+
+/** Catalogue topics read, in the order given to the consumer (see the header). */
+export const ANOMALY_INPUTS = ['inventory.counts', 'inventory.movements', 'pos.returns', 'pricing.prices', 'pos.voids', 'pos.sales'] as const;
+type AnomalyInput = (typeof ANOMALY_INPUTS)[number];
+
+export interface AnomalyOptions extends WatermarkOptions {
+  /** Stand-in topics: catalogue topic -> topic to read instead (tests, reprocessing). */
+  readonly topics?: Readonly<Partial<Record<string, string>>>;
+}
+
+export const DEFAULT_ANOMALY_OPTIONS: AnomalyOptions = { maxOutOfOrderMs: MAX_OUT_OF_ORDER_MS, allowedLatenessMs: ALLOWED_LATENESS_MS };
+
+type SeriesAlertType = 'DEMAND_SPIKE' | 'DEMAND_DROP' | 'PHANTOM_INVENTORY' | 'PRICE_ERROR';
+
+/** An alert that is raised and not resolved yet. */
+interface OpenAlert {
+  readonly id: string;
+  readonly raisedAt: number;
+  readonly score: number;
+  readonly expected: number;
+  readonly observed: number;
+  readonly reason: string;
+}
+
+interface SeriesState {
+  readonly storeId: string;
+  readonly sku: string;
+  baseline: SlotSeries;
+  evidence: DemandEvidence;
+  ledger: OnHandLedger;
+  /** Shelf price as last confirmed (a price change, or a normal sale), minor units. */
+  shelfPrice: number | null;
+  /** A deviating price rung again and again, and since when (adopted after PRICE_ADOPT_MS). */
+  deviant: { price: number; since: number } | null;
+  /** The last line of this sku carried a promotion: demand is not judged against the baseline. */
+  promo: boolean;
+  alerts: Partial<Record<SeriesAlertType, OpenAlert>>;
+}
+
+interface StoreState {
+  readonly storeId: string;
+  baseline: SlotSeries;
+  dispersion: DispersionEstimate;
+  readonly series: Map<string, SeriesState>;
+}
+
+interface TerminalState {
+  readonly storeId: string;
+  readonly terminalId: string;
+  /** Exponentially weighted voids per hour. */
+  rate: number;
+  hours: number;
+  alert: OpenAlert | null;
+}
+
+interface Meta {
+  salesClosedThrough: number;
+  voidsClosedThrough: number;
+  /** Per input topic: the next offset whose effects are not in this state yet. */
+  next: Record<string, number>;
+}
+
+interface SalesHour {
+  readonly minOffset: number;
+  /** store -> sku -> units. */
+  readonly units: Map<string, Map<string, number>>;
+  /** store \0 sku of lines sold on promotion. */
+  readonly promo: Set<string>;
+}
+
+interface VoidHour {
+  readonly minOffset: number;
+  /** store \0 terminal -> voids. */
+  readonly counts: Map<string, number>;
+}
+
+/** A row of anomaly_state as read back. */
+export interface StateRow {
+  readonly store_id: string;
+  readonly entity: string;
+  readonly state: string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const fmt = (x: number): string => (Math.abs(x) >= 10 ? x.toFixed(0) : x.toFixed(1));
+const money = (minor: number): string => (minor / 100).toFixed(2);
+const key2 = (a: string, b: string): string => `${a}\u0000${b}`;
+
+/** The books as of `t`: counted units plus every delta up to t that the ledger holds. */
+export function bookAsOf(ledger: OnHandLedger, t: number): Book {
+  if (!ledger.known) return { known: false, onHand: 0 };
+  const s = ledger.toJSON();
+  let onHand = s.counted + s.folded;
+  for (const [at, delta] of s.recent) if (at <= t) onHand += delta;
+  return { known: true, onHand };
+}
+
+export class AnomalyTask implements PartitionTask {
+  private readonly stores = new Map<string, StoreState>();
+  private readonly terminals = new Map<string, TerminalState>();
+  private readonly salesHours = new Map<number, SalesHour>();
+  private readonly voidHours = new Map<number, VoidHour>();
+  private readonly salesWatermark: Watermark;
+  private readonly voidsWatermark: Watermark;
+  private readonly meta: Meta = { salesClosedThrough: Number.NEGATIVE_INFINITY, voidsClosedThrough: Number.NEGATIVE_INFINITY, next: {} };
+  /** What the restored state covered: records below are replayed only into hour buckets. */
+  private readonly restoredNext: Record<string, number>;
+  private readonly dirtySeries = new Set<SeriesState>();
+  private readonly dirtyStores = new Set<StoreState>();
+  private readonly dirtyTerminals = new Set<TerminalState>();
+  private metaDirty = false;
+  /** Catalogue topic of each input topic name. */
+  private readonly catalogueOf = new Map<string, AnomalyInput>();
+  private readonly salesTopic: string;
+
+  constructor(
+    private readonly partition: number,
+    options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS,
+    restored: readonly StateRow[] = [],
+  ) {
+    this.salesWatermark = new Watermark(options);
+    this.voidsWatermark = new Watermark(options);
+    for (const t of ANOMALY_INPUTS) this.catalogueOf.set(options.topics?.[t] ?? t, t);
+    this.salesTopic = options.topics?.['pos.sales'] ?? 'pos.sales';
+    this.restore(restored);
+    this.restoredNext = { ...this.meta.next };
+  }
+
+  // ── records ─────────────────────────────────────────────────────────────────────────────
+
+  process(record: InputRecord, out: RowSink): Rejection | void {
+    const topic = this.catalogueOf.get(record.topic);
+    const replayed = record.offset < (this.restoredNext[record.topic] ?? 0);
+    if (!replayed) {
+      this.meta.next[record.topic] = record.offset + 1;
+      this.metaDirty = true;
+    }
+    switch (topic) {
+      case 'pos.sales':
+        return this.sale(record, record.value as SaleCompleted, replayed, out);
+      case 'pos.voids':
+        return this.voided(record, record.value as SaleVoided, replayed, out);
+      case 'pricing.prices':
+        if (!replayed) this.priceChanged(record.value as PriceChanged);
+        return;
+      case 'pos.returns':
+        if (!replayed) this.book(record.value as SaleReturned, 'pos.returns');
+        return;
+      case 'inventory.movements':
+        if (!replayed) this.book(record.value as InventoryMovement, 'inventory.movements');
+        return;
+      case 'inventory.counts':
+        if (!replayed) this.book(record.value as StockCounted, 'inventory.counts');
+        return;
+      case undefined:
+        return { code: 'CONTRACT_VIOLATION', reason: `topic ${record.topic} is not an input of the anomaly processor` };
+    }
+  }
+
+  private store(storeId: string): StoreState {
+    let s = this.stores.get(storeId);
+    if (!s) this.stores.set(storeId, (s = { storeId, baseline: emptySeries(), dispersion: emptyDispersion(), series: new Map() }));
+    return s;
+  }
+
+  private series(storeId: string, sku: string): SeriesState {
+    const store = this.store(storeId);
+    let s = store.series.get(sku);
+    if (!s) {
+      s = { storeId, sku, baseline: emptySeries(), evidence: emptyEvidence(), ledger: new OnHandLedger(), shelfPrice: null, deviant: null, promo: false, alerts: {} };
+      store.series.set(sku, s);
+      this.dirtyStores.add(store);
+    }
+    return s;
+  }
+
+  private book(value: SaleReturned | InventoryMovement | StockCounted | SaleCompleted, topic: 'pos.returns' | 'inventory.movements' | 'inventory.counts' | 'pos.sales'): void {
+    for (const entry of ledgerEntries(topic, value)) {
+      const s = this.series(value.store_id, entry.sku);
+      if (entry.kind === 'count') s.ledger.applyCount(entry.at, entry.onHand);
+      else s.ledger.applyDelta(entry.at, entry.delta);
+      this.dirtySeries.add(s);
+    }
+  }
+
+  private priceChanged(change: PriceChanged): void {
+    const s = this.series(change.store_id, change.sku);
+    s.shelfPrice = change.new_price;
+    s.deviant = null;
+    this.dirtySeries.add(s);
+  }
+
+  private sale(record: InputRecord, sale: SaleCompleted, replayed: boolean, out: RowSink): Rejection | void {
+    if (!replayed) {
+      this.book(sale, 'pos.sales');
+      for (const line of sale.lines) this.checkPrice(record, sale, line.sku, line.unit_price, line.promotion_id !== null, out);
+    }
+    const hour = tumblingStart(HOUR_MS, sale.occurred_at);
+    if (hour <= this.meta.salesClosedThrough || this.salesWatermark.isClosed(hour + HOUR_MS)) {
+      if (replayed) return;
+      return { code: 'LATE_EVENT', reason: `sale at ${iso(sale.occurred_at)} arrived after its hour closed (watermark ${iso(this.salesWatermark.valueMs)}); books and prices were updated, hourly demand was not` };
+    }
+    let bucket = this.salesHours.get(hour);
+    if (!bucket) this.salesHours.set(hour, (bucket = { minOffset: record.offset, units: new Map(), promo: new Set() }));
+    let units = bucket.units.get(sale.store_id);
+    if (!units) bucket.units.set(sale.store_id, (units = new Map()));
+    for (const line of sale.lines) {
+      units.set(line.sku, (units.get(line.sku) ?? 0) + line.quantity);
+      if (line.promotion_id !== null) bucket.promo.add(key2(sale.store_id, line.sku));
+    }
+    this.store(sale.store_id);
+    const before = this.salesWatermark.valueMs;
+    this.salesWatermark.observe(sale.occurred_at);
+    if (this.salesWatermark.valueMs !== before) this.closeSalesHours(out);
+  }
+
+  private checkPrice(record: InputRecord, sale: SaleCompleted, sku: string, unitPrice: number, onPromotion: boolean, out: RowSink): void {
+    const s = this.series(sale.store_id, sku);
+    s.promo = onPromotion;
+    this.dirtySeries.add(s);
+    if (s.shelfPrice === null) {
+      s.shelfPrice = unitPrice;
+      return;
+    }
+    const open = s.alerts.PRICE_ERROR;
+    if (!isPriceError(unitPrice, s.shelfPrice)) {
+      s.shelfPrice = unitPrice; // follows small shelf changes nobody announced
+      s.deviant = null;
+      if (open) this.resolve(out, 'PRICE_ERROR', s, open, sale.occurred_at, `${sku} rings ${money(unitPrice)} again, the shelf price`);
+      return;
+    }
+    if (s.deviant?.price === unitPrice) {
+      if (sale.occurred_at - s.deviant.since >= PRICE_ADOPT_MS) {
+        // Rung the same way for a day and a half: a new shelf price, not an error.
+        s.shelfPrice = unitPrice;
+        s.deviant = null;
+        if (open) this.resolve(out, 'PRICE_ERROR', s, open, sale.occurred_at, `${sku} has rung ${money(unitPrice)} steadily for ${PRICE_ADOPT_MS / HOUR_MS} h: taken as the new shelf price`);
+        return;
+      }
+    } else {
+      s.deviant = { price: unitPrice, since: sale.occurred_at };
+    }
+    if (open) return;
+    const deviation = priceDeviation(unitPrice, s.shelfPrice);
+    const reason = `${sku} rang at ${money(unitPrice)} where the shelf price is ${money(s.shelfPrice)} (x${(unitPrice / s.shelfPrice).toPrecision(2)})${onPromotion ? ' on a promotion line' : ''}`;
+    this.raise(out, 'PRICE_ERROR', s, { topic: record.topic, partition: record.partition, offset: record.offset }, sale.occurred_at, Math.log10(deviation), s.shelfPrice, unitPrice, reason, {
+      shelf_price: s.shelfPrice,
+      unit_price: unitPrice,
+      price_ratio: unitPrice / s.shelfPrice,
+    });
+  }
+
+  private voided(record: InputRecord, v: SaleVoided, replayed: boolean, out: RowSink): Rejection | void {
+    const hour = tumblingStart(HOUR_MS, v.occurred_at);
+    if (hour <= this.meta.voidsClosedThrough || this.voidsWatermark.isClosed(hour + HOUR_MS)) {
+      if (replayed) return;
+      return { code: 'LATE_EVENT', reason: `void at ${iso(v.occurred_at)} arrived after its hour closed (watermark ${iso(this.voidsWatermark.valueMs)})` };
+    }
+    let bucket = this.voidHours.get(hour);
+    if (!bucket) this.voidHours.set(hour, (bucket = { minOffset: record.offset, counts: new Map() }));
+    const k = key2(v.store_id, v.terminal_id);
+    const count = (bucket.counts.get(k) ?? 0) + 1;
+    bucket.counts.set(k, count);
+    let t = this.terminals.get(k);
+    if (!t) {
+      this.terminals.set(k, (t = { storeId: v.store_id, terminalId: v.terminal_id, rate: 0, hours: 0, alert: null }));
+      this.dirtyTerminals.add(t);
+    }
+    if (!replayed && !t.alert && isVoidBurst(count, t.rate)) {
+      const evidence = voidEvidence(count, t.rate);
+      const reason = `terminal ${v.terminal_id} voided ${count} transactions since ${iso(hour).slice(11, 16)} UTC where ${fmt(t.rate)} an hour is usual${v.supervisor_id === null ? ', without a supervisor' : ''}`;
+      const id = alertId(PROCESSOR, 'VOID_BURST', v.store_id, null, { topic: record.topic, partition: record.partition, offset: record.offset });
+      t.alert = { id, raisedAt: v.occurred_at, score: evidence, expected: t.rate, observed: count, reason };
+      this.publish(out, 'RAISED', 'VOID_BURST', v.store_id, null, v.terminal_id, t.alert, v.occurred_at, null, { voids: count, usual_voids_per_hour: t.rate });
+      this.dirtyTerminals.add(t);
+    }
+    const before = this.voidsWatermark.valueMs;
+    this.voidsWatermark.observe(v.occurred_at);
+    if (this.voidsWatermark.valueMs !== before) this.closeVoidHours(out);
+  }
+
+  // ── closing hours ───────────────────────────────────────────────────────────────────────
+
+  private closeSalesHours(out: RowSink): void {
+    const closing = [...this.salesHours.keys()].filter((h) => this.salesWatermark.isClosed(h + HOUR_MS)).sort((a, b) => a - b);
+    for (const hour of closing) {
+      const bucket = this.salesHours.get(hour)!;
+      this.salesHours.delete(hour);
+      this.judgeHour(hour, bucket, out);
+      this.meta.salesClosedThrough = Math.max(this.meta.salesClosedThrough, hour);
+      this.metaDirty = true;
+    }
+  }
+
+  private judgeHour(hour: number, bucket: SalesHour, out: RowSink): void {
+    const slot = hourOfWeek(hour);
+    const end = hour + HOUR_MS;
+    for (const store of this.stores.values()) {
+      const sold = bucket.units.get(store.storeId);
+      if (!sold || sold.size === 0) continue; // the store was closed (or had no till online)
+      let total = 0;
+      for (const units of sold.values()) total += units;
+      const storeExpected = expectedUnits(store.baseline, store.baseline, slot);
+      const ready = store.baseline.hours >= MIN_HISTORY_HOURS;
+      const tide = Math.min(TIDE_RANGE[1], Math.max(TIDE_RANGE[0], (total + TIDE_PRIOR_UNITS) / (storeExpected + TIDE_PRIOR_UNITS)));
+      const k = dispersionOf(store.dispersion);
+      for (const s of store.series.values()) {
+        const x = sold.get(s.sku) ?? 0;
+        const onPromotion = s.promo || bucket.promo.has(key2(store.storeId, s.sku));
+        const judged = ready && s.baseline.hours >= MIN_HISTORY_HOURS && !onPromotion;
+        if (judged) {
+          const mu = Math.max(1e-6, expectedUnits(s.baseline, store.baseline, slot) * tide);
+          observeDispersion(store.dispersion, x, mu);
+          stepDemand(s.evidence, x, mu, k);
+          this.decide(s, x, end, bucket, out);
+        } else if (onPromotion) {
+          // A promotion lifts demand on purpose: start afresh once it is over.
+          s.evidence = emptyEvidence();
+        }
+        const open = s.alerts.DEMAND_SPIKE || s.alerts.DEMAND_DROP || s.alerts.PHANTOM_INVENTORY;
+        if (!open && !onPromotion) foldHour(s.baseline, slot, x);
+        this.dirtySeries.add(s);
+      }
+      foldHour(store.baseline, slot, total);
+      this.dirtyStores.add(store);
+    }
+  }
+
+  private decide(s: SeriesState, x: number, end: number, bucket: SalesHour, out: RowSink): void {
+    const e = s.evidence;
+    const source = { topic: this.salesTopic, partition: this.partition, offset: bucket.minOffset };
+    let memo: Book | undefined;
+    const book = (): Book => (memo ??= bookAsOf(s.ledger, end));
+    const hours = (n: number): string => `${n} h`;
+
+    const spike = s.alerts.DEMAND_SPIKE;
+    const spikeNext = spikeDecision(e, spike !== undefined);
+    if (spikeNext === 'raise') {
+      const r = e.spikeRun;
+      this.raise(out, 'DEMAND_SPIKE', s, source, end, zScore(r), r.expected, r.observed, `${s.sku} sold ${fmt(r.observed)} units in the last ${hours(r.hours)} where ${fmt(r.expected)} were expected (x${(r.observed / Math.max(r.expected, 1e-9)).toFixed(1)})`, {
+        expected_units: r.expected,
+        observed_units: r.observed,
+        hours: r.hours,
+      });
+    } else if (spikeNext === 'resolve' && spike) {
+      this.resolve(out, 'DEMAND_SPIKE', s, spike, end, `${s.sku} sells at its usual rate again`);
+    }
+
+    const drop = s.alerts.DEMAND_DROP;
+    const dropNext = dropDecision(e, drop !== undefined, drop || e.drop < DROP_RAISE ? { known: false, onHand: 0 } : book());
+    if (dropNext === 'raise') {
+      const r = e.dropRun;
+      this.raise(out, 'DEMAND_DROP', s, source, end, -zScore(r), r.expected, r.observed, `${s.sku} sold ${fmt(r.observed)} units in the last ${hours(r.hours)} where ${fmt(r.expected)} were expected`, {
+        expected_units: r.expected,
+        observed_units: r.observed,
+        hours: r.hours,
+      });
+    } else if (dropNext === 'resolve' && drop) {
+      this.resolve(out, 'DEMAND_DROP', s, drop, end, `${s.sku} sells at its usual rate again`);
+    }
+
+    const phantom = s.alerts.PHANTOM_INVENTORY;
+    // The books are read only when the silence is long enough to matter (toJSON copies them).
+    const phantomNext = phantom || e.zeroExpected > 0 ? phantomDecision(e, phantom !== undefined, book(), x) : undefined;
+    if (phantomNext === 'raise') {
+      const b = book();
+      this.raise(out, 'PHANTOM_INVENTORY', s, source, end, phantomEvidence(e), e.zeroExpected, 0, `${s.sku}: no sale for ${hours(e.zeroHours)} of trading where ${fmt(e.zeroExpected)} units were expected (chance 1 in 10^${phantomEvidence(e).toFixed(0)}) while the books show ${b.onHand} on hand`, {
+        expected_units: e.zeroExpected,
+        observed_units: 0,
+        hours: e.zeroHours,
+        on_hand: b.onHand,
+      });
+    } else if (phantomNext === 'resolve' && phantom) {
+      this.resolve(out, 'PHANTOM_INVENTORY', s, phantom, end, x > 0 ? `${s.sku} sells again` : `the books of ${s.sku} show no stock any more (${book().onHand})`);
+    }
+  }
+
+  private closeVoidHours(out: RowSink): void {
+    const closable = [...this.voidHours.keys()].filter((h) => this.voidsWatermark.isClosed(h + HOUR_MS));
+    if (closable.length === 0) return;
+    const last = Math.max(...closable);
+    // Every hour up to the last closable one, those without a single void included (zeros).
+    let hour = Number.isFinite(this.meta.voidsClosedThrough) ? this.meta.voidsClosedThrough + HOUR_MS : Math.min(...closable);
+    for (; hour <= last; hour += HOUR_MS) {
+      const bucket = this.voidHours.get(hour);
+      this.voidHours.delete(hour);
+      for (const [k, t] of this.terminals) {
+        const count = bucket?.counts.get(k) ?? 0;
+        if (t.alert) {
+          if (count < VOID_MIN_COUNT / 2) {
+            this.publish(out, 'RESOLVED', 'VOID_BURST', t.storeId, null, t.terminalId, t.alert, hour + HOUR_MS, hour + HOUR_MS, { voids: count, usual_voids_per_hour: t.rate }, `terminal ${t.terminalId} voided ${count} in the hour from ${iso(hour).slice(11, 16)} UTC: back to normal`);
+            t.alert = null;
+          }
+        } else {
+          t.rate = ewUpdate(t.rate, t.hours, count, VOID_ALPHA);
+          t.hours++;
+        }
+        this.dirtyTerminals.add(t);
+      }
+      this.meta.voidsClosedThrough = hour;
+      this.metaDirty = true;
+    }
+  }
+
+  // ── alerts ──────────────────────────────────────────────────────────────────────────────
+
+  private raise(out: RowSink, type: SeriesAlertType, s: SeriesState, source: { topic: string; partition: number; offset: number }, at: number, score: number, expected: number, observed: number, reason: string, measures: Record<string, number>): void {
+    const alert: OpenAlert = { id: alertId(PROCESSOR, type, s.storeId, s.sku, source), raisedAt: at, score, expected, observed, reason };
+    s.alerts[type] = alert;
+    this.dirtySeries.add(s);
+    this.publish(out, 'RAISED', type, s.storeId, s.sku, null, alert, at, null, measures);
+  }
+
+  private resolve(out: RowSink, type: SeriesAlertType, s: SeriesState, alert: OpenAlert, at: number, why: string): void {
+    delete s.alerts[type];
+    this.dirtySeries.add(s);
+    this.publish(out, 'RESOLVED', type, s.storeId, s.sku, null, alert, at, at, {}, why);
+  }
+
+  private publish(out: RowSink, state: 'RAISED' | 'RESOLVED', type: AlertType, storeId: string, sku: string | null, terminalId: string | null, alert: OpenAlert, at: number, endedAt: number | null, measures: Record<string, number>, why?: string): void {
+    // Every number the reader may want, the raise's figures included on the resolution.
+    const allMeasures = { expected: alert.expected, observed: alert.observed, ...measures };
+    const reason = state === 'RAISED' ? alert.reason : `${why ?? 'over'} (raised: ${alert.reason})`;
+    const severity = type === 'PRICE_ERROR' || type === 'VOID_BURST' || alert.score >= 10 ? 'CRITICAL' : 'WARNING';
+    const value: Alert = { alert_id: alert.id, state, occurred_at: at, store_id: storeId, sku, terminal_id: terminalId, alert_type: type, severity, score: alert.score, reason, processor: PROCESSOR, measures: allMeasures };
+    // Event time orders the versions: a resolution is never older than its raise.
+    const version = at * 2 + (state === 'RESOLVED' ? 1 : 0);
+    emitAlert(out, value, version);
+    out.emit(ANOMALIES_TABLE, {
+      alert_id: alert.id,
+      anomaly_type: type,
+      store_id: storeId,
+      sku,
+      terminal_id: terminalId,
+      started_at: iso(alert.raisedAt),
+      ended_at: endedAt === null ? null : iso(endedAt),
+      state,
+      severity,
+      score: alert.score,
+      expected: alert.expected,
+      observed: alert.observed,
+      reason: alert.reason,
+      resolution: state === 'RESOLVED' ? (why ?? '') : '',
+      version,
+    });
+  }
+
+  // ── flush, offsets, state ───────────────────────────────────────────────────────────────
+
+  punctuate(out: RowSink): void {
+    if (this.dirtySeries.size === 0 && this.dirtyStores.size === 0 && this.dirtyTerminals.size === 0 && !this.metaDirty) return;
+    let version = 0;
+    for (const n of Object.values(this.meta.next)) version += n;
+    const row = (storeId: string, entity: string, state: unknown): void => out.emit(ANOMALY_STATE_TABLE, { partition: this.partition, store_id: storeId, entity, state: JSON.stringify(state), version });
+    for (const s of this.dirtySeries) {
+      row(s.storeId, `series:${s.sku}`, { baseline: s.baseline, evidence: s.evidence, ledger: s.ledger.toJSON(), shelfPrice: s.shelfPrice, deviant: s.deviant, promo: s.promo, alerts: s.alerts });
+    }
+    for (const st of this.dirtyStores) row(st.storeId, 'store', { baseline: st.baseline, dispersion: st.dispersion });
+    for (const t of this.dirtyTerminals) row(t.storeId, `terminal:${t.terminalId}`, { rate: t.rate, hours: t.hours, alert: t.alert });
+    row('', 'meta', { ...this.meta, salesClosedThrough: finiteOrNull(this.meta.salesClosedThrough), voidsClosedThrough: finiteOrNull(this.meta.voidsClosedThrough) });
+    this.dirtySeries.clear();
+    this.dirtyStores.clear();
+    this.dirtyTerminals.clear();
+    this.metaDirty = false;
+  }
+
+  private restore(rows: readonly StateRow[]): void {
+    // Stores first, so series find theirs.
+    const sorted = [...rows].sort((a, b) => rank(a.entity) - rank(b.entity));
+    for (const r of sorted) {
+      const state = JSON.parse(r.state) as Record<string, unknown>;
+      if (r.entity === 'meta') {
+        const m = state as { salesClosedThrough: number | null; voidsClosedThrough: number | null; next: Record<string, number> };
+        this.meta.salesClosedThrough = m.salesClosedThrough ?? Number.NEGATIVE_INFINITY;
+        this.meta.voidsClosedThrough = m.voidsClosedThrough ?? Number.NEGATIVE_INFINITY;
+        this.meta.next = { ...m.next };
+      } else if (r.entity === 'store') {
+        const st = this.store(r.store_id);
+        st.baseline = state.baseline as SlotSeries;
+        st.dispersion = state.dispersion as DispersionEstimate;
+      } else if (r.entity.startsWith('series:')) {
+        const s = this.series(r.store_id, r.entity.slice('series:'.length));
+        s.baseline = state.baseline as SlotSeries;
+        s.evidence = state.evidence as DemandEvidence;
+        s.ledger = OnHandLedger.fromJSON(state.ledger as LedgerSnapshot);
+        s.shelfPrice = state.shelfPrice as number | null;
+        s.deviant = state.deviant as SeriesState['deviant'];
+        s.promo = state.promo as boolean;
+        s.alerts = state.alerts as SeriesState['alerts'];
+      } else if (r.entity.startsWith('terminal:')) {
+        const terminalId = r.entity.slice('terminal:'.length);
+        this.terminals.set(key2(r.store_id, terminalId), { storeId: r.store_id, terminalId, ...(state as { rate: number; hours: number; alert: OpenAlert | null }) });
+      }
+    }
+    this.dirtyStores.clear();
+  }
+
+  earliestNeededOffset(topic: string): number | undefined {
+    const buckets = topic === this.salesTopic ? this.salesHours : this.catalogueOf.get(topic) === 'pos.voids' ? this.voidHours : undefined;
+    if (!buckets) return undefined;
+    let min: number | undefined;
+    for (const b of buckets.values()) if (min === undefined || b.minOffset < min) min = b.minOffset;
+    return min;
+  }
+
+  checkpoint(topic: string): string {
+    return JSON.stringify({ next: this.meta.next[topic] ?? null, salesClosedThrough: finiteOrNull(this.meta.salesClosedThrough) });
+  }
+
+  /** Open alerts by type, for tests and the demo. */
+  openAlerts(): { type: AlertType; storeId: string; key: string }[] {
+    const open: { type: AlertType; storeId: string; key: string }[] = [];
+    for (const st of this.stores.values()) for (const s of st.series.values()) for (const type of Object.keys(s.alerts) as SeriesAlertType[]) open.push({ type, storeId: s.storeId, key: s.sku });
+    for (const t of this.terminals.values()) if (t.alert) open.push({ type: 'VOID_BURST', storeId: t.storeId, key: t.terminalId });
+    return open;
+  }
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+function rank(entity: string): number {
+  return entity === 'meta' ? 0 : entity === 'store' ? 1 : 2;
+}
+
+/** Reads the partition's saved state (the newest version of each row). */
+export async function loadAnomalyState(deps: Pick<TaskDeps, 'query' | 'database'>, partition: number): Promise<StateRow[]> {
+  return deps.query<StateRow>(
+    `SELECT store_id, entity, argMax(state, version) AS state FROM ${deps.database}.${ANOMALY_STATE_TABLE} WHERE partition = {partition:UInt16} GROUP BY store_id, entity`,
+    { partition },
+  );
+}
+
+export function anomalyProcessor(options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS): ProcessorDefinition {
+  const inputs = ANOMALY_INPUTS.map((t) => options.topics?.[t] ?? t);
+  return {
+    name: PROCESSOR,
+    inputs,
+    contracts: Object.fromEntries(ANOMALY_INPUTS.map((t) => [options.topics?.[t] ?? t, t])),
+    copartitioned: true,
+    // The state last: it is saved only after the alerts and rows derived from it.
+    tables: ['alerts', ANOMALIES_TABLE, ANOMALY_STATE_TABLE],
+    createTask: async (init: TaskInit, deps: TaskDeps) => new AnomalyTask(init.partition, options, await loadAnomalyState(deps, init.partition)),
+  };
+}
