@@ -434,12 +434,9 @@ export class AnomalyTask implements PartitionTask {
   }
 
   private closeVoidHours(out: RowSink): void {
-    const closable = [...this.voidHours.keys()].filter((h) => this.voidsWatermark.isClosed(h + HOUR_MS));
-    if (closable.length === 0) return;
-    const last = Math.max(...closable);
-    // Every hour up to the last closable one, those without a single void included (zeros).
-    let hour = Number.isFinite(this.meta.voidsClosedThrough) ? this.meta.voidsClosedThrough + HOUR_MS : Math.min(...closable);
-    for (; hour <= last; hour += HOUR_MS) {
+    // Every hour the watermark has passed, those without a single void included (zeros count).
+    const first = Number.isFinite(this.meta.voidsClosedThrough) ? this.meta.voidsClosedThrough + HOUR_MS : Math.min(...this.voidHours.keys());
+    for (let hour = first; this.voidsWatermark.isClosed(hour + HOUR_MS); hour += HOUR_MS) {
       const bucket = this.voidHours.get(hour);
       this.voidHours.delete(hour);
       for (const [k, t] of this.terminals) {

@@ -50,8 +50,8 @@ export const DROP_RATIO = 0.25;
  * 10 stores: a threshold of h gives roughly one false alarm every e^h series-hours (Siegmund),
  * and the targets leave room for well under one a day.
  */
-export const SPIKE_RAISE = 14;
-export const DROP_RAISE = 14;
+export const SPIKE_RAISE = 8;
+export const DROP_RAISE = 10;
 /** A CUSUM never stores more evidence than this, so a long episode resolves soon after it ends. */
 export const CUSUM_CAP_FACTOR = 1.5;
 /** Resolve once the evidence has fallen to this fraction of the raise threshold (hysteresis). */
