@@ -10,10 +10,10 @@ import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
 import { registerIngestCommands } from './commands/ingest';
+import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
-import { streamCommand } from './commands/stream';
+import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
-import { PROCESSOR_NAMES } from '../streams/processors';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -58,7 +58,7 @@ program
   .action(run('init', initCommand));
 program
   .command('stream')
-  .description('run stream processors (warehouse, velocity) until SIGTERM; flush, commit and leave the group on the way out')
+  .description(`run stream processors (${STREAM_NAMES.join(', ')}) until SIGTERM; flush, commit and leave the group on the way out`)
   .argument('<processor...>', 'processors to run')
   .option('--group <id>', 'consumer group (default shelfstream.<processor>); a new group reprocesses from the start')
   .option('--topic <map...>', 'read a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
@@ -70,12 +70,21 @@ program
 registerIngestCommands(program, run);
 registerSimulateCommands(program, run);
 program
+  .command('archive')
+  .description('archive every event and master-data topic as Parquet in the object store (Hive-style topic=/dt=/hour=), until SIGTERM')
+  .option('--group <id>', 'consumer group (default shelfstream.archive)')
+  .option('--topic <map...>', 'archive a stand-in topic instead of a catalogue topic: pos.sales=my.sales (then only the stand-ins)')
+  .option('--stop-when-idle <ms>', 'stop once caught up and idle for this long', (v) => Number(v))
+  .option('--no-metrics', 'do not open the health/metrics endpoint')
+  .action(async (options: { group?: string; topic?: string[]; stopWhenIdle?: number; metrics?: boolean }) => run('archive', (ctx) => streamCommand(ctx, ['archive'], options))());
+registerReplayCommands(program, run);
+program
   .command('run')
   .description('single-machine mode: every processor in this process (the owner of embedded ClickHouse) until SIGTERM')
   .argument('<what>', '"all"')
   .action(async (what: string) => {
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
-    await run('stream', (ctx) => streamCommand(ctx, PROCESSOR_NAMES, {}))();
+    await run('stream', (ctx) => streamCommand(ctx, STREAM_NAMES, {}))();
   });
 program
   .command('demo')

@@ -12,6 +12,8 @@ import { createMetrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
 import { PROCESSOR_NAMES, buildProcessor, type ProcessorName } from '../../streams/processors';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
+import { ShelfStreamError } from '../../lib/errors';
+import { buildArchiveProcessor, openArchiveStore } from '../../streams/archive';
 import type { CliContext } from '../context';
 
 export interface StreamCommandOptions {
@@ -31,10 +33,13 @@ export function parseTopicMap(pairs: readonly string[] = []): Record<string, str
   return map;
 }
 
+/** Every processor `stream` runs: the ClickHouse processors and the Parquet archive. */
+export const STREAM_NAMES = [...PROCESSOR_NAMES, 'archive'] as const;
+
 export async function streamCommand(ctx: CliContext, names: readonly string[], options: StreamCommandOptions): Promise<void> {
-  const unknown = names.filter((n) => !(PROCESSOR_NAMES as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(STREAM_NAMES as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new Error(`unknown processor ${unknown.join(', ') || '(none given)'}; known: ${PROCESSOR_NAMES.join(', ')}`);
+    throw new ShelfStreamError('INVALID_ARGUMENT', `unknown processor ${unknown.join(', ') || '(none given)'}; known: ${STREAM_NAMES.join(', ')}`);
   }
   const { config, logger } = ctx;
   const topics = parseTopicMap(options.topic);
@@ -55,8 +60,9 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
         });
   const started = Date.now();
   try {
-    for (const name of names as ProcessorName[]) {
-      const definition = buildProcessor(name, config.streams, { topics });
+    for (const name of names) {
+      const definition =
+        name === 'archive' ? buildArchiveProcessor(config, catalog, await openArchiveStore(config), topics) : buildProcessor(name as ProcessorName, config.streams, { topics });
       running.push(
         await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, {
           ...config.streams,

@@ -1,0 +1,29 @@
+/**
+ * The archive processor as the CLI runs it: every event and master-data topic of the
+ * catalogue (or stand-ins for them), written to the configured bucket.
+ */
+import type { Config } from '../../lib/config';
+import { createObjectStore, ensureBucket } from '../../lib/clients/objectstore';
+import type { TopicSpec } from '../../schemas/catalog';
+import type { TopicName } from '../../schemas/generated/events';
+import type { ProcessorDefinition } from '../runtime/processor';
+import { archiveProcessor } from './archiver';
+import { archivedTopics, catalogEncoder } from './encoder';
+import { ArchiveStore } from './store';
+
+export async function openArchiveStore(config: Config): Promise<ArchiveStore> {
+  const client = createObjectStore(config.objectStore);
+  await ensureBucket(client, config.objectStore.bucket);
+  return new ArchiveStore(client, config.objectStore.bucket);
+}
+
+/** `standIns` maps a catalogue topic to the topic read instead (tests, reprocessing). */
+export function buildArchiveProcessor(config: Config, catalog: readonly TopicSpec[], store: ArchiveStore, standIns: Readonly<Record<string, string>> = {}): ProcessorDefinition {
+  const topics = archivedTopics(catalog).map((t) => standIns[t] ?? t);
+  const contracts: Record<string, TopicName> = {};
+  for (const [catalogTopic, standIn] of Object.entries(standIns)) contracts[standIn] = catalogTopic as TopicName;
+  // With stand-ins given, only they are archived: a test or a reprocessing run must not
+  // sweep up the catalogue topics too.
+  const inputs = Object.keys(standIns).length > 0 ? Object.values(standIns) : topics;
+  return archiveProcessor({ topics: inputs, contracts, ...config.archive }, { store, encoder: catalogEncoder(catalog, contracts) });
+}
