@@ -1,9 +1,13 @@
 /**
- * `shelfstream init`: topics, schemas, ClickHouse migrations and the object-store bucket.
- * Every step compares what exists with what should, changes only the difference, and says
- * what it did, so a second run reports that nothing changed.
+ * `shelfstream init`: topics, schemas, ClickHouse migrations, the date dimension, table
+ * retention, the BI user (server mode) and the object-store bucket. Every step compares what
+ * exists with what should, changes only the difference, and says what it did, so a second run
+ * reports that nothing changed.
  */
+import { applyBiAccess, type BiAccessOutcome } from '../../clickhouse/access';
+import { fillCalendar, type CalendarOutcome } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
+import { applyRetention, type RetentionOutcome } from '../../clickhouse/retention';
 import { createClickHouse, describeClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka } from '../../lib/clients/kafka';
 import { createObjectStore, ensureBucket } from '../../lib/clients/objectstore';
@@ -18,6 +22,9 @@ export interface InitSummary {
   readonly topics: Record<string, string>;
   readonly schemas: Record<string, string>;
   readonly migrations: { readonly applied: string[]; readonly alreadyApplied: number };
+  readonly calendar: { readonly outcome: CalendarOutcome; readonly dates: number; readonly holidays: number };
+  readonly retention: Record<string, RetentionOutcome>;
+  readonly biAccess: BiAccessOutcome;
   readonly bucket: string;
   readonly changed: boolean;
 }
@@ -48,9 +55,14 @@ export async function runInit(ctx: Omit<CliContext, 'print'>): Promise<InitSumma
   const schemas = Object.fromEntries(schemaOutcomes.map((s) => [s.subject, `${s.outcome} (id ${s.id})`]));
 
   const clickhouse = createClickHouse(config.clickhouse);
-  let report;
+  let report, calendar, retention, biAccess;
   try {
-    report = await migrate(clickhouse, config.clickhouse.database);
+    const { database } = config.clickhouse;
+    const model = config.clickhouseModel;
+    report = await migrate(clickhouse, database);
+    calendar = await fillCalendar(clickhouse, database, model.calendar.from, model.calendar.to);
+    retention = await applyRetention(clickhouse, database, model.retention);
+    biAccess = await applyBiAccess(clickhouse, config.clickhouse, model.bi);
   } finally {
     await clickhouse.close();
   }
@@ -69,11 +81,16 @@ export async function runInit(ctx: Omit<CliContext, 'print'>): Promise<InitSumma
     Object.values(topics).some((o) => o !== 'unchanged') ||
     schemaOutcomes.some((s) => s.outcome !== 'unchanged') ||
     report.applied.length > 0 ||
+    calendar.outcome !== 'unchanged' ||
+    Object.values(retention).some((o) => o !== 'unchanged') ||
     bucket === 'created';
   return {
     topics,
     schemas,
     migrations: { applied: report.applied.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`), alreadyApplied: report.alreadyApplied },
+    calendar,
+    retention,
+    biAccess,
     bucket,
     changed,
   };
@@ -88,6 +105,22 @@ export async function initCommand(ctx: CliContext): Promise<void> {
       (summary.migrations.applied.length ? ` (${summary.migrations.applied.join(', ')})` : '') +
       `, ${summary.migrations.alreadyApplied} already applied`,
   );
+  const { calendar, retention, biAccess } = summary;
+  const range = `${ctx.config.clickhouseModel.calendar.from}..${ctx.config.clickhouseModel.calendar.to}`;
+  ctx.print(`calendar  ${range.padEnd(28)} ${calendar.outcome} (${calendar.dates} dates, ${calendar.holidays} region holidays)`);
+  for (const [table, outcome] of Object.entries(retention)) ctx.print(`ttl       ${table.padEnd(28)} ${outcome}`);
+  ctx.print(`bi-user   ${describeBiAccess(biAccess)}`);
   ctx.print(`bucket    ${ctx.config.objectStore.bucket.padEnd(28)} ${summary.bucket}`);
   ctx.print(summary.changed ? 'init: done.' : 'init: everything was already in place; nothing changed.');
+}
+
+function describeBiAccess(access: BiAccessOutcome): string {
+  switch (access.outcome) {
+    case 'not-configured':
+      return 'not configured (set CLICKHOUSE_BI_USER and CLICKHOUSE_BI_PASSWORD to create a read-only user for Metabase / Power BI)';
+    case 'skipped':
+      return `NOT created: ${access.reason}`;
+    case 'applied':
+      return `${access.user} (readonly=2) with row policies on ${access.tables.length} tables`;
+  }
 }

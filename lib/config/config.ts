@@ -37,6 +37,31 @@ export type ClickHouseConfig =
       readonly requestTimeoutMs: number;
     };
 
+/** Days each kind of table keeps its rows (ClickHouse TTL), applied by `shelfstream init`. */
+export interface RetentionConfig {
+  readonly factDays: number;
+  readonly velocityDays: number;
+  readonly alertsDays: number;
+  readonly rollupDays: number;
+}
+
+/** The read-only BI user and the stores its row policies let it see (server mode only). */
+export interface BiAccessConfig {
+  readonly user: string;
+  readonly password: string;
+  /** Empty together with `stores`: every store. */
+  readonly regions: readonly string[];
+  readonly stores: readonly string[];
+}
+
+/** The BI side of the ClickHouse model: retention, the date dimension's range, the BI user. */
+export interface ClickHouseModelConfig {
+  readonly retention: RetentionConfig;
+  /** dim_date / dim_holiday range, YYYY-MM-DD inclusive. */
+  readonly calendar: { readonly from: string; readonly to: string };
+  readonly bi: BiAccessConfig | undefined;
+}
+
 export interface ObjectStoreConfig {
   readonly endPoint: string;
   readonly port: number;
@@ -114,6 +139,7 @@ export interface Config {
   readonly kafka: KafkaConfig;
   readonly registry: RegistryConfig;
   readonly clickhouse: ClickHouseConfig;
+  readonly clickhouseModel: ClickHouseModelConfig;
   readonly objectStore: ObjectStoreConfig;
   readonly archive: ArchiveConfig;
   readonly topics: TopicsConfig;
@@ -226,6 +252,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
             database: v.CLICKHOUSE_DATABASE!,
             requestTimeoutMs,
           },
+    clickhouseModel: {
+      retention: {
+        factDays: v.CLICKHOUSE_TTL_FACT_DAYS!,
+        velocityDays: v.CLICKHOUSE_TTL_VELOCITY_DAYS!,
+        alertsDays: v.CLICKHOUSE_TTL_ALERTS_DAYS!,
+        rollupDays: v.CLICKHOUSE_TTL_ROLLUP_DAYS!,
+      },
+      calendar: { from: v.CLICKHOUSE_CALENDAR_FROM!, to: v.CLICKHOUSE_CALENDAR_TO! },
+      bi:
+        v.CLICKHOUSE_BI_USER !== undefined
+          ? { user: v.CLICKHOUSE_BI_USER, password: v.CLICKHOUSE_BI_PASSWORD!, regions: v.CLICKHOUSE_BI_REGIONS!, stores: v.CLICKHOUSE_BI_STORES! }
+          : undefined,
+    },
     objectStore: objectStoreFrom(v.MINIO_ENDPOINT ?? `http://127.0.0.1:${minioPort}`, v),
     topics: {
       partitions: v.TOPIC_PARTITIONS!,
@@ -278,6 +317,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       },
     },
   };
+  if (config.clickhouseModel.calendar.from > config.clickhouseModel.calendar.to) {
+    throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: CLICKHOUSE_CALENDAR_FROM is after CLICKHOUSE_CALENDAR_TO', {
+      context: { CLICKHOUSE_CALENDAR_FROM: config.clickhouseModel.calendar.from, CLICKHOUSE_CALENDAR_TO: config.clickhouseModel.calendar.to },
+    });
+  }
+  if (config.clickhouseModel.bi && config.clickhouseModel.bi.password === '') {
+    throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: CLICKHOUSE_BI_USER is set but CLICKHOUSE_BI_PASSWORD is empty; a BI user needs a password', {
+      context: { CLICKHOUSE_BI_USER: config.clickhouseModel.bi.user },
+    });
+  }
   if (config.launcher.kafka.port === config.launcher.kafka.controllerPort) {
     throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ', {
       context: { KAFKA_PORT: kafkaPort },

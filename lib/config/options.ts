@@ -38,6 +38,8 @@ const url = z.string().trim().url();
 const identifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a ClickHouse identifier: letters, digits and _, not starting with a digit');
+const isoDate = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+const commaList = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 const brokerList = z
   .string()
   .trim()
@@ -143,6 +145,67 @@ export const OPTIONS = {
     default: '30000',
     doc: 'Milliseconds before a ClickHouse request is abandoned and retried.',
     schema: positiveInt,
+  }),
+  CLICKHOUSE_TTL_FACT_DAYS: spec({
+    group: 'clickhouse',
+    default: '730',
+    doc: 'Days of sale, return, void and inventory-movement facts kept (TTL); `shelfstream init` applies a change to existing tables.',
+    schema: positiveInt,
+  }),
+  CLICKHOUSE_TTL_VELOCITY_DAYS: spec({
+    group: 'clickhouse',
+    default: '400',
+    doc: 'Days of per-minute sales velocity kept (TTL); applied by `shelfstream init`.',
+    schema: positiveInt,
+  }),
+  CLICKHOUSE_TTL_ALERTS_DAYS: spec({
+    group: 'clickhouse',
+    default: '365',
+    doc: 'Days of alerts kept (TTL); applied by `shelfstream init`.',
+    schema: positiveInt,
+  }),
+  CLICKHOUSE_TTL_ROLLUP_DAYS: spec({
+    group: 'clickhouse',
+    default: '1095',
+    doc: 'Days of the hourly and daily sales and inventory rollups kept (TTL, three years); applied by `shelfstream init`.',
+    schema: positiveInt,
+  }),
+  CLICKHOUSE_CALENDAR_FROM: spec({
+    group: 'clickhouse',
+    default: '2024-01-01',
+    doc: 'First date `shelfstream init` writes to dim_date and dim_holiday (YYYY-MM-DD; the holiday rules cover 2024-2030).',
+    schema: isoDate,
+  }),
+  CLICKHOUSE_CALENDAR_TO: spec({
+    group: 'clickhouse',
+    default: '2030-12-31',
+    doc: 'Last date `shelfstream init` writes to dim_date and dim_holiday (YYYY-MM-DD).',
+    schema: isoDate,
+  }),
+  CLICKHOUSE_BI_USER: spec({
+    group: 'clickhouse',
+    default: undefined,
+    doc: 'Read-only (readonly=2) ClickHouse user that `shelfstream init` creates for Metabase / Power BI, with row policies from CLICKHOUSE_BI_REGIONS and CLICKHOUSE_BI_STORES. Server mode only: embedded ClickHouse has no users. Unset: no BI user.',
+    schema: identifier,
+  }),
+  CLICKHOUSE_BI_PASSWORD: spec({
+    group: 'clickhouse',
+    default: '',
+    doc: 'Password of CLICKHOUSE_BI_USER (stored as a SHA-256 hash by ClickHouse). Required when CLICKHOUSE_BI_USER is set.',
+    schema: z.string(),
+    secret: true,
+  }),
+  CLICKHOUSE_BI_REGIONS: spec({
+    group: 'clickhouse',
+    default: '',
+    doc: 'Comma-separated sales regions (dim_store.region) whose stores the BI user sees; with CLICKHOUSE_BI_STORES empty too, every store.',
+    schema: commaList,
+  }),
+  CLICKHOUSE_BI_STORES: spec({
+    group: 'clickhouse',
+    default: '',
+    doc: 'Comma-separated store ids the BI user sees, in addition to the stores of CLICKHOUSE_BI_REGIONS.',
+    schema: commaList,
   }),
 
   // ── object store ───────────────────────────────────────────────────────────────────────

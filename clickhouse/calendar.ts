@@ -1,0 +1,172 @@
+/**
+ * Fills dim_date and dim_holiday for a date range from the simulator's holiday rules
+ * (simulators/pos/calendar.ts) and region table (simulators/pos/chain.ts): one source of
+ * holidays for the simulated demand and for BI, never a second list.
+ *
+ * The fill is idempotent and says whether it changed anything: every row carries a checksum
+ * of the whole generated calendar (`calendar_version`); when ClickHouse already holds exactly
+ * that version for every date of the range, nothing is written. Otherwise the range's
+ * holidays are deleted and both tables rewritten (dim_date is a ReplacingMergeTree keyed by
+ * date, so a new row replaces the old one), which also removes a holiday that a rule change
+ * dropped.
+ */
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ShelfStreamError } from '../lib/errors';
+import {
+  FIRST_SUPPORTED_DAY,
+  LAST_SUPPORTED_DAY,
+  RAMADAN,
+  civilFromDays,
+  dayOfYear,
+  daysFromCivil,
+  formatDay,
+  holidayEffects,
+  isoDayOfWeek,
+  parseDay,
+  type Culture,
+} from '../simulators/pos/calendar';
+import { REGIONS } from '../simulators/pos/chain';
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
+const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
+
+export interface DateRow {
+  readonly date: string;
+  readonly year: number;
+  readonly quarter: number;
+  readonly month: number;
+  readonly month_name: string;
+  readonly day_of_month: number;
+  readonly day_of_year: number;
+  readonly day_of_week: number;
+  readonly day_name: string;
+  readonly iso_week: number;
+  readonly iso_year: number;
+  readonly is_weekend: boolean;
+  readonly western_holidays: string;
+  readonly muslim_holidays: string;
+  readonly is_ramadan: boolean;
+  readonly calendar_version: string;
+}
+
+export interface HolidayRow {
+  readonly date: string;
+  readonly region: string;
+  readonly culture: Culture;
+  readonly holiday_name: string;
+  readonly store_closed: boolean;
+  readonly demand_factor: number;
+  readonly calendar_version: string;
+}
+
+export interface CalendarRows {
+  readonly version: string;
+  readonly dates: readonly DateRow[];
+  readonly holidays: readonly HolidayRow[];
+}
+
+/** ISO 8601 week and week-numbering year: the week belongs to the year of its Thursday. */
+export function isoWeek(day: number): { readonly week: number; readonly year: number } {
+  const thursday = day - isoDayOfWeek(day) + 4;
+  const year = civilFromDays(thursday).year;
+  return { week: Math.floor((thursday - daysFromCivil(year, 1, 1)) / 7) + 1, year };
+}
+
+/**
+ * The calendar rows for [from, to] (YYYY-MM-DD, inclusive). Refuses days outside the range
+ * the holiday table covers: the Islamic holidays are a table for 2024-2030, and a date
+ * dimension that silently lacked them would be wrong without anyone noticing.
+ */
+export function buildCalendar(from: string, to: string): CalendarRows {
+  const first = parseDay(from);
+  const last = parseDay(to);
+  if (first > last) throw new ShelfStreamError('CONFIG_INVALID', `calendar range ${from}..${to} is empty: the first date is after the last`);
+  if (first < FIRST_SUPPORTED_DAY || last > LAST_SUPPORTED_DAY) {
+    throw new ShelfStreamError(
+      'CONFIG_INVALID',
+      `calendar range ${from}..${to} leaves ${formatDay(FIRST_SUPPORTED_DAY)}..${formatDay(LAST_SUPPORTED_DAY)}, the years whose Islamic holidays are known (simulators/pos/calendar.ts ISLAMIC_DATES)`,
+    );
+  }
+  const dates: Omit<DateRow, 'calendar_version'>[] = [];
+  const holidays: Omit<HolidayRow, 'calendar_version'>[] = [];
+  for (let day = first; day <= last; day++) {
+    const { year, month, day: dayOfMonth } = civilFromDays(day);
+    const dow = isoDayOfWeek(day);
+    const iso = isoWeek(day);
+    const western = holidayEffects('western', day);
+    const muslim = holidayEffects('muslim', day);
+    const date = formatDay(day);
+    dates.push({
+      date,
+      year,
+      quarter: Math.ceil(month / 3),
+      month,
+      month_name: MONTH_NAMES[month - 1]!,
+      day_of_month: dayOfMonth,
+      day_of_year: dayOfYear(day),
+      day_of_week: dow,
+      day_name: DAY_NAMES[dow - 1]!,
+      iso_week: iso.week,
+      iso_year: iso.year,
+      is_weekend: dow >= 6,
+      western_holidays: western.map((e) => e.name).join(', '),
+      muslim_holidays: muslim.map((e) => e.name).join(', '),
+      is_ramadan: muslim.some((e) => e.name === RAMADAN),
+    });
+    for (const region of REGIONS) {
+      for (const effect of region.culture === 'western' ? western : muslim) {
+        holidays.push({
+          date,
+          region: region.region,
+          culture: region.culture,
+          holiday_name: effect.name,
+          store_closed: effect.closed === true,
+          demand_factor: effect.factor,
+        });
+      }
+    }
+  }
+  const version = createHash('sha256').update(JSON.stringify([dates, holidays])).digest('hex').slice(0, 16);
+  return {
+    version,
+    dates: dates.map((d) => ({ ...d, calendar_version: version })),
+    holidays: holidays.map((h) => ({ ...h, calendar_version: version })),
+  };
+}
+
+export type CalendarOutcome = 'filled' | 'unchanged';
+
+async function countVersion(client: ClickHouseClient, table: string, from: string, to: string, version: string): Promise<{ rows: number; current: number }> {
+  const result = await client.query({
+    query: `SELECT count() AS rows, countIf(calendar_version = {version:String}) AS current FROM ${table} FINAL WHERE date BETWEEN {from:Date} AND {to:Date}`,
+    query_params: { version, from, to },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ rows: string | number; current: string | number }>();
+  return { rows: Number(row?.rows ?? 0), current: Number(row?.current ?? 0) };
+}
+
+/** Writes the calendar for [from, to] unless ClickHouse already holds exactly this version. */
+export async function fillCalendar(client: ClickHouseClient, database: string, from: string, to: string): Promise<{ outcome: CalendarOutcome; dates: number; holidays: number }> {
+  const calendar = buildCalendar(from, to);
+  const dateTable = `${database}.dim_date`;
+  const holidayTable = `${database}.dim_holiday`;
+  const [dates, holidays] = await Promise.all([
+    countVersion(client, dateTable, from, to, calendar.version),
+    countVersion(client, holidayTable, from, to, calendar.version),
+  ]);
+  const summary = { dates: calendar.dates.length, holidays: calendar.holidays.length };
+  const upToDate =
+    dates.rows === calendar.dates.length && dates.current === dates.rows && holidays.rows === calendar.holidays.length && holidays.current === holidays.rows;
+  if (upToDate) return { outcome: 'unchanged', ...summary };
+
+  // Holidays a changed rule set no longer produces must go; dates are replaced by key.
+  await client.command({
+    query: `DELETE FROM ${holidayTable} WHERE date BETWEEN {from:Date} AND {to:Date}`,
+    query_params: { from, to },
+  });
+  await client.insert({ table: dateTable, values: [...calendar.dates], format: 'JSONEachRow' });
+  await client.insert({ table: holidayTable, values: [...calendar.holidays], format: 'JSONEachRow' });
+  return { outcome: 'filled', ...summary };
+}
