@@ -5,6 +5,7 @@
 import type { StreamsConfig } from '../lib/config';
 import { anomalyProcessor } from './anomaly/anomaly';
 import type { ProcessorDefinition } from './runtime/processor';
+import { stockProcessor } from './stock/stock';
 import { velocityProcessor } from './velocity/velocity';
 import { warehouseProcessor } from './warehouse/warehouse';
 
@@ -13,7 +14,7 @@ export interface ProcessorOverrides {
   readonly topics?: Readonly<Record<string, string>>;
 }
 
-export const PROCESSOR_NAMES = ['warehouse', 'velocity', 'anomaly'] as const;
+export const PROCESSOR_NAMES = ['warehouse', 'velocity', 'anomaly', 'stock'] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
 export function buildProcessor(name: ProcessorName, config: StreamsConfig, overrides: ProcessorOverrides = {}): ProcessorDefinition {
@@ -25,5 +26,7 @@ export function buildProcessor(name: ProcessorName, config: StreamsConfig, overr
       return velocityProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, salesTopic: topic('pos.sales') });
     case 'anomaly':
       return anomalyProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, topics: overrides.topics ?? {} });
+    case 'stock':
+      return stockProcessor({ topics: overrides.topics ?? {} });
   }
 }

@@ -1,0 +1,438 @@
+/**
+ * The stock-out risk of one store x sku, from what events show (pure, no I/O):
+ *
+ *   demand in an hour  = daily rate of the sku x 7 x share of the store's weekly units in that
+ *                        hour of the week (the shape is learned per store: all its skus share
+ *                        the opening hours and the evening rush, and there is much more data);
+ *   demand until T     ~ negative binomial with that mean and a dispersion learned from the
+ *                        sku's day-to-day variance (Poisson when the days vary no more than that);
+ *   next delivery      ~ the sku's own receipt cadence: the last receipt plus each of its recent
+ *                        receipt intervals that is still ahead (equally likely); once all are
+ *                        past the delivery is overdue and expected in the next receipt slot
+ *                        (same time of day as the last receipt);
+ *   risk               = P(demand before the delivery >= on_hand), averaged over those dates.
+ *
+ * Days are UTC days: events carry no time zone, and the hour-of-week shape absorbs the offset.
+ */
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+const WEEK_HOURS = 168;
+
+export const RISK_TUNING = {
+  /** Weight of the newest day in the daily rate: about a two-week memory, so promotions and seasons show within days. */
+  rateAlpha: 0.1,
+  /** Weight of the newest week in the store's hour-of-week shape (per folded day: 1/7 of it). */
+  shapeWeeklyAlpha: 0.3,
+  /** Receipt intervals remembered per sku: enough for a median, short enough to follow a new order policy. */
+  receiptIntervals: 6,
+  /** Used while a sku has fewer than two receipts: a typical replenishment cycle of a week. */
+  unknownDeliveryMs: 7 * DAY_MS,
+  /** Hours-to-stock-out is searched this far ahead; beyond it the row says null. */
+  maxHorizonHours: 28 * 24,
+} as const;
+
+// ── the demand distribution ─────────────────────────────────────────────────────────────
+
+/**
+ * P(X >= k) for X ~ negative binomial with mean `mean` and size `size` (variance mean +
+ * mean^2 / size); size = Infinity is the Poisson. Sums the pmf below k in log space, so large
+ * means do not underflow.
+ */
+export function demandSurvival(mean: number, size: number, k: number): number {
+  if (k <= 0) return 1;
+  if (!(mean > 0)) return 0;
+  const poisson = !Number.isFinite(size);
+  const sd = Math.sqrt(mean + (poisson ? 0 : (mean * mean) / size));
+  // Far in the upper tail the answer is 0 to double precision: skip the sum (most skus, most of the time).
+  if (k > mean + 40 * sd + 10) return 0;
+  // log pmf(0) and the ratio pmf(i+1)/pmf(i) = (i + size)/(i + 1) * mean/(size + mean).
+  const logP0 = poisson ? -mean : size * Math.log(size / (size + mean));
+  const q = poisson ? mean : mean / (size + mean);
+  let below = 0;
+  if (logP0 > -700) {
+    let p = Math.exp(logP0);
+    for (let i = 0; i < k; i++) {
+      below += p;
+      p *= poisson ? q / (i + 1) : ((i + size) / (i + 1)) * q;
+    }
+  } else {
+    // pmf(0) underflows (a large mean): the same sum in log space.
+    let logP = logP0;
+    const logQ = Math.log(q);
+    for (let i = 0; i < k; i++) {
+      below += Math.exp(logP);
+      logP += poisson ? logQ - Math.log(i + 1) : Math.log((i + size) / (i + 1)) + logQ;
+    }
+  }
+  return Math.min(1, Math.max(0, 1 - below));
+}
+
+// ── the store's hour-of-week shape ──────────────────────────────────────────────────────
+
+export interface StoreShapeSnapshot {
+  readonly weights: number[];
+  readonly day: number | null;
+  readonly today: number[];
+  readonly foldedDays: number;
+}
+
+/** Share of a store's weekly units per UTC hour of the week, learned a whole day at a time. */
+export class StoreShape {
+  /** Decayed units per hour of the week, from folded (complete) days only. */
+  private weights = new Float64Array(WEEK_HOURS);
+  /** UTC day being accumulated, and its units per hour. */
+  private day: number | undefined;
+  private today = new Float64Array(24);
+  /** Complete days folded in: the shape only changes when this does. */
+  foldedDays = 0;
+
+  /** Adds units sold at `at`; answers true when a day was folded (the shape changed). */
+  add(at: number, units: number): boolean {
+    const day = Math.floor(at / DAY_MS);
+    let folded = false;
+    if (this.day === undefined) this.day = day;
+    if (day > this.day) {
+      this.fold();
+      this.day = day;
+      folded = true;
+    }
+    // A late sale of an already folded day is not worth a refold: the shape is an average.
+    if (day === this.day) this.today[Math.floor((at - day * DAY_MS) / HOUR_MS)]! += units;
+    return folded;
+  }
+
+  private fold(): void {
+    const keep = 1 - RISK_TUNING.shapeWeeklyAlpha;
+    const dow = (this.day! + 3) % 7; // 1970-01-01 was a Thursday: 0 = Monday
+    for (let h = 0; h < 24; h++) {
+      const w = dow * 24 + h;
+      // The first time an hour of the week is seen it takes the value as is.
+      this.weights[w] = this.foldedDays < 7 ? this.today[h]! : keep * this.weights[w]! + (1 - keep) * this.today[h]!;
+    }
+    this.today.fill(0);
+    this.foldedDays++;
+  }
+
+  /**
+   * Shares of the week (summing to 1), by hour of the week: after a week of history straight from
+   * the learned weights, before that from the hour-of-day profile of the days seen, and uniform
+   * before any complete day.
+   */
+  shares(): Float64Array {
+    const out = new Float64Array(WEEK_HOURS);
+    if (this.foldedDays >= 7) {
+      const total = this.weights.reduce((a, b) => a + b, 0);
+      if (total > 0) {
+        for (let w = 0; w < WEEK_HOURS; w++) out[w] = this.weights[w]! / total;
+        return out;
+      }
+    }
+    const byHour = new Float64Array(24);
+    for (let w = 0; w < WEEK_HOURS; w++) byHour[w % 24]! += this.weights[w]!;
+    const total = byHour.reduce((a, b) => a + b, 0);
+    for (let w = 0; w < WEEK_HOURS; w++) out[w] = total > 0 ? byHour[w % 24]! / total / 7 : 1 / WEEK_HOURS;
+    return out;
+  }
+
+  toJSON(): StoreShapeSnapshot {
+    return { weights: [...this.weights], day: this.day ?? null, today: [...this.today], foldedDays: this.foldedDays };
+  }
+
+  static fromJSON(s: StoreShapeSnapshot): StoreShape {
+    const shape = new StoreShape();
+    shape.weights = Float64Array.from(s.weights);
+    shape.day = s.day ?? undefined;
+    shape.today = Float64Array.from(s.today);
+    shape.foldedDays = s.foldedDays;
+    return shape;
+  }
+}
+
+/** Hour of the week (0 = Monday 00:00 UTC) of an instant. */
+export function hourOfWeek(at: number): number {
+  const day = Math.floor(at / DAY_MS);
+  return ((day + 3) % 7) * 24 + Math.floor((at - day * DAY_MS) / HOUR_MS);
+}
+
+/**
+ * Cumulative shares: cumulative[w] = sum of shares[0..w-1] (169 entries, the last is 1), so the
+ * share between two instants costs O(1) however far apart they are.
+ */
+export function cumulativeShares(shares: Float64Array): Float64Array {
+  const c = new Float64Array(WEEK_HOURS + 1);
+  for (let w = 0; w < WEEK_HOURS; w++) c[w + 1] = c[w]! + shares[w]!;
+  return c;
+}
+
+/** Share of the week's units from the start of the week (Monday 00:00 UTC) to `at`, plus whole weeks since the epoch. */
+function weekPosition(cumulative: Float64Array, at: number): number {
+  const weekMs = WEEK_HOURS * HOUR_MS;
+  // Weeks counted from Monday 1970-01-05 (the epoch was a Thursday).
+  const fromMonday = at - 4 * DAY_MS;
+  const week = Math.floor(fromMonday / weekMs);
+  const inWeek = fromMonday - week * weekMs;
+  const w = Math.floor(inWeek / HOUR_MS);
+  const part = (inWeek - w * HOUR_MS) / HOUR_MS;
+  return week * cumulative[WEEK_HOURS]! + cumulative[w]! + part * (cumulative[w + 1]! - cumulative[w]!);
+}
+
+/** Expected share of a week's units between `from` and `to` (partial hours pro rata). */
+export function weekShareBetween(cumulative: Float64Array, from: number, to: number): number {
+  return to <= from ? 0 : weekPosition(cumulative, to) - weekPosition(cumulative, from);
+}
+
+// ── the sku's daily rate ────────────────────────────────────────────────────────────────
+
+export interface DailyRateSnapshot {
+  readonly day: number | null;
+  readonly firstDay: number | null;
+  readonly units: number;
+  readonly m1: number;
+  readonly m2: number;
+  readonly weight: number;
+}
+
+/**
+ * Units per UTC day, exponentially weighted (with the bias correction that makes the first days
+ * count fully), and the day-to-day variance for the dispersion. Days with no sale count as 0.
+ */
+export class DailyRate {
+  private day: number | undefined;
+  private firstDay: number | undefined;
+  private units = 0;
+  private m1 = 0;
+  private m2 = 0;
+  private weight = 0;
+
+  add(at: number, units: number): void {
+    const day = Math.floor(at / DAY_MS);
+    if (this.day === undefined) this.day = this.firstDay = day;
+    if (day > this.day) {
+      const s = this.folded(day);
+      this.m1 = s.m1;
+      this.m2 = s.m2;
+      this.weight = s.weight;
+      this.units = 0;
+      this.day = day;
+    }
+    // A late sale of a folded day is added to the current one: the total stays right.
+    this.units += units;
+  }
+
+  /** Moments as if every day before `day` were complete (the current one and empty days since). */
+  private folded(day: number): { m1: number; m2: number; weight: number } {
+    const a = RISK_TUNING.rateAlpha;
+    if (this.day === undefined || day <= this.day) return { m1: this.m1, m2: this.m2, weight: this.weight };
+    let m1 = (1 - a) * this.m1 + a * this.units;
+    let m2 = (1 - a) * this.m2 + a * this.units * this.units;
+    let weight = (1 - a) * this.weight + a;
+    const empty = Math.min(day - this.day - 1, 365);
+    const k = Math.pow(1 - a, empty);
+    m1 *= k;
+    m2 *= k;
+    weight = weight * k + (1 - k);
+    return { m1, m2, weight };
+  }
+
+  /** Complete days of history before `at`. */
+  historyDays(at: number): number {
+    return this.firstDay === undefined ? 0 : Math.floor(at / DAY_MS) - this.firstDay;
+  }
+
+  /** Units per day and the negative binomial size of one day's units, as of `at`. */
+  estimate(at: number): { perDay: number; daySize: number } {
+    const s = this.folded(Math.floor(at / DAY_MS));
+    if (s.weight <= 0) return { perDay: 0, daySize: Number.POSITIVE_INFINITY };
+    const mean = s.m1 / s.weight;
+    const variance = Math.max(0, s.m2 / s.weight - mean * mean);
+    // Over-dispersion only when clearly above Poisson; a floor on the size keeps a few noisy days from making the tail absurd.
+    const daySize = variance > mean * 1.05 ? Math.max(0.5, (mean * mean) / (variance - mean)) : Number.POSITIVE_INFINITY;
+    return { perDay: mean, daySize };
+  }
+
+  toJSON(): DailyRateSnapshot {
+    return { day: this.day ?? null, firstDay: this.firstDay ?? null, units: this.units, m1: this.m1, m2: this.m2, weight: this.weight };
+  }
+
+  static fromJSON(s: DailyRateSnapshot): DailyRate {
+    const r = new DailyRate();
+    r.day = s.day ?? undefined;
+    r.firstDay = s.firstDay ?? undefined;
+    r.units = s.units;
+    r.m1 = s.m1;
+    r.m2 = s.m2;
+    r.weight = s.weight;
+    return r;
+  }
+}
+
+// ── the receipt cadence ─────────────────────────────────────────────────────────────────
+
+export interface CadenceSnapshot {
+  readonly receipts: number[];
+  readonly lastReference: string | null;
+}
+
+/** When deliveries of one sku came (RECEIPT movements), to expect the next one. */
+export class DeliveryCadence {
+  private receipts: number[] = [];
+  private lastReference: string | null = null;
+
+  /** A receipt at `at`; several receipts of one purchase order are one delivery. */
+  add(at: number, reference: string | null): void {
+    if (reference !== null && reference === this.lastReference) return;
+    this.lastReference = reference;
+    this.receipts.push(at);
+    this.receipts.sort((a, b) => a - b);
+    if (this.receipts.length > RISK_TUNING.receiptIntervals + 1) this.receipts.shift();
+  }
+
+  get lastReceiptAt(): number | undefined {
+    return this.receipts[this.receipts.length - 1];
+  }
+
+  /** This sku's receipt intervals (ms), oldest first. */
+  intervals(): number[] {
+    const out: number[] = [];
+    for (let i = 1; i < this.receipts.length; i++) out.push(this.receipts[i]! - this.receipts[i - 1]!);
+    return out;
+  }
+
+  /**
+   * Equally likely dates of the next delivery after `asOf`. With fewer than two receipts of its
+   * own, a sku borrows its store's recent intervals (`fallback`), counted from its last receipt
+   * or, with none, from `firstSeen`.
+   */
+  expectedDates(asOf: number, fallback: readonly number[] = [], firstSeen: number = asOf): number[] {
+    const own = this.intervals();
+    const intervals = own.length > 0 ? own : fallback;
+    const last = this.lastReceiptAt ?? firstSeen;
+    if (intervals.length === 0) return [asOf + RISK_TUNING.unknownDeliveryMs];
+    const ahead: number[] = [];
+    for (const interval of intervals) {
+      const date = last + interval;
+      if (date > asOf) ahead.push(date);
+    }
+    if (ahead.length > 0) return ahead.sort((a, b) => a - b);
+    // Overdue: deliveries come at one time of day, so the next slot is a whole number of days after the last.
+    return [last + Math.ceil((asOf - last) / DAY_MS + 1e-9) * DAY_MS];
+  }
+
+  toJSON(): CadenceSnapshot {
+    return { receipts: [...this.receipts], lastReference: this.lastReference };
+  }
+
+  static fromJSON(s: CadenceSnapshot): DeliveryCadence {
+    const c = new DeliveryCadence();
+    c.receipts = [...s.receipts];
+    c.lastReference = s.lastReference;
+    return c;
+  }
+}
+
+/**
+ * A store's recent receipt intervals over all its skus, for skus with too few receipts of their
+ * own. New intervals join the pool when the movements stream reaches a new UTC day, so the pool
+ * changes once a day (every sku's forecast is recomputed then) and only with the movements.
+ */
+export class StoreCadence {
+  private pool: number[] = [];
+  private pending: number[] = [];
+  private day: number | undefined;
+  /** Days merged: part of the version of the store's rows. */
+  mergedDays = 0;
+
+  /** A movement at `at`, with the interval a receipt closed (if any); answers true when the pool changed. */
+  observe(at: number, interval: number | undefined): boolean {
+    const day = Math.floor(at / DAY_MS);
+    let changed = false;
+    if (this.day === undefined) this.day = day;
+    if (day > this.day) {
+      this.day = day;
+      if (this.pending.length > 0) {
+        this.pool = [...this.pool, ...this.pending].slice(-STORE_POOL);
+        this.pending = [];
+        this.mergedDays++;
+        changed = true;
+      }
+    }
+    if (interval !== undefined) this.pending.push(interval);
+    return changed;
+  }
+
+  intervals(): readonly number[] {
+    return this.pool;
+  }
+
+  toJSON(): { pool: number[]; pending: number[]; day: number | null; mergedDays: number } {
+    return { pool: [...this.pool], pending: [...this.pending], day: this.day ?? null, mergedDays: this.mergedDays };
+  }
+
+  static fromJSON(s: { pool: number[]; pending: number[]; day: number | null; mergedDays: number }): StoreCadence {
+    const c = new StoreCadence();
+    c.pool = [...s.pool];
+    c.pending = [...s.pending];
+    c.day = s.day ?? undefined;
+    c.mergedDays = s.mergedDays;
+    return c;
+  }
+}
+
+/** Intervals kept in a store's pool: a few weeks of its skus' deliveries. */
+const STORE_POOL = 64;
+
+// ── putting it together ─────────────────────────────────────────────────────────────────
+
+export interface RiskInputs {
+  readonly onHand: number;
+  readonly asOf: number;
+  readonly perDay: number;
+  readonly daySize: number;
+  /** cumulativeShares() of the store's shape. */
+  readonly cumulative: Float64Array;
+  readonly deliveryDates: readonly number[];
+}
+
+export interface RiskEstimate {
+  /** P(on_hand runs out before the next delivery). */
+  readonly risk: number;
+  /** Median of the expected delivery dates. */
+  readonly nextDeliveryAt: number;
+  /** Expected units sold until that date. */
+  readonly expectedUnits: number;
+  /** Hours until expected demand reaches on_hand; null beyond the search horizon or with no demand. */
+  readonly hoursToStockout: number | null;
+}
+
+export function estimateRisk(inputs: RiskInputs): RiskEstimate {
+  const { onHand, asOf, perDay, daySize, cumulative, deliveryDates } = inputs;
+  const perWeek = perDay * 7;
+  const nextDeliveryAt = deliveryDates[Math.floor((deliveryDates.length - 1) / 2)]!;
+  let risk = 0;
+  for (const date of deliveryDates) {
+    const mean = perWeek * weekShareBetween(cumulative, asOf, date);
+    // Days are independent: the size of a sum over d days is d times one day's.
+    const size = daySize * Math.max(1 / 24, (date - asOf) / DAY_MS);
+    risk += demandSurvival(mean, size, onHand);
+  }
+  risk /= deliveryDates.length;
+  const expectedUnits = perWeek * weekShareBetween(cumulative, asOf, nextDeliveryAt);
+  return { risk, nextDeliveryAt, expectedUnits, hoursToStockout: hoursUntil(onHand, asOf, perWeek, cumulative) };
+}
+
+/** Hours until the expected demand reaches `onHand`: bisection on the cumulative demand (it never decreases). */
+function hoursUntil(onHand: number, asOf: number, perWeek: number, cumulative: Float64Array): number | null {
+  if (onHand <= 0) return 0;
+  if (!(perWeek > 0)) return null;
+  const limit = asOf + RISK_TUNING.maxHorizonHours * HOUR_MS;
+  if (perWeek * weekShareBetween(cumulative, asOf, limit) < onHand) return null;
+  let lo = asOf;
+  let hi = limit;
+  while (hi - lo > 60_000) {
+    const mid = (lo + hi) / 2;
+    if (perWeek * weekShareBetween(cumulative, asOf, mid) >= onHand) hi = mid;
+    else lo = mid;
+  }
+  return (hi - asOf) / HOUR_MS;
+}

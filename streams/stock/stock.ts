@@ -1,0 +1,393 @@
+/**
+ * stock — book on-hand per store x sku, hours to stock-out and the stock-out risk, with alerts.
+ *
+ * Consumes (co-partitioned, one task per partition number, all keyed by store_id):
+ *   pos.sales, pos.returns, inventory.movements, inventory.counts. Not pos.voids: a voided
+ *   transaction never completed, so no goods left the shelf (the simulator and sale_voided.avsc
+ *   agree: a void carries no lines and no SaleCompleted precedes it).
+ * Per record (pure): the event's ledger entries (ledger.ts) update the books of each sku it
+ *   names; sales also teach the sku's daily rate and the store's hour-of-week shape; receipts
+ *   teach the delivery cadence (risk.ts). Then the sku's alerts are re-evaluated:
+ *     OUT_OF_STOCK   raised when the books reach 0, resolved when units are back;
+ *     STOCKOUT_RISK  raised when P(run out before the next delivery) >= RISK_RAISE, resolved
+ *                    when it falls below RISK_RESOLVE or a delivery arrives (hysteresis: one
+ *                    situation, one alert). Only once the books are known (a count was seen)
+ *                    and the rate has MIN_HISTORY_DAYS of history.
+ * Emits, every flush, for the skus that changed: a `stockout_risk` row (their latest state,
+ *   recomputed from the state, so the last row of any run over the same events is the same),
+ *   and a `stock_state` row (the snapshot), written last.
+ * Recovery (snapshot plus offset, then replay): each sku's snapshot holds the last offset it
+ *   applied per input topic, and the store's the last sales offset its shape learned from.
+ *   Offsets are committed as usual (next offset); after a crash the records between the
+ *   committed offset and the snapshot are read again and skipped per key, so nothing is
+ *   applied twice, whichever of dead letters, alerts, rows, snapshot or commit was the last
+ *   write to land. A delete of stock_state is a full rebuild (replay the topics from the start).
+ */
+import type { Alert, AlertType, InventoryMovement, SaleCompleted } from '../../schemas/generated/events';
+import { alertId, emitAlert } from '../runtime/alerts';
+import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
+import { DEFAULT_LEDGER_OPTIONS, OnHandLedger, STOCK_TOPICS, ledgerEntries, type LedgerSnapshot, type StockTopic } from './ledger';
+import { DailyRate, StoreCadence, cumulativeShares, DeliveryCadence, StoreShape, estimateRisk, type CadenceSnapshot, type DailyRateSnapshot, type RiskEstimate, type StoreShapeSnapshot } from './risk';
+
+export const STOCKOUT_RISK_TABLE = 'stockout_risk';
+export const STOCK_STATE_TABLE = 'stock_state';
+const PROCESSOR = 'stock';
+
+/** Raise a STOCKOUT_RISK alert at this probability: more likely than not to run out. */
+export const RISK_RAISE = 0.5;
+/** Resolve it below this: the gap to RISK_RAISE keeps a risk hovering near 0.5 from raising again and again. */
+export const RISK_RESOLVE = 0.2;
+/** Days of sales history before a rate is trusted for alerts (a few days show the weekly level). */
+export const MIN_HISTORY_DAYS = 3;
+
+export interface StockOptions {
+  /** Stand-in topics: catalogue topic -> topic read instead (tests, reprocessing). */
+  readonly topics?: Readonly<Record<string, string>>;
+}
+
+interface OpenAlert {
+  readonly id: string;
+  readonly raisedAt: number;
+}
+
+/** Last applied offset per input (by catalogue topic); -1 when none yet. */
+type Offsets = Record<StockTopic, number>;
+
+interface KeyState {
+  readonly storeId: string;
+  readonly sku: string;
+  ledger: OnHandLedger;
+  readonly last: Offsets;
+  /** Records applied: the version of this key's rows (grows by one per applied record). */
+  applied: number;
+  lastEventAt: number;
+  /** Earliest event time seen: where a sku with no receipt yet starts its first cycle. */
+  firstSeenAt: number;
+  rate: DailyRate;
+  cadence: DeliveryCadence;
+  riskAlert: OpenAlert | null;
+  outAlert: OpenAlert | null;
+  dirty: boolean;
+}
+
+interface StoreState {
+  readonly storeId: string;
+  shape: StoreShape;
+  cadence: StoreCadence;
+  lastSalesOffset: number;
+  salesApplied: number;
+  movementsApplied: number;
+  lastSaleAt: number;
+  cumulative: Float64Array;
+  readonly keys: Set<KeyState>;
+  dirty: boolean;
+}
+
+/** What stock_state holds per key (sku = '' for the store's own row). */
+interface KeySnapshot {
+  readonly ledger: LedgerSnapshot;
+  readonly last: Offsets;
+  readonly applied: number;
+  readonly lastEventAt: number;
+  readonly firstSeenAt: number;
+  readonly rate: DailyRateSnapshot;
+  readonly cadence: CadenceSnapshot;
+  readonly riskAlert: OpenAlert | null;
+  readonly outAlert: OpenAlert | null;
+}
+interface StoreSnapshot {
+  readonly shape: StoreShapeSnapshot;
+  readonly cadence: ReturnType<StoreCadence['toJSON']>;
+  readonly lastSalesOffset: number;
+  readonly salesApplied: number;
+  readonly movementsApplied: number;
+  readonly lastSaleAt: number;
+}
+
+export interface StateRow {
+  readonly store_id: string;
+  readonly sku: string;
+  readonly state: string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+export class StockTask implements PartitionTask {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly stores = new Map<string, StoreState>();
+  /** Input topic -> the catalogue topic it stands for. */
+  private readonly roles: ReadonlyMap<string, StockTopic>;
+  /** Counts refused because deltas after them were folded already (see ledger.ts). */
+  staleCounts = 0;
+
+  constructor(
+    readonly partition: number,
+    options: StockOptions = {},
+    restored: readonly StateRow[] = [],
+  ) {
+    this.roles = new Map(STOCK_TOPICS.map((t) => [options.topics?.[t] ?? t, t]));
+    for (const row of restored) this.restore(row);
+  }
+
+  // ── per record ─────────────────────────────────────────────────────────────────────────
+
+  process(record: InputRecord, out: RowSink): Rejection | void {
+    const role = this.roles.get(record.topic);
+    if (!role) return;
+    const value = record.value as { store_id: string; occurred_at: number };
+    const store = this.store(value.store_id);
+    if (role === 'pos.sales' && record.offset > store.lastSalesOffset) {
+      store.lastSalesOffset = record.offset;
+      store.salesApplied++;
+      store.dirty = true;
+      if (value.occurred_at > store.lastSaleAt) store.lastSaleAt = value.occurred_at;
+      let units = 0;
+      for (const line of (value as SaleCompleted).lines) units += line.quantity;
+      if (store.shape.add(value.occurred_at, units)) {
+        // A new day in the shape changes every sku's forecast: recompute their rows.
+        store.cumulative = cumulativeShares(store.shape.shares());
+        for (const k of store.keys) k.dirty = true;
+      }
+    }
+    for (const entry of ledgerEntries(role, value as never)) {
+      const key = this.key(store, entry.sku);
+      if (record.offset <= key.last[role]) continue; // applied before the snapshot: a replay
+      key.last[role] = record.offset;
+      key.applied++;
+      key.dirty = true;
+      if (entry.at > key.lastEventAt) key.lastEventAt = entry.at;
+      if (entry.at < key.firstSeenAt) key.firstSeenAt = entry.at;
+      let delivered = false;
+      if (entry.kind === 'count') {
+        if (key.ledger.applyCount(entry.at, entry.onHand) === 'stale') this.staleCounts++;
+      } else {
+        key.ledger.applyDelta(entry.at, entry.delta);
+        if (role === 'pos.sales') key.rate.add(entry.at, -entry.delta);
+        if (role === 'inventory.movements') {
+          const m = record.value as InventoryMovement;
+          const receipt = m.movement_type === 'RECEIPT' && m.quantity_delta > 0;
+          let interval: number | undefined;
+          if (receipt) {
+            const before = key.cadence.lastReceiptAt;
+            key.cadence.add(entry.at, m.reference_id);
+            if (before !== undefined && key.cadence.lastReceiptAt !== before) interval = key.cadence.lastReceiptAt! - before;
+            delivered = true;
+          }
+          // Saved with the key's snapshot in the same insert, so the key's offset also guards it.
+          store.movementsApplied++;
+          store.dirty = true;
+          if (store.cadence.observe(entry.at, interval)) for (const k of store.keys) k.dirty = true;
+        }
+      }
+      this.evaluateAlerts(store, key, record, delivered, out);
+    }
+  }
+
+  /** The risk picture of a key as of its latest event. */
+  estimate(store: StoreState, key: KeyState): RiskEstimate {
+    const asOf = key.lastEventAt;
+    const { perDay, daySize } = key.rate.estimate(asOf);
+    return estimateRisk({ onHand: key.ledger.onHand, asOf, perDay, daySize, cumulative: store.cumulative, deliveryDates: key.cadence.expectedDates(asOf, store.cadence.intervals(), key.firstSeenAt) });
+  }
+
+  private evaluateAlerts(store: StoreState, key: KeyState, record: InputRecord, delivered: boolean, out: RowSink): void {
+    if (!key.ledger.known) return;
+    const onHand = key.ledger.onHand;
+    const source = { topic: record.topic, partition: record.partition, offset: record.offset };
+    const at = (record.value as { occurred_at: number }).occurred_at;
+    if (onHand <= 0 && !key.outAlert) {
+      key.outAlert = { id: alertId(PROCESSOR, 'OUT_OF_STOCK', key.storeId, key.sku, source), raisedAt: at };
+      this.alert(out, key, 'OUT_OF_STOCK', key.outAlert, 'RAISED', at, 1, `no units left in the books (on_hand ${onHand})`, { on_hand: onHand }, record.offset);
+    } else if (onHand > 0 && key.outAlert) {
+      this.alert(out, key, 'OUT_OF_STOCK', key.outAlert, 'RESOLVED', at, 0, `${onHand} units back in the books`, { on_hand: onHand }, record.offset);
+      key.outAlert = null;
+    }
+    if (key.rate.historyDays(key.lastEventAt) < MIN_HISTORY_DAYS) return;
+    const e = this.estimate(store, key);
+    const hoursToDelivery = (e.nextDeliveryAt - key.lastEventAt) / 3_600_000;
+    const measures: Record<string, number> = {
+      on_hand: onHand,
+      risk: e.risk,
+      expected_units: round(e.expectedUnits, 3),
+      hours_to_delivery: round(hoursToDelivery, 2),
+      ...(e.hoursToStockout === null ? {} : { hours_to_stockout: round(e.hoursToStockout, 2) }),
+    };
+    if (key.riskAlert && (e.risk < RISK_RESOLVE || delivered)) {
+      const why = delivered ? `a delivery arrived: ${onHand} units on hand` : `risk fell to ${Math.round(e.risk * 100)}% with ${onHand} units on hand`;
+      this.alert(out, key, 'STOCKOUT_RISK', key.riskAlert, 'RESOLVED', at, e.risk, why, measures, record.offset);
+      key.riskAlert = null;
+    }
+    if (!key.riskAlert && e.risk >= RISK_RAISE) {
+      key.riskAlert = { id: alertId(PROCESSOR, 'STOCKOUT_RISK', key.storeId, key.sku, source), raisedAt: at };
+      const reason = `${onHand} units on hand, ${Math.round(e.risk * 100)}% chance to sell out before the delivery expected in ${Math.round(hoursToDelivery)} h (about ${e.expectedUnits.toFixed(1)} units expected by then)`;
+      this.alert(out, key, 'STOCKOUT_RISK', key.riskAlert, 'RAISED', at, e.risk, reason, measures, record.offset);
+    }
+  }
+
+  private alert(out: RowSink, key: KeyState, type: AlertType, open: OpenAlert, state: Alert['state'], at: number, score: number, reason: string, measures: Record<string, number>, offset: number): void {
+    const severity = type === 'OUT_OF_STOCK' ? 'CRITICAL' : 'WARNING';
+    emitAlert(out, { alert_id: open.id, state, occurred_at: at, store_id: key.storeId, sku: key.sku, terminal_id: null, alert_type: type, severity, score, reason, processor: PROCESSOR, measures }, offset);
+  }
+
+  // ── per flush ──────────────────────────────────────────────────────────────────────────
+
+  punctuate(out: RowSink): void {
+    for (const store of this.stores.values()) {
+      for (const key of store.keys) {
+        if (!key.dirty) continue;
+        key.dirty = false;
+        out.emit(STOCKOUT_RISK_TABLE, this.riskRow(store, key));
+        out.emit(STOCK_STATE_TABLE, { input_partition: this.partition, store_id: key.storeId, sku: key.sku, state: JSON.stringify(this.snapshotOf(key)), version: key.applied, updated_at: iso(key.lastEventAt) });
+      }
+      if (store.dirty) {
+        store.dirty = false;
+        const snapshot: StoreSnapshot = { shape: store.shape.toJSON(), cadence: store.cadence.toJSON(), lastSalesOffset: store.lastSalesOffset, salesApplied: store.salesApplied, movementsApplied: store.movementsApplied, lastSaleAt: store.lastSaleAt };
+        out.emit(STOCK_STATE_TABLE, { input_partition: this.partition, store_id: store.storeId, sku: '', state: JSON.stringify(snapshot), version: store.salesApplied + store.movementsApplied, updated_at: iso(store.lastSaleAt) });
+      }
+    }
+  }
+
+  /** The latest state of a key, for stockout_risk: a function of the state only. */
+  riskRow(store: StoreState, key: KeyState): Record<string, unknown> {
+    const ledger = key.ledger;
+    const { perDay } = key.rate.estimate(key.lastEventAt);
+    const e = this.estimate(store, key);
+    const trusted = ledger.known && key.rate.historyDays(key.lastEventAt) >= MIN_HISTORY_DAYS;
+    return {
+      store_id: key.storeId,
+      sku: key.sku,
+      on_hand: ledger.onHand,
+      on_hand_known: ledger.known,
+      last_count_at: ledger.lastCountAt === undefined ? null : iso(ledger.lastCountAt),
+      sales_rate_per_day: round(perDay, 4),
+      hours_to_stockout: ledger.known && e.hoursToStockout !== null ? round(e.hoursToStockout, 2) : null,
+      next_delivery_expected_at: iso(e.nextDeliveryAt),
+      last_receipt_at: key.cadence.lastReceiptAt === undefined ? null : iso(key.cadence.lastReceiptAt),
+      expected_units_to_delivery: round(e.expectedUnits, 3),
+      risk: trusted ? round(e.risk, 4) : null,
+      risk_alert_open: key.riskAlert !== null,
+      out_of_stock: key.outAlert !== null,
+      updated_at: iso(key.lastEventAt),
+      // Grows with every record applied to the key and every day the store's shape learned:
+      // the row of the final state has the highest version in every run over the same events.
+      version: key.applied + store.shape.foldedDays + store.cadence.mergedDays,
+    };
+  }
+
+  earliestNeededOffset(): number | undefined {
+    return undefined; // the snapshot holds the state: replay only from the committed offset
+  }
+
+  checkpoint(): string {
+    return '';
+  }
+
+  // ── state ──────────────────────────────────────────────────────────────────────────────
+
+  private store(storeId: string): StoreState {
+    let s = this.stores.get(storeId);
+    if (!s) {
+      const shape = new StoreShape();
+      s = { storeId, shape, cadence: new StoreCadence(), lastSalesOffset: -1, salesApplied: 0, movementsApplied: 0, lastSaleAt: 0, cumulative: cumulativeShares(shape.shares()), keys: new Set(), dirty: false };
+      this.stores.set(storeId, s);
+    }
+    return s;
+  }
+
+  private key(store: StoreState, sku: string): KeyState {
+    const id = `${store.storeId}\u0000${sku}`;
+    let k = this.keys.get(id);
+    if (!k) {
+      k = {
+        storeId: store.storeId,
+        sku,
+        ledger: new OnHandLedger(DEFAULT_LEDGER_OPTIONS),
+        last: { 'pos.sales': -1, 'pos.returns': -1, 'inventory.movements': -1, 'inventory.counts': -1 },
+        applied: 0,
+        lastEventAt: Number.NEGATIVE_INFINITY,
+        firstSeenAt: Number.POSITIVE_INFINITY,
+        rate: new DailyRate(),
+        cadence: new DeliveryCadence(),
+        riskAlert: null,
+        outAlert: null,
+        dirty: false,
+      };
+      this.keys.set(id, k);
+      store.keys.add(k);
+    }
+    return k;
+  }
+
+  private snapshotOf(key: KeyState): KeySnapshot {
+    return {
+      ledger: key.ledger.toJSON(),
+      last: { ...key.last },
+      applied: key.applied,
+      lastEventAt: key.lastEventAt,
+      firstSeenAt: key.firstSeenAt,
+      rate: key.rate.toJSON(),
+      cadence: key.cadence.toJSON(),
+      riskAlert: key.riskAlert,
+      outAlert: key.outAlert,
+    };
+  }
+
+  private restore(row: StateRow): void {
+    const store = this.store(row.store_id);
+    if (row.sku === '') {
+      const s = JSON.parse(row.state) as StoreSnapshot;
+      store.shape = StoreShape.fromJSON(s.shape);
+      store.cadence = StoreCadence.fromJSON(s.cadence);
+      store.cumulative = cumulativeShares(store.shape.shares());
+      store.lastSalesOffset = s.lastSalesOffset;
+      store.salesApplied = s.salesApplied;
+      store.movementsApplied = s.movementsApplied;
+      store.lastSaleAt = s.lastSaleAt;
+      return;
+    }
+    const s = JSON.parse(row.state) as KeySnapshot;
+    const key = this.key(store, row.sku);
+    key.ledger = OnHandLedger.fromJSON(s.ledger, DEFAULT_LEDGER_OPTIONS);
+    Object.assign(key.last, s.last);
+    key.applied = s.applied;
+    key.lastEventAt = s.lastEventAt;
+    key.firstSeenAt = s.firstSeenAt;
+    key.rate = DailyRate.fromJSON(s.rate);
+    key.cadence = DeliveryCadence.fromJSON(s.cadence);
+    key.riskAlert = s.riskAlert;
+    key.outAlert = s.outAlert;
+  }
+
+  /** Books of every key (tests, the scorer): store_id, sku, on_hand, known. */
+  books(): { store_id: string; sku: string; on_hand: number; known: boolean }[] {
+    return [...this.keys.values()].map((k) => ({ store_id: k.storeId, sku: k.sku, on_hand: k.ledger.onHand, known: k.ledger.known }));
+  }
+}
+
+/** Reads this partition's latest snapshot rows (argMax by version: no FINAL needed). */
+export async function loadState(deps: TaskDeps, partition: number): Promise<StateRow[]> {
+  return deps.query<StateRow>(
+    `SELECT store_id, sku, argMax(state, version) AS state FROM ${deps.database}.${STOCK_STATE_TABLE} WHERE input_partition = {partition:UInt32} GROUP BY store_id, sku`,
+    { partition },
+  );
+}
+
+export function stockProcessor(options: StockOptions = {}): ProcessorDefinition {
+  const inputs = STOCK_TOPICS.map((t) => options.topics?.[t] ?? t);
+  return {
+    name: PROCESSOR,
+    inputs,
+    contracts: Object.fromEntries(STOCK_TOPICS.map((t) => [options.topics?.[t] ?? t, t])),
+    copartitioned: true,
+    // The snapshot last: it is only saved after the rows and alerts derived from it.
+    tables: ['alerts', STOCKOUT_RISK_TABLE, STOCK_STATE_TABLE],
+    createTask: async (init: TaskInit, deps: TaskDeps) => {
+      const restored = await loadState(deps, init.partition);
+      const task = new StockTask(init.partition, options, restored);
+      deps.logger.info({ partition: init.partition, keys: restored.length }, 'stock state restored from the snapshot');
+      return task;
+    },
+  };
+}
+
