@@ -79,7 +79,7 @@ export function scoreAlerts(args: { runStart: number; runEnd: number; stockouts:
     const counted = firstCountAt.get(k);
     if (s.start < warmupEnd || s.book_on_hand_at_start !== 0 || counted === undefined || counted > s.start - LEAD_MS) continue;
     eligible++;
-    const open = (bySeries.get(k) ?? []).filter((a) => a.raisedAt <= s.start && (a.resolvedAt === undefined || a.resolvedAt > s.start));
+    const open = (bySeries.get(k) ?? []).filter((a) => a.raisedAt < s.start && (a.resolvedAt === undefined || a.resolvedAt > s.start));
     if (open.length === 0) continue;
     const earliest = Math.min(...open.map((a) => a.raisedAt));
     warnedBefore++;

@@ -1,0 +1,61 @@
+import type { StockoutRow } from '../../simulators/pos/ground-truth';
+import { DAY_MS, HOUR_MS } from './risk';
+import { runQuality, scoreAlerts, type QualityReport } from './quality';
+
+const start = Date.UTC(2026, 0, 5);
+const out = (sku: string, startAt: number, book = 0): StockoutRow => ({ store_id: 'S1', sku, start: startAt, end: startAt + 10 * HOUR_MS, censored: false, book_on_hand_at_start: book });
+
+describe('scoreAlerts (the definitions, by hand)', () => {
+  it('counts a warning at least 24 h ahead and still open, and alerts with no stock-out as false', () => {
+    const day10 = start + 10 * DAY_MS;
+    const report = scoreAlerts({
+      runStart: start,
+      runEnd: start + 30 * DAY_MS,
+      firstCountAt: new Map([
+        ['S1/A', start],
+        ['S1/B', start],
+        ['S1/C', start],
+        ['S1/D', day10], // counted only 0 h before its stock-out: not eligible
+      ]),
+      stockouts: [
+        out('A', day10), // warned 30 h ahead: hit
+        out('B', day10), // warned 5 h ahead: warned before, not 24 h
+        out('C', day10, 3), // invisible in the books: not eligible
+        out('D', day10),
+        out('A', start + 2 * DAY_MS), // in the warm-up: not eligible
+      ],
+      alerts: [
+        { storeId: 'S1', sku: 'A', raisedAt: day10 - 30 * HOUR_MS, resolvedAt: day10 + 20 * HOUR_MS },
+        { storeId: 'S1', sku: 'B', raisedAt: day10 - 5 * HOUR_MS, resolvedAt: day10 + 1 * HOUR_MS },
+        { storeId: 'S1', sku: 'C', raisedAt: day10 + 2 * HOUR_MS, resolvedAt: day10 + 3 * HOUR_MS }, // during C's stock-out: true
+        { storeId: 'S1', sku: 'E', raisedAt: day10, resolvedAt: day10 + DAY_MS }, // no stock-out: false
+        { storeId: 'S1', sku: 'E', raisedAt: day10 + 5 * DAY_MS, resolvedAt: undefined }, // open at the end: undecided
+        { storeId: 'S1', sku: 'E', raisedAt: start + DAY_MS, resolvedAt: start + 2 * DAY_MS }, // warm-up: not scored
+      ],
+    });
+    expect(report).toMatchObject({ eligible: 2, warned24h: 1, warnedBefore: 2, alerts: 5, alertsScored: 4, falseWarnings: 1, undecided: 1 });
+    expect(report.recall24h).toBe(0.5);
+    expect(report.falseRate).toBe(0.25);
+  });
+});
+
+describe('stock-out warnings on the simulator (issue 4 targets)', () => {
+  let report: QualityReport;
+  beforeAll(() => {
+    const { task: _task, sim: _sim, ...r } = runQuality({ seed: 7, stores: 3, skus: 80, window: { kind: 'days', startDay: Math.floor(start / DAY_MS), days: 35 }, anomalyRate: 1, heartbeats: false });
+    report = r;
+    process.stdout.write(`stock quality (3 stores x 80 skus x 35 days): ${JSON.stringify(report)}\n`);
+  });
+
+  it('warns of at least 85% of visible stock-outs before they start (measured 0.885)', () => {
+    expect(report.eligible).toBeGreaterThan(50);
+    expect(report.recallBefore).toBeGreaterThanOrEqual(0.85);
+  });
+
+  // Not met yet (measured: see the commit and the report); `failing` turns red once it is, so
+  // the marker is removed with the improvement that meets it.
+  it.failing('warns of 80% of visible stock-outs 24 h ahead with at most 20% false warnings', () => {
+    expect(report.recall24h).toBeGreaterThanOrEqual(0.8);
+    expect(report.falseRate).toBeLessThanOrEqual(0.2);
+  });
+});
