@@ -12,9 +12,10 @@ import { velocityBench } from './benchmarks/velocity';
 import { simulatorBackfill } from './benchmarks/simulator-backfill';
 import { ingest } from './benchmarks/ingest';
 import { kafkaClients } from './benchmarks/kafka-clients';
+import { parquetWriters } from './benchmarks/parquet-writers';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];
