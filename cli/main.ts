@@ -10,6 +10,7 @@ import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
 import { registerIngestCommands } from './commands/ingest';
+import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
 import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
 import { STREAM_NAMES, streamCommand } from './commands/stream';
@@ -69,14 +70,27 @@ program
   );
 registerIngestCommands(program, run);
 registerSimulateCommands(program, run);
-program
-  .command('archive')
-  .description('archive every event and master-data topic as Parquet in the object store (Hive-style topic=/dt=/hour=), until SIGTERM')
+const archive = program.command('archive').description('the raw Parquet archive in the object store (Hive-style topic=/dt=/hour=)');
+archive
+  .command('run')
+  .description('archive every event and master-data topic as Parquet, until SIGTERM')
   .option('--group <id>', 'consumer group (default shelfstream.archive)')
   .option('--topic <map...>', 'archive a stand-in topic instead of a catalogue topic: pos.sales=my.sales (then only the stand-ins)')
   .option('--stop-when-idle <ms>', 'stop once caught up and idle for this long', (v) => Number(v))
   .option('--no-metrics', 'do not open the health/metrics endpoint')
   .action(async (options: { group?: string; topic?: string[]; stopWhenIdle?: number; metrics?: boolean }) => run('archive', (ctx) => streamCommand(ctx, ['archive'], options))());
+archive
+  .command('compact')
+  .description('merge the small objects of each partition-hour into one; idempotent')
+  .option('--topic <topic...>', 'archived topics (default: every event and master-data topic)')
+  .option('--older-than-hours <h>', 'only hours that ended at least this long ago', (v) => positiveNumber('--older-than-hours', v, true), 2)
+  .action(async (options: { topic?: string[]; olderThanHours: number }) => run('archive', (ctx) => archiveCompactCommand(ctx, options))());
+archive
+  .command('retention')
+  .description('delete archived days (dt= folders) older than the retention; idempotent')
+  .requiredOption('--days <n>', 'keep this many days', (v) => positiveNumber('--days', v, true))
+  .option('--topic <topic...>', 'archived topics (default: every event and master-data topic)')
+  .action(async (options: { topic?: string[]; days: number }) => run('archive', (ctx) => archiveRetentionCommand(ctx, options))());
 registerReplayCommands(program, run);
 program
   .command('run')

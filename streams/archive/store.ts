@@ -23,6 +23,8 @@ export interface Manifest {
   /** Sum of the objects' rows. */
   readonly rows: number;
   readonly updated_at: string;
+  /** A compaction under way: `name` merges `sources`, which are deleted once it exists. */
+  readonly pending?: { readonly name: string; readonly sources: readonly string[] };
 }
 
 export interface ManifestEntry {
@@ -115,6 +117,10 @@ export class ArchiveStore {
     } catch (error) {
       throw new ShelfStreamError('ARCHIVE_CORRUPT', `manifest ${name} is not valid JSON: ${describeError(error)}`, { cause: error, context: { object: name } });
     }
+  }
+
+  async writeManifest(manifest: Manifest): Promise<void> {
+    await this.put(manifestName(manifest.topic, { dt: manifest.dt, hour: manifest.hour }, manifest.partition), JSON.stringify(manifest, null, 2), 'application/json');
   }
 
   /**

@@ -76,7 +76,7 @@ function generate(seed: number): { sales: SaleCompleted[]; movements: InventoryM
 }
 
 describe('archive under SIGKILL, read by DuckDB and ClickHouse', () => {
-  it('archives every event exactly once, with types and values intact, and replays an hour byte for byte', async () => {
+  it('archives every event exactly once, with types and values intact; replays an hour byte for byte; compaction and retention are idempotent', async () => {
     const seed = Date.now() % 1_000_000;
     const config = testConfig();
     const admin = await testAdmin(config);
@@ -117,7 +117,7 @@ describe('archive under SIGKILL, read by DuckDB and ClickHouse', () => {
       for (const c of children) c.kill('SIGKILL');
     });
     const runArchiver = (stopWhenIdle: boolean): { child: ChildProcess; exited: Promise<number | null> } => {
-      const args = ['bin/shelfstream.js', 'archive', '--group', group, '--topic', `pos.sales=${salesTopic}`, `inventory.movements=${movementsTopic}`, '--no-metrics'];
+      const args = ['bin/shelfstream.js', 'archive', 'run', '--group', group, '--topic', `pos.sales=${salesTopic}`, `inventory.movements=${movementsTopic}`, '--no-metrics'];
       if (stopWhenIdle) args.push('--stop-when-idle', '3000');
       const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -234,5 +234,42 @@ describe('archive under SIGKILL, read by DuckDB and ClickHouse', () => {
       expect(got!.origin).toBe('archive-test');
       expect(got!.replayOf).toMatch(new RegExp(`^${salesTopic}/\\d+/\\d+$`));
     }
+
+    // Housekeeping: compaction leaves one object per partition-hour and the same records;
+    // a second run changes nothing. Retention then deletes the (old) days, idempotently.
+    const cli = async (...args: string[]): Promise<string> => {
+      const child = spawn(process.execPath, ['bin/shelfstream.js', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      if (code !== 0) throw new Error(`shelfstream ${args.join(' ')} exited with ${String(code)}: ${err.slice(-2_000)}`);
+      return out;
+    };
+    const objectsPerPartitionHour = async (): Promise<Map<string, number>> => {
+      const counts = new Map<string, number>();
+      for (const topic of [salesTopic, movementsTopic]) {
+        for await (const o of minio.listObjectsV2(bucket, `raw/topic=${topic}/`, true)) {
+          const m = /^(.*\/hour=\d{2})\/part-p(\d+)-/.exec((o as { name?: string }).name ?? '');
+          if (m) counts.set(`${m[1]}#${m[2]}`, (counts.get(`${m[1]}#${m[2]}`) ?? 0) + 1);
+        }
+      }
+      return counts;
+    };
+    const before = await objectsPerPartitionHour();
+    expect([...before.values()].some((n) => n > 1)).toBe(true); // small rolls: something to merge
+    await cli('archive', 'compact', '--topic', salesTopic, movementsTopic, '--older-than-hours', '0');
+    const after = await objectsPerPartitionHour();
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    expect([...after.values()].every((n) => n === 1)).toBe(true);
+    const [compacted] = await chRows<{ n: string; offsets: string }>(`SELECT count() AS n, uniqExact(partition, offset) AS offsets FROM ${s3(salesTopic)}`);
+    expect([Number(compacted!.n), Number(compacted!.offsets)]).toEqual([SALES, SALES]);
+    expect(await cli('archive', 'compact', '--topic', salesTopic, movementsTopic, '--older-than-hours', '0')).toMatch(/rows rewritten\)|0 rows/);
+    expect(await objectsPerPartitionHour()).toEqual(after);
+
+    expect(await cli('archive', 'retention', '--days', '1', '--topic', salesTopic, movementsTopic)).toMatch(/deleted [1-9]\d* objects/);
+    expect((await objectsPerPartitionHour()).size).toBe(0);
+    expect(await cli('archive', 'retention', '--days', '1', '--topic', salesTopic, movementsTopic)).toMatch(/deleted 0 objects/);
   }, 300_000);
 });
