@@ -131,6 +131,10 @@ export class ArchiveTask implements PartitionTask {
     if (this.open && this.now() - this.open.openedAt >= this.options.maxRollAgeMs) this.closeRoll();
   }
 
+  drain(): void {
+    this.closeRoll();
+  }
+
   earliestNeededOffset(): number | undefined {
     // Closed rolls not yet taken by a flush come first: they are older than the open one.
     return this.closed[0]?.first ?? this.open?.first;

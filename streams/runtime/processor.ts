@@ -70,6 +70,8 @@ export interface PartitionTask {
    * awaited before its offsets are committed. Undefined when there is nothing to write.
    */
   takeOutput?(): (() => Promise<void>) | undefined;
+  /** Graceful shutdown: close what is open so the last flush writes it (the archive's roll). */
+  drain?(): void;
 }
 
 export interface TaskInit {

@@ -508,6 +508,11 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       stopping = true;
       clearInterval(timer);
       try {
+        // A graceful stop closes what a task still holds open (the archive's current roll), so
+        // it is written now rather than re-read at the next start.
+        await mutex.run(async () => {
+          for (const task of tasks.values()) task.drain?.();
+        });
         await flush();
       } finally {
         await consumer.disconnect().catch(() => undefined);
