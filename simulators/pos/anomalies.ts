@@ -3,16 +3,40 @@
  *
  * | type              | what happens                                                         | label names |
  * | ----------------- | -------------------------------------------------------------------- | ----------- |
- * | DEMAND_SPIKE      | true demand of one SKU in one store x magnitude (3-8) for 2-6 hours   | store, sku  |
- * | DEMAND_DROP       | true demand x magnitude (0-0.2) for 3-8 hours                          | store, sku  |
+ * | DEMAND_SPIKE      | true demand of one SKU in one store x magnitude (5-10) for 6-12 hours | store, sku  |
+ * | DEMAND_DROP       | true demand x magnitude (0.05-0.25) for 36-72 hours                    | store, sku  |
  * | PHANTOM_INVENTORY | the shelf empties without any event (on_hand -> 0, book unchanged), so | store, sku  |
  * |                   | sales stop while the books show stock; ends at the next count of the   |             |
- * |                   | SKU (forced 1-3 days later) or when units arrive                       |             |
+ * |                   | SKU (forced 2-4 days later) or when units arrive; not started while a  |             |
+ * |                   | delivery of the SKU is due                                             |             |
  * | PRICE_ERROR       | the till rings unit_price x magnitude (10, 0.1 or 0.01) for 2-8 hours | store, sku  |
  * | VOID_BURST        | one terminal voids `magnitude` (15-40) transactions an hour, 1-3 hours | store, terminal |
  *
  * Anomalies are planned per store and local day, when the store's day begins, from the store's
  * own anomaly stream; they start on a whole local hour inside opening hours.
+ *
+ * Demand anomalies (spike, drop, phantom inventory) are injected only where they are visible
+ * in principle, and sized like the ones a store manager acts on. Hourly demand is negative
+ * binomial with size 2 (demand.ts): a SKU selling 0.3 units an hour has a standard deviation
+ * twice its mean, so tripling it for two hours, or stopping its sales for an afternoon, leaves
+ * no trace that tells it from an ordinary quiet or busy spell (the expected log-likelihood
+ * ratio of such an anomaly is under one nat, where any test with one false alarm per 10^5
+ * series-hours needs about 12: Lorden's bound). More volume does not make an hour clearer
+ * beyond a point: with size 2, the hour's demand varies by a factor of 0.7 (its coefficient of
+ * variation) however fast the SKU sells, so an hour of x5 demand carries at most 1.6 nats and an
+ * hour at a fifth of it at most 1.6 too. Hence: the SKU must sell at least
+ * MIN_UNITS_PER_OPEN_HOUR in that store (base rate x store factor); a spike multiplies demand
+ * by 5-10 for 6-12 hours (a local event, a post gone viral, a competitor out of stock: most of
+ * a trading day); a drop keeps demand at 5-25% for 36-72 hours (a blocked display, a
+ * mis-shelved item: situations that last until someone notices; at ~0.9 nat per open hour an
+ * optimal test needs some 13 open hours on average, so a label lasts about twice that) while
+ * sales go on at the lower rate (a drop to exactly nothing is phantom inventory's sign).
+ * Phantom inventory is found at a forced count 2-4 days later, never the next morning (a few
+ * evening hours without a sale are no evidence), and does not start while a delivery of the
+ * SKU is due (the delivery would refill the shelf within hours: a gap, not books that stay
+ * wrong). A SKU carries at most one
+ * anomaly at a time, and none for ANOMALY_COOLDOWN_DAYS after one ended, so one label's
+ * aftermath does not run into the next (the store-sim keeps that list).
  */
 import { HOUR_MS } from './calendar';
 import type { ProductProfile, StoreProfile } from './chain';
@@ -61,8 +85,8 @@ export interface PlannedAnomaly {
 const PRICE_ERROR_FACTORS = [10, 0.1, 0.01] as const;
 
 const DURATION_HOURS: Readonly<Record<AnomalyType, readonly [number, number]>> = {
-  DEMAND_SPIKE: [2, 6],
-  DEMAND_DROP: [3, 8],
+  DEMAND_SPIKE: [6, 12],
+  DEMAND_DROP: [36, 72],
   PHANTOM_INVENTORY: [0, 0],
   PRICE_ERROR: [2, 8],
   VOID_BURST: [1, 3],
@@ -86,8 +110,18 @@ export interface DayPlanInput {
 }
 
 /**
- * Anomalies starting during one open local day. SKUs are drawn among the faster half of the
- * catalogue so an injected anomaly is visible in the data, not lost in zeros.
+ * Units per open hour (base rate x store factor) a SKU must sell in the store for a demand
+ * anomaly on it to be visible (see the header): at 1.5 an hour, an hour without a sale has
+ * probability 0.33, so a day of phantom inventory is a one-in-a-million silence, and a spike
+ * of x5 for six hours brings some 45 units where 9 were due.
+ */
+export const MIN_UNITS_PER_OPEN_HOUR = 1.5;
+/** Days after an anomaly on a SKU ends before the SKU can carry another one. */
+export const ANOMALY_COOLDOWN_DAYS = 7;
+
+/**
+ * Anomalies starting during one open local day. Demand anomalies go to SKUs selling at least
+ * MIN_UNITS_PER_OPEN_HOUR in this store; a store without such a SKU (free) gets none that day.
  */
 export function planDay(input: DayPlanInput, rng: Rng): PlannedAnomaly[] {
   const planned: PlannedAnomaly[] = [];
@@ -107,11 +141,11 @@ export function planDay(input: DayPlanInput, rng: Rng): PlannedAnomaly[] {
       if (type === 'VOID_BURST') {
         terminal = rng.below(input.store.terminals.length);
       } else {
-        sku = pickVisibleSku(input.products, busy, rng);
+        sku = type === 'PRICE_ERROR' ? pickSoldSku(input.products, busy, rng) : pickFastSku(input.store, input.products, busy, rng);
         if (sku < 0) continue;
         busy.add(sku);
       }
-      const countDay = type === 'PHANTOM_INVENTORY' ? input.localDay + rng.intBetween(1, 3) : -1;
+      const countDay = type === 'PHANTOM_INVENTORY' ? input.localDay + rng.intBetween(2, 4) : -1;
       if (start < input.notBefore) continue;
       planned.push({
         id: input.nextId(),
@@ -131,9 +165,9 @@ export function planDay(input: DayPlanInput, rng: Rng): PlannedAnomaly[] {
 function magnitudeOf(type: AnomalyType, rng: Rng): number {
   switch (type) {
     case 'DEMAND_SPIKE':
-      return Math.round(rng.between(3, 8) * 100) / 100;
+      return Math.round(rng.between(5, 10) * 100) / 100;
     case 'DEMAND_DROP':
-      return Math.round(rng.between(0, 0.2) * 100) / 100;
+      return Math.round(rng.between(0.05, 0.25) * 100) / 100;
     case 'PRICE_ERROR':
       return rng.pick(PRICE_ERROR_FACTORS);
     case 'VOID_BURST':
@@ -143,11 +177,21 @@ function magnitudeOf(type: AnomalyType, rng: Rng): number {
   }
 }
 
-function pickVisibleSku(products: readonly ProductProfile[], busy: ReadonlySet<number>, rng: Rng): number {
+/** A free SKU for a demand anomaly: one selling at least MIN_UNITS_PER_OPEN_HOUR in the store. */
+function pickFastSku(store: StoreProfile, products: readonly ProductProfile[], busy: ReadonlySet<number>, rng: Rng): number {
+  const candidates: number[] = [];
+  for (let j = 0; j < products.length; j++) {
+    if (busy.has(j)) continue;
+    if (products[j]!.baseRate * store.factor >= MIN_UNITS_PER_OPEN_HOUR) candidates.push(j);
+  }
+  return candidates.length === 0 ? -1 : candidates[rng.below(candidates.length)]!;
+}
+
+/** A free SKU for a price error: one that sells, so the wrong price is rung; slow movers rarely. */
+function pickSoldSku(products: readonly ProductProfile[], busy: ReadonlySet<number>, rng: Rng): number {
   for (let attempt = 0; attempt < 20; attempt++) {
     const j = rng.below(products.length);
     if (busy.has(j)) continue;
-    // Accept slow movers only rarely.
     if (products[j]!.baseRate >= 0.2 || rng.chance(0.1)) return j;
   }
   return -1;

@@ -24,7 +24,7 @@ import type {
   TopicValues,
   VoidReason,
 } from '../../schemas/generated/events';
-import { type AnomalyLabel, type PlannedAnomaly, labelOf, planDay } from './anomalies';
+import { ANOMALY_COOLDOWN_DAYS, type AnomalyLabel, type PlannedAnomaly, labelOf, planDay } from './anomalies';
 import { HOUR_MS, MINUTE_MS, formatDay, isoDayOfWeek } from './calendar';
 import { type Chain, type ProductProfile, type StoreProfile, charmPrice, localPrice } from './chain';
 import { DEMAND_DISPERSION, type DemandModel, type HourContext, expectedUnits, promotionUplift } from './demand';
@@ -162,6 +162,8 @@ export class StoreSimulator {
   private active: ActiveAnomaly[] = [];
   /** SKU -> active phantom anomaly. */
   private readonly phantoms = new Map<number, ActiveAnomaly>();
+  /** SKU -> end of its last anomaly: a SKU rests ANOMALY_COOLDOWN_DAYS before the next one. */
+  private readonly anomalyEnded = new Map<number, number>();
   private forcedCounts: { day: number; sku: number }[] = [];
   private voidBursts: PlannedAnomaly[] = [];
   // The last RECENT_SALES sales, one line each, kept as numbers: returns draw from them, and
@@ -304,12 +306,22 @@ export class StoreSimulator {
         closes: window.closes,
         notBefore: h.hourStart,
         rate: this.options.anomalyRate,
-        busySkus: new Set([...this.active.map((a) => a.plan.sku), ...this.planned.map((p) => p.sku)]),
+        busySkus: this.busySkus(h.hourStart),
         nextId: () => `A-${this.storeId}-${String(++this.anomalySeq).padStart(4, '0')}`,
       },
       this.anomalyRng,
     );
     this.planned = [...this.planned, ...plans].sort((a, b) => a.start - b.start);
+  }
+
+  /** SKUs carrying, planned for, or recently out of an anomaly. */
+  private busySkus(now: number): Set<number> {
+    const busy = new Set([...this.active.map((a) => a.plan.sku), ...this.planned.map((p) => p.sku)]);
+    for (const [sku, end] of this.anomalyEnded) {
+      if (now - end < ANOMALY_COOLDOWN_DAYS * 24 * HOUR_MS) busy.add(sku);
+      else this.anomalyEnded.delete(sku);
+    }
+    return busy;
   }
 
   private emitDaily(truth: HourTruth): void {
@@ -348,8 +360,9 @@ export class StoreSimulator {
     const postponed: PlannedAnomaly[] = [];
     for (const plan of due) {
       if (plan.type === 'PHANTOM_INVENTORY') {
-        // Phantom inventory needs the books to show stock; wait for it until the count day.
-        if (this.inventory.book[plan.sku]! <= 0 || this.phantoms.has(plan.sku)) {
+        // Phantom inventory needs the books to show stock and no delivery due (which would
+        // refill the shelf within hours); wait for that until the count day.
+        if (this.inventory.book[plan.sku]! <= 0 || this.inventory.onOrder[plan.sku]! > 0 || this.phantoms.has(plan.sku)) {
           if (hourStart + HOUR_MS < plan.end) postponed.push({ ...plan, start: hourStart + HOUR_MS });
           continue;
         }
@@ -385,6 +398,7 @@ export class StoreSimulator {
   }
 
   private label(a: ActiveAnomaly, end: number, by: AnomalyLabel['ended_by']): AnomalyLabel {
+    if (a.plan.sku >= 0) this.anomalyEnded.set(a.plan.sku, end);
     return labelOf(this.profile, this.chain.products, a.plan, a.start, end, by);
   }
 
