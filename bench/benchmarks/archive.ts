@@ -98,8 +98,10 @@ export const archiveBench: Benchmark = {
     while ((await readSoFar()) === 0) await sleep(5);
     const t0 = performance.now();
     while ((await readSoFar()) < SALES) await sleep(20);
+    const readSeconds = (performance.now() - t0) / 1000;
     await archiver.stop(); // closes the open rolls, uploads them and commits
     const archiveSeconds = (performance.now() - t0) / 1000;
+    logger.warn({ readSeconds, finalUploadSeconds: archiveSeconds - readSeconds }, 'archive phases');
     const objects = (await store.list(topicPrefix(topic))).filter((o) => o.name.endsWith('.parquet'));
     const bytes = objects.reduce((n, o) => n + o.size, 0);
 
