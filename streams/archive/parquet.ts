@@ -4,9 +4,9 @@
  *
  * Why this writer (bench/benchmarks/parquet-writers.ts has the figures): it is the only
  * candidate with ZSTD, it writes the Parquet logical types readers expect (TIMESTAMP with
- * isAdjustedToUTC, three-level LISTs, MAPs) with statistics, it is the fastest by a wide margin
- * and its files are the smallest; parquetjs-lite is unmaintained and @dsnp/parquetjs are
- * row-at-a-time JavaScript with Snappy at best.
+ * isAdjustedToUTC, three-level LISTs, MAPs), so DuckDB, ClickHouse and pyarrow all read its
+ * files with the right types; it encodes 5-8x faster than parquetjs-lite and @dsnp/parquetjs
+ * (row-at-a-time JavaScript, Snappy at best) in half their memory, into files 40% smaller.
  *
  * Rows become Arrow columns here directly (typed arrays, offsets, validity bitmaps) rather
  * than through Arrow's row builders: the builders cost more than the Parquet encoding itself.
