@@ -4,7 +4,7 @@
  * | type              | what happens                                                         | label names |
  * | ----------------- | -------------------------------------------------------------------- | ----------- |
  * | DEMAND_SPIKE      | true demand of one SKU in one store x magnitude (5-10) for 6-12 hours | store, sku  |
- * | DEMAND_DROP       | true demand x magnitude (0.05-0.25) for 36-72 hours                    | store, sku  |
+ * | DEMAND_DROP       | true demand x magnitude (0.15-0.35) for 36-72 hours                    | store, sku  |
  * | PHANTOM_INVENTORY | the shelf empties without any event (on_hand -> 0, book unchanged), so | store, sku  |
  * |                   | sales stop while the books show stock; ends at the next count of the   |             |
  * |                   | SKU (forced 2-4 days later) or when units arrive; not started while a  |             |
@@ -27,10 +27,12 @@
  * hour at a fifth of it at most 1.6 too. Hence: the SKU must sell at least
  * MIN_UNITS_PER_OPEN_HOUR in that store (base rate x store factor); a spike multiplies demand
  * by 5-10 for 6-12 hours (a local event, a post gone viral, a competitor out of stock: most of
- * a trading day); a drop keeps demand at 5-25% for 36-72 hours (a blocked display, a
- * mis-shelved item: situations that last until someone notices; at ~0.9 nat per open hour an
- * optimal test needs some 13 open hours on average, so a label lasts about twice that) while
- * sales go on at the lower rate (a drop to exactly nothing is phantom inventory's sign).
+ * a trading day); a drop keeps demand at 15-35% for 36-72 hours (a blocked display, a
+ * mis-shelved item: situations that last until someone notices; at ~0.5 nat per open hour an
+ * optimal test needs some 24 open hours on average, so a label lasts up to twice that) while
+ * sales go on at the lower rate: at least ~3 units a trading day on a SKU selling 1.5 an hour.
+ * A drop to 5% would leave the shelf as silent as phantom inventory (books show stock, nothing
+ * sells): measured, every phantom alert that matched no label fell inside such a drop.
  * Phantom inventory is found at a forced count 2-4 days later, never the next morning (a few
  * evening hours without a sale are no evidence), and does not start while a delivery of the
  * SKU is due (the delivery would refill the shelf within hours: a gap, not books that stay
@@ -120,8 +122,10 @@ export const MIN_UNITS_PER_OPEN_HOUR = 1.5;
 export const ANOMALY_COOLDOWN_DAYS = 7;
 
 /**
- * Anomalies starting during one open local day. Demand anomalies go to SKUs selling at least
- * MIN_UNITS_PER_OPEN_HOUR in this store; a store without such a SKU (free) gets none that day.
+ * Anomalies starting during one open local day. Demand anomalies and price errors go to SKUs
+ * selling at least MIN_UNITS_PER_OPEN_HOUR in this store (a wrong price on an item nobody buys
+ * for the next hours is never rung: measured, a fifth of price-error labels had no sale at all
+ * while they lasted); a store without such a SKU free gets none that day.
  */
 export function planDay(input: DayPlanInput, rng: Rng): PlannedAnomaly[] {
   const planned: PlannedAnomaly[] = [];
@@ -141,7 +145,7 @@ export function planDay(input: DayPlanInput, rng: Rng): PlannedAnomaly[] {
       if (type === 'VOID_BURST') {
         terminal = rng.below(input.store.terminals.length);
       } else {
-        sku = type === 'PRICE_ERROR' ? pickSoldSku(input.products, busy, rng) : pickFastSku(input.store, input.products, busy, rng);
+        sku = pickFastSku(input.store, input.products, busy, rng);
         if (sku < 0) continue;
         busy.add(sku);
       }
@@ -167,7 +171,7 @@ function magnitudeOf(type: AnomalyType, rng: Rng): number {
     case 'DEMAND_SPIKE':
       return Math.round(rng.between(5, 10) * 100) / 100;
     case 'DEMAND_DROP':
-      return Math.round(rng.between(0.05, 0.25) * 100) / 100;
+      return Math.round(rng.between(0.15, 0.35) * 100) / 100;
     case 'PRICE_ERROR':
       return rng.pick(PRICE_ERROR_FACTORS);
     case 'VOID_BURST':
@@ -177,7 +181,7 @@ function magnitudeOf(type: AnomalyType, rng: Rng): number {
   }
 }
 
-/** A free SKU for a demand anomaly: one selling at least MIN_UNITS_PER_OPEN_HOUR in the store. */
+/** A free SKU selling at least MIN_UNITS_PER_OPEN_HOUR in the store, or -1. */
 function pickFastSku(store: StoreProfile, products: readonly ProductProfile[], busy: ReadonlySet<number>, rng: Rng): number {
   const candidates: number[] = [];
   for (let j = 0; j < products.length; j++) {
@@ -185,16 +189,6 @@ function pickFastSku(store: StoreProfile, products: readonly ProductProfile[], b
     if (products[j]!.baseRate * store.factor >= MIN_UNITS_PER_OPEN_HOUR) candidates.push(j);
   }
   return candidates.length === 0 ? -1 : candidates[rng.below(candidates.length)]!;
-}
-
-/** A free SKU for a price error: one that sells, so the wrong price is rung; slow movers rarely. */
-function pickSoldSku(products: readonly ProductProfile[], busy: ReadonlySet<number>, rng: Rng): number {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const j = rng.below(products.length);
-    if (busy.has(j)) continue;
-    if (products[j]!.baseRate >= 0.2 || rng.chance(0.1)) return j;
-  }
-  return -1;
 }
 
 export function labelOf(store: StoreProfile, products: readonly ProductProfile[], a: PlannedAnomaly, start: number, end: number, endedBy: AnomalyLabel['ended_by']): AnomalyLabel {

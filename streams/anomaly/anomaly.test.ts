@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Alert, SaleCompleted, SaleVoided } from '../../schemas/generated/events';
 import { MemorySink } from '../runtime/memory-sink';
 import type { InputRecord } from '../runtime/processor';
-import { ANOMALIES_TABLE, ANOMALY_STATE_TABLE, AnomalyTask, type StateRow } from './anomaly';
-import { ewUpdate, emptySeries, expectedUnits, hourOfWeek, nbLogP0, nbLogRatio, poissonUpperLog10 } from './baseline';
-import { emptyEvidence, isPriceError, isVoidBurst, phantomDecision, spikeDecision, stepDemand } from './detectors';
+import { OnHandLedger } from '../stock/ledger';
+import { ANOMALIES_TABLE, ANOMALY_STATE_TABLE, AnomalyTask, lowestBook, type StateRow } from './anomaly';
+import { ewUpdate, emptySeries, expectedUnits, hourOfWeek, nbLogP0, nbLogRatio, nbLogSurvival, nbLogSurvivalRatio, poissonUpperLog10 } from './baseline';
+import { dropDecision, emptyEvidence, isPhantomCandidate, isPriceError, isVoidBurst, phantomDecision, spikeDecision, stepCensored, stepDemand } from './detectors';
+import { LocalClock } from './local-time';
 
 const MONDAY = Date.UTC(2026, 1, 2, 0, 0, 0); // 2026-02-02 was a Monday
 
@@ -45,24 +47,85 @@ describe('baselines', () => {
   });
 });
 
+describe('local hours of the week', () => {
+  it("numbers a store's slots in its own time zone, daylight-saving time included", () => {
+    const newYork = new LocalClock('America/New_York');
+    // Monday 2026-02-02 09:00 in New York is 14:00 UTC (UTC-5): slot 9.
+    expect(hourOfWeek(newYork.local(Date.UTC(2026, 1, 2, 14)))).toBe(9);
+    // Monday 2026-03-09 09:00, after the change of 8 March, is 13:00 UTC (UTC-4): slot 9 again.
+    expect(hourOfWeek(newYork.local(Date.UTC(2026, 2, 9, 13)))).toBe(9);
+    expect(hourOfWeek(Date.UTC(2026, 2, 9, 13))).toBe(13); // in UTC the slot would have moved
+    expect(new LocalClock('Not/AZone').timeZone).toBe('UTC');
+  });
+});
+
+describe('censored hours (the shelf ran empty)', () => {
+  it('reads a negative-binomial tail by hand: size 1 is geometric, P(X >= x) = q^x', () => {
+    // k = 1, mu = 3: q = 3/4.
+    expect(nbLogSurvival(4, 3, 1)).toBeCloseTo(4 * Math.log(0.75), 9);
+    expect(nbLogSurvival(0, 3, 1)).toBe(0);
+    // Demand x3 makes selling at least 4 more likely: (9/10)^4 against (3/4)^4.
+    expect(nbLogSurvivalRatio(4, 3, 1, 3)).toBeCloseTo(4 * Math.log(0.9 / 0.75), 9);
+    expect(nbLogSurvivalRatio(0, 3, 1, 3)).toBe(0); // selling nothing of an empty shelf says nothing
+  });
+
+  it('lets a sell-out add to a spike and clears drop and silence evidence', () => {
+    const e = emptyEvidence();
+    for (let h = 0; h < 6; h++) stepDemand(e, 0, 2, 2);
+    expect(e.drop).toBeGreaterThan(0);
+    expect(e.zeroHours).toBe(6);
+    stepCensored(e, 0, 2, 2);
+    expect(e).toMatchObject({ spike: 0, drop: 0, zeroHours: 0, zeroExpected: 0 });
+    stepCensored(e, 8, 2, 2);
+    expect(e.spike).toBeCloseTo(nbLogSurvival(8, 6, 2) - nbLogSurvival(8, 2, 2), 9);
+  });
+
+  it('finds the lowest the books stood in a span, counts and closed hours included', () => {
+    const ledger = new OnHandLedger();
+    ledger.applyCount(1_000, 5);
+    ledger.applyDelta(2_000, -5); // sold out
+    ledger.applyDelta(3_000, 24); // delivered
+    ledger.applyDelta(4_000, -1);
+    expect(lowestBook(ledger, 1_500, 4_500)).toBe(0);
+    expect(lowestBook(ledger, 2_500, 4_500)).toBe(0); // still empty at 2 500
+    expect(lowestBook(ledger, 3_500, 4_500)).toBe(23);
+    expect(lowestBook(ledger, 0, 1_500)).toBe(5); // from the count on
+    expect(lowestBook(new OnHandLedger(), 0, 1)).toBeUndefined(); // never counted
+  });
+
+  it('leaves a drop made of one silence to phantom inventory, and raises none on empty books', () => {
+    const e = emptyEvidence();
+    stepDemand(e, 1, 2, 2);
+    for (let h = 0; h < 12; h++) stepDemand(e, 0, 2, 2);
+    expect(e.drop).toBeGreaterThanOrEqual(9);
+    expect(isPhantomCandidate(e, { known: true, onHand: 20 })).toBe(true);
+    expect(dropDecision(e, false, { known: true, onHand: 20 })).toBeUndefined();
+    expect(dropDecision(e, false, { known: true, onHand: 0 })).toBeUndefined();
+    stepDemand(e, 1, 2, 2); // a sale: customers buy, only less
+    stepDemand(e, 0, 2, 2);
+    expect(isPhantomCandidate(e, { known: true, onHand: 20 })).toBe(false);
+    expect(dropDecision(e, false, { known: true, onHand: 20 })).toBe('raise');
+  });
+});
+
 describe('detectors', () => {
   it('raises a spike once the CUSUM passes its threshold and resolves it only after the evidence decays (hysteresis)', () => {
     // mu = 2, k = 2: 12 units add 12 ln 1.5 + 2 ln 0.5 = 3.479 nats; 2 units add -0.575.
     const e = emptyEvidence();
     stepDemand(e, 12, 2, 2);
     stepDemand(e, 12, 2, 2);
-    expect(spikeDecision(e, false)).toBeUndefined(); // 6.96 < 8
+    expect(spikeDecision(e, false)).toBeUndefined(); // 6.96 < 10
     stepDemand(e, 12, 2, 2);
     expect(e.spike).toBeCloseTo(3 * (12 * Math.log(1.5) + 2 * Math.log(0.5)), 9);
-    expect(spikeDecision(e, false)).toBe('raise'); // 10.44 >= 8
+    expect(spikeDecision(e, false)).toBe('raise'); // 10.44 >= 10
     expect(e.spikeRun).toMatchObject({ hours: 3, observed: 36, expected: 6 });
     const down = 2 * Math.log(1.5) + 2 * Math.log(0.5);
-    for (let h = 1; h <= 14; h++) {
+    for (let h = 1; h <= 13; h++) {
       stepDemand(e, 2, 2, 2);
-      expect(spikeDecision(e, true)).toBeUndefined(); // still above 8 x 0.25 = 2
+      expect(spikeDecision(e, true)).toBeUndefined(); // still above 10 x 0.25 = 2.5
     }
     stepDemand(e, 2, 2, 2);
-    expect(e.spike).toBeCloseTo(3 * (12 * Math.log(1.5) + 2 * Math.log(0.5)) + 15 * down, 9); // 1.81
+    expect(e.spike).toBeCloseTo(3 * (12 * Math.log(1.5) + 2 * Math.log(0.5)) + 14 * down, 9); // 2.39
     expect(spikeDecision(e, true)).toBe('resolve');
   });
 

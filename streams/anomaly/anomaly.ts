@@ -47,10 +47,12 @@ import {
   phantomEvidence,
   priceDeviation,
   spikeDecision,
+  stepCensored,
   stepDemand,
   voidEvidence,
   zScore,
 } from './detectors';
+import { FALLBACK_TIME_ZONE, LocalClock } from './local-time';
 import { ALLOWED_LATENESS_MS, DROP_RAISE, HOUR_MS, MAX_OUT_OF_ORDER_MS, MIN_HISTORY_HOURS, PRICE_ADOPT_MS, TIDE_PRIOR_UNITS, TIDE_RANGE, VOID_ALPHA, VOID_MIN_COUNT } from './tuning';
 
 export const ANOMALIES_TABLE = 'anomalies';
@@ -64,6 +66,11 @@ type AnomalyInput = (typeof ANOMALY_INPUTS)[number];
 export interface AnomalyOptions extends WatermarkOptions {
   /** Stand-in topics: catalogue topic -> topic to read instead (tests, reprocessing). */
   readonly topics?: Readonly<Partial<Record<string, string>>>;
+  /**
+   * IANA time zone per store_id, for local hours of the week. The processor reads them from
+   * dim_store (md.stores) when a task starts; entries here take precedence (tests, scoring).
+   */
+  readonly timeZones?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_ANOMALY_OPTIONS: AnomalyOptions = { maxOutOfOrderMs: MAX_OUT_OF_ORDER_MS, allowedLatenessMs: ALLOWED_LATENESS_MS };
@@ -93,10 +100,17 @@ interface SeriesState {
   /** The last line of this sku carried a promotion: demand is not judged against the baseline. */
   promo: boolean;
   alerts: Partial<Record<SeriesAlertType, OpenAlert>>;
+  /** End of the last hour this series was judged (or skipped as stocked out) in; undefined before. */
+  judgedThrough?: number;
 }
 
 interface StoreState {
   readonly storeId: string;
+  /**
+   * The store's wall clock. Fixed when the store is first seen and saved with its state: a zone
+   * learnt later would move every slot its baselines were learnt in.
+   */
+  clock: LocalClock;
   baseline: SlotSeries;
   dispersion: DispersionEstimate;
   readonly series: Map<string, SeriesState>;
@@ -153,6 +167,31 @@ export function bookAsOf(ledger: OnHandLedger, t: number): Book {
   return { known: true, onHand };
 }
 
+/**
+ * The lowest the books stood during [from, to]: the level at `from` (or at the latest count, if
+ * later), then every delta up to `to` in event-time order. Undefined before the first count.
+ * The ledger (streams/stock) answers only "now"; this reads its snapshot, since the hour judged
+ * is behind the newest records of the books' topics.
+ */
+export function lowestBook(ledger: OnHandLedger, from: number, to: number): number | undefined {
+  if (!ledger.known) return undefined;
+  const s = ledger.toJSON();
+  const start = Math.max(from, s.countAt ?? Number.NEGATIVE_INFINITY);
+  let level = s.counted + s.folded;
+  const later: (readonly [number, number])[] = [];
+  for (const entry of s.recent) {
+    if (entry[0] <= start) level += entry[1];
+    else if (entry[0] <= to) later.push(entry);
+  }
+  later.sort((a, b) => a[0] - b[0]);
+  let lowest = level;
+  for (const [, delta] of later) {
+    level += delta;
+    if (level < lowest) lowest = level;
+  }
+  return lowest;
+}
+
 export class AnomalyTask implements PartitionTask {
   private readonly stores = new Map<string, StoreState>();
   private readonly terminals = new Map<string, TerminalState>();
@@ -170,12 +209,15 @@ export class AnomalyTask implements PartitionTask {
   /** Catalogue topic of each input topic name. */
   private readonly catalogueOf = new Map<string, AnomalyInput>();
   private readonly salesTopic: string;
+  private readonly timeZones: Readonly<Record<string, string>>;
+  private readonly clocks = new Map<string, LocalClock>();
 
   constructor(
     private readonly partition: number,
     options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS,
     restored: readonly StateRow[] = [],
   ) {
+    this.timeZones = options.timeZones ?? {};
     this.salesWatermark = new Watermark(options);
     this.voidsWatermark = new Watermark(options);
     for (const t of ANOMALY_INPUTS) this.catalogueOf.set(options.topics?.[t] ?? t, t);
@@ -217,8 +259,18 @@ export class AnomalyTask implements PartitionTask {
 
   private store(storeId: string): StoreState {
     let s = this.stores.get(storeId);
-    if (!s) this.stores.set(storeId, (s = { storeId, baseline: emptySeries(), dispersion: emptyDispersion(), series: new Map() }));
+    if (!s) {
+      const clock = this.clock(this.timeZones[storeId] ?? FALLBACK_TIME_ZONE);
+      this.stores.set(storeId, (s = { storeId, clock, baseline: emptySeries(), dispersion: emptyDispersion(), series: new Map() }));
+      this.dirtyStores.add(s);
+    }
     return s;
+  }
+
+  private clock(timeZone: string): LocalClock {
+    let c = this.clocks.get(timeZone);
+    if (!c) this.clocks.set(timeZone, (c = new LocalClock(timeZone)));
+    return c;
   }
 
   private series(storeId: string, sku: string): SeriesState {
@@ -351,26 +403,50 @@ export class AnomalyTask implements PartitionTask {
   }
 
   private judgeHour(hour: number, bucket: SalesHour, out: RowSink): void {
-    const slot = hourOfWeek(hour);
     const end = hour + HOUR_MS;
     for (const store of this.stores.values()) {
       const sold = bucket.units.get(store.storeId);
       if (!sold || sold.size === 0) continue; // the store was closed (or had no till online)
+      const slot = hourOfWeek(store.clock.local(hour));
       let total = 0;
       for (const units of sold.values()) total += units;
       const storeExpected = expectedUnits(store.baseline, store.baseline, slot);
       const ready = store.baseline.hours >= MIN_HISTORY_HOURS;
-      const tide = Math.min(TIDE_RANGE[1], Math.max(TIDE_RANGE[0], (total + TIDE_PRIOR_UNITS) / (storeExpected + TIDE_PRIOR_UNITS)));
+      // The store's tide for one sku is read on the other skus (leave one out): a top seller's
+      // own spike can be a large share of the store's units and would otherwise lift its
+      // expectation with it, hiding half of the spike.
+      const tideWithout = (units: number, expected: number): number =>
+        Math.min(TIDE_RANGE[1], Math.max(TIDE_RANGE[0], (total - units + TIDE_PRIOR_UNITS) / (Math.max(0, storeExpected - expected) + TIDE_PRIOR_UNITS)));
       const k = dispersionOf(store.dispersion);
       for (const s of store.series.values()) {
         const x = sold.get(s.sku) ?? 0;
         const onPromotion = s.promo || bucket.promo.has(key2(store.storeId, s.sku));
         const judged = ready && s.baseline.hours >= MIN_HISTORY_HOURS && !onPromotion;
+        if (this.stockedOut(s, hour, end)) {
+          // The books show an empty shelf for part of the hour: sales were capped by stock, not
+          // chosen by customers (a censored hour). Read as an ordinary hour it would look like
+          // a drop (or, once stock is back, raise a drop on evidence piled up while the shelf
+          // was empty), and teach the baseline the stock-out. The stock processor alerts on
+          // stock-outs; here the hour counts only as "demand was at least x" towards a spike,
+          // ends a phantom alert (the books agree with the shelf now), and is not learnt.
+          if (judged) {
+            const own = expectedUnits(s.baseline, store.baseline, slot);
+            stepCensored(s.evidence, x, Math.max(1e-6, own * tideWithout(x, own)), k);
+            this.decide(s, x, end, bucket, out, true);
+          } else {
+            s.evidence = emptyEvidence();
+          }
+          const phantom = s.alerts.PHANTOM_INVENTORY;
+          if (phantom) this.resolve(out, 'PHANTOM_INVENTORY', s, phantom, end, `the books of ${s.sku} show no stock any more`);
+          this.dirtySeries.add(s);
+          continue;
+        }
         if (judged) {
-          const mu = Math.max(1e-6, expectedUnits(s.baseline, store.baseline, slot) * tide);
+          const own = expectedUnits(s.baseline, store.baseline, slot);
+          const mu = Math.max(1e-6, own * tideWithout(x, own));
           observeDispersion(store.dispersion, x, mu);
           stepDemand(s.evidence, x, mu, k);
-          this.decide(s, x, end, bucket, out);
+          this.decide(s, x, end, bucket, out, false);
         } else if (onPromotion) {
           // A promotion lifts demand on purpose: start afresh once it is over.
           s.evidence = emptyEvidence();
@@ -384,7 +460,20 @@ export class AnomalyTask implements PartitionTask {
     }
   }
 
-  private decide(s: SeriesState, x: number, end: number, bucket: SalesHour, out: RowSink): void {
+  /**
+   * True when the books showed no units at some point since the series was last judged (closed
+   * hours included: a count that finds the shelf empty overnight, then a delivery, leaves books
+   * that are positive at both ends of the next hour, yet the evidence before it is stale).
+   */
+  private stockedOut(s: SeriesState, hour: number, end: number): boolean {
+    const from = Math.min(hour, s.judgedThrough ?? hour);
+    s.judgedThrough = end;
+    const lowest = lowestBook(s.ledger, from, end);
+    return lowest !== undefined && lowest <= 0;
+  }
+
+  /** Raises and resolves the demand alerts of a series after its hour; `censored`: spikes only. */
+  private decide(s: SeriesState, x: number, end: number, bucket: SalesHour, out: RowSink, censored: boolean): void {
     const e = s.evidence;
     const source = { topic: this.salesTopic, partition: this.partition, offset: bucket.minOffset };
     let memo: Book | undefined;
@@ -404,6 +493,8 @@ export class AnomalyTask implements PartitionTask {
       this.resolve(out, 'DEMAND_SPIKE', s, spike, end, `${s.sku} sells at its usual rate again`);
     }
 
+    if (censored) return;
+
     const drop = s.alerts.DEMAND_DROP;
     const dropNext = dropDecision(e, drop !== undefined, drop || e.drop < DROP_RAISE ? { known: false, onHand: 0 } : book());
     if (dropNext === 'raise') {
@@ -419,7 +510,8 @@ export class AnomalyTask implements PartitionTask {
 
     const phantom = s.alerts.PHANTOM_INVENTORY;
     // The books are read only when the silence is long enough to matter (toJSON copies them).
-    const phantomNext = phantom || e.zeroExpected > 0 ? phantomDecision(e, phantom !== undefined, book(), x) : undefined;
+    // While a drop is open the silence is part of that situation: one situation, one alert.
+    const phantomNext = phantom || (e.zeroExpected > 0 && !s.alerts.DEMAND_DROP) ? phantomDecision(e, phantom !== undefined, book(), x) : undefined;
     if (phantomNext === 'raise') {
       const b = book();
       this.raise(out, 'PHANTOM_INVENTORY', s, source, end, phantomEvidence(e), e.zeroExpected, 0, `${s.sku}: no sale for ${hours(e.zeroHours)} of trading where ${fmt(e.zeroExpected)} units were expected (chance 1 in 10^${phantomEvidence(e).toFixed(0)}) while the books show ${b.onHand} on hand`, {
@@ -508,9 +600,9 @@ export class AnomalyTask implements PartitionTask {
     for (const n of Object.values(this.meta.next)) version += n;
     const row = (storeId: string, entity: string, state: unknown): void => out.emit(ANOMALY_STATE_TABLE, { partition: this.partition, store_id: storeId, entity, state: JSON.stringify(state), version });
     for (const s of this.dirtySeries) {
-      row(s.storeId, `series:${s.sku}`, { baseline: s.baseline, evidence: s.evidence, ledger: s.ledger.toJSON(), shelfPrice: s.shelfPrice, deviant: s.deviant, promo: s.promo, alerts: s.alerts });
+      row(s.storeId, `series:${s.sku}`, { baseline: s.baseline, evidence: s.evidence, ledger: s.ledger.toJSON(), shelfPrice: s.shelfPrice, deviant: s.deviant, promo: s.promo, alerts: s.alerts, judgedThrough: s.judgedThrough ?? null });
     }
-    for (const st of this.dirtyStores) row(st.storeId, 'store', { baseline: st.baseline, dispersion: st.dispersion });
+    for (const st of this.dirtyStores) row(st.storeId, 'store', { timeZone: st.clock.timeZone, baseline: st.baseline, dispersion: st.dispersion });
     for (const t of this.dirtyTerminals) row(t.storeId, `terminal:${t.terminalId}`, { rate: t.rate, hours: t.hours, alert: t.alert });
     row('', 'meta', { ...this.meta, salesClosedThrough: finiteOrNull(this.meta.salesClosedThrough), voidsClosedThrough: finiteOrNull(this.meta.voidsClosedThrough) });
     this.dirtySeries.clear();
@@ -531,6 +623,7 @@ export class AnomalyTask implements PartitionTask {
         this.meta.next = { ...m.next };
       } else if (r.entity === 'store') {
         const st = this.store(r.store_id);
+        if (typeof state.timeZone === 'string') st.clock = this.clock(state.timeZone);
         st.baseline = state.baseline as SlotSeries;
         st.dispersion = state.dispersion as DispersionEstimate;
       } else if (r.entity.startsWith('series:')) {
@@ -542,6 +635,7 @@ export class AnomalyTask implements PartitionTask {
         s.deviant = state.deviant as SeriesState['deviant'];
         s.promo = state.promo as boolean;
         s.alerts = state.alerts as SeriesState['alerts'];
+        s.judgedThrough = (state.judgedThrough as number | null | undefined) ?? undefined;
       } else if (r.entity.startsWith('terminal:')) {
         const terminalId = r.entity.slice('terminal:'.length);
         this.terminals.set(key2(r.store_id, terminalId), { storeId: r.store_id, terminalId, ...(state as { rate: number; hours: number; alert: OpenAlert | null }) });
@@ -587,6 +681,16 @@ export async function loadAnomalyState(deps: Pick<TaskDeps, 'query' | 'database'
   );
 }
 
+/**
+ * Time zones of the stores the warehouse processor has seen on md.stores. That topic is not
+ * co-partitioned with the events (fewer partitions), so it is read from dim_store when a task
+ * starts; a store not there yet gets UTC slots (FALLBACK_TIME_ZONE) and keeps them.
+ */
+export async function loadStoreTimeZones(deps: Pick<TaskDeps, 'query' | 'database'>): Promise<Record<string, string>> {
+  const rows = await deps.query<{ store_id: string; time_zone: string }>(`SELECT store_id, argMax(time_zone, updated_at) AS time_zone FROM ${deps.database}.dim_store GROUP BY store_id`);
+  return Object.fromEntries(rows.map((r) => [r.store_id, r.time_zone]));
+}
+
 export function anomalyProcessor(options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS): ProcessorDefinition {
   const inputs = ANOMALY_INPUTS.map((t) => options.topics?.[t] ?? t);
   return {
@@ -596,6 +700,9 @@ export function anomalyProcessor(options: AnomalyOptions = DEFAULT_ANOMALY_OPTIO
     copartitioned: true,
     // The state last: it is saved only after the alerts and rows derived from it.
     tables: ['alerts', ANOMALIES_TABLE, ANOMALY_STATE_TABLE],
-    createTask: async (init: TaskInit, deps: TaskDeps) => new AnomalyTask(init.partition, options, await loadAnomalyState(deps, init.partition)),
+    createTask: async (init: TaskInit, deps: TaskDeps) => {
+      const timeZones = { ...(await loadStoreTimeZones(deps)), ...options.timeZones };
+      return new AnomalyTask(init.partition, { ...options, timeZones }, await loadAnomalyState(deps, init.partition));
+    },
   };
 }

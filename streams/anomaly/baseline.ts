@@ -13,7 +13,10 @@
  */
 import { DISPERSION_MIN_MEAN, DISPERSION_RANGE, HOUR_MS, INITIAL_DISPERSION, LEVEL_ALPHA, SLOTS, SLOT_ALPHA, SLOT_PRIOR_WEIGHT } from './tuning';
 
-/** Hour of the week of a UTC instant, Monday 00:00 = 0 (1970-01-01 was a Thursday). */
+/**
+ * Hour of the week of a wall time given as epoch ms (a UTC instant, or a local time from
+ * LocalClock.local), Monday 00:00 = 0 (1970-01-01 was a Thursday).
+ */
 export function hourOfWeek(ms: number): number {
   return (((Math.floor(ms / HOUR_MS) + 72) % SLOTS) + SLOTS) % SLOTS;
 }
@@ -74,6 +77,34 @@ export function nbLogP0(mu: number, k: number): number {
 export function nbLogRatio(x: number, mu: number, k: number, r: number): number {
   if (mu <= 0) return 0;
   return x * Math.log((r * (k + mu)) / (k + r * mu)) + k * Math.log((k + mu) / (k + r * mu));
+}
+
+/** log P(X >= x) for mean mu, size k (upper terms summed from P(X = x), in logs). */
+export function nbLogSurvival(x: number, mu: number, k: number): number {
+  if (x <= 0) return 0;
+  const q = mu / (k + mu);
+  // log P(X = x) = log Γ(x + k) - log Γ(k) - log x! + k log(k / (k + mu)) + x log q, by the
+  // recurrence P(i + 1) / P(i) = (i + k) / (i + 1) x q.
+  let logP = k * Math.log(k / (k + mu));
+  for (let i = 0; i < x; i++) logP += Math.log(((i + k) / (i + 1)) * q);
+  let sum = 1;
+  let term = 1;
+  for (let i = x; i < x + 100_000; i++) {
+    term *= ((i + k) / (i + 1)) * q;
+    sum += term;
+    if (term < sum * 1e-12) break;
+  }
+  return logP + Math.log(sum);
+}
+
+/**
+ * The same increment as nbLogRatio for an hour whose sales were capped by stock: all that is
+ * known is demand >= x, so the ratio is of survival functions. It is never negative (demand
+ * x r dominates demand x 1 when r > 1): a sell-out can only add to the evidence of a spike.
+ */
+export function nbLogSurvivalRatio(x: number, mu: number, k: number, r: number): number {
+  if (mu <= 0 || x <= 0) return 0;
+  return Math.max(0, nbLogSurvival(x, r * mu, k) - nbLogSurvival(x, mu, k));
 }
 
 /** Variance of hourly units of mean mu. */

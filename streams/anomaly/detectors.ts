@@ -10,13 +10,14 @@
  *   - price error: a rung unit_price far from the shelf price;
  *   - void burst: voids of one terminal within an hour against the terminal's usual rate.
  */
-import { nbLogP0, nbLogRatio, nbVariance, poissonUpperLog10 } from './baseline';
+import { nbLogP0, nbLogRatio, nbLogSurvivalRatio, nbVariance, poissonUpperLog10 } from './baseline';
 import {
   CUSUM_CAP_FACTOR,
   DROP_RAISE,
   DROP_RATIO,
   PHANTOM_MIN_EXPECTED,
   PHANTOM_RAISE_LOG10,
+  PHANTOM_SHARE_OF_DROP,
   PRICE_ERROR_RATIO,
   RESOLVE_FRACTION,
   SPIKE_RAISE,
@@ -84,6 +85,21 @@ export function stepDemand(e: DemandEvidence, x: number, mu: number, k: number):
   }
 }
 
+/**
+ * Adds an hour in which the shelf ran empty (the books reached 0): sales say only that demand
+ * was at least `x`. That is still evidence of a spike (a spike that sells the shelf out is the
+ * case that matters most), so the spike CUSUM takes the censored increment; it says nothing
+ * about a drop or a silence, so those start afresh.
+ */
+export function stepCensored(e: DemandEvidence, x: number, mu: number, k: number): void {
+  e.spike = stepCusum(e.spike, nbLogSurvivalRatio(x, mu, k, SPIKE_RATIO), SPIKE_RAISE, e.spikeRun, x, mu, nbVariance(mu, k));
+  e.drop = 0;
+  Object.assign(e.dropRun, { hours: 0, observed: 0, expected: 0, variance: 0 });
+  e.zeroHours = 0;
+  e.zeroLogP0 = 0;
+  e.zeroExpected = 0;
+}
+
 /** Standardised deviation of a run: (observed - expected) / sd. */
 export function zScore(run: Run): number {
   return run.variance > 0 ? (run.observed - run.expected) / Math.sqrt(run.variance) : 0;
@@ -102,12 +118,14 @@ export function phantomEvidence(e: DemandEvidence): number {
 }
 
 /**
- * True while the drop evidence is nothing but a streak of hours with no sale at all and the
- * books show stock: that is the phantom-inventory signature, not customers buying less, so it
- * is left to the phantom detector instead of raising a drop as well.
+ * True while the drop evidence is mostly a streak of hours with no sale at all and the books
+ * show stock: that is the phantom-inventory signature (nothing can be bought), not customers
+ * buying less (sales go on at a lower rate), so it is left to the phantom detector instead of
+ * raising a drop. "Mostly": the silence holds at least half the units the drop run expected; a
+ * run that began with a few slow hours before the shelf emptied is still a phantom.
  */
 export function isPhantomCandidate(e: DemandEvidence, book: Book): boolean {
-  return book.known && book.onHand > 0 && e.zeroHours > 0 && e.dropRun.hours <= e.zeroHours;
+  return book.known && book.onHand > 0 && e.zeroHours > 0 && e.zeroExpected >= PHANTOM_SHARE_OF_DROP * e.dropRun.expected;
 }
 
 export type Decision = 'raise' | 'resolve' | undefined;

@@ -6,8 +6,11 @@
  *
  * Definitions (the same for every type):
  *   - scored labels: labels starting at or after the end of the warm-up (the first
- *     `warmupDays`, when baselines are being learnt) and before the end of the run;
- *   - scored alerts: RAISED alerts of the five anomaly types with occurred_at in the same span;
+ *     `warmupDays`, when baselines are being learnt) and before the end of the scored days;
+ *   - scored alerts: RAISED alerts of the five anomaly types with occurred_at from the end of
+ *     the warm-up to the end of the run, which goes on for `tailDays` after the scored days: an
+ *     anomaly that starts an hour before the data ends cannot have been found yet (it is
+ *     censored, not missed), while every alert the tail raises still counts for precision;
  *   - an alert matches a label when the type is the same, the store is the same, the sku is the
  *     same (the terminal, for VOID_BURST) and the alert's occurred_at is in
  *     [label.start, label.end + GRACE_MS);
@@ -27,7 +30,7 @@ import type { StockoutRow } from '../../simulators/pos/ground-truth';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { ALERTS_TOPIC } from '../runtime/alerts';
 import { MemorySink } from '../runtime/memory-sink';
-import { ANOMALY_INPUTS, AnomalyTask } from './anomaly';
+import { ANOMALY_INPUTS, AnomalyTask, DEFAULT_ANOMALY_OPTIONS } from './anomaly';
 import { HOUR_MS } from './tuning';
 
 export const GRACE_MS = HOUR_MS;
@@ -41,6 +44,8 @@ export interface QualityOptions {
   readonly start: string;
   readonly warmupDays: number;
   readonly scoredDays: number;
+  /** Days simulated after the scored days: their alerts are scored, their labels are not. */
+  readonly tailDays: number;
   /** Multiplier on the simulator's anomaly rates (more labels per simulated day). */
   readonly anomalyRate: number;
 }
@@ -67,9 +72,11 @@ const ANOMALY_FAMILY: readonly AnomalyType[] = ['DEMAND_SPIKE', 'DEMAND_DROP', '
 
 export function runQuality(options: QualityOptions): QualityReport {
   const startDay = parseDay(options.start);
-  const days = options.warmupDays + options.scoredDays;
+  const days = options.warmupDays + options.scoredDays + options.tailDays;
   const sim = new PosSimulator({ seed: options.seed, stores: options.stores, skus: options.skus, window: { kind: 'days', startDay, days }, anomalyRate: options.anomalyRate, heartbeats: false });
-  const task = new AnomalyTask(0);
+  // Time zones as the processor gets them from dim_store: from the stores' master data.
+  const timeZones = Object.fromEntries(sim.masterData()['md.stores'].map((s) => [s.store_id, s.time_zone]));
+  const task = new AnomalyTask(0, { ...DEFAULT_ANOMALY_OPTIONS, timeZones });
   const sink = new MemorySink();
   const offsets = new Map<string, number>();
   const alerts: Alert[] = [];
@@ -94,8 +101,8 @@ export function runQuality(options: QualityOptions): QualityReport {
   labels.push(...last.anomalies);
   stockouts.push(...last.stockouts);
   const scoredFrom = sim.start + options.warmupDays * DAY_MS;
-  const scoredTo = sim.end;
-  return score(alerts, labels, stockouts, scoredFrom, scoredTo, events);
+  const scoredTo = sim.start + (options.warmupDays + options.scoredDays) * DAY_MS;
+  return score(alerts, labels, stockouts, scoredFrom, scoredTo, sim.end, events);
 }
 
 function collect(sink: MemorySink, into: Alert[]): void {
@@ -107,8 +114,8 @@ function keyOf(type: AnomalyType, storeId: string, sku: string | null, terminal:
   return `${type}|${storeId}|${type === 'VOID_BURST' ? terminal : sku}`;
 }
 
-export function score(alerts: readonly Alert[], labels: readonly AnomalyLabel[], stockouts: readonly StockoutRow[], scoredFrom: number, scoredTo: number, events = 0): QualityReport {
-  const raised = alerts.filter((a) => a.state === 'RAISED' && a.occurred_at >= scoredFrom && a.occurred_at < scoredTo && a.alert_type !== 'STOCKOUT_RISK' && a.alert_type !== 'OUT_OF_STOCK');
+export function score(alerts: readonly Alert[], labels: readonly AnomalyLabel[], stockouts: readonly StockoutRow[], scoredFrom: number, scoredTo: number, alertsTo = scoredTo, events = 0): QualityReport {
+  const raised = alerts.filter((a) => a.state === 'RAISED' && a.occurred_at >= scoredFrom && a.occurred_at < alertsTo && a.alert_type !== 'STOCKOUT_RISK' && a.alert_type !== 'OUT_OF_STOCK');
   const labelsByKey = new Map<string, AnomalyLabel[]>();
   for (const l of labels) {
     const k = keyOf(l.type, l.store_id, l.sku, l.terminal_id);

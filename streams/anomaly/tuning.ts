@@ -50,8 +50,8 @@ export const DROP_RATIO = 0.25;
  * 10 stores: a threshold of h gives roughly one false alarm every e^h series-hours (Siegmund),
  * and the targets leave room for well under one a day.
  */
-export const SPIKE_RAISE = 8;
-export const DROP_RAISE = 10;
+export const SPIKE_RAISE = 10;
+export const DROP_RAISE = 9;
 /** A CUSUM never stores more evidence than this, so a long episode resolves soon after it ends. */
 export const CUSUM_CAP_FACTOR = 1.5;
 /** Resolve once the evidence has fallen to this fraction of the raise threshold (hysteresis). */
@@ -66,6 +66,8 @@ export const RESOLVE_FRACTION = 0.25;
  */
 export const PHANTOM_RAISE_LOG10 = 6;
 export const PHANTOM_MIN_EXPECTED = 8;
+/** A drop whose current silence holds this share of its expected units is left to phantom. */
+export const PHANTOM_SHARE_OF_DROP = 0.5;
 
 // ── price errors ──────────────────────────────────────────────────────────────────────────
 
