@@ -15,14 +15,15 @@
  * Neither JavaScript writer has ZSTD, so they write Snappy; parquet-wasm is measured with both
  * ZSTD (what the archive uses) and Snappy, so the codec is not mistaken for the writer.
  *
- * Winner: parquet-wasm (ZSTD), now streams/archive/parquet.ts. Figures of 2026-11-23, 2 cores
- * shared with four other sessions' builds, tests and benchmarks (so rates are low and spread):
+ * Winner: parquet-wasm (ZSTD), now streams/archive/parquet.ts. Figures of 2026-11-23, three runs
+ * (235k rows), 2 cores shared with four other sessions' builds, tests and benchmarks (so rates
+ * are low and spread; the ratio to parquetjs-lite held at 6.2-8.0):
  *
  *   writer               rows/s         bytes/row  peak RSS (delta)  DuckDB  chDB  pyarrow
- *   parquet-wasm ZSTD    14.2k-15.7k    111        568-588 MB (+163-192)  ok   ok    ok
- *   parquet-wasm Snappy  11.7k-21.5k    164        601-606 MB (+196-210)  ok   ok    ok
- *   @dsnp/parquetjs 1.8  3.0k-3.1k      186        705-741 MB (+300-342)  no   no    ok
- *   parquetjs-lite 0.8   1.8k-2.5k      186        732-752 MB (+328-356)  no   no    ok
+ *   parquet-wasm ZSTD    14.2k-22.0k    111        568-588 MB (+163-192)  ok   ok    ok
+ *   parquet-wasm Snappy  11.7k-23.6k    164        601-606 MB (+193-210)  ok   ok    ok
+ *   @dsnp/parquetjs 1.8  3.0k-5.2k      186        705-741 MB (+300-342)  no   no    ok
+ *   parquetjs-lite 0.8   1.8k-2.8k      186        732-752 MB (+328-356)  no   no    ok
  *
  * Why: 5-8x the encode rate of the JavaScript writers, 40% smaller files (ZSTD, which neither
  * JavaScript writer has), half their memory, and the only files all three readers type and
