@@ -1,5 +1,5 @@
 import { ShelfStreamError } from '../../lib/errors';
-import { createProduceBatcher, type TopicBatch } from './batcher';
+import { createProduceBatcher, encodeOnSubmit, type TopicBatch } from './batcher';
 
 /** A publisher whose produces the test completes by hand. */
 function manualPublisher() {
@@ -106,5 +106,36 @@ describe('produce batcher', () => {
     const b = createProduceBatcher({ publishMixed: async () => undefined }, { onProduced: (n, _ms, error) => seen.push([n, error !== undefined]) });
     await b.submit(events(3));
     expect(seen).toEqual([[3, false]]);
+  });
+
+  it('encodeOnSubmit encodes when a request is submitted and produces the encoded records', async () => {
+    const { calls, publisher } = manualPublisher();
+    const encoded: string[] = [];
+    const b = encodeOnSubmit(createProduceBatcher(publisher, { lingerMs: 0, maxInFlight: 1 }), (topic, event) => {
+      encoded.push(`${topic}#${(event as { i: number }).i}`);
+      return Buffer.from(`${topic}#${(event as { i: number }).i}`);
+    });
+    const done = b.submit(events(2));
+    // Encoded at once, before any produce started.
+    expect(encoded).toEqual(['pos.sales#0', 'pos.sales#1']);
+    expect(b.pendingEvents).toBe(2);
+    await tick();
+    expect(calls[0]!.batches.map((t) => [t.topic, t.events.map((e) => String(e))])).toEqual([['pos.sales', ['pos.sales#0', 'pos.sales#1']]]);
+    calls[0]!.resolve();
+    await done;
+    await tick();
+    expect(b.pendingEvents).toBe(0);
+  });
+
+  it('encodeOnSubmit queues nothing when an event cannot be encoded', async () => {
+    const { calls, publisher } = manualPublisher();
+    const b = encodeOnSubmit(createProduceBatcher(publisher, { lingerMs: 0 }), (_topic, event) => {
+      if ((event as { i: number }).i === 1) throw new ShelfStreamError('CONTRACT_VIOLATION', 'does not fit');
+      return event;
+    });
+    expect(() => b.submit(events(2))).toThrow('does not fit');
+    await tick();
+    expect(calls).toHaveLength(0);
+    expect(b.pendingEvents).toBe(0);
   });
 });

@@ -187,3 +187,25 @@ export function createProduceBatcher(publisher: BatchPublisher, options: Partial
     },
   };
 }
+
+/**
+ * A batcher that encodes each event when its request is accepted rather than when its batch
+ * is produced: the event's object graph (parsed from the request's JSON) can then die at once,
+ * and the batcher holds only the encoded bytes. With requests waiting 10-50 ms for Kafka, the
+ * objects otherwise outlived a scavenge or two and were copied each time (--trace-gc on the
+ * ingest benchmark: 550 scavenges of ~7 ms on average in 45 s).
+ */
+export function encodeOnSubmit(batcher: ProduceBatcher, encode: (topic: string, event: unknown) => unknown): ProduceBatcher {
+  return {
+    get pendingEvents() {
+      return batcher.pendingEvents;
+    },
+    availability: () => batcher.availability(),
+    flush: () => batcher.flush(),
+    submit: (records) => {
+      const encoded = new Array<{ topic: string; event: unknown }>(records.length);
+      for (let i = 0; i < records.length; i++) encoded[i] = { topic: records[i]!.topic, event: encode(records[i]!.topic, records[i]!.event) };
+      return batcher.submit(encoded);
+    },
+  };
+}

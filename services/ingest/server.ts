@@ -186,77 +186,28 @@ export function buildIngestServer(deps: IngestServerDeps, options: IngestServerO
     },
     handler: async (request, reply) => {
       const started = performance.now();
-      const principal = principals.get(request)!;
-      const refuse = (r: Rejection, events: number, headers?: Record<string, string>): FastifyReply => {
-        if (events > 0) metrics.eventsRejected.inc({ reason: r.error }, events);
-        return sendRejection(reply, r, headers);
-      };
-
-      if (request.body === undefined && request.headers['content-type'] === undefined) {
-        return refuse({ status: 415, error: 'unsupported_media_type', message: 'no Content-Type and no body: send the events as application/json' }, 0);
-      }
-      const envelope = checkEnvelope(request.body, options.maxEventsPerRequest);
-      if (!envelope.ok) return refuse(envelope.rejection, eventCount(request.body));
-      const items = envelope.value;
-
-      if (!deps.masterData.loaded) {
-        return refuse({ status: 503, error: 'unavailable', message: 'store and product master data are still loading; retry shortly' }, items.length, retryAfter(options.unavailableRetryAfterS * 1000));
-      }
-      const unknownStore = checkStore(principal.storeId, deps.masterData);
-      if (unknownStore) return refuse(unknownStore, items.length);
-
-      const allowed = deps.rateLimiter.take(principal.keyId, items.length);
-      if (!allowed.ok) {
-        if (allowed.exceedsCapacity) {
-          return refuse(
-            { status: 413, error: 'too_many_events', message: `${items.length} events exceed this key's burst of ${allowed.capacity} events: split the batch` },
-            items.length,
-          );
-        }
-        return refuse(
-          { status: 429, error: 'rate_limited', message: `over this API key's rate limit (${deps.rateLimiter.capacity} events per burst); retry after the Retry-After seconds` },
-          items.length,
-          retryAfter(allowed.retryAfterMs),
-        );
-      }
-
-      const checked = checkEvents(items, { principal, masterData: deps.masterData, nowMs: now() });
-      if (!checked.ok) return refuse(checked.rejection, items.length);
-      const events = checked.value;
-
-      const availability = deps.batcher.availability();
-      if (!availability.ok) {
-        return refuse({ status: 503, error: 'unavailable', message: `Kafka is unreachable; retry the same request later (${availability.reason})` }, events.length, retryAfter(availability.retryAfterMs));
-      }
-
-      // Dedup and enqueue in the same tick, so no other request can claim these ids in between.
-      const ids = events.map((e) => e.eventId);
-      const plan = deps.dedup.classify(ids);
-      const waits = plan.waitFor;
-      if (plan.fresh.length > 0) {
-        const produced = deps.batcher.submit(plan.fresh.map((i) => ({ topic: options.topicFor(events[i]!.topic), event: events[i]!.event })));
-        deps.dedup.track(
-          plan.fresh.map((i) => ids[i]!),
-          produced,
-        );
-        waits.push(produced);
-      }
-      metrics.pendingEvents.set(deps.batcher.pendingEvents);
+      const admitted = admit(request, reply);
+      if (!('waits' in admitted)) return admitted;
+      // The parsed events are encoded and queued; nothing below reads them. Letting the body go
+      // lets its objects die young instead of being copied by the scavenges that run while the
+      // request waits for Kafka (see encodeOnSubmit in batcher.ts).
+      request.body = undefined;
 
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          Promise.all(waits),
+          Promise.all(admitted.waits),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`no acknowledgement from Kafka within ${options.ackTimeoutMs} ms`)), options.ackTimeoutMs);
           }),
         ]);
       } catch (error) {
-        request.log.warn({ err: describeError(error), store_id: principal.storeId, events: events.length }, 'events not acknowledged by Kafka; answering 503');
+        request.log.warn({ err: describeError(error), store_id: admitted.storeId, events: admitted.eventCount }, 'events not acknowledged by Kafka; answering 503');
         const reason = isShelfStreamError(error) ? error.message : describeError(error);
-        return refuse(
+        metrics.eventsRejected.inc({ reason: 'unavailable' }, admitted.eventCount);
+        return sendRejection(
+          reply,
           { status: 503, error: 'unavailable', message: `Kafka did not acknowledge the events; retry the same request (already written events are not duplicated): ${reason}` },
-          events.length,
           retryAfter(options.unavailableRetryAfterS * 1000),
         );
       } finally {
@@ -264,15 +215,95 @@ export function buildIngestServer(deps: IngestServerDeps, options: IngestServerO
       }
 
       metrics.ackLatency.observe((performance.now() - started) / 1000);
-      const accepted = plan.fresh.map((i) => ids[i]!);
-      const duplicates = plan.duplicates.concat(plan.pending).sort((a, b) => a - b).map((i) => ids[i]!);
-      const perTopic = new Map<string, number>();
-      for (const i of plan.fresh) perTopic.set(events[i]!.topic, (perTopic.get(events[i]!.topic) ?? 0) + 1);
-      for (const [topic, n] of perTopic) metrics.eventsAccepted.inc({ topic }, n);
-      if (duplicates.length > 0) metrics.eventsDuplicate.inc(duplicates.length);
-      return reply.code(202).send({ accepted, duplicates });
+      for (const [topic, n] of admitted.perTopic) metrics.eventsAccepted.inc({ topic }, n);
+      if (admitted.duplicates.length > 0) metrics.eventsDuplicate.inc(admitted.duplicates.length);
+      return reply.code(202).send({ accepted: admitted.accepted, duplicates: admitted.duplicates });
     },
   });
+
+  /** What a request that passed every check keeps while it waits for Kafka: ids and counts, not events. */
+  interface Admitted {
+    readonly storeId: string;
+    readonly eventCount: number;
+    readonly accepted: readonly string[];
+    readonly duplicates: readonly string[];
+    readonly perTopic: ReadonlyMap<string, number>;
+    readonly waits: readonly Promise<unknown>[];
+  }
+
+  /**
+   * Every check, then dedup and enqueue, synchronously: a refusal answers here; otherwise the
+   * request's events are queued for Kafka and only their ids and counts leave this function
+   * (its locals, the parsed events among them, are garbage once it returns).
+   */
+  function admit(request: FastifyRequest<{ Params: { store_id: string } }>, reply: FastifyReply): FastifyReply | Admitted {
+    const principal = principals.get(request)!;
+    const refuse = (r: Rejection, events: number, headers?: Record<string, string>): FastifyReply => {
+      if (events > 0) metrics.eventsRejected.inc({ reason: r.error }, events);
+      return sendRejection(reply, r, headers);
+    };
+
+    if (request.body === undefined && request.headers['content-type'] === undefined) {
+      return refuse({ status: 415, error: 'unsupported_media_type', message: 'no Content-Type and no body: send the events as application/json' }, 0);
+    }
+    const envelope = checkEnvelope(request.body, options.maxEventsPerRequest);
+    if (!envelope.ok) return refuse(envelope.rejection, eventCount(request.body));
+    const items = envelope.value;
+
+    if (!deps.masterData.loaded) {
+      return refuse({ status: 503, error: 'unavailable', message: 'store and product master data are still loading; retry shortly' }, items.length, retryAfter(options.unavailableRetryAfterS * 1000));
+    }
+    const unknownStore = checkStore(principal.storeId, deps.masterData);
+    if (unknownStore) return refuse(unknownStore, items.length);
+
+    const allowed = deps.rateLimiter.take(principal.keyId, items.length);
+    if (!allowed.ok) {
+      if (allowed.exceedsCapacity) {
+        return refuse(
+          { status: 413, error: 'too_many_events', message: `${items.length} events exceed this key's burst of ${allowed.capacity} events: split the batch` },
+          items.length,
+        );
+      }
+      return refuse(
+        { status: 429, error: 'rate_limited', message: `over this API key's rate limit (${deps.rateLimiter.capacity} events per burst); retry after the Retry-After seconds` },
+        items.length,
+        retryAfter(allowed.retryAfterMs),
+      );
+    }
+
+    const checked = checkEvents(items, { principal, masterData: deps.masterData, nowMs: now() });
+    if (!checked.ok) return refuse(checked.rejection, items.length);
+    const events = checked.value;
+
+    const availability = deps.batcher.availability();
+    if (!availability.ok) {
+      return refuse({ status: 503, error: 'unavailable', message: `Kafka is unreachable; retry the same request later (${availability.reason})` }, events.length, retryAfter(availability.retryAfterMs));
+    }
+
+    // Dedup and enqueue in the same tick, so no other request can claim these ids in between.
+    const ids = events.map((e) => e.eventId);
+    const plan = deps.dedup.classify(ids);
+    const waits = plan.waitFor;
+    const perTopic = new Map<string, number>();
+    if (plan.fresh.length > 0) {
+      const produced = deps.batcher.submit(plan.fresh.map((i) => ({ topic: options.topicFor(events[i]!.topic), event: events[i]!.event })));
+      deps.dedup.track(
+        plan.fresh.map((i) => ids[i]!),
+        produced,
+      );
+      waits.push(produced);
+      for (const i of plan.fresh) perTopic.set(events[i]!.topic, (perTopic.get(events[i]!.topic) ?? 0) + 1);
+    }
+    metrics.pendingEvents.set(deps.batcher.pendingEvents);
+    return {
+      storeId: principal.storeId,
+      eventCount: events.length,
+      accepted: plan.fresh.map((i) => ids[i]!),
+      duplicates: plan.duplicates.concat(plan.pending).sort((a, b) => a - b).map((i) => ids[i]!),
+      perTopic,
+      waits,
+    };
+  }
 
   return {
     app,

@@ -31,6 +31,10 @@ function fakePublisher(): { opened: OpenedPublisher; calls: { topic: string; eve
           await sleep(5);
           concurrent--;
         },
+        encode: () => {
+          throw new Error('runShard publishes with publishMixed only');
+        },
+        sendEncoded: async () => undefined,
         close: async () => undefined,
       },
     },
