@@ -21,7 +21,7 @@ const schema = {
     { name: 'units', type: 'int' },
   ],
 };
-const topic: TopicSpec = { name: 'test.notes', kind: 'events', key: 'store_id', doc: 'notes', subject: 'test.notes-value', schema, schemaFile: 'note.avsc' };
+const topic: TopicSpec = { name: 'test.notes', kind: 'event', key: 'store_id', doc: 'notes', subject: 'test.notes-value', schema, schemaFile: 'note.avsc' };
 const avro = Type.forSchema(schema as Parameters<typeof Type.forSchema>[0]);
 
 function framed(value: unknown): Buffer {
