@@ -218,7 +218,10 @@ export class StockTask implements PartitionTask {
       this.alert(out, key, 'STOCKOUT_RISK', key.riskAlert, 'RESOLVED', at, e.risk, why, measures, record.offset);
       key.riskAlert = null;
     }
-    if (!key.riskAlert && e.risk >= RISK_RAISE) {
+    // Not once the books are at 0: that is OUT_OF_STOCK's situation, and a "warning" raised then
+    // warns of nothing (the quality scorer would count it as a true warning of the stock-out it
+    // merely reports). An alert raised before stays open until a delivery or the risk ends it.
+    if (!key.riskAlert && onHand > 0 && e.risk >= RISK_RAISE) {
       key.riskAlert = { id: alertId(PROCESSOR, 'STOCKOUT_RISK', key.storeId, key.sku, source), raisedAt: at };
       const reason = `${onHand} units on hand, ${Math.round(e.risk * 100)}% chance to sell out before the delivery expected in ${Math.round(hoursToDelivery)} h (about ${e.expectedUnits.toFixed(1)} units expected by then)`;
       this.alert(out, key, 'STOCKOUT_RISK', key.riskAlert, 'RAISED', at, e.risk, reason, measures, record.offset);
