@@ -5,6 +5,13 @@
 -- processor's snapshot (state plus the input offsets it covers), read back when a task starts.
 -- No insert deduplication window on either: rows are idempotent by key and version, and a replay
 -- after a crash may carry the same offset ranges with other rows.
+-- No TTL on either, on purpose. Both hold one row per store x sku after merges, so they stay as
+-- small as the assortment without one. A TTL on the event time would remove the latest state of
+-- a key whose last event is old: a sku that stopped selling would vanish from stockout_risk
+-- (exactly the dead stock a store wants to see), and its snapshot from stock_state, so a restart
+-- would rebuild its books from nothing; and a backfill of history older than the TTL would
+-- write rows that ClickHouse drops at once (found by tests/integration/stock.test.ts, whose
+-- simulated weeks lie in the past). Retention applies to the event tables the state came from.
 
 CREATE TABLE IF NOT EXISTS ${database}.stockout_risk
 (
@@ -26,7 +33,6 @@ CREATE TABLE IF NOT EXISTS ${database}.stockout_risk
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (store_id, sku)
-TTL toDateTime(updated_at) + INTERVAL 90 DAY
 COMMENT 'Stock-out risk per store x sku: latest book on-hand, sales rate, hours to stock-out, expected delivery and risk';
 
 CREATE TABLE IF NOT EXISTS ${database}.stock_state
@@ -40,7 +46,6 @@ CREATE TABLE IF NOT EXISTS ${database}.stock_state
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (input_partition, store_id, sku)
-TTL toDateTime(updated_at) + INTERVAL 400 DAY
 COMMENT 'Snapshot of the stock processor''s state per key, with the input offsets it covers (restored at task start, then replay)';
 
 -- Business names in snake_case like the other bi_* views (0005_bi_model.sql), no UInt64 (Power
