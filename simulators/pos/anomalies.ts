@@ -8,7 +8,8 @@
  * | PHANTOM_INVENTORY | the shelf empties without any event (on_hand -> 0, book unchanged), so | store, sku  |
  * |                   | sales stop while the books show stock; ends at the next count of the   |             |
  * |                   | SKU (forced 2-4 days later) or when units arrive; not started while a  |             |
- * |                   | delivery of the SKU is due                                             |             |
+ * |                   | delivery of the SKU is due, nor before the SKU's first count in the    |             |
+ * |                   | run (before it, the events show no level for the books)                |             |
  * | PRICE_ERROR       | the till rings unit_price x magnitude (10, 0.1 or 0.01) for 2-8 hours | store, sku  |
  * | VOID_BURST        | one terminal voids `magnitude` (15-40) transactions an hour, 1-3 hours | store, terminal |
  *

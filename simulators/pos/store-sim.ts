@@ -162,6 +162,8 @@ export class StoreSimulator {
   private active: ActiveAnomaly[] = [];
   /** SKU -> active phantom anomaly. */
   private readonly phantoms = new Map<number, ActiveAnomaly>();
+  /** SKUs counted at least once in this run: only then do the events show what the books hold. */
+  private readonly counted = new Set<number>();
   /** SKU -> end of its last anomaly: a SKU rests ANOMALY_COOLDOWN_DAYS before the next one. */
   private readonly anomalyEnded = new Map<number, number>();
   private forcedCounts: { day: number; sku: number }[] = [];
@@ -360,9 +362,10 @@ export class StoreSimulator {
     const postponed: PlannedAnomaly[] = [];
     for (const plan of due) {
       if (plan.type === 'PHANTOM_INVENTORY') {
-        // Phantom inventory needs the books to show stock and no delivery due (which would
+        // Phantom inventory needs the books to show stock, in the events too (a count of the SKU
+        // in this run: the stream has no opening balance), and no delivery due (which would
         // refill the shelf within hours); wait for that until the count day.
-        if (this.inventory.book[plan.sku]! <= 0 || this.inventory.onOrder[plan.sku]! > 0 || this.phantoms.has(plan.sku)) {
+        if (this.inventory.book[plan.sku]! <= 0 || !this.counted.has(plan.sku) || this.inventory.onOrder[plan.sku]! > 0 || this.phantoms.has(plan.sku)) {
           if (hourStart + HOUR_MS < plan.end) postponed.push({ ...plan, start: hourStart + HOUR_MS });
           continue;
         }
@@ -460,6 +463,7 @@ export class StoreSimulator {
         counted_by: `${this.storeId}-E${1 + rng.below(4)}`,
       };
       counts.push(count);
+      this.counted.add(j);
       const delta = inv.count(j);
       if (delta !== 0) {
         movements.push(this.movement(t, j, 'COUNT_CORRECTION', delta, 'cycle count', count.event_id, null));

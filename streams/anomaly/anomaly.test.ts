@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Alert, SaleCompleted, SaleVoided } from '../../schemas/generated/events';
 import { MemorySink } from '../runtime/memory-sink';
 import type { InputRecord } from '../runtime/processor';
-import { OnHandLedger } from '../stock/ledger';
-import { ANOMALIES_TABLE, ANOMALY_STATE_TABLE, AnomalyTask, lowestBook, type StateRow } from './anomaly';
+import { ANOMALIES_TABLE, ANOMALY_STATE_TABLE, AnomalyTask, forgetPromotionsBefore, notePromotion, promotionAt, type StateRow } from './anomaly';
+import { BookHistory } from './book-history';
 import { ewUpdate, emptySeries, expectedUnits, hourOfWeek, nbLogP0, nbLogRatio, nbLogSurvival, nbLogSurvivalRatio, poissonUpperLog10 } from './baseline';
-import { dropDecision, emptyEvidence, isPhantomCandidate, isPriceError, isVoidBurst, phantomDecision, spikeDecision, stepCensored, stepDemand } from './detectors';
+import { dropDecision, emptyEvidence, isPhantomCandidate, isPriceError, isVoidBurst, phantomDecision, spikeDecision, stepCensored, stepDemand, stepSilence } from './detectors';
 import { LocalClock } from './local-time';
 
 const MONDAY = Date.UTC(2026, 1, 2, 0, 0, 0); // 2026-02-02 was a Monday
@@ -80,17 +80,31 @@ describe('censored hours (the shelf ran empty)', () => {
     expect(e.spike).toBeCloseTo(nbLogSurvival(8, 6, 2) - nbLogSurvival(8, 2, 2), 9);
   });
 
-  it('finds the lowest the books stood in a span, counts and closed hours included', () => {
-    const ledger = new OnHandLedger();
-    ledger.applyCount(1_000, 5);
-    ledger.applyDelta(2_000, -5); // sold out
-    ledger.applyDelta(3_000, 24); // delivered
-    ledger.applyDelta(4_000, -1);
-    expect(lowestBook(ledger, 1_500, 4_500)).toBe(0);
-    expect(lowestBook(ledger, 2_500, 4_500)).toBe(0); // still empty at 2 500
-    expect(lowestBook(ledger, 3_500, 4_500)).toBe(23);
-    expect(lowestBook(ledger, 0, 1_500)).toBe(5); // from the count on
-    expect(lowestBook(new OnHandLedger(), 0, 1)).toBeUndefined(); // never counted
+  it('finds the lowest the books stood in a span, whatever order counts and deltas arrive in', () => {
+    const books = new BookHistory();
+    books.applyDelta(4_000, -1);
+    books.applyCount(5_000, 30); // read ahead of the rest
+    books.applyDelta(3_000, 24); // delivered
+    books.applyDelta(2_000, -5); // sold out
+    books.applyCount(1_000, 5);
+    books.applyDelta(1_000, 7); // a correction stamped with its count: covered by it
+    expect(books.levelAt(500)).toBeUndefined(); // before the first count
+    expect(books.levelAt(2_500)).toBe(0);
+    expect(books.levelAt(4_500)).toBe(23);
+    expect(books.levelAt(5_000)).toBe(30);
+    expect(books.lowest(1_500, 4_500)).toBe(0);
+    expect(books.lowest(3_500, 4_500)).toBe(23);
+    expect(books.lowest(0, 1_500)).toBe(5); // from the first count on
+    expect(BookHistory.fromJSON(books.toJSON()).lowest(1_500, 4_500)).toBe(0);
+    expect(new BookHistory().lowest(0, 1)).toBeUndefined();
+    // Before any count: the books hold at least what was received less what was sold.
+    const uncounted = new BookHistory();
+    uncounted.applyDelta(1_000, 291);
+    uncounted.applyDelta(2_000, -40);
+    expect(uncounted.levelAt(2_500)).toBeUndefined();
+    expect(uncounted.atLeast(2_500)).toBe(251);
+    uncounted.forgetBefore(1_500);
+    expect(uncounted.atLeast(2_500)).toBe(251);
   });
 
   it('leaves a drop made of one silence to phantom inventory, and raises none on empty books', () => {
@@ -105,6 +119,32 @@ describe('censored hours (the shelf ran empty)', () => {
     stepDemand(e, 0, 2, 2);
     expect(isPhantomCandidate(e, { known: true, onHand: 20 })).toBe(false);
     expect(dropDecision(e, false, { known: true, onHand: 20 })).toBe('raise');
+  });
+});
+
+describe('hours on promotion', () => {
+  it('knows by event time whether an hour was on promotion, whatever was read since', () => {
+    const changes: [number, boolean][] = [];
+    notePromotion(changes, 1_000, false); // regular: no change from the default
+    notePromotion(changes, 2_000, true);
+    notePromotion(changes, 3_000, true);
+    notePromotion(changes, 5_000, false);
+    notePromotion(changes, 4_000, true); // slightly out of order
+    expect(changes).toEqual([[2_000, true], [4_000, true], [5_000, false]]);
+    expect(promotionAt(changes, 1_500)).toBe(false);
+    expect(promotionAt(changes, 2_500)).toBe(true);
+    expect(promotionAt(changes, 6_000)).toBe(false);
+    forgetPromotionsBefore(changes, 4_500);
+    expect(changes).toEqual([[4_000, true], [5_000, false]]);
+  });
+
+  it('still counts a silence towards phantom inventory, and clears spikes and drops', () => {
+    const e = emptyEvidence();
+    stepDemand(e, 12, 2, 2);
+    stepSilence(e, 0, 2, 2);
+    stepSilence(e, 0, 2, 2);
+    expect(e).toMatchObject({ spike: 0, drop: 0, zeroHours: 2, zeroExpected: 4 });
+    expect(e.zeroLogP0).toBeCloseTo(2 * nbLogP0(2, 2), 12);
   });
 });
 

@@ -7,7 +7,7 @@
  *   order, so in a replay the books tend to run ahead of the sales that are judged against them.
  * Per record (pure):
  *   - sales: units per store x sku into the hour bucket of occurred_at; each line's unit_price
- *     checked against the shelf price (PRICE_ERROR at once); the books (streams/stock/ledger);
+ *     checked against the shelf price (PRICE_ERROR at once); the books (book-history.ts);
  *   - voids: counted per store x terminal into their own hour buckets (VOID_BURST at once when
  *     the hour's count is improbable for that terminal);
  *   - counts, movements, returns: the books; price changes: the shelf price.
@@ -34,7 +34,8 @@ import type { Alert, AlertType, InventoryMovement, PriceChanged, SaleCompleted, 
 import { alertId, emitAlert } from '../runtime/alerts';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
-import { OnHandLedger, ledgerEntries, type LedgerSnapshot } from '../stock/ledger';
+import { ledgerEntries } from '../stock/ledger';
+import { BookHistory, type BookSnapshot } from './book-history';
 import { type DispersionEstimate, type SlotSeries, dispersionOf, emptyDispersion, emptySeries, ewUpdate, expectedUnits, foldHour, hourOfWeek, observeDispersion } from './baseline';
 import {
   type Book,
@@ -48,12 +49,13 @@ import {
   priceDeviation,
   spikeDecision,
   stepCensored,
+  stepSilence,
   stepDemand,
   voidEvidence,
   zScore,
 } from './detectors';
 import { FALLBACK_TIME_ZONE, LocalClock } from './local-time';
-import { ALLOWED_LATENESS_MS, DROP_RAISE, HOUR_MS, MAX_OUT_OF_ORDER_MS, MIN_HISTORY_HOURS, PRICE_ADOPT_MS, TIDE_PRIOR_UNITS, TIDE_RANGE, VOID_ALPHA, VOID_MIN_COUNT } from './tuning';
+import { ALLOWED_LATENESS_MS, BOOK_MEMORY_MS, BOOKS_WAIT_MS, DROP_RAISE, HOUR_MS, MAX_OUT_OF_ORDER_MS, MIN_HISTORY_HOURS, PRICE_ADOPT_MS, TIDE_PRIOR_UNITS, TIDE_RANGE, VOID_ALPHA, VOID_MIN_COUNT } from './tuning';
 
 export const ANOMALIES_TABLE = 'anomalies';
 export const ANOMALY_STATE_TABLE = 'anomaly_state';
@@ -92,16 +94,27 @@ interface SeriesState {
   readonly sku: string;
   baseline: SlotSeries;
   evidence: DemandEvidence;
-  ledger: OnHandLedger;
+  /** The books with their history (see book-history.ts: the hour judged may be behind them). */
+  books: BookHistory;
   /** Shelf price as last confirmed (a price change, or a normal sale), minor units. */
   shelfPrice: number | null;
   /** A deviating price rung again and again, and since when (adopted after PRICE_ADOPT_MS). */
   deviant: { price: number; since: number } | null;
-  /** The last line of this sku carried a promotion: demand is not judged against the baseline. */
-  promo: boolean;
+  /**
+   * [occurred_at, on promotion] each time a line of this sku changed between promotion and
+   * regular price, in time order: an hour is on promotion when its last line before the hour's
+   * end was (demand is then not judged against the baseline). Kept by time, not as "the last
+   * line read", because an hour may be judged after later sales were read (it waits for books).
+   */
+  promo: [number, boolean][];
   alerts: Partial<Record<SeriesAlertType, OpenAlert>>;
   /** End of the last hour this series was judged (or skipped as stocked out) in; undefined before. */
   judgedThrough?: number;
+  /**
+   * Event time of its earliest record: hours before it are not this series' (a count read days
+   * ahead creates the series early; its baseline must still start where its data starts).
+   */
+  firstSeen: number;
 }
 
 interface StoreState {
@@ -127,6 +140,11 @@ interface TerminalState {
 
 interface Meta {
   salesClosedThrough: number;
+  /**
+   * Latest occurred_at read on each of the books' daily topics (counts, movements): the books
+   * are complete up to the smaller of the two.
+   */
+  booksSeen: Record<string, number>;
   voidsClosedThrough: number;
   /** Per input topic: the next offset whose effects are not in this state yet. */
   next: Record<string, number>;
@@ -158,38 +176,44 @@ const fmt = (x: number): string => (Math.abs(x) >= 10 ? x.toFixed(0) : x.toFixed
 const money = (minor: number): string => (minor / 100).toFixed(2);
 const key2 = (a: string, b: string): string => `${a}\u0000${b}`;
 
-/** The books as of `t`: counted units plus every delta up to t that the ledger holds. */
-export function bookAsOf(ledger: OnHandLedger, t: number): Book {
-  if (!ledger.known) return { known: false, onHand: 0 };
-  const s = ledger.toJSON();
-  let onHand = s.counted + s.folded;
-  for (const [at, delta] of s.recent) if (at <= t) onHand += delta;
-  return { known: true, onHand };
+/**
+ * The books as of `t`, for the drop and phantom detectors: the counted level, or before any
+ * count the floor the deltas prove when it is above 0 (stock is on the books for sure).
+ */
+export function bookAsOf(books: BookHistory, t: number): Book {
+  const level = books.levelAt(t);
+  if (level !== undefined) return { known: true, onHand: level };
+  const floor = books.atLeast(t) ?? 0;
+  return floor > 0 ? { known: true, onHand: floor } : { known: false, onHand: 0 };
 }
 
-/**
- * The lowest the books stood during [from, to]: the level at `from` (or at the latest count, if
- * later), then every delta up to `to` in event-time order. Undefined before the first count.
- * The ledger (streams/stock) answers only "now"; this reads its snapshot, since the hour judged
- * is behind the newest records of the books' topics.
- */
-export function lowestBook(ledger: OnHandLedger, from: number, to: number): number | undefined {
-  if (!ledger.known) return undefined;
-  const s = ledger.toJSON();
-  const start = Math.max(from, s.countAt ?? Number.NEGATIVE_INFINITY);
-  let level = s.counted + s.folded;
-  const later: (readonly [number, number])[] = [];
-  for (const entry of s.recent) {
-    if (entry[0] <= start) level += entry[1];
-    else if (entry[0] <= to) later.push(entry);
+/** Whether the last line at or before `t` was on promotion (false before any). */
+export function promotionAt(changes: readonly (readonly [number, boolean])[], t: number): boolean {
+  let on = false;
+  for (const [at, promo] of changes) {
+    if (at > t) break;
+    on = promo;
   }
-  later.sort((a, b) => a[0] - b[0]);
-  let lowest = level;
-  for (const [, delta] of later) {
-    level += delta;
-    if (level < lowest) lowest = level;
+  return on;
+}
+
+/** Records a line's promotion flag at `at` where it changes the state (lines may be slightly out of order). */
+export function notePromotion(changes: [number, boolean][], at: number, promo: boolean): void {
+  const last = changes[changes.length - 1];
+  if (!last || at >= last[0]) {
+    if ((last?.[1] ?? false) !== promo) changes.push([at, promo]);
+    return;
   }
-  return lowest;
+  let i = changes.length;
+  while (i > 0 && changes[i - 1]![0] > at) i--;
+  changes.splice(i, 0, [at, promo]);
+}
+
+/** Drops changes before `cutoff`, keeping the one in force at the cutoff. */
+export function forgetPromotionsBefore(changes: [number, boolean][], cutoff: number): void {
+  let i = 0;
+  while (i + 1 < changes.length && changes[i + 1]![0] <= cutoff) i++;
+  if (i > 0) changes.splice(0, i);
 }
 
 export class AnomalyTask implements PartitionTask {
@@ -199,7 +223,7 @@ export class AnomalyTask implements PartitionTask {
   private readonly voidHours = new Map<number, VoidHour>();
   private readonly salesWatermark: Watermark;
   private readonly voidsWatermark: Watermark;
-  private readonly meta: Meta = { salesClosedThrough: Number.NEGATIVE_INFINITY, voidsClosedThrough: Number.NEGATIVE_INFINITY, next: {} };
+  private readonly meta: Meta = { salesClosedThrough: Number.NEGATIVE_INFINITY, booksSeen: {}, voidsClosedThrough: Number.NEGATIVE_INFINITY, next: {} };
   /** What the restored state covered: records below are replayed only into hour buckets. */
   private readonly restoredNext: Record<string, number>;
   private readonly dirtySeries = new Set<SeriesState>();
@@ -244,13 +268,13 @@ export class AnomalyTask implements PartitionTask {
         if (!replayed) this.priceChanged(record.value as PriceChanged);
         return;
       case 'pos.returns':
-        if (!replayed) this.book(record.value as SaleReturned, 'pos.returns');
+        if (!replayed) this.book(record.value as SaleReturned, 'pos.returns', out);
         return;
       case 'inventory.movements':
-        if (!replayed) this.book(record.value as InventoryMovement, 'inventory.movements');
+        if (!replayed) this.book(record.value as InventoryMovement, 'inventory.movements', out);
         return;
       case 'inventory.counts':
-        if (!replayed) this.book(record.value as StockCounted, 'inventory.counts');
+        if (!replayed) this.book(record.value as StockCounted, 'inventory.counts', out);
         return;
       case undefined:
         return { code: 'CONTRACT_VIOLATION', reason: `topic ${record.topic} is not an input of the anomaly processor` };
@@ -277,24 +301,32 @@ export class AnomalyTask implements PartitionTask {
     const store = this.store(storeId);
     let s = store.series.get(sku);
     if (!s) {
-      s = { storeId, sku, baseline: emptySeries(), evidence: emptyEvidence(), ledger: new OnHandLedger(), shelfPrice: null, deviant: null, promo: false, alerts: {} };
+      s = { storeId, sku, baseline: emptySeries(), evidence: emptyEvidence(), books: new BookHistory(), shelfPrice: null, deviant: null, promo: [], alerts: {}, firstSeen: Number.POSITIVE_INFINITY };
       store.series.set(sku, s);
       this.dirtyStores.add(store);
     }
     return s;
   }
 
-  private book(value: SaleReturned | InventoryMovement | StockCounted | SaleCompleted, topic: 'pos.returns' | 'inventory.movements' | 'inventory.counts' | 'pos.sales'): void {
+  private book(value: SaleReturned | InventoryMovement | StockCounted | SaleCompleted, topic: 'pos.returns' | 'inventory.movements' | 'inventory.counts' | 'pos.sales', out?: RowSink): void {
     for (const entry of ledgerEntries(topic, value)) {
       const s = this.series(value.store_id, entry.sku);
-      if (entry.kind === 'count') s.ledger.applyCount(entry.at, entry.onHand);
-      else s.ledger.applyDelta(entry.at, entry.delta);
+      if (entry.at < s.firstSeen) s.firstSeen = entry.at;
+      if (entry.kind === 'count') s.books.applyCount(entry.at, entry.onHand);
+      else s.books.applyDelta(entry.at, entry.delta);
       this.dirtySeries.add(s);
+    }
+    if (out && topic !== 'pos.returns' && value.occurred_at > (this.meta.booksSeen[topic] ?? Number.NEGATIVE_INFINITY)) {
+      // The books' own topics moved on: hours that waited for them may be judged now.
+      this.meta.booksSeen[topic] = value.occurred_at;
+      this.metaDirty = true;
+      if (this.salesHours.size > 0) this.closeSalesHours(out);
     }
   }
 
   private priceChanged(change: PriceChanged): void {
     const s = this.series(change.store_id, change.sku);
+    if (change.occurred_at < s.firstSeen) s.firstSeen = change.occurred_at;
     s.shelfPrice = change.new_price;
     s.deviant = null;
     this.dirtySeries.add(s);
@@ -326,7 +358,8 @@ export class AnomalyTask implements PartitionTask {
 
   private checkPrice(record: InputRecord, sale: SaleCompleted, sku: string, unitPrice: number, onPromotion: boolean, out: RowSink): void {
     const s = this.series(sale.store_id, sku);
-    s.promo = onPromotion;
+    notePromotion(s.promo, sale.occurred_at, onPromotion);
+    if (sale.occurred_at < s.firstSeen) s.firstSeen = sale.occurred_at;
     this.dirtySeries.add(s);
     if (s.shelfPrice === null) {
       s.shelfPrice = unitPrice;
@@ -391,12 +424,33 @@ export class AnomalyTask implements PartitionTask {
 
   // ── closing hours ───────────────────────────────────────────────────────────────────────
 
+  /**
+   * Judges the hours the sales watermark has closed, once the books have been read past them
+   * too (counts and movements both past the hour's end): a consumer hands batches topic by
+   * topic, and judging an hour against books that lag (a delivery not read yet shows an empty
+   * shelf) would turn a replay's or a catch-up's timing into alerts, different from one run to
+   * the next. The wait is bounded by BOOKS_WAIT_MS of sales event time, for a partition whose
+   * books' topics fall silent. Live, this delays demand alerts until the stores' next counts and
+   * deliveries (the runtime has no event-time-aligned consumption across topics yet).
+   */
   private closeSalesHours(out: RowSink): void {
-    const closing = [...this.salesHours.keys()].filter((h) => this.salesWatermark.isClosed(h + HOUR_MS)).sort((a, b) => a - b);
+    const books = Math.min(this.meta.booksSeen['inventory.counts'] ?? Number.NEGATIVE_INFINITY, this.meta.booksSeen['inventory.movements'] ?? Number.NEGATIVE_INFINITY);
+    const closing = [...this.salesHours.keys()]
+      .filter((h) => this.salesWatermark.isClosed(h + HOUR_MS) && (books >= h + HOUR_MS || this.salesWatermark.isClosed(h + HOUR_MS + BOOKS_WAIT_MS)))
+      .sort((a, b) => a - b);
     for (const hour of closing) {
       const bucket = this.salesHours.get(hour)!;
       this.salesHours.delete(hour);
       this.judgeHour(hour, bucket, out);
+      if (Math.floor(hour / BOOK_MEMORY_MS) !== Math.floor(this.meta.salesClosedThrough / BOOK_MEMORY_MS)) {
+        // Books older than any hour still to be judged (a store shut for days included).
+        for (const store of this.stores.values()) {
+          for (const s of store.series.values()) {
+            s.books.forgetBefore(hour - BOOK_MEMORY_MS);
+            forgetPromotionsBefore(s.promo, hour - BOOK_MEMORY_MS);
+          }
+        }
+      }
       this.meta.salesClosedThrough = Math.max(this.meta.salesClosedThrough, hour);
       this.metaDirty = true;
     }
@@ -418,21 +472,27 @@ export class AnomalyTask implements PartitionTask {
       const tideWithout = (units: number, expected: number): number =>
         Math.min(TIDE_RANGE[1], Math.max(TIDE_RANGE[0], (total - units + TIDE_PRIOR_UNITS) / (Math.max(0, storeExpected - expected) + TIDE_PRIOR_UNITS)));
       const k = dispersionOf(store.dispersion);
-      for (const s of store.series.values()) {
+      // In sku order, not in the order series were first read: the dispersion estimate weighs
+      // each observation by its position, and that order depends on how topics interleaved.
+      for (const s of [...store.series.values()].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))) {
+        if (s.firstSeen >= end) continue; // not started yet in event time
         const x = sold.get(s.sku) ?? 0;
-        const onPromotion = s.promo || bucket.promo.has(key2(store.storeId, s.sku));
+        const onPromotion = promotionAt(s.promo, end) || bucket.promo.has(key2(store.storeId, s.sku));
         const judged = ready && s.baseline.hours >= MIN_HISTORY_HOURS && !onPromotion;
-        if (this.stockedOut(s, hour, end)) {
+        const stock = this.stockIn(s, hour, end);
+        if (stock !== 'stocked') {
           // The books show an empty shelf for part of the hour: sales were capped by stock, not
           // chosen by customers (a censored hour). Read as an ordinary hour it would look like
           // a drop (or, once stock is back, raise a drop on evidence piled up while the shelf
           // was empty), and teach the baseline the stock-out. The stock processor alerts on
           // stock-outs; here the hour counts only as "demand was at least x" towards a spike,
           // ends a phantom alert (the books agree with the shelf now), and is not learnt.
+          // Only a sell-out in this very hour says "demand >= x": books already empty when it
+          // began (or that only look empty, a delivery not read) add nothing to a spike.
           if (judged) {
             const own = expectedUnits(s.baseline, store.baseline, slot);
-            stepCensored(s.evidence, x, Math.max(1e-6, own * tideWithout(x, own)), k);
-            this.decide(s, x, end, bucket, out, true);
+            stepCensored(s.evidence, stock === 'sold out' ? x : 0, Math.max(1e-6, own * tideWithout(x, own)), k);
+            this.decide(s, x, end, bucket, out, 'spike');
           } else {
             s.evidence = emptyEvidence();
           }
@@ -446,9 +506,15 @@ export class AnomalyTask implements PartitionTask {
           const mu = Math.max(1e-6, own * tideWithout(x, own));
           observeDispersion(store.dispersion, x, mu);
           stepDemand(s.evidence, x, mu, k);
-          this.decide(s, x, end, bucket, out, false);
+          this.decide(s, x, end, bucket, out, 'all');
+        } else if (onPromotion && ready && s.baseline.hours >= MIN_HISTORY_HOURS) {
+          // A promotion lifts demand on purpose: spikes and drops start afresh once it is over.
+          // A silence is still judged (against the regular baseline, which a promotion only
+          // exceeds): phantom inventory on a promoted item is the costliest kind.
+          const own = expectedUnits(s.baseline, store.baseline, slot);
+          stepSilence(s.evidence, x, Math.max(1e-6, own * tideWithout(x, own)), k);
+          this.decide(s, x, end, bucket, out, 'phantom');
         } else if (onPromotion) {
-          // A promotion lifts demand on purpose: start afresh once it is over.
           s.evidence = emptyEvidence();
         }
         const open = s.alerts.DEMAND_SPIKE || s.alerts.DEMAND_DROP || s.alerts.PHANTOM_INVENTORY;
@@ -461,26 +527,33 @@ export class AnomalyTask implements PartitionTask {
   }
 
   /**
-   * True when the books showed no units at some point since the series was last judged (closed
-   * hours included: a count that finds the shelf empty overnight, then a delivery, leaves books
-   * that are positive at both ends of the next hour, yet the evidence before it is stale).
+   * What the books say of the shelf since the series was last judged (closed hours included: a
+   * count that finds the shelf empty overnight, then a delivery, leaves books that are positive
+   * at both ends of the next hour, yet the evidence before it is stale): 'stocked', 'sold out'
+   * (stock at the start of the hour, none at some point in it: this hour's sales emptied it), or
+   * 'empty' (no stock already when the hour began).
    */
-  private stockedOut(s: SeriesState, hour: number, end: number): boolean {
+  private stockIn(s: SeriesState, hour: number, end: number): 'stocked' | 'sold out' | 'empty' {
     const from = Math.min(hour, s.judgedThrough ?? hour);
     s.judgedThrough = end;
-    const lowest = lowestBook(s.ledger, from, end);
-    return lowest !== undefined && lowest <= 0;
+    const lowest = s.books.lowest(from, end);
+    if (lowest === undefined || lowest > 0) return 'stocked';
+    const before = s.books.lowest(from, hour);
+    return before !== undefined && before > 0 ? 'sold out' : 'empty';
   }
 
-  /** Raises and resolves the demand alerts of a series after its hour; `censored`: spikes only. */
-  private decide(s: SeriesState, x: number, end: number, bucket: SalesHour, out: RowSink, censored: boolean): void {
+  /**
+   * Raises and resolves the demand alerts of a series after its hour: every kind, spikes only (a
+   * censored hour), or phantom inventory only (an hour on promotion).
+   */
+  private decide(s: SeriesState, x: number, end: number, bucket: SalesHour, out: RowSink, kinds: 'all' | 'spike' | 'phantom'): void {
     const e = s.evidence;
     const source = { topic: this.salesTopic, partition: this.partition, offset: bucket.minOffset };
     let memo: Book | undefined;
-    const book = (): Book => (memo ??= bookAsOf(s.ledger, end));
+    const book = (): Book => (memo ??= bookAsOf(s.books, end));
     const hours = (n: number): string => `${n} h`;
 
-    const spike = s.alerts.DEMAND_SPIKE;
+    const spike = kinds === 'phantom' ? undefined : s.alerts.DEMAND_SPIKE;
     const spikeNext = spikeDecision(e, spike !== undefined);
     if (spikeNext === 'raise') {
       const r = e.spikeRun;
@@ -493,9 +566,9 @@ export class AnomalyTask implements PartitionTask {
       this.resolve(out, 'DEMAND_SPIKE', s, spike, end, `${s.sku} sells at its usual rate again`);
     }
 
-    if (censored) return;
+    if (kinds === 'spike') return;
 
-    const drop = s.alerts.DEMAND_DROP;
+    const drop = kinds === 'all' ? s.alerts.DEMAND_DROP : undefined;
     const dropNext = dropDecision(e, drop !== undefined, drop || e.drop < DROP_RAISE ? { known: false, onHand: 0 } : book());
     if (dropNext === 'raise') {
       const r = e.dropRun;
@@ -600,7 +673,7 @@ export class AnomalyTask implements PartitionTask {
     for (const n of Object.values(this.meta.next)) version += n;
     const row = (storeId: string, entity: string, state: unknown): void => out.emit(ANOMALY_STATE_TABLE, { partition: this.partition, store_id: storeId, entity, state: JSON.stringify(state), version });
     for (const s of this.dirtySeries) {
-      row(s.storeId, `series:${s.sku}`, { baseline: s.baseline, evidence: s.evidence, ledger: s.ledger.toJSON(), shelfPrice: s.shelfPrice, deviant: s.deviant, promo: s.promo, alerts: s.alerts, judgedThrough: s.judgedThrough ?? null });
+      row(s.storeId, `series:${s.sku}`, { baseline: s.baseline, evidence: s.evidence, books: s.books.toJSON(), shelfPrice: s.shelfPrice, deviant: s.deviant, promo: s.promo, alerts: s.alerts, judgedThrough: s.judgedThrough ?? null, firstSeen: finiteOrNull(s.firstSeen) });
     }
     for (const st of this.dirtyStores) row(st.storeId, 'store', { timeZone: st.clock.timeZone, baseline: st.baseline, dispersion: st.dispersion });
     for (const t of this.dirtyTerminals) row(t.storeId, `terminal:${t.terminalId}`, { rate: t.rate, hours: t.hours, alert: t.alert });
@@ -617,8 +690,9 @@ export class AnomalyTask implements PartitionTask {
     for (const r of sorted) {
       const state = JSON.parse(r.state) as Record<string, unknown>;
       if (r.entity === 'meta') {
-        const m = state as { salesClosedThrough: number | null; voidsClosedThrough: number | null; next: Record<string, number> };
+        const m = state as { salesClosedThrough: number | null; booksSeen?: Record<string, number>; voidsClosedThrough: number | null; next: Record<string, number> };
         this.meta.salesClosedThrough = m.salesClosedThrough ?? Number.NEGATIVE_INFINITY;
+        this.meta.booksSeen = { ...m.booksSeen };
         this.meta.voidsClosedThrough = m.voidsClosedThrough ?? Number.NEGATIVE_INFINITY;
         this.meta.next = { ...m.next };
       } else if (r.entity === 'store') {
@@ -630,12 +704,13 @@ export class AnomalyTask implements PartitionTask {
         const s = this.series(r.store_id, r.entity.slice('series:'.length));
         s.baseline = state.baseline as SlotSeries;
         s.evidence = state.evidence as DemandEvidence;
-        s.ledger = OnHandLedger.fromJSON(state.ledger as LedgerSnapshot);
+        s.books = BookHistory.fromJSON(state.books as BookSnapshot | undefined);
         s.shelfPrice = state.shelfPrice as number | null;
         s.deviant = state.deviant as SeriesState['deviant'];
-        s.promo = state.promo as boolean;
+        s.promo = Array.isArray(state.promo) ? (state.promo as [number, boolean][]) : [];
         s.alerts = state.alerts as SeriesState['alerts'];
         s.judgedThrough = (state.judgedThrough as number | null | undefined) ?? undefined;
+        s.firstSeen = (state.firstSeen as number | null | undefined) ?? Number.NEGATIVE_INFINITY;
       } else if (r.entity.startsWith('terminal:')) {
         const terminalId = r.entity.slice('terminal:'.length);
         this.terminals.set(key2(r.store_id, terminalId), { storeId: r.store_id, terminalId, ...(state as { rate: number; hours: number; alert: OpenAlert | null }) });

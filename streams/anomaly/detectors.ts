@@ -100,6 +100,27 @@ export function stepCensored(e: DemandEvidence, x: number, mu: number, k: number
   e.zeroExpected = 0;
 }
 
+/**
+ * Adds an hour on promotion: demand is lifted on purpose, so spikes and drops have no baseline
+ * to be judged against and start afresh; a silence still counts (the baseline is what the item
+ * sells without a promotion, so its chance of no sale is if anything overstated).
+ */
+export function stepSilence(e: DemandEvidence, x: number, mu: number, k: number): void {
+  e.spike = 0;
+  e.drop = 0;
+  Object.assign(e.spikeRun, { hours: 0, observed: 0, expected: 0, variance: 0 });
+  Object.assign(e.dropRun, { hours: 0, observed: 0, expected: 0, variance: 0 });
+  if (x === 0) {
+    e.zeroHours++;
+    e.zeroLogP0 += nbLogP0(mu, k);
+    e.zeroExpected += mu;
+  } else {
+    e.zeroHours = 0;
+    e.zeroLogP0 = 0;
+    e.zeroExpected = 0;
+  }
+}
+
 /** Standardised deviation of a run: (observed - expected) / sd. */
 export function zScore(run: Run): number {
   return run.variance > 0 ? (run.observed - run.expected) / Math.sqrt(run.variance) : 0;
@@ -136,11 +157,12 @@ export function spikeDecision(e: DemandEvidence, active: boolean): Decision {
 }
 
 /**
- * A drop is raised on strong evidence unless the books explain it (nothing on hand: a stock-out,
- * the stock processor's alert) or it looks like phantom inventory (see isPhantomCandidate).
+ * A drop is raised on strong evidence while the books show stock, unless it looks like phantom
+ * inventory (see isPhantomCandidate). Books at 0 explain it (a stock-out: the stock processor's
+ * alert); books never counted cannot tell a drop from a stock-out, so they raise nothing.
  */
 export function dropDecision(e: DemandEvidence, active: boolean, book: Book): Decision {
-  if (!active) return e.drop >= DROP_RAISE && !(book.known && book.onHand <= 0) && !isPhantomCandidate(e, book) ? 'raise' : undefined;
+  if (!active) return e.drop >= DROP_RAISE && book.known && book.onHand > 0 && !isPhantomCandidate(e, book) ? 'raise' : undefined;
   return e.drop <= DROP_RAISE * RESOLVE_FRACTION ? 'resolve' : undefined;
 }
 

@@ -1,0 +1,212 @@
+/**
+ * The anomaly processor end to end, through real Kafka and ClickHouse: a month of the POS
+ * simulator (with injected, labelled anomalies) is produced to uniquely named stand-in topics,
+ * and `shelfstream stream anomaly` runs as a child process reading them.
+ *
+ *   1. A clean run: the simulator's labels of the scored week arrive as alerts (scored with the
+ *      same matching rules as streams/anomaly/quality.ts), and every alert is the same in the
+ *      `alerts` table, the `anomalies` table and on the alerts topic.
+ *   2. A run killed with SIGKILL at random points a few times, then run to the end, into a
+ *      second database under a second consumer group: it ends with exactly the clean run's
+ *      alerts (same ids, states, times and figures). Alert ids derive from input offsets, so a
+ *      replayed record that raised an alert before must raise nothing new.
+ *
+ * Embedded ClickHouse has one owner process per data folder, so the test and the processor
+ * take turns (as in velocity-crash.test.ts): the test prepares and closes, each processor run
+ * owns the folder while it runs, and the test reopens it to read.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../../clickhouse/migrate';
+import { createClickHouse } from '../../lib/clients/clickhouse';
+import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createSchemaRegistry } from '../../lib/clients/registry';
+import { EventCodec } from '../../lib/events/codec';
+import { REPO_ROOT } from '../../lib/paths';
+import { loadCatalog } from '../../schemas/catalog';
+import type { Alert, TopicName } from '../../schemas/generated/events';
+import type { AnomalyLabel } from '../../simulators/pos/anomalies';
+import { parseDay } from '../../simulators/pos/calendar';
+import type { StockoutRow } from '../../simulators/pos/ground-truth';
+import { Rng } from '../../simulators/pos/random';
+import { PosSimulator } from '../../simulators/pos/simulator';
+import { ANOMALY_INPUTS } from '../../streams/anomaly/anomaly';
+import { score } from '../../streams/anomaly/quality';
+import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
+import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+
+const SEED = 7;
+const STORES = 4;
+const SKUS = 100;
+const WARMUP_DAYS = 21;
+const SCORED_DAYS = 14;
+const TAIL_DAYS = 1;
+const PARTITIONS = 2;
+const KILLS = 3;
+const DAY_MS = 86_400_000;
+
+interface AlertRow {
+  alert_id: string;
+  state: string;
+  alert_type: string;
+  store_id: string;
+  sku: string | null;
+  terminal_id: string | null;
+  at: number;
+  score: number;
+}
+
+describe('anomaly processor through Kafka and ClickHouse', () => {
+  it('turns labelled anomalies into alerts, the same in both tables and on the topic, and the same after kills and restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shelfstream-anomaly-'));
+    const cleanDb = uniqueName('shelfstream_anomaly_clean', '_');
+    const crashDb = uniqueName('shelfstream_anomaly_crash', '_');
+    const config = testConfig({ SHELFSTREAM_DATA_DIR: dataDir });
+    const chConfig = { ...config.clickhouse, dataDir: join(dataDir, 'clickhouse') };
+    const env = { ...process.env, SHELFSTREAM_DATA_DIR: dataDir, STREAM_FLUSH_INTERVAL_MS: '200', STREAM_SESSION_TIMEOUT_MS: '6000', SHELFSTREAM_LOG_LEVEL: 'warn' };
+
+    // The simulator: events by topic, and the labels and stock-outs it wrote as ground truth.
+    const sim = new PosSimulator({ seed: SEED, stores: STORES, skus: SKUS, window: { kind: 'days', startDay: parseDay('2026-02-02'), days: WARMUP_DAYS + SCORED_DAYS + TAIL_DAYS }, anomalyRate: 3, heartbeats: false });
+    const events = new Map<string, { store_id: string }[]>(ANOMALY_INPUTS.map((t) => [t, []]));
+    const labels: AnomalyLabel[] = [];
+    const stockouts: StockoutRow[] = [];
+    while (!sim.done) {
+      const batch = sim.nextHour();
+      for (const t of ANOMALY_INPUTS) events.get(t)!.push(...batch.events[t]);
+      labels.push(...batch.truth.anomalies);
+      stockouts.push(...batch.truth.stockouts);
+    }
+    const last = sim.finish();
+    labels.push(...last.anomalies);
+    stockouts.push(...last.stockouts);
+    const scoredFrom = sim.start + WARMUP_DAYS * DAY_MS;
+    const scoredTo = scoredFrom + SCORED_DAYS * DAY_MS;
+
+    // Both databases, with the stores' time zones where the processor reads them (dim_store).
+    const setup = createClickHouse(chConfig);
+    for (const database of [cleanDb, crashDb]) {
+      await migrate(setup, database);
+      await setup.insert({
+        table: `${database}.dim_store`,
+        format: 'JSONEachRow',
+        values: sim.masterData()['md.stores'].map((s) => ({ store_id: s.store_id, name: s.name, region: s.region, time_zone: s.time_zone, size_class: s.size_class, currency: s.currency, opened_on: '2020-01-01', updated_at: new Date(s.updated_at).toISOString() })),
+      });
+    }
+    await setup.close();
+
+    const admin = await testAdmin(config);
+    const topics = Object.fromEntries(await Promise.all(ANOMALY_INPUTS.map(async (t) => [t, await createTestTopic(admin, { partitions: PARTITIONS, prefix: `anomaly-${t.replace('.', '-')}` })] as const)));
+    const groups = [uniqueName('test.anomaly-clean'), uniqueName('test.anomaly-crash')];
+    registerCleanup(() => admin.deleteGroups(groups).catch(() => undefined));
+    const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
+    const producer = createProducer(createKafka(config.kafka, testLogger(), 'test'));
+    await producer.connect();
+    for (const t of ANOMALY_INPUTS) {
+      const values = events.get(t)!;
+      for (let i = 0; i < values.length; i += 5_000) {
+        await producer.send({ topic: topics[t]!, acks: -1, messages: values.slice(i, i + 5_000).map((v) => ({ key: v.store_id, value: codec.encode(t as TopicName, v) })) });
+      }
+    }
+    await producer.disconnect();
+
+    const children = new Set<ChildProcess>();
+    registerCleanup(async () => {
+      for (const c of children) c.kill('SIGKILL');
+    });
+    const runProcessor = (database: string, group: string, stopWhenIdle: boolean): { child: ChildProcess; exited: Promise<number | null> } => {
+      const args = ['bin/shelfstream.js', 'stream', 'anomaly', '--group', group, '--no-metrics', '--topic', ...ANOMALY_INPUTS.map((t) => `${t}=${topics[t]}`)];
+      if (stopWhenIdle) args.push('--stop-when-idle', '3000');
+      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...env, CLICKHOUSE_DATABASE: database }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
+      children.add(child);
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          children.delete(child);
+          if (code !== 0 && code !== null) process.stderr.write(`processor exited with ${code}:\n${stderr}\n`);
+          resolve(code);
+        }),
+      );
+      return { child, exited };
+    };
+
+    // Alerts of this test only: their ids name the stand-in topic of the record that raised them.
+    const ours = (alertId: string): boolean => Object.values(topics).some((t) => alertId.includes(`:${t}/`));
+    const readAlerts = async (database: string): Promise<{ alerts: AlertRow[]; anomalies: { alert_id: string; state: string }[] }> => {
+      const client = createClickHouse(chConfig);
+      try {
+        const alerts = await (
+          await client.query({
+            query: `SELECT alert_id, state, alert_type, store_id, sku, terminal_id, toUnixTimestamp64Milli(occurred_at) AS at, score FROM ${database}.alerts FINAL ORDER BY alert_id, state`,
+            format: 'JSONEachRow',
+          })
+        ).json<AlertRow>();
+        const anomalies = await (await client.query({ query: `SELECT alert_id, argMax(state, version) AS state FROM ${database}.anomalies GROUP BY alert_id ORDER BY alert_id`, format: 'JSONEachRow' })).json<{ alert_id: string; state: string }>();
+        return { alerts: alerts.map((a) => ({ ...a, at: Number(a.at), score: Number(a.score) })), anomalies };
+      } finally {
+        await client.close();
+      }
+    };
+
+    // 1. The clean run.
+    expect(await runProcessor(cleanDb, groups[0]!, true).exited).toBe(0);
+    const clean = await readAlerts(cleanDb);
+    expect(clean.alerts.every((a) => ours(a.alert_id))).toBe(true);
+    const asAlerts = clean.alerts.map((a) => ({ alert_id: a.alert_id, state: a.state, occurred_at: a.at, store_id: a.store_id, sku: a.sku, terminal_id: a.terminal_id, alert_type: a.alert_type }) as unknown as Alert);
+    const report = score(asAlerts, labels, stockouts, scoredFrom, scoredTo, sim.end);
+    process.stdout.write(`${Object.entries(report.byType).map(([t, f]) => `${t}: labels=${f.labels} found=${f.found} alerts=${f.alerts} tp=${f.truePositives}`).join('\n')}\n`);
+    // Labelled anomalies of every kind arrive as alerts. The issue's targets are asserted by the
+    // unit scorer on more labels (streams/anomaly/quality.test.ts); these floors, on the ~30
+    // labels of four stores over two weeks, catch alerts lost or invented on the way through
+    // Kafka, the runtime and ClickHouse. (Measured: recall 0.79, precision 0.76 here, against
+    // 0.83 / 0.87 for the same events fed to one AnomalyTask in memory: an open difference.)
+    const all = Object.values(report.byType);
+    for (const f of all) {
+      expect(f.labels).toBeGreaterThan(0);
+      expect(f.found).toBeGreaterThan(0);
+    }
+    const sum = (k: 'labels' | 'found' | 'alerts' | 'truePositives'): number => all.reduce((n, f) => n + f[k], 0);
+    expect(sum('found') / sum('labels')).toBeGreaterThanOrEqual(0.6);
+    expect(sum('truePositives') / sum('alerts')).toBeGreaterThanOrEqual(0.7);
+    // The anomalies table holds every alert, in its latest state.
+    const latest = new Map<string, string>();
+    for (const a of clean.alerts) if (a.state === 'RESOLVED' || !latest.has(a.alert_id)) latest.set(a.alert_id, a.state);
+    expect(new Map(clean.anomalies.map((r) => [r.alert_id, r.state]))).toEqual(latest);
+    // The alerts topic carries the same alerts (at least once: deduplicated on id and state).
+    const published = new Set<string>();
+    const consumer = createKafka(config.kafka, testLogger(), 'test').consumer({ groupId: uniqueName('test.anomaly-read') });
+    await consumer.connect();
+    registerCleanup(() => consumer.disconnect());
+    await consumer.subscribe({ topic: ALERTS_TOPIC, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const alert = (await codec.decode(message.value!)).value as Alert;
+        if (ours(alert.alert_id)) published.add(`${alert.alert_id}|${alert.state}`);
+      },
+    });
+    const inTable = new Set(clean.alerts.map((a) => `${a.alert_id}|${a.state}`));
+    await waitFor(() => published.size >= inTable.size, { what: `${inTable.size} alerts on ${ALERTS_TOPIC}`, timeoutMs: 30_000 });
+    await consumer.stop();
+    expect(published).toEqual(inTable);
+
+    // 2. Killed at random points, restarted, then run to the end.
+    const random = new Rng(Date.now() % 1_000_000);
+    let kills = 0;
+    while (kills < KILLS) {
+      const { child, exited } = runProcessor(crashDb, groups[1]!, false);
+      // Random points: start-up, group join, restoring state, processing, a flush or a commit.
+      await new Promise((resolve) => setTimeout(resolve, 1_500 + Math.floor(random.next() * 4_000)));
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        kills++;
+      }
+      await exited;
+    }
+    expect(await runProcessor(crashDb, groups[1]!, true).exited).toBe(0);
+    const crashed = await readAlerts(crashDb);
+    expect(crashed.alerts).toEqual(clean.alerts);
+    expect(crashed.anomalies).toEqual(clean.anomalies);
+  });
+});
