@@ -47,13 +47,21 @@ describe('stock-out warnings on the simulator (issue 4 targets)', () => {
     process.stdout.write(`stock quality (3 stores x 80 skus x 35 days): ${JSON.stringify(report)}\n`);
   });
 
-  it('warns of at least 85% of visible stock-outs before they start (measured 0.885)', () => {
+  it('warns of at least 85% of visible stock-outs before they start (measured 0.854)', () => {
     expect(report.eligible).toBeGreaterThan(50);
     expect(report.recallBefore).toBeGreaterThanOrEqual(0.85);
   });
 
-  // Not met yet (measured: see the commit and the report); `failing` turns red once it is, so
-  // the marker is removed with the improvement that meets it.
+  // Not met, and out of reach on this simulator for any detector scored this way. Measured here:
+  // 0.446 warned 24 h ahead, 0.665 false. Ceilings from a diagnostic that feeds the same scorer
+  // hourly risks computed with knowledge no processor has (simulator internals):
+  //   - the real time of the next delivery instead of the predicted one: 0.62 / 0.54 at a 0.5
+  //     threshold, 0.25 / 0.18 at 0.9;
+  //   - that, and also the simulator's own hourly demand means (promotions and anomalies
+  //     included) with its negative binomial: 0.62 / 0.55 at 0.5, 0.43 / 0.21 at 0.8.
+  // Demand is a negative binomial draw per hour (size 2), so whether the last units sell before
+  // a delivery is close to a coin toss a day ahead: no threshold gives both 80% and 20%.
+  // `failing` turns red once the target is met, so the marker goes with that improvement.
   it.failing('warns of 80% of visible stock-outs 24 h ahead with at most 20% false warnings', () => {
     expect(report.recall24h).toBeGreaterThanOrEqual(0.8);
     expect(report.falseRate).toBeLessThanOrEqual(0.2);
