@@ -26,6 +26,35 @@ export function dedupToken(processor: string, table: string, ranges: readonly Of
   return `${processor}:${table}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The rows as arrays under one column list, when every row has the same fields (none
+ * undefined), for the JSONCompactEachRow format; undefined otherwise. ClickHouse parses the
+ * compact form without matching a key per field: an insert of 15,000 velocity rows into the
+ * embedded engine took 80-100 ms of CPU instead of 155-190 ms (measured, chDB 26.x). A batch
+ * whose rows differ (a field left out takes its column default in JSONEachRow, which the
+ * compact form cannot say) keeps the keyed format.
+ */
+export function compactRows(rows: readonly Row[]): { columns: string[]; values: unknown[][] } | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  const columns = Object.keys(first);
+  const values = new Array<unknown[]>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Record<string, unknown>;
+    let fields = 0;
+    for (const key in row) if (Object.prototype.hasOwnProperty.call(row, key)) fields++;
+    if (fields !== columns.length) return undefined;
+    const out = new Array<unknown>(columns.length);
+    for (let c = 0; c < columns.length; c++) {
+      const value = row[columns[c]!];
+      if (value === undefined) return undefined;
+      out[c] = value;
+    }
+    values[r] = out;
+  }
+  return { columns, values };
+}
+
 export interface SinkWrite {
   readonly table: string;
   readonly rows: readonly Row[];
@@ -40,11 +69,14 @@ export class ClickHouseSink {
 
   async write(write: SinkWrite): Promise<void> {
     if (write.rows.length === 0) return;
+    const compact = compactRows(write.rows);
+    const data = compact
+      ? { values: compact.values as unknown[], columns: compact.columns as [string, ...string[]], format: 'JSONCompactEachRow' as const }
+      : { values: write.rows as unknown[], format: 'JSONEachRow' as const };
     try {
       await this.client.insert({
         table: `${this.database}.${write.table}`,
-        values: write.rows as Row[],
-        format: 'JSONEachRow',
+        ...data,
         clickhouse_settings: {
           insert_deduplication_token: write.token,
           insert_deduplicate: 1,

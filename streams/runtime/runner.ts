@@ -338,7 +338,9 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       eventsOut.inc({ processor: name, table }, rows.length);
     }
     const now = Date.now();
-    for (const t of snapshot.eventTimes) visible.observe({ processor: name }, Math.max(0, now - t) / 1000);
+    // The labelled child once, not a label lookup per event: a flush observes every event it wrote.
+    const visibleHere = visible.labels({ processor: name });
+    for (const t of snapshot.eventTimes) visibleHere.observe(Math.max(0, now - t) / 1000);
     if (snapshot.commits.length > 0) await consumer.commitOffsets(snapshot.commits);
   }
 
