@@ -81,3 +81,24 @@ describe('EventCodec.encode', () => {
     expect(c.encode('test.notes', note(3))).toEqual(framed(note(3)));
   });
 });
+
+describe('EventCodec.decodeKnown', () => {
+  it('reads what avsc wrote, framed', async () => {
+    const c = await codec();
+    expect(c.decodeKnown(framed(note(5)))).toEqual({ schemaId: 4242, value: note(5) });
+  });
+
+  it('refuses a truncated body and a body with bytes left over with DECODE_FAILED', async () => {
+    const c = await codec();
+    const whole = framed(note(5));
+    for (const bad of [whole.subarray(0, whole.length - 3), Buffer.concat([whole, Buffer.from([1, 2])])]) {
+      let caught: unknown;
+      try {
+        c.decodeKnown(bad);
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as ShelfStreamError | undefined)?.code).toBe('DECODE_FAILED');
+    }
+  });
+});
