@@ -1,8 +1,8 @@
 /**
- * Coalesces the events of concurrent requests into one Kafka produce. kafkajs serialises an
- * idempotent producer's requests to a broker (one in flight at a time, to keep sequence
- * numbers in order), so producing each HTTP request on its own caps throughput at one request
- * per broker round trip. Here, while a produce is in flight, newly accepted requests wait in
+ * Coalesces the events of concurrent requests into one Kafka produce. An idempotent producer
+ * sends one request at a time (lib/events/publisher.ts: sequence numbers must stay in order),
+ * so producing each HTTP request on its own caps throughput at one request per broker round
+ * trip. Here, while a produce is in flight, newly accepted requests wait in
  * an open batch; when the produce returns, the whole open batch goes out as the next one. An
  * idle service waits `lingerMs` (default: to the end of the current event-loop turn) so
  * requests that arrive together share a produce.
@@ -31,7 +31,7 @@ export interface BatcherOptions {
   readonly lingerMs: number;
   /** Events in one produce; a larger single request still goes out whole, on its own. */
   readonly maxBatchEvents: number;
-  /** Produces in flight at once; kafkajs serialises them per broker anyway, 2 lets encoding overlap the wait. */
+  /** Produces in flight at once; the publisher sends them one at a time anyway, 2 lets a batch queue behind the one in flight. */
   readonly maxInFlight: number;
   /** Milliseconds new work is refused after a failed produce. */
   readonly cooldownMs: number;
