@@ -8,6 +8,8 @@
 import { appendFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kafka } from 'kafkajs';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { REPO_ROOT } from '../lib/paths';
@@ -44,4 +46,28 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
+}
+
+/**
+ * The limit a consuming pipeline is compared with: records/s of a kafkajs consumer reading
+ * `records` records of `topic` from the beginning and doing no work, with the runtime's fetch sizes.
+ */
+export async function rawConsumeRate(kafka: Kafka, topic: string, records: number): Promise<number> {
+  const raw = kafka.consumer({ groupId: `${topic}.raw`, maxBytesPerPartition: 4 * 1_048_576, maxBytes: 16 * 1_048_576 });
+  await raw.connect();
+  await raw.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  let start = 0;
+  let end = 0;
+  await raw.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      if (start === 0) start = performance.now();
+      count += batch.messages.length;
+      if (count >= records) end = performance.now();
+    },
+  });
+  while (count < records) await sleep(20);
+  await raw.disconnect();
+  return records / ((end - start) / 1000);
 }

@@ -17,7 +17,7 @@ import { buildArchiveProcessor, openArchiveStore } from '../../streams/archive';
 import { topicPrefix } from '../../streams/archive/layout';
 import { publishReplay, readArchive } from '../../streams/archive/replay';
 import { startProcessor } from '../../streams/runtime/runner';
-import type { Benchmark } from '../harness';
+import { rawConsumeRate, type Benchmark } from '../harness';
 
 const SALES = 300_000;
 const START = Date.UTC(2026, 10, 1, 8);
@@ -69,23 +69,7 @@ export const archiveBench: Benchmark = {
     }
 
     // Baseline: the same client and topic, consuming without work.
-    const raw = kafka.consumer({ groupId: `${topic}.raw`, maxBytesPerPartition: 4 * 1_048_576, maxBytes: 16 * 1_048_576 });
-    await raw.connect();
-    await raw.subscribe({ topic, fromBeginning: true });
-    let rawCount = 0;
-    let rawStart = 0;
-    let rawEnd = 0;
-    await raw.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        if (rawStart === 0) rawStart = performance.now();
-        rawCount += batch.messages.length;
-        if (rawCount >= SALES) rawEnd = performance.now();
-      },
-    });
-    while (rawCount < SALES) await sleep(20);
-    await raw.disconnect();
-    const rawEventsPerS = SALES / ((rawEnd - rawStart) / 1000);
+    const rawEventsPerS = await rawConsumeRate(kafka, topic, SALES);
 
     // The archiver, through the streaming runtime, until every record is uploaded and committed.
     const store = await openArchiveStore(config);

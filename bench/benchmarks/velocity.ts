@@ -20,7 +20,7 @@ import { loadCatalog } from '../../schemas/catalog';
 import type { SaleCompleted } from '../../schemas/generated/events';
 import { velocityProcessor } from '../../streams/velocity/velocity';
 import { startProcessor } from '../../streams/runtime/runner';
-import type { Benchmark } from '../harness';
+import { rawConsumeRate, type Benchmark } from '../harness';
 
 type Sample = { metricName?: string; labels: Record<string, string | number>; value: number };
 const samples = async (m: { get(): Promise<{ values: unknown[] }> }): Promise<Sample[]> => (await m.get()).values as Sample[];
@@ -93,23 +93,7 @@ export const velocityBench: Benchmark = {
     }
 
     // Baseline: the same client and topic, consuming without work.
-    const raw = kafka.consumer({ groupId: `${topic}.raw`, maxBytesPerPartition: 4 * 1_048_576, maxBytes: 16 * 1_048_576 });
-    await raw.connect();
-    await raw.subscribe({ topic, fromBeginning: true });
-    let rawCount = 0;
-    let rawStart = 0;
-    let rawEnd = 0;
-    await raw.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        if (rawStart === 0) rawStart = performance.now();
-        rawCount += batch.messages.length;
-        if (rawCount >= SALES) rawEnd = performance.now();
-      },
-    });
-    while (rawCount < SALES) await sleep(20);
-    await raw.disconnect();
-    const rawEventsPerS = SALES / ((rawEnd - rawStart) / 1000);
+    const rawEventsPerS = await rawConsumeRate(kafka, topic, SALES);
 
     // The pipeline, into a fresh database.
     const database = `bench_velocity_${Date.now()}`;

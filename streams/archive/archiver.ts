@@ -72,8 +72,8 @@ interface Roll {
   rows: number;
   bytes: number;
   readonly openedAt: number;
-  /** Rows by hour folder (`dt/hour`), each in offset order. */
-  readonly hours: Map<string, { hour: HourPartition; rows: ArchiveRow[] }>;
+  /** Rows by UTC hour (epoch hours), each in offset order. */
+  readonly hours: Map<number, { hour: HourPartition; rows: ArchiveRow[] }>;
 }
 
 export function toArchiveRow(record: InputRecord, raw: RawRecord): ArchiveRow {
@@ -111,10 +111,10 @@ export class ArchiveTask implements PartitionTask {
     if (raw.headers.some((h) => h.key === REPLAY_HEADER)) return;
     const row = toArchiveRow(record, raw);
     const roll = (this.open ??= { first: record.offset, last: record.offset, rows: 0, bytes: 0, openedAt: this.now(), hours: new Map() });
-    const hour = hourPartitionOf(row.eventTime);
-    const key = `${hour.dt}/${hour.hour}`;
+    // Keyed by the hour number: the folder name (a date string) is made once per hour, not per record.
+    const key = Math.floor(row.eventTime / 3_600_000);
     let group = roll.hours.get(key);
-    if (!group) roll.hours.set(key, (group = { hour, rows: [] }));
+    if (!group) roll.hours.set(key, (group = { hour: hourPartitionOf(row.eventTime), rows: [] }));
     group.rows.push(row);
     roll.last = record.offset;
     roll.rows += 1;
