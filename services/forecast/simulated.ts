@@ -1,0 +1,105 @@
+/**
+ * Simulated history in an embedded ClickHouse, for the quality test and the benchmark: the POS
+ * simulator's events become fact and dimension rows through the warehouse processor's own row
+ * logic (warehouseRows), are inserted into tables created by the real migrations, and the
+ * calendar is filled as `shelfstream init` fills it. The simulator's ground truth (true daily
+ * demand, stock-out intervals) comes back beside it for scoring.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { fillCalendar } from '../../clickhouse/calendar';
+import { migrate } from '../../clickhouse/migrate';
+import type { DailyDemandRow, StockoutRow } from '../../simulators/pos/ground-truth';
+import type { SimulationOptions } from '../../simulators/pos/options';
+import { PosSimulator } from '../../simulators/pos/simulator';
+import { WAREHOUSE_INPUTS, warehouseRows } from '../../streams/warehouse/warehouse';
+import type { Actuals } from './backtest';
+import { type Panel, dayNumber } from './features';
+
+export interface SimulatedHistory {
+  readonly sim: PosSimulator;
+  readonly daily: DailyDemandRow[];
+  readonly stockouts: StockoutRow[];
+  readonly rows: number;
+}
+
+const FLUSH_ROWS = 200_000;
+
+/** Runs the simulation into `database` (migrated first) and answers the ground truth. */
+export async function loadSimulatedHistory(client: ClickHouseClient, database: string, options: SimulationOptions, calendar: { from: string; to: string }): Promise<SimulatedHistory> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  await migrate(client, database);
+  await fillCalendar(client, database, calendar.from, calendar.to);
+  const sim = new PosSimulator(options);
+  const pending = new Map<string, Record<string, unknown>[]>();
+  let buffered = 0;
+  let rows = 0;
+  const out = {
+    emit(table: string, row: Record<string, unknown>): void {
+      (pending.get(table) ?? pending.set(table, []).get(table)!).push(row);
+      buffered++;
+    },
+    publish(): void {
+      throw new Error('the warehouse publishes nothing');
+    },
+  };
+  const flush = async (): Promise<void> => {
+    for (const [table, values] of pending) {
+      if (values.length > 0) await client.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
+    }
+    rows += buffered;
+    pending.clear();
+    buffered = 0;
+  };
+  const offsets = new Map<string, number>();
+  const master = sim.masterData();
+  for (const topic of ['md.stores', 'md.products'] as const) for (const v of master[topic]) warehouseRows(topic, v, 0, out);
+  const daily: DailyDemandRow[] = [];
+  const stockouts: StockoutRow[] = [];
+  const collect = (truth: ReturnType<PosSimulator['finish']>): void => {
+    for (const r of truth.daily) daily.push(r);
+    stockouts.push(...truth.stockouts);
+  };
+  while (!sim.done) {
+    const hour = sim.nextHour();
+    for (const topic of WAREHOUSE_INPUTS) {
+      if (topic === 'md.stores' || topic === 'md.products') continue;
+      for (const value of hour.events[topic]) {
+        const offset = offsets.get(topic) ?? 0;
+        offsets.set(topic, offset + 1);
+        warehouseRows(topic, value, offset, out);
+      }
+    }
+    collect(hour.truth);
+    if (buffered >= FLUSH_ROWS) await flush();
+  }
+  collect(sim.finish());
+  await flush();
+  return { sim, daily, stockouts, rows };
+}
+
+/**
+ * The simulator's true daily demand (what customers wanted, before empty shelves capped it) as
+ * backtest actuals, NaN on every local day a ground-truth stock-out interval touched: those days
+ * are left out of scoring, as the issue asks, even though the simulator knows their demand.
+ */
+export function trueDemandActuals(panel: Panel, history: SimulatedHistory): Actuals {
+  const seriesIndex = new Map(panel.series.map((s, i) => [`${s.store_id}/${s.sku}`, i]));
+  const demand = new Float32Array(panel.series.length * panel.days).fill(Number.NaN);
+  for (const r of history.daily) {
+    const s = seriesIndex.get(`${r.store_id}/${r.sku}`);
+    const d = dayNumber(r.date) - panel.firstDay;
+    if (s === undefined || d < 0 || d >= panel.days || r.hours < 23) continue; // partial days are not whole demand
+    demand[s * panel.days + d] = r.demand;
+  }
+  const profiles = new Map(history.sim.chain.stores.map((p) => [p.store.store_id, p]));
+  for (const o of history.stockouts) {
+    const s = seriesIndex.get(`${o.store_id}/${o.sku}`);
+    if (s === undefined) continue;
+    const clock = history.sim.model.clock(profiles.get(o.store_id)!);
+    for (let day = clock.localDay(o.start); day <= clock.localDay(Math.max(o.start, o.end - 1)); day++) {
+      const d = day - panel.firstDay;
+      if (d >= 0 && d < panel.days) demand[s * panel.days + d] = Number.NaN;
+    }
+  }
+  return (s, d) => demand[s * panel.days + d]!;
+}
