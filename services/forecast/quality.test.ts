@@ -17,6 +17,7 @@ import { BASELINES } from './baselines';
 import { backtest, formatBacktest, metricOf, rollingOrigins } from './backtest';
 import { HORIZON, loadPanel } from './features';
 import { MIN_HISTORY_DAYS, TRAIN_DEFAULTS, modelForecaster, trainModel, trainingData } from './model';
+import { predictAndWrite, writeModelRun } from './jobs';
 import { loadSimulatedHistory, trueDemandActuals } from './simulated';
 
 const STORES = 6;
@@ -40,7 +41,15 @@ test(`global model beats seasonal naive by 20% and exponential smoothing on true
     const artifact = await trainModel(data, categories, TRAIN_DEFAULTS);
     const model = modelForecaster(artifact);
     const result = await backtest(panel, [model, ...BASELINES], origins, trueDemandActuals(panel, history));
+    // the same tables and views BI reads: model_run, the 7-day forecasts, reorder advice, forecast vs actual
+    await writeModelRun(client, 'forecast_quality', result, { runId: 'quality', runType: 'BACKTEST', modelVersion: 'test', accepted: false, dataFrom: formatDay(START), dataTo: formatDay(START + DAYS - 1), startedAt: new Date() });
+    const written = await predictAndWrite(client, 'forecast_quality', panel, model, 'test');
     model.dispose();
+    const count = async (sql: string): Promise<number> => Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+    expect(await count('SELECT count() AS n FROM forecast_quality.bi_demand_forecast')).toBe(STORES * SKUS * HORIZON);
+    expect(await count("SELECT count() AS n FROM forecast_quality.model_run WHERE forecaster = 'global_mlp' AND segment = 'all'")).toBe(1);
+    expect(written.reorders).toBeGreaterThan(STORES * SKUS * 0.9);
+    expect(await count('SELECT countIf(units_to_order > 0) AS n FROM forecast_quality.bi_reorder_recommendation')).toBeGreaterThan(0);
     process.stdout.write(`forecast quality (${STORES} stores x ${SKUS} skus x ${DAYS} days, ${origins.length} origins, train ${artifact.train.seconds.toFixed(1)} s on ${data.rows} samples)\n${formatBacktest(result)}\n`);
 
     const mlp = metricOf(result, 'global_mlp');
