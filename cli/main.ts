@@ -15,6 +15,7 @@ import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
 import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
+import { registerForecastCommands } from './commands/forecast';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -92,6 +93,7 @@ archive
   .option('--topic <topic...>', 'archived topics (default: every event and master-data topic)')
   .action(async (options: { topic?: string[]; days: number }) => run('archive', (ctx) => archiveRetentionCommand(ctx, options))());
 registerReplayCommands(program, run);
+registerForecastCommands(program, run);
 program
   .command('run')
   .description('single-machine mode: every processor in this process (the owner of embedded ClickHouse) until SIGTERM')

@@ -1,0 +1,89 @@
+/**
+ * `shelfstream forecast train|backtest|predict|promote|rollback`: the demand forecast jobs
+ * (services/forecast) against the configured ClickHouse and the model registry in the bucket.
+ */
+import type { Command } from 'commander';
+import { createClickHouse } from '../../lib/clients/clickhouse';
+import { createProgress, type Progress } from '../../lib/progress';
+import { formatBacktest } from '../../services/forecast/backtest';
+import { type JobDeps, backtestJob, predictJob, trainJob } from '../../services/forecast';
+import { TRAIN_DEFAULTS } from '../../services/forecast/model';
+import { promote, rollback } from '../../services/forecast/registry';
+import { openArchiveStore } from '../../streams/archive';
+import type { CliContext } from '../context';
+
+type Run = (service: string, action: (ctx: CliContext) => Promise<boolean | void>) => () => Promise<void>;
+
+const today = (): string => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+const daysBefore = (iso: string, days: number): string => new Date(Date.parse(`${iso}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+
+async function withDeps<T>(ctx: CliContext, body: (deps: JobDeps) => Promise<T>): Promise<T> {
+  const client = createClickHouse(ctx.config.clickhouse);
+  const bars = new Map<string, Progress>();
+  try {
+    return await body({
+      client,
+      database: ctx.config.clickhouse.database,
+      store: await openArchiveStore(ctx.config),
+      onProgress: (phase, done, total) => {
+        let bar = bars.get(phase);
+        if (!bar) bars.set(phase, (bar = createProgress({ label: phase, total, unit: phase === 'train' ? 'epochs' : 'steps' })));
+        bar.update(done);
+      },
+    });
+  } finally {
+    for (const bar of bars.values()) bar.stop();
+    await client.close();
+  }
+}
+
+export function registerForecastCommands(program: Command, run: Run): void {
+  const forecast = program.command('forecast').description('demand forecasts: train, backtest, predict 7 days with P10/P50/P90, promote or roll back models');
+  forecast
+    .command('train')
+    .description('train the global model, backtest it against the champion and the baselines, promote it only if better')
+    .option('--to <date>', 'last day of history (YYYY-MM-DD)', today())
+    .option('--days <n>', 'days of history', (v) => Number(v), 365)
+    .option('--weeks <n>', 'backtest weeks', (v) => Number(v), 4)
+    .option('--seed <n>', 'seed', (v) => Number(v), TRAIN_DEFAULTS.seed)
+    .option('--epochs <n>', 'training epochs', (v) => Number(v), TRAIN_DEFAULTS.epochs)
+    .action(async (o: { to: string; days: number; weeks: number; seed: number; epochs: number }) =>
+      run('forecast', (ctx) =>
+        withDeps(ctx, async (deps) => {
+          const r = await trainJob(deps, { from: daysBefore(o.to, o.days - 1), to: o.to, weeks: o.weeks }, { ...TRAIN_DEFAULTS, seed: o.seed, epochs: o.epochs });
+          ctx.print(formatBacktest(r.result));
+          ctx.print(`model ${r.version}: ${r.accepted ? 'promoted to champion' : `not better than champion ${r.champion}, kept as challenger`}`);
+        }),
+      )(),
+    );
+  forecast
+    .command('backtest')
+    .description('rolling-origin backtest of the champion and the baselines into model_run')
+    .option('--to <date>', 'last day of history', today())
+    .option('--days <n>', 'days of history', (v) => Number(v), 120)
+    .option('--weeks <n>', 'backtest weeks', (v) => Number(v), 4)
+    .action(async (o: { to: string; days: number; weeks: number }) =>
+      run('forecast', (ctx) => withDeps(ctx, async (deps) => ctx.print(formatBacktest(await backtestJob(deps, { from: daysBefore(o.to, o.days - 1), to: o.to, weeks: o.weeks })))))(),
+    );
+  forecast
+    .command('predict')
+    .description('7-day forecasts and reorder advice per store x sku with the champion')
+    .option('--to <date>', 'last day of history (the origin)', today())
+    .action(async (o: { to: string }) =>
+      run('forecast', (ctx) =>
+        withDeps(ctx, async (deps) => {
+          const s = await predictJob(deps, o.to);
+          ctx.print(`model ${s.version}, origin ${s.origin}: ${s.series} series, ${s.forecasts} forecasts, ${s.reorders} reorder recommendations`);
+        }),
+      )(),
+    );
+  forecast
+    .command('promote')
+    .description('make a registered model version the champion')
+    .argument('<version>', 'e.g. v0003')
+    .action(async (version: string) => run('forecast', async (ctx) => ctx.print(`champion: ${(await promote(await openArchiveStore(ctx.config), version)).version}`))());
+  forecast
+    .command('rollback')
+    .description('restore the previous champion')
+    .action(async () => run('forecast', async (ctx) => ctx.print(`champion: ${(await rollback(await openArchiveStore(ctx.config))).version}`))());
+}
