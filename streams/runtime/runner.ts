@@ -26,6 +26,7 @@ import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { withRetry } from '../../lib/retry';
 import { decodedEventIssues } from '../../schemas/contract';
+import { EventTimeAligner } from './align';
 import { ClickHouseSink, dedupToken, type OffsetRange } from './clickhouse-sink';
 import { consumerGroupOf, type InputRecord, type PartitionTask, type ProcessorDefinition, type RawRecord, type Row, type RowSink, type TaskDeps } from './processor';
 
@@ -54,7 +55,18 @@ interface Position {
   to: number | undefined;
   /** Next offset to read: what is committed when nothing older is still needed. */
   next: number | undefined;
+  /** Next offset fetched (records up to it may wait in an event-time aligner, not processed yet). */
+  fetchedTo: number | undefined;
+  /** The partition's end at the last fetch. */
+  highWatermark: number | undefined;
 }
+
+/** Stands for a null value (a tombstone) among decoded values. */
+const TOMBSTONE = Symbol('tombstone');
+/** Records one input of a co-partitioned task may hold in its queue before it stops being fetched. */
+const MAX_ALIGN_BUFFER = 50_000;
+/** How long a co-partitioned task waits for an input with records still to read (Kafka Streams' max.task.idle.ms). */
+const ALIGN_MAX_WAIT_MS = 30_000;
 
 export interface RunningProcessor {
   readonly name: string;
@@ -113,6 +125,12 @@ export function deadLetterHeaders(source: { topic: string; partition: number; of
     'x-shelfstream-source-partition': String(source.partition),
     'x-shelfstream-source-offset': String(source.offset),
   };
+}
+
+/** `topic:partition` back into its parts (topic names cannot contain a colon). */
+function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf(':');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
 }
 
 function rawOf(message: KafkaMessage): RawRecord {
@@ -179,6 +197,16 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   let lastFlush = Date.now();
   let lastRecordAt = Date.now();
   let checkingIdle = false;
+  /**
+   * Co-partitioned tasks by partition number: records wait here until every input has been
+   * read as far as their event time (align.ts), so a task sees one interleaving on every run.
+   */
+  const aligners = new Map<number, EventTimeAligner<{ state: Position; message: KafkaMessage; value: unknown }>>();
+  /** Since when a task has had records buffered that it could not be handed (by partition). */
+  const blockedSince = new Map<number, number>();
+  /** Topic-partitions this runner paused because their queue ran far ahead. */
+  const pausedByUs = new Set<string>();
+  let ends: Map<string, { low: number; high: number }> | undefined;
 
   /**
    * True when this consumer has read every partition of its inputs to the end. Meant for a
@@ -186,11 +214,16 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
    * group whose previous member died waits for that member's session to expire.
    */
   async function caughtUpOnEveryPartition(): Promise<boolean> {
+    let fromCommits: Awaited<ReturnType<typeof loadCommitted>> | undefined;
     for (const topic of definition.inputs) {
       for (const p of await admin.fetchTopicOffsets(topic)) {
         const high = Number(p.high);
         if (high === Number(p.low)) continue;
-        const next = positions.get(`${topic}:${p.partition}`)?.next;
+        const key = `${topic}:${p.partition}`;
+        let next = positions.get(key)?.next;
+        // A partition read to its end by an earlier run brings no batch to this one: its
+        // committed offset says where it stands.
+        if (next === undefined) next = (fromCommits ??= await loadCommitted()).get(key)?.offset;
         if (next === undefined || next < high) return false;
       }
     }
@@ -223,7 +256,24 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     positions.clear();
     seeked.clear();
     committed = undefined;
+    aligners.clear();
+    blockedSince.clear();
+    ends = undefined;
+    for (const key of pausedByUs) {
+      const [topic, partition] = splitKey(key);
+      consumer.resume([{ topic, partitions: [partition] }]);
+    }
+    pausedByUs.clear();
   });
+
+  /** Low and high watermarks of every input partition (for inputs not fetched yet). */
+  async function loadEnds(): Promise<Map<string, { low: number; high: number }>> {
+    const result = new Map<string, { low: number; high: number }>();
+    for (const topic of definition.inputs) {
+      for (const p of await admin.fetchTopicOffsets(topic)) result.set(`${topic}:${p.partition}`, { low: Number(p.low), high: Number(p.high) });
+    }
+    return result;
+  }
 
   async function loadCommitted(): Promise<NonNullable<typeof committed>> {
     const result = new Map<string, { offset: number | undefined; metadata: string | undefined }>();
@@ -372,6 +422,108 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
 
   const flush = (heartbeat?: () => Promise<void>): Promise<void> => mutex.run(() => flushAndWait(heartbeat));
 
+  /** The decoded value of a message, or undefined once it went to the dead-letter topic. */
+  async function decodeChecked(topic: string, partition: number, message: KafkaMessage): Promise<unknown> {
+    const source = { topic, partition, offset: Number(message.offset) };
+    let value: unknown;
+    try {
+      value = (deps.codec.decodeKnown(message.value!) ?? (await deps.codec.decode(message.value!))).value;
+    } catch (error) {
+      if (error instanceof ShelfStreamError && error.canRetry) throw error; // registry down: retry the batch
+      const code = error instanceof ShelfStreamError ? error.code : 'DECODE_FAILED';
+      pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, code, describeError(error)) } });
+      deadLetters.inc({ processor: name, code });
+      return undefined;
+    }
+    if (!definition.raw) {
+      const issues = decodedEventIssues(definition.contracts?.[topic] ?? topic, value);
+      if (issues.length > 0) {
+        const reason = issues.map((i) => `${i.path}: ${i.reason}`).join('; ');
+        pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, 'CONTRACT_VIOLATION', reason) } });
+        deadLetters.inc({ processor: name, code: 'CONTRACT_VIOLATION' });
+        return undefined;
+      }
+    }
+    return value;
+  }
+
+  /** Hands one record to its task (unless dead-lettered or a tombstone) and moves its position. */
+  function applyRecord(state: Position, message: KafkaMessage, value: unknown): void {
+    const offset = Number(message.offset);
+    if (value === TOMBSTONE) {
+      // A deletion on a compacted topic (master data), not a broken record. Dimensions keep
+      // the last version they saw; nothing else reads a null value.
+      tombstones.inc({ processor: name, topic: state.topic });
+    } else if (value !== undefined) {
+      const record: InputRecord = {
+        topic: state.topic,
+        partition: state.partition,
+        offset,
+        key: message.key?.toString() ?? null,
+        timestamp: Number(message.timestamp),
+        value,
+        raw: definition.raw ? rawOf(message) : undefined,
+      };
+      const rejection = state.task.process(record, rowSink);
+      if (rejection) {
+        const source = { topic: state.topic, partition: state.partition, offset };
+        pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, rejection.code, rejection.reason) } });
+        deadLetters.inc({ processor: name, code: rejection.code });
+        if (rejection.code === 'LATE_EVENT') lateEvents.inc({ processor: name });
+      } else {
+        const occurredAt = (value as { occurred_at?: unknown }).occurred_at;
+        if (typeof occurredAt === 'number') pendingEventTimes.push(occurredAt);
+      }
+    }
+    state.from ??= offset;
+    state.to = offset;
+    state.next = offset + 1;
+  }
+
+  /**
+   * True when a co-partitioned task need not wait for `topic`: it was read to the end of the
+   * partition as it stood at the last fetch, or (not read yet in this generation) its committed
+   * offset is already at the end.
+   */
+  function drainedInput(topic: string, partition: number): boolean {
+    const key = `${topic}:${partition}`;
+    const state = positions.get(key);
+    if (state) return state.highWatermark !== undefined && state.fetchedTo !== undefined && state.fetchedTo >= state.highWatermark;
+    const end = ends?.get(key);
+    if (!end) return false;
+    return (committed?.get(key)?.offset ?? end.low) >= end.high;
+  }
+
+  /** Hands a co-partitioned task what its inputs' queues allow, in event-time order. */
+  async function drainAligned(partition: number, heartbeat?: () => Promise<void>): Promise<void> {
+    const aligner = aligners.get(partition);
+    if (!aligner) return;
+    const since = blockedSince.get(partition);
+    const giveUp = since !== undefined && Date.now() - since >= ALIGN_MAX_WAIT_MS;
+    if (giveUp) {
+      // A fetch that never comes (records deleted by retention, a broker that does not answer for
+      // that partition): ordering is given up for what is buffered rather than stalling forever.
+      log.warn({ partition, waitingFor: aligner.empty(), waitedMs: Date.now() - since }, 'an input of a co-partitioned task brought nothing for too long; going on without event-time alignment for what is buffered');
+    }
+    const drained = (topic: string): boolean => giveUp || drainedInput(topic, partition);
+    let handed = 0;
+    for (let next = aligner.next(drained); next; next = aligner.next(drained)) {
+      applyRecord(next.item.state, next.item.message, next.item.value);
+      // A long wait released at once can be hundreds of thousands of records: bounded buffers.
+      if (++handed % 10_000 === 0 && pendingRows >= options.maxBufferedRows) await flushLocked(heartbeat);
+    }
+    const waiting = definition.inputs.some((t) => aligner.buffered(t) > 0);
+    if (!waiting) blockedSince.delete(partition);
+    else if (handed > 0 || since === undefined) blockedSince.set(partition, Date.now());
+    for (const topic of definition.inputs) {
+      const key = `${topic}:${partition}`;
+      if (pausedByUs.has(key) && aligner.buffered(topic) <= MAX_ALIGN_BUFFER / 4) {
+        pausedByUs.delete(key);
+        consumer.resume([{ topic, partitions: [partition] }]);
+      }
+    }
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const key = `${batch.topic}:${batch.partition}`;
@@ -398,65 +550,36 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
           for (const topic of definition.inputs) checkpoints.set(topic, committed.get(`${topic}:${batch.partition}`)?.metadata || undefined);
           task = await definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined, checkpoints }, taskDeps);
           tasks.set(tk, task);
+          if (definition.copartitioned && definition.inputs.length > 1) {
+            aligners.set(batch.partition, new EventTimeAligner(definition.inputs));
+            ends ??= await loadEnds();
+          }
         }
-        state = { task, topic: batch.topic, partition: batch.partition, from: undefined, to: undefined, next: undefined };
+        state = { task, topic: batch.topic, partition: batch.partition, from: undefined, to: undefined, next: undefined, fetchedTo: undefined, highWatermark: undefined };
         positions.set(key, state);
       }
       const topicCounter = eventsIn.labels({ processor: name, topic: batch.topic });
+      const aligner = aligners.get(batch.partition);
       for (const message of batch.messages) {
-        const offset = Number(message.offset);
-        const source = { topic: batch.topic, partition: batch.partition, offset };
-        if (message.value === null) {
-          // A tombstone: a deletion on a compacted topic (master data), not a broken record.
-          // Dimensions keep the last version they saw; nothing else reads a null value.
-          tombstones.inc({ processor: name, topic: batch.topic });
-          state.from ??= offset;
-          state.to = offset;
-          state.next = offset + 1;
-          continue;
+        const value = message.value === null ? TOMBSTONE : await decodeChecked(batch.topic, batch.partition, message);
+        if (aligner) {
+          const occurredAt = (value as { occurred_at?: unknown } | undefined)?.occurred_at;
+          // Records with nothing for the task (dead letters, tombstones) pass at once.
+          const at = value === undefined || value === TOMBSTONE ? Number.NEGATIVE_INFINITY : typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp);
+          aligner.push(batch.topic, { state, message, value }, at);
+        } else {
+          applyRecord(state, message, value);
         }
-        let value: unknown;
-        try {
-          value = (deps.codec.decodeKnown(message.value) ?? (await deps.codec.decode(message.value))).value;
-        } catch (error) {
-          if (error instanceof ShelfStreamError && error.canRetry) throw error; // registry down: retry the batch
-          const code = error instanceof ShelfStreamError ? error.code : 'DECODE_FAILED';
-          pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, code, describeError(error)) } });
-          deadLetters.inc({ processor: name, code });
-          value = undefined;
+      }
+      state.fetchedTo = Number(batch.lastOffset()) + 1;
+      state.highWatermark = Number(batch.highWatermark);
+      if (aligner) {
+        if (aligner.buffered(batch.topic) > MAX_ALIGN_BUFFER && !pausedByUs.has(key)) {
+          // Far ahead of another input: stop fetching it, so fetches bring what the task waits for.
+          pausedByUs.add(key);
+          consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
         }
-        if (value !== undefined && !definition.raw) {
-          const issues = decodedEventIssues(definition.contracts?.[batch.topic] ?? batch.topic, value);
-          if (issues.length > 0) {
-            const reason = issues.map((i) => `${i.path}: ${i.reason}`).join('; ');
-            pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, 'CONTRACT_VIOLATION', reason) } });
-            deadLetters.inc({ processor: name, code: 'CONTRACT_VIOLATION' });
-            value = undefined;
-          }
-        }
-        if (value !== undefined) {
-          const record: InputRecord = {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset,
-            key: message.key?.toString() ?? null,
-            timestamp: Number(message.timestamp),
-            value,
-            raw: definition.raw ? rawOf(message) : undefined,
-          };
-          const rejection = state.task.process(record, rowSink);
-          if (rejection) {
-            pendingDeadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...deadLetterHeaders(source, name, rejection.code, rejection.reason) } });
-            deadLetters.inc({ processor: name, code: rejection.code });
-            if (rejection.code === 'LATE_EVENT') lateEvents.inc({ processor: name });
-          } else {
-            const occurredAt = (value as { occurred_at?: unknown }).occurred_at;
-            if (typeof occurredAt === 'number') pendingEventTimes.push(occurredAt);
-          }
-        }
-        state.from ??= offset;
-        state.to = offset;
-        state.next = offset + 1;
+        await drainAligned(batch.partition, heartbeat);
       }
       // Once per batch, not per record: both are measurable at 100k records/s.
       topicCounter.inc(batch.messages.length);
@@ -477,6 +600,12 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     if (stopping) return;
     if ((pendingRows > 0 || pendingDeadLetters.length > 0) && Date.now() - lastFlush >= options.flushIntervalMs) {
       mutex.run(() => flushLocked()).catch((error: unknown) => log.error({ err: error }, 'background flush failed; the next batch retries it'));
+    }
+    if (blockedSince.size > 0) {
+      // A task waiting for an input that brought nothing: retried here, so the wait is bounded.
+      mutex.run(async () => {
+        for (const partition of [...blockedSince.keys()]) await drainAligned(partition);
+      }).catch((error: unknown) => log.error({ err: error }, 'handing aligned records to a task failed'));
     }
     if (options.stopWhenIdleMs !== undefined && !checkingIdle && Date.now() - lastRecordAt >= options.stopWhenIdleMs) {
       checkingIdle = true;
