@@ -55,7 +55,7 @@ import {
   zScore,
 } from './detectors';
 import { FALLBACK_TIME_ZONE, LocalClock } from './local-time';
-import { ALLOWED_LATENESS_MS, BOOK_MEMORY_MS, BOOKS_WAIT_MS, DROP_RAISE, HOUR_MS, MAX_OUT_OF_ORDER_MS, MIN_HISTORY_HOURS, PRICE_ADOPT_MS, TIDE_PRIOR_UNITS, TIDE_RANGE, VOID_ALPHA, VOID_MIN_COUNT } from './tuning';
+import { ALLOWED_LATENESS_MS, BOOK_MEMORY_MS, DROP_RAISE, HOUR_MS, MAX_OUT_OF_ORDER_MS, MIN_HISTORY_HOURS, PRICE_ADOPT_MS, TIDE_PRIOR_UNITS, TIDE_RANGE, VOID_ALPHA, VOID_MIN_COUNT } from './tuning';
 
 export const ANOMALIES_TABLE = 'anomalies';
 export const ANOMALY_STATE_TABLE = 'anomaly_state';
@@ -140,11 +140,6 @@ interface TerminalState {
 
 interface Meta {
   salesClosedThrough: number;
-  /**
-   * Latest occurred_at read on each of the books' daily topics (counts, movements): the books
-   * are complete up to the smaller of the two.
-   */
-  booksSeen: Record<string, number>;
   voidsClosedThrough: number;
   /** Per input topic: the next offset whose effects are not in this state yet. */
   next: Record<string, number>;
@@ -223,7 +218,7 @@ export class AnomalyTask implements PartitionTask {
   private readonly voidHours = new Map<number, VoidHour>();
   private readonly salesWatermark: Watermark;
   private readonly voidsWatermark: Watermark;
-  private readonly meta: Meta = { salesClosedThrough: Number.NEGATIVE_INFINITY, booksSeen: {}, voidsClosedThrough: Number.NEGATIVE_INFINITY, next: {} };
+  private readonly meta: Meta = { salesClosedThrough: Number.NEGATIVE_INFINITY, voidsClosedThrough: Number.NEGATIVE_INFINITY, next: {} };
   /** What the restored state covered: records below are replayed only into hour buckets. */
   private readonly restoredNext: Record<string, number>;
   private readonly dirtySeries = new Set<SeriesState>();
@@ -268,13 +263,13 @@ export class AnomalyTask implements PartitionTask {
         if (!replayed) this.priceChanged(record.value as PriceChanged);
         return;
       case 'pos.returns':
-        if (!replayed) this.book(record.value as SaleReturned, 'pos.returns', out);
+        if (!replayed) this.book(record.value as SaleReturned, 'pos.returns');
         return;
       case 'inventory.movements':
-        if (!replayed) this.book(record.value as InventoryMovement, 'inventory.movements', out);
+        if (!replayed) this.book(record.value as InventoryMovement, 'inventory.movements');
         return;
       case 'inventory.counts':
-        if (!replayed) this.book(record.value as StockCounted, 'inventory.counts', out);
+        if (!replayed) this.book(record.value as StockCounted, 'inventory.counts');
         return;
       case undefined:
         return { code: 'CONTRACT_VIOLATION', reason: `topic ${record.topic} is not an input of the anomaly processor` };
@@ -308,19 +303,13 @@ export class AnomalyTask implements PartitionTask {
     return s;
   }
 
-  private book(value: SaleReturned | InventoryMovement | StockCounted | SaleCompleted, topic: 'pos.returns' | 'inventory.movements' | 'inventory.counts' | 'pos.sales', out?: RowSink): void {
+  private book(value: SaleReturned | InventoryMovement | StockCounted | SaleCompleted, topic: 'pos.returns' | 'inventory.movements' | 'inventory.counts' | 'pos.sales'): void {
     for (const entry of ledgerEntries(topic, value)) {
       const s = this.series(value.store_id, entry.sku);
       if (entry.at < s.firstSeen) s.firstSeen = entry.at;
       if (entry.kind === 'count') s.books.applyCount(entry.at, entry.onHand);
       else s.books.applyDelta(entry.at, entry.delta);
       this.dirtySeries.add(s);
-    }
-    if (out && topic !== 'pos.returns' && value.occurred_at > (this.meta.booksSeen[topic] ?? Number.NEGATIVE_INFINITY)) {
-      // The books' own topics moved on: hours that waited for them may be judged now.
-      this.meta.booksSeen[topic] = value.occurred_at;
-      this.metaDirty = true;
-      if (this.salesHours.size > 0) this.closeSalesHours(out);
     }
   }
 
@@ -425,19 +414,14 @@ export class AnomalyTask implements PartitionTask {
   // ── closing hours ───────────────────────────────────────────────────────────────────────
 
   /**
-   * Judges the hours the sales watermark has closed, once the books have been read past them
-   * too (counts and movements both past the hour's end): a consumer hands batches topic by
-   * topic, and judging an hour against books that lag (a delivery not read yet shows an empty
-   * shelf) would turn a replay's or a catch-up's timing into alerts, different from one run to
-   * the next. The wait is bounded by BOOKS_WAIT_MS of sales event time, for a partition whose
-   * books' topics fall silent. Live, this delays demand alerts until the stores' next counts and
-   * deliveries (the runtime has no event-time-aligned consumption across topics yet).
+   * Judges the hours the sales watermark has closed. The books they are judged against are
+   * complete up to then: the runtime hands a co-partitioned task its inputs in event-time order
+   * (streams/runtime/align.ts), so every count and delivery before the watermark has been read,
+   * in a replay or a catch-up as live. (Judged against books that lag, a delivery not read yet
+   * would show an empty shelf, and a run's timing would turn into alerts.)
    */
   private closeSalesHours(out: RowSink): void {
-    const books = Math.min(this.meta.booksSeen['inventory.counts'] ?? Number.NEGATIVE_INFINITY, this.meta.booksSeen['inventory.movements'] ?? Number.NEGATIVE_INFINITY);
-    const closing = [...this.salesHours.keys()]
-      .filter((h) => this.salesWatermark.isClosed(h + HOUR_MS) && (books >= h + HOUR_MS || this.salesWatermark.isClosed(h + HOUR_MS + BOOKS_WAIT_MS)))
-      .sort((a, b) => a - b);
+    const closing = [...this.salesHours.keys()].filter((h) => this.salesWatermark.isClosed(h + HOUR_MS)).sort((a, b) => a - b);
     for (const hour of closing) {
       const bucket = this.salesHours.get(hour)!;
       this.salesHours.delete(hour);
@@ -690,9 +674,8 @@ export class AnomalyTask implements PartitionTask {
     for (const r of sorted) {
       const state = JSON.parse(r.state) as Record<string, unknown>;
       if (r.entity === 'meta') {
-        const m = state as { salesClosedThrough: number | null; booksSeen?: Record<string, number>; voidsClosedThrough: number | null; next: Record<string, number> };
+        const m = state as { salesClosedThrough: number | null; voidsClosedThrough: number | null; next: Record<string, number> };
         this.meta.salesClosedThrough = m.salesClosedThrough ?? Number.NEGATIVE_INFINITY;
-        this.meta.booksSeen = { ...m.booksSeen };
         this.meta.voidsClosedThrough = m.voidsClosedThrough ?? Number.NEGATIVE_INFINITY;
         this.meta.next = { ...m.next };
       } else if (r.entity === 'store') {

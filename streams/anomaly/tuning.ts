@@ -11,13 +11,6 @@ export const MAX_OUT_OF_ORDER_MS = 60_000; // terminals of a partition send with
 /** How long after the watermark passes an hour's end its bucket still accepts records (ms). */
 export const ALLOWED_LATENESS_MS = 5 * 60_000; // an offline till catching up within five minutes still counts
 
-/**
- * Sales hours wait for the books (counts and movements) to be read past them, at most
- * this much sales event time (ms): every store counts and receives goods each trading morning,
- * and in a replay the sales can run days ahead of them (a fetch brings megabytes of one
- * topic): books silent for three days of sales mean there is nothing to wait for.
- */
-export const BOOKS_WAIT_MS = 3 * 24 * HOUR_MS;
 /** How far behind the last judged hour the books' history is kept (ms); checked once a period. */
 export const BOOK_MEMORY_MS = 7 * 24 * HOUR_MS; // a week: a store closed for a long holiday still finds its books
 

@@ -160,16 +160,17 @@ describe('anomaly processor through Kafka and ClickHouse', () => {
     // Labelled anomalies of every kind arrive as alerts. The targets are asserted by the
     // unit scorer on more labels (streams/anomaly/quality.test.ts); these floors, on the ~30
     // labels of four stores over two weeks, catch alerts lost or invented on the way through
-    // Kafka, the runtime and ClickHouse. (Measured: recall 0.79, precision 0.76 here, against
-    // 0.83 / 0.87 for the same events fed to one AnomalyTask in memory: an open difference.)
+    // Kafka, the runtime and ClickHouse. Measured: recall 0.86, precision 0.87, as for the same
+    // events fed to one AnomalyTask in memory (before the runtime aligned inputs by event time,
+    // the interleaving of fetches cost this path 0.79 / 0.76).
     const all = Object.values(report.byType);
     for (const f of all) {
       expect(f.labels).toBeGreaterThan(0);
       expect(f.found).toBeGreaterThan(0);
     }
     const sum = (k: 'labels' | 'found' | 'alerts' | 'truePositives'): number => all.reduce((n, f) => n + f[k], 0);
-    expect(sum('found') / sum('labels')).toBeGreaterThanOrEqual(0.6);
-    expect(sum('truePositives') / sum('alerts')).toBeGreaterThanOrEqual(0.7);
+    expect(sum('found') / sum('labels')).toBeGreaterThanOrEqual(0.8);
+    expect(sum('truePositives') / sum('alerts')).toBeGreaterThanOrEqual(0.8);
     // The anomalies table holds every alert, in its latest state.
     const latest = new Map<string, string>();
     for (const a of clean.alerts) if (a.state === 'RESOLVED' || !latest.has(a.alert_id)) latest.set(a.alert_id, a.state);
