@@ -1,0 +1,268 @@
+/**
+ * The stock processor end to end: the POS simulator's stock events on stand-in topics (three
+ * partitions each, keyed by store_id as the catalogue topics are), the processor as a separate
+ * process (`shelfstream stream stock`) killed with SIGKILL several times at random points of its
+ * progress, then run to the end. Checked against two sources that are not the process under test:
+ *
+ *   - the simulator's own book on-hand at the end of the run (StoreInventory.book: what the
+ *     store's system believes, changed by the same events): every key's on_hand in
+ *     `stockout_risk` FINAL equals it once a count made the level known, and equals the change
+ *     since the opening stock before that (nothing reports the opening stock);
+ *   - a clean in-memory run of StockTask over the same events, with no crash, split by
+ *     partition and handed over in event-time order as the runtime's aligner does: every
+ *     column of every key is the same (version counts the records applied to the key plus the
+ *     days its store's shape and delivery pool learned, so one record applied twice or lost
+ *     changes it; risk, hours to stock-out and the alert flags follow from the whole history).
+ *
+ * Embedded ClickHouse has one owner process per data folder: the test migrates and closes,
+ * each processor run owns the folder while it runs, and the test reopens it to read the result.
+ * Kill points are reached by polling, never by sleeping: the process's start, its first task
+ * restoring the snapshot, or the group's commits passing a random share of what was left.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../../clickhouse/migrate';
+import { createClickHouse } from '../../lib/clients/clickhouse';
+import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createSchemaRegistry } from '../../lib/clients/registry';
+import { EventCodec } from '../../lib/events/codec';
+import { REPO_ROOT } from '../../lib/paths';
+import { loadCatalog } from '../../schemas/catalog';
+import { Rng } from '../../simulators/pos/random';
+import { PosSimulator } from '../../simulators/pos/simulator';
+import { EventTimeAligner } from '../../streams/runtime/align';
+import { MemorySink } from '../../streams/runtime/memory-sink';
+import { STOCK_TOPICS, type StockTopic } from '../../streams/stock/ledger';
+import { STOCKOUT_RISK_TABLE, StockTask } from '../../streams/stock/stock';
+import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+
+const STORES = 4;
+const SKUS = 200;
+const DAYS = 28;
+const KILLS = 6;
+const PARTITIONS = 3;
+const DAY_MS = 86_400_000;
+
+interface StockEvents {
+  readonly byTopic: Record<StockTopic, { store_id: string; occurred_at: number }[]>;
+  /** store_id/sku -> [book at the start, book at the end], straight from the simulator's inventory. */
+  readonly books: Map<string, [number, number]>;
+}
+
+/** Simulates the run and keeps the stock topics' events, in the order the simulator emits them. */
+function simulate(seed: number): StockEvents {
+  const sim = new PosSimulator({ seed, stores: STORES, skus: SKUS, window: { kind: 'days', startDay: Math.floor(Date.UTC(2026, 0, 5) / DAY_MS), days: DAYS }, anomalyRate: 1, heartbeats: false });
+  const opening = sim.stores.map((s) => Int32Array.from(s.inventory.book));
+  const byTopic = Object.fromEntries(STOCK_TOPICS.map((t) => [t, []])) as unknown as StockEvents['byTopic'];
+  while (!sim.done) {
+    const hour = sim.nextHour();
+    for (const t of STOCK_TOPICS) byTopic[t].push(...(hour.events[t] as { store_id: string; occurred_at: number }[]));
+  }
+  sim.finish();
+  const books = new Map<string, [number, number]>();
+  sim.stores.forEach((s, i) => sim.chain.products.forEach((p, j) => books.set(`${s.storeId}/${p.product.sku}`, [opening[i]![j]!, s.inventory.book[j]!])));
+  return { byTopic, books };
+}
+
+/** The partition a store's records go to: set explicitly, so the clean run can split them the same way. */
+function partitionOf(storeId: string): number {
+  return (Number(storeId.replace(/\D/g, '')) - 1) % PARTITIONS;
+}
+
+/**
+ * The rows a clean run gives: every event once, a task per partition as the runtime makes them,
+ * handed over in the same event-time order the runtime's aligner gives (everything buffered).
+ */
+function cleanRun(events: StockEvents): Map<string, Record<string, unknown>> {
+  const rows = new Map<string, Record<string, unknown>>();
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    const task = new StockTask(partition);
+    const sink = new MemorySink();
+    const aligner = new EventTimeAligner<{ value: { store_id: string; occurred_at: number }; offset: number }>(STOCK_TOPICS);
+    for (const topic of STOCK_TOPICS) {
+      let offset = 0;
+      for (const value of events.byTopic[topic]) if (partitionOf(value.store_id) === partition) aligner.push(topic, { value, offset: offset++ }, value.occurred_at);
+    }
+    for (let next = aligner.next(() => true); next; next = aligner.next(() => true)) {
+      task.process({ topic: next.topic, partition, offset: next.item.offset, key: next.item.value.store_id, timestamp: 0, value: next.item.value }, sink);
+    }
+    task.punctuate(sink);
+    for (const row of sink.rowsOf(STOCKOUT_RISK_TABLE)) rows.set(`${String(row.store_id)}/${String(row.sku)}`, { ...row });
+  }
+  return rows;
+}
+
+/** Every column, in one form: times as epoch ms, 64-bit integers and floats as numbers. */
+function comparable(row: Record<string, unknown>): Record<string, unknown> {
+  // ClickHouse answers epoch ms (Int64, quoted in JSON); the in-memory rows hold ISO strings.
+  const time = (v: unknown): number | null => (v === null || v === undefined ? null : typeof v === 'number' || /^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v)));
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return {
+    store_id: row.store_id,
+    sku: row.sku,
+    version: Number(row.version),
+    on_hand: Number(row.on_hand),
+    on_hand_known: Boolean(row.on_hand_known),
+    last_count_at: time(row.last_count_at),
+    sales_rate_per_day: Number(row.sales_rate_per_day),
+    hours_to_stockout: num(row.hours_to_stockout),
+    next_delivery_expected_at: time(row.next_delivery_expected_at),
+    last_receipt_at: time(row.last_receipt_at),
+    expected_units_to_delivery: Number(row.expected_units_to_delivery),
+    risk: num(row.risk),
+    risk_alert_open: Boolean(row.risk_alert_open),
+    out_of_stock: Boolean(row.out_of_stock),
+    updated_at: time(row.updated_at),
+  };
+}
+
+describe('stock processor under SIGKILL', () => {
+  it('ends with the simulator books and the rows of a clean run', async () => {
+    const seed = Date.now() % 1_000_000;
+    const events = simulate(seed);
+    const total = STOCK_TOPICS.reduce((s, t) => s + events.byTopic[t].length, 0);
+
+    const dataDir = mkdtempSync(join(tmpdir(), 'shelfstream-stock-'));
+    const database = uniqueName('shelfstream_stock', '_');
+    const group = uniqueName('test.stock');
+    const env = { ...process.env, SHELFSTREAM_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database, STREAM_FLUSH_INTERVAL_MS: '100', STREAM_MAX_BUFFERED_ROWS: '400', STREAM_SESSION_TIMEOUT_MS: '6000', SHELFSTREAM_LOG_LEVEL: 'info' };
+    const config = testConfig({ SHELFSTREAM_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database });
+    if (config.clickhouse.mode !== 'embedded') throw new Error('this test hands an embedded ClickHouse folder to the processor');
+    const chConfig = { ...config.clickhouse, dataDir: join(dataDir, 'clickhouse') };
+
+    // A fresh database with every migration, 0006_stock among them; then hand the folder over.
+    const setup = createClickHouse(chConfig);
+    await migrate(setup, database);
+    await setup.close();
+
+    const admin = await testAdmin(config);
+    registerCleanup(() => admin.deleteGroups([group]).catch(() => undefined));
+    const standIns = {} as Record<StockTopic, string>;
+    for (const t of STOCK_TOPICS) standIns[t] = await createTestTopic(admin, { partitions: PARTITIONS, prefix: `stock-${t.replace('.', '-')}` });
+    const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
+    const producer = createProducer(createKafka(config.kafka, testLogger(), 'test'));
+    await producer.connect();
+    registerCleanup(() => producer.disconnect());
+    for (const t of STOCK_TOPICS) {
+      const list = events.byTopic[t];
+      for (let i = 0; i < list.length; i += 5_000) {
+        await producer.send({ topic: standIns[t], acks: -1, messages: list.slice(i, i + 5_000).map((v) => ({ key: v.store_id, partition: partitionOf(v.store_id), value: codec.encode(t, v as never) })) });
+      }
+    }
+
+    const committed = async (): Promise<number> => {
+      const offsets = await admin.fetchOffsets({ groupId: group, topics: STOCK_TOPICS.map((t) => standIns[t]) });
+      return offsets.reduce((s, t) => s + t.partitions.reduce((p, x) => p + Math.max(0, Number(x.offset)), 0), 0);
+    };
+
+    const children = new Set<ChildProcess>();
+    registerCleanup(async () => {
+      for (const c of children) c.kill('SIGKILL');
+    });
+    /** A run of the processor; `restored` counts the tasks it created so far (one per partition with records to read, each restoring its snapshot). */
+    const runProcessor = (stopWhenIdle: boolean): { child: ChildProcess; exited: Promise<number | null>; restored: () => number } => {
+      const args = ['bin/shelfstream.js', 'stream', 'stock', '--group', group, '--no-metrics', ...STOCK_TOPICS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`])];
+      if (stopWhenIdle) args.push('--stop-when-idle', '2000');
+      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      // The CLI logs JSON lines on stderr; a line can be split across chunks, so count whole lines.
+      let stderr = '';
+      let partial = '';
+      let restored = 0;
+      child.stderr!.on('data', (d: Buffer) => {
+        const text = d.toString();
+        stderr = (stderr + text).slice(-4_000);
+        const lines = (partial + text).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) if (line.includes('stock state restored from the snapshot')) restored++;
+      });
+      children.add(child);
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          children.delete(child);
+          if (code !== 0 && code !== null) process.stderr.write(`stock processor exited with ${code}:\n${stderr}\n`);
+          resolve(code);
+        }),
+      );
+      return { child, exited, restored: () => restored };
+    };
+
+    const rng = new Rng(seed + 1);
+    let kills = 0;
+    const progress: number[] = [];
+    for (let run = 0; run < KILLS; run++) {
+      const before = await committed();
+      const { child, exited, restored } = runProcessor(false);
+      // Kill points in turn: while starting (nothing restored yet, joining the group); once the
+      // first partition task restored its snapshot (its first batch is being processed); once
+      // the group committed past a random share of what was left (between a flush and the next).
+      const kind = run % 3;
+      if (kind === 1 && before < total) {
+        await waitFor(() => child.exitCode !== null || restored() >= 1, { what: 'a stock task to restore its snapshot', timeoutMs: 30_000, intervalMs: 10 });
+      } else if (kind === 2) {
+        const target = Math.min(total, before + Math.max(1, Math.floor((total - before) * rng.between(0.05, 0.4))));
+        await waitFor(async () => child.exitCode !== null || (await committed()) >= target, { what: `the processor to commit ${target} of ${total} records`, timeoutMs: 30_000, intervalMs: 20 });
+      }
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        kills++;
+      }
+      await exited;
+      // Start the next run only once the broker dropped the dead member (its session timed
+      // out): a member joining while the dead one is still listed makes the coordinator wait for
+      // it for the whole rebalance timeout (a minute with kafkajs' default), not the session's.
+      await waitFor(async () => ((await admin.describeGroups([group])).groups[0]?.members.length ?? 0) === 0, { what: 'the killed member to leave the group', timeoutMs: 30_000, intervalMs: 200 });
+      progress.push(await committed());
+    }
+    process.stdout.write(`stock: ${total} records, committed after each kill: ${progress.join(', ')}\n`);
+    expect(kills).toBe(KILLS);
+    // Most kills landed before the end (a fast run may finish between two polls).
+    expect(progress.filter((p) => p < total).length).toBeGreaterThanOrEqual(KILLS - 1);
+    // The last run goes to the end and stops by itself once caught up on every partition.
+    const last = runProcessor(true);
+    expect(await last.exited).toBe(0);
+
+    const client = createClickHouse(chConfig);
+    let stored: Record<string, unknown>[];
+    try {
+      stored = await (
+        await client.query({
+          query: `SELECT * EXCEPT (last_count_at, next_delivery_expected_at, last_receipt_at, updated_at),
+                    toUnixTimestamp64Milli(last_count_at) AS last_count_at, toUnixTimestamp64Milli(next_delivery_expected_at) AS next_delivery_expected_at,
+                    toUnixTimestamp64Milli(last_receipt_at) AS last_receipt_at, toUnixTimestamp64Milli(updated_at) AS updated_at
+                  FROM ${database}.stockout_risk FINAL`,
+          format: 'JSONEachRow',
+        })
+      ).json<Record<string, unknown>>();
+    } finally {
+      await client.close();
+    }
+    expect(await committed()).toBe(total);
+
+    // 1. The simulator's books, key by key.
+    const onHand = new Map(stored.map((r) => [`${String(r.store_id)}/${String(r.sku)}`, { onHand: Number(r.on_hand), known: Boolean(r.on_hand_known) }]));
+    const touched = new Set<string>();
+    for (const t of STOCK_TOPICS) {
+      for (const v of events.byTopic[t]) {
+        const skus = t === 'pos.sales' || t === 'pos.returns' ? (v as unknown as { lines: { sku: string }[] }).lines.map((l) => l.sku) : [(v as unknown as { sku: string }).sku];
+        for (const sku of skus) touched.add(`${v.store_id}/${sku}`);
+      }
+    }
+    expect([...onHand.keys()].sort()).toEqual([...touched].sort());
+    let known = 0;
+    for (const [key, row] of onHand) {
+      const [opening, end] = events.books.get(key)!;
+      if (row.known) known++;
+      expect({ key, onHand: row.onHand }).toEqual({ key, onHand: row.known ? end : end - opening });
+    }
+    expect(known).toBeGreaterThan(0);
+    process.stdout.write(`stock: ${known} of ${onHand.size} keys with a known level\n`);
+
+    // 2. A clean in-memory run over the same events.
+    const clean = cleanRun(events);
+    const byKey = new Map(stored.map((r) => [`${String(r.store_id)}/${String(r.sku)}`, comparable(r)]));
+    expect(byKey.size).toBe(clean.size);
+    for (const [key, row] of clean) expect(byKey.get(key)).toEqual(comparable(row));
+  });
+});
