@@ -24,6 +24,7 @@ import { PROCESSOR_NAMES, buildProcessor, type ProcessorName } from '../../strea
 import { consumerGroupOf } from '../../streams/runtime/processor';
 import { startProcessor } from '../../streams/runtime/runner';
 import type { CliContext } from '../context';
+import { parseTopicMap } from './stream';
 
 type RunCommand = (service: string, action: (ctx: CliContext) => Promise<boolean | void>) => () => Promise<void>;
 
@@ -119,10 +120,15 @@ export async function replayPublishCommand(ctx: CliContext, flags: RangeFlags & 
  * topics (same partitions, so co-partitioning holds), and a fresh consumer group runs the
  * processor over them until it is caught up. The temporary topics are deleted at the end.
  */
-export async function replayRebuildCommand(ctx: CliContext, name: ProcessorName, flags: RangeFlags): Promise<void> {
+export async function replayRebuildCommand(ctx: CliContext, name: ProcessorName, flags: RangeFlags & { archived?: string[] }): Promise<void> {
   const { config, logger } = ctx;
   const definition = buildProcessor(name, config.streams);
-  const sel = selection(flags, definition.inputs);
+  // Catalogue topic -> the topic its records were archived under (a stand-in, when one was read).
+  const standIns = parseTopicMap(flags.archived);
+  const unknown = Object.keys(standIns).filter((t) => !definition.inputs.includes(t));
+  if (unknown.length > 0) throw new ShelfStreamError('INVALID_ARGUMENT', `--topic names ${unknown.join(', ')}, not an input of ${name} (${definition.inputs.join(', ')})`);
+  const archivedOf = (t: string): string => standIns[t] ?? t;
+  const sel = selection(flags, definition.inputs.map(archivedOf));
   const kafka = createKafka(config.kafka, logger, 'replay');
   const admin = kafka.admin();
   await admin.connect();
@@ -131,10 +137,12 @@ export async function replayRebuildCommand(ctx: CliContext, name: ProcessorName,
   const clickhouse = createClickHouse(config.clickhouse);
   try {
     await assertGroupInactive(admin, consumerGroupOf(definition));
-    const metadata = await admin.fetchTopicMetadata({ topics: [...definition.inputs] });
+    // As many partitions as the archived topics: records keep their partition, so co-partitioning holds.
+    const metadata = await admin.fetchTopicMetadata({ topics: definition.inputs.map(archivedOf) });
+    const partitionsOf = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
     await admin.createTopics({
       waitForLeaders: true,
-      topics: metadata.topics.map((t) => ({ topic: temp[t.name]!, numPartitions: t.partitions.length, replicationFactor: 1 })),
+      topics: definition.inputs.map((t) => ({ topic: temp[t]!, numPartitions: partitionsOf.get(archivedOf(t))!, replicationFactor: 1 })),
     });
     for (const table of definition.tables) await clickhouse.command({ query: `TRUNCATE TABLE IF EXISTS ${config.clickhouse.database}.${table}` });
     ctx.print(`emptied ${definition.tables.join(', ')}; replaying the archive into ${Object.values(temp).join(', ')}`);
@@ -143,7 +151,8 @@ export async function replayRebuildCommand(ctx: CliContext, name: ProcessorName,
     const producer = createProducer(kafka);
     await producer.connect();
     const progress = createProgress({ label: 'rebuild: publish', total: await manifestRows(store, sel), unit: 'events' });
-    const published = await publishReplay(producer, readArchive(store, sel), { targets: temp, onProgress: (n) => progress.update(n) }).finally(() => producer.disconnect());
+    const targets = Object.fromEntries(definition.inputs.map((t) => [archivedOf(t), temp[t]!]));
+    const published = await publishReplay(producer, readArchive(store, sel), { targets, onProgress: (n) => progress.update(n) }).finally(() => producer.disconnect());
     progress.stop();
 
     const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
@@ -187,5 +196,6 @@ export function registerReplayCommands(program: Command, run: RunCommand): void 
     .argument('<processor>', PROCESSOR_NAMES.join(' | '), processorName)
     .requiredOption('--from <iso>', 'start of the event-time range (inclusive)', instant('--from'))
     .requiredOption('--to <iso>', 'end of the event-time range (exclusive)', instant('--to'))
-    .action((name: ProcessorName, flags: RangeFlags) => run('replay', (ctx) => replayRebuildCommand(ctx, name, flags))());
+    .option('--topic <map...>', 'an input archived under a stand-in topic: pos.sales=my.sales (as `stream --topic` read it)')
+    .action((name: ProcessorName, flags: RangeFlags & { topic?: string[] }) => run('replay', (ctx) => replayRebuildCommand(ctx, name, { ...flags, topic: undefined, archived: flags.topic }))());
 }
