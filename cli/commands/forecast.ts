@@ -27,7 +27,7 @@ async function withDeps<T>(ctx: CliContext, body: (deps: JobDeps) => Promise<T>)
       store: await openArchiveStore(ctx.config),
       onProgress: (phase, done, total) => {
         let bar = bars.get(phase);
-        if (!bar) bars.set(phase, (bar = createProgress({ label: phase, total, unit: phase === 'train' ? 'epochs' : 'steps' })));
+        if (!bar) bars.set(phase, (bar = createProgress({ label: phase, total, unit: phase.startsWith('train') ? 'epochs' : 'steps' })));
         bar.update(done);
       },
     });

@@ -25,33 +25,78 @@ async function championForecaster(store: BlobStore): Promise<(Forecaster & { dis
   return { ...modelForecaster(await readArtifact(store, current.version)), version: current.version };
 }
 
-export async function trainJob(deps: JobDeps, range: { from: string; to: string; weeks: number }, options: TrainOptions = TRAIN_DEFAULTS): Promise<{ version: string; accepted: boolean; champion: string; result: BacktestResult }> {
-  const startedAt = new Date();
-  const panel = await loadPanel(deps.client, deps.database, range);
-  const origins = rollingOrigins(panel, range.weeks);
-  if (origins.length === 0) throw new ShelfStreamError('INVALID_ARGUMENT', `${range.from}..${range.to} is too short for a ${range.weeks}-week backtest`);
+export interface TrainOutcome {
+  readonly version: string;
+  readonly accepted: boolean;
+  readonly champion: string;
+  readonly result: BacktestResult;
+  /** The registered model's training targets ran up to this local date (the panel's last day). */
+  readonly trainedTo: string;
+  readonly samples: number;
+}
+
+/**
+ * Train, judge, retrain, register, offer: the challenger is first trained on targets up to the
+ * first backtest origin and backtested beside the champion and the baselines on the weeks after
+ * it (nothing scored was learned). The backtest judges the training PROCEDURE; the model that is
+ * registered (and becomes champion if the procedure won) is then trained again, same options and
+ * seed, on every target up to the panel's last day, so the newest weeks the forecasts depend on
+ * most are not thrown away. The card keeps the backtest metrics and says up to when it learned.
+ */
+export async function trainOnPanel(store: BlobStore, panel: Panel, weeks: number, options: TrainOptions = TRAIN_DEFAULTS, onProgress?: JobDeps['onProgress']): Promise<TrainOutcome> {
+  const origins = rollingOrigins(panel, weeks);
+  if (origins.length === 0) throw new ShelfStreamError('INVALID_ARGUMENT', `${isoDay(panel.firstDay)}..${isoDay(panel.lastObservedDay)} is too short for a ${weeks}-week backtest`);
+  const lastTargetOrigin = panel.lastObservedDay - panel.firstDay - HORIZON;
+  if (origins[0]! - HORIZON < MIN_HISTORY_DAYS) throw new ShelfStreamError('INVALID_ARGUMENT', `${isoDay(panel.firstDay)}..${isoDay(panel.lastObservedDay)} leaves no training history before a ${weeks}-week backtest (${MIN_HISTORY_DAYS + HORIZON} days needed before it)`);
   const categories = [...new Set(panel.series.map((s) => s.category))].sort();
-  const data = trainingData(panel, MIN_HISTORY_DAYS, origins[0]! - HORIZON, categories, options);
-  const artifact = await trainModel(data, categories, options, (e) => deps.onProgress?.('train', e, options.epochs));
-  const challenger = modelForecaster(artifact);
-  const current = await championForecaster(deps.store);
+  const epochs = Math.max(1, options.epochs);
+  const backtestData = trainingData(panel, MIN_HISTORY_DAYS, origins[0]! - HORIZON, categories, options);
+  const candidate = await trainModel(backtestData, categories, options, (e) => onProgress?.('train (backtest window)', e, epochs));
+  const challenger = modelForecaster(candidate);
+  const current = await champion(store);
   const contenders: Forecaster[] = [challenger, ...BASELINES];
-  if (current) contenders.push({ name: `champion_${current.version}`, predict: (p, o) => current.predict(p, o) });
+  // The champion was trained on all its data, which overlaps this backtest: scored as it is, it
+  // would be judged on weeks it learned and no retrained model could ever beat it. Its
+  // PROCEDURE (stored train options) is refitted on the same window instead, so both are scored
+  // out of sample on the same points.
+  let refitted: ReturnType<typeof modelForecaster> | undefined;
+  if (current) {
+    const { seed, epochs: e, batchSize, hidden, learningRate, maxSamples } = (await readArtifact(store, current.version)).train;
+    const championOptions: TrainOptions = { seed, epochs: e, batchSize, hidden, learningRate, maxSamples };
+    const championData = trainingData(panel, MIN_HISTORY_DAYS, origins[0]! - HORIZON, categories, championOptions);
+    refitted = modelForecaster(await trainModel(championData, categories, championOptions, (n) => onProgress?.('train (champion refit)', n, Math.max(1, e))));
+    contenders.push({ name: `champion_${current.version}`, predict: (p, o) => refitted!.predict(p, o) });
+  }
   let step = 0;
-  const result = await backtest(panel, contenders, origins, undefined, () => deps.onProgress?.('backtest', ++step, origins.length * contenders.length));
-  challenger.dispose();
-  current?.dispose();
-  const card = await registerModel(deps.store, artifact, {
+  let result: BacktestResult;
+  try {
+    result = await backtest(panel, contenders, origins, undefined, () => onProgress?.('backtest', ++step, origins.length * contenders.length));
+  } finally {
+    challenger.dispose();
+    refitted?.dispose();
+  }
+  // the same procedure on all the data: targets up to the last observed day
+  const allData = trainingData(panel, MIN_HISTORY_DAYS, lastTargetOrigin, categories, options);
+  const artifact = await trainModel(allData, categories, options, (e) => onProgress?.('train (all data)', e, epochs));
+  const trainedTo = isoDay(panel.lastObservedDay);
+  const card = await registerModel(store, artifact, {
     kind: artifact.kind,
     metrics: metricOf(result, challenger.name),
     backtest: { from: isoDay(panel.firstDay + origins[0]!), to: isoDay(panel.firstDay + origins.at(-1)! + HORIZON), origins: origins.length },
-    data: { from: range.from, to: isoDay(panel.firstDay + origins[0]!), series: panel.series.length, samples: data.rows },
+    data: { from: isoDay(panel.firstDay), to: trainedTo, series: panel.series.length, samples: allData.rows },
     feature_spec: { version: artifact.featureSpec.version, inputs: artifact.featureSpec.inputs, categories },
     seed: options.seed,
   });
-  const decision = await offerChallenger(deps.store, card, current ? metricOf(result, `champion_${current.version}`) : undefined);
-  await writeModelRun(deps.client, deps.database, result, { runId: randomUUID(), runType: 'TRAIN', modelVersion: card.version, accepted: decision.accepted, dataFrom: range.from, dataTo: range.to, startedAt });
-  return { version: card.version, ...decision, result };
+  const decision = await offerChallenger(store, card, current ? metricOf(result, `champion_${current.version}`) : undefined);
+  return { version: card.version, ...decision, result, trainedTo, samples: allData.rows };
+}
+
+export async function trainJob(deps: JobDeps, range: { from: string; to: string; weeks: number }, options: TrainOptions = TRAIN_DEFAULTS): Promise<TrainOutcome> {
+  const startedAt = new Date();
+  const panel = await loadPanel(deps.client, deps.database, range);
+  const outcome = await trainOnPanel(deps.store, panel, range.weeks, options, deps.onProgress);
+  await writeModelRun(deps.client, deps.database, outcome.result, { runId: randomUUID(), runType: 'TRAIN', modelVersion: outcome.version, accepted: outcome.accepted, dataFrom: range.from, dataTo: range.to, startedAt });
+  return outcome;
 }
 
 export async function backtestJob(deps: JobDeps, range: { from: string; to: string; weeks: number }): Promise<BacktestResult> {

@@ -2,24 +2,10 @@
  * Registry logic against an in-memory BlobStore (the same interface the archive's ArchiveStore
  * implements over MinIO, which tests/integration/archive.test.ts exercises).
  */
+import { MemoryBlobStore } from './memory-store';
 import type { Metrics } from './metrics';
 import type { ModelArtifact } from './model';
-import { type BlobStore, type ModelCard, champion, isBetter, listVersions, offerChallenger, promote, readArtifact, registerModel, rollback } from './registry';
-
-class MemoryBlobStore implements BlobStore {
-  readonly objects = new Map<string, Buffer>();
-  async put(name: string, body: Uint8Array | string): Promise<void> {
-    this.objects.set(name, Buffer.from(body));
-  }
-  async get(name: string): Promise<Buffer> {
-    const b = this.objects.get(name);
-    if (!b) throw new Error(`no object ${name}`);
-    return b;
-  }
-  async list(prefix: string): Promise<{ name: string; size: number }[]> {
-    return [...this.objects].filter(([n]) => n.startsWith(prefix)).map(([name, b]) => ({ name, size: b.length }));
-  }
-}
+import { type ModelCard, champion, isWorse, listVersions, offerChallenger, promote, readArtifact, registerModel, rollback } from './registry';
 
 const metrics = (wape: number, pinball: number): Metrics => ({ wape, pinball, mase: 0.8, bias: 0, coverage_p10_p90: 0.8, points: 1000 });
 const artifact = (seed: number): ModelArtifact => ({ kind: 'global_mlp', featureSpec: { version: 1, inputs: ['x'], categories: [], mean: [0], std: [1] }, layers: [], train: { seed, epochs: 1, batchSize: 1, hidden: [], learningRate: 0.1, maxSamples: 1, samples: 1, finalLoss: 1, seconds: 1 } });
@@ -32,10 +18,11 @@ const card = (m: Metrics, seed: number): Omit<ModelCard, 'version' | 'created_at
   seed,
 });
 
-test('a challenger must lower WAPE without a worse pinball loss', () => {
-  expect(isBetter(metrics(0.3, 0.8), metrics(0.31, 0.8))).toBe(true);
-  expect(isBetter(metrics(0.3, 0.9), metrics(0.31, 0.8))).toBe(false);
-  expect(isBetter(metrics(0.31, 0.7), metrics(0.31, 0.8))).toBe(false);
+test('a challenger loses on a higher WAPE or a worse pinball loss; a tie goes to the fresher challenger', () => {
+  expect(isWorse(metrics(0.3, 0.8), metrics(0.31, 0.8))).toBe(false);
+  expect(isWorse(metrics(0.3, 0.9), metrics(0.31, 0.8))).toBe(true);
+  expect(isWorse(metrics(0.32, 0.7), metrics(0.31, 0.8))).toBe(true);
+  expect(isWorse(metrics(0.31, 0.8), metrics(0.31, 0.8))).toBe(false);
 });
 
 test('the first model becomes champion; a worse retrained one is registered but does not replace it; a better one does; rollback restores', async () => {

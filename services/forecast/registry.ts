@@ -6,8 +6,8 @@
  *   models/demand/champion.json                   the champion and the champions before it
  *
  * Versions are v0001, v0002... in registration order and never overwritten. Champion /
- * challenger: a newly trained model is registered, then becomes champion only when its backtest
- * beats the champion's on the same backtest (`isBetter`); `rollback` restores the previous
+ * challenger: a newly trained model is registered, then becomes champion unless its backtest is
+ * worse than the champion's on the same backtest (`isWorse`); `rollback` restores the previous
  * champion. The registry talks to a BlobStore: the archive's ArchiveStore (streams/archive/
  * store.ts, tested against a real MinIO) satisfies it, so production uses that; the logic here is
  * small and pure apart from those three calls.
@@ -45,11 +45,13 @@ export interface ChampionRecord {
 }
 
 /**
- * A challenger wins when its P50 WAPE is lower and its mean pinball loss (the quality of the whole
- * P10-P90 band) is no worse; a model that only trades interval quality for median accuracy stays out.
+ * A challenger loses when its P50 WAPE is higher or its mean pinball loss (the quality of the
+ * whole P10-P90 band) is worse than the champion's, both scored out of sample on the same
+ * backtest. A tie goes to the challenger: it learned from newer data (a retrain with the
+ * champion's own procedure scores exactly the champion's figures, and must still refresh it).
  */
-export function isBetter(challenger: Metrics, champion: Metrics): boolean {
-  return challenger.wape < champion.wape && challenger.pinball <= champion.pinball;
+export function isWorse(challenger: Metrics, champion: Metrics): boolean {
+  return challenger.wape > champion.wape || challenger.pinball > champion.pinball;
 }
 
 const versionName = (n: number): string => `v${String(n).padStart(4, '0')}`;
@@ -109,11 +111,11 @@ export async function promote(store: BlobStore, version: string, now = new Date(
 
 /**
  * Champion / challenger: the challenger becomes champion when there is none, or when its backtest
- * beats the champion's (both scored on the same window by the caller).
+ * is not worse than the champion's (both scored on the same window by the caller).
  */
 export async function offerChallenger(store: BlobStore, challenger: ModelCard, championMetrics: Metrics | undefined, now = new Date()): Promise<{ accepted: boolean; champion: string }> {
   const current = await champion(store);
-  if (current && championMetrics && !isBetter(challenger.metrics, championMetrics)) return { accepted: false, champion: current.version };
+  if (current && championMetrics && isWorse(challenger.metrics, championMetrics)) return { accepted: false, champion: current.version };
   const record = await promote(store, challenger.version, now);
   return { accepted: true, champion: record.version };
 }
