@@ -1,13 +1,15 @@
 /**
  * The backfill pipeline driven by an in-memory publisher: batch sizes, requests in flight,
- * and that what is published is exactly what the simulation generates, in order.
+ * that what is published is exactly what the simulation generates, in order, and that every
+ * Kafka partition receives its records in event-time order.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicName } from '../../schemas/generated/events';
 import { parseDay } from './calendar';
 import type { TruthBytes } from './ground-truth';
 import type { SimulationOptions } from './options';
-import { type OpenedPublisher, runShard, shardStores } from './run';
+import { type OpenedPublisher, runShard } from './run';
+import { partitionOf, shardStores } from './shards';
 import { PosSimulator } from './simulator';
 import { EVENT_TOPICS } from './store-sim';
 
@@ -76,12 +78,43 @@ describe('runShard', () => {
   });
 });
 
-describe('shardStores', () => {
-  it('spreads stores round-robin and never makes an empty shard', () => {
-    expect(shardStores(5, 2)).toEqual([
-      [0, 2, 4],
-      [1, 3],
-    ]);
-    expect(shardStores(2, 4)).toEqual([[0], [1]]);
+describe('backfill publish order', () => {
+  // Stores in several time zones (local days start at different UTC hours), several stores per
+  // partition (S001..S012 fall on three of four: 5, 3 and 4 stores), partitions shared out
+  // over fewer workers, as `make demo` runs it.
+  const chain: SimulationOptions = { ...simulation, stores: 12, skus: 30 };
+  const partitions = 4;
+
+  it.each([1, 2, 4])('sends every partition through one producer in event-time order, %p worker(s)', async (workers) => {
+    const storeIds = new PosSimulator(chain).chain.stores.map((s) => s.store.store_id);
+    const shards = shardStores(storeIds, [partitions], workers);
+    // Each shard publishes as a worker would, concurrently, through its own producer.
+    const fakes = shards.map(() => fakePublisher());
+    await Promise.all(shards.map((storeIndices, i) => runShard(fakes[i]!.opened, { ...chain, storeIndices }, { batchEvents: 50, inFlight: 1 }, { truth: () => undefined, progress: () => undefined })));
+
+    const producerOf = new Map<string, number>(); // topic/partition -> shard
+    const lastAt = new Map<string, number>();
+    const storesOf = new Map<number, Set<string>>(); // partition -> stores
+    let records = 0;
+    let backwards = 0;
+    fakes.forEach((fake, shard) => {
+      for (const call of fake.calls) {
+        for (const { topic, events } of call) {
+          for (const event of events as { store_id: string; occurred_at: number }[]) {
+            const partition = partitionOf(event.store_id, partitions);
+            const key = `${topic}/${partition}`;
+            storesOf.set(partition, (storesOf.get(partition) ?? new Set()).add(event.store_id));
+            expect(producerOf.get(key) ?? shard).toBe(shard);
+            producerOf.set(key, shard);
+            if (event.occurred_at < (lastAt.get(key) ?? -Infinity)) backwards++;
+            lastAt.set(key, Math.max(event.occurred_at, lastAt.get(key) ?? -Infinity));
+            records++;
+          }
+        }
+      }
+    });
+    expect(records).toBeGreaterThan(2_000);
+    expect([...storesOf.values()].map((s) => s.size).sort()).toEqual([3, 4, 5]);
+    expect(backwards).toBe(0);
   });
 });

@@ -7,8 +7,10 @@
  *           (@platformatic/kafka, lib/events/publisher.ts: the client builds record batches in
  *           JavaScript, so one producer is bound by one core well before the broker is).
  *           Inside a shard, generating the next batch overlaps the produce request of the
- *           previous one. A store belongs to exactly one shard, so its events
- *           leave through one producer, in event-time order.
+ *           previous one. Shards are made of whole Kafka partitions (shards.ts) and each hour
+ *           is merged across stores by event time, so every partition's records leave through
+ *           one producer in event-time order, as real terminals would send them: a stream
+ *           processor keeps one watermark per partition and drops what falls behind it.
  * realtime  replays the simulated clock against the wall clock at a speed factor and
  *           publishes each event when the simulated clock passes its time.
  */
@@ -20,6 +22,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
 import { type EventPublisher, createFastEventPublisher } from '../../lib/events/publisher';
+import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { ShelfStreamError, describeError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -30,6 +33,7 @@ import { ANOMALY_TYPES, type AnomalyType } from './anomalies';
 import { HOUR_MS, formatDay } from './calendar';
 import { GroundTruthWriter, TRUTH_FILES, type TruthBytes, chainDocument, formatTruth } from './ground-truth';
 import type { SimulationOptions } from './options';
+import { shardStores } from './shards';
 import { PosSimulator } from './simulator';
 import { EVENT_TOPICS, type EventTopic, type HourEvents, emptyEvents } from './store-sim';
 
@@ -191,11 +195,28 @@ function append(into: HourEvents, from: HourEvents): void {
 
 // ── backfill ─────────────────────────────────────────────────────────────────────────────
 
-/** Splits store indices round-robin over `workers` shards (fewer when there are fewer stores). */
-export function shardStores(stores: number, workers: number): number[][] {
-  const shards = Array.from({ length: Math.min(stores, workers) }, () => [] as number[]);
-  for (let i = 0; i < stores; i++) shards[i % shards.length]!.push(i);
-  return shards;
+/**
+ * The partition counts of the event topics (one, as `shelfstream init` creates them with
+ * TOPIC_PARTITIONS), read from the broker; the configured count for a topic that does not exist
+ * yet. Only a sharded backfill asks: with one producer every partition is in order anyway.
+ */
+export async function eventPartitionCounts(ctx: RunContext, topicPrefix = ''): Promise<number[]> {
+  const admin = createKafka(ctx.config.kafka, ctx.logger, 'simulator').admin();
+  try {
+    await admin.connect();
+    const names = EVENT_TOPICS.map((t) => `${topicPrefix}${t}`);
+    // Metadata of the existing topics only: asking for a missing one may create it.
+    const existing = new Set(await admin.listTopics());
+    const present = names.filter((n) => existing.has(n));
+    const metadata = present.length > 0 ? await admin.fetchTopicMetadata({ topics: present }) : { topics: [] };
+    const missing = names.filter((n) => !existing.has(n));
+    if (missing.length > 0) ctx.logger.warn({ topics: missing, partitions: ctx.config.topics.partitions }, 'event topics missing (run `shelfstream init`); sharding by the configured partition count');
+    return [...new Set(names.map((n) => metadata.topics.find((t) => t.name === n)?.partitions.length ?? ctx.config.topics.partitions))];
+  } catch (error) {
+    throw new ShelfStreamError('SERVICE_UNAVAILABLE', `Kafka at ${ctx.config.kafka.brokers.join(',')}: ${describeError(error)}`, { cause: error, context: { service: 'kafka' } });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** Messages between the backfill and its worker threads. */
@@ -221,9 +242,10 @@ export async function runBackfill(ctx: RunContext, options: BackfillOptions): Pr
     !(Number.isInteger(options.inFlight) && options.inFlight >= 1) && `in-flight batches must be a whole number >= 1, got ${options.inFlight}`,
   ].filter((i): i is string => typeof i === 'string');
   if (issues.length > 0) throw new ShelfStreamError('CONFIG_INVALID', `invalid backfill: ${issues.join('; ')}`);
-  const shards = shardStores(simulation.stores, options.workers);
-  // The whole chain, to validate the options, write chain.json and publish master data.
+  // The whole chain, to validate the options, shard it, write chain.json and publish master data.
   const chainSim = new PosSimulator(simulation);
+  const partitionCounts = options.workers > 1 && simulation.stores > 1 ? await eventPartitionCounts(ctx, options.topicPrefix) : [];
+  const shards = shardStores(chainSim.chain.stores.map((s) => s.store.store_id), partitionCounts, options.workers);
   const writer = new GroundTruthWriter(options.outDir);
   // Progress counts store-shard hours: each shard steps through the hours its stores span.
   const shardHours = shards.map((indices) => {
@@ -231,7 +253,10 @@ export async function runBackfill(ctx: RunContext, options: BackfillOptions): Pr
     return (Math.max(...windows.map((w) => w.end)) - Math.min(...windows.map((w) => w.start))) / HOUR_MS;
   });
   const progress = options.progress ? stopOnce(createProgress({ label: 'simulate backfill', total: shardHours.reduce((a, b) => a + b, 0), unit: 'shard-hours' })) : undefined;
-  ctx.logger.info({ stores: simulation.stores, skus: simulation.skus, days: simulation.window.days, workers: shards.length, outDir: options.outDir }, 'simulator backfill starting');
+  ctx.logger.info(
+    { stores: simulation.stores, skus: simulation.skus, days: simulation.window.days, workers: shards.length, partitions: partitionCounts, storesPerWorker: shards.map((s) => s.length), outDir: options.outDir },
+    'simulator backfill starting',
+  );
   try {
     writer.writeJson(TRUTH_FILES.chain, chainDocument(chainSim.chain));
     const main = await openPublisher(ctx, 'simulator', options.topicPrefix);

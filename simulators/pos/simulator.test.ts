@@ -9,7 +9,7 @@ import { DAY_MS, HOUR_MS, parseDay } from './calendar';
 import { localPrice } from './chain';
 import { type DailyDemandRow, type HourTruth, type HourlyDemandRow, type StockoutRow, CSV_HEADERS, emptyTruth, formatTruth, parseCsv } from './ground-truth';
 import type { SimulationOptions } from './options';
-import { PosSimulator } from './simulator';
+import { PosSimulator, mergeRuns } from './simulator';
 import { EVENT_TOPICS, type HourEvents, emptyEvents } from './store-sim';
 
 interface Run {
@@ -361,5 +361,30 @@ describe('simulation options', () => {
       /seed must be.*stores must be.*start 2031-01-01 is outside 2024-01-01 to 2030-12-31/,
     );
     expect(() => new PosSimulator({ seed: 1, stores: 1, skus: 1, window: { kind: 'days', startDay: parseDay('2030-12-30'), days: 5 }, anomalyRate: 1, heartbeats: true })).toThrow(/days must be a whole number from 1 to 2/);
+  });
+});
+
+describe('mergeRuns', () => {
+  it('merges sorted runs into the stable sort of the whole list', () => {
+    let seed = 7;
+    const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let trial = 0; trial < 200; trial++) {
+      const runs = 1 + next(12);
+      const list: { occurred_at: number; id: number }[] = [];
+      const starts: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        starts.push(list.length);
+        const times = Array.from({ length: next(6) }, () => next(20)).sort((a, b) => a - b);
+        for (const t of times) list.push({ occurred_at: t, id: list.length });
+      }
+      const expected = [...list].sort((a, b) => a.occurred_at - b.occurred_at); // Array.sort is stable
+      expect(mergeRuns([...list], starts).map((e) => e.id)).toEqual(expected.map((e) => e.id));
+    }
+  });
+
+  it('leaves a single run alone and treats what precedes the first start as a run', () => {
+    const one = [{ occurred_at: 1 }, { occurred_at: 2 }];
+    expect(mergeRuns(one, [0, 2, 2])).toBe(one);
+    expect(mergeRuns([{ occurred_at: 5 }, { occurred_at: 1 }], [1]).map((e) => e.occurred_at)).toEqual([1, 5]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The simulation core: the chain, the demand model and one StoreSimulator per store, stepped
  * together one UTC hour at a time. `nextHour()` is pure and synchronous: it answers the hour's
- * events by topic (each store's events in event-time order) and its ground truth, and does no
- * I/O, so publishing, writing files and tests are all just callers.
+ * events by topic, each topic's in event-time order across the stores (simultaneous events in
+ * store order), and its ground truth, and does no I/O, so publishing, writing files and tests
+ * are all just callers.
  */
 import type { Product, Store } from '../../schemas/generated/events';
 import { DAY_MS, HOUR_MS } from './calendar';
@@ -84,15 +85,25 @@ export class PosSimulator {
     return this.cursor >= this.end;
   }
 
-  /** Simulates every store for the next UTC hour. */
+  /**
+   * Simulates every store for the next UTC hour. Each store appends its hour in event-time
+   * order; the stores' runs are then merged by occurred_at, so whoever publishes a topic's list
+   * in order publishes each partition in order (a partition holds several stores, and a stream
+   * processor keeps one watermark per partition).
+   */
   nextHour(): HourBatch {
     const hourStart = this.cursor;
     const events = emptyEvents();
     const truth = emptyTruth();
-    for (const store of this.stores) store.step(hourStart, events, truth);
+    const runStarts = Object.fromEntries(EVENT_TOPICS.map((t) => [t, [] as number[]])) as Record<EventTopic, number[]>;
+    for (const store of this.stores) {
+      for (const topic of EVENT_TOPICS) runStarts[topic].push(events[topic].length);
+      store.step(hourStart, events, truth);
+    }
     this.cursor += HOUR_MS;
     let eventCount = 0;
     for (const topic of EVENT_TOPICS) {
+      (events[topic] as { occurred_at: number }[]) = mergeRuns(events[topic] as { occurred_at: number }[], runStarts[topic]);
       this.counts[topic] += events[topic].length;
       eventCount += events[topic].length;
     }
@@ -107,4 +118,47 @@ export class PosSimulator {
     for (const store of this.stores) store.finish(truth);
     return truth;
   }
+}
+
+/**
+ * Merges consecutive runs of `list`, each sorted by occurred_at, into one sorted list; stable
+ * (equal times keep their runs' order). `starts` are the runs' first indices, ascending (what
+ * precedes the first is a run too); a run ends where the next starts. Adjacent runs are merged
+ * pairwise, log2(runs) passes over the events, without the comparator call per comparison of
+ * Array.sort. Answers `list` itself when it holds at most one non-empty run; otherwise a new
+ * array, and `list` served as scratch space.
+ */
+export function mergeRuns<T extends { readonly occurred_at: number }>(list: T[], starts: readonly number[]): T[] {
+  const n = list.length;
+  const all = starts[0] === 0 ? starts : [0, ...starts];
+  let bounds: number[] = [];
+  for (let i = 0; i < all.length; i++) if ((all[i + 1] ?? n) > all[i]!) bounds.push(all[i]!);
+  if (bounds.length <= 1) return list;
+  bounds.push(n);
+  let from = list;
+  let to = new Array<T>(n);
+  while (bounds.length > 2) {
+    const next: number[] = [];
+    const runs = bounds.length - 1;
+    let r = 0;
+    for (; r + 2 <= runs; r += 2) {
+      let i = bounds[r]!;
+      let j = bounds[r + 1]!;
+      const mid = j;
+      const hi = bounds[r + 2]!;
+      let k = i;
+      while (i < mid && j < hi) to[k++] = from[j]!.occurred_at < from[i]!.occurred_at ? from[j++]! : from[i++]!;
+      while (i < mid) to[k++] = from[i++]!;
+      while (j < hi) to[k++] = from[j++]!;
+      next.push(bounds[r]!);
+    }
+    if (r < runs) {
+      for (let k = bounds[r]!; k < n; k++) to[k] = from[k]!;
+      next.push(bounds[r]!);
+    }
+    next.push(n);
+    bounds = next;
+    [from, to] = [to, from];
+  }
+  return from;
 }
