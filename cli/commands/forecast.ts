@@ -41,7 +41,7 @@ export function registerForecastCommands(program: Command, run: Run): void {
   const forecast = program.command('forecast').description('demand forecasts: train, backtest, predict 7 days with P10/P50/P90, promote or roll back models');
   forecast
     .command('train')
-    .description('train the global model, backtest it against the champion and the baselines, promote it only if better')
+    .description('train the global model, backtest it against a refit of the champion and the baselines, retrain it on all data, promote it unless worse')
     .option('--to <date>', 'last day of history (YYYY-MM-DD)', today())
     .option('--days <n>', 'days of history', (v) => Number(v), 365)
     .option('--weeks <n>', 'backtest weeks', (v) => Number(v), 4)
@@ -52,7 +52,7 @@ export function registerForecastCommands(program: Command, run: Run): void {
         withDeps(ctx, async (deps) => {
           const r = await trainJob(deps, { from: daysBefore(o.to, o.days - 1), to: o.to, weeks: o.weeks }, { ...TRAIN_DEFAULTS, seed: o.seed, epochs: o.epochs });
           ctx.print(formatBacktest(r.result));
-          ctx.print(`model ${r.version}: ${r.accepted ? 'promoted to champion' : `not better than champion ${r.champion}, kept as challenger`}`);
+          ctx.print(`model ${r.version}: ${r.accepted ? 'promoted to champion' : `worse than champion ${r.champion} on the same backtest, kept as challenger`}`);
         }),
       )(),
     );

@@ -350,14 +350,20 @@ export async function trainModel(data: TrainData, categories: readonly string[],
 /** Rows forecast per tfjs call. */
 const PREDICT_BATCH = 16_384;
 
-/** The model as a Forecaster (weights loaded into tensors once; call dispose() when done). */
+/**
+ * The model as a Forecaster (call dispose() when done). Weights become tensors on the first
+ * predict, after the backend is ready: a job that only predicts (no training before it) would
+ * otherwise create them before tfjs has a backend and fail.
+ */
 export function modelForecaster(artifact: ModelArtifact): Forecaster & { dispose(): void } {
   const { featureSpec: spec } = artifact;
-  const weights = artifact.layers.map((l) => ({ w: tf.tensor2d(Float32Array.from(l.weights), [l.inputs, l.outputs]), b: tf.tensor1d(Float32Array.from(l.bias)) }));
+  let loaded: { w: tf.Tensor2D; b: tf.Tensor1D }[] | undefined;
   return {
     name: MODEL_KIND,
     async predict(panel, origin): Promise<QuantileForecast> {
       await ensureBackend();
+      loaded ??= artifact.layers.map((l) => ({ w: tf.tensor2d(Float32Array.from(l.weights), [l.inputs, l.outputs]), b: tf.tensor1d(Float32Array.from(l.bias)) }));
+      const weights = loaded;
       const built = buildInputs(panel, origin, spec.categories);
       const { inputs, scale, width } = built;
       if (width !== spec.inputs.length) throw new Error(`model expects ${spec.inputs.length} inputs, the features give ${width}`);
@@ -390,7 +396,8 @@ export function modelForecaster(artifact: ModelArtifact): Forecaster & { dispose
       return out;
     },
     dispose() {
-      for (const l of weights) tf.dispose([l.w, l.b]);
+      for (const l of loaded ?? []) tf.dispose([l.w, l.b]);
+      loaded = undefined;
     },
   };
 }

@@ -1,0 +1,46 @@
+/**
+ * The model's predict side on a hand-made artifact, in a fresh module registry where nothing
+ * was trained before (the predict job's situation: the backend must be made ready by predict
+ * itself). One linear layer with zero weights answers its bias whatever the inputs, so the
+ * expected quantiles are worked out by hand from the bias and the series' scale.
+ */
+import { HORIZON, FEATURE_COLUMNS, type FeatureColumn, type Panel } from './features';
+import { FEATURE_SPEC_VERSION, MODEL_KIND, type ModelArtifact, TRAIN_DEFAULTS, inputNames, modelForecaster } from './model';
+
+const DAYS = 70;
+const LEVEL = 3;
+
+function flatPanel(): Panel {
+  const days = DAYS + HORIZON;
+  const columns = Object.fromEntries(FEATURE_COLUMNS.map((c) => [c, new Float32Array(days).fill(0)])) as Record<FeatureColumn, Float32Array>;
+  for (let d = 0; d < days; d++) {
+    columns.units[d] = d < DAYS ? LEVEL : Number.NaN;
+    columns.mean_28[d] = LEVEL;
+    columns.mean_7[d] = LEVEL;
+    columns.day_of_week[d] = (d % 7) + 1;
+    columns.month[d] = 3;
+    columns.holiday_factor[d] = 1;
+    columns.book_on_hand[d] = Number.NaN;
+  }
+  return { series: [{ store_id: 'S1', sku: 'A', category: 'Dairy', region: 'R1' }], firstDay: 20_454, days, lastObservedDay: 20_454 + DAYS - 1, columns };
+}
+
+test('a loaded model predicts without any training in the process: P50 = bias x scale, P10/P90 = P50 -/+ softplus(gap) x scale', async () => {
+  const inputs = inputNames(['Dairy']);
+  const bias = [...new Array<number>(HORIZON).fill(2), ...new Array<number>(HORIZON).fill(-0.5), ...new Array<number>(HORIZON).fill(0.5)];
+  const artifact: ModelArtifact = {
+    kind: MODEL_KIND,
+    featureSpec: { version: FEATURE_SPEC_VERSION, inputs, categories: ['Dairy'], mean: inputs.map(() => 0), std: inputs.map(() => 1) },
+    layers: [{ inputs: inputs.length, outputs: 3 * HORIZON, weights: new Array<number>(inputs.length * 3 * HORIZON).fill(0), bias }],
+    train: { ...TRAIN_DEFAULTS, samples: 0, finalLoss: 0, seconds: 0 },
+  };
+  const model = modelForecaster(artifact);
+  const f = await model.predict(flatPanel(), DAYS - 1);
+  model.dispose();
+  const softplus = (x: number): number => Math.log1p(Math.exp(x));
+  for (let h = 0; h < HORIZON; h++) {
+    expect(f.p50[h]).toBeCloseTo(2 * LEVEL, 4);
+    expect(f.p10[h]).toBeCloseTo((2 - softplus(-0.5)) * LEVEL, 4);
+    expect(f.p90[h]).toBeCloseTo((2 + softplus(0.5)) * LEVEL, 4);
+  }
+});
