@@ -494,6 +494,12 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     return (committed?.get(key)?.offset ?? end.low) >= end.high;
   }
 
+  /** Records behind the partition's end as of its last fetch (those waiting in an aligner included). */
+  function setLag(state: Position | undefined): void {
+    if (state?.highWatermark === undefined) return;
+    lag.set({ processor: name, topic: state.topic, partition: String(state.partition) }, Math.max(0, state.highWatermark - (state.next ?? 0)));
+  }
+
   /** Hands a co-partitioned task what its inputs' queues allow, in event-time order. */
   async function drainAligned(partition: number, heartbeat?: () => Promise<void>): Promise<void> {
     const aligner = aligners.get(partition);
@@ -512,6 +518,8 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       // A long wait released at once can be hundreds of thousands of records: bounded buffers.
       if (++handed % 10_000 === 0 && pendingRows >= options.maxBufferedRows) await flushLocked(heartbeat);
     }
+    // Records that waited are processed now: the lag of every input of the task moved.
+    if (handed > 0) for (const topic of definition.inputs) setLag(positions.get(`${topic}:${partition}`));
     const waiting = definition.inputs.some((t) => aligner.buffered(t) > 0);
     if (!waiting) blockedSince.delete(partition);
     else if (handed > 0 || since === undefined) blockedSince.set(partition, Date.now());
@@ -584,8 +592,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       // Once per batch, not per record: both are measurable at 100k records/s.
       topicCounter.inc(batch.messages.length);
       resolveOffset(batch.lastOffset());
-      const behind = Math.max(0, Number(batch.highWatermark) - (state.next ?? 0));
-      lag.set({ processor: name, topic: batch.topic, partition: String(batch.partition) }, behind);
+      setLag(state);
       lastRecordAt = Date.now();
       if (pendingRows >= options.maxBufferedRows || Date.now() - lastFlush >= options.flushIntervalMs) await flushLocked(heartbeat);
       else await heartbeat();
