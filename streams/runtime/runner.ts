@@ -13,6 +13,10 @@
  *      windows were closed (and written) before, so it never writes a partial one over them;
  *   3. each insert carries a deduplication token of its exact offset ranges, so a retried insert
  *      that had landed is dropped (this also keeps rollup materialized views exact).
+ * A co-partitioned task (one per partition number, reading several topics) is handed its inputs'
+ * records in event-time order (align.ts), so it sees the same interleaving in a clean run, after
+ * a crash, in a replay and in a rebuild; only an input read to its end (live) does not hold the
+ * others back.
  * Bad records go to the dead-letter topic with the reason in headers, before the commit that
  * passes them. A failing sink pauses the pipeline (retry with backoff, heartbeats continue):
  * lag grows, nothing is dropped.
