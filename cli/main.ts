@@ -15,7 +15,7 @@ import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
 import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
-import { registerForecastCommands } from './commands/forecast';
+import { registerForecastCommands, startForecastJobs } from './commands/forecast';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -100,7 +100,7 @@ program
   .argument('<what>', '"all"')
   .action(async (what: string) => {
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
-    await run('stream', (ctx) => streamCommand(ctx, STREAM_NAMES, {}))();
+    await run('stream', (ctx) => streamCommand(ctx, STREAM_NAMES, ctx.config.forecast.schedule ? { alongside: (clickhouse) => startForecastJobs(ctx, clickhouse) } : {}))();
   });
 program
   .command('demo')

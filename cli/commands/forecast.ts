@@ -3,12 +3,13 @@
  * (services/forecast) against the configured ClickHouse and the model registry in the bucket.
  */
 import type { Command } from 'commander';
-import { createClickHouse } from '../../lib/clients/clickhouse';
+import { type ClickHouseClient, createClickHouse } from '../../lib/clients/clickhouse';
 import { createProgress, type Progress } from '../../lib/progress';
 import { formatBacktest } from '../../services/forecast/backtest';
 import { type JobDeps, backtestJob, predictJob, trainJob } from '../../services/forecast';
 import { TRAIN_DEFAULTS } from '../../services/forecast/model';
 import { promote, rollback } from '../../services/forecast/registry';
+import { startForecastSchedule } from '../../services/forecast/schedule';
 import { openArchiveStore } from '../../streams/archive';
 import type { CliContext } from '../context';
 
@@ -86,4 +87,28 @@ export function registerForecastCommands(program: Command, run: Run): void {
     .command('rollback')
     .description('restore the previous champion')
     .action(async () => run('forecast', async (ctx) => ctx.print(`champion: ${(await rollback(await openArchiveStore(ctx.config))).version}`))());
+}
+
+/**
+ * The scheduled jobs of `run all` (FORECAST_* options): daily predict, weekly train, on the
+ * ClickHouse client the processors share (embedded chDB has one owner per process). Progress goes
+ * to the log, not to bars.
+ */
+export async function startForecastJobs(ctx: CliContext, client: ClickHouseClient): Promise<{ stop(): Promise<void> }> {
+  const { config, logger } = ctx;
+  const deps: JobDeps = { client, database: config.clickhouse.database, store: await openArchiveStore(config) };
+  return startForecastSchedule(
+    config.forecast,
+    {
+      train: async (to) => {
+        const r = await trainJob(deps, { from: daysBefore(to, config.forecast.trainHistoryDays - 1), to, weeks: 4 });
+        return { version: r.version, accepted: r.accepted, champion: r.champion, trained_to: r.trainedTo, samples: r.samples };
+      },
+      predict: async (to) => {
+        const s = await predictJob(deps, to);
+        return { version: s.version, origin: s.origin, series: s.series, forecasts: s.forecasts, reorders: s.reorders };
+      },
+    },
+    logger.child({ component: 'forecast-schedule' }),
+  );
 }

@@ -3,7 +3,7 @@
  * health/readiness/metrics endpoint, until SIGTERM/SIGINT (then: flush, commit, leave the
  * group) or, with --stop-when-idle, until caught up. Prints a summary at the end.
  */
-import { createClickHouse } from '../../lib/clients/clickhouse';
+import { type ClickHouseClient, createClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
@@ -21,6 +21,11 @@ export interface StreamCommandOptions {
   readonly topic?: readonly string[];
   readonly stopWhenIdle?: number;
   readonly metrics?: boolean;
+  /**
+   * Work that shares this process's ClickHouse client while the processors run (`run all`: the
+   * forecast schedule; embedded ClickHouse has one owner per process). Stopped before the client closes.
+   */
+  readonly alongside?: (clickhouse: ClickHouseClient) => Promise<{ stop(): Promise<void> }>;
 }
 
 export function parseTopicMap(pairs: readonly string[] = []): Record<string, string> {
@@ -59,6 +64,7 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
           readiness: [{ name: 'clickhouse', check: async () => void (await clickhouse.ping()) }],
         });
   const started = Date.now();
+  let companion: { stop(): Promise<void> } | undefined;
   try {
     for (const name of names) {
       const definition =
@@ -74,6 +80,7 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
       logger.info({ processor: name, inputs: definition.inputs, tables: definition.tables }, 'processor started');
     }
     if (ops) logger.info({ url: `http://${ops.address().host}:${ops.address().port}/metrics` }, 'ops endpoint listening');
+    companion = await options.alongside?.(clickhouse);
     const stop = (): void => {
       ops?.drain();
       logger.info('stopping: flushing, committing and leaving the group');
@@ -83,6 +90,7 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
     process.once('SIGINT', stop);
     await Promise.all(running.map((r) => r.stopped));
   } finally {
+    await companion?.stop();
     await Promise.all(running.map((r) => r.stop()));
     await ops?.close();
     await clickhouse.close();

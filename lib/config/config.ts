@@ -127,6 +127,16 @@ export interface SimulatorConfig {
   readonly outputDir: string;
 }
 
+export interface ForecastConfig {
+  /** Scheduled jobs in `run all`. */
+  readonly schedule: boolean;
+  /** Minutes after UTC midnight of the daily predict. */
+  readonly predictAtUtcMinutes: number;
+  /** ISO weekday (1 = Monday .. 7 = Sunday) whose scheduled run trains first. */
+  readonly trainWeekday: number;
+  readonly trainHistoryDays: number;
+}
+
 export interface ArchiveConfig {
   readonly maxRollRows: number;
   readonly maxRollBytes: number;
@@ -146,6 +156,7 @@ export interface Config {
   readonly streams: StreamsConfig;
   readonly ingest: IngestConfig;
   readonly simulator: SimulatorConfig;
+  readonly forecast: ForecastConfig;
   readonly launcher: LauncherConfig;
 }
 
@@ -297,6 +308,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     },
     simulator: {
       outputDir: v.SIMULATOR_OUTPUT_DIR ? expandPath(v.SIMULATOR_OUTPUT_DIR, cwd) : join(dataDir, 'simulator'),
+    },
+    forecast: {
+      schedule: v.FORECAST_SCHEDULE === 'on',
+      predictAtUtcMinutes: Number(v.FORECAST_PREDICT_AT_UTC!.slice(0, 2)) * 60 + Number(v.FORECAST_PREDICT_AT_UTC!.slice(3, 5)),
+      trainWeekday: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].indexOf(v.FORECAST_TRAIN_WEEKDAY!) + 1,
+      trainHistoryDays: v.FORECAST_TRAIN_HISTORY_DAYS!,
     },
     launcher: {
       cacheDir,

@@ -15,6 +15,7 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   streams: 'Stream processors',
   ingest: 'HTTP ingest',
   simulator: 'POS simulator',
+  forecast: 'Demand forecasts',
   launcher: 'Native launcher (machines without Docker)',
 };
 

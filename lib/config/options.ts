@@ -16,6 +16,7 @@ export type OptionGroup =
   | 'streams'
   | 'ingest'
   | 'simulator'
+  | 'forecast'
   | 'launcher';
 
 export interface OptionSpec<S extends z.ZodType = z.ZodType> {
@@ -367,6 +368,32 @@ export const OPTIONS = {
     default: '10000',
     doc: 'Milliseconds a stopping ingest service waits for in-flight requests before it closes.',
     schema: positiveInt,
+  }),
+
+  // ── demand forecasts (services/forecast) ──────────────────────────────────────────────
+  FORECAST_SCHEDULE: spec({
+    group: 'forecast',
+    default: 'on',
+    doc: '`shelfstream run all` runs the forecast jobs on a schedule: predict every day, train once a week (before that day\'s predict). off: only on request (`shelfstream forecast ...`).',
+    schema: z.enum(['on', 'off']),
+  }),
+  FORECAST_PREDICT_AT_UTC: spec({
+    group: 'forecast',
+    default: '02:00',
+    doc: 'Time of day (UTC, HH:MM) of the daily predict; it forecasts the 7 days after the previous UTC date, so run it once the day\'s sales are in.',
+    schema: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (00:00 to 23:59)'),
+  }),
+  FORECAST_TRAIN_WEEKDAY: spec({
+    group: 'forecast',
+    default: 'sunday',
+    doc: 'Day of the week (UTC) whose scheduled run trains a new model (backtest, retrain on all data, promote unless worse) before predicting.',
+    schema: z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']),
+  }),
+  FORECAST_TRAIN_HISTORY_DAYS: spec({
+    group: 'forecast',
+    default: '365',
+    doc: 'Days of history the scheduled training reads (the last 4 weeks of them are its backtest).',
+    schema: z.coerce.number().int().min(70, 'needs at least 70 days: 35 of features and training before a 4-week backtest').max(1_095),
   }),
 
   // ── POS simulator (simulators/) ───────────────────────────────────────────────────────
