@@ -7,10 +7,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ShelfStreamError } from '../../lib/errors';
 import { BASELINES, type Forecaster } from './baselines';
 import { type BacktestResult, backtest, metricOf, rollingOrigins } from './backtest';
-import { HORIZON, type Panel, isoDay, loadPanel } from './features';
+import { HORIZON, type Panel, dayNumber, isoDay, loadPanel } from './features';
 import { type PredictSummary, predictAndWrite, writeModelRun } from './jobs';
 import { MIN_HISTORY_DAYS, TRAIN_DEFAULTS, type TrainOptions, modelForecaster, trainModel, trainingData } from './model';
-import { type BlobStore, champion, offerChallenger, readArtifact, registerModel } from './registry';
+import { type BlobStore, champion, offerChallenger, readArtifact, readCard, registerModel } from './registry';
 
 export interface JobDeps {
   readonly client: ClickHouseClient;
@@ -23,6 +23,18 @@ async function championForecaster(store: BlobStore): Promise<(Forecaster & { dis
   const current = await champion(store);
   if (!current) return undefined;
   return { ...modelForecaster(await readArtifact(store, current.version)), version: current.version };
+}
+
+/**
+ * The champion's procedure (its stored train options, same seed) trained again on the targets
+ * before `firstOrigin` only: what the champion would have forecast on the backtest weeks had it
+ * not learned them.
+ */
+async function refitChampion(store: BlobStore, version: string, panel: Panel, firstOrigin: number, categories: readonly string[], onProgress?: JobDeps['onProgress']): Promise<ReturnType<typeof modelForecaster>> {
+  const { seed, epochs, batchSize, hidden, learningRate, maxSamples } = (await readArtifact(store, version)).train;
+  const options: TrainOptions = { seed, epochs, batchSize, hidden, learningRate, maxSamples };
+  const data = trainingData(panel, MIN_HISTORY_DAYS, firstOrigin - HORIZON, categories, options);
+  return modelForecaster(await trainModel(data, categories, options, (n) => onProgress?.('train (champion refit)', n, Math.max(1, epochs))));
 }
 
 export interface TrainOutcome {
@@ -61,10 +73,7 @@ export async function trainOnPanel(store: BlobStore, panel: Panel, weeks: number
   // out of sample on the same points.
   let refitted: ReturnType<typeof modelForecaster> | undefined;
   if (current) {
-    const { seed, epochs: e, batchSize, hidden, learningRate, maxSamples } = (await readArtifact(store, current.version)).train;
-    const championOptions: TrainOptions = { seed, epochs: e, batchSize, hidden, learningRate, maxSamples };
-    const championData = trainingData(panel, MIN_HISTORY_DAYS, origins[0]! - HORIZON, categories, championOptions);
-    refitted = modelForecaster(await trainModel(championData, categories, championOptions, (n) => onProgress?.('train (champion refit)', n, Math.max(1, e))));
+    refitted = await refitChampion(store, current.version, panel, origins[0]!, categories, onProgress);
     contenders.push({ name: `champion_${current.version}`, predict: (p, o) => refitted!.predict(p, o) });
   }
   let step = 0;
@@ -99,17 +108,34 @@ export async function trainJob(deps: JobDeps, range: { from: string; to: string;
   return outcome;
 }
 
+/**
+ * Backtest on request: the champion beside the baselines. A champion that learned any of the
+ * backtest weeks (its card's data reach past the first origin, the usual case once it was
+ * retrained on all data) is scored as its procedure refitted before the first origin, so its
+ * figures are out of sample like the baselines'.
+ */
 export async function backtestJob(deps: JobDeps, range: { from: string; to: string; weeks: number }): Promise<BacktestResult> {
   const startedAt = new Date();
   const panel = await loadPanel(deps.client, deps.database, range);
   const origins = rollingOrigins(panel, range.weeks);
-  const current = await championForecaster(deps.store);
-  const contenders: Forecaster[] = current ? [current, ...BASELINES] : [...BASELINES];
+  if (origins.length === 0) throw new ShelfStreamError('INVALID_ARGUMENT', `${range.from}..${range.to} is too short for a ${range.weeks}-week backtest`);
+  const current = await champion(deps.store);
+  let model: (Forecaster & { dispose(): void }) | undefined;
+  if (current) {
+    const card = await readCard(deps.store, current.version);
+    const categories = [...new Set(panel.series.map((s) => s.category))].sort();
+    const learnedBacktest = dayNumber(card.data.to) > panel.firstDay + origins[0]!;
+    model = learnedBacktest ? await refitChampion(deps.store, current.version, panel, origins[0]!, categories, deps.onProgress) : modelForecaster(await readArtifact(deps.store, current.version));
+  }
+  const contenders: Forecaster[] = model ? [model, ...BASELINES] : [...BASELINES];
   let step = 0;
-  const result = await backtest(panel, contenders, origins, undefined, () => deps.onProgress?.('backtest', ++step, origins.length * contenders.length));
-  current?.dispose();
-  await writeModelRun(deps.client, deps.database, result, { runId: randomUUID(), runType: 'BACKTEST', modelVersion: current?.version ?? '', accepted: false, dataFrom: range.from, dataTo: range.to, startedAt });
-  return result;
+  try {
+    const result = await backtest(panel, contenders, origins, undefined, () => deps.onProgress?.('backtest', ++step, origins.length * contenders.length));
+    await writeModelRun(deps.client, deps.database, result, { runId: randomUUID(), runType: 'BACKTEST', modelVersion: current?.version ?? '', accepted: false, dataFrom: range.from, dataTo: range.to, startedAt });
+    return result;
+  } finally {
+    model?.dispose();
+  }
 }
 
 /** History the predict job reads before the origin (the 28-day windows and 3 weeks of same-weekday lags, plus the store weekday index). */
