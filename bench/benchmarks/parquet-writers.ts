@@ -254,7 +254,7 @@ function encoderFor(candidate: Candidate, avro: AvroSchema, topic: string): File
   const schema = archiveSchema(avro);
   switch (candidate) {
     case 'parquet-wasm': {
-      const encoder = createParquetEncoder(avro, { rowGroupRows: FILE_ROWS, zstdLevel: 3 });
+      const encoder = createParquetEncoder(avro, { rowGroupRows: FILE_ROWS });
       return (records) => encoder.encode(records);
     }
     case 'parquet-wasm-snappy':

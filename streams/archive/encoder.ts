@@ -2,38 +2,46 @@
  * The archive's encoder for catalogue topics: one Parquet encoder per topic, built from the
  * topic's Avro schema (or, for a stand-in topic, the schema of the topic it stands for).
  */
+import type { Schema } from 'apache-arrow';
 import { ShelfStreamError } from '../../lib/errors';
 import type { TopicSpec } from '../../schemas/catalog';
 import type { ArchiveEncoder, ArchiveRow } from './archiver';
-import { type ArchiveRecord, type ParquetEncoder, createParquetEncoder } from './parquet';
+import { type ArchiveColumnSource, PARQUET_ENCODER_DEFAULTS, archiveSchema, encodeColumns, writeParquetFile } from './parquet';
 
-export function toArchiveRecord(row: ArchiveRow): ArchiveRecord {
-  return {
-    key: row.key,
-    value: row.value,
-    schemaId: row.schemaId,
-    headers: row.headers,
-    timestamp: row.kafkaTimestamp,
-    partition: row.partition,
-    offset: BigInt(row.offset),
-    event: row.decoded as Readonly<Record<string, unknown>>,
-  };
-}
+/** Columns read straight off the archiver's rows: no intermediate record per row. */
+export const ARCHIVE_ROW_SOURCE: ArchiveColumnSource<ArchiveRow> = {
+  key: (r) => r.key,
+  value: (r) => r.value,
+  schemaId: (r) => r.schemaId,
+  headers: (r) => r.headers,
+  timestamp: (r) => r.kafkaTimestamp,
+  partition: (r) => r.partition,
+  offset: (r) => r.offset,
+  event: (r) => r.decoded as Readonly<Record<string, unknown>>,
+};
 
 export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonly<Record<string, string>> = {}): ArchiveEncoder {
-  const encoders = new Map<string, ParquetEncoder>();
-  const encoderOf = (topic: string): ParquetEncoder => {
-    let encoder = encoders.get(topic);
-    if (!encoder) {
+  const schemas = new Map<string, Schema>();
+  const schemaOf = (topic: string): Schema => {
+    let schema = schemas.get(topic);
+    if (!schema) {
       const name = contracts[topic] ?? topic;
       const spec = catalog.find((t) => t.name === name);
       if (!spec?.schema) throw new ShelfStreamError('INVALID_ARGUMENT', `topic ${topic} has no Avro schema in the catalogue: it cannot be archived`, { context: { topic } });
-      encoder = createParquetEncoder(spec.schema as Parameters<typeof createParquetEncoder>[0]);
-      encoders.set(topic, encoder);
+      schema = archiveSchema(spec.schema as Parameters<typeof archiveSchema>[0]);
+      schemas.set(topic, schema);
     }
-    return encoder;
+    return schema;
   };
-  return { encode: (topic, rows) => encoderOf(topic).encode(rows.map(toArchiveRecord)) };
+  return {
+    encode: (topic, rows) => {
+      try {
+        return Promise.resolve(writeParquetFile(encodeColumns(schemaOf(topic), rows, ARCHIVE_ROW_SOURCE, PARQUET_ENCODER_DEFAULTS, topic)));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+  };
 }
 
 /** The catalogue topics the archive keeps: events and master data (not alerts or dead letters). */
