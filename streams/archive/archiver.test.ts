@@ -82,3 +82,82 @@ describe('ArchiveTask rolls', () => {
     expect(task.takeOutput()).toBeInstanceOf(Function);
   });
 });
+
+describe('ArchiveTask uploads', () => {
+  const options = { topics: ['pos.sales'], maxRollRows: 4, maxRollBytes: 1_000_000, maxRollAgeMs: 60_000 };
+
+  /** An in-memory partition-hour listing and object bodies: what the upload reads and writes. */
+  function memoryStore(existing: { first: number; last: number }[] = []) {
+    const hour = hourPartitionOf(T0);
+    const objects = new Map<string, Uint8Array>();
+    for (const o of existing) objects.set(dataObjectName('pos.sales', hour, 2, o.first, o.last), new Uint8Array([1]));
+    const store = {
+      partitionHour: () =>
+        Promise.resolve(
+          [...objects.entries()].map(([name, body]) => ({ ...parseDataObjectName(name)!, name, size: body.byteLength })).sort((a, b) => a.first - b.first),
+        ),
+      put: (name: string, body: Uint8Array) => {
+        objects.set(name, body);
+        return Promise.resolve();
+      },
+      updateManifest: () => Promise.resolve(),
+    };
+    return { store: store as unknown as ArchiveStore, objects };
+  }
+
+  /** Records which offsets each encode was given, and when. */
+  function spyEncoder() {
+    const calls: number[][] = [];
+    return {
+      calls,
+      encode: (_topic: string, rows: readonly { offset: number }[]) => {
+        calls.push(rows.map((r) => r.offset));
+        return Promise.resolve(new Uint8Array(rows.map((r) => r.offset)));
+      },
+    };
+  }
+
+  it('starts encoding a roll when it closes, and uploads that file', async () => {
+    const { store, objects } = memoryStore();
+    const encoder = spyEncoder();
+    const task = new ArchiveTask({ topic: 'pos.sales', partition: 2, checkpoint: undefined }, options, store, encoder, logger, () => 0);
+    for (let o = 0; o < 4; o++) task.process(record(o, T0 + o));
+    expect(encoder.calls).toEqual([[0, 1, 2, 3]]); // at the close, before any flush
+    await task.takeOutput()!();
+    expect(encoder.calls).toHaveLength(1);
+    expect([...objects.keys()].map((n) => parseDataObjectName(n))).toEqual([expect.objectContaining({ first: 0, last: 3 })]);
+  });
+
+  it('after a restart, writes only the records no existing object covers, encoded again', async () => {
+    const { store, objects } = memoryStore([{ first: 0, last: 1 }]); // archived before a crash
+    const encoder = spyEncoder();
+    const task = new ArchiveTask({ topic: 'pos.sales', partition: 2, checkpoint: undefined }, options, store, encoder, logger, () => 0);
+    for (let o = 0; o < 4; o++) task.process(record(o, T0 + o));
+    await task.takeOutput()!();
+    expect(encoder.calls).toEqual([
+      [0, 1, 2, 3],
+      [2, 3],
+    ]);
+    const names = [...objects.keys()].map((n) => parseDataObjectName(n)!);
+    expect(names.map((o) => [o.first, o.last])).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    expect([...objects.get(dataObjectName('pos.sales', hourPartitionOf(T0), 2, 2, 3))!]).toEqual([2, 3]);
+  });
+
+  it('encodes again on retry when the encoding at the close failed', async () => {
+    const { store, objects } = memoryStore();
+    let fail = true;
+    const encoder = {
+      encode: (_topic: string, rows: readonly { offset: number }[]) => (fail ? Promise.reject(new Error('worker died')) : Promise.resolve(new Uint8Array(rows.length))),
+    };
+    const task = new ArchiveTask({ topic: 'pos.sales', partition: 2, checkpoint: undefined }, options, store, encoder, logger, () => 0);
+    for (let o = 0; o < 4; o++) task.process(record(o, T0 + o));
+    const output = task.takeOutput()!;
+    await expect(output()).rejects.toThrow(/worker died/);
+    fail = false;
+    await output();
+    expect(objects.size).toBe(1);
+  });
+});

@@ -7,10 +7,14 @@
  * Per record (pure): the hour folder of the event's own time (occurred_at, else updated_at,
  *   else the Kafka timestamp), and one archive row.
  * State: the open roll of each topic partition (records since the last roll, grouped by hour
- *   folder) and the closed rolls waiting for upload. A roll closes on rows, bytes, or age.
+ *   folder) and the closed rolls waiting for upload. A roll closes on rows, bytes, or age, and
+ *   its Parquet files start encoding then (the write part on a worker thread, see
+ *   parquet-pool.ts), so they are encoded while the next records are consumed.
  * Emits: at the runtime's next flush, each closed roll as one Parquet object per hour folder,
  *   then the partition-hour manifests; only then does the runtime commit past it. The
  *   committed offset is the open roll's first offset, so a crash loses nothing buffered.
+ *   Hour folders upload concurrently; rolls of one partition-hour in order (its manifest is
+ *   read, modified and written).
  *
  * Exactly once, however rolls were cut before a crash: before writing a partition-hour's
  * object, the writer lists that partition-hour and leaves out records whose offsets an existing
@@ -73,7 +77,14 @@ interface Roll {
   bytes: number;
   readonly openedAt: number;
   /** Rows by UTC hour (epoch hours), each in offset order. */
-  readonly hours: Map<number, { hour: HourPartition; rows: ArchiveRow[] }>;
+  readonly hours: Map<number, HourGroup>;
+}
+
+interface HourGroup {
+  readonly hour: HourPartition;
+  readonly rows: ArchiveRow[];
+  /** The Parquet file of all `rows`, started when the roll closed; dropped if it failed. */
+  encoded?: Promise<Uint8Array> | undefined;
 }
 
 export function toArchiveRow(record: InputRecord, raw: RawRecord): ArchiveRow {
@@ -123,8 +134,18 @@ export class ArchiveTask implements PartitionTask {
   }
 
   private closeRoll(): void {
-    if (this.open) this.closed.push(this.open);
+    const roll = this.open;
     this.open = undefined;
+    if (!roll) return;
+    this.closed.push(roll);
+    for (const group of roll.hours.values()) {
+      const encoded = this.encoder.encode(this.init.topic, group.rows);
+      group.encoded = encoded;
+      // Not awaited until the upload: a failure is seen there (and encoded again on retry).
+      encoded.catch(() => {
+        if (group.encoded === encoded) group.encoded = undefined;
+      });
+    }
   }
 
   punctuate(_out: RowSink): void {
@@ -150,47 +171,55 @@ export class ArchiveTask implements PartitionTask {
     const rolls = this.closed;
     this.closed = [];
     return async () => {
-      for (const roll of rolls) await this.upload(roll);
+      const hours = new Set(rolls.flatMap((roll) => [...roll.hours.keys()]));
+      await Promise.all(
+        [...hours].map(async (key) => {
+          for (const roll of rolls) {
+            const group = roll.hours.get(key);
+            if (group) await this.upload(group);
+          }
+        }),
+      );
     };
   }
 
-  private async upload(roll: Roll): Promise<void> {
+  private async upload(group: HourGroup): Promise<void> {
     const topic = this.init.topic;
     const partition = this.init.partition;
-    for (const { hour, rows } of roll.hours.values()) {
-      const present = await this.store.partitionHour(topic, hour, partition);
-      const mine = dataObjectName(topic, hour, partition, rows[0]!.offset, rows.at(-1)!.offset);
-      // Ranges already archived by an earlier incarnation (a crash between upload and commit);
-      // an object with exactly our name is ours from before and is simply overwritten.
-      const covered = present.filter((o) => o.name !== mine);
-      const missing = covered.length === 0 ? rows : rows.filter((r) => !covered.some((o) => r.offset >= o.first && r.offset <= o.last));
-      if (missing.length === 0) continue;
-      if (missing.length !== rows.length) {
-        this.logger.info({ topic, partition, dt: hour.dt, hour: hour.hour, skipped: rows.length - missing.length }, 'records archived before a restart are left out of the new object');
-      }
-      const first = missing[0]!.offset;
-      const last = missing.at(-1)!.offset;
-      const name = dataObjectName(topic, hour, partition, first, last);
-      const body = await this.encoder.encode(topic, missing);
-      await this.store.put(name, body, 'application/vnd.apache.parquet');
-      let minTime = Infinity;
-      let maxTime = -Infinity;
-      for (const r of missing) {
-        if (r.eventTime < minTime) minTime = r.eventTime;
-        if (r.eventTime > maxTime) maxTime = r.eventTime;
-      }
-      const entry: ManifestEntry = {
-        name,
-        first_offset: first,
-        last_offset: last,
-        rows: missing.length,
-        bytes: body.byteLength,
-        min_event_time: new Date(minTime).toISOString(),
-        max_event_time: new Date(maxTime).toISOString(),
-      };
-      const after = present.filter((o) => o.name !== name);
-      await this.store.updateManifest(topic, hour, partition, [...after, { topic, hour, partition, first, last, name, size: body.byteLength }], [entry]);
+    const { hour, rows } = group;
+    const present = await this.store.partitionHour(topic, hour, partition);
+    const mine = dataObjectName(topic, hour, partition, rows[0]!.offset, rows.at(-1)!.offset);
+    // Ranges already archived by an earlier incarnation (a crash between upload and commit);
+    // an object with exactly our name is ours from before and is simply overwritten.
+    const covered = present.filter((o) => o.name !== mine);
+    const missing = covered.length === 0 ? rows : rows.filter((r) => !covered.some((o) => r.offset >= o.first && r.offset <= o.last));
+    if (missing.length === 0) return;
+    if (missing.length !== rows.length) {
+      this.logger.info({ topic, partition, dt: hour.dt, hour: hour.hour, skipped: rows.length - missing.length }, 'records archived before a restart are left out of the new object');
     }
+    const first = missing[0]!.offset;
+    const last = missing.at(-1)!.offset;
+    const name = dataObjectName(topic, hour, partition, first, last);
+    // The file encoded at the close holds every row; after a restart some may be covered.
+    const body = await (missing.length === rows.length && group.encoded ? group.encoded : this.encoder.encode(topic, missing));
+    await this.store.put(name, body, 'application/vnd.apache.parquet');
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    for (const r of missing) {
+      if (r.eventTime < minTime) minTime = r.eventTime;
+      if (r.eventTime > maxTime) maxTime = r.eventTime;
+    }
+    const entry: ManifestEntry = {
+      name,
+      first_offset: first,
+      last_offset: last,
+      rows: missing.length,
+      bytes: body.byteLength,
+      min_event_time: new Date(minTime).toISOString(),
+      max_event_time: new Date(maxTime).toISOString(),
+    };
+    const after = present.filter((o) => o.name !== name);
+    await this.store.updateManifest(topic, hour, partition, [...after, { topic, hour, partition, first, last, name, size: body.byteLength }], [entry]);
   }
 
   /** Records held in memory, for the summary and tests. */

@@ -6,6 +6,7 @@ import type { Schema } from 'apache-arrow';
 import { ShelfStreamError } from '../../lib/errors';
 import type { TopicSpec } from '../../schemas/catalog';
 import type { ArchiveEncoder, ArchiveRow } from './archiver';
+import type { ParquetWorkerPool } from './parquet-pool';
 import { type ArchiveColumnSource, PARQUET_ENCODER_DEFAULTS, archiveSchema, encodeColumns, writeParquetFile } from './parquet';
 
 /** Columns read straight off the archiver's rows: no intermediate record per row. */
@@ -20,7 +21,11 @@ export const ARCHIVE_ROW_SOURCE: ArchiveColumnSource<ArchiveRow> = {
   event: (r) => r.decoded as Readonly<Record<string, unknown>>,
 };
 
-export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonly<Record<string, string>> = {}): ArchiveEncoder {
+/**
+ * Columns are built on the calling thread; the Parquet write goes to `pool` when there is one
+ * (see parquet-pool.ts), else it runs here too.
+ */
+export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonly<Record<string, string>> = {}, pool?: ParquetWorkerPool): ArchiveEncoder {
   const schemas = new Map<string, Schema>();
   const schemaOf = (topic: string): Schema => {
     let schema = schemas.get(topic);
@@ -36,7 +41,8 @@ export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonl
   return {
     encode: (topic, rows) => {
       try {
-        return Promise.resolve(writeParquetFile(encodeColumns(schemaOf(topic), rows, ARCHIVE_ROW_SOURCE, PARQUET_ENCODER_DEFAULTS, topic)));
+        const columns = encodeColumns(schemaOf(topic), rows, ARCHIVE_ROW_SOURCE, PARQUET_ENCODER_DEFAULTS, topic);
+        return pool ? pool.write(columns) : Promise.resolve(writeParquetFile(columns));
       } catch (error) {
         return Promise.reject(error);
       }

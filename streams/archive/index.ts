@@ -9,6 +9,7 @@ import type { TopicName } from '../../schemas/generated/events';
 import type { ProcessorDefinition } from '../runtime/processor';
 import { archiveProcessor } from './archiver';
 import { archivedTopics, catalogEncoder } from './encoder';
+import { DEFAULT_PARQUET_WORKERS, ParquetWorkerPool } from './parquet-pool';
 import { ArchiveStore } from './store';
 
 export async function openArchiveStore(config: Config): Promise<ArchiveStore> {
@@ -18,12 +19,19 @@ export async function openArchiveStore(config: Config): Promise<ArchiveStore> {
 }
 
 /** `standIns` maps a catalogue topic to the topic read instead (tests, reprocessing). */
-export function buildArchiveProcessor(config: Config, catalog: readonly TopicSpec[], store: ArchiveStore, standIns: Readonly<Record<string, string>> = {}): ProcessorDefinition {
+/** `parquetWorkers`: threads writing Parquet beside the consuming one (0: write on it). */
+export function buildArchiveProcessor(
+  config: Config,
+  catalog: readonly TopicSpec[],
+  store: ArchiveStore,
+  standIns: Readonly<Record<string, string>> = {},
+  parquetWorkers: number = DEFAULT_PARQUET_WORKERS,
+): ProcessorDefinition {
   const topics = archivedTopics(catalog).map((t) => standIns[t] ?? t);
   const contracts: Record<string, TopicName> = {};
   for (const [catalogTopic, standIn] of Object.entries(standIns)) contracts[standIn] = catalogTopic as TopicName;
   // With stand-ins given, only they are archived: a test or a reprocessing run must not
   // sweep up the catalogue topics too.
   const inputs = Object.keys(standIns).length > 0 ? Object.values(standIns) : topics;
-  return archiveProcessor({ topics: inputs, contracts, ...config.archive }, { store, encoder: catalogEncoder(catalog, contracts) });
+  return archiveProcessor({ topics: inputs, contracts, ...config.archive }, { store, encoder: catalogEncoder(catalog, contracts, ParquetWorkerPool.create(parquetWorkers)) });
 }
