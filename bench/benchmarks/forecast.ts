@@ -17,22 +17,25 @@
  *    and ClickHouse writes (without the BI rollup views, see below). The line says so with
  *    predict_history_synthetic=1.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse } from '../../lib/clients/clickhouse';
+import { loadConfig } from '../../lib/config';
+import { createLogger, type Logger } from '../../lib/logger';
 import { formatDay, parseDay } from '../../simulators/pos/calendar';
 import { CATEGORIES } from '../../simulators/pos/chain';
 import { exponentialSmoothing, seasonalNaive } from '../../services/forecast/baselines';
-import { backtest, metricOf, rollingOrigins } from '../../services/forecast/backtest';
+import { type Actuals, type BacktestResult, backtest, metricOf, rollingOrigins } from '../../services/forecast/backtest';
 import { PREDICT_HISTORY_DAYS } from '../../services/forecast';
-import { HORIZON, isoDay, loadPanel } from '../../services/forecast/features';
+import { FEATURE_COLUMNS, type FeatureColumn, HORIZON, type Panel, isoDay, loadPanel } from '../../services/forecast/features';
 import { predictAndWrite } from '../../services/forecast/jobs';
-import { MIN_HISTORY_DAYS, TRAIN_DEFAULTS, modelForecaster, trainModel, trainingData } from '../../services/forecast/model';
+import { TRAIN_DEFAULTS, fitModel, modelForecaster } from '../../services/forecast/model';
 import { loadSimulatedHistory, trueDemandActuals } from '../../services/forecast/simulated';
-import type { Benchmark } from '../harness';
+import { type BenchMetrics, type Benchmark, formatBenchLine, recordResult } from '../harness';
 
 /** The sizes measured; a smaller scale runs the same code for a quick check. */
 export interface ForecastBenchScale {
@@ -46,6 +49,8 @@ export interface ForecastBenchScale {
 export const FORECAST_BENCH_SCALE: ForecastBenchScale = { trainStores: 20, trainSkus: 500, trainDays: 365, predictStores: 100, predictSkus: 1_000 };
 
 const TRAIN_START = '2025-06-01';
+/** Seed of the simulated year. */
+const SIM_SEED = 11;
 /** History the predict job reads (services/forecast PREDICT_HISTORY_DAYS) plus the origin day. */
 const PREDICT_DAYS = PREDICT_HISTORY_DAYS + 1;
 const PREDICT_TO = '2026-05-31';
@@ -88,6 +93,123 @@ async function synthesiseHistory(client: ReturnType<typeof createClickHouse>, da
   });
 }
 
+/** The simulated year as the quality part needs it: its feature panel and the true demand per series x day (NaN: not scored). */
+interface SimulatedYear {
+  readonly panel: Panel;
+  readonly truth: Float32Array;
+  readonly simLoadS: number;
+  readonly simRows: number;
+  readonly featuresS: number;
+}
+
+/**
+ * Loads the simulated year (about 9 minutes of simulator into chDB plus 2 of feature query).
+ * With a cache folder, a year saved there by an earlier run of the same scale is read back
+ * instead (seconds): the panel's columns and the true demand as raw Float32 files beside a
+ * meta.json with the series and the scale, written after the first load.
+ */
+async function simulatedYear(client: ReturnType<typeof createClickHouse>, database: string, scale: ForecastBenchScale, logger: Logger, cacheDir?: string): Promise<SimulatedYear> {
+  const { trainStores, trainSkus, trainDays } = scale;
+  const key = { trainStores, trainSkus, trainDays, start: TRAIN_START, seed: SIM_SEED };
+  const f32 = (file: string): Float32Array => {
+    const b = readFileSync(file);
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  if (cacheDir && existsSync(join(cacheDir, 'meta.json'))) {
+    const meta = JSON.parse(readFileSync(join(cacheDir, 'meta.json'), 'utf8')) as { key: typeof key; panel: Omit<Panel, 'columns'>; simLoadS: number; simRows: number; featuresS: number };
+    if (JSON.stringify(meta.key) === JSON.stringify(key)) {
+      const columns = Object.fromEntries(FEATURE_COLUMNS.map((c) => [c, f32(join(cacheDir, `${c}.f32`))])) as Record<FeatureColumn, Float32Array>;
+      logger.warn({ cacheDir }, 'simulated year read from the cache');
+      return { panel: { ...meta.panel, columns }, truth: f32(join(cacheDir, 'truth.f32')), simLoadS: meta.simLoadS, simRows: meta.simRows, featuresS: meta.featuresS };
+    }
+  }
+  let t = performance.now();
+  const start = parseDay(TRAIN_START);
+  const history = await loadSimulatedHistory(client, database, { seed: SIM_SEED, stores: trainStores, skus: trainSkus, window: { kind: 'days', startDay: start, days: trainDays }, anomalyRate: 1, heartbeats: false }, { from: isoDay(start - 60), to: isoDay(start + trainDays + 30) });
+  const simLoadS = seconds(t);
+  logger.warn({ simLoadS, rows: history.rows }, 'simulated year loaded');
+  t = performance.now();
+  const panel = await loadPanel(client, database, { from: formatDay(start), to: formatDay(start + trainDays - 1) });
+  const featuresS = seconds(t);
+  logger.warn({ featuresS, series: panel.series.length }, 'features of the year');
+  const actual = trueDemandActuals(panel, history);
+  const truth = new Float32Array(panel.series.length * panel.days);
+  for (let s = 0; s < panel.series.length; s++) for (let d = 0; d < panel.days; d++) truth[s * panel.days + d] = actual(s, d);
+  if (cacheDir) {
+    mkdirSync(cacheDir, { recursive: true });
+    for (const c of FEATURE_COLUMNS) writeFileSync(join(cacheDir, `${c}.f32`), panel.columns[c]);
+    writeFileSync(join(cacheDir, 'truth.f32'), truth);
+    const { columns: _, ...rest } = panel;
+    writeFileSync(join(cacheDir, 'meta.json'), JSON.stringify({ key, panel: rest, simLoadS, simRows: history.rows, featuresS }));
+  }
+  return { panel, truth, simLoadS, simRows: history.rows, featuresS };
+}
+
+/**
+ * Parts 1 and 2: the training procedure (fitModel: network, validation window, calibration) on
+ * the weeks before a 4-week backtest of the year, then that backtest against true demand beside
+ * seasonal naive and exponential smoothing. Per-category WAPE and coverage come back as
+ * `<metric>_<category>` figures.
+ */
+async function qualityOnYear(year: SimulatedYear, logger: Logger): Promise<{ metrics: BenchMetrics; model: ReturnType<typeof modelForecaster>; result: BacktestResult }> {
+  const { panel, truth } = year;
+  const origins = rollingOrigins(panel, 4);
+  const categories = [...new Set(panel.series.map((s) => s.category))].sort();
+  let t = performance.now();
+  let epochs = 0;
+  const artifact = await fitModel(panel, origins[0]! - HORIZON, categories, TRAIN_DEFAULTS, (e, loss) => {
+    epochs = e;
+    logger.warn({ epoch: e, loss, s: seconds(t) }, 'epoch');
+  });
+  const trainS = seconds(t);
+  logger.warn({ trainS, samples: artifact.train.samples, fitS: artifact.train.seconds, calibration: artifact.calibration }, 'trained');
+  const model = modelForecaster(artifact);
+  t = performance.now();
+  const actual: Actuals = (s, d) => truth[s * panel.days + d]!;
+  const result = await backtest(panel, [model, seasonalNaive, exponentialSmoothing], origins, actual);
+  const backtestS = seconds(t);
+  logger.warn({ backtestS }, 'backtested');
+  const mlp = metricOf(result, model.name);
+  const naive = metricOf(result, seasonalNaive.name);
+  const ets = metricOf(result, exponentialSmoothing.name);
+  const perCategory: Record<string, number> = {};
+  for (const c of categories) {
+    const slug = c.toLowerCase().replace(/[^a-z]+/g, '_');
+    const m = metricOf(result, model.name, `category:${c}`);
+    perCategory[`wape_model_${slug}`] = m.wape;
+    perCategory[`wape_gain_vs_seasonal_naive_${slug}`] = 1 - m.wape / metricOf(result, seasonalNaive.name, `category:${c}`).wape;
+    perCategory[`wape_exponential_smoothing_${slug}`] = metricOf(result, exponentialSmoothing.name, `category:${c}`).wape;
+    perCategory[`coverage_p10_p90_${slug}`] = m.coverage_p10_p90;
+  }
+  return {
+    model,
+    result,
+    metrics: {
+      train_s: trainS,
+      train_fit_s: artifact.train.seconds,
+      train_features_s: year.featuresS,
+      train_series: panel.series.length,
+      train_days: panel.lastObservedDay - panel.firstDay + 1,
+      train_samples: artifact.train.samples,
+      train_epochs: epochs,
+      sim_load_s: year.simLoadS,
+      sim_rows: year.simRows,
+      wape_gain_vs_seasonal_naive: 1 - mlp.wape / naive.wape,
+      wape_ratio_to_exponential_smoothing: mlp.wape / ets.wape,
+      coverage_p10_p90: mlp.coverage_p10_p90,
+      wape_model: mlp.wape,
+      wape_seasonal_naive: naive.wape,
+      wape_exponential_smoothing: ets.wape,
+      bias_model: mlp.bias,
+      bias_exponential_smoothing: ets.bias,
+      coverage_p10_p90_exponential_smoothing: ets.coverage_p10_p90,
+      backtest_points: mlp.points,
+      backtest_s: backtestS,
+      ...perCategory,
+    },
+  };
+}
+
 export function forecastBenchmark(scale: ForecastBenchScale): Benchmark {
   const { trainStores, trainSkus, trainDays, predictStores, predictSkus } = scale;
   return {
@@ -99,39 +221,10 @@ export function forecastBenchmark(scale: ForecastBenchScale): Benchmark {
       const database = `bench_forecast_${Date.now()}`;
       const synthetic = `${database}_synthetic`;
       try {
-        // 1. one simulated year of 10k series
+        // 1. and 2. one simulated year of 10k series: training, then quality against true demand
+        const year = await simulatedYear(client, database, scale, logger);
+        const { metrics: quality, model } = await qualityOnYear(year, logger);
         let t = performance.now();
-        const start = parseDay(TRAIN_START);
-        const history = await loadSimulatedHistory(client, database, { seed: 11, stores: trainStores, skus: trainSkus, window: { kind: 'days', startDay: start, days: trainDays }, anomalyRate: 1, heartbeats: false }, { from: isoDay(start - 60), to: isoDay(start + trainDays + 30) });
-        const simLoadS = seconds(t);
-        logger.warn({ simLoadS, rows: history.rows }, 'simulated year loaded');
-        t = performance.now();
-        const panel = await loadPanel(client, database, { from: formatDay(start), to: formatDay(start + trainDays - 1) });
-        const featuresYearS = seconds(t);
-        logger.warn({ featuresYearS, series: panel.series.length }, 'features of the year');
-        const origins = rollingOrigins(panel, 4);
-        const categories = [...new Set(panel.series.map((s) => s.category))].sort();
-        t = performance.now();
-        const data = trainingData(panel, MIN_HISTORY_DAYS, origins[0]! - HORIZON, categories, TRAIN_DEFAULTS);
-        const samplesS = seconds(t);
-        t = performance.now();
-        let epochs = 0;
-        const artifact = await trainModel(data, categories, TRAIN_DEFAULTS, (e, loss) => {
-          epochs = e;
-          logger.warn({ epoch: e, loss, s: seconds(t) }, 'epoch');
-        });
-        const fitS = seconds(t);
-        logger.warn({ samplesS, fitS, samples: data.rows }, 'trained');
-        const model = modelForecaster(artifact);
-
-        // 2. quality against the simulator's true demand, seasonal naive the baseline
-        t = performance.now();
-        const result = await backtest(panel, [model, seasonalNaive, exponentialSmoothing], origins, trueDemandActuals(panel, history));
-        const backtestS = seconds(t);
-        logger.warn({ backtestS }, 'backtested');
-        const mlp = metricOf(result, model.name);
-        const naive = metricOf(result, seasonalNaive.name);
-        const ets = metricOf(result, exponentialSmoothing.name);
 
         // 3. predict for 100k series on synthetic history through the real feature query and writes
         await client.command({ query: `CREATE DATABASE ${synthetic}` });
@@ -184,23 +277,7 @@ export function forecastBenchmark(scale: ForecastBenchScale): Benchmark {
           predict_history_days: PREDICT_DAYS,
           predict_history_synthetic: 1,
           synthesise_s: synthesiseS,
-          train_s: samplesS + fitS,
-          train_fit_s: fitS,
-          train_features_s: featuresYearS,
-          train_series: panel.series.length,
-          train_days: trainDays,
-          train_samples: data.rows,
-          train_epochs: epochs,
-          sim_load_s: simLoadS,
-          sim_rows: history.rows,
-          wape_gain_vs_seasonal_naive: 1 - mlp.wape / naive.wape,
-          coverage_p10_p90: mlp.coverage_p10_p90,
-          wape_model: mlp.wape,
-          wape_seasonal_naive: naive.wape,
-          wape_exponential_smoothing: ets.wape,
-          bias_model: mlp.bias,
-          backtest_points: mlp.points,
-          backtest_s: backtestS,
+          ...quality,
         };
       } finally {
         await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
@@ -213,3 +290,37 @@ export function forecastBenchmark(scale: ForecastBenchScale): Benchmark {
 }
 
 export const forecastBench = forecastBenchmark(FORECAST_BENCH_SCALE);
+
+/**
+ * Parts 1 and 2 alone, the simulated year cached in a folder between runs (the first run loads
+ * and saves it, later runs start training within seconds):
+ *   make build && node dist/bench/benchmarks/forecast.js quality [cache folder] [results file]
+ * The cache defaults to $TMPDIR/shelfstream-forecast-year; the line is appended to the results
+ * file (default bench/results.jsonl) under the name forecast_quality. Embedded chDB only.
+ */
+async function runQualityOnly(args: readonly string[]): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }) });
+  const cacheDir = args[0] ?? join(tmpdir(), 'shelfstream-forecast-year');
+  const dataDir = join(cacheDir, 'chdb');
+  mkdirSync(dataDir, { recursive: true });
+  const client = createClickHouse({ mode: 'embedded', dataDir, database: config.clickhouse.database, requestTimeoutMs: config.clickhouse.requestTimeoutMs });
+  const database = `bench_forecast_${Date.now()}`;
+  try {
+    const year = await simulatedYear(client, database, FORECAST_BENCH_SCALE, logger, cacheDir);
+    const { metrics, model } = await qualityOnYear(year, logger);
+    model.dispose();
+    recordResult('forecast_quality', metrics, args[1]);
+    process.stdout.write(formatBenchLine('forecast_quality', metrics) + '\n');
+  } finally {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    await client.close();
+  }
+}
+
+if (require.main === module && process.argv[2] === 'quality') {
+  runQualityOnly(process.argv.slice(3)).catch((error: unknown) => {
+    process.stderr.write(`bench forecast quality: ${String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -9,7 +9,7 @@ import { BASELINES, type Forecaster } from './baselines';
 import { type BacktestResult, backtest, metricOf, rollingOrigins } from './backtest';
 import { HORIZON, type Panel, dayNumber, isoDay, loadPanel } from './features';
 import { type PredictSummary, predictAndWrite, writeModelRun } from './jobs';
-import { MIN_HISTORY_DAYS, TRAIN_DEFAULTS, type TrainOptions, modelForecaster, trainModel, trainingData } from './model';
+import { MIN_HISTORY_DAYS, TRAIN_DEFAULTS, type TrainOptions, fitModel, lastTrainingOrigin, modelForecaster } from './model';
 import { type BlobStore, champion, offerChallenger, readArtifact, readCard, registerModel } from './registry';
 
 export interface JobDeps {
@@ -31,10 +31,10 @@ async function championForecaster(store: BlobStore): Promise<(Forecaster & { dis
  * not learned them.
  */
 async function refitChampion(store: BlobStore, version: string, panel: Panel, firstOrigin: number, categories: readonly string[], onProgress?: JobDeps['onProgress']): Promise<ReturnType<typeof modelForecaster>> {
-  const { seed, epochs, batchSize, hidden, learningRate, maxSamples } = (await readArtifact(store, version)).train;
-  const options: TrainOptions = { seed, epochs, batchSize, hidden, learningRate, maxSamples };
-  const data = trainingData(panel, MIN_HISTORY_DAYS, firstOrigin - HORIZON, categories, options);
-  return modelForecaster(await trainModel(data, categories, options, (n) => onProgress?.('train (champion refit)', n, Math.max(1, epochs))));
+  const { seed, epochs, batchSize, hidden, learningRate, maxSamples, validationWeeks, blendSmoothing } = (await readArtifact(store, version)).train;
+  // a champion from before calibration had no validation window and no blend: its procedure is refitted as it was
+  const options: TrainOptions = { seed, epochs, batchSize, hidden, learningRate, maxSamples, validationWeeks: validationWeeks ?? 0, blendSmoothing: blendSmoothing ?? false };
+  return modelForecaster(await fitModel(panel, firstOrigin - HORIZON, categories, options, (n) => onProgress?.('train (champion refit)', n, Math.max(1, epochs))));
 }
 
 export interface TrainOutcome {
@@ -52,18 +52,21 @@ export interface TrainOutcome {
  * first backtest origin and backtested beside the champion and the baselines on the weeks after
  * it (nothing scored was learned). The backtest judges the training PROCEDURE; the model that is
  * registered (and becomes champion if the procedure won) is then trained again, same options and
- * seed, on every target up to the panel's last day, so the newest weeks the forecasts depend on
- * most are not thrown away. The card keeps the backtest metrics and says up to when it learned.
+ * seed, on every target up to the panel's last day (the newest weeks calibrate it, see fitModel),
+ * so the weeks the forecasts depend on most are not thrown away. The card keeps the backtest
+ * metrics and says up to when it learned.
  */
 export async function trainOnPanel(store: BlobStore, panel: Panel, weeks: number, options: TrainOptions = TRAIN_DEFAULTS, onProgress?: JobDeps['onProgress']): Promise<TrainOutcome> {
   const origins = rollingOrigins(panel, weeks);
   if (origins.length === 0) throw new ShelfStreamError('INVALID_ARGUMENT', `${isoDay(panel.firstDay)}..${isoDay(panel.lastObservedDay)} is too short for a ${weeks}-week backtest`);
   const lastTargetOrigin = panel.lastObservedDay - panel.firstDay - HORIZON;
-  if (origins[0]! - HORIZON < MIN_HISTORY_DAYS) throw new ShelfStreamError('INVALID_ARGUMENT', `${isoDay(panel.firstDay)}..${isoDay(panel.lastObservedDay)} leaves no training history before a ${weeks}-week backtest (${MIN_HISTORY_DAYS + HORIZON} days needed before it)`);
+  if (lastTrainingOrigin(origins[0]! - HORIZON, options) < MIN_HISTORY_DAYS) {
+    const needed = MIN_HISTORY_DAYS + 7 * options.validationWeeks + HORIZON;
+    throw new ShelfStreamError('INVALID_ARGUMENT', `${isoDay(panel.firstDay)}..${isoDay(panel.lastObservedDay)} leaves no training history before a ${weeks}-week backtest (${needed} days needed before it: features, ${options.validationWeeks} weeks of calibration)`);
+  }
   const categories = [...new Set(panel.series.map((s) => s.category))].sort();
   const epochs = Math.max(1, options.epochs);
-  const backtestData = trainingData(panel, MIN_HISTORY_DAYS, origins[0]! - HORIZON, categories, options);
-  const candidate = await trainModel(backtestData, categories, options, (e) => onProgress?.('train (backtest window)', e, epochs));
+  const candidate = await fitModel(panel, origins[0]! - HORIZON, categories, options, (e) => onProgress?.('train (backtest window)', e, epochs));
   const challenger = modelForecaster(candidate);
   const current = await champion(store);
   const contenders: Forecaster[] = [challenger, ...BASELINES];
@@ -85,19 +88,18 @@ export async function trainOnPanel(store: BlobStore, panel: Panel, weeks: number
     refitted?.dispose();
   }
   // the same procedure on all the data: targets up to the last observed day
-  const allData = trainingData(panel, MIN_HISTORY_DAYS, lastTargetOrigin, categories, options);
-  const artifact = await trainModel(allData, categories, options, (e) => onProgress?.('train (all data)', e, epochs));
+  const artifact = await fitModel(panel, lastTargetOrigin, categories, options, (e) => onProgress?.('train (all data)', e, epochs));
   const trainedTo = isoDay(panel.lastObservedDay);
   const card = await registerModel(store, artifact, {
     kind: artifact.kind,
     metrics: metricOf(result, challenger.name),
     backtest: { from: isoDay(panel.firstDay + origins[0]!), to: isoDay(panel.firstDay + origins.at(-1)! + HORIZON), origins: origins.length },
-    data: { from: isoDay(panel.firstDay), to: trainedTo, series: panel.series.length, samples: allData.rows },
+    data: { from: isoDay(panel.firstDay), to: trainedTo, series: panel.series.length, samples: artifact.train.samples },
     feature_spec: { version: artifact.featureSpec.version, inputs: artifact.featureSpec.inputs, categories },
     seed: options.seed,
   });
   const decision = await offerChallenger(store, card, current ? metricOf(result, `champion_${current.version}`) : undefined);
-  return { version: card.version, ...decision, result, trainedTo, samples: allData.rows };
+  return { version: card.version, ...decision, result, trainedTo, samples: artifact.train.samples };
 }
 
 export async function trainJob(deps: JobDeps, range: { from: string; to: string; weeks: number }, options: TrainOptions = TRAIN_DEFAULTS): Promise<TrainOutcome> {

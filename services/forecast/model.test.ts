@@ -44,3 +44,29 @@ test('a loaded model predicts without any training in the process: P50 = bias x 
     expect(f.p90[h]).toBeCloseTo((2 + softplus(0.5)) * LEVEL, 4);
   }
 });
+
+test('a calibration in the artifact scales P50 and the two gaps by the target weekday, as predict applies it', async () => {
+  const inputs = inputNames(['Dairy']);
+  const bias = [...new Array<number>(HORIZON).fill(2), ...new Array<number>(HORIZON).fill(-0.5), ...new Array<number>(HORIZON).fill(0.5)];
+  // weekday w (1-7): P50 x (1 + w / 100), gap to P10 x 0.5, gap to P90 x 2
+  const p50Factor = [1, 2, 3, 4, 5, 6, 7].map((w) => 1 + w / 100);
+  const artifact: ModelArtifact = {
+    kind: MODEL_KIND,
+    calibration: { smoothingWeight: 0, p50Factor, lowFactor: new Array<number>(7).fill(0.5), highFactor: new Array<number>(7).fill(2), points: 1 },
+    featureSpec: { version: FEATURE_SPEC_VERSION, inputs, categories: ['Dairy'], mean: inputs.map(() => 0), std: inputs.map(() => 1) },
+    layers: [{ inputs: inputs.length, outputs: 3 * HORIZON, weights: new Array<number>(inputs.length * 3 * HORIZON).fill(0), bias }],
+    train: { ...TRAIN_DEFAULTS, samples: 0, finalLoss: 0, seconds: 0 },
+  };
+  const panel = flatPanel();
+  const model = modelForecaster(artifact);
+  const f = await model.predict(panel, DAYS - 1);
+  model.dispose();
+  const softplus = (x: number): number => Math.log1p(Math.exp(x));
+  for (let h = 0; h < HORIZON; h++) {
+    const w = panel.columns.day_of_week[DAYS + h]!;
+    const mid = 2 * (1 + w / 100);
+    expect(f.p50[h]).toBeCloseTo(mid * LEVEL, 4);
+    expect(f.p10[h]).toBeCloseTo((mid - 0.5 * softplus(-0.5)) * LEVEL, 4);
+    expect(f.p90[h]).toBeCloseTo((mid + 2 * softplus(0.5)) * LEVEL, 4);
+  }
+});

@@ -16,7 +16,7 @@ import { formatDay, parseDay } from '../../simulators/pos/calendar';
 import { BASELINES } from './baselines';
 import { backtest, formatBacktest, metricOf, rollingOrigins } from './backtest';
 import { HORIZON, loadPanel } from './features';
-import { MIN_HISTORY_DAYS, TRAIN_DEFAULTS, modelForecaster, trainModel, trainingData } from './model';
+import { TRAIN_DEFAULTS, fitModel, modelForecaster } from './model';
 import { predictAndWrite, writeModelRun } from './jobs';
 import { loadSimulatedHistory, trueDemandActuals } from './simulated';
 
@@ -36,9 +36,9 @@ test(`global model beats seasonal naive by 20% and exponential smoothing on true
     expect(panel.series.length).toBe(STORES * SKUS);
     const origins = rollingOrigins(panel, 4);
     const categories = [...new Set(panel.series.map((s) => s.category))].sort();
-    // trained only on targets up to the first backtest origin: nothing of the scored weeks is learned
-    const data = trainingData(panel, MIN_HISTORY_DAYS, origins[0]! - HORIZON, categories, TRAIN_DEFAULTS);
-    const artifact = await trainModel(data, categories, TRAIN_DEFAULTS);
+    // trained and calibrated only on targets up to the first backtest origin: nothing of the
+    // scored weeks is learned or used to calibrate (the validation window ends where they start)
+    const artifact = await fitModel(panel, origins[0]! - HORIZON, categories, TRAIN_DEFAULTS);
     const model = modelForecaster(artifact);
     const result = await backtest(panel, [model, ...BASELINES], origins, trueDemandActuals(panel, history));
     // the same tables and views BI reads: model_run, the 7-day forecasts, reorder advice, forecast vs actual
@@ -50,7 +50,7 @@ test(`global model beats seasonal naive by 20% and exponential smoothing on true
     expect(await count("SELECT count() AS n FROM forecast_quality.model_run WHERE forecaster = 'global_mlp' AND segment = 'all'")).toBe(1);
     expect(written.reorders).toBeGreaterThan(STORES * SKUS * 0.9);
     expect(await count('SELECT countIf(units_to_order > 0) AS n FROM forecast_quality.bi_reorder_recommendation')).toBeGreaterThan(0);
-    process.stdout.write(`forecast quality (${STORES} stores x ${SKUS} skus x ${DAYS} days, ${origins.length} origins, train ${artifact.train.seconds.toFixed(1)} s on ${data.rows} samples)\n${formatBacktest(result)}\n`);
+    process.stdout.write(`forecast quality (${STORES} stores x ${SKUS} skus x ${DAYS} days, ${origins.length} origins, train ${artifact.train.seconds.toFixed(1)} s on ${artifact.train.samples} samples)\n${formatBacktest(result)}\n`);
 
     const mlp = metricOf(result, 'global_mlp');
     const naive = metricOf(result, 'seasonal_naive');

@@ -96,10 +96,13 @@ test('the registered model is trained on every target up to the last observed da
   const panel = syntheticPanel(1);
   const outcome = await trainOnPanel(store, panel, 3, OPTIONS);
   // By hand: targets are known up to day index 139, so the last origin with 7 known target days
-  // is 132, and training origins run from MIN_HISTORY_DAYS (35) to 132: 98 origins x 60 series.
-  // Trained only before the first of 3 backtest origins (118 - 7 = 111) it would be 77 x 60.
-  const expected = SERIES * (OBSERVED_DAYS - 1 - HORIZON - MIN_HISTORY_DAYS + 1);
-  expect(expected).toBe(5_880);
+  // is 132. Its 2 calibration weeks are the origins 119..132 (targets 120..139), so the network
+  // learns origins MIN_HISTORY_DAYS (35) to 119 - 7 = 112: 78 origins x 60 series. Trained only
+  // before the first of 3 backtest origins (118 - 7 = 111, calibrated on 98..111) it would be
+  // 35..91: 57 x 60.
+  const lastOrigin = OBSERVED_DAYS - 1 - HORIZON;
+  const expected = SERIES * (lastOrigin - 7 * OPTIONS.validationWeeks + 1 - HORIZON - MIN_HISTORY_DAYS + 1);
+  expect(expected).toBe(4_680);
   expect(outcome.accepted).toBe(true);
   expect(outcome.trainedTo).toBe(isoDay(panel.lastObservedDay));
   expect((await readArtifact(store, outcome.version)).train.samples).toBe(expected);
