@@ -152,10 +152,16 @@ describe('stock processor under SIGKILL', () => {
       }
     }
 
-    const committed = async (): Promise<number> => {
-      const offsets = await admin.fetchOffsets({ groupId: group, topics: STOCK_TOPICS.map((t) => standIns[t]) });
-      return offsets.reduce((s, t) => s + t.partitions.reduce((p, x) => p + Math.max(0, Number(x.offset)), 0), 0);
-    };
+    // Retried until a deadline: right after a kill the group's coordinator may answer
+    // NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS for a moment (seen once in CI).
+    const committed = (): Promise<number> =>
+      waitFor(
+        async () => {
+          const offsets = await admin.fetchOffsets({ groupId: group, topics: STOCK_TOPICS.map((t) => standIns[t]) });
+          return offsets.reduce((s, t) => s + t.partitions.reduce((p, x) => p + Math.max(0, Number(x.offset)), 0), 0);
+        },
+        { what: `the committed offsets of ${group}`, timeoutMs: 30_000, intervalMs: 200 },
+      );
 
     const children = new Set<ChildProcess>();
     registerCleanup(async () => {
