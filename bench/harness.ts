@@ -10,9 +10,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { REPO_ROOT } from '../lib/paths';
+import type { SaleCompleted } from '../schemas/generated/events';
 
 export interface BenchContext {
   readonly config: Config;
@@ -70,4 +72,31 @@ export async function rawConsumeRate(kafka: Kafka, topic: string, records: numbe
   while (count < records) await sleep(20);
   await raw.disconnect();
   return records / ((end - start) / 1000);
+}
+
+/**
+ * The sale the stream benchmarks produce: two lines (one on promotion) over 50 stores and 500
+ * skus, so windows, dictionaries and rolls see realistic cardinalities.
+ */
+export function benchSale(i: number, at: number): SaleCompleted {
+  const quantity = 1 + (i % 3);
+  const unit_price = 100 + (i % 900);
+  return {
+    event_id: randomUUID(),
+    occurred_at: at,
+    store_id: `B${i % 50}`,
+    terminal_id: 'T1',
+    transaction_id: `X${i}`,
+    cashier_id: 'C1',
+    payment_method: 'CARD',
+    currency: 'EUR',
+    lines: [
+      { line_number: 1, sku: `SKU-${i % 500}`, quantity, unit_price, discount: 0, promotion_id: null },
+      { line_number: 2, sku: `SKU-${(i * 7) % 500}`, quantity: 1, unit_price: 250, discount: 25, promotion_id: 'P1' },
+    ],
+    subtotal: quantity * unit_price + 250,
+    discount_total: 25,
+    tax_total: 0,
+    total: quantity * unit_price + 225,
+  };
 }

@@ -6,7 +6,6 @@
  * during the archive and during the raw read, and the machine's load per core, since the
  * machine is shared and the rates move with it.
  */
-import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka, createProducer } from '../../lib/clients/kafka';
@@ -15,13 +14,12 @@ import { EventCodec } from '../../lib/events/codec';
 import { createMetrics } from '../../lib/metrics';
 import { createClickHouse } from '../../lib/clients/clickhouse';
 import { loadCatalog } from '../../schemas/catalog';
-import type { SaleCompleted } from '../../schemas/generated/events';
 import { buildArchiveProcessor, openArchiveStore } from '../../streams/archive';
 import { topicPrefix } from '../../streams/archive/layout';
 import { DEFAULT_PARQUET_WORKERS } from '../../streams/archive/parquet-pool';
 import { publishReplay, readArchive } from '../../streams/archive/replay';
 import { startProcessor } from '../../streams/runtime/runner';
-import { rawConsumeRate, type Benchmark } from '../harness';
+import { benchSale, rawConsumeRate, type Benchmark } from '../harness';
 
 const SALES = 300_000;
 const START = Date.UTC(2026, 10, 1, 8);
@@ -36,29 +34,6 @@ const SPAN_MS = 4 * 3_600_000;
 const ROLL_ROWS = Number(process.env['BENCH_ARCHIVE_ROLL_ROWS'] ?? 10_000);
 /** Parquet writer threads; the archiver's default is one per core beside the consuming thread. */
 const WORKERS = Number(process.env['BENCH_ARCHIVE_WORKERS'] ?? DEFAULT_PARQUET_WORKERS);
-
-function makeSale(i: number): SaleCompleted {
-  const quantity = 1 + (i % 3);
-  const unit_price = 100 + (i % 900);
-  return {
-    event_id: randomUUID(),
-    occurred_at: START + Math.floor((i / SALES) * SPAN_MS),
-    store_id: `B${i % 50}`,
-    terminal_id: 'T1',
-    transaction_id: `X${i}`,
-    cashier_id: 'C1',
-    payment_method: 'CARD',
-    currency: 'EUR',
-    lines: [
-      { line_number: 1, sku: `SKU-${i % 500}`, quantity, unit_price, discount: 0, promotion_id: null },
-      { line_number: 2, sku: `SKU-${(i * 7) % 500}`, quantity: 1, unit_price: 250, discount: 25, promotion_id: 'P1' },
-    ],
-    subtotal: quantity * unit_price + 250,
-    discount_total: 25,
-    tax_total: 0,
-    total: quantity * unit_price + 225,
-  };
-}
 
 export const archiveBench: Benchmark = {
   name: 'archive',
@@ -76,7 +51,7 @@ export const archiveBench: Benchmark = {
     for (let i = 0; i < SALES; i += 10_000) {
       const messages = [];
       for (let j = i; j < Math.min(SALES, i + 10_000); j++) {
-        const sale = makeSale(j);
+        const sale = benchSale(j, START + Math.floor((j / SALES) * SPAN_MS));
         messages.push({ key: sale.store_id, value: codec.encode('pos.sales', sale) });
       }
       await producer.send({ topic, acks: -1, messages });

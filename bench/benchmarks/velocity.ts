@@ -5,7 +5,6 @@
  * from an event's occurred_at to its window row being visible in ClickHouse, with sales
  * produced live at 10k events/s.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +16,9 @@ import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { createMetrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
-import type { SaleCompleted } from '../../schemas/generated/events';
 import { velocityProcessor } from '../../streams/velocity/velocity';
 import { startProcessor } from '../../streams/runtime/runner';
-import { rawConsumeRate, type Benchmark } from '../harness';
+import { benchSale, rawConsumeRate, type Benchmark } from '../harness';
 
 type Sample = { metricName?: string; labels: Record<string, string | number>; value: number };
 const samples = async (m: { get(): Promise<{ values: unknown[] }> }): Promise<Sample[]> => (await m.get()).values as Sample[];
@@ -28,29 +26,6 @@ const samples = async (m: { get(): Promise<{ values: unknown[] }> }): Promise<Sa
 const SALES = 600_000;
 const LIVE_RATE = 10_000; // events/s for the latency phase
 const LIVE_SECONDS = 20;
-
-function makeSale(i: number, at: number): SaleCompleted {
-  const quantity = 1 + (i % 3);
-  const unit_price = 100 + (i % 900);
-  return {
-    event_id: randomUUID(),
-    occurred_at: at,
-    store_id: `B${i % 50}`,
-    terminal_id: 'T1',
-    transaction_id: `X${i}`,
-    cashier_id: 'C1',
-    payment_method: 'CARD',
-    currency: 'EUR',
-    lines: [
-      { line_number: 1, sku: `SKU-${i % 500}`, quantity, unit_price, discount: 0, promotion_id: null },
-      { line_number: 2, sku: `SKU-${(i * 7) % 500}`, quantity: 1, unit_price: 250, discount: 25, promotion_id: 'P1' },
-    ],
-    subtotal: quantity * unit_price + 250,
-    discount_total: 25,
-    tax_total: 0,
-    total: quantity * unit_price + 225,
-  };
-}
 
 /** p-th percentile from a prom-client histogram, interpolating inside the bucket. */
 function histogramPercentile(buckets: { le: number; count: number }[], p: number): number {
@@ -86,7 +61,7 @@ export const velocityBench: Benchmark = {
     for (let i = 0; i < SALES; i += 10_000) {
       const messages = [];
       for (let j = i; j < Math.min(SALES, i + 10_000); j++) {
-        const sale = makeSale(j, start + Math.floor((j / SALES) * 3 * 3_600_000));
+        const sale = benchSale(j, start + Math.floor((j / SALES) * 3 * 3_600_000));
         messages.push({ key: sale.store_id, value: codec.encode('pos.sales', sale) });
       }
       await producer.send({ topic, acks: -1, messages });
@@ -136,7 +111,7 @@ export const velocityBench: Benchmark = {
     while (performance.now() - liveStart < LIVE_SECONDS * 1000) {
       const now = Date.now();
       const messages = Array.from({ length: perTick }, (_, k) => {
-        const sale = makeSale(sent + k, now);
+        const sale = benchSale(sent + k, now);
         return { key: sale.store_id, value: codec.encode('pos.sales', sale) };
       });
       sent += perTick;
