@@ -15,7 +15,6 @@
  * take turns (as in velocity-crash.test.ts): the test prepares and closes, each processor run
  * owns the folder while it runs, and the test reopens it to read.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +23,6 @@ import { createClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka, createProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
-import { REPO_ROOT } from '../../lib/paths';
 import { loadCatalog } from '../../schemas/catalog';
 import type { Alert, TopicName } from '../../schemas/generated/events';
 import type { AnomalyLabel } from '../../simulators/pos/anomalies';
@@ -35,6 +33,7 @@ import { PosSimulator } from '../../simulators/pos/simulator';
 import { ANOMALY_INPUTS } from '../../streams/anomaly/anomaly';
 import { score } from '../../streams/anomaly/quality';
 import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
+import { type CliRun, startCli } from '../harness/cli';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
 const SEED = 7;
@@ -111,26 +110,11 @@ describe('anomaly processor through Kafka and ClickHouse', () => {
     }
     await producer.disconnect();
 
-    const children = new Set<ChildProcess>();
-    registerCleanup(async () => {
-      for (const c of children) c.kill('SIGKILL');
-    });
-    const runProcessor = (database: string, group: string, stopWhenIdle: boolean): { child: ChildProcess; exited: Promise<number | null> } => {
-      const args = ['bin/shelfstream.js', 'stream', 'anomaly', '--group', group, '--no-metrics', '--topic', ...ANOMALY_INPUTS.map((t) => `${t}=${topics[t]}`)];
-      if (stopWhenIdle) args.push('--stop-when-idle', '3000');
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...env, CLICKHOUSE_DATABASE: database }, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
-      children.add(child);
-      const exited = new Promise<number | null>((resolve) =>
-        child.on('exit', (code) => {
-          children.delete(child);
-          if (code !== 0 && code !== null) process.stderr.write(`processor exited with ${code}:\n${stderr}\n`);
-          resolve(code);
-        }),
+    const runProcessor = (database: string, group: string, stopWhenIdle: boolean): CliRun =>
+      startCli(
+        ['stream', 'anomaly', '--group', group, '--no-metrics', '--topic', ...ANOMALY_INPUTS.map((t) => `${t}=${topics[t]}`), ...(stopWhenIdle ? ['--stop-when-idle', '3000'] : [])],
+        { env: { ...env, CLICKHOUSE_DATABASE: database } },
       );
-      return { child, exited };
-    };
 
     // Alerts of this test only: their ids name the stand-in topic of the record that raised them.
     const ours = (alertId: string): boolean => Object.values(topics).some((t) => alertId.includes(`:${t}/`));

@@ -19,7 +19,6 @@
  * Embedded ClickHouse has one owner process per data folder: the test migrates and closes, each
  * CLI run owns the folder while it runs, and the test reopens it to compare.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,33 +27,17 @@ import { createClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka, createProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
-import { REPO_ROOT } from '../../lib/paths';
 import { loadCatalog } from '../../schemas/catalog';
 import type { SaleCompleted, TopicName } from '../../schemas/generated/events';
 import { parseDay } from '../../simulators/pos/calendar';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { WAREHOUSE_INPUTS } from '../../streams/warehouse/warehouse';
+import { startCli } from '../harness/cli';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName } from '../harness/fixtures';
 
 const DAY_MS = 86_400_000;
 const FIRST_DAY = '2026-03-02';
 const PARTITIONS = 2;
-
-/** Runs the CLI to its end; resolves with its exit code, printing its stderr when it failed. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
-  const child = spawn(process.execPath, ['bin/shelfstream.js', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-6_000)));
-  registerCleanup(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      if (code !== 0) process.stderr.write(`shelfstream ${args.slice(0, 3).join(' ')} exited with ${code}:\n${stderr}\n`);
-      resolve(code);
-    }),
-  );
-}
 
 describe('replay rebuild from the Parquet archive', () => {
   it("refills an empty database with one day's aggregates equal to the original run's and to the simulator's totals", async () => {
@@ -120,13 +103,13 @@ describe('replay rebuild from the Parquet archive', () => {
     const topicFlags = WAREHOUSE_INPUTS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`]);
 
     // The original run: both days through the processors and into the archive.
-    expect(await cli(['stream', 'velocity', 'warehouse', 'archive', '--group', group, '--no-metrics', '--stop-when-idle', '3000', ...topicFlags], { ...env, CLICKHOUSE_DATABASE: originalDb })).toBe(0);
+    expect(await startCli(['stream', 'velocity', 'warehouse', 'archive', '--group', group, '--no-metrics', '--stop-when-idle', '3000', ...topicFlags], { env: { ...env, CLICKHOUSE_DATABASE: originalDb } }).exited).toBe(0);
 
     // The rebuild: the second day, from the archive alone, into the empty database.
     const range = ['--from', new Date(dayFrom).toISOString(), '--to', new Date(dayTo).toISOString()];
     for (const processor of ['velocity', 'warehouse']) {
       const inputs = processor === 'velocity' ? ['pos.sales'] : WAREHOUSE_INPUTS;
-      expect(await cli(['replay', 'rebuild', processor, ...range, ...inputs.flatMap((t) => ['--topic', `${t}=${standIns[t]}`])], { ...env, CLICKHOUSE_DATABASE: rebuiltDb })).toBe(0);
+      expect(await startCli(['replay', 'rebuild', processor, ...range, ...inputs.flatMap((t) => ['--topic', `${t}=${standIns[t]}`])], { env: { ...env, CLICKHOUSE_DATABASE: rebuiltDb } }).exited).toBe(0);
     }
 
     const client = createClickHouse(chConfig);

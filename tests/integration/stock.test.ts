@@ -19,7 +19,6 @@
  * Kill points are reached by polling, never by sleeping: the process's start, its first task
  * restoring the snapshot, or the group's commits passing a random share of what was left.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +27,6 @@ import { createClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka, createProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
-import { REPO_ROOT } from '../../lib/paths';
 import { loadCatalog } from '../../schemas/catalog';
 import { Rng } from '../../simulators/pos/random';
 import { PosSimulator } from '../../simulators/pos/simulator';
@@ -36,6 +34,7 @@ import { EventTimeAligner } from '../../streams/runtime/align';
 import { MemorySink } from '../../streams/runtime/memory-sink';
 import { STOCK_TOPICS, type StockTopic } from '../../streams/stock/ledger';
 import { STOCKOUT_RISK_TABLE, StockTask } from '../../streams/stock/stock';
+import { type CliRun, startCli } from '../harness/cli';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
 const STORES = 4;
@@ -163,35 +162,16 @@ describe('stock processor under SIGKILL', () => {
         { what: `the committed offsets of ${group}`, timeoutMs: 30_000, intervalMs: 200 },
       );
 
-    const children = new Set<ChildProcess>();
-    registerCleanup(async () => {
-      for (const c of children) c.kill('SIGKILL');
-    });
     /** A run of the processor; `restored` counts the tasks it created so far (one per partition with records to read, each restoring its snapshot). */
-    const runProcessor = (stopWhenIdle: boolean): { child: ChildProcess; exited: Promise<number | null>; restored: () => number } => {
-      const args = ['bin/shelfstream.js', 'stream', 'stock', '--group', group, '--no-metrics', ...STOCK_TOPICS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`])];
-      if (stopWhenIdle) args.push('--stop-when-idle', '2000');
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-      // The CLI logs JSON lines on stderr; a line can be split across chunks, so count whole lines.
-      let stderr = '';
-      let partial = '';
+    const runProcessor = (stopWhenIdle: boolean): CliRun & { restored: () => number } => {
       let restored = 0;
-      child.stderr!.on('data', (d: Buffer) => {
-        const text = d.toString();
-        stderr = (stderr + text).slice(-4_000);
-        const lines = (partial + text).split('\n');
-        partial = lines.pop()!;
-        for (const line of lines) if (line.includes('stock state restored from the snapshot')) restored++;
+      const run = startCli(['stream', 'stock', '--group', group, '--no-metrics', ...STOCK_TOPICS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`]), ...(stopWhenIdle ? ['--stop-when-idle', '2000'] : [])], {
+        env,
+        onStderrLine: (line) => {
+          if (line.includes('stock state restored from the snapshot')) restored++;
+        },
       });
-      children.add(child);
-      const exited = new Promise<number | null>((resolve) =>
-        child.on('exit', (code) => {
-          children.delete(child);
-          if (code !== 0 && code !== null) process.stderr.write(`stock processor exited with ${code}:\n${stderr}\n`);
-          resolve(code);
-        }),
-      );
-      return { child, exited, restored: () => restored };
+      return { ...run, restored: () => restored };
     };
 
     const rng = new Rng(seed + 1);

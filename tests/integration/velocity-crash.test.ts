@@ -9,7 +9,6 @@
  * take turns: the test migrates and closes, each processor run owns the folder while it runs,
  * and the test reopens it to read the result.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +18,10 @@ import { createClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka, createProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
-import { REPO_ROOT } from '../../lib/paths';
 import { loadCatalog } from '../../schemas/catalog';
 import type { SaleCompleted } from '../../schemas/generated/events';
 import { Rng } from '../../simulators/pos/random';
+import { type CliRun, startCli } from '../harness/cli';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName } from '../harness/fixtures';
 
 const STORES = 12;
@@ -101,26 +100,8 @@ describe('velocity processor under SIGKILL and replay', () => {
     }
     await producer.disconnect();
 
-    const children = new Set<ChildProcess>();
-    registerCleanup(async () => {
-      for (const c of children) c.kill('SIGKILL');
-    });
-    const runProcessor = (stopWhenIdle: boolean): { child: ChildProcess; exited: Promise<number | null> } => {
-      const args = ['bin/shelfstream.js', 'stream', 'velocity', '--group', group, '--topic', `pos.sales=${topic}`, '--no-metrics'];
-      if (stopWhenIdle) args.push('--stop-when-idle', '3000');
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
-      children.add(child);
-      const exited = new Promise<number | null>((resolve) =>
-        child.on('exit', (code) => {
-          children.delete(child);
-          if (code !== 0 && code !== null) process.stderr.write(`processor exited with ${code}:\n${stderr}\n`);
-          resolve(code);
-        }),
-      );
-      return { child, exited };
-    };
+    const runProcessor = (stopWhenIdle: boolean): CliRun =>
+      startCli(['stream', 'velocity', '--group', group, '--topic', `pos.sales=${topic}`, '--no-metrics', ...(stopWhenIdle ? ['--stop-when-idle', '3000'] : [])], { env });
 
     const random = prng(seed + 1);
     let kills = 0;
