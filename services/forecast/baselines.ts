@@ -143,15 +143,25 @@ export function smoothSeries(y: ArrayLike<number>, alpha: number, gamma: number)
 /** How much history the smoothing sees before an origin (days). */
 export const ETS_HISTORY = 112;
 
+/**
+ * The smoothing baselines' common walk: each series' known units of the last ETS_HISTORY days
+ * up to the origin (`start` is the panel day of y[0]), into one forecast.
+ */
+function forEachHistory(panel: Panel, origin: number, forecast: (out: QuantileForecast, s: number, y: Float32Array, start: number) => void): QuantileForecast {
+  const known = knownUnits(panel);
+  const out = emptyForecast(panel.series.length);
+  const start = Math.max(0, origin - ETS_HISTORY + 1);
+  for (let s = 0; s < panel.series.length; s++) {
+    const base = s * panel.days;
+    forecast(out, s, known.subarray(base + start, base + origin + 1), start);
+  }
+  return out;
+}
+
 export const exponentialSmoothing: Forecaster = {
   name: 'exponential_smoothing',
   predict(panel, origin) {
-    const known = knownUnits(panel);
-    const out = emptyForecast(panel.series.length);
-    const start = Math.max(0, origin - ETS_HISTORY + 1);
-    for (let s = 0; s < panel.series.length; s++) {
-      const base = s * panel.days;
-      const y = known.subarray(base + start, base + origin + 1);
+    return forEachHistory(panel, origin, (out, s, y, start) => {
       let best: ReturnType<typeof smoothSeries> | undefined;
       for (const a of ETS_ALPHAS) {
         for (const g of ETS_GAMMAS) {
@@ -167,8 +177,7 @@ export const exponentialSmoothing: Forecaster = {
         const k = (origin + h - start) % 7;
         setRow(out, s, h, best!.level + best!.season[k]!, lo, hi);
       }
-    }
-    return out;
+    });
   },
 };
 
@@ -201,17 +210,11 @@ export function tsbSeries(y: ArrayLike<number>, alpha = TSB_ALPHA, beta = TSB_BE
 export const tsb: Forecaster = {
   name: 'tsb',
   predict(panel, origin) {
-    const known = knownUnits(panel);
-    const out = emptyForecast(panel.series.length);
-    const start = Math.max(0, origin - ETS_HISTORY + 1);
-    for (let s = 0; s < panel.series.length; s++) {
-      const base = s * panel.days;
-      const y = known.subarray(base + start, base + origin + 1);
+    return forEachHistory(panel, origin, (out, s, y) => {
       const f = tsbSeries(y);
       const recent = Array.from(y.subarray(Math.max(0, y.length - BASELINE_WINDOW * 2)));
       for (let h = 1; h <= HORIZON; h++) setRow(out, s, h, f, quantile(recent, 0.1) - f, quantile(recent, 0.9) - f);
-    }
-    return out;
+    });
   },
 };
 

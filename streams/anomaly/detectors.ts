@@ -48,6 +48,30 @@ export interface DemandEvidence {
 
 const emptyRun = (): Run => ({ hours: 0, observed: 0, expected: 0, variance: 0 });
 
+function resetRun(run: Run): void {
+  run.hours = 0;
+  run.observed = 0;
+  run.expected = 0;
+  run.variance = 0;
+}
+
+/** The silence counter: one more hour without a sale, or a sale that ends the silence. */
+function stepZero(e: DemandEvidence, x: number, mu: number, k: number): void {
+  if (x === 0) {
+    e.zeroHours++;
+    e.zeroLogP0 += nbLogP0(mu, k);
+    e.zeroExpected += mu;
+  } else {
+    resetSilence(e);
+  }
+}
+
+function resetSilence(e: DemandEvidence): void {
+  e.zeroHours = 0;
+  e.zeroLogP0 = 0;
+  e.zeroExpected = 0;
+}
+
 export function emptyEvidence(): DemandEvidence {
   return { spike: 0, drop: 0, spikeRun: emptyRun(), dropRun: emptyRun(), zeroHours: 0, zeroLogP0: 0, zeroExpected: 0 };
 }
@@ -55,12 +79,9 @@ export function emptyEvidence(): DemandEvidence {
 function stepCusum(value: number, increment: number, raise: number, run: Run, x: number, mu: number, variance: number): number {
   const next = Math.min(raise * CUSUM_CAP_FACTOR, Math.max(0, value + increment));
   if (next === 0) {
-    run.hours = 0;
-    run.observed = 0;
-    run.expected = 0;
-    run.variance = 0;
+    resetRun(run);
   } else {
-    if (value === 0) Object.assign(run, emptyRun());
+    if (value === 0) resetRun(run);
     run.hours++;
     run.observed += x;
     run.expected += mu;
@@ -74,15 +95,7 @@ export function stepDemand(e: DemandEvidence, x: number, mu: number, k: number):
   const variance = nbVariance(mu, k);
   e.spike = stepCusum(e.spike, nbLogRatio(x, mu, k, SPIKE_RATIO), SPIKE_RAISE, e.spikeRun, x, mu, variance);
   e.drop = stepCusum(e.drop, nbLogRatio(x, mu, k, DROP_RATIO), DROP_RAISE, e.dropRun, x, mu, variance);
-  if (x === 0) {
-    e.zeroHours++;
-    e.zeroLogP0 += nbLogP0(mu, k);
-    e.zeroExpected += mu;
-  } else {
-    e.zeroHours = 0;
-    e.zeroLogP0 = 0;
-    e.zeroExpected = 0;
-  }
+  stepZero(e, x, mu, k);
 }
 
 /**
@@ -94,10 +107,8 @@ export function stepDemand(e: DemandEvidence, x: number, mu: number, k: number):
 export function stepCensored(e: DemandEvidence, x: number, mu: number, k: number): void {
   e.spike = stepCusum(e.spike, nbLogSurvivalRatio(x, mu, k, SPIKE_RATIO), SPIKE_RAISE, e.spikeRun, x, mu, nbVariance(mu, k));
   e.drop = 0;
-  Object.assign(e.dropRun, { hours: 0, observed: 0, expected: 0, variance: 0 });
-  e.zeroHours = 0;
-  e.zeroLogP0 = 0;
-  e.zeroExpected = 0;
+  resetRun(e.dropRun);
+  resetSilence(e);
 }
 
 /**
@@ -108,17 +119,9 @@ export function stepCensored(e: DemandEvidence, x: number, mu: number, k: number
 export function stepSilence(e: DemandEvidence, x: number, mu: number, k: number): void {
   e.spike = 0;
   e.drop = 0;
-  Object.assign(e.spikeRun, { hours: 0, observed: 0, expected: 0, variance: 0 });
-  Object.assign(e.dropRun, { hours: 0, observed: 0, expected: 0, variance: 0 });
-  if (x === 0) {
-    e.zeroHours++;
-    e.zeroLogP0 += nbLogP0(mu, k);
-    e.zeroExpected += mu;
-  } else {
-    e.zeroHours = 0;
-    e.zeroLogP0 = 0;
-    e.zeroExpected = 0;
-  }
+  resetRun(e.spikeRun);
+  resetRun(e.dropRun);
+  stepZero(e, x, mu, k);
 }
 
 /** Standardised deviation of a run: (observed - expected) / sd. */
