@@ -102,3 +102,31 @@ describe('EventCodec.decodeKnown', () => {
     }
   });
 });
+
+describe('readKnown with a projected reader schema', () => {
+  const projected = Type.forSchema({ type: 'record', name: 'Note', fields: [{ name: 'store_id', type: 'string' }, { name: 'units', type: 'int' }] });
+
+  it('reads only the projected fields, skipping the others in the bytes', async () => {
+    const c = await codec();
+    expect({ ...c.readKnown(framed(note(9)), projected)! }).toEqual({ store_id: 'S2', units: 9 });
+    // Same as the full decode, restricted to those fields.
+    const full = c.readKnown<ReturnType<typeof note>>(framed(note(9)))!;
+    expect({ store_id: full.store_id, units: full.units }).toEqual({ store_id: 'S2', units: 9 });
+  });
+
+  it('answers undefined for a schema id it has not met, and refuses a truncated body', async () => {
+    const c = await codec();
+    const other = framed(note(1));
+    other.writeInt32BE(7, 1);
+    expect(c.readKnown(other, projected)).toBeUndefined();
+    const truncated = framed(note(1)).subarray(0, 20);
+    expect(() => c.readKnown(truncated, projected)).toThrow(ShelfStreamError);
+  });
+
+  it('refuses every record of a writer the projection cannot read, with the reason', async () => {
+    const c = await codec();
+    const needsMore = Type.forSchema({ type: 'record', name: 'Note', fields: [{ name: 'missing', type: 'string' }] });
+    expect(() => c.readKnown(framed(note(1)), needsMore)).toThrow(/cannot be read as the processor's projection/);
+    expect(() => c.readKnown(framed(note(2)), needsMore)).toThrow(/cannot be read as the processor's projection/);
+  });
+});

@@ -5,6 +5,9 @@
  * synchronous encode or decode with no promise per record, which is what 100k+ events/s needs.
  */
 import { Type } from 'avsc';
+
+/** avsc's resolver (a writer schema read as a reader schema); its class is not exported by name. */
+type Resolver = ReturnType<Type['createResolver']>;
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { lookupSchema } from '../clients/registry';
 import type { RegistryConfig } from '../config';
@@ -37,6 +40,8 @@ export class EventCodec {
   private readonly writers = new Map<string, Writer>();
   private readonly readers = new Map<number, Type>();
   private readonly pending = new Map<number, Promise<Type>>();
+  /** Per reader type (a projection), the resolver from each writer schema id, or why there is none. */
+  private readonly resolvers = new Map<Type, Map<number, Resolver | ShelfStreamError>>();
   private slab = Buffer.allocUnsafe(SLAB_BYTES);
   private slabPos = 0;
 
@@ -136,15 +141,47 @@ export class EventCodec {
   }
 
   /**
+   * The value of a record whose writer schema is known, read as `reader` when given (a projected
+   * schema: Avro resolution skips the fields it leaves out); undefined when the schema id was
+   * not met yet (`learnSchemaOf`, then call again). Returns the value alone: no object per record.
+   */
+  readKnown<T = unknown>(buffer: Buffer, reader?: Type): T | undefined {
+    const schemaId = EventCodec.schemaIdIn(buffer);
+    const writer = this.readers.get(schemaId);
+    if (!writer) return undefined;
+    if (!reader) return EventCodec.read<T>(writer, buffer, schemaId);
+    let byWriter = this.resolvers.get(reader);
+    if (!byWriter) this.resolvers.set(reader, (byWriter = new Map()));
+    let resolver = byWriter.get(schemaId);
+    if (!resolver) {
+      try {
+        resolver = reader.createResolver(writer);
+      } catch (error) {
+        // Kept, so every record of that writer is refused with the reason without resolving again.
+        resolver = new ShelfStreamError('DECODE_FAILED', `schema ${schemaId} cannot be read as the processor's projection: ${describeError(error)}`, { cause: error, context: { schemaId } });
+      }
+      byWriter.set(schemaId, resolver);
+    }
+    if (resolver instanceof ShelfStreamError) throw resolver;
+    return EventCodec.read<T>(reader, buffer, schemaId, resolver);
+  }
+
+  /** Fetches the writer schema of a framed record once, so `readKnown` can read it. */
+  async learnSchemaOf(buffer: Buffer | null): Promise<void> {
+    const schemaId = EventCodec.schemaIdIn(buffer);
+    if (!this.readers.has(schemaId)) await this.fetchReader(schemaId);
+  }
+
+  /**
    * Reads the body in place, from offset HEADER_BYTES, rather than fromBuffer on a subarray:
    * a view per record cost more than a third of the decode (measured on sales, 0.8-1.1 us a
    * record instead of 0.9-1.5 us). Like fromBuffer, a body that ends early or leaves bytes over
    * is refused.
    */
-  private static read<T>(type: Type, buffer: Buffer, schemaId: number): T {
+  private static read<T>(type: Type, buffer: Buffer, schemaId: number, resolver?: Resolver): T {
     let decoded: { value: unknown; offset: number };
     try {
-      decoded = type.decode(buffer, HEADER_BYTES);
+      decoded = type.decode(buffer, HEADER_BYTES, resolver);
     } catch (error) {
       throw new ShelfStreamError('DECODE_FAILED', `Avro body does not match schema ${schemaId}: ${describeError(error)}`, { cause: error, context: { schemaId } });
     }
