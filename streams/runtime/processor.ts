@@ -7,6 +7,7 @@
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import type { TopicName } from '../../schemas/generated/events';
+import type { FieldSelection } from '../../schemas/projection';
 
 export interface InputRecord<V = unknown> {
   readonly topic: string;
@@ -109,6 +110,14 @@ export interface ProcessorDefinition {
    * of one task per topic-partition. For state that joins several topics by the same key.
    */
   readonly copartitioned?: boolean;
+  /**
+   * The fields the tasks read, per contract topic (opt-in). Records of that topic are decoded
+   * with a projected reader schema, which skips the other fields, and the contract check runs
+   * only the rules on those fields: a processor judges only what it reads, so a record broken in
+   * a field it ignores reaches it (a processor reading that field dead-letters it). The task
+   * sees only these fields in `InputRecord.value`. Ignored for `raw` processors.
+   */
+  readonly reads?: { readonly [T in TopicName]?: FieldSelection };
   /**
    * Hands each record's bytes, key and headers to the task (InputRecord.raw) and skips the
    * contract check: for the archive, which keeps what was published, not what should have been.

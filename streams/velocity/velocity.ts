@@ -1,7 +1,8 @@
 /**
  * velocity — units and revenue per store x sku per 1-minute event-time window.
  *
- * Consumes: pos.sales (SaleCompleted), keyed by store_id.
+ * Consumes: pos.sales (SaleCompleted), keyed by store_id; only the fields in VELOCITY_READS are
+ *   decoded and checked against the contract (a processor judges only what it reads).
  * Per record (pure): each line adds its units, net revenue (quantity x unit_price - discount)
  *   and gross revenue to the window of the sale's occurred_at; a sale counts once per sku as a
  *   transaction.
@@ -16,10 +17,22 @@
  *   they go to the dead-letter topic as LATE_EVENT and are counted in late_events_total.
  */
 import type { SaleCompleted } from '../../schemas/generated/events';
+import type { FieldSelection } from '../../schemas/projection';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskInit } from '../runtime/processor';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
 
 export const VELOCITY_TABLE = 'sales_velocity_1m';
+
+/**
+ * The fields of a sale this processor reads: decoded alone (the rest of the record is skipped)
+ * and checked alone, so a sale whose totals or ids break the contract is still counted here
+ * (the warehouse dead-letters it); one with a bad quantity, price, discount or time is not.
+ */
+export const VELOCITY_READS = {
+  store_id: true,
+  occurred_at: true,
+  lines: { sku: true, quantity: true, unit_price: true, discount: true },
+} as const satisfies FieldSelection;
 const MINUTE_MS = 60_000;
 
 export interface VelocityOptions extends WatermarkOptions {
@@ -86,7 +99,7 @@ export class VelocityTask implements PartitionTask {
   }
 
   process(record: InputRecord, out: RowSink): Rejection | void {
-    const sale = record.value as SaleCompleted;
+    const sale = record.value as Pick<SaleCompleted, 'store_id' | 'occurred_at' | 'lines'>;
     const start = tumblingStart(MINUTE_MS, sale.occurred_at);
     this.next = record.offset + 1;
     if (this.watermark.isClosed(start + MINUTE_MS)) {
@@ -182,6 +195,7 @@ export function velocityProcessor(options: VelocityOptions = DEFAULT_VELOCITY_OP
     name: 'velocity',
     inputs: [options.salesTopic ?? 'pos.sales'],
     contracts: { [options.salesTopic ?? 'pos.sales']: 'pos.sales' },
+    reads: { 'pos.sales': VELOCITY_READS },
     tables: [VELOCITY_TABLE],
     createTask: (init) => new VelocityTask(init, options),
   };
