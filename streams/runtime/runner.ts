@@ -151,6 +151,29 @@ function splitKey(key: string): [string, number] {
   return [key.slice(0, i), Number(key.slice(i + 1))];
 }
 
+/**
+ * The record handed to a task. Its key and timestamp are converted from the Kafka message when
+ * read, not per record: velocity reads neither, and the key's toString was a string per record.
+ */
+class MessageRecord implements InputRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly value: unknown,
+    readonly raw: RawRecord | undefined,
+    private readonly message: KafkaMessage,
+  ) {}
+
+  get key(): string | null {
+    return this.message.key?.toString() ?? null;
+  }
+
+  get timestamp(): number {
+    return Number(this.message.timestamp);
+  }
+}
+
 function rawOf(message: KafkaMessage): RawRecord {
   const headers: { key: string; value: Buffer | null }[] = [];
   for (const [key, v] of Object.entries(message.headers ?? {})) {
@@ -508,15 +531,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       // the last version they saw; nothing else reads a null value.
       tombstones.inc({ processor: name, topic: state.topic });
     } else if (value !== undefined) {
-      const record: InputRecord = {
-        topic: state.topic,
-        partition: state.partition,
-        offset,
-        key: message.key?.toString() ?? null,
-        timestamp: Number(message.timestamp),
-        value,
-        raw: definition.raw ? rawOf(message) : undefined,
-      };
+      const record: InputRecord = new MessageRecord(state.topic, state.partition, offset, value, definition.raw ? rawOf(message) : undefined, message);
       const rejection = state.task.process(record, rowSink);
       if (rejection) {
         const source = { topic: state.topic, partition: state.partition, offset };
