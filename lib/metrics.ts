@@ -71,13 +71,16 @@ export function observeMany<L extends string>(histogram: Histogram<L>, labels: P
     const v = values[i]!;
     if (!Number.isFinite(v)) throw new TypeError(`Value is not a valid number: ${v}`);
     sum += v;
-    // Linear, like prom-client's findBound: a value above the last bound is counted in +Inf only.
-    for (let b = 0; b < bounds.length; b++) {
-      if (v <= (bounds[b] as number)) {
-        counts[b]!++;
-        break;
-      }
+    // The first bound at or above the value, as prom-client's findBound, by bisection (a replay's
+    // delays are days, past every bound); above the last bound it counts in +Inf only.
+    let lo = 0;
+    let hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (v <= (bounds[mid] as number)) hi = mid;
+      else lo = mid + 1;
     }
+    if (lo < bounds.length) counts[lo]!++;
   }
   series.sum += sum;
   series.count += values.length - 1;
