@@ -7,7 +7,6 @@
  * Each must see every produced event exactly once, with the right types and values.
  * Finally a replay of one hour re-publishes exactly that hour's records, byte for byte.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +16,10 @@ import { createKafka, createProducer } from '../../lib/clients/kafka';
 import { createObjectStore } from '../../lib/clients/objectstore';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
-import { REPO_ROOT } from '../../lib/paths';
 import { loadCatalog } from '../../schemas/catalog';
 import type { InventoryMovement, SaleCompleted } from '../../schemas/generated/events';
 import { Rng } from '../../simulators/pos/random';
+import { type CliRun, runCli, startCli } from '../harness/cli';
 import { createTestTopic, registerCleanup, testAdmin, testClickHouse, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
 const STORES = 8;
@@ -112,26 +111,8 @@ describe('archive under SIGKILL, read by DuckDB and ClickHouse', () => {
       STREAM_SESSION_TIMEOUT_MS: '6000',
       SHELFSTREAM_LOG_LEVEL: 'warn',
     };
-    const children = new Set<ChildProcess>();
-    registerCleanup(async () => {
-      for (const c of children) c.kill('SIGKILL');
-    });
-    const runArchiver = (stopWhenIdle: boolean): { child: ChildProcess; exited: Promise<number | null> } => {
-      const args = ['bin/shelfstream.js', 'archive', 'run', '--group', group, '--topic', `pos.sales=${salesTopic}`, `inventory.movements=${movementsTopic}`, '--no-metrics'];
-      if (stopWhenIdle) args.push('--stop-when-idle', '3000');
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
-      children.add(child);
-      const exited = new Promise<number | null>((resolve) =>
-        child.on('exit', (code) => {
-          children.delete(child);
-          if (code !== 0 && code !== null) process.stderr.write(`archiver exited with ${code}:\n${stderr}\n`);
-          resolve(code);
-        }),
-      );
-      return { child, exited };
-    };
+    const runArchiver = (stopWhenIdle: boolean): CliRun =>
+      startCli(['archive', 'run', '--group', group, '--topic', `pos.sales=${salesTopic}`, `inventory.movements=${movementsTopic}`, '--no-metrics', ...(stopWhenIdle ? ['--stop-when-idle', '3000'] : [])], { env });
 
     const rng = new Rng(seed + 1);
     let kills = 0;
@@ -208,12 +189,7 @@ describe('archive under SIGKILL, read by DuckDB and ClickHouse', () => {
     registerCleanup(() => admin.deleteTopics({ topics: [replayTopic] }));
     const from = START + 3_600_000 - 20 * 60_000; // 10:00 UTC
     const to = from + 3_600_000;
-    const replay = spawn(
-      process.execPath,
-      ['bin/shelfstream.js', 'replay', 'publish', '--from', new Date(from).toISOString(), '--to', new Date(to).toISOString(), '--topic', salesTopic, '--to-topic-prefix', 'replay.'],
-      { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    expect(await new Promise((resolve) => replay.on('exit', resolve))).toBe(0);
+    await runCli(['replay', 'publish', '--from', new Date(from).toISOString(), '--to', new Date(to).toISOString(), '--topic', salesTopic, '--to-topic-prefix', 'replay.'], { env });
     const expectedBytes = new Map(sales.filter((s) => s.occurred_at >= from && s.occurred_at < to).map((s) => [s.event_id, codec.encode('pos.sales', s)]));
     const consumer = createKafka(config.kafka, testLogger(), 'test').consumer({ groupId: uniqueName('test.replay-read') });
     await consumer.connect();
@@ -237,16 +213,7 @@ describe('archive under SIGKILL, read by DuckDB and ClickHouse', () => {
 
     // Housekeeping: compaction leaves one object per partition-hour and the same records;
     // a second run changes nothing. Retention then deletes the (old) days, idempotently.
-    const cli = async (...args: string[]): Promise<string> => {
-      const child = spawn(process.execPath, ['bin/shelfstream.js', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      const code = await new Promise((resolve) => child.on('exit', resolve));
-      if (code !== 0) throw new Error(`shelfstream ${args.join(' ')} exited with ${String(code)}: ${err.slice(-2_000)}`);
-      return out;
-    };
+    const cli = (...args: string[]): Promise<string> => runCli(args, { env });
     const objectsPerPartitionHour = async (): Promise<Map<string, number>> => {
       const counts = new Map<string, number>();
       for (const topic of [salesTopic, movementsTopic]) {
