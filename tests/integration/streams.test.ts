@@ -2,7 +2,8 @@
  * The runtime's record paths against real Kafka and ClickHouse: the warehouse writes facts and
  * dimensions exactly (a replay under a new group changes nothing), undecodable and
  * contract-violating records go to the dead-letter topic with the reason in headers, and
- * velocity counts events within the allowed lateness while later ones are sidelined and counted.
+ * velocity counts events within the allowed lateness while later ones are sidelined and counted,
+ * and judges only the fields it reads (a wrong total is counted, a zero quantity dead-lettered).
  */
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
@@ -121,7 +122,7 @@ describe('stream runtime', () => {
     expect(await totals()).toEqual(expected);
   });
 
-  it('velocity: counts events within the allowed lateness, sidelines and counts later ones', async () => {
+  it('velocity: counts events within the allowed lateness, sidelines and counts later ones, judges only the fields it reads', async () => {
     const { client, database } = await testClickHouse(config);
     await migrate(client, database);
     const admin = await testAdmin(config);
@@ -137,6 +138,9 @@ describe('stream runtime', () => {
       sale(T0 + 95_000, 'L1', [['A', 2, 100]]), // 09:01:35 closes 09:00 for anything after it
       sale(T0 + 20_000, 'L1', [['A', 4, 100]]), // too late for 09:00
       sale(T0 + 70_000, 'L1', [['A', 8, 100]]), // 09:01: still open (closes at 09:02:30)
+      // Velocity judges only what it reads: a wrong total is not its concern, a zero quantity is.
+      { ...sale(T0 + 75_000, 'L1', [['A', 16, 100]]), total: 5 },
+      sale(T0 + 80_000, 'L1', [['A', 0, 100]]),
     ];
     await producer.send({ topic, acks: -1, messages: events.map((s) => ({ key: 'L1', value: codec.encode('pos.sales', s) })) });
     const metrics = createMetrics('test', { collectDefaults: false });
@@ -148,11 +152,13 @@ describe('stream runtime', () => {
     const rows = await (await client.query({ query: `SELECT formatDateTime(window_start, '%H:%i') AS minute, units FROM ${database}.sales_velocity_1m FINAL ORDER BY minute`, format: 'JSONEachRow' })).json<{ minute: string; units: string }>();
     expect(rows.map((r) => [r.minute, Number(r.units)])).toEqual([
       ['09:00', 1],
-      ['09:01', 2 + 8],
+      ['09:01', 2 + 8 + 16],
     ]);
     const late = (await metrics.registry.getSingleMetric('shelfstream_late_events_total')!.get()).values.reduce((s, v) => s + v.value, 0);
     expect(late).toBe(1);
-    const [dead] = await readAll(deadLetterTopic, 1);
-    expect(dead!.headers?.['x-shelfstream-error-code']?.toString()).toBe('LATE_EVENT');
+    const dead = await readAll(deadLetterTopic, 2);
+    const byCode = Object.fromEntries(dead.map((m) => [m.headers?.['x-shelfstream-error-code']?.toString(), m]));
+    expect(Object.keys(byCode).sort()).toEqual(['CONTRACT_VIOLATION', 'LATE_EVENT']);
+    expect(byCode.CONTRACT_VIOLATION!.headers?.['x-shelfstream-reason']?.toString()).toBe('lines[0].quantity: must be between 1 and 10000, got 0');
   });
 });
