@@ -4,6 +4,10 @@
  * the same topic in the same run (the limit: a consumer that does no work). Then the latency
  * from an event's occurred_at to its window row being visible in ClickHouse, with sales
  * produced live at 10k events/s.
+ * The rate is bound by whichever is slower, the event loop or the ClickHouse write in flight
+ * (chDB works on its own threads), so the run also reports CPU per event: the event loop's
+ * busy time (main_us_per_event) and every thread's (cpu_us_per_event, chDB included), beside
+ * the raw consumer's CPU per event.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +72,9 @@ export const velocityBench: Benchmark = {
     }
 
     // Baseline: the same client and topic, consuming without work.
+    const rawCpu0 = process.cpuUsage();
     const rawEventsPerS = await rawConsumeRate(kafka, topic, SALES);
+    const rawCpu = process.cpuUsage(rawCpu0);
 
     // The pipeline, into a fresh database.
     const database = `bench_velocity_${Date.now()}`;
@@ -84,9 +90,13 @@ export const velocityBench: Benchmark = {
     const readSoFar = async (): Promise<number> => (await eventsIn.get()).values.reduce((s, v) => s + v.value, 0);
     while ((await readSoFar()) === 0) await sleep(5);
     firstRecordAt = performance.now();
+    const loop0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     while ((await readSoFar()) < SALES) await sleep(20);
     await processor.flush(); // the last rows durable in ClickHouse
     const pipelineSeconds = (performance.now() - firstRecordAt) / 1000;
+    const loopBusyMs = performance.eventLoopUtilization(loop0).active;
+    const cpu = process.cpuUsage(cpu0);
     const sinkSeconds = (await samples(metrics.registry.getSingleMetric('shelfstream_sink_batch_latency_seconds')!)).filter((v) => v.metricName?.endsWith('_sum')).reduce((s, v) => s + v.value, 0);
     const sinkRows = (await samples(metrics.registry.getSingleMetric('shelfstream_sink_batch_rows')!)).filter((v) => v.metricName?.endsWith('_sum') || v.metricName?.endsWith('_count')).map((v) => `${v.metricName}=${v.value}`);
     logger.warn({ pipelineSeconds, sinkSeconds, sinkRows }, 'pipeline phase');
@@ -136,6 +146,9 @@ export const velocityBench: Benchmark = {
       events_per_s: Math.round(eventsPerS),
       raw_events_per_s: Math.round(rawEventsPerS),
       ratio: eventsPerS / rawEventsPerS,
+      main_us_per_event: Number(((loopBusyMs * 1000) / SALES).toFixed(2)),
+      cpu_us_per_event: Number(((cpu.user + cpu.system) / SALES).toFixed(2)),
+      raw_cpu_us_per_event: Number(((rawCpu.user + rawCpu.system) / SALES).toFixed(2)),
       live_events_per_s: Math.round(achievedRate),
       p50_visible_ms: Math.round(histogramPercentile(histogram, 50) * 1000),
       p99_visible_ms: Math.round(histogramPercentile(histogram, 99) * 1000),
