@@ -34,13 +34,3 @@ export async function lookupSchema(
   const body = (await response.json()) as { id: number; version: number };
   return { id: body.id, version: body.version };
 }
-
-/**
- * The schema registered under `id` (GET /schemas/ids/{id}), as the registry holds it (JSON
- * text). Plain HTTP for the same reason as lookupSchema; a 404 says so in the message.
- */
-export async function fetchSchemaText(config: RegistryConfig, id: number): Promise<string> {
-  const response = await fetch(`${config.url}/schemas/ids/${id}`, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`schema registry answered HTTP ${response.status} for schema id ${id}: ${await response.text()}`);
-  return ((await response.json()) as { schema: string }).schema;
-}

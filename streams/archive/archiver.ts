@@ -2,8 +2,7 @@
  * archive — every raw topic to Parquet objects in the object store (layout in layout.ts).
  *
  * Consumes: every event and master-data topic of the catalogue, as published (the raw Avro
- *   bytes, key, headers and timestamp; the decoded value only for the event's time: the typed
- *   columns are decoded again from the bytes off this thread, see packed-rows.ts). Records a
+ *   bytes, key, headers and timestamp, plus the decoded value for typed columns). Records a
  *   replay re-published (header x-shelfstream-replay-of) are archived already and skipped.
  * Per record (pure): the hour folder of the event's own time (occurred_at, else updated_at,
  *   else the Kafka timestamp), and one archive row.
@@ -28,12 +27,7 @@ import type { InputRecord, PartitionTask, ProcessorDefinition, RawRecord, RowSin
 import { type HourPartition, dataObjectName, hourPartitionOf } from './layout';
 import type { ArchiveStore, ManifestEntry } from './store';
 
-/**
- * One archived record: what an exact replay needs (the typed columns are decoded from `value`
- * when the file is written). No decoded event is kept: a roll holds its rows until the upload,
- * and tens of thousands of decoded events outliving the young generation cost the consuming
- * thread its time in garbage collection.
- */
+/** One archived record: what an exact replay needs, and the decoded event for typed columns. */
 export interface ArchiveRow {
   readonly partition: number;
   readonly offset: number;
@@ -45,6 +39,7 @@ export interface ArchiveRow {
   readonly kafkaTimestamp: number;
   /** The event's own time (UTC ms), which picks its hour folder. */
   readonly eventTime: number;
+  readonly decoded: unknown;
 }
 
 /** Encodes one object's rows (one topic) as Parquet. */
@@ -102,6 +97,7 @@ export function toArchiveRow(record: InputRecord, raw: RawRecord): ArchiveRow {
     headers: raw.headers,
     kafkaTimestamp: record.timestamp,
     eventTime: eventTimeOf(record.value, record.timestamp),
+    decoded: record.value,
   };
 }
 

@@ -1,56 +1,51 @@
 /**
- * The archive's encoder for catalogue topics: a file's rows are packed (packed-rows.ts) with the
- * writer schema of each schema id among them, and written by a Parquet worker (or on this
- * thread without a pool). Columns follow the topic's Avro schema in the catalogue (or, for a
- * stand-in topic, the schema of the topic it stands for).
+ * The archive's encoder for catalogue topics: one Parquet encoder per topic, built from the
+ * topic's Avro schema (or, for a stand-in topic, the schema of the topic it stands for).
  */
-import { ShelfStreamError, describeError } from '../../lib/errors';
+import type { Schema } from 'apache-arrow';
+import { ShelfStreamError } from '../../lib/errors';
 import type { TopicSpec } from '../../schemas/catalog';
-import type { ArchiveEncoder } from './archiver';
-import { PackedRowsWriter, packRows } from './packed-rows';
+import type { ArchiveEncoder, ArchiveRow } from './archiver';
 import type { ParquetWorkerPool } from './parquet-pool';
-import { PARQUET_ENCODER_DEFAULTS, archiveSchema } from './parquet';
+import { type ArchiveColumnSource, PARQUET_ENCODER_DEFAULTS, archiveSchema, encodeColumns, writeParquetFile } from './parquet';
 
-/** The writer schema (JSON text) registered under a schema id: from the registry, once per id. */
-export type WriterSchemaSource = (schemaId: number) => Promise<string>;
+/** Columns read straight off the archiver's rows: no intermediate record per row. */
+export const ARCHIVE_ROW_SOURCE: ArchiveColumnSource<ArchiveRow> = {
+  key: (r) => r.key,
+  value: (r) => r.value,
+  schemaId: (r) => r.schemaId,
+  headers: (r) => r.headers,
+  timestamp: (r) => r.kafkaTimestamp,
+  partition: (r) => r.partition,
+  offset: (r) => r.offset,
+  event: (r) => r.decoded as Readonly<Record<string, unknown>>,
+};
 
-/** Asks `fetch` once per schema id; a failure is retriable (the roll stays and is retried) and not cached. */
-export function cachedWriterSchemas(fetch: WriterSchemaSource): WriterSchemaSource {
-  const known = new Map<number, Promise<string>>();
-  return (schemaId) => {
-    let text = known.get(schemaId);
-    if (!text) {
-      text = fetch(schemaId).catch((error: unknown) => {
-        known.delete(schemaId);
-        throw new ShelfStreamError('SERVICE_UNAVAILABLE', `writer schema ${schemaId}: ${describeError(error)}`, { cause: error, canRetry: true, context: { schemaId } });
-      });
-      known.set(schemaId, text);
-    }
-    return text;
-  };
-}
-
-export function catalogEncoder(catalog: readonly TopicSpec[], writerSchemas: WriterSchemaSource, contracts: Readonly<Record<string, string>> = {}, pool?: ParquetWorkerPool): ArchiveEncoder {
-  const avroSchemas = new Map<string, string>();
-  const avroSchemaOf = (topic: string): string => {
-    let text = avroSchemas.get(topic);
-    if (!text) {
+/**
+ * Columns are built on the calling thread; the Parquet write goes to `pool` when there is one
+ * (see parquet-pool.ts), else it runs here too.
+ */
+export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonly<Record<string, string>> = {}, pool?: ParquetWorkerPool): ArchiveEncoder {
+  const schemas = new Map<string, Schema>();
+  const schemaOf = (topic: string): Schema => {
+    let schema = schemas.get(topic);
+    if (!schema) {
       const name = contracts[topic] ?? topic;
       const spec = catalog.find((t) => t.name === name);
       if (!spec?.schema) throw new ShelfStreamError('INVALID_ARGUMENT', `topic ${topic} has no Avro schema in the catalogue: it cannot be archived`, { context: { topic } });
-      archiveSchema(spec.schema as Parameters<typeof archiveSchema>[0]); // fails here, naming the field, if it cannot be archived
-      avroSchemas.set(topic, (text = JSON.stringify(spec.schema)));
+      schema = archiveSchema(spec.schema as Parameters<typeof archiveSchema>[0]);
+      schemas.set(topic, schema);
     }
-    return text;
+    return schema;
   };
-  const local = pool ? undefined : new PackedRowsWriter();
   return {
-    encode: async (topic, rows) => {
-      const avroSchema = avroSchemaOf(topic);
-      const ids = [...new Set(rows.map((r) => r.schemaId))];
-      const writers = await Promise.all(ids.map(async (id) => [id, await writerSchemas(id)] as const));
-      const job = { what: topic, avroSchema, writers, rows: packRows(rows), rowGroupRows: PARQUET_ENCODER_DEFAULTS.rowGroupRows };
-      return pool ? pool.write(job) : local!.write(job);
+    encode: (topic, rows) => {
+      try {
+        const columns = encodeColumns(schemaOf(topic), rows, ARCHIVE_ROW_SOURCE, PARQUET_ENCODER_DEFAULTS, topic);
+        return pool ? pool.write(columns) : Promise.resolve(writeParquetFile(columns));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
 }

@@ -4,12 +4,11 @@
  */
 import type { Config } from '../../lib/config';
 import { createObjectStore, ensureBucket } from '../../lib/clients/objectstore';
-import { fetchSchemaText } from '../../lib/clients/registry';
 import type { TopicSpec } from '../../schemas/catalog';
 import type { TopicName } from '../../schemas/generated/events';
 import type { ProcessorDefinition } from '../runtime/processor';
 import { archiveProcessor } from './archiver';
-import { archivedTopics, cachedWriterSchemas, catalogEncoder } from './encoder';
+import { archivedTopics, catalogEncoder } from './encoder';
 import { DEFAULT_PARQUET_WORKERS, ParquetWorkerPool } from './parquet-pool';
 import { ArchiveStore } from './store';
 
@@ -34,9 +33,5 @@ export function buildArchiveProcessor(
   // With stand-ins given, only they are archived: a test or a reprocessing run must not
   // sweep up the catalogue topics too.
   const inputs = Object.keys(standIns).length > 0 ? Object.values(standIns) : topics;
-  // Writer schemas come from the registry by id: a Parquet worker decodes each record with the
-  // schema it was written with, as the runtime does.
-  const writerSchemas = cachedWriterSchemas((id) => fetchSchemaText(config.registry, id));
-  const encoder = catalogEncoder(catalog, writerSchemas, contracts, ParquetWorkerPool.create(parquetWorkers));
-  return archiveProcessor({ topics: inputs, contracts, ...config.archive }, { store, encoder });
+  return archiveProcessor({ topics: inputs, contracts, ...config.archive }, { store, encoder: catalogEncoder(catalog, contracts, ParquetWorkerPool.create(parquetWorkers)) });
 }

@@ -1,23 +1,19 @@
 /**
- * Worker threads that write the archive's Parquet files (parquet-worker.ts). The consuming
- * thread packs a file's rows into flat buffers (packed-rows.ts) and hands them over; a worker
- * decodes them, builds the columns and writes the file meanwhile. Workers do not keep the
- * process alive while idle.
+ * Worker threads for parquet-wasm's share of the encoding (parquet-worker.ts). The consuming
+ * thread builds a file's Arrow columns (fast, columns.ts) and hands them over as an IPC stream;
+ * a worker compresses and writes the Parquet file meanwhile. Workers do not keep the process
+ * alive while idle.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ShelfStreamError } from '../../lib/errors';
-import { type PackedRowsJob, transferList } from './packed-rows';
+import type { EncodedColumns } from './parquet';
 import type { ParquetJob, ParquetJobResult } from './parquet-worker';
 
-/**
- * One worker per core. The workers decode, build columns and write (~2/3 of the archive's CPU);
- * the consuming thread only reads and packs. With one worker on 2 cores the archive bench read
- * 300k sales in 1.8 s and then waited 2 s for the worker (79k events/s); with two, 95k.
- */
-export const DEFAULT_PARQUET_WORKERS = Math.max(1, availableParallelism());
+/** One worker per core beside the consuming thread, at least one. */
+export const DEFAULT_PARQUET_WORKERS = Math.max(1, availableParallelism() - 1);
 
 interface Job {
   readonly resolve: (file: Uint8Array) => void;
@@ -49,16 +45,18 @@ export class ParquetWorkerPool {
     return size > 0 && existsSync(script) ? new ParquetWorkerPool(script, size) : undefined;
   }
 
-  /** The Parquet file of these rows, written by the least busy worker. Takes the rows' buffers. */
-  write(job: PackedRowsJob): Promise<Uint8Array> {
+  /** The Parquet file of these columns, written by the least busy worker. */
+  write(columns: EncodedColumns): Promise<Uint8Array> {
     const slot = this.slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     const worker = (slot.worker ??= this.spawn(slot));
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
       slot.jobs.set(id, { resolve, reject });
       worker.ref();
-      // Transferred, not copied: packRows gives each array a buffer of its own.
-      worker.postMessage({ ...job, id } satisfies ParquetJob, transferList(job.rows));
+      // Transferred, not copied; a view into a larger buffer is copied out first, as transferring
+      // would take the whole buffer from its other users.
+      const ipc = columns.ipc.byteOffset === 0 && columns.ipc.byteLength === columns.ipc.buffer.byteLength ? columns.ipc : columns.ipc.slice();
+      worker.postMessage({ id, ipc, spec: columns.spec } satisfies ParquetJob, [ipc.buffer as ArrayBuffer]);
     });
   }
 
