@@ -9,6 +9,11 @@ import type { Metrics } from '../../lib/metrics';
 import type { TopicName } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
 
+/**
+ * A record handed to a task. The runtime's implementation computes `key` and `timestamp` in
+ * getters (most processors read neither), so copy the fields you need by name: an object
+ * spread of a record leaves those two out.
+ */
 export interface InputRecord<V = unknown> {
   readonly topic: string;
   readonly partition: number;
