@@ -20,7 +20,7 @@ export async function upCommand(ctx: CliContext): Promise<void> {
   const board = createTaskBoard(['kafka', 'registry', 'minio'], 3);
   let outcome;
   try {
-    outcome = await up(ctx, (e) => board.step(e.service, PHASE_STEP[e.phase], e.ms !== undefined ? `${e.phase} in ${(e.ms / 1000).toFixed(1)} s` : e.phase));
+    outcome = await up(ctx, (e) => board.step(e.service, PHASE_STEP[e.phase], e.ms !== undefined ? `${e.phase} in ${(e.ms / 1000).toFixed(1)} s` : e.attempt ? `${e.phase} (attempt ${e.attempt})` : e.phase));
   } finally {
     board.stop();
   }

@@ -15,7 +15,7 @@ import { minioService } from './minio';
 import { exportRegistry, registryService } from './registry';
 import { portAnswers, type LaunchContext, type NativeService, type ServiceName } from './service';
 import { withLock } from './lock';
-import { Supervisor, residentMemoryMb } from './supervisor';
+import { Supervisor, residentMemoryMb, type StartedProcess } from './supervisor';
 
 export const NATIVE_SERVICES: readonly NativeService[] = [kafkaService, registryService, minioService];
 
@@ -36,20 +36,38 @@ export interface UpEvent {
   readonly service: ServiceName;
   readonly phase: 'installing' | 'installed' | 'cached' | 'starting' | 'healthy' | 'already-running';
   readonly ms?: number;
+  /** Set on a second or later start of a service that exited while starting. */
+  readonly attempt?: number;
 }
 
 export function supervisorFor(ctx: LaunchContext): Supervisor {
   return new Supervisor(join(ctx.config.launcher.dataDir, 'run'));
 }
 
-async function waitHealthy(service: NativeService, ctx: LaunchContext, supervisor: Supervisor, timeoutMs: number): Promise<void> {
+/** How many times `up` starts a service that exits before it is healthy, before giving up. */
+const START_ATTEMPTS = 3;
+
+async function waitHealthy(
+  service: NativeService,
+  ctx: LaunchContext,
+  supervisor: Supervisor,
+  timeoutMs: number,
+  started?: StartedProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     if (!supervisor.find(service.name)) {
-      throw new ShelfStreamError('SERVICE_START_FAILED', `${service.title} exited while starting; see ${supervisor.logFile(service.name)}`, {
-        context: { service: service.name },
-      });
+      // The exit status and this run's last log lines: without them a failed start on a CI
+      // machine leaves nothing to go on once the machine is gone.
+      const exit = started?.exit();
+      const how = exit ? ` (${exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`})` : '';
+      const tail = started ? supervisor.logSince(service.name, started.logOffset) : '';
+      throw new ShelfStreamError(
+        'SERVICE_START_FAILED',
+        `${service.title} exited while starting${how}; see ${supervisor.logFile(service.name)}${tail ? `\n${tail}` : ' (nothing logged)'}`,
+        { context: { service: service.name, ...(exit ? { exitCode: exit.code, signal: exit.signal } : {}) } },
+      );
     }
     try {
       await service.health(ctx);
@@ -66,7 +84,8 @@ async function waitHealthy(service: NativeService, ctx: LaunchContext, superviso
   );
 }
 
-async function upOne(service: NativeService, ctx: LaunchContext, supervisor: Supervisor, onEvent: (e: UpEvent) => void): Promise<UpOutcome> {
+/** Installs, prepares and starts one service unless it is running; exported for its tests. */
+export async function upOne(service: NativeService, ctx: LaunchContext, supervisor: Supervisor, onEvent: (e: UpEvent) => void): Promise<UpOutcome> {
   const running = supervisor.find(service.name);
   if (running) {
     await waitHealthy(service, ctx, supervisor, ctx.config.launcher.startTimeoutMs);
@@ -88,9 +107,20 @@ async function upOne(service: NativeService, ctx: LaunchContext, supervisor: Sup
   onEvent({ service: service.name, phase: installed, ms: performance.now() - started });
   await service.prepare(ctx);
   started = performance.now();
-  onEvent({ service: service.name, phase: 'starting' });
-  supervisor.start(service.processSpec(ctx), ctx.env);
-  await waitHealthy(service, ctx, supervisor, ctx.config.launcher.startTimeoutMs);
+  // A service that dies while starting is started again (a port grabbed between the check and
+  // the bind, a slow disk): the error names what it printed, and the last one is thrown.
+  for (let attempt = 1; ; attempt++) {
+    onEvent({ service: service.name, phase: 'starting', ...(attempt > 1 ? { attempt } : {}) });
+    const launched = supervisor.start(service.processSpec(ctx), ctx.env);
+    try {
+      await waitHealthy(service, ctx, supervisor, ctx.config.launcher.startTimeoutMs, launched);
+      break;
+    } catch (error) {
+      const died = supervisor.find(service.name) === undefined;
+      if (!died || attempt >= START_ATTEMPTS) throw error;
+      ctx.logger.warn({ service: service.name, attempt, err: describeError(error) }, `${service.title} exited while starting; starting it again`);
+    }
+  }
   onEvent({ service: service.name, phase: 'healthy', ms: performance.now() - started });
   return 'started';
 }

@@ -3,7 +3,7 @@
  * module proxy into the cache, then run as `minio server` on a data folder. The root
  * credentials are the object-store credentials from the configuration.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GO, requireTool } from './prerequisites';
 import { httpOk, runCommand, type LaunchContext, type NativeService } from './service';
@@ -29,14 +29,24 @@ export const minioService: NativeService = {
     const bin = join(binDir(ctx), 'minio');
     if (existsSync(bin)) return 'cached';
     requireTool(GO, 'build MinIO');
-    mkdirSync(binDir(ctx), { recursive: true });
-    // GOBIN puts the binary in our cache; go's own module and build caches (outside the repo)
-    // make a rebuild after a version change incremental.
-    await runCommand('go', ['install', `github.com/minio/minio@${ctx.config.launcher.minio.moduleVersion}`], {
-      env: { ...ctx.env, GOBIN: binDir(ctx), CGO_ENABLED: '0' },
-      purpose: 'build MinIO with go install (a first build takes a few minutes)',
-      service: 'minio',
-    });
+    // Built into a folder of its own and renamed into place: an install cut short (a CI job
+    // stopped mid-build) must not leave a partial binary that the next run takes as cached.
+    const building = `${binDir(ctx)}.building-${process.pid}`;
+    rmSync(building, { recursive: true, force: true });
+    mkdirSync(building, { recursive: true });
+    try {
+      // GOBIN puts the binary in our cache; go's own module and build caches (outside the repo)
+      // make a rebuild after a version change incremental.
+      await runCommand('go', ['install', `github.com/minio/minio@${ctx.config.launcher.minio.moduleVersion}`], {
+        env: { ...ctx.env, GOBIN: building, CGO_ENABLED: '0' },
+        purpose: 'build MinIO with go install (a first build takes a few minutes)',
+        service: 'minio',
+      });
+      mkdirSync(binDir(ctx), { recursive: true });
+      renameSync(join(building, 'minio'), bin);
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
     return 'installed';
   },
 
@@ -50,7 +60,7 @@ export const minioService: NativeService = {
     return {
       name: 'minio',
       command: join(binDir(ctx), 'minio'),
-      args: ['server', data, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--quiet'],
+      args: ['server', data, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`],
       env: {
         MINIO_ROOT_USER: ctx.config.objectStore.accessKey,
         MINIO_ROOT_PASSWORD: ctx.config.objectStore.secretKey,

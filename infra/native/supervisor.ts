@@ -5,7 +5,7 @@
  * behind by a crash is never trusted unless the live process with that pid really is ours.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -30,6 +30,14 @@ interface PidFile {
 export interface RunningProcess {
   readonly pid: number;
   readonly startedAt: string;
+}
+
+/** A process this supervisor spawned, as seen from the spawning process. */
+export interface StartedProcess extends RunningProcess {
+  /** Byte offset in the (appended) log file where this run's output begins. */
+  readonly logOffset: number;
+  /** Set once the process has exited while the spawning process still watched it. */
+  exit(): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | undefined;
 }
 
 export class Supervisor {
@@ -62,10 +70,33 @@ export class Supervisor {
     return { pid: record.pid, startedAt: record.startedAt };
   }
 
-  start(spec: ProcessSpec, extraEnv: NodeJS.ProcessEnv): RunningProcess {
+  /**
+   * The last `maxLines` lines the service logged from `offset` on (this run's output: the log
+   * file is appended to across runs), for error messages.
+   */
+  logSince(name: string, offset: number, maxLines = 20): string {
+    let fd: number;
+    try {
+      fd = openSync(this.logFile(name), 'r');
+    } catch {
+      return '';
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const from = Math.max(offset, size - 16_384); // the tail is what explains an exit
+      const buffer = Buffer.alloc(Math.max(0, size - from));
+      readSync(fd, buffer, 0, buffer.length, from);
+      return buffer.toString('utf8').trimEnd().split('\n').slice(-maxLines).join('\n');
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  start(spec: ProcessSpec, extraEnv: NodeJS.ProcessEnv): StartedProcess {
     mkdirSync(join(this.runDir, 'logs'), { recursive: true });
     mkdirSync(join(this.runDir, 'pids'), { recursive: true });
     const log = openSync(this.logFile(spec.name), 'a');
+    const logOffset = fstatSync(log).size;
     try {
       const child = spawn(spec.command, [...spec.args], {
         cwd: spec.cwd,
@@ -74,6 +105,12 @@ export class Supervisor {
         stdio: ['ignore', log, log],
       });
       if (child.pid === undefined) throw new Error(`could not spawn ${spec.command}`);
+      // Kept while this process lives, so a start that fails can say how the service ended;
+      // unref() still lets the CLI exit while the service runs on.
+      let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      child.once('exit', (code, signal) => {
+        exited = { code, signal };
+      });
       child.unref();
       const record: PidFile = {
         pid: child.pid,
@@ -82,7 +119,7 @@ export class Supervisor {
         command: [spec.command, ...spec.args].join(' '),
       };
       writeFileSync(this.pidPath(spec.name), JSON.stringify(record, null, 2));
-      return { pid: record.pid, startedAt: record.startedAt };
+      return { pid: record.pid, startedAt: record.startedAt, logOffset, exit: () => exited };
     } finally {
       closeSync(log);
     }
