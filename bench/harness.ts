@@ -5,7 +5,8 @@
  * `BENCH <name> <metric>=<value> ...` (base units: events_per_s, p50_ms, ratio) and appends a
  * JSON line to bench/results.jsonl.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +23,26 @@ export interface BenchContext {
 }
 
 export type BenchMetrics = Readonly<Record<string, number>>;
+
+/**
+ * Profiles the main thread during one measured phase when BENCH_PROFILE names a folder (a
+ * whole-run --cpu-prof mixes in the set-up, the baseline and the other phases): call the
+ * answer to stop and write `<folder>/<phase>-<time>.cpuprofile`. A no-op without the variable.
+ */
+export async function profilePhase(phase: string): Promise<() => Promise<void>> {
+  const folder = process.env['BENCH_PROFILE'];
+  if (!folder) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `${phase}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+  };
+}
 
 export interface Benchmark {
   readonly name: string;

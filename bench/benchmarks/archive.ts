@@ -19,7 +19,7 @@ import { topicPrefix } from '../../streams/archive/layout';
 import { DEFAULT_PARQUET_WORKERS } from '../../streams/archive/parquet-pool';
 import { publishReplay, readArchive } from '../../streams/archive/replay';
 import { startProcessor } from '../../streams/runtime/runner';
-import { benchSale, rawConsumeRate, type Benchmark } from '../harness';
+import { benchSale, profilePhase, rawConsumeRate, type Benchmark } from '../harness';
 
 const SALES = 300_000;
 const START = Date.UTC(2026, 10, 1, 8);
@@ -69,6 +69,7 @@ export const archiveBench: Benchmark = {
     const eventsIn = metrics.counter('events_in_total', 'records read by a processor', ['processor', 'topic']);
     const clickhouse = createClickHouse(config.clickhouse); // unused by the archive; the runtime takes one
     const definition = buildArchiveProcessor({ ...config, archive: { ...config.archive, maxRollRows: ROLL_ROWS } }, catalog, store, { 'pos.sales': topic }, WORKERS);
+    const stopProfile = await profilePhase('archive');
     const cpu0 = process.cpuUsage();
     const archiver = await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, { ...config.streams, database: config.clickhouse.database, groupId: `${topic}.archive` });
     const readSoFar = async (): Promise<number> => (await eventsIn.get()).values.reduce((s, v) => s + v.value, 0);
@@ -84,6 +85,7 @@ export const archiveBench: Benchmark = {
     while ((await committed()) < SALES) await sleep(10);
     const archiveSeconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    await stopProfile();
     await stopping;
     logger.warn({ readSeconds, finalUploadSeconds: archiveSeconds - readSeconds, stopSeconds: (performance.now() - t0) / 1000 - archiveSeconds }, 'archive phases');
     const objects = (await store.list(topicPrefix(topic))).filter((o) => o.name.endsWith('.parquet'));
