@@ -166,6 +166,11 @@ export class EventCodec {
     return EventCodec.read<T>(reader, buffer, schemaId, resolver);
   }
 
+  /** The writer schema of an id met before (decoded or fetched), or undefined. */
+  writerType(schemaId: number): Type | undefined {
+    return this.readers.get(schemaId);
+  }
+
   /** Fetches the writer schema of a framed record once, so `readKnown` can read it. */
   async learnSchemaOf(buffer: Buffer | null): Promise<void> {
     const schemaId = EventCodec.schemaIdIn(buffer);

@@ -22,29 +22,23 @@
  * what is missing, and a roll cut the same way overwrites its own objects.
  */
 import type { TopicName } from '../../schemas/generated/events';
+import { isShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import type { InputRecord, PartitionTask, ProcessorDefinition, RawRecord, RowSink, TaskInit } from '../runtime/processor';
+import type { FieldSelection } from '../../schemas/projection';
+import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskInit } from '../runtime/processor';
+import type { ArchiveColumns } from './archive-columns';
 import { type HourPartition, dataObjectName, hourPartitionOf } from './layout';
 import type { ArchiveStore, ManifestEntry } from './store';
 
-/** One archived record: what an exact replay needs, and the decoded event for typed columns. */
-export interface ArchiveRow {
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: Buffer | null;
-  /** The value exactly as published: the 5-byte Confluent header (magic byte, schema id) + Avro. */
-  readonly value: Buffer;
-  readonly schemaId: number;
-  readonly headers: RawRecord['headers'];
-  readonly kafkaTimestamp: number;
-  /** The event's own time (UTC ms), which picks its hour folder. */
-  readonly eventTime: number;
-  readonly decoded: unknown;
-}
+/** Row index ranges [from, to) of a file's columns, in order. */
+export type RowRanges = readonly (readonly [number, number])[];
 
-/** Encodes one object's rows (one topic) as Parquet. */
+/** Makes the columns of the archive's files and encodes them as Parquet. */
 export interface ArchiveEncoder {
-  encode(topic: string, rows: readonly ArchiveRow[]): Promise<Uint8Array>;
+  /** Empty columns for a new file of `topic`. */
+  columns(topic: string): ArchiveColumns;
+  /** The Parquet file of the rows (or of the rows in `keep`). */
+  encode(columns: ArchiveColumns, keep?: RowRanges): Promise<Uint8Array>;
 }
 
 export interface ArchiveOptions {
@@ -52,6 +46,11 @@ export interface ArchiveOptions {
   readonly topics: readonly string[];
   /** Catalogue topic whose schema a stand-in topic follows (tests, reprocessing). */
   readonly contracts?: Readonly<Record<string, TopicName>>;
+  /**
+   * The field holding each contract topic's event time (occurred_at, updated_at): the runtime
+   * decodes only that one; the columns read the rest from the bytes.
+   */
+  readonly timeFields?: Readonly<Record<string, 'occurred_at' | 'updated_at' | undefined>>;
   /** A roll closes at this many records... */
   readonly maxRollRows: number;
   /** ...or this many bytes of raw values... */
@@ -80,25 +79,15 @@ interface Roll {
   readonly hours: Map<number, HourGroup>;
 }
 
+/** One future object: a roll's records of one hour folder. */
 interface HourGroup {
   readonly hour: HourPartition;
-  readonly rows: ArchiveRow[];
-  /** The Parquet file of all `rows`, started when the roll closed; dropped if it failed. */
+  readonly columns: ArchiveColumns;
+  /** Offset and event time of each row, in row order (the upload picks rows by offset). */
+  readonly offsets: number[];
+  readonly eventTimes: number[];
+  /** The Parquet file of all rows, started when the roll closed; dropped if it failed. */
   encoded?: Promise<Uint8Array> | undefined;
-}
-
-export function toArchiveRow(record: InputRecord, raw: RawRecord): ArchiveRow {
-  return {
-    partition: record.partition,
-    offset: record.offset,
-    key: raw.key,
-    value: raw.value,
-    schemaId: raw.schemaId,
-    headers: raw.headers,
-    kafkaTimestamp: record.timestamp,
-    eventTime: eventTimeOf(record.value, record.timestamp),
-    decoded: record.value,
-  };
 }
 
 export class ArchiveTask implements PartitionTask {
@@ -115,18 +104,27 @@ export class ArchiveTask implements PartitionTask {
     private readonly now: () => number = Date.now,
   ) {}
 
-  process(record: InputRecord): void {
+  process(record: InputRecord): Rejection | void {
     this.next = record.offset + 1;
     const raw = record.raw;
     if (!raw) return; // the runtime hands raw records to this processor (definition.raw)
-    if (raw.headers.some((h) => h.key === REPLAY_HEADER)) return;
-    const row = toArchiveRow(record, raw);
+    if (raw.headers.length > 0 && raw.headers.some((h) => h.key === REPLAY_HEADER)) return;
+    const eventTime = eventTimeOf(record.value, record.timestamp);
     const roll = (this.open ??= { first: record.offset, last: record.offset, rows: 0, bytes: 0, openedAt: this.now(), hours: new Map() });
     // Keyed by the hour number: the folder name (a date string) is made once per hour, not per record.
-    const key = Math.floor(row.eventTime / 3_600_000);
+    const key = Math.floor(eventTime / 3_600_000);
     let group = roll.hours.get(key);
-    if (!group) roll.hours.set(key, (group = { hour: hourPartitionOf(row.eventTime), rows: [] }));
-    group.rows.push(row);
+    if (!group) roll.hours.set(key, (group = { hour: hourPartitionOf(eventTime), columns: this.encoder.columns(this.init.topic), offsets: [], eventTimes: [] }));
+    try {
+      group.columns.append(record, raw);
+    } catch (error) {
+      if (group.offsets.length === 0) roll.hours.delete(key);
+      // Bytes the runtime's time-only decode skipped over, and that are not a record after all.
+      if (isShelfStreamError(error, 'DECODE_FAILED')) return { code: 'DECODE_FAILED', reason: error.message };
+      throw error;
+    }
+    group.offsets.push(record.offset);
+    group.eventTimes.push(eventTime);
     roll.last = record.offset;
     roll.rows += 1;
     roll.bytes += raw.value.length + (raw.key?.length ?? 0);
@@ -139,7 +137,7 @@ export class ArchiveTask implements PartitionTask {
     if (!roll) return;
     this.closed.push(roll);
     for (const group of roll.hours.values()) {
-      const encoded = this.encoder.encode(this.init.topic, group.rows);
+      const encoded = this.encoder.encode(group.columns);
       group.encoded = encoded;
       // Not awaited until the upload: a failure is seen there (and encoded again on retry).
       encoded.catch(() => {
@@ -186,34 +184,38 @@ export class ArchiveTask implements PartitionTask {
   private async upload(group: HourGroup): Promise<void> {
     const topic = this.init.topic;
     const partition = this.init.partition;
-    const { hour, rows } = group;
+    const { hour, offsets, eventTimes } = group;
     const present = await this.store.partitionHour(topic, hour, partition);
-    const mine = dataObjectName(topic, hour, partition, rows[0]!.offset, rows.at(-1)!.offset);
+    const mine = dataObjectName(topic, hour, partition, offsets[0]!, offsets.at(-1)!);
     // Ranges already archived by an earlier incarnation (a crash between upload and commit);
     // an object with exactly our name is ours from before and is simply overwritten.
     const covered = present.filter((o) => o.name !== mine);
-    const missing = covered.length === 0 ? rows : rows.filter((r) => !covered.some((o) => r.offset >= o.first && r.offset <= o.last));
-    if (missing.length === 0) return;
-    if (missing.length !== rows.length) {
-      this.logger.info({ topic, partition, dt: hour.dt, hour: hour.hour, skipped: rows.length - missing.length }, 'records archived before a restart are left out of the new object');
+    const keep = covered.length === 0 ? [[0, offsets.length] as const] : uncoveredRows(offsets, covered);
+    if (keep.length === 0) return;
+    const rows = keep.reduce((n, [from, to]) => n + to - from, 0);
+    if (rows !== offsets.length) {
+      this.logger.info({ topic, partition, dt: hour.dt, hour: hour.hour, skipped: offsets.length - rows }, 'records archived before a restart are left out of the new object');
     }
-    const first = missing[0]!.offset;
-    const last = missing.at(-1)!.offset;
+    const first = offsets[keep[0]![0]]!;
+    const last = offsets[keep.at(-1)![1] - 1]!;
     const name = dataObjectName(topic, hour, partition, first, last);
     // The file encoded at the close holds every row; after a restart some may be covered.
-    const body = await (missing.length === rows.length && group.encoded ? group.encoded : this.encoder.encode(topic, missing));
+    const body = await (rows === offsets.length && group.encoded ? group.encoded : this.encoder.encode(group.columns, rows === offsets.length ? undefined : keep));
     await this.store.put(name, body, 'application/vnd.apache.parquet');
     let minTime = Infinity;
     let maxTime = -Infinity;
-    for (const r of missing) {
-      if (r.eventTime < minTime) minTime = r.eventTime;
-      if (r.eventTime > maxTime) maxTime = r.eventTime;
+    for (const [from, to] of keep) {
+      for (let i = from; i < to; i++) {
+        const t = eventTimes[i]!;
+        if (t < minTime) minTime = t;
+        if (t > maxTime) maxTime = t;
+      }
     }
     const entry: ManifestEntry = {
       name,
       first_offset: first,
       last_offset: last,
-      rows: missing.length,
+      rows,
       bytes: body.byteLength,
       min_event_time: new Date(minTime).toISOString(),
       max_event_time: new Date(maxTime).toISOString(),
@@ -232,11 +234,33 @@ export class ArchiveTask implements PartitionTask {
   }
 }
 
+/** Row index ranges of `offsets` (ascending) that no [first, last] range of `covered` holds. */
+export function uncoveredRows(offsets: readonly number[], covered: readonly { readonly first: number; readonly last: number }[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  let from = -1;
+  for (let i = 0; i < offsets.length; i++) {
+    const o = offsets[i]!;
+    const isCovered = covered.some((c) => o >= c.first && o <= c.last);
+    if (!isCovered && from < 0) from = i;
+    if (isCovered && from >= 0) {
+      ranges.push([from, i]);
+      from = -1;
+    }
+  }
+  if (from >= 0) ranges.push([from, offsets.length]);
+  return ranges;
+}
+
 export function archiveProcessor(options: ArchiveOptions, deps: { readonly store: ArchiveStore; readonly encoder: ArchiveEncoder }): ProcessorDefinition {
+  // Only the event time is decoded by the runtime (a projection skips the rest of the bytes,
+  // and still refuses an undecodable record); the columns read everything else from the bytes.
+  const reads: Record<string, FieldSelection> = {};
+  for (const [topic, field] of Object.entries(options.timeFields ?? {})) reads[topic] = field ? { [field]: true } : {};
   return {
     name: 'archive',
     inputs: options.topics,
     contracts: options.contracts,
+    reads,
     raw: true,
     tables: [],
     createTask: (init, taskDeps) => new ArchiveTask(init, options, deps.store, deps.encoder, taskDeps.logger),

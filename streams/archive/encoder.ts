@@ -1,53 +1,53 @@
 /**
- * The archive's encoder for catalogue topics: one Parquet encoder per topic, built from the
- * topic's Avro schema (or, for a stand-in topic, the schema of the topic it stands for).
+ * The archive's encoder for catalogue topics: each topic's file layout, built from its Avro
+ * schema (or, for a stand-in topic, the schema of the topic it stands for).
  */
-import type { Schema } from 'apache-arrow';
+import { tableToIPC } from 'apache-arrow';
+import { Type } from 'avsc';
 import { ShelfStreamError } from '../../lib/errors';
 import type { TopicSpec } from '../../schemas/catalog';
-import type { ArchiveEncoder, ArchiveRow } from './archiver';
+import { ArchiveColumns, TopicColumns } from './archive-columns';
+import type { ArchiveEncoder } from './archiver';
 import type { ParquetWorkerPool } from './parquet-pool';
-import { type ArchiveColumnSource, PARQUET_ENCODER_DEFAULTS, archiveSchema, encodeColumns, writeParquetFile } from './parquet';
-
-/** Columns read straight off the archiver's rows: no intermediate record per row. */
-export const ARCHIVE_ROW_SOURCE: ArchiveColumnSource<ArchiveRow> = {
-  key: (r) => r.key,
-  value: (r) => r.value,
-  schemaId: (r) => r.schemaId,
-  headers: (r) => r.headers,
-  timestamp: (r) => r.kafkaTimestamp,
-  partition: (r) => r.partition,
-  offset: (r) => r.offset,
-  event: (r) => r.decoded as Readonly<Record<string, unknown>>,
-};
+import { type EncodedColumns, PARQUET_ENCODER_DEFAULTS, archiveSchema, writeParquetFile } from './parquet';
 
 /**
- * Columns are built on the calling thread; the Parquet write goes to `pool` when there is one
- * (see parquet-pool.ts), else it runs here too.
+ * Columns are filled on the consuming thread as records arrive (archive-columns.ts); the
+ * Parquet write goes to `pool` when there is one (see parquet-pool.ts), else it runs here too.
  */
 export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonly<Record<string, string>> = {}, pool?: ParquetWorkerPool): ArchiveEncoder {
-  const schemas = new Map<string, Schema>();
-  const schemaOf = (topic: string): Schema => {
-    let schema = schemas.get(topic);
-    if (!schema) {
+  const topics = new Map<string, TopicColumns>();
+  const topicColumns = (topic: string): TopicColumns => {
+    let spec = topics.get(topic);
+    if (!spec) {
       const name = contracts[topic] ?? topic;
-      const spec = catalog.find((t) => t.name === name);
-      if (!spec?.schema) throw new ShelfStreamError('INVALID_ARGUMENT', `topic ${topic} has no Avro schema in the catalogue: it cannot be archived`, { context: { topic } });
-      schema = archiveSchema(spec.schema as Parameters<typeof archiveSchema>[0]);
-      schemas.set(topic, schema);
+      const avro = catalog.find((t) => t.name === name)?.schema as (Parameters<typeof archiveSchema>[0] & Parameters<typeof Type.forSchema>[0]) | undefined;
+      if (!avro) throw new ShelfStreamError('INVALID_ARGUMENT', `topic ${topic} has no Avro schema in the catalogue: it cannot be archived`, { context: { topic } });
+      spec = new TopicColumns(topic, archiveSchema(avro), avro, Type.forSchema(avro));
+      topics.set(topic, spec);
     }
-    return schema;
+    return spec;
   };
   return {
-    encode: (topic, rows) => {
+    columns: (topic) => new ArchiveColumns(topicColumns(topic)),
+    encode: (columns, keep) => {
       try {
-        const columns = encodeColumns(schemaOf(topic), rows, ARCHIVE_ROW_SOURCE, PARQUET_ENCODER_DEFAULTS, topic);
-        return pool ? pool.write(columns) : Promise.resolve(writeParquetFile(columns));
+        const { table, plainColumns } = columns.table(keep);
+        const encoded: EncodedColumns = { ipc: tableToIPC(table, 'stream'), spec: { rowGroupRows: PARQUET_ENCODER_DEFAULTS.rowGroupRows, plainColumns } };
+        return pool ? pool.write(encoded) : Promise.resolve(writeParquetFile(encoded));
       } catch (error) {
         return Promise.reject(error);
       }
     },
   };
+}
+
+/** The field holding the event time of a catalogue topic's events: occurred_at, else updated_at. */
+export function timeFieldOf(spec: TopicSpec): 'occurred_at' | 'updated_at' | undefined {
+  const fields = ((spec.schema as { fields?: { name: string }[] } | undefined)?.fields ?? []).map((f) => f.name);
+  if (fields.includes('occurred_at')) return 'occurred_at';
+  if (fields.includes('updated_at')) return 'updated_at';
+  return undefined;
 }
 
 /** The catalogue topics the archive keeps: events and master data (not alerts or dead letters). */

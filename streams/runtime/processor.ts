@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import type { TopicName } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
+import type { Type as AvroType } from 'avsc';
 
 /**
  * A record handed to a task. The runtime's implementation computes `key` and `timestamp` in
@@ -33,6 +34,8 @@ export interface RawRecord {
   /** The value with its 5-byte Confluent header (magic byte, schema id). */
   readonly value: Buffer;
   readonly schemaId: number;
+  /** The schema the value was written with (fetched from the registry by its id). */
+  readonly writer: AvroType;
   /** In the order sent, bytes as sent: Kafka allows a key to repeat. */
   readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
 }
@@ -52,7 +55,8 @@ export interface RowSink {
 
 /** Why a record was set aside instead of processed. */
 export interface Rejection {
-  readonly code: 'CONTRACT_VIOLATION' | 'LATE_EVENT';
+  /** DECODE_FAILED: bytes the runtime's (projected) decode skipped over turned out malformed. */
+  readonly code: 'CONTRACT_VIOLATION' | 'LATE_EVENT' | 'DECODE_FAILED';
   readonly reason: string;
 }
 
@@ -120,7 +124,9 @@ export interface ProcessorDefinition {
    * with a projected reader schema, which skips the other fields, and the contract check runs
    * only the rules on those fields: a processor judges only what it reads, so a record broken in
    * a field it ignores reaches it (a processor reading that field dead-letters it). The task
-   * sees only these fields in `InputRecord.value`. Ignored for `raw` processors.
+   * sees only these fields in `InputRecord.value`. A `raw` processor may declare them too (the
+   * archive reads only an event's time): its records are then decoded with the projection, so
+   * an undecodable one still goes to the dead-letter topic, but checked against no rule.
    */
   readonly reads?: { readonly [T in TopicName]?: FieldSelection };
   /**

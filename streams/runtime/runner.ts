@@ -174,12 +174,20 @@ class MessageRecord implements InputRecord {
   }
 }
 
-function rawOf(message: KafkaMessage): RawRecord {
-  const headers: { key: string; value: Buffer | null }[] = [];
-  for (const [key, v] of Object.entries(message.headers ?? {})) {
-    for (const one of Array.isArray(v) ? v : [v]) headers.push({ key, value: one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one)) });
+const NO_HEADERS: RawRecord['headers'] = Object.freeze([]);
+
+/** A decoded record's bytes as published; its writer schema is known (the decode fetched it). */
+function rawOf(message: KafkaMessage, codec: EventCodec): RawRecord {
+  let headers = NO_HEADERS;
+  if (message.headers) {
+    const list: { key: string; value: Buffer | null }[] = [];
+    for (const [key, v] of Object.entries(message.headers)) {
+      for (const one of Array.isArray(v) ? v : [v]) list.push({ key, value: one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one)) });
+    }
+    if (list.length > 0) headers = list;
   }
-  return { key: message.key, value: message.value!, schemaId: EventCodec.schemaIdIn(message.value), headers };
+  const schemaId = EventCodec.schemaIdIn(message.value);
+  return { key: message.key, value: message.value!, schemaId, writer: codec.writerType(schemaId)!, headers };
 }
 
 export async function startProcessor(definition: ProcessorDefinition, deps: RunnerDeps, options: RunnerOptions): Promise<RunningProcessor> {
@@ -203,7 +211,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const decodings = new Map<string, InputDecoding>();
   for (const topic of definition.inputs) {
     const contract = definition.contracts?.[topic] ?? topic;
-    const selection = definition.raw ? undefined : definition.reads?.[contract as TopicName];
+    const selection = definition.reads?.[contract as TopicName];
     decodings.set(topic, {
       topic,
       reader: selection ? projectedType(contract, selection) : undefined,
@@ -531,7 +539,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       // the last version they saw; nothing else reads a null value.
       tombstones.inc({ processor: name, topic: state.topic });
     } else if (value !== undefined) {
-      const record: InputRecord = new MessageRecord(state.topic, state.partition, offset, value, definition.raw ? rawOf(message) : undefined, message);
+      const record: InputRecord = new MessageRecord(state.topic, state.partition, offset, value, definition.raw ? rawOf(message, deps.codec) : undefined, message);
       const rejection = state.task.process(record, rowSink);
       if (rejection) {
         const source = { topic: state.topic, partition: state.partition, offset };
