@@ -177,6 +177,23 @@ describe('ArchiveColumns', () => {
     expect(row!['counted_by']).toBe('Zo\ufffdo');
   });
 
+  it("takes the event's own time from the bytes: occurred_at, else updated_at, else the Kafka timestamp", () => {
+    const counts = topicColumns('inventory.counts');
+    const count = consumed('inventory.counts', counts.contract, { event_id: '6f1c5b54-8a8e-4d1e-9a57-1f3c2e5d7a90', occurred_at: 1_764_000_000_123, store_id: 'S1', sku: 'K', on_hand: 1, counted_by: 'E' }, 0);
+    expect(counts.eventTime(count.raw, 9)).toBe(1_764_000_000_123);
+    // Master data keeps updated_at after nested fields (opening hours, a list of records).
+    const sim = new PosSimulator({ seed: 3, stores: 2, skus: 5, window: { kind: 'days', startDay: Math.floor(Date.UTC(2026, 2, 1) / DAY_MS), days: 1 }, anomalyRate: 0, heartbeats: false });
+    const store = sim.masterData()['md.stores'][1]!;
+    const stores = topicColumns('md.stores');
+    expect(stores.eventTime(consumed('md.stores', stores.contract, store, 0).raw, 9)).toBe(store.updated_at);
+    // A writer schema without either field: the Kafka timestamp.
+    const bare = Type.forSchema({ type: 'record', name: 'Bare', fields: [{ name: 'store_id', type: 'string' }] });
+    expect(counts.eventTime(consumed('inventory.counts', bare, { store_id: 'S1' }, 0).raw, 9)).toBe(9);
+    // Bytes that end before the time field: refused, naming the problem.
+    const cut = { ...count.raw, value: count.raw.value.subarray(0, 12) };
+    expect(() => counts.eventTime(cut, 9)).toThrow(/truncated|ends before/);
+  });
+
   it('selects row ranges for an object that must leave out rows archived before a restart', () => {
     const topic = topicColumns('inventory.counts');
     const columns = new ArchiveColumns(topic);

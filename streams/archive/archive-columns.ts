@@ -11,7 +11,7 @@ import { RecordBatch, type Schema, Struct, Table, makeData } from 'apache-arrow'
 import type { Type } from 'avsc';
 import { ShelfStreamError, describeError } from '../../lib/errors';
 import type { InputRecord, RawRecord } from '../runtime/processor';
-import { AvroBytesError, type RecordAppender, recordAppender } from './avro-columns';
+import { AvroBytesError, type RecordAppender, recordAppender, timeReader } from './avro-columns';
 import { type ColumnBuilder, builderFor, propertyReader } from './columns';
 import { REPLAY_COLUMNS } from './parquet-schema';
 
@@ -21,6 +21,8 @@ type Resolver = ReturnType<Type['createResolver']>;
 /** Rows a new file's columns are sized for; they grow by doubling. */
 const INITIAL_ROWS = 1_024;
 const HEADER_BYTES = 5;
+/** Where an event keeps its own time, in order of preference: events, then master data. */
+const EVENT_TIME_FIELDS = ['occurred_at', 'updated_at'];
 
 /** What every file of one topic shares: its layout, its contract schema, and how each writer schema is read. */
 export class TopicColumns {
@@ -40,6 +42,24 @@ export class TopicColumns {
   ) {
     this.eventFields = schema.fields.length - REPLAY_COLUMNS.length;
     this.readEvent = schema.fields.slice(0, this.eventFields).map((f) => propertyReader(f.name));
+  }
+
+  /** Per writer schema, the reader of the event time (undefined: the schema has none). */
+  private readonly times = new Map<Type, ReturnType<typeof timeReader>>();
+
+  /**
+   * The record's own time (occurred_at, else updated_at, as written), else `fallback` (the Kafka
+   * timestamp). Throws DECODE_FAILED when the bytes before it are not what the schema says.
+   */
+  eventTime(raw: RawRecord, fallback: number): number {
+    let read = this.times.get(raw.writer);
+    if (!this.times.has(raw.writer)) this.times.set(raw.writer, (read = timeReader(raw.writer.schema() as Parameters<typeof timeReader>[0], EVENT_TIME_FIELDS)));
+    if (!read) return fallback;
+    try {
+      return read(raw.value, HEADER_BYTES) ?? fallback;
+    } catch (error) {
+      throw new ShelfStreamError('DECODE_FAILED', `Avro body does not fit schema ${raw.schemaId}: ${describeError(error)}`, { cause: error, context: { topic: this.topic, schemaId: raw.schemaId } });
+    }
   }
 
   /** How records written with `writer` are read. */

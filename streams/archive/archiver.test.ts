@@ -3,7 +3,7 @@ import { Type } from 'avsc';
 import { loadCatalog } from '../../schemas/catalog';
 import type { InputRecord, RawRecord } from '../runtime/processor';
 import type { ArchiveColumns } from './archive-columns';
-import { ArchiveTask, REPLAY_HEADER, type RowRanges, eventTimeOf, uncoveredRows } from './archiver';
+import { ArchiveTask, REPLAY_HEADER, type RowRanges, uncoveredRows } from './archiver';
 import { catalogEncoder } from './encoder';
 import { dataObjectName, hourPartitionOf, hoursBetween, parseDataObjectName } from './layout';
 import type { ArchiveStore } from './store';
@@ -32,7 +32,7 @@ const RECORD_BYTES = record(0, T0).raw!.value.length + 2;
 /** The real columns, with a Parquet write that is never awaited in these tests. */
 const real = catalogEncoder(catalog);
 const noStore = {} as ArchiveStore;
-const noEncoder = { columns: real.columns, encode: (): Promise<Uint8Array> => Promise.resolve(new Uint8Array()) };
+const noEncoder = { layout: real.layout, encode: (): Promise<Uint8Array> => Promise.resolve(new Uint8Array()) };
 
 /** Offsets of the rows an encode was given: read back from the columns' offset column. */
 function offsetsOf(columns: ArchiveColumns, keep?: RowRanges): number[] {
@@ -65,11 +65,6 @@ describe('archive layout', () => {
     expect(uncoveredRows(offsets, [{ first: 10, last: 20 }])).toEqual([]);
   });
 
-  it("takes the event's own time, then updated_at, then the Kafka timestamp", () => {
-    expect(eventTimeOf({ occurred_at: 1 }, 9)).toBe(1);
-    expect(eventTimeOf({ updated_at: 2 }, 9)).toBe(2);
-    expect(eventTimeOf({}, 9)).toBe(9);
-  });
 });
 
 describe('ArchiveTask rolls', () => {
@@ -146,7 +141,7 @@ describe('ArchiveTask uploads', () => {
     const calls: number[][] = [];
     return {
       calls,
-      columns: real.columns,
+      layout: real.layout,
       encode: (columns: ArchiveColumns, keep?: RowRanges) => {
         const offsets = offsetsOf(columns, keep);
         calls.push(offsets);
@@ -188,7 +183,7 @@ describe('ArchiveTask uploads', () => {
     const { store, objects } = memoryStore();
     let fail = true;
     const encoder = {
-      columns: real.columns,
+      layout: real.layout,
       encode: (columns: ArchiveColumns) => (fail ? Promise.reject(new Error('worker died')) : Promise.resolve(new Uint8Array(columns.rows))),
     };
     const task = new ArchiveTask({ topic: 'inventory.counts', partition: 2, checkpoint: undefined }, options, store, encoder, logger, () => 0);

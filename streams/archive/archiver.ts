@@ -2,10 +2,11 @@
  * archive — every raw topic to Parquet objects in the object store (layout in layout.ts).
  *
  * Consumes: every event and master-data topic of the catalogue, as published (the raw Avro
- *   bytes, key, headers and timestamp, plus the decoded value for typed columns). Records a
+ *   bytes, key, headers and timestamp; the runtime decodes nothing, see readsBytes). Records a
  *   replay re-published (header x-shelfstream-replay-of) are archived already and skipped.
  * Per record (pure): the hour folder of the event's own time (occurred_at, else updated_at,
- *   else the Kafka timestamp), and one archive row.
+ *   else the Kafka timestamp), and one row in that folder's columns, read from the bytes
+ *   (archive-columns.ts); bytes that are not a record are refused as DECODE_FAILED.
  * State: the open roll of each topic partition (records since the last roll, grouped by hour
  *   folder) and the closed rolls waiting for upload. A roll closes on rows, bytes, or age, and
  *   its Parquet files start encoding then (the write part on a worker thread, see
@@ -24,19 +25,18 @@
 import type { TopicName } from '../../schemas/generated/events';
 import { isShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import type { FieldSelection } from '../../schemas/projection';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskInit } from '../runtime/processor';
-import type { ArchiveColumns } from './archive-columns';
+import { ArchiveColumns, type TopicColumns } from './archive-columns';
 import { type HourPartition, dataObjectName, hourPartitionOf } from './layout';
 import type { ArchiveStore, ManifestEntry } from './store';
 
 /** Row index ranges [from, to) of a file's columns, in order. */
 export type RowRanges = readonly (readonly [number, number])[];
 
-/** Makes the columns of the archive's files and encodes them as Parquet. */
+/** Lays out the archive's files per topic and encodes their columns as Parquet. */
 export interface ArchiveEncoder {
-  /** Empty columns for a new file of `topic`. */
-  columns(topic: string): ArchiveColumns;
+  /** The file layout of `topic` (its columns, and how its records' bytes are read). */
+  layout(topic: string): TopicColumns;
   /** The Parquet file of the rows (or of the rows in `keep`). */
   encode(columns: ArchiveColumns, keep?: RowRanges): Promise<Uint8Array>;
 }
@@ -46,11 +46,6 @@ export interface ArchiveOptions {
   readonly topics: readonly string[];
   /** Catalogue topic whose schema a stand-in topic follows (tests, reprocessing). */
   readonly contracts?: Readonly<Record<string, TopicName>>;
-  /**
-   * The field holding each contract topic's event time (occurred_at, updated_at): the runtime
-   * decodes only that one; the columns read the rest from the bytes.
-   */
-  readonly timeFields?: Readonly<Record<string, 'occurred_at' | 'updated_at' | undefined>>;
   /** A roll closes at this many records... */
   readonly maxRollRows: number;
   /** ...or this many bytes of raw values... */
@@ -60,14 +55,6 @@ export interface ArchiveOptions {
 }
 
 export const REPLAY_HEADER = 'x-shelfstream-replay-of';
-
-/** The event's own time: occurred_at for events, updated_at for master data. */
-export function eventTimeOf(value: unknown, kafkaTimestamp: number): number {
-  const v = value as { occurred_at?: unknown; updated_at?: unknown } | null;
-  if (v && typeof v.occurred_at === 'number') return v.occurred_at;
-  if (v && typeof v.updated_at === 'number') return v.updated_at;
-  return kafkaTimestamp;
-}
 
 interface Roll {
   readonly first: number;
@@ -92,6 +79,7 @@ interface HourGroup {
 
 export class ArchiveTask implements PartitionTask {
   private open: Roll | undefined;
+  private layout: TopicColumns | undefined;
   private closed: Roll[] = [];
   private next: number | undefined;
 
@@ -109,17 +97,24 @@ export class ArchiveTask implements PartitionTask {
     const raw = record.raw;
     if (!raw) return; // the runtime hands raw records to this processor (definition.raw)
     if (raw.headers.length > 0 && raw.headers.some((h) => h.key === REPLAY_HEADER)) return;
-    const eventTime = eventTimeOf(record.value, record.timestamp);
+    const layout = (this.layout ??= this.encoder.layout(this.init.topic));
+    let eventTime: number;
+    try {
+      eventTime = layout.eventTime(raw, record.timestamp);
+    } catch (error) {
+      if (isShelfStreamError(error, 'DECODE_FAILED')) return { code: 'DECODE_FAILED', reason: error.message };
+      throw error;
+    }
     const roll = (this.open ??= { first: record.offset, last: record.offset, rows: 0, bytes: 0, openedAt: this.now(), hours: new Map() });
     // Keyed by the hour number: the folder name (a date string) is made once per hour, not per record.
     const key = Math.floor(eventTime / 3_600_000);
     let group = roll.hours.get(key);
-    if (!group) roll.hours.set(key, (group = { hour: hourPartitionOf(eventTime), columns: this.encoder.columns(this.init.topic), offsets: [], eventTimes: [] }));
+    if (!group) roll.hours.set(key, (group = { hour: hourPartitionOf(eventTime), columns: new ArchiveColumns(layout), offsets: [], eventTimes: [] }));
     try {
       group.columns.append(record, raw);
     } catch (error) {
       if (group.offsets.length === 0) roll.hours.delete(key);
-      // Bytes the runtime's time-only decode skipped over, and that are not a record after all.
+      // The runtime decodes nothing for this processor (readsBytes): bytes that are not a record end here.
       if (isShelfStreamError(error, 'DECODE_FAILED')) return { code: 'DECODE_FAILED', reason: error.message };
       throw error;
     }
@@ -252,16 +247,14 @@ export function uncoveredRows(offsets: readonly number[], covered: readonly { re
 }
 
 export function archiveProcessor(options: ArchiveOptions, deps: { readonly store: ArchiveStore; readonly encoder: ArchiveEncoder }): ProcessorDefinition {
-  // Only the event time is decoded by the runtime (a projection skips the rest of the bytes,
-  // and still refuses an undecodable record); the columns read everything else from the bytes.
-  const reads: Record<string, FieldSelection> = {};
-  for (const [topic, field] of Object.entries(options.timeFields ?? {})) reads[topic] = field ? { [field]: true } : {};
   return {
     name: 'archive',
     inputs: options.topics,
     contracts: options.contracts,
-    reads,
     raw: true,
+    // The columns are filled from the bytes (archive-columns.ts), which also refuses malformed
+    // ones: a decode by the runtime would be a second walk over every record.
+    readsBytes: true,
     tables: [],
     createTask: (init, taskDeps) => new ArchiveTask(init, options, deps.store, deps.encoder, taskDeps.logger),
   };

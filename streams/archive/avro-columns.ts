@@ -292,3 +292,117 @@ export function recordAppender(schema: { readonly type: string; readonly fields?
     },
   };
 }
+
+// ── the event time alone ────────────────────────────────────────────────────────────────
+
+/** Moves past one value at `pos`; answers the position after it. */
+type Skipper = (buf: Buffer, pos: number) => number;
+
+function skipper(avro: AvroType, named: Named, namespace: string | undefined): Skipper {
+  if (Array.isArray(avro)) {
+    const branches = (avro as readonly AvroType[]).map((b) => skipper(b, named, namespace));
+    return (buf, pos) => {
+      const branch = branches[readLong(buf, pos)];
+      if (!branch) throw new AvroBytesError('a union branch that does not exist');
+      return branch(buf, cursor);
+    };
+  }
+  if (typeof avro === 'string') {
+    switch (avro) {
+      case 'null':
+        return (_buf, pos) => pos;
+      case 'boolean':
+        return (_buf, pos) => pos + 1;
+      case 'int':
+      case 'long':
+        return (buf, pos) => (readLong(buf, pos), cursor);
+      case 'float':
+        return (_buf, pos) => pos + 4;
+      case 'double':
+        return (_buf, pos) => pos + 8;
+      case 'string':
+      case 'bytes':
+        return (buf, pos) => {
+          const n = readLong(buf, pos);
+          if (n < 0 || !(n === n)) throw new AvroBytesError('a negative length');
+          return cursor + n;
+        };
+      default: {
+        // Compiled at first use: a named type may be defined further on in the schema.
+        let named_: Skipper | undefined;
+        return (buf, pos) => (named_ ??= skipper(resolveNamed(avro, named, namespace), named, namespace))(buf, pos);
+      }
+    }
+  }
+  const def = avro as Record<string, unknown> & { type: AvroType };
+  switch (def.type) {
+    case 'record': {
+      registerNamed(def, named, namespace);
+      const inner = typeof def['namespace'] === 'string' ? def['namespace'] : namespace;
+      const fields = (def['fields'] as { type: AvroType }[]).map((f) => skipper(f.type, named, inner));
+      return (buf, pos) => {
+        for (const f of fields) pos = f(buf, pos);
+        return pos;
+      };
+    }
+    case 'enum':
+      registerNamed(def, named, namespace);
+      return (buf, pos) => (readLong(buf, pos), cursor);
+    case 'fixed': {
+      registerNamed(def, named, namespace);
+      const size = Number(def['size']);
+      return (_buf, pos) => pos + size;
+    }
+    case 'array':
+    case 'map': {
+      const item = def.type === 'array' ? skipper(def['items'] as AvroType, named, namespace) : skipper(def['values'] as AvroType, named, namespace);
+      const key = def.type === 'map' ? skipper('string', named, namespace) : undefined;
+      return (buf, pos) => {
+        for (;;) {
+          const count = readLong(buf, pos);
+          pos = cursor;
+          if (count === 0) return pos;
+          if (count < 0) {
+            // A block with its size in bytes: jumped over whole.
+            const size = readLong(buf, pos);
+            pos = cursor + size;
+            continue;
+          }
+          if (!(count <= buf.length)) throw new AvroBytesError('an absurd item count');
+          for (let i = 0; i < count; i++) pos = item(buf, key ? key(buf, pos) : pos);
+        }
+      };
+    }
+    default:
+      return skipper(def.type, named, namespace);
+  }
+}
+
+/**
+ * Reads the first of `names` that the record schema has and that holds a long (an event's
+ * occurred_at, a master record's updated_at), skipping the fields before it: the archive picks
+ * a record's hour folder with it before filling the folder's columns. Answers undefined when
+ * the schema has none of them, or the record holds null there.
+ */
+export function timeReader(schema: { readonly fields?: unknown; readonly namespace?: unknown; readonly name?: unknown }, names: readonly string[]): ((buf: Buffer, start: number) => number | undefined) | undefined {
+  const fields = schema.fields as readonly { name: string; type: AvroType }[];
+  const index = fields.findIndex((f) => names.includes(f.name));
+  if (index < 0) return undefined;
+  const named: Named = { byName: new Map() };
+  const namespace = typeof schema.namespace === 'string' ? schema.namespace : undefined;
+  registerNamed(schema as Record<string, unknown>, named, namespace);
+  const before = fields.slice(0, index).map((f) => skipper(f.type, named, namespace));
+  const type = fields[index]!.type;
+  const base = typeof type === 'object' && !Array.isArray(type) ? (type as { type: AvroType }).type : type;
+  const nullable = Array.isArray(type);
+  const nullIndex = nullable ? (type as readonly AvroType[]).indexOf('null') : -1;
+  if (!nullable && base !== 'long') return undefined;
+  return (buf, start) => {
+    let pos = start;
+    for (const skip of before) pos = skip(buf, pos);
+    if (nullable && readLong(buf, pos) === nullIndex) return undefined;
+    if (nullable) pos = cursor;
+    const t = readLong(buf, pos);
+    return t === t ? t : undefined;
+  };
+}

@@ -6,7 +6,7 @@ import { tableToIPC } from 'apache-arrow';
 import { Type } from 'avsc';
 import { ShelfStreamError } from '../../lib/errors';
 import type { TopicSpec } from '../../schemas/catalog';
-import { ArchiveColumns, TopicColumns } from './archive-columns';
+import { TopicColumns } from './archive-columns';
 import type { ArchiveEncoder } from './archiver';
 import type { ParquetWorkerPool } from './parquet-pool';
 import { type EncodedColumns, PARQUET_ENCODER_DEFAULTS, archiveSchema, writeParquetFile } from './parquet';
@@ -29,7 +29,7 @@ export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonl
     return spec;
   };
   return {
-    columns: (topic) => new ArchiveColumns(topicColumns(topic)),
+    layout: topicColumns,
     encode: (columns, keep) => {
       try {
         const { table, plainColumns } = columns.table(keep);
@@ -40,14 +40,6 @@ export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonl
       }
     },
   };
-}
-
-/** The field holding the event time of a catalogue topic's events: occurred_at, else updated_at. */
-export function timeFieldOf(spec: TopicSpec): 'occurred_at' | 'updated_at' | undefined {
-  const fields = ((spec.schema as { fields?: { name: string }[] } | undefined)?.fields ?? []).map((f) => f.name);
-  if (fields.includes('occurred_at')) return 'occurred_at';
-  if (fields.includes('updated_at')) return 'updated_at';
-  return undefined;
 }
 
 /** The catalogue topics the archive keeps: events and master data (not alerts or dead letters). */

@@ -8,7 +8,7 @@ import type { TopicSpec } from '../../schemas/catalog';
 import type { TopicName } from '../../schemas/generated/events';
 import type { ProcessorDefinition } from '../runtime/processor';
 import { archiveProcessor } from './archiver';
-import { archivedTopics, catalogEncoder, timeFieldOf } from './encoder';
+import { archivedTopics, catalogEncoder } from './encoder';
 import { DEFAULT_PARQUET_WORKERS, ParquetWorkerPool } from './parquet-pool';
 import { ArchiveStore } from './store';
 
@@ -33,6 +33,5 @@ export function buildArchiveProcessor(
   // With stand-ins given, only they are archived: a test or a reprocessing run must not
   // sweep up the catalogue topics too.
   const inputs = Object.keys(standIns).length > 0 ? Object.values(standIns) : topics;
-  const timeFields = Object.fromEntries(catalog.filter((t) => t.schema).map((t) => [t.name, timeFieldOf(t)]));
-  return archiveProcessor({ topics: inputs, contracts, timeFields, ...config.archive }, { store, encoder: catalogEncoder(catalog, contracts, ParquetWorkerPool.create(parquetWorkers)) });
+  return archiveProcessor({ topics: inputs, contracts, ...config.archive }, { store, encoder: catalogEncoder(catalog, contracts, ParquetWorkerPool.create(parquetWorkers)) });
 }

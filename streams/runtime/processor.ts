@@ -135,6 +135,13 @@ export interface ProcessorDefinition {
    */
   readonly raw?: boolean;
   /**
+   * With `raw`: the task reads the value bytes itself (the archive fills its columns from them),
+   * so the runtime decodes nothing; it only checks the framing and fetches an unknown writer
+   * schema (RawRecord.writer), and `InputRecord.value` is an empty object. The task must answer
+   * DECODE_FAILED for bytes that are not a record of their schema.
+   */
+  readonly readsBytes?: boolean;
+  /**
    * ClickHouse tables it writes, unqualified; the runtime adds the database. A flush writes them
    * in this order, so a state snapshot listed last is only saved after the rows derived from it.
    */

@@ -80,7 +80,11 @@ interface InputDecoding {
   readonly reader: Type | undefined;
   /** The contract's rules on the fields read; undefined for raw processors (no check). */
   readonly check: ContractCheck | undefined;
+  /** The task reads the bytes itself (ProcessorDefinition.readsBytes): decode nothing. */
+  readonly bytes: boolean;
 }
+/** The value handed to a task that reads the bytes itself. */
+const NOT_DECODED = Object.freeze({});
 /** Records one input of a co-partitioned task may hold in its queue before it stops being fetched. */
 const MAX_ALIGN_BUFFER = 50_000;
 /** How long a co-partitioned task waits for an input with records still to read (Kafka Streams' max.task.idle.ms). */
@@ -216,6 +220,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       topic,
       reader: selection ? projectedType(contract, selection) : undefined,
       check: definition.raw ? undefined : contractCheck(contract, selection),
+      bytes: definition.raw === true && definition.readsBytes === true,
     });
   }
 
@@ -499,6 +504,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   function decodeChecked(input: InputDecoding, partition: number, message: KafkaMessage, nowMs: number): unknown {
     let value: unknown;
     try {
+      if (input.bytes) return deps.codec.writerType(EventCodec.schemaIdIn(message.value)) ? NOT_DECODED : SCHEMA_UNKNOWN;
       value = deps.codec.readKnown(message.value!, input.reader);
       if (value === undefined) return SCHEMA_UNKNOWN;
     } catch (error) {
