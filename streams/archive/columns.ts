@@ -167,44 +167,43 @@ export class FixedWidthBuilder extends ColumnBuilder {
 
   protected addValue(value: unknown): void {
     if (this.wide) {
-      const i = this.length * 2;
-      if (i + 2 > this.data.length) {
-        this.data = grow(this.data, i + 2);
-        this.big = undefined;
+      if (typeof value === 'bigint') {
+        this.reserveWide();
+        (this.big ??= new BigInt64Array(this.data.buffer))[this.length] = value;
+        return;
       }
-      const words = this.data as Int32Array;
-      if (typeof value === 'number') {
-        if (!Number.isSafeInteger(value)) throw new Error(`${this.path}: expected a whole number, got ${value}`);
-        words[i] = value >>> 0; // low word: ToUint32 is the value modulo 2^32, negatives included
-        words[i + 1] = Math.floor(value / TWO_32);
-      } else if (typeof value === 'bigint') {
-        (this.big ??= new BigInt64Array(words.buffer))[this.length] = value;
-      } else {
-        throw new Error(`${this.path}: expected a whole number, got ${typeof value}`);
-      }
-      return;
+      if (typeof value !== 'number') throw new Error(`${this.path}: expected a whole number, got ${typeof value}`);
+      if (!Number.isSafeInteger(value)) throw new Error(`${this.path}: expected a whole number, got ${value}`);
     }
-    if (this.length >= this.data.length) this.data = grow(this.data, this.length + 1);
-    (this.data as Float64Array)[this.length] = value as number;
+    this.store(value as number);
   }
 
   /** A number its reader checked: an Avro int, a long below 2^53, a float or double. */
   addNumber(value: number): void {
     this.markPresent(value);
-    if (this.wide) {
-      const i = this.length * 2;
-      if (i + 2 > this.data.length) {
-        this.data = grow(this.data, i + 2);
-        this.big = undefined;
-      }
-      const words = this.data as Int32Array;
-      words[i] = value >>> 0;
-      words[i + 1] = Math.floor(value / TWO_32);
-    } else {
-      if (this.length >= this.data.length) this.data = grow(this.data, this.length + 1);
-      (this.data as Float64Array)[this.length] = value;
-    }
+    this.store(value);
     this.length++;
+  }
+
+  /** Room for one more 64-bit value (two 32-bit words). */
+  private reserveWide(): void {
+    if (this.length * 2 + 2 > this.data.length) {
+      this.data = grow(this.data, this.length * 2 + 2);
+      this.big = undefined;
+    }
+  }
+
+  private store(value: number): void {
+    if (this.wide) {
+      this.reserveWide();
+      const words = this.data as Int32Array;
+      const i = this.length * 2;
+      words[i] = value >>> 0; // low word: ToUint32 is the value modulo 2^32, negatives included
+      words[i + 1] = Math.floor(value / TWO_32);
+      return;
+    }
+    if (this.length >= this.data.length) this.data = grow(this.data, this.length + 1);
+    (this.data as Float64Array)[this.length] = value;
   }
 
   /** A 64-bit value beyond 2^53, exact. */
