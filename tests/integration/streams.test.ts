@@ -4,6 +4,8 @@
  * contract-violating records go to the dead-letter topic with the reason in headers, and
  * velocity counts events within the allowed lateness while later ones are sidelined and counted,
  * and judges only the fields it reads (a wrong total is counted, a zero quantity dead-lettered).
+ * The archive, which reads the bytes itself, keeps a contract-breaking record as published and
+ * dead-letters only bytes that are not a record.
  */
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
@@ -17,6 +19,9 @@ import type { SaleCompleted } from '../../schemas/generated/events';
 import { startProcessor, type RunnerOptions } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
 import { WAREHOUSE_INPUTS, warehouseProcessor } from '../../streams/warehouse/warehouse';
+import { buildArchiveProcessor, openArchiveStore } from '../../streams/archive';
+import { topicPrefix } from '../../streams/archive/layout';
+import { readArchive } from '../../streams/archive/replay';
 import { createTestTopic, registerCleanup, testAdmin, testClickHouse, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
 const config = testConfig();
@@ -160,5 +165,47 @@ describe('stream runtime', () => {
     const byCode = Object.fromEntries(dead.map((m) => [m.headers?.['x-shelfstream-error-code']?.toString(), m]));
     expect(Object.keys(byCode).sort()).toEqual(['CONTRACT_VIOLATION', 'LATE_EVENT']);
     expect(byCode.CONTRACT_VIOLATION!.headers?.['x-shelfstream-reason']?.toString()).toBe('lines[0].quantity: must be between 1 and 10000, got 0');
+  });
+
+  it('archive: keeps a contract-breaking record as published, dead-letters bytes that are not a record (DECODE_FAILED)', async () => {
+    const admin = await testAdmin(config);
+    const topic = await createTestTopic(admin, { partitions: 2, prefix: 'archive-sales' });
+    const deadLetterTopic = await createTestTopic(admin, { prefix: 'archive-dlq' });
+    const producer = createProducer(createKafka(config.kafka, testLogger(), 'test'));
+    await producer.connect();
+    registerCleanup(() => producer.disconnect());
+    const store = await openArchiveStore(config);
+    registerCleanup(async () => store.remove((await store.list(topicPrefix(topic))).map((o) => o.name)));
+
+    const sales = Array.from({ length: 20 }, (_, i) => sale(T0 + i * 1_000, `AR${i % 2}`, [['A', 1 + i, 100]]));
+    const broken = { ...sale(T0 + 30_000, 'AR0', [['A', 1, 100]]), total: 5 }; // breaks the contract, not Avro
+    const framed = codec.encode('pos.sales', sale(T0 + 31_000, 'AR0', [['A', 1, 100]]));
+    const truncated = Buffer.from(framed.subarray(0, framed.length - 6)); // the registry's schema id, a body cut short
+    const published = [...sales, broken].map((s) => ({ key: s.store_id, value: Buffer.from(codec.encode('pos.sales', s)) }));
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        ...published,
+        { key: 'AR0', value: truncated },
+        { key: 'AR1', value: Buffer.from('not avro at all') },
+      ],
+    });
+    const running = await startProcessor(
+      buildArchiveProcessor(config, loadCatalog(), store, { 'pos.sales': topic }, 0),
+      { kafka: createKafka(config.kafka, testLogger(), 'test'), codec, clickhouse: (await testClickHouse(config)).client, logger: testLogger(), metrics: createMetrics('test', { collectDefaults: false }) },
+      { ...config.streams, sessionTimeoutMs: 6_000, database: 'default', deadLetterTopic, groupId: uniqueName('test.archive-dlq'), stopWhenIdleMs: 1_500 },
+    );
+    registerCleanup(() => running.stop());
+    await running.stopped;
+
+    const archived = [];
+    for await (const batch of readArchive(store, { topics: [topic], from: T0, to: T0 + 3_600_000 })) archived.push(...batch);
+    // Every record as published, byte for byte, the contract-breaking one (total 5) included.
+    expect(archived.map((r) => r.value.toString('hex')).sort()).toEqual(published.map((m) => m.value.toString('hex')).sort());
+    const dead = await readAll(deadLetterTopic, 2);
+    expect(dead.map((m) => m.headers?.['x-shelfstream-error-code']?.toString())).toEqual(['DECODE_FAILED', 'DECODE_FAILED']);
+    expect(dead.map((m) => m.value!.toString('hex')).sort()).toEqual([truncated.toString('hex'), Buffer.from('not avro at all').toString('hex')].sort());
+    expect(dead.map((m) => m.headers?.['x-shelfstream-reason']?.toString()).join(' | ')).toMatch(/truncated|ends before/);
   });
 });
