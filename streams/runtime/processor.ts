@@ -55,7 +55,7 @@ export interface RowSink {
 
 /** Why a record was set aside instead of processed. */
 export interface Rejection {
-  /** DECODE_FAILED: bytes the runtime's (projected) decode skipped over turned out malformed. */
+  /** DECODE_FAILED: a task that reads the bytes itself (readsBytes) found they are not a record of their schema. */
   readonly code: 'CONTRACT_VIOLATION' | 'LATE_EVENT' | 'DECODE_FAILED';
   readonly reason: string;
 }
@@ -124,9 +124,9 @@ export interface ProcessorDefinition {
    * with a projected reader schema, which skips the other fields, and the contract check runs
    * only the rules on those fields: a processor judges only what it reads, so a record broken in
    * a field it ignores reaches it (a processor reading that field dead-letters it). The task
-   * sees only these fields in `InputRecord.value`. A `raw` processor may declare them too (the
-   * archive reads only an event's time): its records are then decoded with the projection, so
-   * an undecodable one still goes to the dead-letter topic, but checked against no rule.
+   * sees only these fields in `InputRecord.value`. A `raw` processor may declare them too: its
+   * records are then decoded with the projection, so an undecodable one still goes to the
+   * dead-letter topic, but checked against no rule.
    */
   readonly reads?: { readonly [T in TopicName]?: FieldSelection };
   /**
