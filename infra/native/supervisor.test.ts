@@ -28,14 +28,14 @@ describe('Supervisor', () => {
     const supervisor = new Supervisor(dir);
     const spec = (word: string, code: number) => ({
       name: 'svc',
-      command: 'sh',
+      command: '/bin/sh',
       args: ['-c', `echo ${word}-out; echo ${word}-err >&2; exit ${code}`],
       cwd: dir,
       marker: dir,
     });
-    const first = supervisor.start(spec('first', 0), process.env);
+    const first = supervisor.start(spec('first', 0), {});
     await until(() => first.exit() !== undefined);
-    const second = supervisor.start(spec('second', 3), process.env);
+    const second = supervisor.start(spec('second', 3), {});
     await until(() => second.exit() !== undefined);
 
     expect(second.exit()).toEqual({ code: 3, signal: null });
@@ -63,7 +63,7 @@ describe('upOne', () => {
   const ctx: LaunchContext = {
     config: loadConfig({ SERVICE_START_TIMEOUT_S: '20', MINIO_PORT: '1', MINIO_CONSOLE_PORT: '2' }),
     logger: pino({ enabled: false }),
-    env: process.env,
+    env: {}, // the child runs /bin/sh by its path: no PATH needed
   };
 
   /** A service whose first `failures` starts exit at once; later ones stay up and are healthy. */
@@ -80,7 +80,7 @@ describe('upOne', () => {
       prepare: async () => undefined,
       processSpec: () => ({
         name: 'minio',
-        command: 'sh',
+        command: '/bin/sh',
         args: [
           '-c',
           `echo x >> ${attempts}; n=$(wc -l < ${attempts}); if [ "$n" -le ${failures} ]; then echo "bind: address already in use (start $n)" >&2; exit 1; fi; touch ${healthy}; sleep 60`,
