@@ -180,11 +180,7 @@ export class StockTask implements PartitionTask {
     }
     for (const entry of ledgerEntries(role, value as never)) {
       const key = this.key(store, entry.sku);
-      if (record.offset <= key.last[role]) continue; // applied before the snapshot: a replay
-      key.last[role] = record.offset;
-      key.applied++;
-      key.dirty = true;
-      if (entry.at > key.lastEventAt) key.lastEventAt = entry.at;
+      if (!this.claim(key, role, record.offset, entry.at)) continue;
       let delivered = false;
       if (entry.kind === 'count') {
         if (key.ledger.applyCount(entry.at, entry.onHand) === 'stale') this.staleCounts++;
@@ -207,6 +203,20 @@ export class StockTask implements PartitionTask {
   }
 
   /**
+   * Takes the record at `offset` of input `role` for `key`, happening at `at`: false when the key
+   * applied it before its snapshot (a replay after a crash), else the key's offset, version,
+   * as-of time and dirty flag move on and the caller applies it.
+   */
+  private claim(key: KeyState, role: StockInput, offset: number, at: number): boolean {
+    if (offset <= key.last[role]) return false;
+    key.last[role] = offset;
+    key.applied++;
+    key.dirty = true;
+    if (at > key.lastEventAt) key.lastEventAt = at;
+    return true;
+  }
+
+  /**
    * A replenishment order: opens on its key until a receipt names it. Not a ledger entry (the
    * books do not change), but a record of the key all the same: guarded by the key's offset for
    * the orders topic, counted in its version, and the sku's alerts are re-evaluated.
@@ -214,11 +224,7 @@ export class StockTask implements PartitionTask {
   private order(store: StoreState, record: InputRecord, out: RowSink): void {
     const o = record.value as ReplenishmentOrdered;
     const key = this.key(store, o.sku);
-    if (record.offset <= key.last[ORDERS_TOPIC]) return; // applied before the snapshot: a replay
-    key.last[ORDERS_TOPIC] = record.offset;
-    key.applied++;
-    key.dirty = true;
-    if (o.occurred_at > key.lastEventAt) key.lastEventAt = o.occurred_at;
+    if (!this.claim(key, ORDERS_TOPIC, record.offset, o.occurred_at)) return;
     key.orders.place(o.order_id, o.occurred_at, o.expected_delivery_at, o.quantity, o.lead_time_days);
     // The store's review and receiving times changed for all its skus: their rows are recomputed,
     // and the count is part of their version (saved with this key's snapshot, guarded by its offset).
