@@ -5,8 +5,8 @@
 -- ReplacingMergeTree(source_offset) keyed by the event, so a replay rewrites rows in place, with
 -- the facts' insert deduplication window and TTL (CLICKHOUSE_TTL_FACT_DAYS, via retention.sql).
 -- An order is open until a RECEIPT movement names it in reference_id: bi_replenishment_orders
--- joins the two, so BI sees each order with when and how much of it was received, and the
--- forecast job reads the units still on order from it.
+-- joins the two, so BI sees each order with when and how much of it was received; the forecast
+-- job counts the units still on order from the same two tables (services/forecast/jobs.ts).
 
 CREATE TABLE IF NOT EXISTS ${database}.fact_replenishment_orders
 (
