@@ -11,6 +11,7 @@ ALTER TABLE ${database}.fact_sale_lines MODIFY TTL toDateTime(occurred_at) + INT
 ALTER TABLE ${database}.fact_return_lines MODIFY TTL toDateTime(occurred_at) + INTERVAL ${fact_days} DAY;
 ALTER TABLE ${database}.fact_voids MODIFY TTL toDateTime(occurred_at) + INTERVAL ${fact_days} DAY;
 ALTER TABLE ${database}.fact_inventory_movements MODIFY TTL toDateTime(occurred_at) + INTERVAL ${fact_days} DAY;
+ALTER TABLE ${database}.fact_replenishment_orders MODIFY TTL toDateTime(occurred_at) + INTERVAL ${fact_days} DAY;
 ALTER TABLE ${database}.sales_velocity_1m MODIFY TTL window_start + INTERVAL ${velocity_days} DAY;
 ALTER TABLE ${database}.alerts MODIFY TTL toDateTime(occurred_at) + INTERVAL ${alerts_days} DAY;
 ALTER TABLE ${database}.sales_rollup_1h MODIFY TTL hour_start + INTERVAL ${rollup_days} DAY;

@@ -74,6 +74,13 @@ const RULES: { readonly [T in TopicName]?: Rule<TopicValues[T]> } = {
     if (e.unit_cost !== null) range(issue, 'unit_cost', e.unit_cost, 0, LIMITS.maxUnitPriceMinor, ' minor units');
   },
   'inventory.counts': (e, issue) => range(issue, 'on_hand', e.on_hand, 0, LIMITS.maxOnHand),
+  'inventory.orders': (e, issue) => {
+    range(issue, 'quantity', e.quantity, 1, LIMITS.maxQuantity * 100, ' units');
+    if (e.order_id.trim() === '') issue('order_id', 'must not be empty: the RECEIPT of the delivery names it');
+    range(issue, 'lead_time_days', e.lead_time_days, 0, LIMITS.maxLeadTimeDays, ' days');
+    if (e.expected_delivery_at <= e.occurred_at) issue('expected_delivery_at', 'must be after occurred_at (a delivery is planned after the order is placed)');
+    else if (e.expected_delivery_at - e.occurred_at > LIMITS.maxLeadTimeDays * DAY_MS) issue('expected_delivery_at', `must be at most ${LIMITS.maxLeadTimeDays} days after occurred_at`);
+  },
   'pricing.prices': (e, issue) => {
     range(issue, 'old_price', e.old_price, 0, LIMITS.maxUnitPriceMinor, ' minor units');
     range(issue, 'new_price', e.new_price, 0, LIMITS.maxUnitPriceMinor, ' minor units');
@@ -140,6 +147,7 @@ function variants(event: Record<string, unknown>, now: number): Record<string, u
   if (has('event_id')) out.push({ ...event, event_id: 'not-a-uuid' });
   if (has('occurred_at')) out.push({ ...event, occurred_at: 5 }, { ...event, occurred_at: now + 2 * DAY_MS });
   if (has('currency')) out.push({ ...event, currency: 'eur' });
+  if (has('order_id')) out.push({ ...event, order_id: ' ' });
   // Several faults at once, so the order of issues is compared too.
   const many: Record<string, unknown> = { ...event };
   for (const [f, v] of Object.entries({ event_id: 'x', occurred_at: 1, currency: 'e', total: -5, subtotal: 7, on_hand: -1, quantity_delta: 0 })) if (has(f)) many[f] = v;

@@ -82,6 +82,19 @@ describe('contractIssues', () => {
     expect(contractIssues('inventory.movements', { ...movement, quantity_delta: -3 }, NOW)).toEqual([]);
   });
 
+  it('checks a replenishment order: units, a planned delivery after the order, a lead time, an order id', () => {
+    const order = { event_id: randomUUID(), occurred_at: NOW - 3_600_000, store_id: 'S1', sku: 'K', order_id: 'PO-S1-7', quantity: 24, expected_delivery_at: NOW + 2 * 86_400_000, lead_time_days: 2 };
+    expect(contractIssues('inventory.orders', order, NOW)).toEqual([]);
+    expect(contractIssues('inventory.orders', { ...order, quantity: 0 }, NOW)).toEqual([{ path: 'quantity', reason: 'must be between 1 and 1000000 units, got 0' }]);
+    expect(contractIssues('inventory.orders', { ...order, expected_delivery_at: order.occurred_at }, NOW)).toEqual([
+      { path: 'expected_delivery_at', reason: 'must be after occurred_at (a delivery is planned after the order is placed)' },
+    ]);
+    expect(contractIssues('inventory.orders', { ...order, expected_delivery_at: order.occurred_at + 400 * 86_400_000 }, NOW)).toEqual([{ path: 'expected_delivery_at', reason: 'must be at most 365 days after occurred_at' }]);
+    expect(contractIssues('inventory.orders', { ...order, lead_time_days: -1, order_id: '' }, NOW).map((i) => i.path)).toEqual(['order_id', 'lead_time_days']);
+    // A planned delivery is in the future by nature: only occurred_at is held to the clock.
+    expect(contractIssues('inventory.orders', { ...order, expected_delivery_at: NOW + 30 * 86_400_000 }, NOW)).toEqual([]);
+  });
+
   it('refuses something that is not an object, and an unknown topic', () => {
     expect(contractIssues('pos.sales', [1, 2], NOW)).toEqual([{ path: '', reason: 'expected a JSON object' }]);
     expect(contractIssues('pos.nope', {}, NOW)).toEqual([{ path: '', reason: 'unknown topic pos.nope' }]);

@@ -24,6 +24,7 @@ export const LIMITS = {
   maxOnHand: 10_000_000,
   earliestEventMs: Date.UTC(2000, 0, 1),
   maxFutureSkewMs: 24 * 3_600_000, // a terminal clock may be off, not by more than a day
+  maxLeadTimeDays: 365, // a replenishment order planned to arrive more than a year out is a typo
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -250,6 +251,25 @@ const RULES: { readonly [T in TopicName]?: readonly Step<TopicValues[T]>[] } = {
     },
   ],
   'inventory.counts': [{ reads: ['on_hand'], run: (e, issue) => void (outside(e.on_hand, 0, LIMITS.maxOnHand) && issue('on_hand', between(0, LIMITS.maxOnHand, '', e.on_hand))) }],
+  'inventory.orders': [
+    {
+      reads: ['quantity'],
+      run: (e, issue) => void (outside(e.quantity, 1, LIMITS.maxQuantity * 100) && issue('quantity', between(1, LIMITS.maxQuantity * 100, ' units', e.quantity))),
+    },
+    { reads: ['order_id'], run: (e, issue) => void (e.order_id.trim() === '' && issue('order_id', 'must not be empty: the RECEIPT of the delivery names it')) },
+    {
+      reads: ['lead_time_days'],
+      run: (e, issue) => void (outside(e.lead_time_days, 0, LIMITS.maxLeadTimeDays) && issue('lead_time_days', between(0, LIMITS.maxLeadTimeDays, ' days', e.lead_time_days))),
+    },
+    {
+      reads: ['expected_delivery_at', 'occurred_at'],
+      run: (e, issue) => {
+        const ahead = e.expected_delivery_at - e.occurred_at;
+        if (ahead <= 0) issue('expected_delivery_at', 'must be after occurred_at (a delivery is planned after the order is placed)');
+        else if (ahead > LIMITS.maxLeadTimeDays * 86_400_000) issue('expected_delivery_at', `must be at most ${LIMITS.maxLeadTimeDays} days after occurred_at`);
+      },
+    },
+  ],
   'pricing.prices': [
     { reads: ['old_price'], run: (e, issue) => void (outside(e.old_price, 0, LIMITS.maxUnitPriceMinor) && issue('old_price', between(0, LIMITS.maxUnitPriceMinor, ' minor units', e.old_price))) },
     { reads: ['new_price'], run: (e, issue) => void (outside(e.new_price, 0, LIMITS.maxUnitPriceMinor) && issue('new_price', between(0, LIMITS.maxUnitPriceMinor, ' minor units', e.new_price))) },

@@ -28,7 +28,7 @@ export interface DemoOptions {
   readonly seed: number;
 }
 
-const TABLES = ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'dim_store', 'dim_product', 'sales_velocity_1m'] as const;
+const TABLES = ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'fact_replenishment_orders', 'dim_store', 'dim_product', 'sales_velocity_1m'] as const;
 
 async function metricTotal(metrics: Metrics, name: string): Promise<number> {
   const metric = metrics.registry.getSingleMetric(`shelfstream_${name}`);

@@ -150,7 +150,7 @@ export const OPTIONS = {
   CLICKHOUSE_TTL_FACT_DAYS: spec({
     group: 'clickhouse',
     default: '730',
-    doc: 'Days of sale, return, void and inventory-movement facts kept (TTL); `shelfstream init` applies a change to existing tables.',
+    doc: 'Days of sale, return, void, inventory-movement and replenishment-order facts kept (TTL); `shelfstream init` applies a change to existing tables.',
     schema: positiveInt,
   }),
   CLICKHOUSE_TTL_VELOCITY_DAYS: spec({

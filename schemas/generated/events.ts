@@ -160,6 +160,26 @@ export interface StockCounted {
   readonly counted_by: string;
 }
 
+/** A purchase order placed to replenish one product of a store (by the store's replenishment review or its ERP). Topic inventory.orders, keyed by store_id. It does not change on_hand: the goods arrive later as a RECEIPT movement on inventory.movements whose reference_id is this order_id. */
+export interface ReplenishmentOrdered {
+  /** Unique id of this event (UUID); the idempotency key downstream. */
+  readonly event_id: string;
+  /** When the order was placed, UTC (event time). Epoch milliseconds, UTC. */
+  readonly occurred_at: number;
+  /** Store the goods are ordered for; the record key. */
+  readonly store_id: string;
+  /** Product ordered. */
+  readonly sku: string;
+  /** Purchase order id; the RECEIPT movements of this delivery carry it in reference_id. */
+  readonly order_id: string;
+  /** Units ordered, at least 1 (whole cases). */
+  readonly quantity: number;
+  /** When the delivery is planned to be received, UTC: the order's lead time after it was placed, at the store's receiving slot. The plan, not a promise: a supplier may deliver later. Epoch milliseconds, UTC. */
+  readonly expected_delivery_at: number;
+  /** The supplier's lead time for this product in days: how many days after the order the delivery is planned. */
+  readonly lead_time_days: number;
+}
+
 /** A new shelf price for a product in a store. Topic pricing.prices, keyed by store_id. Money is integer minor units (cents). */
 export interface PriceChanged {
   /** Unique id of this event (UUID); the idempotency key downstream. */
@@ -324,6 +344,7 @@ export interface TopicValues {
   'pos.voids': SaleVoided;
   'inventory.movements': InventoryMovement;
   'inventory.counts': StockCounted;
+  'inventory.orders': ReplenishmentOrdered;
   'pricing.prices': PriceChanged;
   'pricing.promotions': PromotionChanged;
   'pos.heartbeats': TerminalHeartbeat;

@@ -145,15 +145,29 @@ ORDER BY store_id, sku, sales_date
 SETTINGS join_use_nulls = 1, output_format_arrow_compression_method = 'none'
 `;
 
-/** The SQL with the database and the local-date expression for these time zones bound. */
-export function featureQuery(database: string, timeZones: readonly string[]): { query: string; zoneParams: Record<string, string> } {
+/**
+ * `sql` with the database and `${local_date(occurred_at)}` bound: the local date of a row's
+ * occurred_at in its store's time_zone (a column of the query), for these time zones.
+ */
+export function bindLocalDate(sql: string, database: string, timeZones: readonly string[]): { query: string; zoneParams: Record<string, string> } {
   const zoneParams: Record<string, string> = {};
   const branches = timeZones.map((tz, i) => {
     zoneParams[`tz${i}`] = tz;
     return `time_zone = {tz${i}:String}, toDate(occurred_at, {tz${i}:String})`;
   });
   const localDate = branches.length === 0 ? 'toDate(occurred_at)' : `multiIf(${branches.join(', ')}, toDate(occurred_at))`;
-  return { query: bindDatabase(FEATURE_SQL, database).replace('${local_date(occurred_at)}', localDate), zoneParams };
+  return { query: bindDatabase(sql, database).replaceAll('${local_date(occurred_at)}', localDate), zoneParams };
+}
+
+/** The feature SQL with the database and the local-date expression for these time zones bound. */
+export function featureQuery(database: string, timeZones: readonly string[]): { query: string; zoneParams: Record<string, string> } {
+  return bindLocalDate(FEATURE_SQL, database, timeZones);
+}
+
+/** The stores' time zones (dim_store), for bindLocalDate. */
+export async function storeTimeZones(client: ClickHouseClient, database: string): Promise<string[]> {
+  const zones = await client.query({ query: `SELECT DISTINCT time_zone FROM ${database}.dim_store ORDER BY time_zone`, format: 'JSONEachRow' });
+  return (await zones.json<{ time_zone: string }>()).map((r) => r.time_zone);
 }
 
 /** Runs a query and reads its answer as an Arrow table (uncompressed: apache-arrow has no codecs). */
@@ -233,9 +247,7 @@ export async function loadPanel(client: ClickHouseClient, database: string, rang
   const firstDay = dayNumber(range.from);
   const lastObservedDay = dayNumber(range.to);
   const days = lastObservedDay - firstDay + 1 + horizon;
-  const zones = await client.query({ query: `SELECT DISTINCT time_zone FROM ${database}.dim_store ORDER BY time_zone`, format: 'JSONEachRow' });
-  const timeZones = (await zones.json<{ time_zone: string }>()).map((r) => r.time_zone);
-  const { query, zoneParams } = featureQuery(database, timeZones);
+  const { query, zoneParams } = featureQuery(database, await storeTimeZones(client, database));
   // Events are read from a day before `from` to a day after `to` in UTC: every local day of
   // every zone (UTC-12 to UTC+14) is whole; days outside [from, to] fall off the grid.
   const table = await queryArrow(client, query, {

@@ -1,11 +1,13 @@
 /**
  * The forecast jobs' ClickHouse side: write 7-day forecasts, reorder advice, the daily history
- * they used (the actuals of bi_forecast_vs_actual) and backtest results (model_run).
+ * they used (the actuals of bi_forecast_vs_actual) and backtest results (model_run); read the
+ * units on order that the advice counts.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { ORDER_TUNING } from '../../streams/stock/replenishment';
 import type { Forecaster } from './baselines';
 import type { BacktestResult } from './backtest';
-import { HORIZON, type Panel, isoDay } from './features';
+import { HORIZON, type Panel, bindLocalDate, isoDay, storeTimeZones } from './features';
 import { type ReorderPolicy, reorderAdvice } from './reorder';
 
 export const REORDER_DEFAULTS: ReorderPolicy = { leadTimeDays: 2, reviewDays: 1, serviceLevel: 0.95 };
@@ -14,6 +16,50 @@ export const REORDER_DEFAULTS: ReorderPolicy = { leadTimeDays: 2, reviewDays: 1,
 const DAILY_REFRESH_DAYS = 35;
 
 const ts = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');
+
+/** Orders older than this before the origin are not looked at: received or given up long ago. */
+const ON_ORDER_LOOKBACK_DAYS = 60;
+
+/**
+ * Units on order per store x sku at the end of local date `to`: replenishment orders placed by
+ * then that no RECEIPT named by then, except those overdue by more than the stock processor's
+ * give-up delay (an order never received is not on its way any more).
+ */
+const ON_ORDER_SQL = `
+WITH
+stores AS (SELECT store_id, argMax(time_zone, updated_at) AS time_zone FROM \${database}.dim_store GROUP BY store_id),
+received AS (
+    SELECT m.store_id AS store_id, assumeNotNull(m.reference_id) AS order_id
+    FROM \${database}.fact_inventory_movements AS m FINAL
+    INNER JOIN stores AS s ON s.store_id = m.store_id
+    WHERE m.movement_type = 'RECEIPT' AND m.reference_id IS NOT NULL
+      AND m.occurred_at >= {from_ts:DateTime64(3)} AND \${local_date(occurred_at)} <= {to:Date}
+)
+SELECT toString(o.store_id) AS store_id, o.sku AS sku, toFloat64(sum(o.quantity)) AS on_order
+FROM \${database}.fact_replenishment_orders AS o FINAL
+INNER JOIN stores AS s ON s.store_id = o.store_id
+WHERE o.occurred_at >= {from_ts:DateTime64(3)} AND \${local_date(occurred_at)} <= {to:Date}
+  AND o.expected_delivery_at >= {given_up_before:DateTime64(3)}
+  AND (toString(o.store_id), o.order_id) NOT IN (SELECT toString(store_id), order_id FROM received)
+GROUP BY o.store_id, o.sku
+`;
+
+/** Units on order at the end of the panel's last observed day, by `${store_id}/${sku}` (absent: none). */
+export async function loadOnOrder(client: ClickHouseClient, database: string, panel: Panel): Promise<Map<string, number>> {
+  const { query, zoneParams } = bindLocalDate(ON_ORDER_SQL, database, await storeTimeZones(client, database));
+  const endOfDay = (panel.lastObservedDay + 1) * 86_400_000;
+  const result = await client.query({
+    query,
+    format: 'JSONEachRow',
+    query_params: {
+      ...zoneParams,
+      to: isoDay(panel.lastObservedDay),
+      from_ts: ts(new Date((panel.lastObservedDay - ON_ORDER_LOOKBACK_DAYS) * 86_400_000)),
+      given_up_before: ts(new Date(endOfDay - ORDER_TUNING.giveUpMs)),
+    },
+  });
+  return new Map((await result.json<{ store_id: string; sku: string; on_order: number }>()).map((r) => [`${r.store_id}/${r.sku}`, Number(r.on_order)]));
+}
 
 export interface PredictSummary {
   readonly series: number;
@@ -32,14 +78,16 @@ export async function predictAndWrite(client: ClickHouseClient, database: string
   const reorders: unknown[][] = [];
   const daily: unknown[][] = [];
   const { units, stockout, book_on_hand } = panel.columns;
+  const onOrder = await loadOnOrder(client, database, panel);
   panel.series.forEach((s, i) => {
     const at = i * HORIZON;
     for (let h = 1; h <= HORIZON; h++) forecasts.push([s.store_id, s.sku, originDate, isoDay(panel.lastObservedDay + h), h, f.p10[at + h - 1], f.p50[at + h - 1], f.p90[at + h - 1], modelVersion, generatedAt]);
     const onHand = book_on_hand[i * panel.days + origin]!;
     // no books (never counted): no advice rather than advice from an unknown stock level
     if (!Number.isNaN(onHand)) {
-      const a = reorderAdvice(f.p10.subarray(at, at + HORIZON), f.p50.subarray(at, at + HORIZON), f.p90.subarray(at, at + HORIZON), onHand, 0, policy);
-      reorders.push([s.store_id, s.sku, originDate, Math.round(onHand), 0, policy.leadTimeDays, policy.reviewDays, policy.serviceLevel, a.demand_lead_time_mean, a.reorder_point, a.order_quantity, modelVersion, generatedAt]);
+      const ordered = onOrder.get(`${s.store_id}/${s.sku}`) ?? 0;
+      const a = reorderAdvice(f.p10.subarray(at, at + HORIZON), f.p50.subarray(at, at + HORIZON), f.p90.subarray(at, at + HORIZON), onHand, ordered, policy);
+      reorders.push([s.store_id, s.sku, originDate, Math.round(onHand), ordered, policy.leadTimeDays, policy.reviewDays, policy.serviceLevel, a.demand_lead_time_mean, a.reorder_point, a.order_quantity, modelVersion, generatedAt]);
     }
     for (let d = Math.max(0, origin - DAILY_REFRESH_DAYS + 1); d <= origin; d++) daily.push([s.store_id, s.sku, isoDay(panel.firstDay + d), units[i * panel.days + d], stockout[i * panel.days + d]! > 0, generatedAt]);
   });

@@ -50,6 +50,12 @@ test(`global model beats seasonal naive by 20% and exponential smoothing on true
     expect(await count("SELECT count() AS n FROM forecast_quality.model_run WHERE forecaster = 'global_mlp' AND segment = 'all'")).toBe(1);
     expect(written.reorders).toBeGreaterThan(STORES * SKUS * 0.9);
     expect(await count('SELECT countIf(units_to_order > 0) AS n FROM forecast_quality.bi_reorder_recommendation')).toBeGreaterThan(0);
+    // Units on order at the origin (the run's last day) are the orders no receipt closed yet:
+    // exactly what the simulator's stores still wait for at the end of the run.
+    const onOrder = await (await client.query({ query: 'SELECT store_id, sku, on_order FROM forecast_quality.reorder_recommendation FINAL', format: 'JSONEachRow' })).json<{ store_id: string; sku: string; on_order: string }>();
+    const waiting = new Map(history.sim.stores.flatMap((s) => history.sim.chain.products.map((p, j) => [`${s.storeId}/${p.product.sku}`, s.inventory.onOrder[j]!] as const)));
+    expect(onOrder.filter((r) => Number(r.on_order) > 0).length).toBeGreaterThan(10);
+    for (const r of onOrder) expect({ series: `${r.store_id}/${r.sku}`, onOrder: Number(r.on_order) }).toEqual({ series: `${r.store_id}/${r.sku}`, onOrder: waiting.get(`${r.store_id}/${r.sku}`) });
     process.stdout.write(`forecast quality (${STORES} stores x ${SKUS} skus x ${DAYS} days, ${origins.length} origins, train ${artifact.train.seconds.toFixed(1)} s on ${artifact.train.samples} samples)\n${formatBacktest(result)}\n`);
 
     const mlp = metricOf(result, 'global_mlp');

@@ -74,5 +74,8 @@ export function exampleEvent(topic: IngestTopic, ctx: ExampleContext, n = 0): Re
       return { ...base, sku: sku(n), movement_type: 'RECEIPT', quantity_delta: 24, reason: 'supplier delivery', reference_id: `PO-${n}`, unit_cost: 120 };
     case 'inventory.counts':
       return { ...base, sku: sku(n), on_hand: 17 + (n % 10), counted_by: 'E-12' };
+    case 'inventory.orders':
+      // Placed at closing, planned for the receiving slot two mornings later.
+      return { ...base, sku: sku(n), order_id: `PO-${n}`, quantity: 24 * (1 + (n % 3)), expected_delivery_at: ctx.occurredAt + 2 * 86_400_000 - 13 * 3_600_000, lead_time_days: 2 };
   }
 }

@@ -10,8 +10,12 @@ import { contractIssues, type ContractIssue } from '../../schemas/contract';
 import type { Principal } from './api-keys';
 import type { MasterDataView } from './master-data';
 
-/** Topics a store terminal may publish to. Master data and pricing come from head office, not tills. */
-export const INGEST_TOPICS = ['pos.sales', 'pos.returns', 'pos.voids', 'pos.heartbeats', 'inventory.movements', 'inventory.counts'] as const;
+/**
+ * Topics a store's systems may publish to: its tills, and its back office (stock movements,
+ * counts, and the replenishment orders its ordering system places). Master data and pricing
+ * come from head office.
+ */
+export const INGEST_TOPICS = ['pos.sales', 'pos.returns', 'pos.voids', 'pos.heartbeats', 'inventory.movements', 'inventory.counts', 'inventory.orders'] as const;
 export type IngestTopic = (typeof INGEST_TOPICS)[number];
 const INGEST_TOPIC_SET: ReadonlySet<string> = new Set(INGEST_TOPICS);
 
@@ -190,7 +194,7 @@ function checkSkus(topic: IngestTopic, event: Record<string, unknown>, at: strin
   if (topic === 'pos.sales' || topic === 'pos.returns') {
     const lines = event.lines;
     if (Array.isArray(lines)) lines.forEach((line, j) => isObject(line) && check(line.sku, `${at}.lines[${j}].sku`));
-  } else if (topic === 'inventory.movements' || topic === 'inventory.counts') {
+  } else if (topic === 'inventory.movements' || topic === 'inventory.counts' || topic === 'inventory.orders') {
     check(event.sku, `${at}.sku`);
   }
 }

@@ -53,6 +53,15 @@ export class StoreClock {
     return Math.floor(this.local(ms) / DAY_MS);
   }
 
+  /**
+   * The UTC instant of local wall-clock minute `minute` of local day `day` (e.g. a store's morning
+   * routine), computed as localMidnight is: from the offset at a first guess of the instant.
+   */
+  utcOf(day: number, minute: number): number {
+    const wall = day * DAY_MS + minute * MINUTE_MS;
+    return wall - this.offsetMinutes(wall - this.offsetMinutes(wall) * MINUTE_MS) * MINUTE_MS;
+  }
+
   /** The UTC instant at which local day `day` begins. */
   localMidnight(day: number): number {
     const wall = day * DAY_MS;

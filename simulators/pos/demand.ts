@@ -10,7 +10,7 @@
  * repeated in simulators/README.md, so a test can compute a case by hand.
  */
 import { type HolidayDay, HolidayCalendar, type Culture, DAY_MS, HOUR_MS, dayOfYear, isoDayOfWeek } from './calendar';
-import type { Chain, CategoryProfile, ProductProfile, StoreProfile } from './chain';
+import type { Chain, CategoryProfile, OpeningWindow, ProductProfile, StoreProfile } from './chain';
 import { StoreClock } from './clock';
 
 /** Local hour-of-day factor on ordinary days: a lunch peak and a larger after-work peak. */
@@ -121,6 +121,11 @@ export class DemandModel {
     return factors;
   }
 
+  /** The store's opening window on local day `day`; null when it stays closed (its weekly closing day, a closing holiday). */
+  opening(store: StoreProfile, day: number): OpeningWindow | null {
+    return this.holidays(store.region.culture).day(day).closed ? null : store.opening[isoDayOfWeek(day) - 1]!;
+  }
+
   /** The product-independent part of the model for `store` during the UTC hour at `hourStart`. */
   hour(store: StoreProfile, hourStart: number): HourContext {
     const clock = this.clock(store);
@@ -130,7 +135,7 @@ export class DemandModel {
     const localHour = Math.floor(localMinute / 60);
     const holiday = this.holidays(store.region.culture).day(localDay);
     const dow = isoDayOfWeek(localDay);
-    const window = holiday.closed ? null : store.opening[dow - 1]!;
+    const window = this.opening(store, localDay);
     const fraction = window ? openFraction(localHour, window.opens, window.closes) : 0;
     const hourOfDay = (holiday.ramadan && store.region.culture === 'muslim' ? RAMADAN_HOUR_OF_DAY : HOUR_OF_DAY)[localHour]!;
     const dayOfWeek = store.region.dayOfWeek[dow - 1]!;

@@ -6,7 +6,8 @@
  * They differ after unrecorded losses (theft, phantom inventory) until a cycle count sets the
  * book to the count. Replenishment reviews the book once a day after closing (it cannot see
  * the shelf): when book + on order <= reorder point, it orders up to the order-up-to level in
- * whole cases, delivered after the category's lead time.
+ * whole cases, delivered after the category's lead time (a day later for some orders: the
+ * order itself only knows the planned day).
  *
  * Every time on_hand reaches 0 a stock-out interval opens; it closes when units arrive.
  */
@@ -16,7 +17,9 @@ import type { Rng } from './random';
 export interface PendingOrder {
   readonly sku: number;
   readonly quantity: number;
-  /** Local day of delivery. */
+  /** Local day the delivery is planned for: the order's day plus the lead time (what the order event announces). */
+  readonly plannedDay: number;
+  /** Local day of delivery: the planned day, or the day after for a late one (drawn when ordering; nobody knows it then). */
   readonly dueDay: number;
   readonly orderId: string;
 }
@@ -153,10 +156,12 @@ export class StoreInventory {
       const pack = this.products[j]!.casePack;
       const quantity = Math.ceil((this.orderUpTo[j]! - position) / pack) * pack;
       if (quantity <= 0) continue;
+      const plannedDay = localDay + this.leadTimeDays[j]!;
       const order: PendingOrder = {
         sku: j,
         quantity,
-        dueDay: localDay + this.leadTimeDays[j]! + (rng.chance(LATE_DELIVERY_RATE) ? 1 : 0),
+        plannedDay,
+        dueDay: plannedDay + (rng.chance(LATE_DELIVERY_RATE) ? 1 : 0),
         orderId: `PO-${this.store.store.store_id}-${++this.orderSeq}`,
       };
       this.onOrder[j] = this.onOrder[j]! + quantity;

@@ -2,10 +2,11 @@
  * The simulator against its own contract: determinism, the event contract, and ground truth
  * that agrees with the events (checked by replaying the events, not by asking the simulator).
  */
+import { createHash } from 'node:crypto';
 import { contractIssues } from '../../schemas/contract';
-import type { InventoryMovement, PriceChanged, PromotionChanged, SaleCompleted, SaleReturned, SaleVoided, StockCounted, TerminalHeartbeat } from '../../schemas/generated/events';
+import type { InventoryMovement, PriceChanged, PromotionChanged, ReplenishmentOrdered, SaleCompleted, SaleReturned, SaleVoided, StockCounted, TerminalHeartbeat } from '../../schemas/generated/events';
 import { ANOMALY_TYPES, type AnomalyLabel } from './anomalies';
-import { DAY_MS, HOUR_MS, parseDay } from './calendar';
+import { DAY_MS, HOUR_MS, MINUTE_MS, parseDay } from './calendar';
 import { localPrice } from './chain';
 import { type DailyDemandRow, type HourTruth, type HourlyDemandRow, type StockoutRow, CSV_HEADERS, emptyTruth, formatTruth, parseCsv } from './ground-truth';
 import type { SimulationOptions } from './options';
@@ -51,6 +52,19 @@ const options = (overrides: Partial<SimulationOptions> = {}): SimulationOptions 
   ...overrides,
 });
 
+/** Measured on commit 521df7b (before inventory.orders): event count and digest per topic, and the truth's digest. */
+const PINNED = {
+  truth: '4474333d1f5813d6',
+  'pos.sales': '6846 0ff36f0fbc987c3c',
+  'pos.returns': '54 2e3fa67a5271c503',
+  'pos.voids': '292 4402638a42914a63',
+  'inventory.movements': '616 c9ebe78a7cc8aeb2',
+  'inventory.counts': '322 427ad1eb80359a0f',
+  'pricing.prices': '9 f25579b05cfe2d50',
+  'pricing.promotions': '14 f98e945f9a8057b6',
+  'pos.heartbeats': '2830 60d5828776a16f02',
+};
+
 const key = (...parts: (string | number)[]): string => parts.join('|');
 
 describe('POS simulator', () => {
@@ -84,6 +98,19 @@ describe('POS simulator', () => {
       expect(only(alone).length).toBeGreaterThan(0);
       expect(JSON.stringify(only(alone))).toBe(JSON.stringify(only(all)));
     });
+  });
+
+  // Figures of this run taken before replenishment orders were published (commit 521df7b):
+  // adding an event type must not move a single draw of the model, so the ground truth and the
+  // events of every topic that existed then stay byte for byte what they were.
+  it('keeps the ground truth and the events of the older topics byte for byte', () => {
+    const digest = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+    const older = ['pos.sales', 'pos.returns', 'pos.voids', 'inventory.movements', 'inventory.counts', 'pricing.prices', 'pricing.promotions', 'pos.heartbeats'] as const;
+    const figures = {
+      truth: digest([run.hourly, run.daily, run.stockouts, run.anomalies]),
+      ...Object.fromEntries(older.map((t) => [t, `${run.events[t].length} ${digest(run.events[t])}`])),
+    };
+    expect(figures).toEqual(PINNED);
   });
 
   it('emits only events that satisfy the contract', () => {
@@ -352,6 +379,71 @@ describe('POS simulator', () => {
     const lines = sales().map((s) => s.lines.length);
     expect(Math.max(...lines)).toBeGreaterThan(5);
     expect(lines.reduce((a, b) => a + b, 0) / lines.length).toBeGreaterThan(1.5);
+  });
+});
+
+describe('replenishment orders', () => {
+  // Germany (closed on Sundays, on Good Friday and Easter Monday), Morocco (its clock goes back
+  // to UTC+1 after Ramadan) and the UAE, over Eid al-Fitr, the switch to summer time and Easter 2026.
+  let run: Run;
+  let orders: Map<string, ReplenishmentOrdered>;
+  let receipts: InventoryMovement[];
+  /** store_id -> local days on which it sold anything: its open days, as the sales events show them. */
+  const openDays = new Map<string, Set<number>>();
+  const localDay = (storeId: string, at: number): number => run.sim.model.clock(run.sim.stores.find((s) => s.storeId === storeId)!.profile).localDay(at);
+  beforeAll(() => {
+    run = simulate(options({ seed: 2, stores: 3, skus: 60, window: { kind: 'days', startDay: parseDay('2026-03-16'), days: 24 }, anomalyRate: 1, heartbeats: false }));
+    orders = new Map((run.events['inventory.orders'] as ReplenishmentOrdered[]).map((o) => [o.order_id, o]));
+    receipts = (run.events['inventory.movements'] as InventoryMovement[]).filter((m) => m.movement_type === 'RECEIPT');
+    for (const s of run.events['pos.sales'] as SaleCompleted[]) (openDays.get(s.store_id) ?? openDays.set(s.store_id, new Set()).get(s.store_id)!).add(localDay(s.store_id, s.occurred_at));
+  });
+  const nextOpenDay = (storeId: string, from: number): number => {
+    let d = from;
+    while (!openDays.get(storeId)!.has(d)) d++;
+    return d;
+  };
+
+  it('announces every delivery before it comes: a RECEIPT at the planned slot, or on the next open day when late', () => {
+    expect(orders.size).toBe(run.events['inventory.orders'].length); // one event per order
+    expect(receipts.length).toBeGreaterThan(300);
+    let late = 0;
+    for (const m of receipts) {
+      const o = orders.get(m.reference_id!)!;
+      expect(o).toMatchObject({ store_id: m.store_id, sku: m.sku });
+      expect(o.occurred_at).toBeLessThan(m.occurred_at);
+      expect(m.quantity_delta).toBeLessThanOrEqual(o.quantity); // some arrive short
+      const lag = m.occurred_at - o.expected_delivery_at;
+      expect(lag).toBeGreaterThanOrEqual(0);
+      // The receipts of one morning are stamped a second apart from the slot.
+      if (lag < 15 * MINUTE_MS) continue;
+      late++;
+      // Late: a day later, or the next day the store opened after that.
+      expect({ order: o.order_id, received: localDay(m.store_id, m.occurred_at) }).toEqual({ order: o.order_id, received: nextOpenDay(m.store_id, localDay(m.store_id, o.expected_delivery_at) + 1) });
+    }
+    // 10% of orders are late (binomial bounds for a few hundred receipts).
+    expect(late / receipts.length).toBeGreaterThan(0.04);
+    expect(late / receipts.length).toBeLessThan(0.18);
+    expect(new Set(receipts.map((m) => m.reference_id)).size).toBe(receipts.length); // one receipt per order
+  });
+
+  it('plans a delivery for the day the lead time gives, or the next open day when the store is closed then', () => {
+    let moved = 0;
+    for (const o of orders.values()) {
+      const due = localDay(o.store_id, o.occurred_at) + o.lead_time_days;
+      const planned = localDay(o.store_id, o.expected_delivery_at);
+      if (planned >= localDay(o.store_id, run.sim.end)) continue; // after the run: its open days are not known
+      expect({ order: o.order_id, planned }).toEqual({ order: o.order_id, planned: nextOpenDay(o.store_id, due) });
+      if (planned > due) moved++;
+    }
+    expect(moved).toBeGreaterThan(10); // Sundays and Easter were met
+  });
+
+  it('leaves only orders due after the end of the run without a receipt', () => {
+    const received = new Set(receipts.map((m) => m.reference_id));
+    const open = [...orders.values()].filter((o) => !received.has(o.order_id));
+    expect(open.length).toBeGreaterThan(0);
+    // Late and across a closed day at most: three days after the planned slot.
+    for (const o of open) expect(o.expected_delivery_at).toBeGreaterThan(run.sim.end - 3 * DAY_MS);
   });
 });
 

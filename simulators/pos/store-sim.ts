@@ -6,7 +6,8 @@
  *   3. trading: a demand draw per SKU, units split into lines, lines shuffled into baskets at
  *      sorted times, each line capped by the stock left when its basket reaches the till;
  *      returns (restocking) interleaved in time; voids; terminal heartbeats;
- *   4. closing: recorded shrink (spoilage), unrecorded theft, the replenishment review.
+ *   4. closing: recorded shrink (spoilage), unrecorded theft, the replenishment review (an order
+ *      event per purchase order, announcing its planned delivery).
  * Pure and synchronous: it appends events and ground truth to the arrays it is given.
  */
 import type {
@@ -14,6 +15,7 @@ import type {
   PaymentMethod,
   PriceChanged,
   PromotionChanged,
+  ReplenishmentOrdered,
   ReturnReason,
   SaleCompleted,
   SaleLine,
@@ -25,11 +27,11 @@ import type {
   VoidReason,
 } from '../../schemas/generated/events';
 import { ANOMALY_COOLDOWN_DAYS, type AnomalyLabel, type PlannedAnomaly, labelOf, planDay } from './anomalies';
-import { HOUR_MS, MINUTE_MS, formatDay, isoDayOfWeek } from './calendar';
+import { HOUR_MS, MINUTE_MS, formatDay } from './calendar';
 import { type Chain, type ProductProfile, type StoreProfile, charmPrice, localPrice } from './chain';
 import { DEMAND_DISPERSION, type DemandModel, type HourContext, expectedUnits, promotionUplift } from './demand';
 import type { HourTruth } from './ground-truth';
-import { StoreInventory, THEFT_RATE } from './inventory';
+import { type PendingOrder, StoreInventory, THEFT_RATE } from './inventory';
 import { Rng } from './random';
 
 export const EVENT_TOPICS = [
@@ -38,6 +40,7 @@ export const EVENT_TOPICS = [
   'pos.voids',
   'inventory.movements',
   'inventory.counts',
+  'inventory.orders',
   'pricing.prices',
   'pricing.promotions',
   'pos.heartbeats',
@@ -52,6 +55,7 @@ export function emptyEvents(): HourEvents {
     'pos.voids': [],
     'inventory.movements': [],
     'inventory.counts': [],
+    'inventory.orders': [],
     'pricing.prices': [],
     'pricing.promotions': [],
     'pos.heartbeats': [],
@@ -141,6 +145,12 @@ export class StoreSimulator {
   private readonly skus: readonly string[];
   private readonly rng: Rng;
   private readonly anomalyRng: Rng;
+  /**
+   * Ids of order events only. The orders were added to the model later: drawing their ids from
+   * `rng` would shift every draw after the first order, so a seed would no longer give the
+   * demand, stock-outs and anomalies it gave before.
+   */
+  private readonly ordersRng: Rng;
   readonly inventory: StoreInventory;
   private readonly baseRate: Float64Array;
   private readonly categoryOf: Int32Array;
@@ -221,6 +231,7 @@ export class StoreSimulator {
     this.storeId = profile.store.store_id;
     this.rng = Rng.derive(options.seed, 'store', profile.index);
     this.anomalyRng = Rng.derive(options.seed, 'anomalies', profile.index);
+    this.ordersRng = Rng.derive(options.seed, 'orders', profile.index);
     this.inventory = new StoreInventory(profile, products, Rng.derive(options.seed, 'inventory', profile.index));
     this.baseRate = Float64Array.from(products, (p) => p.baseRate);
     this.categoryOf = Int32Array.from(products, (p) => p.categoryIndex);
@@ -293,7 +304,7 @@ export class StoreSimulator {
     if (!Number.isNaN(this.day)) this.emitDaily(truth);
     this.day = h.localDay;
     this.dayHours = 0;
-    const window = h.holiday.closed ? null : this.profile.opening[isoDayOfWeek(h.localDay) - 1]!;
+    const window = this.model.opening(this.profile, h.localDay);
     this.todayOpen = window !== null;
     this.todayOpens = window?.opens ?? 0;
     this.todayCloses = window?.closes ?? 0;
@@ -787,7 +798,34 @@ export class StoreSimulator {
       }
       if (inv.onHand[j]! > 0 && rng.chance(THEFT_RATE)) inv.lose(j, 1 + rng.below(2), at + k * 1000);
     }
-    inv.review(localDay, rng);
+    const orders = events['inventory.orders'];
+    for (const order of inv.review(localDay, rng)) orders.push(this.orderEvent(order, at));
+  }
+
+  /** The order as the store's system publishes it: when it was placed and when it is planned to arrive (not whether it will be late). */
+  private orderEvent(order: PendingOrder, at: number): ReplenishmentOrdered {
+    return {
+      event_id: this.ordersRng.uuid(),
+      occurred_at: at,
+      store_id: this.storeId,
+      sku: this.skus[order.sku]!,
+      order_id: order.orderId,
+      quantity: order.quantity,
+      expected_delivery_at: this.receivingSlot(order.plannedDay),
+      lead_time_days: this.inventory.leadTimeDays[order.sku]!,
+    };
+  }
+
+  /**
+   * When goods due on local day `day` are received: at that day's morning routine (receipts are
+   * stamped RECEIPTS_AFTER_ROUTINE into it), or the next open day's when the store is closed.
+   */
+  private receivingSlot(day: number): number {
+    for (let d = day; d < day + 366; d++) {
+      const window = this.model.opening(this.profile, d);
+      if (window) return this.model.clock(this.profile).utcOf(d, window.opens - ROUTINE_BEFORE_OPEN) + RECEIPTS_AFTER_ROUTINE;
+    }
+    throw new Error(`store ${this.storeId} opens on no day of the year after ${formatDay(day)}`);
   }
 
   // ── ground truth ───────────────────────────────────────────────────────────────────────

@@ -47,20 +47,25 @@ describe('stock-out warnings on the simulator (issue 4 targets)', () => {
     process.stdout.write(`stock quality (3 stores x 80 skus x 35 days): ${JSON.stringify(report)}\n`);
   });
 
-  it('warns of at least 85% of visible stock-outs before they start (measured 0.854)', () => {
+  it('warns of at least 85% of visible stock-outs before they start (measured 0.873)', () => {
     expect(report.eligible).toBeGreaterThan(50);
     expect(report.recallBefore).toBeGreaterThanOrEqual(0.85);
   });
 
-  // Not met, and out of reach on this simulator for any detector scored this way. Measured here:
-  // 0.446 warned 24 h ahead, 0.665 false. Ceilings from a diagnostic that feeds the same scorer
-  // hourly risks computed with knowledge no processor has (simulator internals):
-  //   - the real time of the next delivery instead of the predicted one: 0.62 / 0.54 at a 0.5
-  //     threshold, 0.25 / 0.18 at 0.9;
-  //   - that, and also the simulator's own hourly demand means (promotions and anomalies
-  //     included) with its negative binomial: 0.62 / 0.55 at 0.5, 0.43 / 0.21 at 0.8.
-  // Demand is a negative binomial draw per hour (size 2), so whether the last units sell before
-  // a delivery is close to a coin toss a day ahead: no threshold gives both 80% and 20%.
+  // With the orders (inventory.orders) the processor knows when replenishment can come; it used
+  // to guess it from past receipts (0.446 warned 24 h ahead, 0.665 false here). Measured now:
+  // 0.484 and 0.422. These floors fail if the delivery date goes back to a guess.
+  it('warns of 45% of visible stock-outs 24 h ahead with at most 45% false warnings (measured 0.484 and 0.422)', () => {
+    expect(report.recall24h).toBeGreaterThanOrEqual(0.45);
+    expect(report.falseRate).toBeLessThanOrEqual(0.45);
+  });
+
+  // The issue's target is not met, and out of reach on this simulator for any detector scored
+  // this way. Demand is a negative binomial draw per hour (size 2), so whether the last units
+  // sell before a delivery is close to a coin toss a day ahead. The risk is calibrated (on 10
+  // stores x 200 skus x 90 days, predicted 0.4-0.5 -> observed 0.49, 0.8-0.9 -> 0.86), and the
+  // thresholds only trade one figure for the other (raise/resolve -> warned 24 h ahead, false;
+  // seed 7): 0.3/0.1 -> 0.49, 0.54; 0.5/0.05 -> 0.37, 0.37; 0.7/0.3 -> 0.21, 0.24; 0.9/0.5 -> 0.08, 0.10.
   // `failing` turns red once the target is met, so the marker goes with that improvement.
   it.failing('warns of 80% of visible stock-outs 24 h ahead with at most 20% false warnings', () => {
     expect(report.recall24h).toBeGreaterThanOrEqual(0.8);

@@ -31,9 +31,8 @@ import { PosSimulator } from '../../simulators/pos/simulator';
 import type { StockoutRow } from '../../simulators/pos/ground-truth';
 import { ALERTS_TOPIC } from '../runtime/alerts';
 import { MemorySink } from '../runtime/memory-sink';
-import { STOCK_TOPICS } from './ledger';
 import { DAY_MS, HOUR_MS } from './risk';
-import { StockTask } from './stock';
+import { STOCK_INPUTS, StockTask, type StockOptions } from './stock';
 
 export const WARMUP_DAYS = 7;
 export const LEAD_MS = 24 * HOUR_MS;
@@ -123,12 +122,12 @@ export function scoreAlerts(args: { runStart: number; runEnd: number; stockouts:
   };
 }
 
-/** Runs the simulation through a StockTask and scores it. */
-export function runQuality(options: SimulationOptions): QualityReport & { task: StockTask; sim: PosSimulator } {
+/** Runs the simulation through a StockTask (with `stock` options, e.g. other alert thresholds) and scores it. */
+export function runQuality(options: SimulationOptions, stock: StockOptions = {}): QualityReport & { task: StockTask; sim: PosSimulator } {
   const sim = new PosSimulator(options);
-  const task = new StockTask(0);
+  const task = new StockTask(0, stock);
   const sink = new MemorySink();
-  const offsets = new Map<string, number>(STOCK_TOPICS.map((t) => [t, 0]));
+  const offsets = new Map<string, number>(STOCK_INPUTS.map((t) => [t, 0]));
   const stockouts: StockoutRow[] = [];
   const firstCountAt = new Map<string, number>();
   const open = new Map<string, { storeId: string; sku: string; raisedAt: number }>();
@@ -138,7 +137,7 @@ export function runQuality(options: SimulationOptions): QualityReport & { task: 
     stockouts.push(...hour.truth.stockouts);
     // Topic after topic, as a consumer reading per topic-partition would: counts come after the
     // sales of the same hour, so the ledger's order tolerance is exercised every day.
-    for (const topic of STOCK_TOPICS) {
+    for (const topic of STOCK_INPUTS) {
       for (const value of hour.events[topic]) {
         const offset = offsets.get(topic)!;
         offsets.set(topic, offset + 1);
@@ -169,10 +168,20 @@ export function runQuality(options: SimulationOptions): QualityReport & { task: 
   return { ...scoreAlerts({ runStart: sim.start, runEnd: sim.end, stockouts, alerts: spans, firstCountAt }), task, sim };
 }
 
-/** `npx ts-node streams/stock/quality.ts [stores] [skus] [days] [seed]`: prints the figures of a bigger run. */
+/**
+ * `node dist/streams/stock/quality.js [stores] [skus] [days] [seed] [raise resolve]...`: prints
+ * the figures of a bigger run; each further raise/resolve pair is scored on the same simulation
+ * too (a threshold sweep), beside the processor's own thresholds.
+ */
 if (require.main === module) {
-  const [stores = 10, skus = 200, days = 90, seed = 7] = process.argv.slice(2).map(Number);
-  const started = Date.now();
-  const { task: _task, sim: _sim, ...report } = runQuality({ seed, stores, skus, window: { kind: 'days', startDay: Math.floor(Date.UTC(2026, 0, 5) / DAY_MS), days }, anomalyRate: 1, heartbeats: false });
-  process.stdout.write(`stock quality stores=${stores} skus=${skus} days=${days} seed=${seed} ${JSON.stringify(report)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const [stores = 10, skus = 200, days = 90, seed = 7, ...pairs] = process.argv.slice(2).map(Number);
+  const simulation: SimulationOptions = { seed, stores, skus, window: { kind: 'days', startDay: Math.floor(Date.UTC(2026, 0, 5) / DAY_MS), days }, anomalyRate: 1, heartbeats: false };
+  const thresholds: (StockOptions['riskThresholds'] | undefined)[] = [undefined];
+  for (let i = 0; i + 1 < pairs.length; i += 2) thresholds.push({ raise: pairs[i]!, resolve: pairs[i + 1]! });
+  for (const riskThresholds of thresholds) {
+    const started = Date.now();
+    const { task: _task, sim: _sim, ...report } = runQuality(simulation, riskThresholds ? { riskThresholds } : {});
+    const which = riskThresholds ? `raise=${riskThresholds.raise} resolve=${riskThresholds.resolve}` : 'default thresholds';
+    process.stdout.write(`stock quality stores=${stores} skus=${skus} days=${days} seed=${seed} ${which} ${JSON.stringify(report)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
 }

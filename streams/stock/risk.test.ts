@@ -1,4 +1,4 @@
-import { DailyRate, DeliveryCadence, StoreShape, cumulativeShares, demandSurvival, estimateRisk, weekShareBetween, DAY_MS, HOUR_MS } from './risk';
+import { DailyRate, StoreShape, cumulativeShares, demandSurvival, estimateRisk, weekShareBetween, DAY_MS, HOUR_MS } from './risk';
 
 describe('demandSurvival', () => {
   it('matches hand-computed Poisson and negative binomial tails', () => {
@@ -21,7 +21,7 @@ describe('demandSurvival', () => {
   });
 });
 
-describe('shape, rate and cadence', () => {
+describe('shape, rate and risk', () => {
   const monday = Date.UTC(2026, 0, 5); // a Monday
 
   it('integrates a uniform shape over any span', () => {
@@ -46,32 +46,23 @@ describe('shape, rate and cadence', () => {
     expect(rate.estimate(monday + 2 * DAY_MS).perDay).toBeCloseTo((0.9 * 0.1 * 10) / (1 - 0.81), 12);
   });
 
-  it('expects the next delivery from the last receipt and past intervals', () => {
-    const c = new DeliveryCadence();
-    c.add(monday, 'PO-1');
-    c.add(monday + 4 * DAY_MS, 'PO-2');
-    c.add(monday + 4 * DAY_MS, 'PO-2'); // one order received in two parts: one delivery
-    c.add(monday + 10 * DAY_MS, 'PO-3');
-    // Intervals 4 and 6 days; from day 10, at day 12 both are ahead.
-    expect(c.expectedDates(monday + 12 * DAY_MS)).toEqual([monday + 14 * DAY_MS, monday + 16 * DAY_MS]);
-    // At day 17 both are past: overdue, the next slot at the receipt's time of day.
-    expect(c.expectedDates(monday + 17 * DAY_MS + HOUR_MS)).toEqual([monday + 18 * DAY_MS]);
-  });
-
-  it('averages the tail probability over the expected delivery dates', () => {
+  it('is the tail probability of the demand until the delivery', () => {
     const uniform = cumulativeShares(new Float64Array(168).fill(1 / 168));
-    // 7 units a day, Poisson days; deliveries in 1 or 2 days; 10 on hand.
-    const e = estimateRisk({ onHand: 10, asOf: monday, perDay: 7, daySize: Number.POSITIVE_INFINITY, cumulative: uniform, deliveryDates: [monday + DAY_MS, monday + 2 * DAY_MS] });
-    const poissonTail = (mean: number, k: number): number => {
-      let below = 0;
-      let term = Math.exp(-mean);
-      for (let i = 0; i < k; i++) {
-        below += term;
-        term *= mean / (i + 1);
-      }
-      return 1 - below;
-    };
-    expect(e.risk).toBeCloseTo((poissonTail(7, 10) + poissonTail(14, 10)) / 2, 10);
+    // 7 units a day, Poisson days; the delivery in 2 days; 10 on hand: P(Poisson(14) >= 10).
+    const e = estimateRisk({ onHand: 10, asOf: monday, perDay: 7, daySize: Number.POSITIVE_INFINITY, cumulative: uniform, deliveryAt: monday + 2 * DAY_MS });
+    let below = 0;
+    let term = Math.exp(-14);
+    for (let i = 0; i < 10; i++) {
+      below += term;
+      term *= 14 / (i + 1);
+    }
+    expect(e.risk).toBeCloseTo(1 - below, 10);
+    expect(e.expectedUnits).toBeCloseTo(14, 10);
+    expect(e.nextDeliveryAt).toBe(monday + 2 * DAY_MS);
     expect(e.hoursToStockout).toBeCloseTo((10 / 7) * 24, 1);
+    // Over-dispersed days: the size of the 2-day sum is twice a day's. NB(mean 2, size 2) has
+    // P(X >= 3) = 0.3125 (see demandSurvival), so 1 unit a day with day size 1, over 2 days.
+    const nb = estimateRisk({ onHand: 3, asOf: monday, perDay: 1, daySize: 1, cumulative: uniform, deliveryAt: monday + 2 * DAY_MS });
+    expect(nb.risk).toBeCloseTo(0.3125, 10);
   });
 });

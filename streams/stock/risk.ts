@@ -6,11 +6,9 @@
  *                        the opening hours and the evening rush, and there is much more data);
  *   demand until T     ~ negative binomial with that mean and a dispersion learned from the
  *                        sku's day-to-day variance (Poisson when the days vary no more than that);
- *   next delivery      ~ the sku's own receipt cadence: the last receipt plus each of its recent
- *                        receipt intervals that is still ahead (equally likely); once all are
- *                        past the delivery is overdue and expected in the next receipt slot
- *                        (same time of day as the last receipt);
- *   risk               = P(demand before the delivery >= on_hand), averaged over those dates.
+ *   next delivery      the earliest time goods can arrive: an open order's planned delivery, or
+ *                        an order placed at the store's next review (replenishment.ts);
+ *   risk               = P(demand before the delivery >= on_hand).
  *
  * Days are UTC days: events carry no time zone, and the hour-of-week shape absorbs the offset.
  */
@@ -24,10 +22,6 @@ export const RISK_TUNING = {
   rateAlpha: 0.1,
   /** Weight of the newest week in the store's hour-of-week shape (per folded day: 1/7 of it). */
   shapeWeeklyAlpha: 0.3,
-  /** Receipt intervals remembered per sku: enough for a median, short enough to follow a new order policy. */
-  receiptIntervals: 6,
-  /** Used while a sku has fewer than two receipts: a typical replenishment cycle of a week. */
-  unknownDeliveryMs: 7 * DAY_MS,
   /** Hours-to-stock-out is searched this far ahead; beyond it the row says null. */
   maxHorizonHours: 28 * 24,
 } as const;
@@ -267,121 +261,6 @@ export class DailyRate {
   }
 }
 
-// ── the receipt cadence ─────────────────────────────────────────────────────────────────
-
-export interface CadenceSnapshot {
-  readonly receipts: number[];
-  readonly lastReference: string | null;
-}
-
-/** When deliveries of one sku came (RECEIPT movements), to expect the next one. */
-export class DeliveryCadence {
-  private receipts: number[] = [];
-  private lastReference: string | null = null;
-
-  /** A receipt at `at`; several receipts of one purchase order are one delivery. */
-  add(at: number, reference: string | null): void {
-    if (reference !== null && reference === this.lastReference) return;
-    this.lastReference = reference;
-    this.receipts.push(at);
-    this.receipts.sort((a, b) => a - b);
-    if (this.receipts.length > RISK_TUNING.receiptIntervals + 1) this.receipts.shift();
-  }
-
-  get lastReceiptAt(): number | undefined {
-    return this.receipts[this.receipts.length - 1];
-  }
-
-  /** This sku's receipt intervals (ms), oldest first. */
-  intervals(): number[] {
-    const out: number[] = [];
-    for (let i = 1; i < this.receipts.length; i++) out.push(this.receipts[i]! - this.receipts[i - 1]!);
-    return out;
-  }
-
-  /**
-   * Equally likely dates of the next delivery after `asOf`. With fewer than two receipts of its
-   * own, a sku borrows its store's recent intervals (`fallback`), counted from its last receipt
-   * or, with none, from `firstSeen`.
-   */
-  expectedDates(asOf: number, fallback: readonly number[] = [], firstSeen: number = asOf): number[] {
-    const own = this.intervals();
-    const intervals = own.length > 0 ? own : fallback;
-    const last = this.lastReceiptAt ?? firstSeen;
-    if (intervals.length === 0) return [asOf + RISK_TUNING.unknownDeliveryMs];
-    const ahead: number[] = [];
-    for (const interval of intervals) {
-      const date = last + interval;
-      if (date > asOf) ahead.push(date);
-    }
-    if (ahead.length > 0) return ahead.sort((a, b) => a - b);
-    // Overdue: deliveries come at one time of day, so the next slot is a whole number of days after the last.
-    return [last + Math.ceil((asOf - last) / DAY_MS + 1e-9) * DAY_MS];
-  }
-
-  toJSON(): CadenceSnapshot {
-    return { receipts: [...this.receipts], lastReference: this.lastReference };
-  }
-
-  static fromJSON(s: CadenceSnapshot): DeliveryCadence {
-    const c = new DeliveryCadence();
-    c.receipts = [...s.receipts];
-    c.lastReference = s.lastReference;
-    return c;
-  }
-}
-
-/**
- * A store's recent receipt intervals over all its skus, for skus with too few receipts of their
- * own. New intervals join the pool when the movements stream reaches a new UTC day, so the pool
- * changes once a day (every sku's forecast is recomputed then) and only with the movements.
- */
-export class StoreCadence {
-  private pool: number[] = [];
-  private pending: number[] = [];
-  private day: number | undefined;
-  /** Days merged: part of the version of the store's rows. */
-  mergedDays = 0;
-
-  /** A movement at `at`, with the interval a receipt closed (if any); answers true when the pool changed. */
-  observe(at: number, interval: number | undefined): boolean {
-    const day = Math.floor(at / DAY_MS);
-    let changed = false;
-    if (this.day === undefined) this.day = day;
-    if (day > this.day) {
-      this.day = day;
-      if (this.pending.length > 0) {
-        this.pool = [...this.pool, ...this.pending].slice(-STORE_POOL);
-        this.pending = [];
-        this.mergedDays++;
-        changed = true;
-      }
-    }
-    if (interval !== undefined) this.pending.push(interval);
-    return changed;
-  }
-
-  intervals(): readonly number[] {
-    return this.pool;
-  }
-
-  toJSON(): { pool: number[]; pending: number[]; day: number | null; mergedDays: number } {
-    return { pool: [...this.pool], pending: [...this.pending], day: this.day ?? null, mergedDays: this.mergedDays };
-  }
-
-  static fromJSON(s: { pool: number[]; pending: number[]; day: number | null; mergedDays: number }): StoreCadence {
-    const c = new StoreCadence();
-    c.pool = [...s.pool];
-    c.pending = [...s.pending];
-    c.day = s.day ?? undefined;
-    c.mergedDays = s.mergedDays;
-    return c;
-  }
-}
-
-/** Intervals kept in a store's pool: a few weeks of its skus' deliveries. */
-const STORE_POOL = 64;
-
 // ── putting it together ─────────────────────────────────────────────────────────────────
 
 export interface RiskInputs {
@@ -391,13 +270,14 @@ export interface RiskInputs {
   readonly daySize: number;
   /** cumulativeShares() of the store's shape. */
   readonly cumulative: Float64Array;
-  readonly deliveryDates: readonly number[];
+  /** When the next delivery can come (replenishment.ts: earliestDelivery). */
+  readonly deliveryAt: number;
 }
 
 export interface RiskEstimate {
   /** P(on_hand runs out before the next delivery). */
   readonly risk: number;
-  /** Median of the expected delivery dates. */
+  /** The delivery date the risk was computed for. */
   readonly nextDeliveryAt: number;
   /** Expected units sold until that date. */
   readonly expectedUnits: number;
@@ -406,19 +286,13 @@ export interface RiskEstimate {
 }
 
 export function estimateRisk(inputs: RiskInputs): RiskEstimate {
-  const { onHand, asOf, perDay, daySize, cumulative, deliveryDates } = inputs;
+  const { onHand, asOf, perDay, daySize, cumulative, deliveryAt } = inputs;
   const perWeek = perDay * 7;
-  const nextDeliveryAt = deliveryDates[Math.floor((deliveryDates.length - 1) / 2)]!;
-  let risk = 0;
-  for (const date of deliveryDates) {
-    const mean = perWeek * weekShareBetween(cumulative, asOf, date);
-    // Days are independent: the size of a sum over d days is d times one day's.
-    const size = daySize * Math.max(1 / 24, (date - asOf) / DAY_MS);
-    risk += demandSurvival(mean, size, onHand);
-  }
-  risk /= deliveryDates.length;
-  const expectedUnits = perWeek * weekShareBetween(cumulative, asOf, nextDeliveryAt);
-  return { risk, nextDeliveryAt, expectedUnits, hoursToStockout: hoursUntil(onHand, asOf, perWeek, cumulative) };
+  const expectedUnits = perWeek * weekShareBetween(cumulative, asOf, deliveryAt);
+  // Days are independent: the size of a sum over d days is d times one day's.
+  const size = daySize * Math.max(1 / 24, (deliveryAt - asOf) / DAY_MS);
+  const risk = demandSurvival(expectedUnits, size, onHand);
+  return { risk, nextDeliveryAt: deliveryAt, expectedUnits, hoursToStockout: hoursUntil(onHand, asOf, perWeek, cumulative) };
 }
 
 /** Hours until the expected demand reaches `onHand`: bisection on the cumulative demand (it never decreases). */

@@ -2,9 +2,8 @@ import type { Alert } from '../../schemas/generated/events';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { MemorySink } from '../runtime/memory-sink';
 import type { InputRecord } from '../runtime/processor';
-import { STOCK_TOPICS, type StockTopic } from './ledger';
 import { DAY_MS, HOUR_MS } from './risk';
-import { STOCKOUT_RISK_TABLE, STOCK_STATE_TABLE, StockTask, type StateRow } from './stock';
+import { STOCKOUT_RISK_TABLE, STOCK_INPUTS, STOCK_STATE_TABLE, StockTask, type StateRow, type StockInput } from './stock';
 
 const monday = Date.UTC(2026, 0, 5);
 
@@ -12,7 +11,7 @@ const monday = Date.UTC(2026, 0, 5);
 class Stream {
   readonly records: InputRecord[] = [];
   private readonly next = new Map<string, number>();
-  add(topic: StockTopic, value: Record<string, unknown>): void {
+  add(topic: StockInput, value: Record<string, unknown>): void {
     const offset = this.next.get(topic) ?? 0;
     this.next.set(topic, offset + 1);
     this.records.push({ topic, partition: 0, offset, key: 'S1', timestamp: 0, value: { store_id: 'S1', event_id: `e-${topic}-${offset}`, ...value } });
@@ -25,6 +24,9 @@ class Stream {
   }
   count(at: number, onHand: number): void {
     this.add('inventory.counts', { occurred_at: at, sku: 'A', on_hand: onHand, counted_by: 'E1' });
+  }
+  order(at: number, po: string, expectedAt: number, leadDays: number): void {
+    this.add('inventory.orders', { occurred_at: at, sku: 'A', order_id: po, quantity: 24, expected_delivery_at: expectedAt, lead_time_days: leadDays });
   }
 }
 
@@ -108,6 +110,43 @@ describe('StockTask alerts', () => {
   });
 });
 
+describe('StockTask deliveries from replenishment orders', () => {
+  const at = (d: number, h: number, m = 0): number => monday + d * DAY_MS + h * HOUR_MS + m * 60_000;
+
+  it('expects the open order, an overdue one the next morning, and with none a reorder at the next review', () => {
+    const s = new Stream();
+    s.count(at(0, 7), 50);
+    s.sale(at(0, 12), 2);
+    s.order(at(0, 20), 'PO-1', at(2, 6, 15), 2); // Monday's review: due Wednesday morning
+    s.sale(at(1, 12), 2);
+    s.sale(at(2, 10), 2); // Wednesday, PO-1 not received yet
+    s.receipt(at(2, 10, 30), 24, 'PO-1');
+    s.sale(at(2, 12), 2);
+    const task = new StockTask(0);
+    const sink = new MemorySink();
+    const expectedAfter = (offset: number): string => {
+      const rows = sink.rowsOf(STOCKOUT_RISK_TABLE);
+      return String(rows[rows.length - 1]!.next_delivery_expected_at) + ` after record ${offset}`;
+    };
+    const seen: string[] = [];
+    s.records.forEach((r, i) => {
+      task.process(r, sink);
+      task.punctuate(sink);
+      if (i >= 3) seen.push(expectedAfter(i));
+    });
+    const iso = (ms: number): string => new Date(ms).toISOString();
+    expect(seen).toEqual([
+      // Tuesday noon: PO-1 (Wednesday 06:15) comes before a reorder at Tuesday's review (Thursday).
+      `${iso(at(2, 6, 15))} after record 3`,
+      // Wednesday 10:00, PO-1 overdue: the next receiving slot, Thursday 06:15.
+      `${iso(at(3, 6, 15))} after record 4`,
+      // Received; then no open order: Wednesday's review at 20:00 plus 2 days, Friday 06:15.
+      `${iso(at(4, 6, 15))} after record 5`,
+      `${iso(at(4, 6, 15))} after record 6`,
+    ]);
+  });
+});
+
 describe('StockTask recovery (snapshot plus offsets, then replay)', () => {
   /** Simulated events of a small chain, in a per-topic-batch order like a consumer's. */
   function simulatedRecords(days: number): InputRecord[] {
@@ -116,7 +155,7 @@ describe('StockTask recovery (snapshot plus offsets, then replay)', () => {
     const records: InputRecord[] = [];
     while (!sim.done) {
       const hour = sim.nextHour();
-      for (const topic of STOCK_TOPICS) {
+      for (const topic of STOCK_INPUTS) {
         for (const value of hour.events[topic]) {
           const offset = next.get(topic) ?? 0;
           next.set(topic, offset + 1);

@@ -39,6 +39,16 @@ describe('warehouseRows', () => {
     expect(row).toMatchObject({ movement_type: 'COUNT', counted_on_hand: 12, quantity_delta: null, reason: 'E7' });
   });
 
+  it('lands a replenishment order with its planned delivery, keyed by the event for replays', () => {
+    const order = { event_id: 'e', occurred_at: Date.UTC(2026, 2, 2, 20), store_id: 'S1', sku: 'A', order_id: 'PO-S1-7', quantity: 24, expected_delivery_at: Date.UTC(2026, 2, 4, 6, 15), lead_time_days: 2 };
+    expect(collect('inventory.orders', order)).toEqual([
+      [
+        'fact_replenishment_orders',
+        { event_id: 'e', occurred_at: '2026-03-02T20:00:00.000Z', store_id: 'S1', sku: 'A', order_id: 'PO-S1-7', quantity: 24, expected_delivery_at: '2026-03-04T06:15:00.000Z', lead_time_days: 2, source_offset: 41 },
+      ],
+    ]);
+  });
+
   it('writes store master data with its date of opening as a date', () => {
     const [[table, row]] = collect('md.stores', { store_id: 'S1', name: 'n', region: 'r', time_zone: 'UTC', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, updated_at: 0 }) as [[string, Row]];
     expect(table).toBe('dim_store');

@@ -1,19 +1,20 @@
 /**
  * warehouse — the raw facts and the dimensions, for BI.
  *
- * Consumes: pos.sales, pos.returns, pos.voids, inventory.movements, inventory.counts (facts)
+ * Consumes: pos.sales, pos.returns, pos.voids, inventory.movements, inventory.counts,
+ *   inventory.orders (facts)
  *   and md.stores, md.products (dimensions; compacted topics).
- * Per record (pure): one row per sale line, return line, void, movement or count; one row per
+ * Per record (pure): one row per sale line, return line, void, movement, count or order; one row per
  *   store or product version.
  * State: none. Every row is final when read, so the committed offset is simply the next one.
  * Emits: fact_* rows keyed by the event's identity (event_id, line) with the source offset as
  *   the ReplacingMergeTree version, and dim_store / dim_product rows versioned by updated_at:
  *   a replay re-writes rows in place.
  */
-import type { InventoryMovement, Product, SaleCompleted, SaleReturned, SaleVoided, StockCounted, Store } from '../../schemas/generated/events';
+import type { InventoryMovement, Product, ReplenishmentOrdered, SaleCompleted, SaleReturned, SaleVoided, StockCounted, Store } from '../../schemas/generated/events';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink } from '../runtime/processor';
 
-export const WAREHOUSE_INPUTS = ['pos.sales', 'pos.returns', 'pos.voids', 'inventory.movements', 'inventory.counts', 'md.stores', 'md.products'] as const;
+export const WAREHOUSE_INPUTS = ['pos.sales', 'pos.returns', 'pos.voids', 'inventory.movements', 'inventory.counts', 'inventory.orders', 'md.stores', 'md.products'] as const;
 type WarehouseInput = (typeof WAREHOUSE_INPUTS)[number];
 
 function ts(ms: number): string {
@@ -125,6 +126,21 @@ export function warehouseRows(kind: WarehouseInput, value: unknown, offset: numb
       });
       return;
     }
+    case 'inventory.orders': {
+      const o = value as ReplenishmentOrdered;
+      out.emit('fact_replenishment_orders', {
+        event_id: o.event_id,
+        occurred_at: ts(o.occurred_at),
+        store_id: o.store_id,
+        sku: o.sku,
+        order_id: o.order_id,
+        quantity: o.quantity,
+        expected_delivery_at: ts(o.expected_delivery_at),
+        lead_time_days: o.lead_time_days,
+        source_offset: offset,
+      });
+      return;
+    }
     case 'md.stores': {
       const s = value as Store;
       out.emit('dim_store', { store_id: s.store_id, name: s.name, region: s.region, time_zone: s.time_zone, size_class: s.size_class, currency: s.currency, opened_on: date(s.opened_on), updated_at: ts(s.updated_at) });
@@ -163,7 +179,7 @@ export function warehouseProcessor(options: { topics?: Readonly<Record<string, s
     name: 'warehouse',
     inputs: WAREHOUSE_INPUTS.map(actual),
     contracts: Object.fromEntries(WAREHOUSE_INPUTS.map((t) => [actual(t), t])),
-    tables: ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'dim_store', 'dim_product'],
+    tables: ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'fact_replenishment_orders', 'dim_store', 'dim_product'],
     createTask: (init) => new WarehouseTask(kindOf.get(init.topic)!),
   };
 }

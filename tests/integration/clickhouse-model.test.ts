@@ -58,6 +58,7 @@ describe('ClickHouse model for BI', () => {
       expect.arrayContaining([
         'bi_sales', 'bi_returns', 'bi_voids', 'bi_inventory_movements', 'bi_sales_velocity', 'bi_store_revenue_hourly', 'bi_sales_rolling_rate',
         'bi_alerts', 'bi_dim_store', 'bi_dim_product', 'bi_dim_date', 'bi_holidays', 'bi_sales_hourly', 'bi_sales_daily', 'bi_inventory_hourly', 'bi_inventory_daily',
+        'bi_replenishment_orders',
       ]),
     );
     // The declared types of a view could hide what the query returns; DESCRIBE of a SELECT
@@ -185,6 +186,24 @@ describe('ClickHouse model for BI', () => {
     expect(line).toEqual({ net_sales_minor: 5992, net_sales: 59.92, discount: 0.05, unit_price: 19.99 });
     const [hour] = await rows<Record<string, unknown>>(client, `SELECT hour_start_utc, net_sales, gross_sales FROM ${database}.bi_sales_hourly WHERE store_id = 'S777'`);
     expect(hour).toEqual({ hour_start_utc: '2026-03-02 21:00:00', net_sales: 59.92, gross_sales: 59.97 });
+  });
+
+  it('shows each replenishment order once with its receipt: open, received late and short, replays included', async () => {
+    const order = (event: string, id: string, sku: string, quantity: number, offset: number) => ({
+      event_id: event, occurred_at: '2026-03-02 20:00:00.000', store_id: 'S002', sku, order_id: id, quantity, expected_delivery_at: '2026-03-04 06:15:00.000', lead_time_days: 2, source_offset: offset,
+    });
+    const orders = [order(randomUUID(), 'PO-S002-1', 'SKU-A', 24, 1), order(randomUUID(), 'PO-S002-2', 'SKU-B', 12, 2)];
+    await sinkInsert(client, `${database}.fact_replenishment_orders`, orders, 'warehouse:orders:1');
+    await sinkInsert(client, `${database}.fact_replenishment_orders`, orders, 'warehouse:orders:replay');
+    // PO-1 arrives a day late and 4 units short; PO-2 is still open.
+    const receipt = { event_id: randomUUID(), occurred_at: '2026-03-05 06:15:00.000', store_id: 'S002', sku: 'SKU-A', movement_type: 'RECEIPT', quantity_delta: 20, counted_on_hand: null, reason: 'supplier delivery (short)', reference_id: 'PO-S002-1', unit_cost: 120, source_offset: 9 };
+    await sinkInsert(client, `${database}.fact_inventory_movements`, [receipt], 'warehouse:orders:receipt');
+    await sinkInsert(client, `${database}.fact_inventory_movements`, [receipt], 'warehouse:orders:receipt-replay');
+    const found = await rows<Record<string, unknown>>(client, `SELECT order_id, units_ordered, units_received, received_at, delivery_delay_hours, is_open FROM ${database}.bi_replenishment_orders WHERE store_id = 'S002' ORDER BY order_id`);
+    expect(found.map((r) => ({ ...r, units_received: Number(r.units_received), is_open: Boolean(r.is_open) }))).toEqual([
+      { order_id: 'PO-S002-1', units_ordered: 24, units_received: 20, received_at: '2026-03-05 06:15:00.000', delivery_delay_hours: 24, is_open: false },
+      { order_id: 'PO-S002-2', units_ordered: 12, units_received: 0, received_at: null, delivery_delay_hours: null, is_open: true },
+    ]);
   });
 
   it('fills dim_date and dim_holiday from the simulator rules, idempotently', async () => {

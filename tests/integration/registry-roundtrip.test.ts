@@ -7,7 +7,10 @@ import type { Consumer, Producer } from 'kafkajs';
 import { createKafka, createProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { ShelfStreamError } from '../../lib/errors';
-import type { TopicSpec } from '../../schemas/catalog';
+import { type TopicSpec, loadCatalog } from '../../schemas/catalog';
+import type { ReplenishmentOrdered } from '../../schemas/generated/events';
+import { parseDay } from '../../simulators/pos/calendar';
+import { PosSimulator } from '../../simulators/pos/simulator';
 import { registerSchemas } from '../../services/bootstrap/schemas';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
@@ -91,5 +94,29 @@ describe('schema registry with Kafka', () => {
     expect(latest).toBe(v2!.id);
     const schema = (await registry.getSchema(v2!.id)) as unknown as { name: string };
     expect(schema.name).toBe('io.shelfstream.test.RoundTripSale');
+  });
+
+  it('registers the replenishment order contract, round-trips a simulated order and keeps its readers safe', async () => {
+    const catalogued = loadCatalog().find((t) => t.name === 'inventory.orders')!;
+    const topic = uniqueName('orders');
+    const spec = topicSpec(topic, catalogued.schema!);
+    const registry = createSchemaRegistry(config.registry);
+    const [registered] = await registerSchemas(registry, config.registry, [spec]);
+    expect(registered!.outcome).toBe('registered');
+
+    const sim = new PosSimulator({ seed: 5, stores: 1, skus: 20, window: { kind: 'days', startDay: parseDay('2026-03-02'), days: 3 }, anomalyRate: 0, heartbeats: false });
+    let order: ReplenishmentOrdered | undefined;
+    while (!sim.done && !order) order = sim.nextHour().events['inventory.orders'][0];
+    expect(order).toBeDefined();
+    const value = await registry.encode(registered!.id, order);
+    expect(await createSchemaRegistry(config.registry).decode(value)).toEqual(order);
+
+    const fields = (catalogued.schema as unknown as { fields: { name: string; type: unknown }[] }).fields;
+    // An optional field with a default (what a supplier id would be) is a compatible change...
+    const withSupplier = { ...catalogued.schema, fields: [...fields, { name: 'supplier_id', type: ['null', 'string'], default: null }] };
+    expect((await registerSchemas(registry, config.registry, [topicSpec(topic, withSupplier)]))[0]!.outcome).toBe('registered');
+    // ...a planned delivery turned into text is not: readers of the orders could no longer read them.
+    const retyped = { ...withSupplier, fields: withSupplier.fields.map((f) => (f.name === 'expected_delivery_at' ? { ...f, type: 'string' } : f)) };
+    await expect(registerSchemas(registry, config.registry, [topicSpec(topic, retyped)])).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE' });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The stock processor end to end: the POS simulator's stock events on stand-in topics (three
- * partitions each, keyed by store_id as the catalogue topics are), the processor as a separate
+ * The stock processor end to end: the POS simulator's stock events and replenishment orders on
+ * stand-in topics (three partitions each, keyed by store_id as the catalogue topics are), the processor as a separate
  * process (`shelfstream stream stock`) killed with SIGKILL several times at random points of its
  * progress, then run to the end. Checked against two sources that are not the process under test:
  *
@@ -11,8 +11,9 @@
  *   - a clean in-memory run of StockTask over the same events, with no crash, split by
  *     partition and handed over in event-time order as the runtime's aligner does: every
  *     column of every key is the same (version counts the records applied to the key plus the
- *     days its store's shape and delivery pool learned, so one record applied twice or lost
- *     changes it; risk, hours to stock-out and the alert flags follow from the whole history).
+ *     days its store's shape learned and the orders its store placed, so one record applied
+ *     twice or lost changes it; risk, hours to stock-out and the alert flags follow from the
+ *     whole history).
  *
  * Embedded ClickHouse has one owner process per data folder: the test migrates and closes,
  * each processor run owns the folder while it runs, and the test reopens it to read the result.
@@ -32,8 +33,7 @@ import { Rng } from '../../simulators/pos/random';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { EventTimeAligner } from '../../streams/runtime/align';
 import { MemorySink } from '../../streams/runtime/memory-sink';
-import { STOCK_TOPICS, type StockTopic } from '../../streams/stock/ledger';
-import { STOCKOUT_RISK_TABLE, StockTask } from '../../streams/stock/stock';
+import { STOCKOUT_RISK_TABLE, STOCK_INPUTS, StockTask, type StockInput } from '../../streams/stock/stock';
 import { type CliRun, startCli } from '../harness/cli';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
@@ -45,7 +45,7 @@ const PARTITIONS = 3;
 const DAY_MS = 86_400_000;
 
 interface StockEvents {
-  readonly byTopic: Record<StockTopic, { store_id: string; occurred_at: number }[]>;
+  readonly byTopic: Record<StockInput, { store_id: string; occurred_at: number }[]>;
   /** store_id/sku -> [book at the start, book at the end], straight from the simulator's inventory. */
   readonly books: Map<string, [number, number]>;
 }
@@ -54,10 +54,10 @@ interface StockEvents {
 function simulate(seed: number): StockEvents {
   const sim = new PosSimulator({ seed, stores: STORES, skus: SKUS, window: { kind: 'days', startDay: Math.floor(Date.UTC(2026, 0, 5) / DAY_MS), days: DAYS }, anomalyRate: 1, heartbeats: false });
   const opening = sim.stores.map((s) => Int32Array.from(s.inventory.book));
-  const byTopic = Object.fromEntries(STOCK_TOPICS.map((t) => [t, []])) as unknown as StockEvents['byTopic'];
+  const byTopic = Object.fromEntries(STOCK_INPUTS.map((t) => [t, []])) as unknown as StockEvents['byTopic'];
   while (!sim.done) {
     const hour = sim.nextHour();
-    for (const t of STOCK_TOPICS) byTopic[t].push(...(hour.events[t] as { store_id: string; occurred_at: number }[]));
+    for (const t of STOCK_INPUTS) byTopic[t].push(...(hour.events[t] as { store_id: string; occurred_at: number }[]));
   }
   sim.finish();
   const books = new Map<string, [number, number]>();
@@ -79,8 +79,8 @@ function cleanRun(events: StockEvents): Map<string, Record<string, unknown>> {
   for (let partition = 0; partition < PARTITIONS; partition++) {
     const task = new StockTask(partition);
     const sink = new MemorySink();
-    const aligner = new EventTimeAligner<{ value: { store_id: string; occurred_at: number }; offset: number }>(STOCK_TOPICS);
-    for (const topic of STOCK_TOPICS) {
+    const aligner = new EventTimeAligner<{ value: { store_id: string; occurred_at: number }; offset: number }>(STOCK_INPUTS);
+    for (const topic of STOCK_INPUTS) {
       let offset = 0;
       for (const value of events.byTopic[topic]) if (partitionOf(value.store_id) === partition) aligner.push(topic, { value, offset: offset++ }, value.occurred_at);
     }
@@ -121,7 +121,7 @@ describe('stock processor under SIGKILL', () => {
   it('ends with the simulator books and the rows of a clean run', async () => {
     const seed = Date.now() % 1_000_000;
     const events = simulate(seed);
-    const total = STOCK_TOPICS.reduce((s, t) => s + events.byTopic[t].length, 0);
+    const total = STOCK_INPUTS.reduce((s, t) => s + events.byTopic[t].length, 0);
 
     const dataDir = mkdtempSync(join(tmpdir(), 'shelfstream-stock-'));
     const database = uniqueName('shelfstream_stock', '_');
@@ -138,13 +138,13 @@ describe('stock processor under SIGKILL', () => {
 
     const admin = await testAdmin(config);
     registerCleanup(() => admin.deleteGroups([group]).catch(() => undefined));
-    const standIns = {} as Record<StockTopic, string>;
-    for (const t of STOCK_TOPICS) standIns[t] = await createTestTopic(admin, { partitions: PARTITIONS, prefix: `stock-${t.replace('.', '-')}` });
+    const standIns = {} as Record<StockInput, string>;
+    for (const t of STOCK_INPUTS) standIns[t] = await createTestTopic(admin, { partitions: PARTITIONS, prefix: `stock-${t.replace('.', '-')}` });
     const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
     const producer = createProducer(createKafka(config.kafka, testLogger(), 'test'));
     await producer.connect();
     registerCleanup(() => producer.disconnect());
-    for (const t of STOCK_TOPICS) {
+    for (const t of STOCK_INPUTS) {
       const list = events.byTopic[t];
       for (let i = 0; i < list.length; i += 5_000) {
         await producer.send({ topic: standIns[t], acks: -1, messages: list.slice(i, i + 5_000).map((v) => ({ key: v.store_id, partition: partitionOf(v.store_id), value: codec.encode(t, v as never) })) });
@@ -156,7 +156,7 @@ describe('stock processor under SIGKILL', () => {
     const committed = (): Promise<number> =>
       waitFor(
         async () => {
-          const offsets = await admin.fetchOffsets({ groupId: group, topics: STOCK_TOPICS.map((t) => standIns[t]) });
+          const offsets = await admin.fetchOffsets({ groupId: group, topics: STOCK_INPUTS.map((t) => standIns[t]) });
           return offsets.reduce((s, t) => s + t.partitions.reduce((p, x) => p + Math.max(0, Number(x.offset)), 0), 0);
         },
         { what: `the committed offsets of ${group}`, timeoutMs: 30_000, intervalMs: 200 },
@@ -165,7 +165,7 @@ describe('stock processor under SIGKILL', () => {
     /** A run of the processor; `restored` counts the tasks it created so far (one per partition with records to read, each restoring its snapshot). */
     const runProcessor = (stopWhenIdle: boolean): CliRun & { restored: () => number } => {
       let restored = 0;
-      const run = startCli(['stream', 'stock', '--group', group, '--no-metrics', ...STOCK_TOPICS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`]), ...(stopWhenIdle ? ['--stop-when-idle', '2000'] : [])], {
+      const run = startCli(['stream', 'stock', '--group', group, '--no-metrics', ...STOCK_INPUTS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`]), ...(stopWhenIdle ? ['--stop-when-idle', '2000'] : [])], {
         env,
         onStderrLine: (line) => {
           if (line.includes('stock state restored from the snapshot')) restored++;
@@ -229,7 +229,7 @@ describe('stock processor under SIGKILL', () => {
     // 1. The simulator's books, key by key.
     const onHand = new Map(stored.map((r) => [`${String(r.store_id)}/${String(r.sku)}`, { onHand: Number(r.on_hand), known: Boolean(r.on_hand_known) }]));
     const touched = new Set<string>();
-    for (const t of STOCK_TOPICS) {
+    for (const t of STOCK_INPUTS) {
       for (const v of events.byTopic[t]) {
         const skus = t === 'pos.sales' || t === 'pos.returns' ? (v as unknown as { lines: { sku: string }[] }).lines.map((l) => l.sku) : [(v as unknown as { sku: string }).sku];
         for (const sku of skus) touched.add(`${v.store_id}/${sku}`);
