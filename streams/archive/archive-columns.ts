@@ -44,17 +44,17 @@ export class TopicColumns {
     this.readEvent = schema.fields.slice(0, this.eventFields).map((f) => propertyReader(f.name));
   }
 
-  /** Per writer schema, the reader of the event time (undefined: the schema has none). */
-  private readonly times = new Map<Type, ReturnType<typeof timeReader>>();
+  /** Per writer schema, the reader of the event time (null: the schema has none). */
+  private readonly times = new Map<Type, NonNullable<ReturnType<typeof timeReader>> | null>();
 
   /**
    * The record's own time (occurred_at, else updated_at, as written), else `fallback` (the Kafka
    * timestamp). Throws DECODE_FAILED when the bytes before it are not what the schema says.
    */
   eventTime(raw: RawRecord, fallback: number): number {
-    let read = this.times.get(raw.writer);
-    if (!this.times.has(raw.writer)) this.times.set(raw.writer, (read = timeReader(raw.writer.schema() as Parameters<typeof timeReader>[0], EVENT_TIME_FIELDS)));
-    if (!read) return fallback;
+    let read = this.times.get(raw.writer); // one lookup per record: this is the archive's hot path
+    if (read === undefined) this.times.set(raw.writer, (read = timeReader(raw.writer.schema() as Parameters<typeof timeReader>[0], EVENT_TIME_FIELDS) ?? null));
+    if (read === null) return fallback;
     try {
       return read(raw.value, HEADER_BYTES) ?? fallback;
     } catch (error) {
