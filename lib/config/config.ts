@@ -3,6 +3,7 @@
  * `OPTIONS` once, at start-up, then resolved into a frozen, nested object that the rest of the
  * code receives as an argument. Nothing below the entry points reads `process.env`.
  */
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ShelfStreamError } from '../errors';
@@ -10,14 +11,39 @@ import { OPTIONS, type OptionName, type OptionValues } from './options';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+
+/** TLS towards the brokers. Files are paths (read when a client is built), so neither the key
+ *  nor a certificate is ever part of a printed configuration. */
+export interface KafkaTlsConfig {
+  /** Unset: Node's public CA list. */
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  readonly keyPassword: string | undefined;
+  readonly checkHostname: boolean;
+}
+
+export type KafkaSaslConfig =
+  | { readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; readonly username: string; readonly password: string }
+  | { readonly mechanism: 'OAUTHBEARER'; readonly tokenFile: string };
+
 export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly connectTimeoutMs: number;
+  readonly securityProtocol: KafkaSecurityProtocol;
+  /** Set for SSL and SASL_SSL. */
+  readonly tls: KafkaTlsConfig | undefined;
+  /** Set for SASL_PLAINTEXT and SASL_SSL. */
+  readonly sasl: KafkaSaslConfig | undefined;
 }
 
 export interface RegistryConfig {
   readonly url: string;
+  readonly auth: { readonly username: string; readonly password: string } | undefined;
+  /** Extra CA trusted for an https registry. */
+  readonly caFile: string | undefined;
 }
 
 export type ClickHouseConfig =
@@ -35,6 +61,8 @@ export type ClickHouseConfig =
       readonly password: string;
       readonly database: string;
       readonly requestTimeoutMs: number;
+      /** Extra CA trusted for an https server. */
+      readonly caFile: string | undefined;
     };
 
 /** Days each kind of table keeps its rows (ClickHouse TTL), applied by `shelfstream init`. */
@@ -69,6 +97,8 @@ export interface ObjectStoreConfig {
   readonly accessKey: string;
   readonly secretKey: string;
   readonly bucket: string;
+  /** Extra CA trusted for an https endpoint. */
+  readonly caFile: string | undefined;
   /** The endpoint as a URL, for logs and health checks. */
   readonly url: string;
 }
@@ -89,6 +119,8 @@ export interface LauncherConfig {
     readonly port: number;
     readonly controllerPort: number;
     readonly heapMb: number;
+    /** A SASL_SSL listener beside PLAINTEXT, for testing the secured path; undefined: none. */
+    readonly saslSsl: { readonly port: number; readonly username: string; readonly password: string } | undefined;
   };
   readonly registry: {
     readonly apicurioVersion: string;
@@ -168,12 +200,53 @@ export interface ConfigIssue {
 
 const HOUR_MS = 3_600_000;
 
+/** Where a secret's value came from, for `shelfstream config`. */
+export type SecretSource = 'env' | 'file' | 'default' | 'unset';
+
+/** The environment variable naming the file a secret may be read from. */
+export function secretFileVariable(name: OptionName): string {
+  return `${name}_FILE`;
+}
+
+/**
+ * The value of a secret option: from `<NAME>` or from the file `<NAME>_FILE` names (read once,
+ * here; one trailing newline trimmed, as `echo secret > file` leaves one). Both set is refused:
+ * which one wins would be a guess.
+ */
+function secretFromEnvOrFile(name: OptionName, env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]): string | undefined {
+  const fileVariable = secretFileVariable(name);
+  const file = env[fileVariable];
+  if (file === undefined || file === '') return env[name];
+  if (env[name] !== undefined && env[name] !== '') {
+    issues.push({ variable: name, value: '***', message: `both ${name} and ${fileVariable} are set; set only one` });
+    return undefined;
+  }
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    issues.push({ variable: name, value: '***', message: `${fileVariable} names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+    return undefined;
+  }
+}
+
+/** How each secret option was given; `shelfstream config` shows this instead of the value. */
+export function secretSources(env: Readonly<Record<string, string | undefined>>): Partial<Record<OptionName, SecretSource>> {
+  const sources: Partial<Record<OptionName, SecretSource>> = {};
+  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
+    if (!option.secret) continue;
+    const file = env[secretFileVariable(name)];
+    const given = env[name];
+    sources[name] = file ? 'file' : given ? 'env' : option.default ? 'default' : 'unset';
+  }
+  return sources;
+}
+
 /** Validates every variable and reports all problems at once, each naming its variable. */
 export function parseOptionValues(env: Readonly<Record<string, string | undefined>>): OptionValues {
   const values: Partial<Record<OptionName, unknown>> = {};
   const issues: ConfigIssue[] = [];
   for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
-    const given = env[name];
+    const given = 'secret' in option && option.secret ? secretFromEnvOrFile(name, env, issues) : env[name];
     const raw = given !== undefined && given !== '' ? given : option.default;
     if (raw === undefined) {
       values[name] = undefined;
@@ -218,6 +291,7 @@ function objectStoreFrom(endpoint: string, v: OptionValues): ObjectStoreConfig {
     accessKey: v.MINIO_ACCESS_KEY!,
     secretKey: v.MINIO_SECRET_KEY!,
     bucket: v.MINIO_BUCKET!,
+    caFile: v.MINIO_CA_FILE,
     url: endpoint.replace(/\/+$/, ''),
   };
 }
@@ -243,9 +317,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       brokers: v.KAFKA_BROKERS ?? [`127.0.0.1:${kafkaPort}`],
       clientId: v.KAFKA_CLIENT_ID!,
       connectTimeoutMs: v.KAFKA_CONNECT_TIMEOUT_MS!,
+      securityProtocol: v.KAFKA_SECURITY_PROTOCOL!,
+      tls: kafkaTlsFrom(v),
+      sasl: kafkaSaslFrom(v),
     },
     registry: {
       url: (v.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`).replace(/\/+$/, ''),
+      auth: registryAuthFrom(v),
+      caFile: v.SCHEMA_REGISTRY_CA_FILE,
     },
     clickhouse:
       v.CLICKHOUSE_URL !== undefined
@@ -256,6 +335,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
             password: v.CLICKHOUSE_PASSWORD!,
             database: v.CLICKHOUSE_DATABASE!,
             requestTimeoutMs,
+            caFile: v.CLICKHOUSE_CA_FILE,
           }
         : {
             mode: 'embedded',
@@ -324,6 +404,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
         port: kafkaPort,
         controllerPort: v.KAFKA_CONTROLLER_PORT!,
         heapMb: v.KAFKA_HEAP_MB!,
+        saslSsl:
+          v.KAFKA_NATIVE_SASL_SSL_PORT !== undefined
+            ? { port: v.KAFKA_NATIVE_SASL_SSL_PORT, username: v.KAFKA_NATIVE_SASL_USERNAME!, password: v.KAFKA_NATIVE_SASL_PASSWORD! }
+            : undefined,
       },
       registry: { apicurioVersion: v.APICURIO_VERSION!, port: registryPort, heapMb: v.REGISTRY_HEAP_MB! },
       minio: {
@@ -349,5 +433,114 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       context: { KAFKA_PORT: kafkaPort },
     });
   }
+  const problems = [...securityProblems(v), ...unreadableFiles(v)];
+  if (problems.length > 0) {
+    throw new ShelfStreamError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { context: { problems } });
+  }
   return deepFreeze(config);
+}
+
+const TLS_PROTOCOLS: ReadonlySet<string> = new Set(['SSL', 'SASL_SSL']);
+const SASL_PROTOCOLS: ReadonlySet<string> = new Set(['SASL_PLAINTEXT', 'SASL_SSL']);
+
+function kafkaTlsFrom(v: OptionValues): KafkaTlsConfig | undefined {
+  if (!TLS_PROTOCOLS.has(v.KAFKA_SECURITY_PROTOCOL!)) return undefined;
+  return {
+    caFile: v.KAFKA_SSL_CA_FILE,
+    certFile: v.KAFKA_SSL_CERT_FILE,
+    keyFile: v.KAFKA_SSL_KEY_FILE,
+    keyPassword: v.KAFKA_SSL_KEY_PASSWORD,
+    checkHostname: v.KAFKA_SSL_CHECK_HOSTNAME!,
+  };
+}
+
+function kafkaSaslFrom(v: OptionValues): KafkaSaslConfig | undefined {
+  if (!SASL_PROTOCOLS.has(v.KAFKA_SECURITY_PROTOCOL!) || v.KAFKA_SASL_MECHANISM === undefined) return undefined;
+  if (v.KAFKA_SASL_MECHANISM === 'OAUTHBEARER') return { mechanism: 'OAUTHBEARER', tokenFile: v.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ?? '' };
+  return { mechanism: v.KAFKA_SASL_MECHANISM, username: v.KAFKA_SASL_USERNAME ?? '', password: v.KAFKA_SASL_PASSWORD ?? '' };
+}
+
+function registryAuthFrom(v: OptionValues): RegistryConfig['auth'] {
+  const userInfo = v.SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO;
+  if (userInfo !== undefined) {
+    const colon = userInfo.indexOf(':');
+    return { username: userInfo.slice(0, colon), password: userInfo.slice(colon + 1) };
+  }
+  if (v.SCHEMA_REGISTRY_USER === undefined) return undefined;
+  return { username: v.SCHEMA_REGISTRY_USER, password: v.SCHEMA_REGISTRY_PASSWORD ?? '' };
+}
+
+/**
+ * Combinations of security settings that cannot work, each named so the operator fixes it
+ * before the first connection rather than reading a broker's disconnect. Values of secrets are
+ * never quoted, only their names.
+ */
+export function securityProblems(v: OptionValues): string[] {
+  const problems: string[] = [];
+  const protocol = v.KAFKA_SECURITY_PROTOCOL!;
+  const usesTls = TLS_PROTOCOLS.has(protocol);
+  const usesSasl = SASL_PROTOCOLS.has(protocol);
+  if (!usesTls) {
+    const tlsSettings = (['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'KAFKA_SSL_KEY_PASSWORD'] as const).filter((n) => v[n] !== undefined);
+    if (tlsSettings.length > 0) problems.push(`${tlsSettings.join(', ')} set but KAFKA_SECURITY_PROTOCOL=${protocol} uses no TLS (use SSL or SASL_SSL)`);
+  } else if ((v.KAFKA_SSL_CERT_FILE === undefined) !== (v.KAFKA_SSL_KEY_FILE === undefined)) {
+    problems.push('mutual TLS needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE');
+  }
+  if (!usesSasl) {
+    const saslSettings = (['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_OAUTHBEARER_TOKEN_FILE'] as const).filter((n) => v[n] !== undefined);
+    if (saslSettings.length > 0) problems.push(`${saslSettings.join(', ')} set but KAFKA_SECURITY_PROTOCOL=${protocol} uses no SASL (use SASL_SSL or SASL_PLAINTEXT)`);
+  } else if (v.KAFKA_SASL_MECHANISM === undefined) {
+    problems.push(`KAFKA_SECURITY_PROTOCOL=${protocol} needs KAFKA_SASL_MECHANISM (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER)`);
+  } else if (v.KAFKA_SASL_MECHANISM === 'OAUTHBEARER') {
+    if (v.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE === undefined) problems.push('KAFKA_SASL_MECHANISM=OAUTHBEARER needs KAFKA_SASL_OAUTHBEARER_TOKEN_FILE');
+  } else {
+    const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).filter((n) => v[n] === undefined);
+    if (missing.length > 0) problems.push(`KAFKA_SASL_MECHANISM=${v.KAFKA_SASL_MECHANISM} needs ${missing.join(' and ')} (or KAFKA_SASL_PASSWORD_FILE)`);
+  }
+  if (v.SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO !== undefined && (v.SCHEMA_REGISTRY_USER !== undefined || v.SCHEMA_REGISTRY_PASSWORD !== undefined)) {
+    problems.push('set either SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO or SCHEMA_REGISTRY_USER and SCHEMA_REGISTRY_PASSWORD, not both');
+  } else if ((v.SCHEMA_REGISTRY_USER === undefined) !== (v.SCHEMA_REGISTRY_PASSWORD === undefined)) {
+    problems.push('registry basic auth needs both SCHEMA_REGISTRY_USER and SCHEMA_REGISTRY_PASSWORD');
+  }
+  // A URL is printed in logs and errors; credentials inside it would be too.
+  if (v.SCHEMA_REGISTRY_URL !== undefined && /^[a-z]+:\/\/[^/]*@/i.test(v.SCHEMA_REGISTRY_URL)) {
+    problems.push('SCHEMA_REGISTRY_URL holds credentials (user:password@); move them to SCHEMA_REGISTRY_USER and SCHEMA_REGISTRY_PASSWORD');
+  }
+  if (v.MINIO_ENDPOINT !== undefined && /^[a-z]+:\/\/[^/]*@/i.test(v.MINIO_ENDPOINT)) {
+    problems.push('MINIO_ENDPOINT holds credentials (user:password@); use MINIO_ACCESS_KEY and MINIO_SECRET_KEY');
+  }
+  if (v.CLICKHOUSE_URL !== undefined && /^[a-z]+:\/\/[^/]*@/i.test(v.CLICKHOUSE_URL)) {
+    problems.push('CLICKHOUSE_URL holds credentials (user:password@); use CLICKHOUSE_USER and CLICKHOUSE_PASSWORD');
+  }
+  const saslSslPort = v.KAFKA_NATIVE_SASL_SSL_PORT;
+  if (saslSslPort !== undefined && (saslSslPort === v.KAFKA_PORT || saslSslPort === v.KAFKA_CONTROLLER_PORT)) {
+    problems.push('KAFKA_NATIVE_SASL_SSL_PORT must differ from KAFKA_PORT and KAFKA_CONTROLLER_PORT');
+  }
+  return problems;
+}
+
+const FILE_OPTIONS = [
+  'KAFKA_SSL_CA_FILE',
+  'KAFKA_SSL_CERT_FILE',
+  'KAFKA_SSL_KEY_FILE',
+  'KAFKA_SASL_OAUTHBEARER_TOKEN_FILE',
+  'SCHEMA_REGISTRY_CA_FILE',
+  'CLICKHOUSE_CA_FILE',
+  'MINIO_CA_FILE',
+] as const satisfies readonly OptionName[];
+
+/** Files the security settings name that this process cannot read, checked at start-up. */
+function unreadableFiles(v: OptionValues): string[] {
+  const problems: string[] = [];
+  for (const name of FILE_OPTIONS) {
+    const path = v[name];
+    if (path === undefined) continue;
+    try {
+      accessSync(path, fsConstants.R_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      problems.push(`${name}=${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`}`);
+    }
+  }
+  return problems;
 }
