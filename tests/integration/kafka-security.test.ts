@@ -13,17 +13,20 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { brokerTlsDir, kafkaService } from '../../infra/native/kafka';
+import { brokerTlsFiles } from '../../infra/native/kafka-tls';
 import { down, supervisorFor, upOne } from '../../infra/native/launcher';
 import { createClickHouse } from '../../lib/clients/clickhouse';
 import { createFastProducer, createKafka } from '../../lib/clients/kafka';
 import { kafkaSecurityFailure } from '../../lib/clients/kafka-security';
 import { createObjectStore } from '../../lib/clients/objectstore';
-import { createSchemaRegistry } from '../../lib/clients/registry';
+import { createSchemaRegistry, lookupSchema } from '../../lib/clients/registry';
 import { loadConfig, type Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
 import { REPO_ROOT } from '../../lib/paths';
@@ -62,6 +65,8 @@ interface Broker {
   readonly plaintext: string;
   readonly saslSsl: string;
   readonly caFile: string;
+  /** The broker's PKCS12 keystore (certificate for 127.0.0.1), reused by the HTTPS front below. */
+  readonly keystore: { readonly file: string; readonly password: string };
   readonly startMs: number;
 }
 
@@ -86,7 +91,14 @@ beforeAll(async () => {
   registerCleanup(() => down(ctx));
   const started = performance.now();
   await upOne(kafkaService, ctx, supervisorFor(ctx), () => undefined);
-  broker = { plaintext: `127.0.0.1:${port}`, saslSsl: `127.0.0.1:${saslPort}`, caFile: join(brokerTlsDir(ctx), 'ca.pem'), startMs: performance.now() - started };
+  const tls = brokerTlsFiles(brokerTlsDir(ctx))!;
+  broker = {
+    plaintext: `127.0.0.1:${port}`,
+    saslSsl: `127.0.0.1:${saslPort}`,
+    caFile: tls.caFile,
+    keystore: { file: tls.keystoreFile, password: tls.keystorePassword },
+    startMs: performance.now() - started,
+  };
   process.stderr.write(`kafka-security: broker with a SASL_SSL listener (certificates, SCRAM users, format, start) healthy in ${Math.round(broker.startMs)} ms\n`);
   passwordFile = join(root, 'kafka-password');
   // As a container platform mounts it: with a trailing newline.
@@ -321,4 +333,72 @@ describe('secrets', () => {
       objectStore: { secretKey: '<from file>' },
     });
   }, 240_000);
+});
+
+/**
+ * An HTTPS front for a real plaintext service (the harness's registry or MinIO), as a reverse
+ * proxy terminates TLS and checks basic auth in front of a registry in production. Headers
+ * pass unchanged (MinIO's signatures cover the Host header the client sent).
+ */
+async function httpsFront(target: string, basicAuth?: { user: string; password: string }): Promise<{ url: string; authorized: () => number }> {
+  const upstream = new URL(target);
+  let authorized = 0;
+  const expected = basicAuth ? `Basic ${Buffer.from(`${basicAuth.user}:${basicAuth.password}`).toString('base64')}` : undefined;
+  const server = createHttpsServer({ pfx: readFileSync(broker.keystore.file), passphrase: broker.keystore.password }, (req, res) => {
+    if (expected !== undefined) {
+      if (req.headers.authorization !== expected) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="registry"' }).end('{"error_code":401,"message":"Unauthorized"}');
+        return;
+      }
+      authorized++;
+    }
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', (error) => res.writeHead(502).end(String(error)));
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  registerCleanup(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, authorized: () => authorized };
+}
+
+describe('registry and object store over HTTPS with a private CA', () => {
+  const harness = loadConfig(baseEnv());
+
+  it('reach the registry with basic auth through TLS, and name a wrong password or an unknown CA', async () => {
+    const credentials = { user: 'pos-chain-registry', password: `registry-${uniqueName('pw')}` };
+    const front = await httpsFront(harness.registry.url.replace(/\/apis\/ccompat\/v7$/, ''), credentials);
+    const registryEnv = (overrides: Record<string, string>): Config['registry'] =>
+      loadConfig({ ...baseEnv(), SCHEMA_REGISTRY_URL: `${front.url}/apis/ccompat/v7`, SCHEMA_REGISTRY_CA_FILE: broker.caFile, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO: `${credentials.user}:${credentials.password}`, ...overrides }).registry;
+    const registry = registryEnv({});
+    const catalog = loadCatalog().filter((t) => t.name === 'pos.sales');
+    const codec = await EventCodec.create(createSchemaRegistry(registry), registry, catalog);
+    const sale = exampleEvent('pos.sales', { storeId: 'S-TLS', terminalId: 'T1', skus: ['SKU-TLS'], occurredAt: Date.now() }) as unknown as SaleCompleted;
+    // Decoded by the library client (its own HTTP stack, agent and auth), not by the codec.
+    const decoded = await createSchemaRegistry(registry).decode(codec.encode('pos.sales', sale));
+    expect((decoded as SaleCompleted).event_id).toBe(sale.event_id);
+    expect(front.authorized()).toBeGreaterThanOrEqual(2);
+
+    const schema = JSON.stringify(catalog[0]!.schema);
+    const wrong = registryEnv({ SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO: `${credentials.user}:not-the-password-2` });
+    await expect(lookupSchema(wrong, 'pos.sales-value', schema)).rejects.toThrow(/refused the credentials \(HTTP 401\).*SCHEMA_REGISTRY_USER/);
+    await expect(lookupSchema({ ...registry, caFile: undefined }, 'pos.sales-value', schema)).rejects.toThrow(/self-signed certificate|unable to verify/);
+  }, 60_000);
+
+  it('reach MinIO over HTTPS with MINIO_CA_FILE, and refuse it without', async () => {
+    const front = await httpsFront(harness.objectStore.url);
+    const config = loadConfig({ ...baseEnv(), MINIO_ENDPOINT: front.url, MINIO_CA_FILE: broker.caFile, MINIO_BUCKET: uniqueName('shelfstream-tls').toLowerCase() });
+    const store = createObjectStore(config.objectStore);
+    await store.makeBucket(config.objectStore.bucket);
+    registerCleanup(() => dropBucket(config));
+    await store.putObject(config.objectStore.bucket, 'raw/probe.txt', Buffer.from('shelf over TLS'));
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.getObject(config.objectStore.bucket, 'raw/probe.txt')) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('shelf over TLS');
+
+    const untrusted = createObjectStore({ ...config.objectStore, caFile: undefined });
+    await expect(untrusted.bucketExists(config.objectStore.bucket)).rejects.toThrow(/self-signed certificate|unable to verify/);
+  }, 60_000);
 });
