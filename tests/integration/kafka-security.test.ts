@@ -8,8 +8,9 @@
  * command within a deadline with an error naming the cause, and no secret may appear in any
  * log line, in `shelfstream config` or in metrics.
  *
- * The schema registry and MinIO are the harness's (plaintext here; their TLS and auth options
- * are exercised by the unit tests of the configuration).
+ * The schema registry and MinIO are the harness's: plaintext for the pipeline, and reached
+ * through an HTTPS front with basic auth (certificate from the same generated CA) at the end.
+ * A ClickHouse server over HTTPS is not exercised: the harness runs embedded ClickHouse.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -283,6 +284,23 @@ describe('a refused secured connection', () => {
     const explained = kafkaSecurityFailure(error, config);
     expect(explained?.code).toBe(code);
     expect(explained?.message).toMatch(message);
+  }, FAIL_DEADLINE_MS + 15_000);
+  it('skips only the name check with KAFKA_SSL_CHECK_HOSTNAME=false: another name connects, another CA still fails', async () => {
+    const byName = { KAFKA_BROKERS: broker.saslSsl.replace('127.0.0.1', 'localhost'), KAFKA_SSL_CHECK_HOSTNAME: 'false' };
+    const lenient = loadConfig(securedEnv(byName)).kafka;
+    const producer = createFastProducer(lenient, 'test-lenient');
+    registerCleanup(() => producer.close());
+    const metadata = await producer.metadata({ topics: [] });
+    expect(metadata.brokers.size).toBe(1);
+
+    const untrusted = loadConfig(securedEnv({ ...byName, KAFKA_SSL_CA_FILE: otherCa })).kafka;
+    const refused = createFastProducer(untrusted, 'test-lenient-untrusted');
+    registerCleanup(() => refused.close());
+    const error = await refused.metadata({ topics: [] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(kafkaSecurityFailure(error, untrusted)?.message).toMatch(/not signed by a trusted CA/);
   }, FAIL_DEADLINE_MS + 15_000);
 });
 
