@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { kafkajsSecurity, kafkaSecurityFailure, platformaticSecurity } from './kafka-security';
 
 const dir = mkdtempSync(join(tmpdir(), 'shelfstream-kafka-security-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ca = join(dir, 'ca.pem');
 writeFileSync(ca, 'CA PEM');
 const token = join(dir, 'token');

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShelfStreamError } from '../errors';
@@ -6,6 +6,7 @@ import { scrubSecrets } from '../logger';
 import { OPTIONS, configForDisplay, loadConfig, secretValues, type OptionName } from '.';
 
 const dir = mkdtempSync(join(tmpdir(), 'shelfstream-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ca = join(dir, 'ca.pem');
 writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
 
