@@ -3,7 +3,7 @@
  * the same provider the tests use (environment URLs, testcontainers, or the native launcher).
  */
 import pino from 'pino';
-import { loadConfig } from '../lib/config';
+import { loadConfig, secretValues } from '../lib/config';
 import { describeError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { provideServices } from '../tests/harness/services';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const services = await provideServices(process.env);
   Object.assign(process.env, services.env);
   const config = loadConfig(process.env);
-  const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }) });
+  const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }), secrets: secretValues(config) });
   let failed = 0;
   try {
     for (const bench of selected) {

@@ -4,7 +4,7 @@
  * to child processes.
  */
 import pino from 'pino';
-import type { Config } from '../lib/config';
+import { secretValues, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 
 export interface CliContext {
@@ -19,7 +19,7 @@ export function createCliContext(config: Config, env: NodeJS.ProcessEnv, service
   return {
     config,
     env,
-    logger: createLogger({ level: config.logLevel, service, destination: pino.destination({ fd: 2, sync: true }) }),
+    logger: createLogger({ level: config.logLevel, service, destination: pino.destination({ fd: 2, sync: true }), secrets: secretValues(config) }),
     print: (line = '') => process.stdout.write(`${line}\n`),
   };
 }

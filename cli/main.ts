@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { loadConfig, renderConfigMarkdown, renderEnvExample, type Config } from '../lib/config';
+import { configForDisplay, loadConfig, renderConfigMarkdown, renderEnvExample, type Config } from '../lib/config';
+import { kafkaSecurityFailure } from '../lib/clients/kafka-security';
 import { describeError, isShelfStreamError } from '../lib/errors';
 import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
@@ -116,22 +117,21 @@ program
   );
 program
   .command('config')
-  .description('print the resolved configuration (secrets hidden), or its documentation')
+  .description('print the resolved configuration (each secret shown as <set>, <from file> or <default>), or its documentation')
   .option('--markdown', 'print the README configuration table')
   .option('--env-example', 'print .env.example')
   .action((options: { markdown?: boolean; envExample?: boolean }) => {
     if (options.markdown) return void process.stdout.write(renderConfigMarkdown() + '\n');
     if (options.envExample) return void process.stdout.write(renderEnvExample());
     const config = loadConfig(process.env);
-    const hidden = JSON.parse(JSON.stringify(config), (key: string, value: unknown) =>
-      ['password', 'secretKey'].includes(key) && value ? '***' : value,
-    ) as unknown;
-    process.stdout.write(JSON.stringify(hidden, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(configForDisplay(config, process.env), null, 2) + '\n');
   });
 
 loadDotEnv();
-program.parseAsync(process.argv).catch((error: unknown) => {
+program.parseAsync(process.argv).catch((thrown: unknown) => {
   // The one place a failed command is reported: code and message, no stack for known errors.
+  // A refused certificate or password deep in a client's retries is named as the cause.
+  const error = (cachedConfig && kafkaSecurityFailure(thrown, cachedConfig.kafka)) ?? thrown;
   if (isShelfStreamError(error)) {
     process.stderr.write(`shelfstream: ${error.code}: ${error.message}\n`);
   } else {

@@ -35,6 +35,10 @@ export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   /** An archived object is missing, unreadable or disagrees with its manifest. */
   'ARCHIVE_CORRUPT',
+  /** A service refused our credentials (SASL, basic auth): retrying with the same ones cannot help. */
+  'AUTHENTICATION_FAILED',
+  /** A TLS peer could not be verified (untrusted CA, a name not in its certificate, expired). */
+  'TLS_VERIFY_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

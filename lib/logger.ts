@@ -12,9 +12,46 @@ export interface LoggerOptions {
   readonly service: string;
   /** Where to write; defaults to stdout. The CLI passes stderr so stdout stays for results. */
   readonly destination?: pino.DestinationStream;
+  /** Values that must never be written (the configuration's secrets: `secretValues(config)`). */
+  readonly secrets?: readonly string[];
+}
+
+const CENSOR = '[redacted]';
+
+/** Fields that hold a secret wherever a configuration or a client's options are logged. */
+const REDACTED_PATHS = [
+  'password',
+  'secretKey',
+  'keyPassword',
+  'passphrase',
+  '*.password',
+  '*.secretKey',
+  '*.keyPassword',
+  '*.passphrase',
+  '*.*.password',
+  '*.*.keyPassword',
+  'headers.authorization',
+  '*.headers.authorization',
+];
+
+/**
+ * Replaces every secret value in a finished log line, in its raw and its JSON-escaped form:
+ * the last line of defence for what paths cannot name (a client library's error message that
+ * quotes a URL or an option).
+ */
+export function scrubSecrets(line: string, secrets: readonly string[]): string {
+  let out = line;
+  for (const secret of secrets) {
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+      if (out.includes(form)) out = out.split(form).join(CENSOR);
+    }
+  }
+  return out;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
+  // Longest first, so a secret that contains another is replaced whole.
+  const secrets = [...(options.secrets ?? [])].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
   return pino(
     {
       level: options.level,
@@ -22,6 +59,8 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: pino.stdSerializers.err },
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => scrubSecrets(line, secrets) } } : {}),
     },
     options.destination ?? pino.destination({ fd: 1, sync: false }),
   );

@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
-import { loadConfig, type Config } from '../../lib/config';
+import { loadConfig, secretValues, type Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
 import { createFastEventPublisher, type EventPublisher } from '../../lib/events/publisher';
 import { createLogger, type Logger } from '../../lib/logger';
@@ -388,7 +388,7 @@ async function startChild(prefix: string, apiKeysFile: string): Promise<{ url: s
 /** The child: an entry point of its own, so it reads its configuration from the environment. */
 async function serveChild(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger({ level: 'warn', service: 'bench-ingest', destination: pino.destination({ fd: 2, sync: true }) });
+  const logger = createLogger({ level: 'warn', service: 'bench-ingest', destination: pino.destination({ fd: 2, sync: true }), secrets: secretValues(config) });
   const service = await startIngestService({
     config,
     logger,

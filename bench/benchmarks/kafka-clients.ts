@@ -36,7 +36,9 @@ import type {
   Partitioner,
   Producer as PltProducer,
 } from '@platformatic/kafka' with { 'resolution-mode': 'import' };
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createKafka, createProducer, platformaticClientOptions } from '../../lib/clients/kafka';
+
+type PltClientOptions = ReturnType<typeof platformaticClientOptions>;
 import type { Benchmark } from '../harness';
 
 type Platformatic = typeof import('@platformatic/kafka', { with: { 'resolution-mode': 'import' } });
@@ -121,11 +123,10 @@ async function consumeKafkajs(kafka: Kafka, topic: string, groupId: string): Pro
   return RECORDS / ((lastAt - joinedAt) / 1000);
 }
 
-async function consumePlatformatic(plt: Platformatic, brokers: string[], clientId: string, topic: string, groupId: string): Promise<number> {
+async function consumePlatformatic(plt: Platformatic, client: PltClientOptions, topic: string, groupId: string): Promise<number> {
   const consumer: PltConsumer = new plt.Consumer({
-    clientId,
+    ...client,
     groupId,
-    bootstrapBrokers: brokers,
     maxBytes: MAX_BYTES,
     maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
     autocommit: false,
@@ -166,8 +167,8 @@ export const kafkaClients: Benchmark = {
   description: `kafkajs vs @platformatic/kafka: raw produce (idempotent, acks=all, ${BATCH}/send) and raw consume of ${RECORDS} records, ${PARTITIONS} partitions`,
   async run({ config, logger }) {
     const plt: Platformatic = await import('@platformatic/kafka');
-    const brokers = [...config.kafka.brokers];
-    const clientId = `${config.kafka.clientId}-bench-plt`;
+    // Brokers, client id and the security settings, as every client of the project gets them.
+    const pltClient = platformaticClientOptions(config.kafka, 'bench-plt');
     const stamp = Date.now();
     const runStarted = performance.now();
     const prefix = `bench.kafka-clients.${stamp}`;
@@ -180,11 +181,11 @@ export const kafkaClients: Benchmark = {
     // Java/kafkajs-compatible placement: murmur2 & 0x7fffffff, like kafkajs' DefaultPartitioner.
     const compat = plt.compatibilityPartitioner as Partitioner<Buffer, Buffer, Buffer, Buffer>;
     const newPltProducer = (): PltProducer =>
-      new plt.Producer({ clientId, bootstrapBrokers: brokers, idempotent: true, acks: plt.ProduceAcks.ALL, partitioner: compat });
+      new plt.Producer({ ...pltClient, idempotent: true, acks: plt.ProduceAcks.ALL, partitioner: compat });
     let kjsProducer = createProducer(kafka);
     let pltProducer = newPltProducer();
     // Out of the box: no partitioner option (the library's defaultPartitioner, murmur2 >>> 0).
-    const pltDefaultProducer: PltProducer = new plt.Producer({ clientId: `${clientId}-default`, bootstrapBrokers: brokers, idempotent: true, acks: plt.ProduceAcks.ALL });
+    const pltDefaultProducer: PltProducer = new plt.Producer({ ...platformaticClientOptions(config.kafka, 'bench-plt-default'), idempotent: true, acks: plt.ProduceAcks.ALL });
     const createTopic = async (topic: string): Promise<void> => {
       topics.push(topic);
       await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
@@ -267,9 +268,9 @@ export const kafkaClients: Benchmark = {
         groups.push(kjsGroup, pltGroup);
         if (kafkajsFirst) {
           kjsConsume.push(await consumeKafkajs(kafka, readTopic, kjsGroup));
-          pltConsume.push(await consumePlatformatic(plt, brokers, clientId, readTopic, pltGroup));
+          pltConsume.push(await consumePlatformatic(plt, pltClient, readTopic, pltGroup));
         } else {
-          pltConsume.push(await consumePlatformatic(plt, brokers, clientId, readTopic, pltGroup));
+          pltConsume.push(await consumePlatformatic(plt, pltClient, readTopic, pltGroup));
           kjsConsume.push(await consumeKafkajs(kafka, readTopic, kjsGroup));
         }
         logger.warn(

@@ -28,4 +28,16 @@ describe('kafka launcher', () => {
       'offsets.topic.replication.factor': '1',
     });
   });
+
+  it('adds a SASL_SSL listener with SCRAM beside PLAINTEXT only when asked', () => {
+    const config = loadConfig({ KAFKA_PORT: '19092', KAFKA_CONTROLLER_PORT: '19093', KAFKA_NATIVE_SASL_SSL_PORT: '19094', SHELFSTREAM_DATA_DIR: '/var/ss' });
+    const text = serverProperties({ config, logger: pino({ enabled: false }), env: {} }, { caFile: '/var/ss/kafka/tls/ca.pem', keystoreFile: '/var/ss/kafka/tls/broker.p12', keystorePassword: 'ks' });
+    expect(text).toContain('listeners=PLAINTEXT://127.0.0.1:19092,SASL_SSL://127.0.0.1:19094,CONTROLLER://127.0.0.1:19093');
+    expect(text).toContain('listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL');
+    expect(text).toContain('sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512');
+    expect(text).toContain('listener.name.sasl_ssl.ssl.keystore.location=/var/ss/kafka/tls/broker.p12');
+    expect(text).toContain('inter.broker.listener.name=PLAINTEXT');
+    const plain = serverProperties({ config: loadConfig({ SHELFSTREAM_DATA_DIR: '/var/ss' }), logger: pino({ enabled: false }), env: {} });
+    expect(plain).not.toContain('SASL_SSL');
+  });
 });

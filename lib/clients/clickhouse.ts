@@ -8,6 +8,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import type { ClickHouseConfig } from '../config';
+import { trustedCas } from './trust';
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
@@ -20,6 +21,7 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
       database: config.database,
       request_timeout: config.requestTimeoutMs,
       application: 'shelfstream',
+      ...(config.caFile !== undefined && config.url.startsWith('https:') ? { tls: { ca_cert: Buffer.from(trustedCas(config.caFile).join('\n')) } } : {}),
     });
   }
   mkdirSync(config.dataDir, { recursive: true });

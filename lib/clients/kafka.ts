@@ -1,15 +1,17 @@
 /**
- * The one place a Kafka client is built: brokers and timeouts from the config, and kafkajs'
- * own logs routed into pino so every line is JSON with the same fields. kafkajs consumes and
+ * The one place a Kafka client is built: brokers, timeouts and the security settings (TLS,
+ * SASL: ./kafka-security.ts) from the config, and kafkajs' own logs routed into pino so every
+ * line is JSON with the same fields. kafkajs consumes and
  * administers; @platformatic/kafka produces where throughput or latency matters (the simulator
  * and HTTP ingest): bench/benchmarks/kafka-clients.ts measured it producing 2.6-3.1x faster than
  * kafkajs and consuming at 0.4-0.5x.
  */
 import NodeModule from 'node:module';
 import type { Partitioner as PltPartitioner, Producer as PltProducer, ProducerOptions as PltProducerOptions } from '@platformatic/kafka' with { 'resolution-mode': 'import' };
-import { Kafka, Partitioners, logLevel as KafkaLogLevel, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+import { Kafka, Partitioners, logLevel as KafkaLogLevel, type LogEntry, type Producer, type ProducerConfig, type RetryOptions } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Logger } from '../logger';
+import { kafkajsSecurity, platformaticSecurity } from './kafka-security';
 
 const TO_PINO: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.ERROR]: 'error',
@@ -18,14 +20,23 @@ const TO_PINO: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
-export function createKafka(config: KafkaConfig, logger: Logger, role: string): Kafka {
+export interface KafkaClientOptions {
+  /** kafkajs' retry policy; its default (5 retries, about 10 s in all) when unset. */
+  readonly retry?: RetryOptions;
+  /** No kafkajs log lines at all (health probes, where a failure is the answer). */
+  readonly silent?: boolean;
+}
+
+export function createKafka(config: KafkaConfig, logger: Logger, role: string, options: KafkaClientOptions = {}): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: `${config.clientId}-${role}`,
     brokers: [...config.brokers],
     connectionTimeout: config.connectTimeoutMs,
+    ...kafkajsSecurity(config),
+    ...(options.retry !== undefined ? { retry: options.retry } : {}),
     // kafkajs logs INFO chatter on every group join; keep WARN and above unless debugging.
-    logLevel: logger.isLevelEnabled('debug') ? KafkaLogLevel.DEBUG : KafkaLogLevel.WARN,
+    logLevel: options.silent ? KafkaLogLevel.NOTHING : logger.isLevelEnabled('debug') ? KafkaLogLevel.DEBUG : KafkaLogLevel.WARN,
     logCreator:
       () =>
       ({ namespace, level, log: entry }: LogEntry) => {
@@ -100,13 +111,25 @@ export function createFastProducer(config: KafkaConfig, role: string, options: F
   return new (loadPlatformaticKafka().Producer<Buffer, Buffer, Buffer, Buffer>)(fastProducerOptions(config, role, options));
 }
 
-/** The options createFastProducer passes, apart so a test can check them without a broker. */
-export function fastProducerOptions(config: KafkaConfig, role: string, options: FastProducerOptions = {}): PltProducerOptions<Buffer, Buffer, Buffer, Buffer> {
-  const plt = loadPlatformaticKafka();
+/**
+ * What every @platformatic/kafka client (producer, consumer, admin) is built with: client id,
+ * brokers, connect timeout and the security settings. Clients other than the fast producer
+ * (the benches' raw consumers) spread these into their own options.
+ */
+export function platformaticClientOptions(config: KafkaConfig, role: string) {
   return {
     clientId: `${config.clientId}-${role}`,
     bootstrapBrokers: [...config.brokers],
     connectTimeout: config.connectTimeoutMs,
+    ...platformaticSecurity(config),
+  };
+}
+
+/** The options createFastProducer passes, apart so a test can check them without a broker. */
+export function fastProducerOptions(config: KafkaConfig, role: string, options: FastProducerOptions = {}): PltProducerOptions<Buffer, Buffer, Buffer, Buffer> {
+  const plt = loadPlatformaticKafka();
+  return {
+    ...platformaticClientOptions(config, role),
     timeout: options.requestTimeoutMs ?? FAST_PRODUCER_DEFAULTS.requestTimeoutMs,
     retries: FAST_PRODUCER_DEFAULTS.retries,
     retryDelay: FAST_PRODUCER_DEFAULTS.retryDelayMs,

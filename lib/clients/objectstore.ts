@@ -1,8 +1,10 @@
 /**
  * The S3-compatible object store client (MinIO's own client; it speaks to any S3 endpoint).
  */
+import { Agent as HttpsAgent } from 'node:https';
 import { Client } from 'minio';
 import type { ObjectStoreConfig } from '../config';
+import { trustedCas } from './trust';
 
 export { Client as ObjectStoreClient } from 'minio';
 
@@ -15,6 +17,7 @@ export function createObjectStore(config: ObjectStoreConfig): Client {
     secretKey: config.secretKey,
     // Path-style addressing works on a loopback MinIO without DNS for bucket subdomains.
     pathStyle: true,
+    ...(config.useSSL && config.caFile !== undefined ? { transportAgent: new HttpsAgent({ ca: trustedCas(config.caFile), keepAlive: true }) } : {}),
   });
 }
 

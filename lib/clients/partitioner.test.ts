@@ -59,7 +59,7 @@ describe('fast producer partitioning', () => {
   });
 
   it('is the partitioner the fast producer is built with, idempotent with acks=all', () => {
-    const options = fastProducerOptions({ brokers: ['127.0.0.1:9092'], clientId: 'partitioner-test', connectTimeoutMs: 100 }, 'test');
+    const options = fastProducerOptions({ brokers: ['127.0.0.1:9092'], clientId: 'partitioner-test', connectTimeoutMs: 100, securityProtocol: 'PLAINTEXT', tls: undefined, sasl: undefined }, 'test');
     expect(options.partitioner).toBe(plt.compatibilityPartitioner);
     expect(options.idempotent).toBe(true);
     expect(options.acks).toBe(-1);

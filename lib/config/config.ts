@@ -3,21 +3,48 @@
  * `OPTIONS` once, at start-up, then resolved into a frozen, nested object that the rest of the
  * code receives as an argument. Nothing below the entry points reads `process.env`.
  */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ShelfStreamError } from '../errors';
 import { OPTIONS, type OptionName, type OptionValues } from './options';
+import { kafkaSaslFrom, kafkaTlsFrom, registryAuthFrom, securityProblems, unreadableFiles } from './security';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+
+/** TLS towards the brokers. Files are paths (read when a client is built), so neither the key
+ *  nor a certificate is ever part of a printed configuration. */
+export interface KafkaTlsConfig {
+  /** Unset: Node's public CA list. */
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  readonly keyPassword: string | undefined;
+  readonly checkHostname: boolean;
+}
+
+export type KafkaSaslConfig =
+  | { readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; readonly username: string; readonly password: string }
+  | { readonly mechanism: 'OAUTHBEARER'; readonly tokenFile: string };
 
 export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly connectTimeoutMs: number;
+  readonly securityProtocol: KafkaSecurityProtocol;
+  /** Set for SSL and SASL_SSL. */
+  readonly tls: KafkaTlsConfig | undefined;
+  /** Set for SASL_PLAINTEXT and SASL_SSL. */
+  readonly sasl: KafkaSaslConfig | undefined;
 }
 
 export interface RegistryConfig {
   readonly url: string;
+  readonly auth: { readonly username: string; readonly password: string } | undefined;
+  /** Extra CA trusted for an https registry. */
+  readonly caFile: string | undefined;
 }
 
 export type ClickHouseConfig =
@@ -35,6 +62,8 @@ export type ClickHouseConfig =
       readonly password: string;
       readonly database: string;
       readonly requestTimeoutMs: number;
+      /** Extra CA trusted for an https server. */
+      readonly caFile: string | undefined;
     };
 
 /** Days each kind of table keeps its rows (ClickHouse TTL), applied by `shelfstream init`. */
@@ -69,6 +98,8 @@ export interface ObjectStoreConfig {
   readonly accessKey: string;
   readonly secretKey: string;
   readonly bucket: string;
+  /** Extra CA trusted for an https endpoint. */
+  readonly caFile: string | undefined;
   /** The endpoint as a URL, for logs and health checks. */
   readonly url: string;
 }
@@ -89,6 +120,8 @@ export interface LauncherConfig {
     readonly port: number;
     readonly controllerPort: number;
     readonly heapMb: number;
+    /** A SASL_SSL listener beside PLAINTEXT, for testing the secured path; undefined: none. */
+    readonly saslSsl: { readonly port: number; readonly username: string; readonly password: string } | undefined;
   };
   readonly registry: {
     readonly apicurioVersion: string;
@@ -168,12 +201,53 @@ export interface ConfigIssue {
 
 const HOUR_MS = 3_600_000;
 
+/** Where a secret's value came from, for `shelfstream config`. */
+export type SecretSource = 'env' | 'file' | 'default' | 'unset';
+
+/** The environment variable naming the file a secret may be read from. */
+export function secretFileVariable(name: OptionName): string {
+  return `${name}_FILE`;
+}
+
+/**
+ * The value of a secret option: from `<NAME>` or from the file `<NAME>_FILE` names (read once,
+ * here; one trailing newline trimmed, as `echo secret > file` leaves one). Both set is refused:
+ * which one wins would be a guess.
+ */
+function secretFromEnvOrFile(name: OptionName, env: Readonly<Record<string, string | undefined>>, issues: ConfigIssue[]): string | undefined {
+  const fileVariable = secretFileVariable(name);
+  const file = env[fileVariable];
+  if (file === undefined || file === '') return env[name];
+  if (env[name] !== undefined && env[name] !== '') {
+    issues.push({ variable: name, value: '***', message: `both ${name} and ${fileVariable} are set; set only one` });
+    return undefined;
+  }
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    issues.push({ variable: name, value: '***', message: `${fileVariable} names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+    return undefined;
+  }
+}
+
+/** How each secret option was given; `shelfstream config` shows this instead of the value. */
+export function secretSources(env: Readonly<Record<string, string | undefined>>): Partial<Record<OptionName, SecretSource>> {
+  const sources: Partial<Record<OptionName, SecretSource>> = {};
+  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
+    if (!option.secret) continue;
+    const file = env[secretFileVariable(name)];
+    const given = env[name];
+    sources[name] = file ? 'file' : given ? 'env' : option.default ? 'default' : 'unset';
+  }
+  return sources;
+}
+
 /** Validates every variable and reports all problems at once, each naming its variable. */
 export function parseOptionValues(env: Readonly<Record<string, string | undefined>>): OptionValues {
   const values: Partial<Record<OptionName, unknown>> = {};
   const issues: ConfigIssue[] = [];
   for (const [name, option] of Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]) {
-    const given = env[name];
+    const given = 'secret' in option && option.secret ? secretFromEnvOrFile(name, env, issues) : env[name];
     const raw = given !== undefined && given !== '' ? given : option.default;
     if (raw === undefined) {
       values[name] = undefined;
@@ -218,6 +292,7 @@ function objectStoreFrom(endpoint: string, v: OptionValues): ObjectStoreConfig {
     accessKey: v.MINIO_ACCESS_KEY!,
     secretKey: v.MINIO_SECRET_KEY!,
     bucket: v.MINIO_BUCKET!,
+    caFile: v.MINIO_CA_FILE,
     url: endpoint.replace(/\/+$/, ''),
   };
 }
@@ -243,9 +318,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       brokers: v.KAFKA_BROKERS ?? [`127.0.0.1:${kafkaPort}`],
       clientId: v.KAFKA_CLIENT_ID!,
       connectTimeoutMs: v.KAFKA_CONNECT_TIMEOUT_MS!,
+      securityProtocol: v.KAFKA_SECURITY_PROTOCOL!,
+      tls: kafkaTlsFrom(v),
+      sasl: kafkaSaslFrom(v),
     },
     registry: {
       url: (v.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`).replace(/\/+$/, ''),
+      auth: registryAuthFrom(v),
+      caFile: v.SCHEMA_REGISTRY_CA_FILE,
     },
     clickhouse:
       v.CLICKHOUSE_URL !== undefined
@@ -256,6 +336,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
             password: v.CLICKHOUSE_PASSWORD!,
             database: v.CLICKHOUSE_DATABASE!,
             requestTimeoutMs,
+            caFile: v.CLICKHOUSE_CA_FILE,
           }
         : {
             mode: 'embedded',
@@ -324,6 +405,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
         port: kafkaPort,
         controllerPort: v.KAFKA_CONTROLLER_PORT!,
         heapMb: v.KAFKA_HEAP_MB!,
+        saslSsl:
+          v.KAFKA_NATIVE_SASL_SSL_PORT !== undefined
+            ? { port: v.KAFKA_NATIVE_SASL_SSL_PORT, username: v.KAFKA_NATIVE_SASL_USERNAME!, password: v.KAFKA_NATIVE_SASL_PASSWORD! }
+            : undefined,
       },
       registry: { apicurioVersion: v.APICURIO_VERSION!, port: registryPort, heapMb: v.REGISTRY_HEAP_MB! },
       minio: {
@@ -348,6 +433,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ', {
       context: { KAFKA_PORT: kafkaPort },
     });
+  }
+  const problems = [...securityProblems(v), ...unreadableFiles(v)];
+  if (problems.length > 0) {
+    throw new ShelfStreamError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { context: { problems } });
   }
   return deepFreeze(config);
 }

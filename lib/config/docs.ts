@@ -23,6 +23,11 @@ function entries(): [OptionName, (typeof OPTIONS)[OptionName]][] {
   return Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][];
 }
 
+/** The option's documentation, with where a secret may come from instead. */
+function docText(name: OptionName, o: (typeof OPTIONS)[OptionName]): string {
+  return 'secret' in o && o.secret ? `${o.doc} Secret: may instead be read from the file named by \`${name}_FILE\`; never printed.` : o.doc;
+}
+
 function defaultText(o: (typeof OPTIONS)[OptionName]): string {
   if (o.default !== undefined) return o.default === '' ? '(empty)' : o.default;
   return 'derived' in o && o.derived ? o.derived : '(unset)';
@@ -39,7 +44,7 @@ export function renderConfigMarkdown(): string {
       group = o.group;
       lines.push(`| **${GROUP_TITLES[group]}** | | |`);
     }
-    lines.push(`| \`${name}\` | \`${defaultText(o).replace(/\|/g, '\\|')}\` | ${o.doc.replace(/\|/g, '\\|')} |`);
+    lines.push(`| \`${name}\` | \`${defaultText(o).replace(/\|/g, '\\|')}\` | ${docText(name, o).replace(/\|/g, '\\|')} |`);
   }
   lines.push('', CONFIG_TABLE_END);
   return lines.join('\n');
@@ -56,7 +61,7 @@ export function renderEnvExample(): string {
       group = o.group;
       out.push('', `# ── ${GROUP_TITLES[group]} ──`);
     }
-    out.push(`# ${o.doc}`);
+    out.push(`# ${docText(name, o)}`);
     if (o.default === undefined) {
       out.push(`# ${name}=${'derived' in o && o.derived ? o.derived : ''}`);
     } else {

@@ -28,7 +28,8 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   readonly derived?: string;
   readonly doc: string;
   readonly schema: S;
-  /** Secrets are never printed by `shelfstream config`. */
+  /** Secrets are never printed (`shelfstream config`, logs, error messages) and may instead be
+   *  read from the file named by `<NAME>_FILE`, as container platforms mount them. */
   readonly secret?: boolean;
 }
 
@@ -40,6 +41,9 @@ const identifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a ClickHouse identifier: letters, digits and _, not starting with a digit');
 const isoDate = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+/** A file path option: whether the file exists is checked by loadConfig, which names the variable. */
+const filePath = nonEmpty;
+const onOff = z.enum(['true', 'false']).transform((v) => v === 'true');
 const commaList = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 const brokerList = z
   .string()
@@ -106,6 +110,69 @@ export const OPTIONS = {
     schema: positiveInt,
   }),
 
+  KAFKA_SECURITY_PROTOCOL: spec({
+    group: 'kafka',
+    default: 'PLAINTEXT',
+    doc: 'How clients talk to the brokers, as Kafka names it: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT (SASL without TLS: credentials in clear) or SASL_SSL (SASL over TLS, what managed services use).',
+    schema: z.enum(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']),
+  }),
+  KAFKA_SSL_CA_FILE: spec({
+    group: 'kafka',
+    default: undefined,
+    doc: 'PEM file of the CA(s) that signed the brokers\' certificates (SSL, SASL_SSL). Unset: Node\'s public CA list, right for managed services with publicly signed certificates.',
+    schema: filePath,
+  }),
+  KAFKA_SSL_CERT_FILE: spec({
+    group: 'kafka',
+    default: undefined,
+    doc: 'PEM client certificate for mutual TLS; set with KAFKA_SSL_KEY_FILE.',
+    schema: filePath,
+  }),
+  KAFKA_SSL_KEY_FILE: spec({
+    group: 'kafka',
+    default: undefined,
+    doc: 'PEM private key of KAFKA_SSL_CERT_FILE (mutual TLS).',
+    schema: filePath,
+  }),
+  KAFKA_SSL_KEY_PASSWORD: spec({
+    group: 'kafka',
+    default: undefined,
+    doc: 'Passphrase of an encrypted KAFKA_SSL_KEY_FILE.',
+    schema: z.string().min(1),
+    secret: true,
+  }),
+  KAFKA_SSL_CHECK_HOSTNAME: spec({
+    group: 'kafka',
+    default: 'true',
+    doc: 'true: a broker\'s certificate must name the host (or IP) the client connects to, as Java\'s ssl.endpoint.identification.algorithm=https. false only for a broker whose certificate cannot be fixed: the chain is still verified.',
+    schema: onOff,
+  }),
+  KAFKA_SASL_MECHANISM: spec({
+    group: 'kafka',
+    default: undefined,
+    doc: 'SASL mechanism (SASL_PLAINTEXT, SASL_SSL): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (token from KAFKA_SASL_OAUTHBEARER_TOKEN_FILE). Required with a SASL protocol. GSSAPI (Kerberos) and AWS_MSK_IAM are not supported.',
+    schema: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']),
+  }),
+  KAFKA_SASL_USERNAME: spec({
+    group: 'kafka',
+    default: undefined,
+    doc: 'SASL user (PLAIN, SCRAM); the API key on Confluent Cloud.',
+    schema: z.string().min(1),
+  }),
+  KAFKA_SASL_PASSWORD: spec({
+    group: 'kafka',
+    default: undefined,
+    doc: 'SASL password (PLAIN, SCRAM); the API secret on Confluent Cloud.',
+    schema: z.string().min(1),
+    secret: true,
+  }),
+  KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: spec({
+    group: 'kafka',
+    default: undefined,
+    doc: 'File holding the OAUTHBEARER token (a JWT), read again at every authentication so a sidecar or the platform can refresh it. Required with KAFKA_SASL_MECHANISM=OAUTHBEARER.',
+    schema: filePath,
+  }),
+
   // ── schema registry ────────────────────────────────────────────────────────────────────
   SCHEMA_REGISTRY_URL: spec({
     group: 'registry',
@@ -114,6 +181,32 @@ export const OPTIONS = {
     doc: 'Base URL of the Confluent-compatible schema registry API (Apicurio: /apis/ccompat/v7; Confluent: the root).',
     schema: url,
   }),
+  SCHEMA_REGISTRY_USER: spec({
+    group: 'registry',
+    default: undefined,
+    doc: 'Basic-auth user of the schema registry (the API key on Confluent Cloud); set with SCHEMA_REGISTRY_PASSWORD.',
+    schema: z.string().min(1),
+  }),
+  SCHEMA_REGISTRY_PASSWORD: spec({
+    group: 'registry',
+    default: undefined,
+    doc: 'Basic-auth password of the schema registry (the API secret on Confluent Cloud).',
+    schema: z.string().min(1),
+    secret: true,
+  }),
+  SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO: spec({
+    group: 'registry',
+    default: undefined,
+    doc: 'Basic auth in Confluent\'s form, `user:password` (basic.auth.user.info); instead of SCHEMA_REGISTRY_USER and SCHEMA_REGISTRY_PASSWORD.',
+    schema: z.string().regex(/^[^:]+:.+$/s, 'must be user:password'),
+    secret: true,
+  }),
+  SCHEMA_REGISTRY_CA_FILE: spec({
+    group: 'registry',
+    default: undefined,
+    doc: 'PEM file of the CA that signed an https schema registry\'s certificate, trusted besides the public CAs.',
+    schema: filePath,
+  }),
 
   // ── ClickHouse ─────────────────────────────────────────────────────────────────────────
   CLICKHOUSE_URL: spec({
@@ -121,6 +214,12 @@ export const OPTIONS = {
     default: undefined,
     doc: 'URL of a ClickHouse server (http://host:8123). Unset: embedded ClickHouse (chDB) in-process, data under $SHELFSTREAM_DATA_DIR/clickhouse.',
     schema: url,
+  }),
+  CLICKHOUSE_CA_FILE: spec({
+    group: 'clickhouse',
+    default: undefined,
+    doc: 'PEM file of the CA that signed an https ClickHouse server\'s certificate (server mode), trusted besides the public CAs.',
+    schema: filePath,
   }),
   CLICKHOUSE_USER: spec({
     group: 'clickhouse',
@@ -216,6 +315,12 @@ export const OPTIONS = {
     derived: 'http://127.0.0.1:$MINIO_PORT',
     doc: 'URL of the S3-compatible object store (MinIO).',
     schema: url,
+  }),
+  MINIO_CA_FILE: spec({
+    group: 'objectstore',
+    default: undefined,
+    doc: 'PEM file of the CA that signed an https object store\'s certificate, trusted besides the public CAs.',
+    schema: filePath,
   }),
   MINIO_ACCESS_KEY: spec({
     group: 'objectstore',
@@ -417,6 +522,26 @@ export const OPTIONS = {
     default: '9093',
     doc: 'KRaft controller port of the natively launched broker (loopback).',
     schema: port,
+  }),
+  KAFKA_NATIVE_SASL_SSL_PORT: spec({
+    group: 'launcher',
+    default: undefined,
+    doc: 'When set, the natively launched broker also listens for SASL_SSL (SCRAM-SHA-256 and SCRAM-SHA-512) on this loopback port, beside PLAINTEXT, with a CA and broker certificate (127.0.0.1, localhost) generated into $SHELFSTREAM_DATA_DIR/kafka/tls and the SCRAM user KAFKA_NATIVE_SASL_USERNAME. Unset: plaintext only.',
+    schema: port,
+  }),
+  KAFKA_NATIVE_SASL_USERNAME: spec({
+    group: 'launcher',
+    default: 'shelfstream',
+    doc: 'SCRAM user the natively launched broker is formatted with when KAFKA_NATIVE_SASL_SSL_PORT is set.',
+    schema: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _, . or -'),
+  }),
+  KAFKA_NATIVE_SASL_PASSWORD: spec({
+    group: 'launcher',
+    default: 'shelfstream-secret',
+    doc: 'Password of KAFKA_NATIVE_SASL_USERNAME (SCRAM-SHA-256 and SCRAM-SHA-512).',
+    // Written into kafka-storage's --add-scram argument, whose syntax reserves , = [ ] and quotes.
+    schema: z.string().min(8, 'needs at least 8 characters').regex(/^[A-Za-z0-9_.~+/-]+$/, 'must be letters, digits and _ . ~ + / - only'),
+    secret: true,
   }),
   KAFKA_HEAP_MB: spec({
     group: 'launcher',

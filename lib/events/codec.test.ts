@@ -36,7 +36,7 @@ function note(i: number, textBytes = 100): { event_id: string; store_id: string;
 }
 
 async function codec(): Promise<EventCodec> {
-  return EventCodec.create({} as SchemaRegistry, { url: 'http://registry.invalid' }, [topic]);
+  return EventCodec.create({} as SchemaRegistry, { url: 'http://registry.invalid', auth: undefined, caFile: undefined }, [topic]);
 }
 
 describe('EventCodec.encode', () => {

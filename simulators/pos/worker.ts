@@ -4,7 +4,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
+import { kafkaSecurityFailure } from '../../lib/clients/kafka-security';
 import { describeError, isShelfStreamError } from '../../lib/errors';
+import { secretValues } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { transferables } from './ground-truth';
 import { type WorkerMessage, type WorkerTask, openPublisher, runShard } from './run';
@@ -13,7 +15,7 @@ const port = parentPort;
 const post = (message: WorkerMessage): void => port?.postMessage(message);
 
 async function main(task: WorkerTask): Promise<void> {
-  const logger = createLogger({ level: task.config.logLevel, service: 'simulator', destination: pino.destination({ fd: 2, sync: true }) });
+  const logger = createLogger({ level: task.config.logLevel, service: 'simulator', destination: pino.destination({ fd: 2, sync: true }), secrets: secretValues(task.config) });
   const opened = await openPublisher({ config: task.config, logger }, 'simulator', task.pipeline.topicPrefix);
   try {
     // Start together: the parent measures from the moment every shard is connected.
@@ -32,4 +34,8 @@ async function main(task: WorkerTask): Promise<void> {
   }
 }
 
-main(workerData as WorkerTask).catch((error: unknown) => post({ type: 'error', code: isShelfStreamError(error) ? error.code : undefined, message: describeError(error) }));
+main(workerData as WorkerTask).catch((thrown: unknown) => {
+  // A refused certificate or password is named here: only a message crosses to the parent.
+  const error = kafkaSecurityFailure(thrown, (workerData as WorkerTask).config.kafka) ?? thrown;
+  post({ type: 'error', code: isShelfStreamError(error) ? error.code : undefined, message: describeError(error) });
+});
