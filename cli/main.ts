@@ -11,6 +11,7 @@ import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
 import { registerIngestCommands } from './commands/ingest';
+import { registerMasterDataCommands } from './commands/masterdata';
 import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
 import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
@@ -71,6 +72,7 @@ program
     run('stream', (ctx) => streamCommand(ctx, names, options))(),
   );
 registerIngestCommands(program, run);
+registerMasterDataCommands(program, run);
 registerSimulateCommands(program, run);
 const archive = program.command('archive').description('the raw Parquet archive in the object store (Hive-style topic=/dt=/hour=)');
 archive

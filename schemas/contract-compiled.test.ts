@@ -91,6 +91,18 @@ const RULES: { readonly [T in TopicName]?: Rule<TopicValues[T]> } = {
     if (e.ends_at <= e.starts_at) issue('ends_at', 'must be after starts_at');
   },
   'pos.heartbeats': (e, issue) => range(issue, 'queue_depth', e.queue_depth, 0, 10_000_000),
+  // Master-data rules came after the compilation; written here the plain way all the same.
+  'md.exchange-rates': (e, issue) => {
+    if (!CURRENCY.test(e.currency)) issue('currency', 'must be an ISO 4217 code such as GBP');
+    if (!CURRENCY.test(e.base_currency)) issue('base_currency', 'must be an ISO 4217 code such as EUR');
+    if (!(Number.isFinite(e.rate) && e.rate > 0 && e.rate <= LIMITS.maxExchangeRate)) issue('rate', `must be a positive number of currency units per base unit, at most ${LIMITS.maxExchangeRate}, got ${e.rate}`);
+    if (e.currency === e.base_currency && e.rate !== 1) issue('rate', `must be 1 when currency equals base_currency, got ${e.rate}`);
+    if (!Number.isInteger(e.rate_date) || e.rate_date * DAY_MS < LIMITS.earliestEventMs) issue('rate_date', `must be a date on or after 2000-01-01 (days since 1970-01-01), got ${e.rate_date}`);
+  },
+  'md.stores': (e, issue) => {
+    if (e.vat_rate !== null && !(e.vat_rate >= 0 && e.vat_rate < 1)) issue('vat_rate', `must be a fraction from 0 to below 1 (0.2 = 20%), got ${e.vat_rate}`);
+    if (!CURRENCY.test(e.currency)) issue('currency', 'must be an ISO 4217 code such as EUR');
+  },
 };
 
 function referenceIssues(topic: string, event: unknown, nowMs: number): ContractIssue[] {
@@ -119,7 +131,7 @@ function simulated(): { topic: string; event: Record<string, unknown>; now: numb
   const now = sim.end + DAY_MS;
   const master = sim.masterData();
   const out = [...byTopic].flatMap(([topic, events]) => events.map((event) => ({ topic, event, now })));
-  for (const topic of ['md.stores', 'md.products'] as const) for (const r of master[topic].slice(0, 5)) out.push({ topic, event: r as unknown as Record<string, unknown>, now });
+  for (const topic of ['md.stores', 'md.products', 'md.exchange-rates'] as const) for (const r of master[topic].slice(0, 5)) out.push({ topic, event: r as unknown as Record<string, unknown>, now });
   return out;
 }
 

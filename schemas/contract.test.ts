@@ -100,3 +100,50 @@ describe('contractIssues', () => {
     expect(contractIssues('pos.nope', {}, NOW)).toEqual([{ path: '', reason: 'unknown topic pos.nope' }]);
   });
 });
+
+describe('exchange-rate and store master data', () => {
+  const rate = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+    currency: 'GBP',
+    base_currency: 'EUR',
+    rate_date: 20_528,
+    rate: 0.8512,
+    source: 'ECB',
+    updated_at: NOW,
+    ...overrides,
+  });
+
+  it('accepts a rate, and one that leaves out its source', () => {
+    expect(contractIssues('md.exchange-rates', rate(), NOW)).toEqual([]);
+    const r = rate();
+    delete r.source;
+    expect(contractIssues('md.exchange-rates', r, NOW)).toEqual([]);
+  });
+
+  it('names each broken field of a rate', () => {
+    expect(contractIssues('md.exchange-rates', rate({ rate: 0 }), NOW)).toEqual([{ path: 'rate', reason: expect.stringContaining('must be a positive number') }]);
+    expect(contractIssues('md.exchange-rates', rate({ rate: -1.2 }), NOW).map((i) => i.path)).toEqual(['rate']);
+    expect(contractIssues('md.exchange-rates', rate({ currency: 'pound' }), NOW)).toEqual([{ path: 'currency', reason: 'must be an ISO 4217 code such as GBP' }]);
+    expect(contractIssues('md.exchange-rates', rate({ base_currency: 'EURO' }), NOW).map((i) => i.path)).toEqual(['base_currency']);
+    expect(contractIssues('md.exchange-rates', rate({ rate_date: 5 }), NOW).map((i) => i.path)).toEqual(['rate_date']);
+    expect(contractIssues('md.exchange-rates', rate({ currency: 'EUR', rate: 1.1 }), NOW)).toEqual([{ path: 'rate', reason: 'must be 1 when currency equals base_currency, got 1.1' }]);
+    expect(contractIssues('md.exchange-rates', rate({ rate_date: '2026-03-16' }), NOW)).toEqual([{ path: 'rate_date', reason: expect.stringContaining('expected an integer') }]);
+  });
+
+  it('takes a store with or without its VAT rate, and refuses one outside 0 to 1', () => {
+    const store = (vat: unknown): Record<string, unknown> => ({
+      store_id: 'S900',
+      name: 'Leeds Small S900',
+      region: 'United Kingdom',
+      time_zone: 'Europe/London',
+      opening_hours: [],
+      size_class: 'SMALL',
+      currency: 'GBP',
+      opened_on: 19_000,
+      ...(vat === undefined ? {} : { vat_rate: vat }),
+      updated_at: NOW,
+    });
+    expect(contractIssues('md.stores', store(undefined), NOW)).toEqual([]);
+    expect(contractIssues('md.stores', store(0.2), NOW)).toEqual([]);
+    expect(contractIssues('md.stores', store(20), NOW)).toEqual([{ path: 'vat_rate', reason: 'must be a fraction from 0 to below 1 (0.2 = 20%), got 20' }]);
+  });
+});

@@ -25,6 +25,7 @@ export const LIMITS = {
   earliestEventMs: Date.UTC(2000, 0, 1),
   maxFutureSkewMs: 24 * 3_600_000, // a terminal clock may be off, not by more than a day
   maxLeadTimeDays: 365, // a replenishment order planned to arrive more than a year out is a typo
+  maxExchangeRate: 1_000_000, // units of a currency per base unit: the weakest currencies trade at tens of thousands
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -278,6 +279,33 @@ const RULES: { readonly [T in TopicName]?: readonly Step<TopicValues[T]>[] } = {
     { reads: ['discount_percent'], run: (e, issue) => void (outside(e.discount_percent, 1, 90) && issue('discount_percent', between(1, 90, ' percent', e.discount_percent))) },
     { reads: ['skus'], run: (e, issue) => void (e.skus.length === 0 && issue('skus', 'a promotion needs at least one sku')) },
     { reads: ['ends_at', 'starts_at'], run: (e, issue) => void (e.ends_at <= e.starts_at && issue('ends_at', 'must be after starts_at')) },
+  ],
+  'md.exchange-rates': [
+    { reads: ['currency'], run: (e, issue) => void (!CURRENCY.test(e.currency) && issue('currency', 'must be an ISO 4217 code such as GBP')) },
+    { reads: ['base_currency'], run: (e, issue) => void (!CURRENCY.test(e.base_currency) && issue('base_currency', 'must be an ISO 4217 code such as EUR')) },
+    {
+      // NaN and Infinity pass Avro's double: a rate must be a real, positive number of units.
+      reads: ['rate'],
+      run: (e, issue) => void (!(Number.isFinite(e.rate) && e.rate > 0 && e.rate <= LIMITS.maxExchangeRate) && issue('rate', `must be a positive number of currency units per base unit, at most ${LIMITS.maxExchangeRate}, got ${e.rate}`)),
+    },
+    {
+      reads: ['rate', 'currency', 'base_currency'],
+      run: (e, issue) => void (e.currency === e.base_currency && e.rate !== 1 && issue('rate', `must be 1 when currency equals base_currency, got ${e.rate}`)),
+    },
+    {
+      reads: ['rate_date'],
+      run: (e, issue) => {
+        const ms = e.rate_date * 86_400_000;
+        if (!Number.isInteger(e.rate_date) || ms < LIMITS.earliestEventMs) issue('rate_date', `must be a date on or after 2000-01-01 (days since 1970-01-01), got ${e.rate_date}`);
+      },
+    },
+  ],
+  'md.stores': [
+    {
+      reads: ['vat_rate'],
+      run: (e, issue) => void (e.vat_rate !== null && !(e.vat_rate >= 0 && e.vat_rate < 1) && issue('vat_rate', `must be a fraction from 0 to below 1 (0.2 = 20%), got ${e.vat_rate}`)),
+    },
+    { reads: ['currency'], run: (e, issue) => void (!CURRENCY.test(e.currency) && issue('currency', 'must be an ISO 4217 code such as EUR')) },
   ],
   'pos.heartbeats': [{ reads: ['queue_depth'], run: (e, issue) => void (outside(e.queue_depth, 0, 10_000_000) && issue('queue_depth', between(0, 10_000_000, '', e.queue_depth))) }],
 };

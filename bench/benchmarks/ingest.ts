@@ -350,6 +350,7 @@ function benchStore(store_id: string): Store {
     size_class: 'MEDIUM',
     currency: 'EUR',
     opened_on: 19_000,
+    vat_rate: null,
     updated_at: Date.now(),
   };
 }

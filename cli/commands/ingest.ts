@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { startOpsEndpoint } from '../../lib/health';
 import { createMetrics } from '../../lib/metrics';
-import { createApiKey, readKeysFile, revokeApiKey } from '../../services/ingest/api-keys';
+import { ANY_STORE, createApiKey, readKeysFile, revokeApiKey } from '../../services/ingest/api-keys';
 import { startIngestService } from '../../services/ingest';
 import type { CliContext } from '../context';
 
@@ -23,10 +23,11 @@ export function registerIngestCommands(program: Command, run: RunCommand): void 
   const keys = ingest.command('keys').description('per-terminal API keys (stored hashed in INGEST_API_KEYS_FILE)');
   keys
     .command('create')
-    .description('create a key for one terminal and print it once')
-    .requiredOption('--store <store_id>', 'the store the terminal belongs to')
-    .requiredOption('--terminal <terminal_id>', 'the terminal (till) id')
-    .action(async (options: { store: string; terminal: string }) => run('ingest', (ctx) => keysCreateCommand(ctx, options))());
+    .description('create a key for one terminal (or one head-office system with --back-office) and print it once')
+    .option('--store <store_id>', 'the store the terminal belongs to')
+    .option('--terminal <terminal_id>', 'the terminal (till) id')
+    .option('--back-office <system>', 'a key for a head-office system (ERP, pricing, treasury) that publishes master data and pricing events for any store, instead of --store and --terminal')
+    .action(async (options: { store?: string; terminal?: string; backOffice?: string }) => run('ingest', (ctx) => keysCreateCommand(ctx, options))());
   keys
     .command('list')
     .description('list keys (ids, store, terminal, dates; never the keys)')
@@ -63,11 +64,17 @@ export async function ingestServeCommand(ctx: CliContext): Promise<void> {
   await ops.close();
 }
 
-export async function keysCreateCommand(ctx: CliContext, options: { store: string; terminal: string }): Promise<void> {
-  const { key, record } = await createApiKey(ctx.config.ingest.apiKeysFile, options.store, options.terminal);
+export async function keysCreateCommand(ctx: CliContext, options: { store?: string; terminal?: string; backOffice?: string }): Promise<void> {
+  const backOffice = options.backOffice !== undefined;
+  if (backOffice && (options.store !== undefined || options.terminal !== undefined)) throw new Error('--back-office takes no --store or --terminal: a back-office key publishes for every store');
+  if (!backOffice && (options.store === undefined || options.terminal === undefined)) throw new Error('give --store and --terminal for a terminal key, or --back-office <system> for a head-office system');
+  const { key, record } = backOffice
+    ? await createApiKey(ctx.config.ingest.apiKeysFile, ANY_STORE, options.backOffice!, 'back-office')
+    : await createApiKey(ctx.config.ingest.apiKeysFile, options.store!, options.terminal!);
   ctx.print(key);
+  const owner = backOffice ? `back-office system ${record.terminal_id} (master data and pricing events of every store)` : `store ${record.store_id}, terminal ${record.terminal_id}`;
   process.stderr.write(
-    `API key ${record.key_id} for store ${record.store_id}, terminal ${record.terminal_id}, stored hashed in ${ctx.config.ingest.apiKeysFile}.\n` +
+    `API key ${record.key_id} for ${owner}, stored hashed in ${ctx.config.ingest.apiKeysFile}.\n` +
       'This is the only time the key is shown: give it to the terminal now (header `Authorization: Bearer <key>`).\n',
   );
 }

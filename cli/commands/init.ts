@@ -7,6 +7,7 @@
 import { applyBiAccess, type BiAccessOutcome } from '../../clickhouse/access';
 import { fillCalendar, type CalendarOutcome } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
+import { applyReportingCurrency, type ReportingCurrencyOutcome } from '../../clickhouse/reporting-currency';
 import { applyRetention, type RetentionOutcome } from '../../clickhouse/retention';
 import { createClickHouse, describeClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka } from '../../lib/clients/kafka';
@@ -24,6 +25,7 @@ export interface InitSummary {
   readonly migrations: { readonly applied: string[]; readonly alreadyApplied: number };
   readonly calendar: { readonly outcome: CalendarOutcome; readonly dates: number; readonly holidays: number };
   readonly retention: Record<string, RetentionOutcome>;
+  readonly reportingCurrency: ReportingCurrencyOutcome;
   readonly biAccess: BiAccessOutcome;
   readonly bucket: string;
   readonly changed: boolean;
@@ -55,13 +57,14 @@ export async function runInit(ctx: Omit<CliContext, 'print'>): Promise<InitSumma
   const schemas = Object.fromEntries(schemaOutcomes.map((s) => [s.subject, `${s.outcome} (id ${s.id})`]));
 
   const clickhouse = createClickHouse(config.clickhouse);
-  let report, calendar, retention, biAccess;
+  let report, calendar, retention, reportingCurrency, biAccess;
   try {
     const { database } = config.clickhouse;
     const model = config.clickhouseModel;
     report = await migrate(clickhouse, database);
     calendar = await fillCalendar(clickhouse, database, model.calendar.from, model.calendar.to);
     retention = await applyRetention(clickhouse, database, model.retention);
+    reportingCurrency = await applyReportingCurrency(clickhouse, database, model.reportingCurrency);
     biAccess = await applyBiAccess(clickhouse, config.clickhouse, model.bi);
   } finally {
     await clickhouse.close();
@@ -83,6 +86,7 @@ export async function runInit(ctx: Omit<CliContext, 'print'>): Promise<InitSumma
     report.applied.length > 0 ||
     calendar.outcome !== 'unchanged' ||
     Object.values(retention).some((o) => o !== 'unchanged') ||
+    reportingCurrency !== 'unchanged' ||
     bucket === 'created';
   return {
     topics,
@@ -90,6 +94,7 @@ export async function runInit(ctx: Omit<CliContext, 'print'>): Promise<InitSumma
     migrations: { applied: report.applied.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`), alreadyApplied: report.alreadyApplied },
     calendar,
     retention,
+    reportingCurrency,
     biAccess,
     bucket,
     changed,
@@ -109,6 +114,7 @@ export async function initCommand(ctx: CliContext): Promise<void> {
   const range = `${ctx.config.clickhouseModel.calendar.from}..${ctx.config.clickhouseModel.calendar.to}`;
   ctx.print(`calendar  ${range.padEnd(28)} ${calendar.outcome} (${calendar.dates} dates, ${calendar.holidays} region holidays)`);
   for (const [table, outcome] of Object.entries(retention)) ctx.print(`ttl       ${table.padEnd(28)} ${outcome}`);
+  ctx.print(`currency  ${'reporting'.padEnd(28)} ${summary.reportingCurrency}`);
   ctx.print(`bi-user   ${describeBiAccess(biAccess)}`);
   ctx.print(`bucket    ${ctx.config.objectStore.bucket.padEnd(28)} ${summary.bucket}`);
   ctx.print(summary.changed ? 'init: done.' : 'init: everything was already in place; nothing changed.');

@@ -88,6 +88,8 @@ export interface ClickHouseModelConfig {
   readonly retention: RetentionConfig;
   /** dim_date / dim_holiday range, YYYY-MM-DD inclusive. */
   readonly calendar: { readonly from: string; readonly to: string };
+  /** ISO 4217 code the BI views convert money to (REPORTING_CURRENCY). */
+  readonly reportingCurrency: string;
   readonly bi: BiAccessConfig | undefined;
 }
 
@@ -352,6 +354,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
         rollupDays: v.CLICKHOUSE_TTL_ROLLUP_DAYS!,
       },
       calendar: { from: v.CLICKHOUSE_CALENDAR_FROM!, to: v.CLICKHOUSE_CALENDAR_TO! },
+      reportingCurrency: v.REPORTING_CURRENCY!,
       bi:
         v.CLICKHOUSE_BI_USER !== undefined
           ? { user: v.CLICKHOUSE_BI_USER, password: v.CLICKHOUSE_BI_PASSWORD!, regions: v.CLICKHOUSE_BI_REGIONS!, stores: v.CLICKHOUSE_BI_STORES! }

@@ -44,6 +44,7 @@ const isoDate = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date a
 /** A file path option: whether the file exists is checked by loadConfig, which names the variable. */
 const filePath = nonEmpty;
 const onOff = z.enum(['true', 'false']).transform((v) => v === 'true');
+const currencyCode = z.string().trim().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as EUR');
 const commaList = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 const brokerList = z
   .string()
@@ -281,6 +282,12 @@ export const OPTIONS = {
     default: '2030-12-31',
     doc: 'Last date `shelfstream init` writes to dim_date and dim_holiday (YYYY-MM-DD).',
     schema: isoDate,
+  }),
+  REPORTING_CURRENCY: spec({
+    group: 'clickhouse',
+    default: 'EUR',
+    doc: 'ISO 4217 currency of the reporting-currency columns of the BI views: amounts are converted at the rate of their business date from md.exchange-rates (the latest earlier rate when a day has none), at query time. `shelfstream init` writes it to ClickHouse (table reporting_currency).',
+    schema: currencyCode,
   }),
   CLICKHOUSE_BI_USER: spec({
     group: 'clickhouse',

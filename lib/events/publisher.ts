@@ -71,7 +71,11 @@ function publisherOver(codec: EventCodec, topics: readonly TopicSpec[], sendReco
   const encode = (topic: string, event: unknown): EncodedRecord => {
     const field = keyField.get(topic);
     if (!field) throw new ShelfStreamError('SCHEMA_INVALID', `topic ${topic} is not in the catalogue`, { context: { topic } });
-    return { topic, key: keyOf((event as Record<string, unknown>)[field]), value: codec.encode(topic, event) };
+    const record = event as Record<string, unknown>;
+    // A compacted topic whose history matters (exchange rates: one record per currency and day)
+    // is keyed by several fields, named in the catalogue joined by ':'.
+    const key = field.includes(':') ? field.split(':').map((f) => String(record[f])).join(':') : record[field];
+    return { topic, key: keyOf(key), value: codec.encode(topic, event) };
   };
 
   const send = async (records: readonly EncodedRecord[]): Promise<void> => {

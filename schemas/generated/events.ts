@@ -259,6 +259,8 @@ export interface Store {
   readonly currency: string;
   /** Date the store opened. Days since 1970-01-01. */
   readonly opened_on: number;
+  /** VAT (sales tax) rate included in the store's shelf prices, as a fraction (0.055 = 5.5%); null when the chain's systems did not send it. */
+  readonly vat_rate: null | number;
   /** When this version of the record was produced, UTC; the newest wins. Epoch milliseconds, UTC. */
   readonly updated_at: number;
 }
@@ -297,6 +299,22 @@ export interface Product {
   /** Days a unit keeps once received; null when not perishable. */
   readonly shelf_life_days: null | number;
   /** When this version of the record was produced, UTC; the newest wins. Epoch milliseconds, UTC. */
+  readonly updated_at: number;
+}
+
+/** The exchange rate of a currency on one date. Compacted topic md.exchange-rates keyed by '<currency>:<rate_date>' (rate_date as in the record, days since 1970-01-01): every day keeps its own record, so the history stays; a later record for the same currency and date is a correction and replaces it (the newest updated_at wins). */
+export interface ExchangeRate {
+  /** ISO 4217 code of the quoted currency (e.g. GBP). */
+  readonly currency: string;
+  /** ISO 4217 code of the currency the rate is quoted against (e.g. EUR); the same for every record of a chain, so any two currencies convert through it. */
+  readonly base_currency: string;
+  /** Business date the rate applies to; a day without a record takes the latest earlier rate. Days since 1970-01-01. */
+  readonly rate_date: number;
+  /** Units of currency for one unit of base_currency (GBP 0.85 against EUR: one euro buys 0.85 pounds); positive. */
+  readonly rate: number;
+  /** Where the rate comes from (a central bank fixing, the treasury system); free text, empty when unknown. */
+  readonly source: string;
+  /** When this version of the record was produced, UTC; the newest wins, so a corrected rate replaces the first. Epoch milliseconds, UTC. */
   readonly updated_at: number;
 }
 
@@ -350,6 +368,7 @@ export interface TopicValues {
   'pos.heartbeats': TerminalHeartbeat;
   'md.stores': Store;
   'md.products': Product;
+  'md.exchange-rates': ExchangeRate;
   'shelfstream.alerts': Alert;
 }
 

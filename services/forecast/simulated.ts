@@ -75,7 +75,7 @@ export async function loadSimulatedHistory(client: ClickHouseClient, database: s
   };
   const offsets = new Map<string, number>();
   const master = sim.masterData();
-  for (const topic of ['md.stores', 'md.products'] as const) for (const v of master[topic]) warehouseRows(topic, v, 0, out);
+  for (const topic of ['md.stores', 'md.products', 'md.exchange-rates'] as const) for (const v of master[topic]) warehouseRows(topic, v, 0, out);
   const daily: DailyDemandRow[] = [];
   const stockouts: StockoutRow[] = [];
   const collect = (truth: ReturnType<PosSimulator['finish']>): void => {
@@ -85,7 +85,7 @@ export async function loadSimulatedHistory(client: ClickHouseClient, database: s
   while (!sim.done) {
     const hour = sim.nextHour();
     for (const topic of WAREHOUSE_INPUTS) {
-      if (topic === 'md.stores' || topic === 'md.products') continue;
+      if (topic === 'md.stores' || topic === 'md.products' || topic === 'md.exchange-rates') continue;
       for (const value of hour.events[topic]) {
         const offset = offsets.get(topic) ?? 0;
         offsets.set(topic, offset + 1);

@@ -63,8 +63,8 @@ describe('key verification', () => {
   const revoked = generateApiKey('S001', 'T2');
   const verifier = createKeyVerifier([a.record, b.record, { ...revoked.record, revoked_at: '2026-11-23T11:00:00.000Z' }]);
 
-  it('answers the key’s store and terminal', () => {
-    expect(verifier.verify(`Bearer ${a.key}`)).toEqual({ ok: true, principal: { keyId: a.record.key_id, storeId: 'S001', terminalId: 'T1' } });
+  it('answers the key’s store, terminal and scope', () => {
+    expect(verifier.verify(`Bearer ${a.key}`)).toEqual({ ok: true, principal: { keyId: a.record.key_id, storeId: 'S001', terminalId: 'T1', scope: 'terminal' } });
     expect(verifier.verify(`Bearer ${b.key}`)).toMatchObject({ ok: true, principal: { storeId: 'S002', terminalId: 'T9' } });
   });
 
@@ -136,5 +136,18 @@ describe('the keys file', () => {
     } finally {
       watched.close();
     }
+  });
+});
+
+describe('back-office keys', () => {
+  it('are bound to no store and verify with their scope; records without a scope are terminal keys', () => {
+    const office = generateApiKey('*', 'ERP', new Date('2026-12-06T04:00:00Z'), 'back-office');
+    expect(office.record).toMatchObject({ store_id: '*', terminal_id: 'ERP', scope: 'back-office' });
+    const till = generateApiKey('S001', 'T1');
+    expect(till.record.scope).toBeUndefined();
+    const verifier = createKeyVerifier([office.record, till.record]);
+    expect(verifier.verify(`Bearer ${office.key}`)).toEqual({ ok: true, principal: { keyId: office.record.key_id, storeId: '*', terminalId: 'ERP', scope: 'back-office' } });
+    expect(verifier.verify(`Bearer ${till.key}`)).toMatchObject({ ok: true, principal: { scope: 'terminal' } });
+    expect(() => generateApiKey('S001', 'ERP', new Date(), 'back-office')).toThrow(/bound to no store/);
   });
 });

@@ -4,6 +4,12 @@
  * file (config.ingest.apiKeysFile) keeps only the SHA-256 hash of each key with its store,
  * terminal and dates; the key itself is printed once by `shelfstream ingest keys create`.
  *
+ * Two scopes: a `terminal` key belongs to one store's till or back room and publishes its
+ * events; a `back-office` key belongs to a head-office system (ERP, pricing, treasury), is
+ * bound to no store (`store_id` '*', the system's name in `terminal_id`) and publishes master
+ * data and pricing events for any store. A file written before scopes existed holds terminal
+ * keys only, which is what a record without a scope reads as.
+ *
  * Why a fast hash is enough: slow password hashes (bcrypt, scrypt, Argon2) exist because
  * human passwords have little entropy and fall to a dictionary once a hash leaks. A secret
  * drawn from 2^256 values has no dictionary: even at 10^12 SHA-256 guesses per second a leaked
@@ -23,6 +29,11 @@ const KEY_ID_BYTES = 6; // 12 hex characters: ids only need to be unique, not se
 const SECRET_BYTES = 32; // 256 bits
 const KEY_PATTERN = /^ssk_([0-9a-f]{12})_([0-9a-f]{64})$/;
 
+export const KEY_SCOPES = ['terminal', 'back-office'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+/** The store_id of a back-office key: it may publish for every store. */
+export const ANY_STORE = '*';
+
 export interface ApiKeyRecord {
   readonly key_id: string;
   /** `sha256:` and the hex SHA-256 of the whole key text. */
@@ -33,6 +44,8 @@ export interface ApiKeyRecord {
   readonly created_at: string;
   /** ISO 8601, UTC; null while the key is valid. Revoked keys stay listed, for audit. */
   readonly revoked_at: string | null;
+  /** Absent in files written before scopes: a terminal key. */
+  readonly scope?: KeyScope;
 }
 
 const recordSchema = z.object({
@@ -42,6 +55,7 @@ const recordSchema = z.object({
   terminal_id: z.string().min(1),
   created_at: z.string(),
   revoked_at: z.string().nullable(),
+  scope: z.enum(KEY_SCOPES).optional(),
 });
 const fileSchema = z.object({ version: z.literal(1), keys: z.array(recordSchema) });
 
@@ -52,11 +66,12 @@ export function hashApiKey(key: string): string {
   return `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 }
 
-/** A new key: its text (shown once) and the record to store. */
-export function generateApiKey(storeId: string, terminalId: string, now: Date = new Date()): { key: string; record: ApiKeyRecord } {
+/** A new key: its text (shown once) and the record to store. A back-office key's storeId is ANY_STORE. */
+export function generateApiKey(storeId: string, terminalId: string, now: Date = new Date(), scope: KeyScope = 'terminal'): { key: string; record: ApiKeyRecord } {
+  if (scope === 'back-office' && storeId !== ANY_STORE) throw new ShelfStreamError('CONFIG_INVALID', `a back-office key is bound to no store: its store is ${ANY_STORE}, got ${JSON.stringify(storeId)}`);
   for (const [name, value] of [
-    ['store', storeId],
-    ['terminal', terminalId],
+    ...(scope === 'terminal' ? ([['store', storeId]] as const) : []),
+    [scope === 'terminal' ? 'terminal' : 'back-office', terminalId],
   ] as const) {
     if (!ID_PATTERN.test(value)) {
       throw new ShelfStreamError('CONFIG_INVALID', `--${name} ${JSON.stringify(value)}: expected 1-64 letters, digits, '.', '_', ':' or '-'`);
@@ -66,7 +81,7 @@ export function generateApiKey(storeId: string, terminalId: string, now: Date = 
   const key = `${KEY_PREFIX}${keyId}_${randomBytes(SECRET_BYTES).toString('hex')}`;
   return {
     key,
-    record: { key_id: keyId, hash: hashApiKey(key), store_id: storeId, terminal_id: terminalId, created_at: now.toISOString(), revoked_at: null },
+    record: { key_id: keyId, hash: hashApiKey(key), store_id: storeId, terminal_id: terminalId, created_at: now.toISOString(), revoked_at: null, ...(scope === 'terminal' ? {} : { scope }) },
   };
 }
 
@@ -160,8 +175,8 @@ function statSyncOrUndefined(path: string): { mtimeMs: number } | undefined {
   }
 }
 
-export async function createApiKey(file: string, storeId: string, terminalId: string): Promise<{ key: string; record: ApiKeyRecord }> {
-  const created = generateApiKey(storeId, terminalId);
+export async function createApiKey(file: string, storeId: string, terminalId: string, scope: KeyScope = 'terminal'): Promise<{ key: string; record: ApiKeyRecord }> {
+  const created = generateApiKey(storeId, terminalId, new Date(), scope);
   await updateKeysFile(file, (keys) => void keys.push(created.record));
   return created;
 }
@@ -181,8 +196,11 @@ export async function revokeApiKey(file: string, keyId: string, now: Date = new 
 
 export interface Principal {
   readonly keyId: string;
+  /** ANY_STORE for a back-office key. */
   readonly storeId: string;
+  /** The terminal, or the back-office system's name. */
   readonly terminalId: string;
+  readonly scope: KeyScope;
 }
 
 export type Verification = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly reason: string };
@@ -211,7 +229,7 @@ export function createKeyVerifier(records: readonly ApiKeyRecord[]): ApiKeyVerif
   for (const r of records) {
     byId.set(r.key_id, {
       hash: Buffer.from(r.hash.slice('sha256:'.length), 'hex'),
-      principal: { keyId: r.key_id, storeId: r.store_id, terminalId: r.terminal_id },
+      principal: { keyId: r.key_id, storeId: r.store_id, terminalId: r.terminal_id, scope: r.scope ?? 'terminal' },
       revoked: r.revoked_at !== null,
     });
   }

@@ -4,7 +4,7 @@ import { SCHEMAS_DIR } from '../../lib/paths';
 import { PAYMENT_METHOD_VALUES } from '../../schemas/generated/events';
 import { staticMasterData } from './master-data';
 import { buildOpenApiDocument } from './openapi';
-import { INGEST_TOPICS, checkEnvelope, checkEvents } from './validate';
+import { BACK_OFFICE_TOPICS, INGEST_TOPICS, checkEnvelope, checkEvents } from './validate';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -59,7 +59,7 @@ describe('OpenAPI document', () => {
 
   it('offers exactly the ingest topics, with the event schemas derived from the Avro contract', () => {
     const items = schemas.IngestRequest!.properties.events.items;
-    expect(Object.keys(items.discriminator.mapping).sort()).toEqual([...INGEST_TOPICS].sort());
+    expect(Object.keys(items.discriminator.mapping).sort()).toEqual([...INGEST_TOPICS, ...BACK_OFFICE_TOPICS].sort());
     expect(schemas.IngestRequest!.properties.events.maxItems).toBe(500);
 
     // Compared with the .avsc file itself, read independently of the converter.
@@ -81,7 +81,7 @@ describe('OpenAPI document', () => {
     expect(envelope.ok).toBe(true);
     if (!envelope.ok) return;
     const result = checkEvents(envelope.value, {
-      principal: { keyId: '0123456789ab', storeId: 'S001', terminalId: 'T1' },
+      principal: { keyId: '0123456789ab', storeId: 'S001', terminalId: 'T1', scope: 'terminal' },
       masterData: staticMasterData(['S001'], ['SKU-0001']),
       nowMs: example.events[0].event.occurred_at + 60_000,
     });

@@ -6,7 +6,7 @@
  * not express (totals, ranges, known SKUs) are described in prose and reported per field path.
  */
 import { loadCatalog, type AvroSchema } from '../../schemas/catalog';
-import { INGEST_TOPICS, type ErrorName } from './validate';
+import { BACK_OFFICE_TOPICS, INGEST_TOPICS, type ErrorName } from './validate';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -148,7 +148,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonSchema {
   const converter = new AvroToJsonSchema();
   const catalog = new Map(loadCatalog().map((t) => [t.name, t]));
   const envelopes: Record<string, string> = {};
-  for (const topic of INGEST_TOPICS) {
+  for (const topic of [...INGEST_TOPICS, ...BACK_OFFICE_TOPICS]) {
     const spec = catalog.get(topic);
     if (!spec?.schema) throw new Error(`topic ${topic} has no schema in the catalogue`);
     const eventRef = converter.convert(spec.schema, undefined, true);
@@ -172,7 +172,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonSchema {
       description: [
         'Store terminals POST batches of POS and inventory events; each accepted event is in Kafka (idempotent producer, acks=all) before the 202 answer.',
         '',
-        '- **Auth**: `Authorization: Bearer ssk_<keyId>_<secret>`, one key per terminal (`shelfstream ingest keys create --store S --terminal T`). The key fixes the store and terminal: the path and every event must name them.',
+        '- **Auth**: `Authorization: Bearer ssk_<keyId>_<secret>`, one key per terminal (`shelfstream ingest keys create --store S --terminal T`). The key fixes the store and terminal: the path and every event must name them. A back-office key (`shelfstream ingest keys create --back-office ERP`) belongs to a head-office system: it publishes master data (md.stores, md.products, md.exchange-rates) and pricing events (pricing.prices, pricing.promotions) for the store of the path, which need not exist yet for its own md.stores record.',
         '- **All or nothing**: a request is accepted whole or rejected whole; a rejection lists every problem with its field path (`events[3].event.lines[0].quantity`).',
         '- **Retries**: `event_id` (a UUID) is the idempotency key. Resend a request you got no answer for: events already in Kafka come back under `duplicates` and are not written twice. Downstream processors also deduplicate by event_id.',
         `- **Limits**: at most ${options.maxEventsPerRequest} events and ${options.maxBodyBytes} bytes per request; ${options.rateLimitEventsPerS} events/s per key sustained, bursts up to ${burst} events (429 with Retry-After beyond).`,

@@ -23,7 +23,7 @@ import type { Deduplicator } from './dedup';
 import type { MasterDataView } from './master-data';
 import type { IngestMetrics } from './metrics';
 import type { RateLimiter } from './rate-limit';
-import { checkEnvelope, checkEvents, checkStore, type IngestTopic, type Rejection } from './validate';
+import { checkEnvelope, checkEvents, checkStore, type PublishableTopic, type Rejection } from './validate';
 
 export const INGEST_ROUTE = '/v1/stores/:store_id/events';
 const READINESS_TIMEOUT_MS = 2_000; // a check (e.g. the Kafka probe) slower than this fails readiness
@@ -48,7 +48,7 @@ export interface IngestServerOptions {
   /** Seconds a client is told to wait when the service is unavailable. */
   readonly unavailableRetryAfterS: number;
   /** The physical topic of an ingest topic (identity, or prefixed for benchmarks). */
-  readonly topicFor: (topic: IngestTopic) => string;
+  readonly topicFor: (topic: PublishableTopic) => string;
   /** The OpenAPI document, served as is. */
   readonly openApi: object;
   /** Event time checks ("not more than a day in the future") read this clock. */
@@ -175,7 +175,8 @@ export function buildIngestServer(deps: IngestServerDeps, options: IngestServerO
         throw new Refusal({ status: 401, error: 'unauthorized', message: verified.reason }, { 'www-authenticate': 'Bearer realm="shelfstream-ingest"' });
       }
       const { principal } = verified;
-      if (principal.storeId !== request.params.store_id) {
+      // A back-office key publishes for any store: the events must name the path's store.
+      if (principal.scope === 'terminal' && principal.storeId !== request.params.store_id) {
         throw new Refusal({
           status: 403,
           error: 'forbidden_store',
@@ -253,7 +254,9 @@ export function buildIngestServer(deps: IngestServerDeps, options: IngestServerO
     if (!deps.masterData.loaded) {
       return refuse({ status: 503, error: 'unavailable', message: 'store and product master data are still loading; retry shortly' }, items.length, retryAfter(options.unavailableRetryAfterS * 1000));
     }
-    const unknownStore = checkStore(principal.storeId, deps.masterData);
+    // A back-office request may publish the very store it names; its pricing events are
+    // checked against the store master data event by event (checkEvents).
+    const unknownStore = principal.scope === 'terminal' ? checkStore(principal.storeId, deps.masterData) : undefined;
     if (unknownStore) return refuse(unknownStore, items.length);
 
     const allowed = deps.rateLimiter.take(principal.keyId, items.length);
@@ -271,7 +274,7 @@ export function buildIngestServer(deps: IngestServerDeps, options: IngestServerO
       );
     }
 
-    const checked = checkEvents(items, { principal, masterData: deps.masterData, nowMs: now() });
+    const checked = checkEvents(items, { principal, pathStoreId: request.params.store_id, masterData: deps.masterData, nowMs: now() });
     if (!checked.ok) return refuse(checked.rejection, items.length);
     const events = checked.value;
 

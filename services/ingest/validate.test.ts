@@ -5,7 +5,7 @@ import { INGEST_TOPICS, MAX_LISTED_ISSUES, checkEnvelope, checkEvents, checkStor
 const NOW = Date.UTC(2026, 10, 23, 12);
 const ctx: ExampleContext = { storeId: 'S001', terminalId: 'T1', skus: ['SKU-1', 'SKU-2', 'SKU-3'], occurredAt: NOW - 60_000 };
 const masterData = staticMasterData(['S001', 'S002'], ['SKU-1', 'SKU-2', 'SKU-3']);
-const principal = { keyId: '0123456789ab', storeId: 'S001', terminalId: 'T1' };
+const principal = { keyId: '0123456789ab', storeId: 'S001', terminalId: 'T1', scope: 'terminal' } as const;
 
 function check(items: unknown[]) {
   return checkEvents(items, { principal, masterData, nowMs: NOW });
@@ -175,5 +175,66 @@ describe('checkStore', () => {
       error: 'unknown_store',
       message: 'store "S999" is not in the store master data (md.stores): publish the store first',
     });
+  });
+});
+
+describe('checkEvents with a back-office key', () => {
+  const office = { keyId: 'abcdefabcdef', storeId: '*', terminalId: 'ERP', scope: 'back-office' } as const;
+  const newStore = {
+    store_id: 'S900',
+    name: 'Leeds Small S900',
+    region: 'United Kingdom',
+    time_zone: 'Europe/London',
+    opening_hours: [],
+    size_class: 'SMALL',
+    currency: 'GBP',
+    opened_on: 20_000,
+    updated_at: NOW - 60_000,
+  };
+  const price = (storeId: string, sku: string) => ({
+    event_id: '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+    occurred_at: NOW - 60_000,
+    store_id: storeId,
+    sku,
+    old_price: 199,
+    new_price: 189,
+    currency: 'EUR',
+    effective_at: NOW,
+  });
+  const checkAs = (pathStoreId: string, items: unknown[]) => checkEvents(items, { principal: office, pathStoreId, masterData, nowMs: NOW });
+
+  it('publishes a store that does not exist yet, a rate, and prices of a known store, master data identified by key and version', () => {
+    const rate = { currency: 'GBP', base_currency: 'EUR', rate_date: 20_528, rate: 0.85, updated_at: NOW - 60_000 };
+    expect(checkAs('S900', [{ type: 'md.stores', event: newStore }, { type: 'md.exchange-rates', event: rate }])).toEqual({
+      ok: true,
+      value: [
+        { topic: 'md.stores', eventId: `md.stores:S900:${NOW - 60_000}`, event: newStore },
+        { topic: 'md.exchange-rates', eventId: `md.exchange-rates:GBP:20528:${NOW - 60_000}`, event: rate },
+      ],
+    });
+    expect(checkAs('S001', [{ type: 'pricing.prices', event: price('S001', 'SKU-1') }])).toMatchObject({ ok: true });
+  });
+
+  it('refuses sales, a store other than the path’s, prices of an unknown store and unknown skus', () => {
+    const r = checkAs('S901', [
+      { type: 'pos.sales', event: sale() },
+      { type: 'md.stores', event: newStore },
+      { type: 'pricing.prices', event: price('S901', 'SKU-9') },
+    ]);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.rejection.status).toBe(403);
+    expect(r.rejection.issues).toEqual([
+      { path: 'events[0].type', reason: '"pos.sales" is not a topic back-office systems publish to; expected one of md.stores, md.products, md.exchange-rates, pricing.prices, pricing.promotions' },
+      { path: 'events[1].event.store_id', reason: '"S900" is not the store of the path (S901)' },
+      { path: 'events[2].event.store_id', reason: 'unknown store "S901": not in the store master data (md.stores): publish the store first' },
+      { path: 'events[2].event.sku', reason: 'unknown sku "SKU-9": not in the product master data (md.products)' },
+    ]);
+  });
+
+  it('keeps terminal keys off master data', () => {
+    expect(rejection([{ type: 'md.stores', event: newStore }]).issues).toEqual([
+      { path: 'events[0].type', reason: '"md.stores" is not a topic terminals publish to; expected one of pos.sales, pos.returns, pos.voids, pos.heartbeats, inventory.movements, inventory.counts, inventory.orders' },
+    ]);
   });
 });

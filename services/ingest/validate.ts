@@ -7,7 +7,7 @@
  * A request is accepted whole or rejected whole.
  */
 import { contractIssues, type ContractIssue } from '../../schemas/contract';
-import type { Principal } from './api-keys';
+import type { KeyScope, Principal } from './api-keys';
 import type { MasterDataView } from './master-data';
 
 /**
@@ -17,10 +17,25 @@ import type { MasterDataView } from './master-data';
  */
 export const INGEST_TOPICS = ['pos.sales', 'pos.returns', 'pos.voids', 'pos.heartbeats', 'inventory.movements', 'inventory.counts', 'inventory.orders'] as const;
 export type IngestTopic = (typeof INGEST_TOPICS)[number];
-const INGEST_TOPIC_SET: ReadonlySet<string> = new Set(INGEST_TOPICS);
+
+/**
+ * Topics a head-office system may publish to with a back-office key: the master data (a new
+ * store is published here before its tills send a sale) and the pricing events of any store.
+ */
+export const BACK_OFFICE_TOPICS = ['md.stores', 'md.products', 'md.exchange-rates', 'pricing.prices', 'pricing.promotions'] as const;
+export type BackOfficeTopic = (typeof BACK_OFFICE_TOPICS)[number];
+/** Every topic an ingest request can name, whichever key's scope allows it. */
+export type PublishableTopic = IngestTopic | BackOfficeTopic;
+const TOPICS_OF_SCOPE: Readonly<Record<KeyScope, ReadonlySet<string>>> = { terminal: new Set(INGEST_TOPICS), 'back-office': new Set(BACK_OFFICE_TOPICS) };
+/** The master-data topics have no event_id: a record is identified by its key and version. */
+const MASTER_DATA_ID: Readonly<Partial<Record<PublishableTopic, (e: Record<string, unknown>) => string>>> = {
+  'md.stores': (e) => `md.stores:${String(e.store_id)}:${String(e.updated_at)}`,
+  'md.products': (e) => `md.products:${String(e.sku)}:${String(e.updated_at)}`,
+  'md.exchange-rates': (e) => `md.exchange-rates:${String(e.currency)}:${String(e.rate_date)}:${String(e.updated_at)}`,
+};
 
 /** Topics whose events name the terminal that produced them; it must be the key's terminal. */
-const HAS_TERMINAL: ReadonlySet<IngestTopic> = new Set<IngestTopic>(['pos.sales', 'pos.returns', 'pos.voids', 'pos.heartbeats']);
+const HAS_TERMINAL: ReadonlySet<PublishableTopic> = new Set<PublishableTopic>(['pos.sales', 'pos.returns', 'pos.voids', 'pos.heartbeats']);
 
 /** Issues past this many are counted, not listed: a hostile 1 MiB body could otherwise make millions. */
 export const MAX_LISTED_ISSUES = 1_000;
@@ -54,7 +69,7 @@ export interface Rejection {
 }
 
 export interface IncomingEvent {
-  readonly topic: IngestTopic;
+  readonly topic: PublishableTopic;
   readonly eventId: string;
   /** The event exactly as sent; the codec fills defaulted fields when it encodes. */
   readonly event: Readonly<Record<string, unknown>>;
@@ -96,8 +111,10 @@ export function checkEnvelope(body: unknown, maxEvents: number): Checked<readonl
 }
 
 export interface EventCheckContext {
-  /** Who sent the request (from the API key); the path's store_id already equals principal.storeId. */
+  /** Who sent the request (from the API key); for a terminal key the path's store_id already equals principal.storeId. */
   readonly principal: Principal;
+  /** The store of the path, when the key is not bound to one (back office). */
+  readonly pathStoreId?: string;
   readonly masterData: MasterDataView;
   readonly nowMs: number;
 }
@@ -126,10 +143,13 @@ export function checkEvents(items: readonly unknown[], ctx: EventCheckContext): 
     for (const k of Object.keys(item)) if (k !== 'type' && k !== 'event') add(`${at}.${k}`, 'unknown field');
 
     const type = item.type;
-    let topic: IngestTopic | undefined;
-    if (typeof type !== 'string') add(`${at}.type`, type === undefined ? `missing required field (one of ${INGEST_TOPICS.join(', ')})` : `expected a string, got ${kindOf(type)}`);
-    else if (!INGEST_TOPIC_SET.has(type)) add(`${at}.type`, `${JSON.stringify(type)} is not a topic terminals publish to; expected one of ${INGEST_TOPICS.join(', ')}`);
-    else topic = type as IngestTopic;
+    const allowed = TOPICS_OF_SCOPE[ctx.principal.scope];
+    const expected = [...allowed].join(', ');
+    let topic: PublishableTopic | undefined;
+    if (typeof type !== 'string') add(`${at}.type`, type === undefined ? `missing required field (one of ${expected})` : `expected a string, got ${kindOf(type)}`);
+    else if (!allowed.has(type)) {
+      add(`${at}.type`, `${JSON.stringify(type)} is not a topic ${ctx.principal.scope === 'terminal' ? 'terminals' : 'back-office systems'} publish to; expected one of ${expected}`);
+    } else topic = type as PublishableTopic;
 
     const event = item.event;
     if (!isObject(event)) {
@@ -139,9 +159,17 @@ export function checkEvents(items: readonly unknown[], ctx: EventCheckContext): 
       // Identity and master data are checked on whatever fields are well typed, even when
       // other fields are not, so one response lists every problem.
       const storeId = event.store_id;
-      if (typeof storeId === 'string' && storeId !== ctx.principal.storeId) {
+      const pathStore = ctx.pathStoreId ?? ctx.principal.storeId;
+      if (typeof storeId === 'string' && storeId !== pathStore) {
         forbidden++;
-        add(`${at}.event.store_id`, `${JSON.stringify(storeId)} is not the store of this API key (${ctx.principal.storeId})`);
+        add(
+          `${at}.event.store_id`,
+          ctx.principal.scope === 'terminal' ? `${JSON.stringify(storeId)} is not the store of this API key (${ctx.principal.storeId})` : `${JSON.stringify(storeId)} is not the store of the path (${pathStore})`,
+        );
+      }
+      // Prices and promotions are for a store that exists; a store record is how one comes to.
+      if ((topic === 'pricing.prices' || topic === 'pricing.promotions') && typeof storeId === 'string' && storeId === pathStore && !ctx.masterData.hasStore(storeId)) {
+        add(`${at}.event.store_id`, `unknown store ${JSON.stringify(storeId)}: not in the store master data (md.stores): publish the store first`);
       }
       const terminalId = event.terminal_id;
       if (HAS_TERMINAL.has(topic) && typeof terminalId === 'string' && terminalId !== ctx.principal.terminalId) {
@@ -149,7 +177,7 @@ export function checkEvents(items: readonly unknown[], ctx: EventCheckContext): 
         add(`${at}.event.terminal_id`, `${JSON.stringify(terminalId)} is not the terminal of this API key (${ctx.principal.terminalId})`);
       }
       checkSkus(topic, event, `${at}.event`, ctx.masterData, add);
-      const eventId = event.event_id;
+      const eventId = MASTER_DATA_ID[topic]?.(event) ?? event.event_id;
       if (typeof eventId === 'string') {
         const first = firstIndexOf.get(eventId);
         if (first === undefined) firstIndexOf.set(eventId, i);
@@ -157,7 +185,7 @@ export function checkEvents(items: readonly unknown[], ctx: EventCheckContext): 
       }
     }
     if (issueCount > before) badEvents.add(i);
-    else if (topic && isObject(event)) accepted.push({ topic, eventId: event.event_id as string, event });
+    else if (topic && isObject(event)) accepted.push({ topic, eventId: MASTER_DATA_ID[topic]?.(event) ?? (event.event_id as string), event });
   });
 
   if (issueCount === 0) return { ok: true, value: accepted };
@@ -187,15 +215,18 @@ export function checkEvents(items: readonly unknown[], ctx: EventCheckContext): 
   };
 }
 
-function checkSkus(topic: IngestTopic, event: Record<string, unknown>, at: string, masterData: MasterDataView, add: (path: string, reason: string) => void): void {
+function checkSkus(topic: PublishableTopic, event: Record<string, unknown>, at: string, masterData: MasterDataView, add: (path: string, reason: string) => void): void {
   const check = (sku: unknown, path: string): void => {
     if (typeof sku === 'string' && !masterData.hasSku(sku)) add(path, `unknown sku ${JSON.stringify(sku)}: not in the product master data (md.products)`);
   };
   if (topic === 'pos.sales' || topic === 'pos.returns') {
     const lines = event.lines;
     if (Array.isArray(lines)) lines.forEach((line, j) => isObject(line) && check(line.sku, `${at}.lines[${j}].sku`));
-  } else if (topic === 'inventory.movements' || topic === 'inventory.counts' || topic === 'inventory.orders') {
+  } else if (topic === 'inventory.movements' || topic === 'inventory.counts' || topic === 'inventory.orders' || topic === 'pricing.prices') {
     check(event.sku, `${at}.sku`);
+  } else if (topic === 'pricing.promotions') {
+    const skus = event.skus;
+    if (Array.isArray(skus)) skus.forEach((sku, j) => check(sku, `${at}.skus[${j}]`));
   }
 }
 

@@ -220,6 +220,7 @@ function buildStore(seed: number, index: number, region: RegionProfile, updatedA
       size_class: size.sizeClass,
       currency: region.currency,
       opened_on: rng.intBetween(daysFromCivil(1995, 1, 1), daysFromCivil(2023, 12, 31)),
+      vat_rate: region.vatRate,
       updated_at: updatedAt,
     },
   };

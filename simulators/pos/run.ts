@@ -270,6 +270,7 @@ export async function runBackfill(ctx: RunContext, options: BackfillOptions): Pr
       await main.publisher.publishMixed([
         { topic: main.topic('md.stores'), events: master['md.stores'] },
         { topic: main.topic('md.products'), events: master['md.products'] },
+        { topic: main.topic('md.exchange-rates'), events: master['md.exchange-rates'] },
       ]);
       results = await run.go();
     } finally {
@@ -377,7 +378,11 @@ function summarize(
   workers: number,
   simulatedHours: number,
 ): RunSummary {
-  const eventsByTopic: Record<string, number> = { 'md.stores': master['md.stores'].length, 'md.products': master['md.products'].length };
+  const eventsByTopic: Record<string, number> = {
+    'md.stores': master['md.stores'].length,
+    'md.products': master['md.products'].length,
+    'md.exchange-rates': master['md.exchange-rates'].length,
+  };
   for (const topic of EVENT_TOPICS) eventsByTopic[topic] = results.reduce((sum, r) => sum + r.counts[topic], 0);
   const anomaliesByType: Record<string, number> = {};
   for (const type of ANOMALY_TYPES) anomaliesByType[type] = results.reduce((sum, r) => sum + r.anomalies[type], 0);
@@ -465,6 +470,7 @@ export async function runRealtime(ctx: RunContext, options: RealtimeOptions): Pr
       await opened.publisher.publishMixed([
         { topic: 'md.stores', events: master['md.stores'] },
         { topic: 'md.products', events: master['md.products'] },
+        { topic: 'md.exchange-rates', events: master['md.exchange-rates'] },
       ]);
       const clockStart = options.clockStart ?? sim.start;
       const wallStart = Date.now();

@@ -124,7 +124,8 @@ describe('POS simulator', () => {
       }
     }
     const master = run.sim.masterData();
-    for (const topic of ['md.stores', 'md.products'] as const) {
+    for (const topic of ['md.stores', 'md.products', 'md.exchange-rates'] as const) {
+      expect(master[topic].length).toBeGreaterThan(0);
       for (const record of master[topic]) {
         const issues = contractIssues(topic, record, now);
         if (issues.length > 0 && failures.length < 5) failures.push(`${topic}: ${JSON.stringify(issues)}`);
@@ -444,6 +445,43 @@ describe('replenishment orders', () => {
     expect(open.length).toBeGreaterThan(0);
     // Late and across a closed day at most: three days after the planned slot.
     for (const o of open) expect(o.expected_delivery_at).toBeGreaterThan(run.sim.end - 3 * DAY_MS);
+  });
+});
+
+describe('exchange rates', () => {
+  const ratesOf = (startDay: string, days: number) =>
+    new PosSimulator({ ...options({ window: { kind: 'days', startDay: parseDay(startDay), days } }) }).masterData()['md.exchange-rates'];
+
+  it('quotes every currency of the chain against the euro on every day of the run, from the master-data day on', () => {
+    const rates = ratesOf('2026-03-16', 14);
+    const days = [...new Set(rates.map((r) => r.rate_date))].sort((a, b) => a - b);
+    // The master data is stamped the day before the first day; the store furthest west (New
+    // York, UTC-4 then) closes its 14th local day, 29 March, at 04:00 UTC on 30 March.
+    expect(days[0]).toBe(parseDay('2026-03-15'));
+    expect(days.at(-1)).toBe(parseDay('2026-03-30'));
+    expect(days).toHaveLength(16);
+    for (const day of days) {
+      expect(rates.filter((r) => r.rate_date === day).map((r) => r.currency).sort()).toEqual(['AED', 'EUR', 'GBP', 'MAD', 'TRY', 'USD']);
+    }
+    expect(rates.filter((r) => r.currency === 'EUR').every((r) => r.rate === 1 && r.base_currency === 'EUR')).toBe(true);
+  });
+
+  it('drifts from day to day near the fixed shelf-price rate', () => {
+    const rates = ratesOf('2026-03-16', 14).filter((r) => r.currency === 'GBP').sort((a, b) => a.rate_date - b.rate_date);
+    const moves = rates.slice(1).map((r, i) => r.rate / rates[i]!.rate - 1);
+    expect(moves.filter((m) => m !== 0).length).toBe(moves.length);
+    // A daily sigma of 0.4%: no day moves by 3%, and the walk stays within 10% of 0.85.
+    expect(Math.max(...moves.map(Math.abs))).toBeLessThan(0.03);
+    for (const r of rates) expect(Math.abs(r.rate / 0.85 - 1)).toBeLessThan(0.1);
+  });
+
+  it('gives a day the same rate whatever the window of the run', () => {
+    const long = ratesOf('2026-03-10', 30);
+    const short = ratesOf('2026-03-20', 3);
+    const key = (r: { currency: string; rate_date: number }) => `${r.currency}|${r.rate_date}`;
+    const longRates = new Map(long.map((r) => [key(r), r.rate]));
+    expect(short.length).toBeGreaterThan(0);
+    for (const r of short) expect(r.rate).toBe(longRates.get(key(r)));
   });
 });
 

@@ -5,10 +5,11 @@
  * store order), and its ground truth, and does no I/O, so publishing, writing files and tests
  * are all just callers.
  */
-import type { Product, Store } from '../../schemas/generated/events';
+import type { ExchangeRate, Product, Store } from '../../schemas/generated/events';
 import { DAY_MS, HOUR_MS } from './calendar';
 import { type Chain, buildChain } from './chain';
 import { DemandModel } from './demand';
+import { exchangeRates } from './exchange-rates';
 import { type HourTruth, emptyTruth } from './ground-truth';
 import { type SimulationOptions, validateSimulation } from './options';
 import { EVENT_TOPICS, type EventTopic, type HourEvents, StoreSimulator, type StoreWindow, emptyEvents } from './store-sim';
@@ -23,6 +24,7 @@ export interface HourBatch {
 export interface MasterData {
   readonly 'md.stores': Store[];
   readonly 'md.products': Product[];
+  readonly 'md.exchange-rates': ExchangeRate[];
 }
 
 export class PosSimulator {
@@ -33,6 +35,8 @@ export class PosSimulator {
   readonly start: number;
   readonly end: number;
   private cursor: number;
+  /** updated_at of every master-data record of the run: a day before its first hour. */
+  private readonly masterStamp: number;
   private finished = false;
   readonly counts: Record<EventTopic, number> = Object.fromEntries(EVENT_TOPICS.map((t) => [t, 0])) as Record<EventTopic, number>;
 
@@ -42,7 +46,8 @@ export class PosSimulator {
     // Master data is stamped a day before the first simulated hour (UTC), so every event of
     // every time zone finds its store and products already valid.
     const first = w.kind === 'days' ? w.startDay * DAY_MS : Math.floor(w.start / HOUR_MS) * HOUR_MS;
-    this.chain = buildChain({ seed: options.seed, stores: options.stores, skus: options.skus, updatedAt: first - DAY_MS });
+    this.masterStamp = first - DAY_MS;
+    this.chain = buildChain({ seed: options.seed, stores: options.stores, skus: options.skus, updatedAt: this.masterStamp });
     this.model = new DemandModel(this.chain);
     const indices = options.storeIndices ?? this.chain.stores.map((s) => s.index);
     this.stores = indices.map((i) => {
@@ -68,7 +73,22 @@ export class PosSimulator {
 
   /** Store and product records for the compacted master-data topics. */
   masterData(): MasterData {
-    return { 'md.stores': this.stores.map((s) => s.profile.store), 'md.products': this.chain.products.map((p) => p.product) };
+    return {
+      'md.stores': this.stores.map((s) => s.profile.store),
+      'md.products': this.chain.products.map((p) => p.product),
+      'md.exchange-rates': this.exchangeRates(),
+    };
+  }
+
+  /**
+   * A rate per currency for every UTC date the run touches, from the master-data day before it
+   * (a store east of UTC opens its first local day then) to its last day; an open-ended run
+   * publishes its first days only, and later days take the latest earlier rate downstream.
+   */
+  exchangeRates(): ExchangeRate[] {
+    const first = Math.floor(this.masterStamp / DAY_MS);
+    const last = Number.isFinite(this.end) ? Math.floor((this.end - 1) / DAY_MS) : first + 1;
+    return exchangeRates(this.options.seed, first, last, this.masterStamp);
   }
 
   /** Simulated hours in the run (Infinity for an open-ended continuous run). */

@@ -50,8 +50,40 @@ describe('warehouseRows', () => {
   });
 
   it('writes store master data with its date of opening as a date', () => {
-    const [[table, row]] = collect('md.stores', { store_id: 'S1', name: 'n', region: 'r', time_zone: 'UTC', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, updated_at: 0 }) as [[string, Row]];
+    const [[table, row]] = collect('md.stores', { store_id: 'S1', name: 'n', region: 'r', time_zone: 'UTC', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, vat_rate: 0.2, updated_at: 0 }) as [[string, Row]];
     expect(table).toBe('dim_store');
     expect(row.opened_on).toBe('2024-10-04'); // 20,000 days after 1970-01-01
+    expect(row.vat_rate).toBe(0.2);
+  });
+
+  it('lands an exchange rate as the row of its currency and day', () => {
+    expect(collect('md.exchange-rates', { currency: 'GBP', base_currency: 'EUR', rate_date: 20_528, rate: 0.8512, source: 'ECB', updated_at: Date.UTC(2026, 2, 16, 7) })).toEqual([
+      ['dim_exchange_rate', { currency: 'GBP', base_currency: 'EUR', rate_date: '2026-03-16', rate: 0.8512, source: 'ECB', updated_at: '2026-03-16T07:00:00.000Z' }],
+    ]);
+  });
+
+  it('lands price changes and promotion starts as facts keyed by the event', () => {
+    const price = { event_id: 'p', occurred_at: Date.UTC(2026, 2, 2, 6), store_id: 'S1', sku: 'A', old_price: 199, new_price: 189, currency: 'EUR', effective_at: Date.UTC(2026, 2, 2, 6) };
+    expect(collect('pricing.prices', price)).toEqual([
+      [
+        'fact_price_changes',
+        { event_id: 'p', occurred_at: '2026-03-02T06:00:00.000Z', store_id: 'S1', sku: 'A', old_price: 199, new_price: 189, currency: 'EUR', effective_at: '2026-03-02T06:00:00.000Z', source_offset: 41 },
+      ],
+    ]);
+    const promo = { event_id: 'q', occurred_at: Date.UTC(2026, 2, 3, 7), store_id: 'S1', promotion_id: 'S1-PR0001', phase: 'STARTED', skus: ['A', 'B'], discount_percent: 20, starts_at: Date.UTC(2026, 2, 3, 7), ends_at: Date.UTC(2026, 2, 8, 7) };
+    const [[table, row]] = collect('pricing.promotions', promo) as [[string, Row]];
+    expect(table).toBe('fact_promotions');
+    expect(row).toEqual({
+      event_id: 'q',
+      occurred_at: '2026-03-03T07:00:00.000Z',
+      store_id: 'S1',
+      promotion_id: 'S1-PR0001',
+      phase: 'STARTED',
+      skus: ['A', 'B'],
+      discount_percent: 20,
+      starts_at: '2026-03-03T07:00:00.000Z',
+      ends_at: '2026-03-08T07:00:00.000Z',
+      source_offset: 41,
+    });
   });
 });

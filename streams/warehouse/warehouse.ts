@@ -2,19 +2,43 @@
  * warehouse — the raw facts and the dimensions, for BI.
  *
  * Consumes: pos.sales, pos.returns, pos.voids, inventory.movements, inventory.counts,
- *   inventory.orders (facts)
- *   and md.stores, md.products (dimensions; compacted topics).
- * Per record (pure): one row per sale line, return line, void, movement, count or order; one row per
- *   store or product version.
+ *   inventory.orders, pricing.prices, pricing.promotions (facts)
+ *   and md.stores, md.products, md.exchange-rates (dimensions; compacted topics).
+ * Per record (pure): one row per sale line, return line, void, movement, count, order, price change
+ *   or promotion start or end; one row per store, product or exchange-rate version.
  * State: none. Every row is final when read, so the committed offset is simply the next one.
  * Emits: fact_* rows keyed by the event's identity (event_id, line) with the source offset as
- *   the ReplacingMergeTree version, and dim_store / dim_product rows versioned by updated_at:
- *   a replay re-writes rows in place.
+ *   the ReplacingMergeTree version, and dim_store / dim_product / dim_exchange_rate rows
+ *   versioned by updated_at: a replay re-writes rows in place, a corrected rate replaces its day.
  */
-import type { InventoryMovement, Product, ReplenishmentOrdered, SaleCompleted, SaleReturned, SaleVoided, StockCounted, Store } from '../../schemas/generated/events';
+import type {
+  ExchangeRate,
+  InventoryMovement,
+  PriceChanged,
+  Product,
+  PromotionChanged,
+  ReplenishmentOrdered,
+  SaleCompleted,
+  SaleReturned,
+  SaleVoided,
+  StockCounted,
+  Store,
+} from '../../schemas/generated/events';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink } from '../runtime/processor';
 
-export const WAREHOUSE_INPUTS = ['pos.sales', 'pos.returns', 'pos.voids', 'inventory.movements', 'inventory.counts', 'inventory.orders', 'md.stores', 'md.products'] as const;
+export const WAREHOUSE_INPUTS = [
+  'pos.sales',
+  'pos.returns',
+  'pos.voids',
+  'inventory.movements',
+  'inventory.counts',
+  'inventory.orders',
+  'pricing.prices',
+  'pricing.promotions',
+  'md.stores',
+  'md.products',
+  'md.exchange-rates',
+] as const;
 type WarehouseInput = (typeof WAREHOUSE_INPUTS)[number];
 
 function ts(ms: number): string {
@@ -141,9 +165,55 @@ export function warehouseRows(kind: WarehouseInput, value: unknown, offset: numb
       });
       return;
     }
+    case 'pricing.prices': {
+      const p = value as PriceChanged;
+      out.emit('fact_price_changes', {
+        event_id: p.event_id,
+        occurred_at: ts(p.occurred_at),
+        store_id: p.store_id,
+        sku: p.sku,
+        old_price: p.old_price,
+        new_price: p.new_price,
+        currency: p.currency,
+        effective_at: ts(p.effective_at),
+        source_offset: offset,
+      });
+      return;
+    }
+    case 'pricing.promotions': {
+      const p = value as PromotionChanged;
+      out.emit('fact_promotions', {
+        event_id: p.event_id,
+        occurred_at: ts(p.occurred_at),
+        store_id: p.store_id,
+        promotion_id: p.promotion_id,
+        phase: p.phase,
+        skus: p.skus,
+        discount_percent: p.discount_percent,
+        starts_at: ts(p.starts_at),
+        ends_at: ts(p.ends_at),
+        source_offset: offset,
+      });
+      return;
+    }
     case 'md.stores': {
       const s = value as Store;
-      out.emit('dim_store', { store_id: s.store_id, name: s.name, region: s.region, time_zone: s.time_zone, size_class: s.size_class, currency: s.currency, opened_on: date(s.opened_on), updated_at: ts(s.updated_at) });
+      out.emit('dim_store', {
+        store_id: s.store_id,
+        name: s.name,
+        region: s.region,
+        time_zone: s.time_zone,
+        size_class: s.size_class,
+        currency: s.currency,
+        opened_on: date(s.opened_on),
+        vat_rate: s.vat_rate,
+        updated_at: ts(s.updated_at),
+      });
+      return;
+    }
+    case 'md.exchange-rates': {
+      const r = value as ExchangeRate;
+      out.emit('dim_exchange_rate', { currency: r.currency, base_currency: r.base_currency, rate_date: date(r.rate_date), rate: r.rate, source: r.source, updated_at: ts(r.updated_at) });
       return;
     }
     case 'md.products': {
@@ -179,7 +249,18 @@ export function warehouseProcessor(options: { topics?: Readonly<Record<string, s
     name: 'warehouse',
     inputs: WAREHOUSE_INPUTS.map(actual),
     contracts: Object.fromEntries(WAREHOUSE_INPUTS.map((t) => [actual(t), t])),
-    tables: ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'fact_replenishment_orders', 'dim_store', 'dim_product'],
+    tables: [
+      'fact_sale_lines',
+      'fact_return_lines',
+      'fact_voids',
+      'fact_inventory_movements',
+      'fact_replenishment_orders',
+      'fact_price_changes',
+      'fact_promotions',
+      'dim_store',
+      'dim_product',
+      'dim_exchange_rate',
+    ],
     createTask: (init) => new WarehouseTask(kindOf.get(init.topic)!),
   };
 }

@@ -131,6 +131,8 @@ describe('replay rebuild from the Parquet archive', () => {
       await same('return lines', (db) => `SELECT * EXCEPT (source_offset) FROM ${db}.fact_return_lines FINAL WHERE ${day('occurred_at')} ORDER BY ALL`, false);
       await same('voids', (db) => `SELECT * EXCEPT (source_offset) FROM ${db}.fact_voids FINAL WHERE ${day('occurred_at')} ORDER BY ALL`, false);
       await same('inventory movements', (db) => `SELECT * EXCEPT (source_offset) FROM ${db}.fact_inventory_movements FINAL WHERE ${day('occurred_at')} ORDER BY ALL`);
+      await same('price changes', (db) => `SELECT * EXCEPT (source_offset) FROM ${db}.fact_price_changes FINAL WHERE ${day('occurred_at')} ORDER BY ALL`, false);
+      await same('promotion starts and ends', (db) => `SELECT * EXCEPT (source_offset) FROM ${db}.fact_promotions FINAL WHERE ${day('occurred_at')} ORDER BY ALL`, false);
       await same('hourly sales rollup', (db) => `SELECT * FROM ${db}.bi_sales_hourly WHERE ${day('hour_start_utc')} ORDER BY ALL`);
       await same('daily sales rollup', (db) => `SELECT * FROM ${db}.bi_sales_daily WHERE sales_date = toDate(toDateTime({from:UInt32}, 'UTC')) ORDER BY ALL`);
 

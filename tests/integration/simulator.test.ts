@@ -27,7 +27,7 @@ describe('simulator backfill', () => {
   it('publishes every event the manifest counts, with the units of the ground truth', async () => {
     const admin = await testAdmin(config);
     // The topics the simulator publishes (the catalogue also holds processors' outputs, e.g. alerts).
-    const published = new Set<string>([...EVENT_TOPICS, 'md.stores', 'md.products']);
+    const published = new Set<string>([...EVENT_TOPICS, 'md.stores', 'md.products', 'md.exchange-rates']);
     const catalog = loadCatalog().filter((t) => t.schema && published.has(t.name));
     const topics = catalog.map((t) => t.name);
     const offsets = async (): Promise<Offsets> =>
@@ -90,6 +90,7 @@ describe('simulator backfill', () => {
     const ours = (topic: string, e: Record<string, unknown>): boolean => {
       if (topic === 'md.stores') return stores.has(e.store_id as string) && e.updated_at === stamp;
       if (topic === 'md.products') return /^SKU0000(0[1-9]|1\d|20)$/.test(e.sku as string) && e.updated_at === stamp;
+      if (topic === 'md.exchange-rates') return e.source === 'simulator' && e.updated_at === stamp;
       return stores.has(e.store_id as string) && (e.occurred_at as number) >= start && (e.occurred_at as number) < end;
     };
     const mine = new Map(topics.map((t) => [t, received.get(t)!.filter((e) => ours(t, e as Record<string, unknown>))]));
