@@ -14,8 +14,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
-import type { SqlExecutor, SqlRequest, SqlResult } from './contract';
-import { fromEngineError, sqlError } from './clickhouse-errors';
+import type { SqlEndpointError, SqlExecutor, SqlRequest, SqlResult } from './contract';
+import { CLICKHOUSE_ERROR_CODES, fromEngineError, sqlError } from './clickhouse-errors';
 import { outputFormatOf } from './output-formats';
 
 export interface AdminExecutorOptions {
@@ -132,7 +132,13 @@ export class AdminExecutor implements SqlExecutor {
   private async openSession(database: string | undefined): Promise<Session> {
     const session = new Session(this.options.dataDir);
     try {
-      await this.engine(() => session.queryAsync(`USE ${identifier(database ?? this.options.defaultDatabase)}`));
+      try {
+        await this.engine(() => session.queryAsync(`USE ${identifier(database ?? this.options.defaultDatabase)}`));
+      } catch (error) {
+        // Before `shelfstream init` the ShelfStream database does not exist: start in `default`,
+        // as a server does, rather than refuse every statement (CREATE DATABASE included).
+        if (database !== undefined || (error as SqlEndpointError).code !== CLICKHOUSE_ERROR_CODES.UNKNOWN_DATABASE) throw error;
+      }
       this.timezone ??= (await session.queryAsync('SELECT timezone()', { format: 'TSVRaw' })).text().trim();
       return session;
     } catch (error) {
