@@ -243,6 +243,35 @@ describe('SQL endpoint (ClickHouse HTTP interface)', () => {
     });
   });
 
+  describe('start-up and metadata queries the drivers send', () => {
+    // As read in the drivers' sources: clickhouse-go's HTTP handshake, clickhouse-jdbc's
+    // connection and DatabaseMetaData queries, clickhouse-connect's settings discovery, and what
+    // Metabase, Grafana and Superset list tables and columns with. Each runs on the engine itself.
+    const queries: [string, RegExp][] = [
+      ['SELECT displayName(), version(), revision(), timezone()', /^\S+\t\d+\.\d+[\d.]*\t\d+\t\S+\n$/],
+      ["SELECT currentUser(), timezone(), version(), getSetting('readonly')", /^default\t\S+\t[\d.]+\t0\n$/],
+      ["SELECT name, value, readonly FROM system.settings WHERE name IN ('enable_http_compression', 'send_progress_in_http_headers', 'readonly') ORDER BY name", /^enable_http_compression\t\d\t0\nreadonly\t0\t0\nsend_progress_in_http_headers\t\d\t0\n$/],
+      ['SHOW DATABASES', /\bsystem\n/],
+      ['SELECT name FROM system.databases ORDER BY name', /\bsystem\n/],
+      ['SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name', /\nbi_sales\tView\n/],
+      ['SHOW TABLES', /\bbi_sales\n/],
+      ["SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'bi_sales' ORDER BY position LIMIT 1", /^sale_id\tUUID\n$/],
+      ['DESCRIBE TABLE bi_sales', /^sale_id\tUUID\t/],
+      ["SELECT count() > 100 FROM system.functions WHERE is_aggregate = 0", /^true\n$|^1\n$/],
+      ['SELECT count() > 10 FROM system.table_engines', /^true\n$|^1\n$/],
+      ['SELECT count() > 10 FROM system.data_type_families', /^true\n$|^1\n$/],
+      ['SELECT name FROM system.formats WHERE is_output AND name = \'Native\'', /^Native\n$/],
+    ];
+
+    it('answers each as a server does', async () => {
+      for (const [query, expected] of queries) {
+        const reply = await curl(['--data-binary', query, `${url}/?database=${database}`]);
+        expect([query, reply.status]).toEqual([query, 200]);
+        expect([query, reply.body.toString()]).toEqual([query, expect.stringMatching(expected)]);
+      }
+    });
+  });
+
   describe('@clickhouse/client in HTTP mode', () => {
     let http: ClickHouseClient;
     beforeAll(() => {
