@@ -243,6 +243,24 @@ describe('SQL endpoint (ClickHouse HTTP interface)', () => {
     });
   });
 
+  it('serves HTTPS when a certificate and key are configured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sql-endpoint-tls-'));
+    registerCleanup(async () => rmSync(dir, { recursive: true, force: true }));
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert]);
+    const config = testConfig({ SQL_ENDPOINT_TLS_CERT_FILE: cert, SQL_ENDPOINT_TLS_KEY_FILE: key, SQL_ENDPOINT_PORT: '0' });
+    const executor = new AdminExecutor({ dataDir: config.clickhouse.mode === 'embedded' ? config.clickhouse.dataDir : '', defaultDatabase: database, sessionTimeoutS: 60 });
+    const secure = await startSqlEndpoint({ config, logger: testLogger(), executor });
+    registerCleanup(async () => {
+      await secure.close();
+      await executor.close();
+    });
+    expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const reply = await curl(['--cacert', cert, '--data-binary', 'SELECT count() > 0 FROM bi_dim_date', secure.url.replace('127.0.0.1', 'localhost')]);
+    expect([reply.status, reply.body.toString()]).toEqual([200, '1\n']);
+    await expect(run('curl', ['-sS', '--data-binary', 'SELECT 1', secure.url.replace('https:', 'http:')])).rejects.toThrow();
+  });
+
   describe('start-up and metadata queries the drivers send', () => {
     // As read in the drivers' sources: clickhouse-go's HTTP handshake, clickhouse-jdbc's
     // connection and DatabaseMetaData queries, clickhouse-connect's settings discovery, and what
