@@ -5,7 +5,7 @@
  * the admin executor (./admin-executor.ts) or the BI executor.
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,9 @@ import { createSqlHttpHandler } from './http-server';
 
 export { AdminExecutor } from './admin-executor';
 export type { SqlExecutor } from './contract';
+
+/** How long `close()` waits for requests in flight before it cuts their connections. */
+const CLOSE_GRACE_MS = 10_000; // ten seconds
 
 export interface SqlEndpoint {
   /** Where clients connect, e.g. `http://127.0.0.1:8123` (the port bound when 0 was asked). */
@@ -78,6 +81,15 @@ export async function startSqlEndpoint(options: StartSqlEndpointOptions): Promis
   }
   // ClickHouse keeps idle HTTP connections 10 s; drivers size their pools' idle time by it.
   server.keepAliveTimeout = 10_000;
+  let closing = false;
+  // Once closing, each response ends its connection, so a client's keep-alive does not hold the
+  // close: responses still being computed are tracked to be told so too.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (closing) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(
@@ -103,7 +115,17 @@ export async function startSqlEndpoint(options: StartSqlEndpointOptions): Promis
     url,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        // In-flight requests finish; idle keep-alive connections are closed now, and any still
+        // open after the grace (a client that keeps a request hanging) are cut.
+        closing = true;
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+        const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        grace.unref();
+        server.close((error) => {
+          clearTimeout(grace);
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeIdleConnections();
       }),
   };
