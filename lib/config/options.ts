@@ -15,6 +15,7 @@ export type OptionGroup =
   | 'topics'
   | 'streams'
   | 'ingest'
+  | 'sql'
   | 'simulator'
   | 'forecast'
   | 'launcher';
@@ -367,6 +368,68 @@ export const OPTIONS = {
     group: 'ingest',
     default: '10000',
     doc: 'Milliseconds a stopping ingest service waits for in-flight requests before it closes.',
+    schema: positiveInt,
+  }),
+
+  // ── SQL endpoint (services/sql): ClickHouse's HTTP interface over embedded ClickHouse ──
+  SQL_ENDPOINT: spec({
+    group: 'sql',
+    default: 'on',
+    doc: '`shelfstream run all` and `demo` serve ClickHouse\'s HTTP interface over embedded ClickHouse, so BI tools connect as to a server. off: nothing is served. Never served when CLICKHOUSE_URL points at a server (that server is the endpoint).',
+    schema: z.enum(['on', 'off']),
+  }),
+  SQL_ENDPOINT_HOST: spec({
+    group: 'sql',
+    default: '127.0.0.1',
+    doc: 'Interface the SQL endpoint listens on. Beyond loopback it needs SQL_ENDPOINT_TLS_CERT_FILE and SQL_ENDPOINT_TLS_KEY_FILE, or SQL_ENDPOINT_ALLOW_PLAINTEXT=on.',
+    schema: nonEmpty,
+  }),
+  SQL_ENDPOINT_PORT: spec({
+    group: 'sql',
+    default: '8123',
+    doc: 'Port of the SQL endpoint (ClickHouse\'s own HTTP port, so tools\' defaults work); 0 picks a free port.',
+    schema: z.coerce.number().int().min(0).max(65_535),
+  }),
+  SQL_ENDPOINT_TLS_CERT_FILE: spec({
+    group: 'sql',
+    default: undefined,
+    doc: 'PEM certificate chain: with SQL_ENDPOINT_TLS_KEY_FILE the endpoint serves HTTPS only.',
+    schema: nonEmpty,
+  }),
+  SQL_ENDPOINT_TLS_KEY_FILE: spec({
+    group: 'sql',
+    default: undefined,
+    doc: 'PEM private key of SQL_ENDPOINT_TLS_CERT_FILE.',
+    schema: nonEmpty,
+  }),
+  SQL_ENDPOINT_ALLOW_PLAINTEXT: spec({
+    group: 'sql',
+    default: 'off',
+    doc: 'on: allow plain HTTP on an interface beyond loopback (passwords and results then cross the network readable). off: such a bind is refused at start.',
+    schema: z.enum(['on', 'off']),
+  }),
+  SQL_ENDPOINT_MAX_BODY_BYTES: spec({
+    group: 'sql',
+    default: '10485760',
+    doc: 'Largest request body (query text plus any inserted data) in bytes (10 MiB), after decompression; larger requests get 413.',
+    schema: positiveInt,
+  }),
+  SQL_ENDPOINT_MAX_RESULT_BYTES: spec({
+    group: 'sql',
+    default: '268435456',
+    doc: 'Largest result the endpoint sends, in bytes (256 MiB): a result is buffered whole before its status line, so a larger one is refused (TOO_MANY_ROWS_OR_BYTES) rather than sent.',
+    schema: positiveInt,
+  }),
+  SQL_ENDPOINT_SESSION_TIMEOUT_S: spec({
+    group: 'sql',
+    default: '60',
+    doc: 'Seconds a session (session_id) is kept idle when the client sends no session_timeout, as ClickHouse\'s default_session_timeout.',
+    schema: positiveInt,
+  }),
+  SQL_ENDPOINT_MAX_SESSION_TIMEOUT_S: spec({
+    group: 'sql',
+    default: '3600',
+    doc: 'Longest session_timeout a client may ask for, in seconds (one hour), as ClickHouse\'s max_session_timeout; a longer one is refused.',
     schema: positiveInt,
   }),
 
