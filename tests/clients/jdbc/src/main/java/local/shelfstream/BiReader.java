@@ -54,7 +54,7 @@ public final class BiReader {
         while (tables.next()) views.add(tables.getString("TABLE_NAME"));
       }
       views.sort(null);
-      print(obj("kind", str("tables"), "names", arr(views)));
+      print(obj("kind", str("tables"), "names", arr(views.stream().map(BiReader::str).toList())));
 
       for (String view : views) {
         List<String> columns = new ArrayList<>();
