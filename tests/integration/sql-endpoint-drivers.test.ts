@@ -9,6 +9,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { migrate } from '../../clickhouse/migrate';
 import { AdminExecutor, startSqlEndpoint } from '../../services/sql';
+import { encodeCompressedBlocks, loadBlockCodecs } from '../../services/sql/compressed-blocks';
 import { loadSmallBiDataSet } from '../harness/bi-data';
 import { buildGoClient, buildJdbcClient, runGoClient, runJdbcClient, type EndpointLogin } from '../harness/clients';
 import { registerCleanup, testClickHouse, testConfig, testLogger } from '../harness/fixtures';
@@ -44,6 +45,7 @@ describe('SQL endpoint read by real ClickHouse drivers', () => {
   let client: ClickHouseClient;
   let database: string;
   let login: EndpointLogin;
+  let endpointUrl: string;
   /** Per bi_* view, in name order: column names and rows as the embedded client reads them. */
   const expected = new Map<string, { columns: string[]; rows: unknown[] }>();
 
@@ -60,6 +62,7 @@ describe('SQL endpoint read by real ClickHouse drivers', () => {
       await executor.close();
     });
     login = { address: new URL(endpoint.url).host, user: 'default', password: '', database };
+    endpointUrl = endpoint.url;
 
     const views = await (
       await client.query({ query: `SELECT name FROM system.tables WHERE database = {db:String} AND name LIKE 'bi\\\\_%' ORDER BY name`, query_params: { db: database }, format: 'JSONEachRow' })
@@ -115,5 +118,26 @@ describe('SQL endpoint read by real ClickHouse drivers', () => {
       const want = expected.get(view.view)!;
       expect({ view: view.view, columns: view.columns.map((c) => c.name), rows: view.rows.map(canonical) }).toEqual({ view: view.view, ...want });
     }
+  });
+
+  it('reads a decompress=1 body (as clickhouse-go sends inserts) and refuses a corrupted one with ClickHouse code 40', async () => {
+    await loadBlockCodecs();
+    const body = encodeCompressedBlocks(Buffer.from(`SELECT count() FROM ${database}.bi_dim_store`), 'lz4');
+    const ok = await fetch(`${endpointUrl}/?decompress=1`, { method: 'POST', body });
+    expect([ok.status, await ok.text()]).toEqual([200, '2\n']);
+    const corrupted = Buffer.from(body);
+    corrupted[corrupted.length - 1]! ^= 0x01;
+    const refused = await fetch(`${endpointUrl}/?decompress=1`, { method: 'POST', body: corrupted });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('x-clickhouse-exception-code')).toBe('40');
+    expect(await refused.text()).toMatch(/^Code: 40\. DB::Exception: compressed block 0 at byte 0: checksum does not match/);
+  });
+
+  it('answers 501 for Native to clickhouse-go when a column type cannot be re-framed, naming the column', async () => {
+    const query = encodeURIComponent("SELECT CAST('a', 'Variant(String, UInt64)') AS v FORMAT Native");
+    const refused = await fetch(`${endpointUrl}/?client_protocol_version=54460&query=${query}`);
+    expect(refused.status).toBe(501);
+    expect(refused.headers.get('x-clickhouse-exception-code')).toBe('48');
+    expect(await refused.text()).toMatch(/column v \(Variant\(String, UInt64\)\)/);
   });
 });
