@@ -68,8 +68,14 @@ async function buildOnce(name: string, build: (scratch: string) => Promise<void>
     await build(scratch);
     writeFileSync(join(scratch, '.built'), `${new Date().toISOString()}\n`);
     if (!existsSync(join(dir, '.built'))) {
+      // A folder without the marker is a build that died half way.
       rmSync(dir, { recursive: true, force: true });
-      renameSync(scratch, dir);
+      try {
+        renameSync(scratch, dir);
+      } catch (error) {
+        // Another test process finished the same build first: use its copy.
+        if (!existsSync(join(dir, '.built'))) throw error;
+      }
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
