@@ -16,9 +16,10 @@ import { ingest } from './benchmarks/ingest';
 import { kafkaClients } from './benchmarks/kafka-clients';
 import { parquetWriters } from './benchmarks/parquet-writers';
 import { sqlEndpointBench } from './benchmarks/sql-endpoint';
+import { sqlWireBench } from './benchmarks/sql-wire';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];

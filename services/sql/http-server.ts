@@ -7,14 +7,15 @@
  * node:http rather than fastify: see bench/benchmarks/sql-endpoint.ts for the measured cost of each.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { SqlEndpointError, type SqlExecutor, type SqlResult } from './contract';
-import { CLICKHOUSE_ERROR_CODES, formatExceptionBody, sqlError } from './clickhouse-errors';
+import { CLICKHOUSE_ERROR_CODES, formatExceptionBody, sqlError, type ClickHouseErrorName } from './clickhouse-errors';
+import { decodeCompressedBlocks, encodeCompressedBlocks, loadBlockCodecs } from './compressed-blocks';
 import { chooseEncoding, compressBody, decompressBody } from './http-compression';
 import { joinQuery, readQueryRequest, routeOf, type HeaderSource, type HttpQueryRequest } from './http-request';
 import { contentTypeOf } from './output-formats';
-// The sql-wire branch's codecs; until it is merged these answer a clear 400 (see the file).
-import { decodeCompressedBlocks, encodeCompressedBlocks, reframeNative } from './pending-codecs';
+import { reframeNative } from './native-protocol';
 
 export interface SqlHttpHandlerOptions {
   readonly executor: SqlExecutor;
@@ -52,11 +53,26 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
+/**
+ * A wire codec's refusal (./compressed-blocks.ts, ./native-protocol.ts) as ClickHouse reports
+ * it: the codec names ClickHouse's code in its context (a bad checksum is 40), else `fallback`.
+ */
+function codecFailure(error: unknown, fallback: ClickHouseErrorName, httpStatus: number): unknown {
+  if (!isShelfStreamError(error)) return error;
+  const code = error.context['clickhouse_code'];
+  return new SqlEndpointError(typeof code === 'number' ? code : CLICKHOUSE_ERROR_CODES[fallback], httpStatus, error.message, { cause: error });
+}
+
 /** The result bytes in the framing the client asked for, before any HTTP compression. */
 function frameResult(result: SqlResult, request: HttpQueryRequest): Uint8Array {
   let body = result.body;
   if (request.clientProtocolVersion !== undefined && request.clientProtocolVersion > 0 && result.format.toLowerCase() === 'native') {
-    body = reframeNative(body, request.clientProtocolVersion);
+    try {
+      body = reframeNative(body, request.clientProtocolVersion);
+    } catch (error) {
+      // A column type whose Native state the re-framing cannot walk: the client can ask another format.
+      throw codecFailure(error, 'NOT_IMPLEMENTED', 501);
+    }
   }
   if (request.compressBlocks) {
     const method = (request.settings.network_compression_method ?? 'lz4').toLowerCase();
@@ -93,7 +109,15 @@ export function createSqlHttpHandler(options: SqlHttpHandlerOptions): (req: Inco
     const request = readQueryRequest(headerSource(req), url.searchParams, { maxSessionTimeoutS: options.maxSessionTimeoutS });
     res.setHeader('X-ClickHouse-Query-Id', request.queryId);
     let body = await decompressBody(await readBody(req, options.maxBodyBytes), req.headers['content-encoding'], options.maxBodyBytes);
-    if (request.decompressBlocks && body.byteLength > 0) body = decodeCompressedBlocks(body);
+    // ZSTD's wasm module loads once, on the first request that may need it.
+    if (request.decompressBlocks || request.compressBlocks) await loadBlockCodecs();
+    if (request.decompressBlocks && body.byteLength > 0) {
+      try {
+        body = decodeCompressedBlocks(body);
+      } catch (error) {
+        throw codecFailure(error, 'CANNOT_DECOMPRESS', 400);
+      }
+    }
     const query = joinQuery(request.queryParameter, body.toString('utf8'));
     if (query.trim() === '') throw sqlError('SYNTAX_ERROR', 'Empty query');
     const result = await executor.execute({
