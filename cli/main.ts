@@ -16,6 +16,7 @@ import { registerSimulateCommands } from './commands/simulate';
 import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
+import { registerBiUserCommands } from './commands/bi-users';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -70,6 +71,7 @@ program
     run('stream', (ctx) => streamCommand(ctx, names, options))(),
   );
 registerIngestCommands(program, run);
+registerBiUserCommands(program, run);
 registerSimulateCommands(program, run);
 const archive = program.command('archive').description('the raw Parquet archive in the object store (Hive-style topic=/dt=/hour=)');
 archive
