@@ -11,13 +11,14 @@ import { avroProduce } from './benchmarks/avro-produce';
 import { archiveBench } from './benchmarks/archive';
 import { forecastBench } from './benchmarks/forecast';
 import { velocityBench } from './benchmarks/velocity';
+import { biStarvationBench } from './benchmarks/bi-starvation';
 import { simulatorBackfill } from './benchmarks/simulator-backfill';
 import { ingest } from './benchmarks/ingest';
 import { kafkaClients } from './benchmarks/kafka-clients';
 import { parquetWriters } from './benchmarks/parquet-writers';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, biStarvationBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];
