@@ -17,6 +17,7 @@ import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
 import { registerBiUserCommands } from './commands/bi-users';
+import { serveSqlEndpoint, sqlCommand } from './commands/sql';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -102,8 +103,35 @@ program
   .argument('<what>', '"all"')
   .action(async (what: string) => {
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
-    await run('stream', (ctx) => streamCommand(ctx, STREAM_NAMES, ctx.config.forecast.schedule ? { alongside: (clickhouse) => startForecastJobs(ctx, clickhouse) } : {}))();
+    await run('stream', (ctx) =>
+      streamCommand(ctx, STREAM_NAMES, {
+        alongside: async (clickhouse) => {
+          const sql = await serveSqlEndpoint(ctx);
+          const forecast = ctx.config.forecast.schedule ? await startForecastJobs(ctx, clickhouse).catch(async (error: unknown) => {
+            await sql?.stop();
+            throw error;
+          }) : undefined;
+          return {
+            stop: async () => {
+              await forecast?.stop();
+              await sql?.stop();
+            },
+          };
+        },
+      }),
+    )();
   });
+program
+  .command('sql')
+  .description('run SQL: through the running SQL endpoint (or the ClickHouse server), else straight on embedded ClickHouse; a prompt when no query is given or piped')
+  .argument('[query]', 'the statement (default: stdin, or an interactive prompt on a terminal)')
+  .option('--format <name>', 'output format, as clickhouse client: PrettyCompact (default on a terminal), TabSeparated (default otherwise), CSV, JSON, JSONEachRow, Vertical...')
+  .option('--user <name>', 'user for the endpoint (default: default)')
+  .option('--password <password>', 'password for the endpoint')
+  .option('--database <name>', 'database to start in (default: CLICKHOUSE_DATABASE)')
+  .action(async (query: string | undefined, options: { format?: string; user?: string; password?: string; database?: string }) =>
+    run('sql', (ctx) => sqlCommand(ctx, query, options))(),
+  );
 program
   .command('demo')
   .description('init, backfill history, then the simulator in real time through every processor, with a live summary')

@@ -18,6 +18,7 @@ import { PROCESSOR_NAMES, buildProcessor } from '../../streams/processors';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
 import type { CliContext } from '../context';
 import { runInit } from './init';
+import { serveSqlEndpoint } from './sql';
 
 export interface DemoOptions {
   readonly duration?: number;
@@ -86,6 +87,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   const ops = await startOpsEndpoint({ host: config.http.host, port: config.http.port, registry: metrics.registry, readiness: [{ name: 'clickhouse', check: async () => void (await clickhouse.ping()) }] });
   ctx.print(`demo: metrics at http://${ops.address().host}:${ops.address().port}/metrics`);
   const processors: RunningProcessor[] = [];
+  let sql: { stop(): Promise<void> } | undefined;
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -95,6 +97,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     for (const name of PROCESSOR_NAMES) {
       processors.push(await startProcessor(buildProcessor(name, config.streams), { kafka, codec, clickhouse, logger, metrics }, { ...config.streams, database: config.clickhouse.database }));
     }
+    sql = await serveSqlEndpoint(ctx);
     // A timer, not AbortSignal.timeout: a timeout signal only referenced through
     // AbortSignal.any can be garbage-collected before it fires.
     const timer = options.duration !== undefined ? setTimeout(() => stop.abort(), options.duration * 1000) : undefined;
@@ -134,6 +137,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     for (const p of processors) await p.stop();
+    await sql?.stop();
     await ops.close();
     await clickhouse.close();
   }

@@ -123,6 +123,24 @@ export interface IngestConfig {
   readonly shutdownGraceMs: number;
 }
 
+/**
+ * The SQL endpoint (services/sql): ClickHouse's HTTP interface over embedded ClickHouse.
+ * `enabled` is false in server mode whatever SQL_ENDPOINT says: the server is the endpoint.
+ */
+export interface SqlEndpointConfig {
+  readonly enabled: boolean;
+  readonly host: string;
+  readonly port: number;
+  /** HTTPS when set. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Plain HTTP beyond loopback was asked for explicitly. */
+  readonly allowPlaintext: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxResultBytes: number;
+  readonly sessionTimeoutS: number;
+  readonly maxSessionTimeoutS: number;
+}
+
 export interface SimulatorConfig {
   readonly outputDir: string;
 }
@@ -170,6 +188,7 @@ export interface Config {
   readonly topics: TopicsConfig;
   readonly streams: StreamsConfig;
   readonly ingest: IngestConfig;
+  readonly sqlEndpoint: SqlEndpointConfig;
   readonly simulator: SimulatorConfig;
   readonly forecast: ForecastConfig;
   readonly sqlExecutor: SqlExecutorConfig;
@@ -322,6 +341,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       dedupWindow: v.INGEST_DEDUP_WINDOW!,
       shutdownGraceMs: v.INGEST_SHUTDOWN_GRACE_MS!,
     },
+    sqlEndpoint: {
+      enabled: v.SQL_ENDPOINT === 'on' && v.CLICKHOUSE_URL === undefined,
+      host: v.SQL_ENDPOINT_HOST!,
+      port: v.SQL_ENDPOINT_PORT!,
+      tls:
+        v.SQL_ENDPOINT_TLS_CERT_FILE !== undefined && v.SQL_ENDPOINT_TLS_KEY_FILE !== undefined
+          ? { certFile: expandPath(v.SQL_ENDPOINT_TLS_CERT_FILE, cwd), keyFile: expandPath(v.SQL_ENDPOINT_TLS_KEY_FILE, cwd) }
+          : undefined,
+      allowPlaintext: v.SQL_ENDPOINT_ALLOW_PLAINTEXT === 'on',
+      maxBodyBytes: v.SQL_ENDPOINT_MAX_BODY_BYTES!,
+      maxResultBytes: v.SQL_ENDPOINT_MAX_RESULT_BYTES!,
+      sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
+      maxSessionTimeoutS: v.SQL_ENDPOINT_MAX_SESSION_TIMEOUT_S!,
+    },
     simulator: {
       outputDir: v.SIMULATOR_OUTPUT_DIR ? expandPath(v.SIMULATOR_OUTPUT_DIR, cwd) : join(dataDir, 'simulator'),
     },
@@ -339,7 +372,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxResultRows: v.SQL_MAX_RESULT_ROWS!,
       maxResultBytes: v.SQL_MAX_RESULT_BYTES!,
       maxThreads: v.SQL_MAX_THREADS!,
-      sessionTimeoutS: v.SQL_SESSION_TIMEOUT_S!,
+      sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
       usersFile: v.SQL_USERS_FILE ? expandPath(v.SQL_USERS_FILE, cwd) : join(dataDir, 'sql', 'bi-users.json'),
       adminTokenFile: join(dataDir, 'sql', 'admin-token'),
     },
@@ -370,6 +403,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   if (config.clickhouseModel.bi && config.clickhouseModel.bi.password === '') {
     throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: CLICKHOUSE_BI_USER is set but CLICKHOUSE_BI_PASSWORD is empty; a BI user needs a password', {
       context: { CLICKHOUSE_BI_USER: config.clickhouseModel.bi.user },
+    });
+  }
+  if ((v.SQL_ENDPOINT_TLS_CERT_FILE === undefined) !== (v.SQL_ENDPOINT_TLS_KEY_FILE === undefined)) {
+    throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: SQL_ENDPOINT_TLS_CERT_FILE and SQL_ENDPOINT_TLS_KEY_FILE go together; set both for HTTPS or neither', {
+      context: { SQL_ENDPOINT_TLS_CERT_FILE: v.SQL_ENDPOINT_TLS_CERT_FILE, SQL_ENDPOINT_TLS_KEY_FILE: v.SQL_ENDPOINT_TLS_KEY_FILE },
+    });
+  }
+  if (config.sqlEndpoint.sessionTimeoutS > config.sqlEndpoint.maxSessionTimeoutS) {
+    throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: SQL_ENDPOINT_SESSION_TIMEOUT_S is above SQL_ENDPOINT_MAX_SESSION_TIMEOUT_S', {
+      context: { SQL_ENDPOINT_SESSION_TIMEOUT_S: config.sqlEndpoint.sessionTimeoutS, SQL_ENDPOINT_MAX_SESSION_TIMEOUT_S: config.sqlEndpoint.maxSessionTimeoutS },
     });
   }
   if (config.launcher.kafka.port === config.launcher.kafka.controllerPort) {

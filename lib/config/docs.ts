@@ -14,9 +14,9 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   topics: 'Topics',
   streams: 'Stream processors',
   ingest: 'HTTP ingest',
+  sql: 'SQL endpoint (ClickHouse HTTP interface)',
   simulator: 'POS simulator',
   forecast: 'Demand forecasts',
-  sql: 'SQL endpoint (BI queries)',
   launcher: 'Native launcher (machines without Docker)',
 };
 

@@ -15,9 +15,9 @@ export type OptionGroup =
   | 'topics'
   | 'streams'
   | 'ingest'
+  | 'sql'
   | 'simulator'
   | 'forecast'
-  | 'sql'
   | 'launcher';
 
 export interface OptionSpec<S extends z.ZodType = z.ZodType> {
@@ -371,42 +371,69 @@ export const OPTIONS = {
     schema: positiveInt,
   }),
 
-  // ── demand forecasts (services/forecast) ──────────────────────────────────────────────
-  FORECAST_SCHEDULE: spec({
-    group: 'forecast',
+  // ── SQL endpoint (services/sql): ClickHouse's HTTP interface over embedded ClickHouse ──
+  SQL_ENDPOINT: spec({
+    group: 'sql',
     default: 'on',
-    doc: '`shelfstream run all` runs the forecast jobs on a schedule: predict every day, train once a week (before that day\'s predict). off: only on request (`shelfstream forecast ...`).',
+    doc: '`shelfstream run all` and `demo` serve ClickHouse\'s HTTP interface over embedded ClickHouse, so BI tools connect as to a server. off: nothing is served. Never served when CLICKHOUSE_URL points at a server (that server is the endpoint).',
     schema: z.enum(['on', 'off']),
   }),
-  FORECAST_PREDICT_AT_UTC: spec({
-    group: 'forecast',
-    default: '02:00',
-    doc: 'Time of day (UTC, HH:MM) of the daily predict; it forecasts the 7 days after the previous UTC date, so run it once the day\'s sales are in.',
-    schema: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (00:00 to 23:59)'),
-  }),
-  FORECAST_TRAIN_WEEKDAY: spec({
-    group: 'forecast',
-    default: 'sunday',
-    doc: 'Day of the week (UTC) whose scheduled run trains a new model (backtest, retrain on all data, promote unless worse) before predicting.',
-    schema: z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']),
-  }),
-  FORECAST_TRAIN_HISTORY_DAYS: spec({
-    group: 'forecast',
-    default: '365',
-    doc: 'Days of history the scheduled training reads (the last 4 weeks of them are its backtest).',
-    schema: z.coerce.number().int().min(70, 'needs at least 70 days: 35 of features and training before a 4-week backtest').max(1_095),
-  }),
-
-  // ── POS simulator (simulators/) ───────────────────────────────────────────────────────
-  SIMULATOR_OUTPUT_DIR: spec({
-    group: 'simulator',
-    default: undefined,
-    derived: '$SHELFSTREAM_DATA_DIR/simulator',
-    doc: 'Where the simulator writes its ground truth (true demand, stock-out intervals, anomaly labels).',
+  SQL_ENDPOINT_HOST: spec({
+    group: 'sql',
+    default: '127.0.0.1',
+    doc: 'Interface the SQL endpoint listens on. Beyond loopback it needs SQL_ENDPOINT_TLS_CERT_FILE and SQL_ENDPOINT_TLS_KEY_FILE, or SQL_ENDPOINT_ALLOW_PLAINTEXT=on.',
     schema: nonEmpty,
   }),
+  SQL_ENDPOINT_PORT: spec({
+    group: 'sql',
+    default: '8123',
+    doc: 'Port of the SQL endpoint (ClickHouse\'s own HTTP port, so tools\' defaults work); 0 picks a free port.',
+    schema: z.coerce.number().int().min(0).max(65_535),
+  }),
+  SQL_ENDPOINT_TLS_CERT_FILE: spec({
+    group: 'sql',
+    default: undefined,
+    doc: 'PEM certificate chain: with SQL_ENDPOINT_TLS_KEY_FILE the endpoint serves HTTPS only.',
+    schema: nonEmpty,
+  }),
+  SQL_ENDPOINT_TLS_KEY_FILE: spec({
+    group: 'sql',
+    default: undefined,
+    doc: 'PEM private key of SQL_ENDPOINT_TLS_CERT_FILE.',
+    schema: nonEmpty,
+  }),
+  SQL_ENDPOINT_ALLOW_PLAINTEXT: spec({
+    group: 'sql',
+    default: 'off',
+    doc: 'on: allow plain HTTP on an interface beyond loopback (passwords and results then cross the network readable). off: such a bind is refused at start.',
+    schema: z.enum(['on', 'off']),
+  }),
+  SQL_ENDPOINT_MAX_BODY_BYTES: spec({
+    group: 'sql',
+    default: '10485760',
+    doc: 'Largest request body (query text plus any inserted data) in bytes (10 MiB), after decompression; larger requests get 413.',
+    schema: positiveInt,
+  }),
+  SQL_ENDPOINT_MAX_RESULT_BYTES: spec({
+    group: 'sql',
+    default: '268435456',
+    doc: 'Largest result the endpoint sends, in bytes (256 MiB): a result is buffered whole before its status line, so a larger one is refused (TOO_MANY_ROWS_OR_BYTES) rather than sent.',
+    schema: positiveInt,
+  }),
+  SQL_ENDPOINT_SESSION_TIMEOUT_S: spec({
+    group: 'sql',
+    default: '60',
+    doc: 'Seconds a session (session_id) is kept idle when the client sends no session_timeout, as ClickHouse\'s default_session_timeout.',
+    schema: positiveInt,
+  }),
+  SQL_ENDPOINT_MAX_SESSION_TIMEOUT_S: spec({
+    group: 'sql',
+    default: '3600',
+    doc: 'Longest session_timeout a client may ask for, in seconds (one hour), as ClickHouse\'s max_session_timeout; a longer one is refused.',
+    schema: positiveInt,
+  }),
 
-  // ── SQL endpoint: the executor behind it ──────────────────────────────────────────────
+  // the executor behind it (services/sql/executor.ts): BI queries on the shared engine
   SQL_POOL_SIZE: spec({
     group: 'sql',
     default: '2',
@@ -449,17 +476,46 @@ export const OPTIONS = {
     doc: 'Engine threads one BI query may use (max_threads), so BI queries leave cores to the stream processors.',
     schema: positiveInt,
   }),
-  SQL_SESSION_TIMEOUT_S: spec({
-    group: 'sql',
-    default: '60',
-    doc: 'Seconds a SQL session (session_id) keeps its USE/SET state while idle, when the client sends no session_timeout (as ClickHouse\'s default).',
-    schema: positiveInt,
-  }),
   SQL_USERS_FILE: spec({
     group: 'sql',
     default: undefined,
     derived: '$SHELFSTREAM_DATA_DIR/sql/bi-users.json',
     doc: 'File holding the BI users (scrypt password hashes, scopes, limits; mode 0600); managed with `shelfstream bi-users`.',
+    schema: nonEmpty,
+  }),
+
+  // ── demand forecasts (services/forecast) ──────────────────────────────────────────────
+  FORECAST_SCHEDULE: spec({
+    group: 'forecast',
+    default: 'on',
+    doc: '`shelfstream run all` runs the forecast jobs on a schedule: predict every day, train once a week (before that day\'s predict). off: only on request (`shelfstream forecast ...`).',
+    schema: z.enum(['on', 'off']),
+  }),
+  FORECAST_PREDICT_AT_UTC: spec({
+    group: 'forecast',
+    default: '02:00',
+    doc: 'Time of day (UTC, HH:MM) of the daily predict; it forecasts the 7 days after the previous UTC date, so run it once the day\'s sales are in.',
+    schema: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (00:00 to 23:59)'),
+  }),
+  FORECAST_TRAIN_WEEKDAY: spec({
+    group: 'forecast',
+    default: 'sunday',
+    doc: 'Day of the week (UTC) whose scheduled run trains a new model (backtest, retrain on all data, promote unless worse) before predicting.',
+    schema: z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']),
+  }),
+  FORECAST_TRAIN_HISTORY_DAYS: spec({
+    group: 'forecast',
+    default: '365',
+    doc: 'Days of history the scheduled training reads (the last 4 weeks of them are its backtest).',
+    schema: z.coerce.number().int().min(70, 'needs at least 70 days: 35 of features and training before a 4-week backtest').max(1_095),
+  }),
+
+  // ── POS simulator (simulators/) ───────────────────────────────────────────────────────
+  SIMULATOR_OUTPUT_DIR: spec({
+    group: 'simulator',
+    default: undefined,
+    derived: '$SHELFSTREAM_DATA_DIR/simulator',
+    doc: 'Where the simulator writes its ground truth (true demand, stock-out intervals, anomaly labels).',
     schema: nonEmpty,
   }),
 
