@@ -9,7 +9,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { startSqlEndpoint } from '../../services/sql';
 import { migrate } from '../../clickhouse/migrate';
 import { ADMIN_USER, EMPTY_USERS, withPassword, withUser, withoutUser, writeBiUsers, readBiUsers, type BiUser } from '../../services/sql/bi-users';
 import { ensureAdminToken } from '../../services/sql/authenticator';
@@ -43,6 +44,7 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
   let usersFile: string;
   let adminToken: string;
   let workDir: string;
+  let endpointConfig: ReturnType<typeof testConfig>['sqlEndpoint'];
   let queryCount = 0;
   /** The tables this test filled with one row per store. */
   let filledTables: string[] = [];
@@ -78,6 +80,7 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
 
   beforeAll(async () => {
     const config = testConfig();
+    endpointConfig = { ...config.sqlEndpoint, host: '127.0.0.1', port: 0 };
     ({ client, database } = await testClickHouse(config));
     await migrate(client, database);
     workDir = mkdtempSync(join(tmpdir(), 'sql-exec-'));
@@ -281,6 +284,25 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     expect([full.code, full.httpStatus]).toEqual([202, 503]);
     await Promise.all(slow);
     expect(await northText('SELECT 1')).toBe('1\n');
+  });
+
+  it('gives the same scope and refusals through the HTTP endpoint to @clickhouse/client', async () => {
+    const endpoint = await startSqlEndpoint({ config: { sqlEndpoint: endpointConfig }, logger: testLogger(), executor });
+    registerCleanup(() => endpoint.close());
+    const bi = createClient({ url: endpoint.url, username: 'north_analyst', password: 'north-secret', database, log: { level: ClickHouseLogLevel.OFF } });
+    registerCleanup(() => bi.close());
+    const relations = await rows<{ table: string }>(client, `SELECT DISTINCT table FROM system.columns WHERE database = '${database}' AND name = 'store_id' ORDER BY table`);
+    for (const { table } of relations) {
+      const everything = (await rows<{ s: string }>(client, `SELECT DISTINCT toString(store_id) AS s FROM ${database}.${table}`)).map((r) => r.s);
+      const seen = (await (await bi.query({ query: `SELECT DISTINCT toString(store_id) AS s FROM ${table}`, format: 'JSONEachRow' })).json<{ s: string }>()).map((r) => r.s).sort();
+      expect({ table, seen }).toEqual({ table, seen: everything.filter((s) => NORTH.includes(s)).sort() });
+    }
+    await expect(bi.command({ query: `INSERT INTO dim_store (store_id, region) VALUES ('X', 'north')` })).rejects.toMatchObject({ code: '164' });
+    await expect(bi.query({ query: `SELECT * FROM merge('${database}', '^dim_store$')` })).rejects.toMatchObject({ code: '497' });
+    await expect(bi.query({ query: 'SELECT count() FROM dim_store', clickhouse_settings: { additional_table_filters: "{}" } as Record<string, string> })).rejects.toMatchObject({ code: '164' });
+    const stranger = createClient({ url: endpoint.url, username: 'north_analyst', password: 'wrong', database, log: { level: ClickHouseLogLevel.OFF } });
+    registerCleanup(() => stranger.close());
+    await expect(stranger.query({ query: 'SELECT 1' })).rejects.toMatchObject({ code: '516' });
   });
 
   it('authenticates: a wrong password and an unknown user get the same 403, a revoked user or an old password at once', async () => {
