@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import type { SqlCredentials } from './contract';
 import { ADMIN_USER, fileVersion, readBiUsers, type BiUser, type BiUsersFile } from './bi-users';
 import { createCredentialCache } from './credential-cache';
-import { CH, sqlError } from './engine-errors';
+import { sqlError } from './clickhouse-errors';
 import { hashPassword, verifyPassword, type PasswordHash } from './passwords';
 
 export type Principal = { readonly kind: 'admin'; readonly name: string } | { readonly kind: 'bi'; readonly name: string; readonly user: BiUser };
@@ -49,7 +49,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export function authenticationFailed(user: string): Error {
-  return sqlError(CH.AUTHENTICATION_FAILED, `${user}: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)`);
+  return sqlError('AUTHENTICATION_FAILED', `${user}: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)`);
 }
 
 export interface AuthenticatorOptions {

@@ -20,7 +20,7 @@
  */
 import type { ChdbResult, Session } from 'chdb';
 import { sqlString } from '../../clickhouse/bind';
-import { fromEngineError } from './engine-errors';
+import { fromEngineError } from './clickhouse-errors';
 
 export interface EngineConnections {
   open(): Session;

@@ -14,7 +14,7 @@ import type { SqlExecutorConfig } from '../../lib/config';
 import type { SqlExecutor, SqlRequest, SqlResult } from './contract';
 import { createAuthenticator, type Authenticator, type Principal } from './authenticator';
 import { engineConnections, quoteIdentifier, rowsOn, runOn, setStatement, setUp, type EngineConnections, type Session } from './bi-connection';
-import { CH, sqlError } from './engine-errors';
+import { sqlError } from './clickhouse-errors';
 import { checkClientSettings, isLockedSetting, limitSettings, lockedSettingError, settingNamesOfSet, type QueryLimits } from './locked-settings';
 import { createQuerySlots } from './query-slots';
 import { filtersLiteral, scopeFilters, type TableName } from './scope';
@@ -59,7 +59,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
 
   /** The engine's rendering of the client's text as one statement, and that statement's kind, or a refusal. */
   async function parse(connection: Session, query: string, queryParams: Readonly<Record<string, string>>, principal: Principal): Promise<{ formatted: string; kind: StatementKind | 'other' }> {
-    if (query.trim() === '') throw sqlError(CH.SYNTAX_ERROR, 'Empty query. (SYNTAX_ERROR)');
+    if (query.trim() === '') throw sqlError('SYNTAX_ERROR', 'Empty query. (SYNTAX_ERROR)');
     // EXPLAIN AST substitutes {name:Type} parameters, so they are set first: what is judged
     // is then exactly what runs, a parameter used as an identifier included.
     const params = setStatement(queryParams, 'param_');
@@ -141,7 +141,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
       if (kind === 'use') {
         const database = /^USE\s+([\s\S]+)$/i.exec(formatted)![1]!.replace(/^`([\s\S]*)`$/, '$1');
         const found = await rowsOn<{ n: number }>(connection, `SELECT count() AS n FROM system.databases WHERE name = ${sqlString(database)}`);
-        if (found[0]?.n === 0) throw sqlError(CH.UNKNOWN_DATABASE, `Database ${database} does not exist. (UNKNOWN_DATABASE)`);
+        if (found[0]?.n === 0) throw sqlError('UNKNOWN_DATABASE', `Database ${database} does not exist. (UNKNOWN_DATABASE)`);
         lease?.update({ ...state, database });
         return emptyResult(format, principal.name, timezone);
       }
@@ -187,7 +187,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
 
   return {
     async execute(request) {
-      if (closed) throw sqlError(CH.CANNOT_SCHEDULE_TASK, 'The SQL endpoint is shutting down. (CANNOT_SCHEDULE_TASK)');
+      if (closed) throw sqlError('CANNOT_SCHEDULE_TASK', 'The SQL endpoint is shutting down. (CANNOT_SCHEDULE_TASK)');
       const principal = await authenticator.authenticate(request.credentials);
       const lease = request.sessionId ? sessions.acquire(principal.name, request.sessionId, request.sessionTimeoutS ?? config.sessionTimeoutS) : undefined;
       try {

@@ -9,7 +9,7 @@
  * the read-only state, the limits, the engine's share of the machine, or the query cache
  * (whose entries a scoped and an unscoped user would otherwise share: chDB has one engine user).
  */
-import { CH, sqlError } from './engine-errors';
+import { sqlError } from './clickhouse-errors';
 import type { SqlEndpointError } from './contract';
 
 /** Per-query limits of a principal; 0 means "no limit" as in ClickHouse. */
@@ -65,7 +65,7 @@ const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The refusal a server gives a readonly user that tries to change a setting. */
 export function lockedSettingError(name: string): SqlEndpointError {
-  return sqlError(CH.READONLY, `Cannot modify '${name}' setting in readonly mode: a BI user may not change it. (READONLY)`);
+  return sqlError('READONLY', `Cannot modify '${name}' setting in readonly mode: a BI user may not change it. (READONLY)`);
 }
 
 /**
@@ -75,7 +75,7 @@ export function lockedSettingError(name: string): SqlEndpointError {
  */
 export function checkClientSettings(settings: Readonly<Record<string, string>>, locked: Readonly<Record<string, string>>): SqlEndpointError | undefined {
   for (const [name, value] of Object.entries(settings)) {
-    if (!SETTING_NAME.test(name)) return sqlError(CH.UNKNOWN_SETTING, `Setting ${JSON.stringify(name)} is not a setting name. (UNKNOWN_SETTING)`);
+    if (!SETTING_NAME.test(name)) return sqlError('UNKNOWN_SETTING', `Setting ${JSON.stringify(name)} is not a setting name. (UNKNOWN_SETTING)`);
     if (isLockedSetting(name) && locked[name.toLowerCase()] !== value) return lockedSettingError(name);
   }
   return undefined;

@@ -4,8 +4,7 @@
  * up work on the engine the stream processors share. Waiters are served first come, first
  * served.
  */
-import { SqlEndpointError } from './contract';
-import { CH, sqlError } from './engine-errors';
+import { sqlError } from './clickhouse-errors';
 
 export interface QuerySlots {
   /** Runs `work` when a slot is free; rejects at once when the queue is full or the slots are closed. */
@@ -35,11 +34,11 @@ export function createQuerySlots(size: number, queueLength: number): QuerySlots 
 
   return {
     async run(work) {
-      if (closed) throw sqlError(CH.CANNOT_SCHEDULE_TASK, 'The SQL endpoint is shutting down. (CANNOT_SCHEDULE_TASK)');
+      if (closed) throw sqlError('CANNOT_SCHEDULE_TASK', 'The SQL endpoint is shutting down. (CANNOT_SCHEDULE_TASK)');
       if (running >= size) {
         if (queue.length >= queueLength) {
           // A server answers 500 for this code; 503 tells clients and proxies that a retry may succeed.
-          throw new SqlEndpointError(CH.TOO_MANY_SIMULTANEOUS_QUERIES, 503, `Too many simultaneous queries: ${size} running and ${queue.length} waiting, the most the endpoint allows (SQL_POOL_SIZE, SQL_QUEUE_LENGTH). Retry later. (TOO_MANY_SIMULTANEOUS_QUERIES)`);
+          throw sqlError('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries: ${size} running and ${queue.length} waiting, the most the endpoint allows (SQL_POOL_SIZE, SQL_QUEUE_LENGTH). Retry later. (TOO_MANY_SIMULTANEOUS_QUERIES)`, { httpStatus: 503 });
         }
         // The slot is handed over by release(): running stays counted for the waiter.
         await new Promise<void>((resolve) => queue.push(resolve));

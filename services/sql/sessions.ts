@@ -7,7 +7,7 @@
  * session's database and settings are applied to it before the lock (./bi-connection.ts).
  * Sessions are keyed by user and id, so one user cannot step into another's session.
  */
-import { CH, sqlError } from './engine-errors';
+import { sqlError } from './clickhouse-errors';
 
 export interface SessionState {
   readonly database: string | undefined;
@@ -51,13 +51,13 @@ export function createSqlSessions(nowMs: () => number = Date.now, sweepIntervalM
   return {
     acquire(user, sessionId, timeoutS) {
       if (timeoutS > MAX_SESSION_TIMEOUT_S) {
-        throw sqlError(CH.BAD_ARGUMENTS, `Session timeout ${timeoutS} is larger than max_session_timeout: ${MAX_SESSION_TIMEOUT_S}. (BAD_ARGUMENTS)`);
+        throw sqlError('BAD_ARGUMENTS', `Session timeout ${timeoutS} is larger than max_session_timeout: ${MAX_SESSION_TIMEOUT_S}. (BAD_ARGUMENTS)`);
       }
       sweep();
       const key = `${user}\0${sessionId}`;
       let entry = sessions.get(key);
       if (entry?.busy) {
-        throw sqlError(CH.SESSION_IS_LOCKED, `Session ${sessionId} is locked by a concurrent client. (SESSION_IS_LOCKED)`);
+        throw sqlError('SESSION_IS_LOCKED', `Session ${sessionId} is locked by a concurrent client. (SESSION_IS_LOCKED)`);
       }
       if (!entry) {
         entry = { state: { database: undefined, settings: {} }, busy: false, timeoutMs: timeoutS * 1000, lastUsedMs: nowMs() };

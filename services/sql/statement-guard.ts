@@ -19,7 +19,7 @@
  *   this guard judges that same text.
  * `file()`, `url()`, `remote()`, `loop()`, writes and DDL are also refused by readonly itself.
  */
-import { CH, sqlError } from './engine-errors';
+import { sqlError } from './clickhouse-errors';
 import type { SqlEndpointError } from './contract';
 
 export interface AstNode {
@@ -80,24 +80,24 @@ export function judgeStatement(formatted: string, ast: AstNode): { kind: Stateme
   const kind = statementKind(ast);
   if (kind === undefined) {
     if (ast.kind === 'KillQueryQuery' || ast.kind === 'ShowProcesslistQuery') {
-      return { refusal: sqlError(CH.ACCESS_DENIED, `${ast.kind.replace(/Query$/, '')} is not allowed for a BI user: it would see or stop other users' queries. (ACCESS_DENIED)`) };
+      return { refusal: sqlError('ACCESS_DENIED', `${ast.kind.replace(/Query$/, '')} is not allowed for a BI user: it would see or stop other users' queries. (ACCESS_DENIED)`) };
     }
-    return { refusal: sqlError(CH.READONLY, `Cannot execute query in readonly mode: a BI user may only read (${ast.kind}). (READONLY)`) };
+    return { refusal: sqlError('READONLY', `Cannot execute query in readonly mode: a BI user may only read (${ast.kind}). (READONLY)`) };
   }
   // formatQuery prints INTO OUTFILE as a clause of its own; a string that merely contains the
   // words is escaped in the rendering only when it holds a newline, so this may refuse such a
   // string too: a refusal, never a file.
   if (/\bINTO\s+OUTFILE\b/i.test(formatted)) {
-    return { refusal: sqlError(CH.INTO_OUTFILE_NOT_ALLOWED, 'INTO OUTFILE is not allowed: the endpoint writes no file on its host. (INTO_OUTFILE_NOT_ALLOWED)') };
+    return { refusal: sqlError('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed: the endpoint writes no file on its host. (INTO_OUTFILE_NOT_ALLOWED)') };
   }
   for (const { node, parent } of walk(ast, undefined)) {
     if (node.kind !== 'Function') continue;
     const name = node.detail.toLowerCase();
     if (parent?.kind === 'TableExpression' && !HARMLESS_TABLE_FUNCTIONS.has(name)) {
-      return { refusal: sqlError(CH.ACCESS_DENIED, `table function ${node.detail}() is not allowed for a BI user: only numbers, zeros, values, view, generateRandom, generate_series, null and format are. (ACCESS_DENIED)`) };
+      return { refusal: sqlError('ACCESS_DENIED', `table function ${node.detail}() is not allowed for a BI user: only numbers, zeros, values, view, generateRandom, generate_series, null and format are. (ACCESS_DENIED)`) };
     }
     if (HOST_READING_FUNCTIONS.has(name)) {
-      return { refusal: sqlError(CH.ACCESS_DENIED, `function ${node.detail}() is not allowed for a BI user: it reads the host's files. (ACCESS_DENIED)`) };
+      return { refusal: sqlError('ACCESS_DENIED', `function ${node.detail}() is not allowed for a BI user: it reads the host's files. (ACCESS_DENIED)`) };
     }
   }
   return { kind };
