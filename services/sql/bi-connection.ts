@@ -80,10 +80,12 @@ export interface ConnectionSetup {
 /** Applies a setup to a fresh connection; the order matters: client first, then limits and scope, then the lock. */
 export async function setUp(connection: Session, setup: ConnectionSetup): Promise<void> {
   await runOn(connection, `USE ${quoteIdentifier(setup.database)}`);
-  const statements = [setStatement(setup.clientSettings), setStatement(setup.limits)];
-  if (setup.filtersLiteral !== undefined) statements.push(`SET additional_table_filters = ${setup.filtersLiteral}`);
-  if (setup.lockReadOnly) statements.push('SET readonly = 1');
-  for (const statement of statements) if (statement !== undefined) await runOn(connection, statement);
+  // One SET: assignments apply left to right, so the limits after the client's settings win.
+  const assignments = [setStatement(setup.clientSettings), setStatement(setup.limits)].filter((a): a is string => a !== undefined).map((a) => a.replace(/^SET /, ''));
+  if (setup.filtersLiteral !== undefined) assignments.push(`additional_table_filters = ${setup.filtersLiteral}`);
+  if (assignments.length > 0) await runOn(connection, `SET ${assignments.join(', ')}`);
+  // The lock comes last and alone: nothing after it can change a setting.
+  if (setup.lockReadOnly) await runOn(connection, 'SET readonly = 1');
 }
 
 export type { ChdbResult, Session };
