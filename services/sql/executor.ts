@@ -87,17 +87,30 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
     );
   }
 
-  async function visibleStores(connection: Session, principal: Principal & { kind: 'bi' }): Promise<string[] | 'all'> {
+  /**
+   * The stores a region-scoped user sees, from dim_store's current rows. Kept for a few
+   * seconds per set of regions: reading dim_store FINAL costs more than the rest of the setup,
+   * and a store moving to another region is rare; the list is never older than this.
+   */
+  const REGION_STORES_TTL_MS = 5_000; // five seconds
+  const regionStores = new Map<string, { stores: string[]; until: number }>();
+  async function visibleStores(connection: Session, principal: Principal & { kind: 'bi' }, tables: readonly TableName[]): Promise<string[] | 'all'> {
     const { regions, stores } = principal.user;
     if (regions.length === 0 && stores.length === 0) return 'all';
     if (regions.length === 0) return [...stores];
-    const exists = await rowsOn<{ n: number }>(connection, `SELECT count() AS n FROM system.tables WHERE database = ${sqlString(deps.database)} AND name = 'dim_store'`);
-    if (exists[0]?.n === 0) return [...stores];
-    const inRegions = await rowsOn<{ store_id: string }>(
-      connection,
-      `SELECT DISTINCT store_id FROM ${quoteIdentifier(deps.database)}.dim_store FINAL WHERE region IN (${regions.map(sqlString).join(', ')})`,
-    );
-    return [...new Set([...stores, ...inRegions.map((r) => r.store_id)])];
+    // Before the first migration there is no dim_store: the regions hold no store yet.
+    if (!tables.some((t) => t.database === deps.database && t.table === 'dim_store')) return [...stores];
+    const key = [...regions].sort().join('\0');
+    let cached = regionStores.get(key);
+    if (!cached || cached.until <= Date.now()) {
+      const rows = await rowsOn<{ store_id: string }>(
+        connection,
+        `SELECT DISTINCT store_id FROM ${quoteIdentifier(deps.database)}.dim_store FINAL WHERE region IN (${regions.map(sqlString).join(', ')})`,
+      );
+      cached = { stores: rows.map((r) => r.store_id), until: Date.now() + REGION_STORES_TTL_MS };
+      regionStores.set(key, cached);
+    }
+    return [...new Set([...stores, ...cached.stores])];
   }
 
   /** The settings a SET statement changes, read back from the engine on a connection nothing else touches. */
@@ -152,7 +165,8 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
         const refusal = checkClientSettings(clientSettings, limits);
         if (refusal) throw refusal;
         systemTables ??= rowsOn<{ name: string }>(connection, `SELECT name FROM system.tables WHERE database = 'system'`).then((rows) => rows.map((r) => r.name));
-        filters = filtersLiteral(scopeFilters(await storeTables(connection), await systemTables, await visibleStores(connection, principal)));
+        const tables = await storeTables(connection);
+        filters = filtersLiteral(scopeFilters(tables, await systemTables, await visibleStores(connection, principal, tables)));
       }
       await setUp(connection, {
         database: request.database ?? state.database ?? deps.database,
