@@ -89,6 +89,13 @@ describe('judgeStatement', () => {
   it('refuses INTO OUTFILE from the rendered statement', () => {
     expect(code(judge(NUMBERS_IN_CTE, "SELECT 1\nINTO OUTFILE 'x'\nFORMAT JSON"))).toBe(358);
   });
+  it('refuses system tables that show data or other queries, and allows the catalogue drivers read', () => {
+    const select = (table: string) => `SelectWithUnionQuery (children 1)\n ExpressionList (children 1)\n  SelectQuery (children 2)\n   ExpressionList (children 1)\n    Asterisk\n   TablesInSelectQuery (children 1)\n    TablesInSelectQueryElement (children 1)\n     TableExpression (children 1)\n      TableIdentifier ${table}\n`;
+    expect(code(judge(select('system.processes')))).toBe(497);
+    expect(code(judge(select('system.parts')))).toBe(497);
+    expect(code(judge(select('system.columns')))).toBe('read');
+    expect(code(judge(select('shop.sales')))).toBe('read');
+  });
   it('tells reads, SET and USE apart and refuses KILL and writes', () => {
     expect(code(judge('Set\n'))).toBe('set');
     expect(code(judge('UseQuery shop (children 1)\n Identifier shop\n'))).toBe('use');

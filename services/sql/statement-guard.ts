@@ -20,6 +20,7 @@
  * `file()`, `url()`, `remote()`, `loop()`, writes and DDL are also refused by readonly itself.
  */
 import { sqlError } from './clickhouse-errors';
+import { READABLE_SYSTEM_TABLES } from './scope';
 import type { SqlEndpointError } from './contract';
 
 export interface AstNode {
@@ -91,6 +92,13 @@ export function judgeStatement(formatted: string, ast: AstNode): { kind: Stateme
     return { refusal: sqlError('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed: the endpoint writes no file on its host. (INTO_OUTFILE_NOT_ALLOWED)') };
   }
   for (const { node, parent } of walk(ast, undefined)) {
+    // The scope's filters already empty these tables (./scope.ts), also when named without
+    // `system.` after USE system; refusing the qualified name too gives a clear answer and
+    // spares the engine building tables such as system.stack_trace only to filter them out.
+    const systemTable = node.kind === 'TableIdentifier' ? /^system\.(.+)$/.exec(node.detail)?.[1] : undefined;
+    if (systemTable !== undefined && !READABLE_SYSTEM_TABLES.has(systemTable)) {
+      return { refusal: sqlError('ACCESS_DENIED', `system.${systemTable} is not readable by a BI user: it shows other users' queries, the engine's state or data outside the user's scope. (ACCESS_DENIED)`) };
+    }
     if (node.kind !== 'Function') continue;
     const name = node.detail.toLowerCase();
     if (parent?.kind === 'TableExpression' && !HARMLESS_TABLE_FUNCTIONS.has(name)) {
