@@ -11,6 +11,7 @@ import { avroProduce } from './benchmarks/avro-produce';
 import { archiveBench } from './benchmarks/archive';
 import { forecastBench } from './benchmarks/forecast';
 import { velocityBench } from './benchmarks/velocity';
+import { biStarvationBench } from './benchmarks/bi-starvation';
 import { simulatorBackfill } from './benchmarks/simulator-backfill';
 import { ingest } from './benchmarks/ingest';
 import { kafkaClients } from './benchmarks/kafka-clients';
@@ -19,7 +20,7 @@ import { sqlEndpointBench } from './benchmarks/sql-endpoint';
 import { sqlWireBench } from './benchmarks/sql-wire';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench, biStarvationBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];

@@ -18,6 +18,7 @@ import { registerSimulateCommands } from './commands/simulate';
 import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
+import { registerBiUserCommands } from './commands/bi-users';
 import { serveSqlEndpoint, sqlCommand } from './commands/sql';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
@@ -74,6 +75,7 @@ program
   );
 registerIngestCommands(program, run);
 registerMasterDataCommands(program, run);
+registerBiUserCommands(program, run);
 registerSimulateCommands(program, run);
 const archive = program.command('archive').description('the raw Parquet archive in the object store (Hive-style topic=/dt=/hour=)');
 archive

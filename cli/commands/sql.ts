@@ -11,6 +11,9 @@ import { createInterface } from 'node:readline';
 import type { Config } from '../../lib/config';
 import { ShelfStreamError } from '../../lib/errors';
 import { AdminExecutor, startSqlEndpoint } from '../../services/sql';
+import { ensureAdminToken } from '../../services/sql/authenticator';
+import { ADMIN_USER } from '../../services/sql/bi-users';
+import { createSqlExecutor } from '../../services/sql/executor';
 import { SqlEndpointError, type SqlExecutor } from '../../services/sql/contract';
 import { formatExceptionBody } from '../../services/sql/clickhouse-errors';
 import type { CliContext } from '../context';
@@ -19,7 +22,9 @@ import type { CliContext } from '../context';
 export async function serveSqlEndpoint(ctx: CliContext): Promise<{ stop(): Promise<void> } | undefined> {
   const { config, logger } = ctx;
   if (!config.sqlEndpoint.enabled || config.clickhouse.mode !== 'embedded') return undefined;
-  const executor: SqlExecutor = new AdminExecutor({ dataDir: config.clickhouse.dataDir, defaultDatabase: config.clickhouse.database, sessionTimeoutS: config.sqlEndpoint.sessionTimeoutS });
+  // BI users of SQL_USERS_FILE, scoped and read-only, and the operator (user shelfstream, the
+  // token in the data folder) unscoped: both bounded by the executor's queue and limits.
+  const executor: SqlExecutor = createSqlExecutor({ config: config.sqlExecutor, dataDir: config.clickhouse.dataDir, database: config.clickhouse.database, logger });
   let endpoint;
   try {
     endpoint = await startSqlEndpoint({ config, logger, executor });
@@ -57,7 +62,9 @@ function endpointBase(config: Config): { url: string; user: string; password: st
   if (config.clickhouse.mode === 'server') return { url: config.clickhouse.url, user: config.clickhouse.user, password: config.clickhouse.password };
   if (!config.sqlEndpoint.enabled) return undefined;
   const host = config.sqlEndpoint.host === '0.0.0.0' ? '127.0.0.1' : config.sqlEndpoint.host === '::' ? '[::1]' : config.sqlEndpoint.host;
-  return { url: `${config.sqlEndpoint.tls ? 'https' : 'http'}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${config.sqlEndpoint.port}`, user: 'default', password: '' };
+  // The operator's own principal: whoever can read the data folder holds the token.
+  const token = ensureAdminToken(config.sqlExecutor.adminTokenFile);
+  return { url: `${config.sqlEndpoint.tls ? 'https' : 'http'}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${config.sqlEndpoint.port}`, user: ADMIN_USER, password: token };
 }
 
 async function answersPing(url: string): Promise<boolean> {

@@ -196,6 +196,21 @@ export interface ArchiveConfig {
   readonly maxRollAgeMs: number;
 }
 
+/** The SQL endpoint's executor: BI queries on the embedded engine, their limits, sessions and users. */
+export interface SqlExecutorConfig {
+  readonly poolSize: number;
+  readonly queueLength: number;
+  readonly maxExecutionTimeS: number;
+  readonly maxMemoryBytes: number;
+  readonly maxResultRows: number;
+  readonly maxResultBytes: number;
+  readonly maxThreads: number;
+  readonly sessionTimeoutS: number;
+  readonly usersFile: string;
+  /** The operator's token for `shelfstream sql` (user `shelfstream`), created on first use. */
+  readonly adminTokenFile: string;
+}
+
 export interface Config {
   readonly logLevel: LogLevel;
   readonly http: { readonly host: string; readonly port: number };
@@ -211,6 +226,7 @@ export interface Config {
   readonly sqlEndpoint: SqlEndpointConfig;
   readonly simulator: SimulatorConfig;
   readonly forecast: ForecastConfig;
+  readonly sqlExecutor: SqlExecutorConfig;
   readonly launcher: LauncherConfig;
 }
 
@@ -431,6 +447,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       predictAtUtcMinutes: Number(v.FORECAST_PREDICT_AT_UTC!.slice(0, 2)) * 60 + Number(v.FORECAST_PREDICT_AT_UTC!.slice(3, 5)),
       trainWeekday: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].indexOf(v.FORECAST_TRAIN_WEEKDAY!) + 1,
       trainHistoryDays: v.FORECAST_TRAIN_HISTORY_DAYS!,
+    },
+    sqlExecutor: {
+      poolSize: v.SQL_POOL_SIZE!,
+      queueLength: v.SQL_QUEUE_LENGTH!,
+      maxExecutionTimeS: v.SQL_MAX_EXECUTION_TIME_S!,
+      maxMemoryBytes: v.SQL_MAX_MEMORY_BYTES!,
+      maxResultRows: v.SQL_MAX_RESULT_ROWS!,
+      maxResultBytes: v.SQL_MAX_RESULT_BYTES!,
+      maxThreads: v.SQL_MAX_THREADS!,
+      sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
+      usersFile: v.SQL_USERS_FILE ? expandPath(v.SQL_USERS_FILE, cwd) : join(dataDir, 'sql', 'bi-users.json'),
+      adminTokenFile: join(dataDir, 'sql', 'admin-token'),
     },
     launcher: {
       cacheDir,

@@ -545,6 +545,57 @@ export const OPTIONS = {
     schema: positiveInt,
   }),
 
+  // the executor behind it (services/sql/executor.ts): BI queries on the shared engine
+  SQL_POOL_SIZE: spec({
+    group: 'sql',
+    default: '2',
+    doc: 'BI queries the embedded engine runs at once (each on a chDB connection of its own). Kept below libuv\'s 4 threads, which the processors\' inserts also need; more queries wait in the queue.',
+    schema: positiveInt,
+  }),
+  SQL_QUEUE_LENGTH: spec({
+    group: 'sql',
+    default: '32',
+    doc: 'BI queries that may wait for a free connection; one more is refused at once with a 503 (TOO_MANY_SIMULTANEOUS_QUERIES).',
+    schema: z.coerce.number().int().min(0),
+  }),
+  SQL_MAX_EXECUTION_TIME_S: spec({
+    group: 'sql',
+    default: '30',
+    doc: 'max_execution_time of a BI query, in seconds (the engine stops it: a running chDB query cannot be cancelled from outside); a user\'s own limit overrides it.',
+    schema: positiveInt,
+  }),
+  SQL_MAX_MEMORY_BYTES: spec({
+    group: 'sql',
+    default: '1073741824',
+    doc: 'max_memory_usage of a BI query, in bytes (1 GiB); a user\'s own limit overrides it.',
+    schema: positiveInt,
+  }),
+  SQL_MAX_RESULT_ROWS: spec({
+    group: 'sql',
+    default: '1000000',
+    doc: 'Rows a BI query may return (max_result_rows, result_overflow_mode=throw: a larger result is an error, not a truncated one); a user\'s own limit overrides it.',
+    schema: positiveInt,
+  }),
+  SQL_MAX_RESULT_BYTES: spec({
+    group: 'sql',
+    default: '268435456',
+    doc: 'Bytes a BI query may return, in bytes (256 MiB, as the engine counts them uncompressed): the result is buffered before the status line is sent, so it is capped; a user\'s own limit overrides it.',
+    schema: positiveInt,
+  }),
+  SQL_MAX_THREADS: spec({
+    group: 'sql',
+    default: '2',
+    doc: 'Engine threads one BI query may use (max_threads), so BI queries leave cores to the stream processors.',
+    schema: positiveInt,
+  }),
+  SQL_USERS_FILE: spec({
+    group: 'sql',
+    default: undefined,
+    derived: '$SHELFSTREAM_DATA_DIR/sql/bi-users.json',
+    doc: 'File holding the BI users (scrypt password hashes, scopes, limits; mode 0600); managed with `shelfstream bi-users`.',
+    schema: nonEmpty,
+  }),
+
   // ── demand forecasts (services/forecast) ──────────────────────────────────────────────
   FORECAST_SCHEDULE: spec({
     group: 'forecast',

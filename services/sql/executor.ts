@@ -1,0 +1,222 @@
+/**
+ * The SQL endpoint's executor over embedded ClickHouse (the `SqlExecutor` of ./contract.ts):
+ * who is asking (./authenticator.ts), the bound on concurrent queries (./query-slots.ts), the
+ * session state (./sessions.ts), what a BI statement may be (./statement-guard.ts), its scope
+ * and limits (./scope.ts, ./locked-settings.ts), and the connection that runs it, locked
+ * read-only by the engine (./bi-connection.ts).
+ *
+ * One statement per request: the engine renders the client's text as exactly one statement
+ * (`formatQuery` refuses two; chDB would otherwise run every statement of `SELECT 1; DROP ...`),
+ * and that rendering is what is judged and run.
+ */
+import type { Logger } from '../../lib/logger';
+import type { SqlExecutorConfig } from '../../lib/config';
+import type { SqlExecutor, SqlRequest, SqlResult } from './contract';
+import { createAuthenticator, type Authenticator, type Principal } from './authenticator';
+import { engineConnections, quoteIdentifier, rowsOn, runOn, setStatement, setUp, type EngineConnections, type Session } from './bi-connection';
+import { sqlError } from './clickhouse-errors';
+import { checkClientSettings, isLockedSetting, limitSettings, lockedSettingError, settingNamesOfSet, type QueryLimits } from './locked-settings';
+import { createQuerySlots } from './query-slots';
+import { filtersLiteral, scopeFilters, type TableName } from './scope';
+import { createSqlSessions, type SessionLease, type SessionState } from './sessions';
+import { formatClause, judgeStatement, parseExplainAst, type StatementKind } from './statement-guard';
+import { sqlString } from '../../clickhouse/bind';
+
+export interface SqlExecutorDeps {
+  readonly config: SqlExecutorConfig;
+  /** The embedded engine's data folder (the processors' own, shared in-process). */
+  readonly dataDir: string;
+  /** ShelfStream's database: the default database of every query, and where dim_store is. */
+  readonly database: string;
+  readonly logger: Logger;
+  /** For tests and benchmarks that open connections their own way; default: chDB at dataDir. */
+  readonly connections?: EngineConnections;
+  readonly authenticator?: Authenticator;
+}
+
+const DEFAULT_FORMAT = 'TabSeparated';
+
+function limitsOf(principal: Principal, config: SqlExecutorConfig): QueryLimits {
+  const own = principal.kind === 'bi' ? principal.user.limits : {};
+  return {
+    maxExecutionTimeS: own.maxExecutionTimeS ?? config.maxExecutionTimeS,
+    maxMemoryBytes: own.maxMemoryBytes ?? config.maxMemoryBytes,
+    maxResultRows: own.maxResultRows ?? config.maxResultRows,
+    maxResultBytes: own.maxResultBytes ?? config.maxResultBytes,
+    maxThreads: config.maxThreads,
+  };
+}
+
+export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
+  const { config, logger } = deps;
+  const connections = deps.connections ?? engineConnections(deps.dataDir);
+  const authenticator = deps.authenticator ?? createAuthenticator({ usersFile: config.usersFile, adminTokenFile: config.adminTokenFile });
+  const slots = createQuerySlots(config.poolSize, config.queueLength);
+  const sessions = createSqlSessions();
+  let systemTables: Promise<string[]> | undefined;
+  let engineTimezone: Promise<string> | undefined;
+  let closed = false;
+
+  /** The engine's rendering of the client's text as one statement, and that statement's kind, or a refusal. */
+  async function parse(connection: Session, query: string, queryParams: Readonly<Record<string, string>>, principal: Principal): Promise<{ formatted: string; kind: StatementKind | 'other' }> {
+    if (query.trim() === '') throw sqlError('SYNTAX_ERROR', 'Empty query. (SYNTAX_ERROR)');
+    // EXPLAIN AST substitutes {name:Type} parameters, so they are set first: what is judged
+    // is then exactly what runs, a parameter used as an identifier included.
+    const params = setStatement(queryParams, 'param_');
+    if (params !== undefined) await runOn(connection, params);
+    try {
+      const [row] = await rowsOn<{ q: string }>(connection, `SELECT formatQuery(${sqlString(query)}) AS q`);
+      const formatted = row!.q;
+      const ast = parseExplainAst((await runOn(connection, `EXPLAIN AST ${formatted}`)).text());
+      const verdict = judgeStatement(formatted, ast);
+      if ('kind' in verdict) return { formatted: verdict.kind === 'read' && principal.kind === 'admin' ? query : formatted, kind: verdict.kind };
+      if (principal.kind === 'bi') throw verdict.refusal;
+    } catch (error) {
+      if (principal.kind === 'bi') throw error;
+    }
+    // The operator runs their text as sent (DDL, an INSERT with its data, KILL): only a BI
+    // user's statement is reduced to what the engine parsed.
+    return { formatted: query, kind: 'other' };
+  }
+
+  /** Tables with a store_id column now (so a table a migration just added is scoped too). */
+  async function storeTables(connection: Session): Promise<TableName[]> {
+    return rowsOn<TableName>(
+      connection,
+      `SELECT DISTINCT database, table FROM system.columns WHERE name = 'store_id' AND database NOT IN ('system', 'INFORMATION_SCHEMA', 'information_schema')`,
+    );
+  }
+
+  /**
+   * The stores a region-scoped user sees, from dim_store's current rows. Kept for a few
+   * seconds per set of regions: reading dim_store FINAL costs more than the rest of the setup,
+   * and a store moving to another region is rare; the list is never older than this.
+   */
+  const REGION_STORES_TTL_MS = 5_000; // five seconds
+  const regionStores = new Map<string, { stores: string[]; until: number }>();
+  async function visibleStores(connection: Session, principal: Principal & { kind: 'bi' }, tables: readonly TableName[]): Promise<string[] | 'all'> {
+    const { regions, stores } = principal.user;
+    if (regions.length === 0 && stores.length === 0) return 'all';
+    if (regions.length === 0) return [...stores];
+    // Before the first migration there is no dim_store: the regions hold no store yet.
+    if (!tables.some((t) => t.database === deps.database && t.table === 'dim_store')) return [...stores];
+    const key = [...regions].sort().join('\0');
+    let cached = regionStores.get(key);
+    if (!cached || cached.until <= Date.now()) {
+      const rows = await rowsOn<{ store_id: string }>(
+        connection,
+        `SELECT DISTINCT store_id FROM ${quoteIdentifier(deps.database)}.dim_store FINAL WHERE region IN (${regions.map(sqlString).join(', ')})`,
+      );
+      cached = { stores: rows.map((r) => r.store_id), until: Date.now() + REGION_STORES_TTL_MS };
+      regionStores.set(key, cached);
+    }
+    return [...new Set([...stores, ...cached.stores])];
+  }
+
+  /** The settings a SET statement changes, read back from the engine on a connection nothing else touches. */
+  async function settingsChangedBy(connection: Session, formattedSet: string): Promise<Record<string, string>> {
+    // A BI user's SET names no locked setting (checked before): none that could stop this read.
+    const changed = `SELECT name, value FROM system.settings WHERE changed`;
+    const before = new Map((await rowsOn<{ name: string; value: string }>(connection, changed)).map((r) => [r.name, r.value]));
+    await runOn(connection, formattedSet);
+    const after = await rowsOn<{ name: string; value: string }>(connection, changed);
+    return Object.fromEntries(after.filter((r) => before.get(r.name) !== r.value).map((r) => [r.name, r.value]));
+  }
+
+  function emptyResult(format: string, user: string, timezone: string): SqlResult {
+    return {
+      body: new Uint8Array(0),
+      format,
+      user,
+      timezone,
+      summary: { read_rows: '0', read_bytes: '0', written_rows: '0', written_bytes: '0', total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: '0' },
+    };
+  }
+
+  async function runStatement(principal: Principal, request: SqlRequest, lease: SessionLease | undefined): Promise<SqlResult> {
+    const state: SessionState = lease?.state ?? { database: undefined, settings: {} };
+    const connection = connections.open();
+    try {
+      const { formatted, kind } = await parse(connection, request.query, request.queryParams, principal);
+      const format = formatClause(formatted) ?? request.defaultFormat ?? DEFAULT_FORMAT;
+      const clientSettings = { ...state.settings, ...request.settings };
+      const timezone = clientSettings['session_timezone'] || (await (engineTimezone ??= rowsOn<{ tz: string }>(connection, 'SELECT timezone() AS tz').then((r) => r[0]!.tz)));
+
+      if (kind === 'set') {
+        if (principal.kind === 'bi') {
+          const locked = settingNamesOfSet(formatted).find(isLockedSetting);
+          if (locked) throw lockedSettingError(locked);
+        }
+        const changed = await settingsChangedBy(connection, formatted);
+        lease?.update({ ...state, settings: { ...state.settings, ...changed } });
+        return emptyResult(format, principal.name, timezone);
+      }
+      if (kind === 'use') {
+        const database = /^USE\s+([\s\S]+)$/i.exec(formatted)![1]!.replace(/^`([\s\S]*)`$/, '$1');
+        const found = await rowsOn<{ n: number }>(connection, `SELECT count() AS n FROM system.databases WHERE name = ${sqlString(database)}`);
+        if (found[0]?.n === 0) throw sqlError('UNKNOWN_DATABASE', `Database ${database} does not exist. (UNKNOWN_DATABASE)`);
+        lease?.update({ ...state, database });
+        return emptyResult(format, principal.name, timezone);
+      }
+
+      const limits = limitSettings(limitsOf(principal, config));
+      let filters: string | undefined;
+      if (principal.kind === 'bi') {
+        const refusal = checkClientSettings(clientSettings, limits);
+        if (refusal) throw refusal;
+        systemTables ??= rowsOn<{ name: string }>(connection, `SELECT name FROM system.tables WHERE database = 'system'`).then((rows) => rows.map((r) => r.name));
+        const tables = await storeTables(connection);
+        filters = filtersLiteral(scopeFilters(tables, await systemTables, await visibleStores(connection, principal, tables)));
+      }
+      await setUp(connection, {
+        database: request.database ?? state.database ?? deps.database,
+        clientSettings,
+        limits: principal.kind === 'bi' ? limits : {},
+        filtersLiteral: filters,
+        lockReadOnly: principal.kind === 'bi' || request.readOnlyMethod,
+      });
+      const started = process.hrtime.bigint();
+      const result = await runOn(connection, formatted, format);
+      const body = result.bytes();
+      return {
+        body,
+        format,
+        user: principal.name,
+        timezone,
+        summary: {
+          read_rows: String(result.rowsRead),
+          read_bytes: String(result.bytesRead),
+          written_rows: '0',
+          written_bytes: '0',
+          total_rows_to_read: String(result.rowsRead),
+          result_rows: '0',
+          result_bytes: String(body.byteLength),
+          elapsed_ns: String(process.hrtime.bigint() - started),
+        },
+      };
+    } finally {
+      connection.close();
+    }
+  }
+
+  return {
+    async execute(request) {
+      if (closed) throw sqlError('CANNOT_SCHEDULE_TASK', 'The SQL endpoint is shutting down. (CANNOT_SCHEDULE_TASK)');
+      const principal = await authenticator.authenticate(request.credentials);
+      const lease = request.sessionId ? sessions.acquire(principal.name, request.sessionId, request.sessionTimeoutS ?? config.sessionTimeoutS) : undefined;
+      try {
+        return await slots.run(() => runStatement(principal, request, lease));
+      } catch (error) {
+        logger.debug({ user: principal.name, query_id: request.queryId, err: error }, 'SQL query refused or failed');
+        throw error;
+      } finally {
+        lease?.release();
+      }
+    },
+    async close() {
+      closed = true;
+      await slots.close();
+      sessions.close();
+    },
+  };
+}
