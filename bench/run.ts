@@ -1,9 +1,13 @@
 /**
  * `make bench` runs every benchmark; `make bench BENCH=<name>` runs one. Services come from
  * the same provider the tests use (environment URLs, testcontainers, or the native launcher).
+ * Before any benchmark runs, the runner does what `shelfstream init` does (topics, schemas,
+ * migrations, bucket; idempotent): benchmarks encode with the registry's schemas and write to
+ * the dead-letter topic, so on a fresh checkout every one of them failed until init had run.
  */
 import pino from 'pino';
 import { loadConfig } from '../lib/config';
+import { runInit } from '../cli/commands/init';
 import { describeError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { provideServices } from '../tests/harness/services';
@@ -31,6 +35,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }) });
   let failed = 0;
   try {
+    const init = await runInit({ config, logger, env: process.env });
+    process.stderr.write(`bench: ${init.changed ? `initialised (migrations applied: ${init.migrations.applied.length})` : 'services already initialised'}\n`);
     for (const bench of selected) {
       process.stderr.write(`bench ${bench.name}: ${bench.description}\n`);
       try {
