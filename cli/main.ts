@@ -63,7 +63,7 @@ program
   .description(`run stream processors (${STREAM_NAMES.join(', ')}) until SIGTERM; flush, commit and leave the group on the way out`)
   .argument('<processor...>', 'processors to run')
   .option('--group <id>', 'consumer group (default shelfstream.<processor>); a new group reprocesses from the start')
-  .option('--topic <map...>', 'read a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
+  .option('--topic <map...>', 'read (or, for an output such as shelfstream.alerts, write) a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
   .option('--stop-when-idle <ms>', 'stop once caught up and idle for this long', (v) => Number(v))
   .option('--no-metrics', 'do not open the health/metrics endpoint')
   .action(async (names: string[], options: { group?: string; topic?: string[]; stopWhenIdle?: number; metrics?: boolean }) =>
