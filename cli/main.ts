@@ -13,6 +13,7 @@ import { registerIngestCommands } from './commands/ingest';
 import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
 import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
+import { startClosingSchedule } from '../services/bi-rollups';
 import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
@@ -100,7 +101,14 @@ program
   .argument('<what>', '"all"')
   .action(async (what: string) => {
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
-    await run('stream', (ctx) => streamCommand(ctx, STREAM_NAMES, ctx.config.forecast.schedule ? { alongside: (clickhouse) => startForecastJobs(ctx, clickhouse) } : {}))();
+    await run('stream', (ctx) =>
+      streamCommand(ctx, STREAM_NAMES, {
+        alongside: async (clickhouse) => {
+          const jobs = [startClosingSchedule(ctx.config, clickhouse, ctx.logger), ...(ctx.config.forecast.schedule ? [await startForecastJobs(ctx, clickhouse)] : [])];
+          return { stop: async () => void (await Promise.all(jobs.map((j) => j.stop()))) };
+        },
+      }),
+    )();
   });
 program
   .command('demo')

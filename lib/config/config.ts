@@ -59,6 +59,8 @@ export interface ClickHouseModelConfig {
   readonly retention: RetentionConfig;
   /** dim_date / dim_holiday range, YYYY-MM-DD inclusive. */
   readonly calendar: { readonly from: string; readonly to: string };
+  /** How often `run all` closes business days into the BI aggregates (ms); 0: never. */
+  readonly closingIntervalMs: number;
   readonly bi: BiAccessConfig | undefined;
 }
 
@@ -271,6 +273,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
         rollupDays: v.CLICKHOUSE_TTL_ROLLUP_DAYS!,
       },
       calendar: { from: v.CLICKHOUSE_CALENDAR_FROM!, to: v.CLICKHOUSE_CALENDAR_TO! },
+      closingIntervalMs: v.CLICKHOUSE_BI_CLOSING_INTERVAL_MS!,
       bi:
         v.CLICKHOUSE_BI_USER !== undefined
           ? { user: v.CLICKHOUSE_BI_USER, password: v.CLICKHOUSE_BI_PASSWORD!, regions: v.CLICKHOUSE_BI_REGIONS!, stores: v.CLICKHOUSE_BI_STORES! }

@@ -183,6 +183,12 @@ export const OPTIONS = {
     doc: 'Last date `shelfstream init` writes to dim_date and dim_holiday (YYYY-MM-DD).',
     schema: isoDate,
   }),
+  CLICKHOUSE_BI_CLOSING_INTERVAL_MS: spec({
+    group: 'clickhouse',
+    default: '60000', // one minute
+    doc: 'How often (ms) `shelfstream run all` closes the business days that are over (and days touched by late events or replays) into the BI daily aggregates (services/bi-rollups). 0: never (the bi_* views then read every day from the facts).',
+    schema: z.coerce.number().int().min(0),
+  }),
   CLICKHOUSE_BI_USER: spec({
     group: 'clickhouse',
     default: undefined,
