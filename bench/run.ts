@@ -13,6 +13,7 @@ import { createLogger } from '../lib/logger';
 import { provideServices } from '../tests/harness/services';
 import { avroProduce } from './benchmarks/avro-produce';
 import { archiveBench } from './benchmarks/archive';
+import { biQueryBench } from './benchmarks/bi-query';
 import { forecastBench } from './benchmarks/forecast';
 import { velocityBench } from './benchmarks/velocity';
 import { simulatorBackfill } from './benchmarks/simulator-backfill';
@@ -21,7 +22,7 @@ import { kafkaClients } from './benchmarks/kafka-clients';
 import { parquetWriters } from './benchmarks/parquet-writers';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, biQueryBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];
