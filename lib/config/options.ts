@@ -168,7 +168,7 @@ export const OPTIONS = {
   CLICKHOUSE_TTL_ROLLUP_DAYS: spec({
     group: 'clickhouse',
     default: '1095',
-    doc: 'Days of the hourly and daily sales and inventory rollups kept (TTL, three years); applied by `shelfstream init`.',
+    doc: 'Days of the closed per-day and per-hour BI sales aggregates kept (TTL, three years); applied by `shelfstream init`.',
     schema: positiveInt,
   }),
   CLICKHOUSE_CALENDAR_FROM: spec({
