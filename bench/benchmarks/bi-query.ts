@@ -233,8 +233,12 @@ export const biQueryBench: Benchmark = {
           next += PERIOD_MS;
         }
       });
-      const withRate = await velocityRate(config, logger, client, 'with-bi');
-      stop = true;
+      let withRate: number;
+      try {
+        withRate = await velocityRate(config, logger, client, 'with_bi');
+      } finally {
+        stop = true; // also on failure: no client may query the engine once it is closed
+      }
       await Promise.all(clients);
       await Promise.all(inFlight);
       const loadedAll = [...loaded.values()].flat();
