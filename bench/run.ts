@@ -1,14 +1,19 @@
 /**
  * `make bench` runs every benchmark; `make bench BENCH=<name>` runs one. Services come from
  * the same provider the tests use (environment URLs, testcontainers, or the native launcher).
+ * Before any benchmark runs, the runner does what `shelfstream init` does (topics, schemas,
+ * migrations, bucket; idempotent): benchmarks encode with the registry's schemas and write to
+ * the dead-letter topic, so on a fresh checkout every one of them failed until init had run.
  */
 import pino from 'pino';
 import { loadConfig, secretValues } from '../lib/config';
+import { runInit } from '../cli/commands/init';
 import { describeError } from '../lib/errors';
 import { createLogger } from '../lib/logger';
 import { provideServices } from '../tests/harness/services';
 import { avroProduce } from './benchmarks/avro-produce';
 import { archiveBench } from './benchmarks/archive';
+import { biQueryBench } from './benchmarks/bi-query';
 import { forecastBench } from './benchmarks/forecast';
 import { velocityBench } from './benchmarks/velocity';
 import { biStarvationBench } from './benchmarks/bi-starvation';
@@ -20,7 +25,7 @@ import { sqlEndpointBench } from './benchmarks/sql-endpoint';
 import { sqlWireBench } from './benchmarks/sql-wire';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench, biStarvationBench];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench, biStarvationBench, biQueryBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];
@@ -34,6 +39,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }), secrets: secretValues(config) });
   let failed = 0;
   try {
+    const init = await runInit({ config, logger, env: process.env });
+    process.stderr.write(`bench: ${init.changed ? `initialised (migrations applied: ${init.migrations.applied.length})` : 'services already initialised'}\n`);
     for (const bench of selected) {
       process.stderr.write(`bench ${bench.name}: ${bench.description}\n`);
       try {

@@ -15,6 +15,7 @@ import { registerMasterDataCommands } from './commands/masterdata';
 import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
 import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
+import { startClosingSchedule } from '../services/bi-rollups';
 import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
@@ -67,7 +68,7 @@ program
   .description(`run stream processors (${STREAM_NAMES.join(', ')}) until SIGTERM; flush, commit and leave the group on the way out`)
   .argument('<processor...>', 'processors to run')
   .option('--group <id>', 'consumer group (default shelfstream.<processor>); a new group reprocesses from the start')
-  .option('--topic <map...>', 'read a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
+  .option('--topic <map...>', 'read (or, for an output such as shelfstream.alerts, write) a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
   .option('--stop-when-idle <ms>', 'stop once caught up and idle for this long', (v) => Number(v))
   .option('--no-metrics', 'do not open the health/metrics endpoint')
   .action(async (names: string[], options: { group?: string; topic?: string[]; stopWhenIdle?: number; metrics?: boolean }) =>
@@ -110,13 +111,16 @@ program
       streamCommand(ctx, STREAM_NAMES, {
         alongside: async (clickhouse) => {
           const sql = await serveSqlEndpoint(ctx);
+          const closing = startClosingSchedule(ctx.config, clickhouse, ctx.logger);
           const forecast = ctx.config.forecast.schedule ? await startForecastJobs(ctx, clickhouse).catch(async (error: unknown) => {
+            await closing.stop();
             await sql?.stop();
             throw error;
           }) : undefined;
           return {
             stop: async () => {
               await forecast?.stop();
+              await closing.stop();
               await sql?.stop();
             },
           };

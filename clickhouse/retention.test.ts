@@ -6,7 +6,7 @@ describe('retentionStatements', () => {
   it('fills the configured days per kind of table', () => {
     const statements = retentionStatements('shop', retention);
     const days = Object.fromEntries(statements.map((s) => [s.table, s.days]));
-    expect(days).toMatchObject({ fact_sale_lines: 90, fact_inventory_movements: 90, sales_velocity_1m: 30, alerts: 180, sales_rollup_1h: 1000, inventory_rollup_1d: 1000 });
+    expect(days).toMatchObject({ fact_sale_lines: 90, fact_inventory_movements: 90, sales_velocity_1m: 30, alerts: 180, sales_hourly_store_sku: 1000, sales_daily_store: 1000 });
     expect(statements.find((s) => s.table === 'fact_voids')!.sql).toBe('ALTER TABLE shop.fact_voids MODIFY TTL toDateTime(occurred_at) + INTERVAL 90 DAY');
   });
 

@@ -73,6 +73,7 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
         await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, {
           ...config.streams,
           database: config.clickhouse.database,
+          outputTopics: topics,
           ...(options.group ? { groupId: names.length > 1 ? `${options.group}.${name}` : options.group } : {}),
           ...(options.stopWhenIdle !== undefined ? { stopWhenIdleMs: options.stopWhenIdle } : {}),
         }),

@@ -90,6 +90,8 @@ export interface ClickHouseModelConfig {
   readonly calendar: { readonly from: string; readonly to: string };
   /** ISO 4217 code the BI views convert money to (REPORTING_CURRENCY). */
   readonly reportingCurrency: string;
+  /** How often `run all` closes business days into the BI aggregates (ms); 0: never. */
+  readonly closingIntervalMs: number;
   readonly bi: BiAccessConfig | undefined;
 }
 
@@ -390,6 +392,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       },
       calendar: { from: v.CLICKHOUSE_CALENDAR_FROM!, to: v.CLICKHOUSE_CALENDAR_TO! },
       reportingCurrency: v.REPORTING_CURRENCY!,
+      closingIntervalMs: v.CLICKHOUSE_BI_CLOSING_INTERVAL_MS!,
       bi:
         v.CLICKHOUSE_BI_USER !== undefined
           ? { user: v.CLICKHOUSE_BI_USER, password: v.CLICKHOUSE_BI_PASSWORD!, regions: v.CLICKHOUSE_BI_REGIONS!, stores: v.CLICKHOUSE_BI_STORES! }

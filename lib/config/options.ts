@@ -269,7 +269,7 @@ export const OPTIONS = {
   CLICKHOUSE_TTL_ROLLUP_DAYS: spec({
     group: 'clickhouse',
     default: '1095',
-    doc: 'Days of the hourly and daily sales and inventory rollups kept (TTL, three years); applied by `shelfstream init`.',
+    doc: 'Days of the closed per-day and per-hour BI sales aggregates kept (TTL, three years); applied by `shelfstream init`.',
     schema: positiveInt,
   }),
   CLICKHOUSE_CALENDAR_FROM: spec({
@@ -289,6 +289,12 @@ export const OPTIONS = {
     default: 'EUR',
     doc: 'ISO 4217 currency of the reporting-currency columns of the BI views: amounts are converted at the rate of their business date from md.exchange-rates (the latest earlier rate when a day has none), at query time. `shelfstream init` writes it to ClickHouse (table reporting_currency).',
     schema: currencyCode,
+  }),
+  CLICKHOUSE_BI_CLOSING_INTERVAL_MS: spec({
+    group: 'clickhouse',
+    default: '60000', // one minute
+    doc: 'How often (ms) `shelfstream run all` closes the business days that are over (and days touched by late events or replays) into the BI daily aggregates (services/bi-rollups). 0: never (the bi_* views then read every day from the facts).',
+    schema: z.coerce.number().int().min(0),
   }),
   CLICKHOUSE_BI_USER: spec({
     group: 'clickhouse',

@@ -50,6 +50,12 @@ export interface RunnerOptions {
   readonly groupId?: string;
   /** Stop by itself once every partition is caught up and nothing arrived for this long (ms). */
   readonly stopWhenIdleMs?: number;
+  /**
+   * Output stand-ins: catalogue topic -> topic the processor's events go to instead (tests and
+   * reprocessing runs must not add alerts to the topic subscribers read). Encoded with the
+   * catalogue topic's schema.
+   */
+  readonly outputTopics?: Readonly<Record<string, string>>;
 }
 
 /** Where a task stands on one input topic-partition. */
@@ -308,8 +314,9 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     publish(topic, key, value) {
       // Encoded now, so a value that breaks its schema fails in the processor that made it.
       const message: Message = { key, value: deps.codec.encode(topic, value) };
-      let messages = pendingEvents.get(topic);
-      if (!messages) pendingEvents.set(topic, (messages = []));
+      const destination = options.outputTopics?.[topic] ?? topic;
+      let messages = pendingEvents.get(destination);
+      if (!messages) pendingEvents.set(destination, (messages = []));
       messages.push(message);
       pendingRows++;
     },

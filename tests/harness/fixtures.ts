@@ -10,8 +10,12 @@ import type { Admin } from 'kafkajs';
 import pino from 'pino';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
 import { createKafka } from '../../lib/clients/kafka';
+import { createSchemaRegistry } from '../../lib/clients/registry';
 import { loadConfig, type Config } from '../../lib/config';
 import { createLogger, type Logger } from '../../lib/logger';
+import { loadCatalog, subjectFor, type TopicSpec } from '../../schemas/catalog';
+import { registerSchemas } from '../../services/bootstrap/schemas';
+import { planTopic } from '../../services/bootstrap/topics';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -85,6 +89,36 @@ export async function createTestTopic(admin: Admin, options: { partitions?: numb
   await admin.createTopics({ topics: [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: 1 }], waitForLeaders: true });
   registerCleanup(() => admin.deleteTopics({ topics: [topic] }));
   return topic;
+}
+
+/**
+ * Stand-ins for every catalogue topic with a schema: `<prefix><topic>`, with the catalogue's
+ * partitions and settings and the schema registered under `<prefix><topic>-value`, deleted
+ * after the test file. A test that publishes as a store system would (simulator, ingest) runs
+ * on these, never on the catalogue's own topics: records left there would be read by the next
+ * `make demo` on the same broker (its backfill skipped, stores of the tests in its summary).
+ */
+export async function createStandInCatalogue(admin: Admin, config: Config): Promise<{ readonly prefix: string; readonly catalog: readonly TopicSpec[] }> {
+  const prefix = `${uniqueName('test')}.`;
+  const catalog = loadCatalog()
+    .filter((t) => t.schema)
+    .map((t) => ({ ...t, name: prefix + t.name, subject: subjectFor(prefix + t.name) }));
+  const plans = catalog.map((t) => planTopic(t, config.topics));
+  await admin.createTopics({
+    topics: plans.map((p) => ({ topic: p.name, numPartitions: p.partitions, replicationFactor: p.replicationFactor, configEntries: Object.entries(p.configs).map(([name, value]) => ({ name, value })) })),
+    waitForLeaders: true,
+  });
+  registerCleanup(() => admin.deleteTopics({ topics: plans.map((p) => p.name) }));
+  await registerSchemas(createSchemaRegistry(config.registry), config.registry, catalog);
+  registerCleanup(async () => {
+    // Soft then hard delete, as the Confluent API asks: the subjects were only this file's.
+    for (const t of catalog) {
+      const url = `${config.registry.url}/subjects/${encodeURIComponent(t.subject!)}`;
+      await fetch(url, { method: 'DELETE' });
+      await fetch(`${url}?permanent=true`, { method: 'DELETE' });
+    }
+  });
+  return { prefix, catalog };
 }
 
 /** Polls `condition` until it returns a value other than undefined/false, or the deadline passes. */

@@ -3,7 +3,8 @@
  * run, export their addresses through the environment (the test workers inherit it), and
  * bootstrap them as `shelfstream init` does (the catalogue's topics and schemas), so every
  * test starts from the state a newcomer's `make demo` gives. ClickHouse is left to each test:
- * each makes its own database.
+ * each makes its own database. It also snapshots the catalogue's topics and the default
+ * ClickHouse folder, which the teardown checks the tests left as they were (leftovers.ts).
  */
 import pino from 'pino';
 import { createKafka } from '../../lib/clients/kafka';
@@ -13,10 +14,12 @@ import { createLogger } from '../../lib/logger';
 import { loadCatalog } from '../../schemas/catalog';
 import { registerSchemas } from '../../services/bootstrap/schemas';
 import { ensureTopics, planTopic } from '../../services/bootstrap/topics';
+import { snapshotLeftovers, type LeftoverSnapshot } from './leftovers';
 import { provideServices, type ProvidedServices } from './services';
 
 declare global {
   var __SHELFSTREAM_SERVICES__: ProvidedServices | undefined;
+  var __SHELFSTREAM_LEFTOVERS__: LeftoverSnapshot | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -32,6 +35,11 @@ export default async function globalSetup(): Promise<void> {
   await admin.connect();
   try {
     await ensureTopics(admin, catalog.map((t) => planTopic(t, config.topics)));
+    globalThis.__SHELFSTREAM_LEFTOVERS__ = await snapshotLeftovers(
+      admin,
+      catalog.map((t) => t.name),
+      config.clickhouse.mode === 'embedded' ? config.clickhouse.dataDir : undefined,
+    );
   } finally {
     await admin.disconnect();
   }

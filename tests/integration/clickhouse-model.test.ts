@@ -57,7 +57,7 @@ describe('ClickHouse model for BI', () => {
     expect(views).toEqual(
       expect.arrayContaining([
         'bi_sales', 'bi_returns', 'bi_voids', 'bi_inventory_movements', 'bi_sales_velocity', 'bi_store_revenue_hourly', 'bi_sales_rolling_rate',
-        'bi_alerts', 'bi_dim_store', 'bi_dim_product', 'bi_dim_date', 'bi_holidays', 'bi_sales_hourly', 'bi_sales_daily', 'bi_inventory_hourly', 'bi_inventory_daily',
+        'bi_alerts', 'bi_dim_store', 'bi_dim_product', 'bi_dim_date', 'bi_holidays', 'bi_sales_hourly', 'bi_sales_daily', 'bi_inventory_hourly', 'bi_inventory_daily', 'bi_store_sales_daily',
         'bi_replenishment_orders',
       ]),
     );
@@ -124,12 +124,10 @@ describe('ClickHouse model for BI', () => {
     const unmerged = await rows<{ units: string }>(client, `SELECT sum(quantity) AS units FROM ${facts} WHERE store_id = 'S001' AND sku = 'SKU-A'`);
     expect(Number(unmerged[0]!.units)).toBeGreaterThan(6);
     await client.command({ query: `SYSTEM START MERGES ${facts}` });
-    // ...while the facts read with FINAL agree with the rollup, and so does the rollup after
-    // ClickHouse merged its parts.
+    // ...while the facts read with FINAL agree with the views, and so do the views after
+    // ClickHouse merged the facts' parts (closed days: bi-closing.test.ts).
     const fromFacts = await rows<{ units: string }>(client, `SELECT sum(quantity) AS units FROM ${facts} FINAL WHERE store_id = 'S001' AND sku = 'SKU-A'`);
     expect(Number(fromFacts[0]!.units)).toBe(6);
-    await client.command({ query: `OPTIMIZE TABLE ${database}.sales_rollup_1h FINAL` });
-    await client.command({ query: `OPTIMIZE TABLE ${database}.sales_rollup_1d FINAL` });
     expect(numeric(await hourly())).toEqual(expected);
     expect(numeric(await daily())).toEqual(expected);
 
@@ -256,12 +254,12 @@ describe('ClickHouse model for BI', () => {
   it('sets each table retention from the configuration, only when it differs', async () => {
     const defaults = await applyRetention(client, database, DEFAULT_RETENTION);
     expect(Object.values(defaults).every((o) => o === 'unchanged')).toBe(true);
-    expect(Object.keys(defaults)).toEqual(expect.arrayContaining(['fact_sale_lines', 'sales_velocity_1m', 'alerts', 'sales_rollup_1h', 'inventory_rollup_1d']));
+    expect(Object.keys(defaults)).toEqual(expect.arrayContaining(['fact_sale_lines', 'sales_velocity_1m', 'alerts', 'sales_hourly_store_sku', 'sales_daily_store']));
 
     const changed = await applyRetention(client, database, { ...DEFAULT_RETENTION, factDays: 90, rollupDays: 2000 });
     expect(changed.fact_sale_lines).toBe('changed from 730 to 90 days');
     expect(changed.fact_inventory_movements).toBe('changed from 730 to 90 days');
-    expect(changed.sales_rollup_1h).toBe('changed from 1095 to 2000 days');
+    expect(changed.sales_hourly_store_sku).toBe('changed from 1095 to 2000 days');
     expect(changed.alerts).toBe('unchanged');
     const [fact] = await rows<{ q: string }>(client, `SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = 'fact_sale_lines'`, { db: database });
     expect(fact!.q).toMatch(/TTL toDateTime\(occurred_at\) \+ toIntervalDay\(90\)/);
@@ -279,7 +277,7 @@ describe('ClickHouse model for BI', () => {
       await expect(client.command({ query: 'CREATE USER IF NOT EXISTS shelfstream_probe_user' })).rejects.toThrow(/Not enough privileges/);
     }
     const tables = await storeTables(client, database);
-    expect(tables).toEqual(expect.arrayContaining(['dim_store', 'fact_sale_lines', 'fact_inventory_movements', 'sales_velocity_1m', 'alerts', 'sales_rollup_1h']));
+    expect(tables).toEqual(expect.arrayContaining(['dim_store', 'fact_sale_lines', 'fact_inventory_movements', 'sales_velocity_1m', 'alerts', 'sales_daily_store_sku']));
     const statements = accessStatements(database, bi, tables);
     for (const statement of statements) await client.query({ query: `EXPLAIN AST ${statement}`, format: 'JSONEachRow' });
     expect(statements.join('\n')).toContain("'pa\\'ss\\\\word'");

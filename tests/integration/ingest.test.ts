@@ -4,8 +4,9 @@
  * over a thousand malformed requests each get the exact 4xx with a message naming the problem
  * while none of their events reaches Kafka and valid requests interleaved still get 202.
  *
- * Master data for the test (stores and SKUs with ids unique to this run) is published to
- * md.stores / md.products first and removed with tombstones afterwards.
+ * The service runs on stand-ins for the catalogue's topics (its topic prefix), so nothing of
+ * the test is left in the topics a later `make demo` reads. Master data for the test (stores
+ * and SKUs with ids unique to this run) is published to the stand-ins of md.stores / md.products.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,11 +14,10 @@ import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { createEventPublisher, type EventPublisher } from '../../lib/events/publisher';
-import { loadCatalog } from '../../schemas/catalog';
 import { completeEvent } from '../../schemas/contract';
 import type { Product, Store, TopicName } from '../../schemas/generated/events';
 import { createApiKey, revokeApiKey } from '../../services/ingest/api-keys';
@@ -25,7 +25,7 @@ import { exampleEvent, type ExampleContext } from '../../services/ingest/example
 import { startIngestService, type IngestService } from '../../services/ingest';
 import { INGEST_TOPICS, type IngestTopic } from '../../services/ingest/validate';
 import { Rng } from '../../simulators/pos/random';
-import { registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import { createStandInCatalogue, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
 const MAX_BODY_BYTES = 262_144; // 256 KiB, so oversized requests stay cheap to send
 const MAX_EVENTS = 100;
@@ -43,13 +43,14 @@ const config = testConfig({
   INGEST_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
   INGEST_MAX_EVENTS_PER_REQUEST: String(MAX_EVENTS),
 });
-const catalog = loadCatalog();
-
 let service: IngestService;
 let admin: Admin;
 let kafka: Kafka;
 let codec: EventCodec;
 let publisher: EventPublisher;
+/** The stand-in of a catalogue topic: what the service publishes to and the test reads. */
+let physical: (topic: string) => string;
+let logical: (topic: string) => string;
 const keys: Record<'a' | 'a2' | 'b' | 'unknown' | 'revoked', string> = { a: '', a2: '', b: '', unknown: '', revoked: '' };
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
@@ -57,6 +58,10 @@ beforeAll(async () => {
   registerCleanup(async () => rmSync(keysDir, { recursive: true, force: true }));
   const logger = testLogger();
   admin = await testAdmin(config);
+  const standIns = await createStandInCatalogue(admin, config);
+  const catalog = standIns.catalog;
+  physical = (topic) => standIns.prefix + topic;
+  logical = (topic) => topic.slice(standIns.prefix.length);
   kafka = createKafka(config.kafka, logger, 'test');
   codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, catalog);
   publisher = await createEventPublisher(kafka, codec, catalog);
@@ -76,21 +81,8 @@ beforeAll(async () => {
     updated_at: now,
   });
   const product = (sku: string): Product => ({ sku, name: `Test ${sku}`, category: 'Test', brand: 'Test', unit_cost: 100, price: 199, currency: 'EUR', perishable: false, shelf_life_days: null, updated_at: now });
-  await publisher.publish('md.stores', [store(STORE_A), store(STORE_B)]);
-  await publisher.publish('md.products', SKUS.map(product));
-  registerCleanup(async () => {
-    // Tombstones: the compacted topics forget this run's stores and products.
-    const producer = createProducer(kafka);
-    await producer.connect();
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [
-        { topic: 'md.stores', messages: [STORE_A, STORE_B].map((key) => ({ key, value: null })) },
-        { topic: 'md.products', messages: SKUS.map((key) => ({ key, value: null })) },
-      ],
-    });
-    await producer.disconnect();
-  });
+  await publisher.publish(physical('md.stores') as TopicName, [store(STORE_A), store(STORE_B)]);
+  await publisher.publish(physical('md.products') as TopicName, SKUS.map(product));
 
   const file = config.ingest.apiKeysFile;
   keys.a = (await createApiKey(file, STORE_A, 'T1')).key;
@@ -101,7 +93,7 @@ beforeAll(async () => {
   await revokeApiKey(file, revoked.record.key_id);
   keys.revoked = revoked.key;
 
-  service = await startIngestService({ config, logger });
+  service = await startIngestService({ config, logger, topicPrefix: physical('') });
   registerCleanup(async () => {
     agent.destroy();
     await service.close();
@@ -162,7 +154,7 @@ type Offsets = Map<string, number>; // "topic:partition" -> offset
 
 async function endOffsets(topics: readonly string[]): Promise<Offsets> {
   const out: Offsets = new Map();
-  for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) out.set(`${topic}:${p.partition}`, Number(p.high));
+  for (const topic of topics) for (const p of await admin.fetchTopicOffsets(physical(topic))) out.set(`${topic}:${p.partition}`, Number(p.high));
   return out;
 }
 
@@ -182,10 +174,11 @@ async function readBetween(topics: readonly string[], from: Offsets, to: Offsets
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [...topics] });
+    await consumer.subscribe({ topics: topics.map(physical) });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
+      eachMessage: async ({ topic: stood, partition, message }) => {
+        const topic = logical(stood);
         const k = `${topic}:${partition}`;
         const end = remaining.get(k);
         if (end === undefined || Number(message.offset) < (from.get(k) ?? 0) || Number(message.offset) >= end) return;
@@ -200,7 +193,7 @@ async function readBetween(topics: readonly string[], from: Offsets, to: Offsets
     });
     for (const [k, offset] of from) {
       const partition = Number(k.slice(k.lastIndexOf(':') + 1));
-      consumer.seek({ topic: k.slice(0, k.lastIndexOf(':')), partition, offset: String(offset) });
+      consumer.seek({ topic: physical(k.slice(0, k.lastIndexOf(':'))), partition, offset: String(offset) });
     }
     await waitFor(() => remaining.size === 0, { what: `records up to the end offsets (${remaining.size} partitions left)`, timeoutMs: 60_000 });
   } finally {
@@ -450,7 +443,7 @@ describe('HTTP ingest', () => {
 
 describe('HTTP ingest shutdown', () => {
   it('finishes the requests it is handling when asked to stop, then refuses; every 202 is in Kafka', async () => {
-    const second = await startIngestService({ config, logger: testLogger() });
+    const second = await startIngestService({ config, logger: testLogger(), topicPrefix: physical('') });
     registerCleanup(() => second.close());
     await waitFor(() => second.masterData.hasStore(STORE_A), { what: 'master data in the second instance', timeoutMs: 60_000 });
     const url = new URL(second.url);

@@ -1,6 +1,7 @@
 /**
- * The simulator's backfill against the real Kafka and schema registry. It publishes to the
- * catalogue's own topics, so the test reads them from the end offsets recorded before the run,
+ * The simulator's backfill against the real Kafka and schema registry. It publishes to
+ * stand-ins of the catalogue's topics (its topic prefix: a later `make demo` must not find the
+ * test's sales), which the test reads from the end offsets recorded before the run,
  * decodes every record through the registry, and checks what arrived against the run's
  * manifest and ground truth files (not against the simulator's memory).
  */
@@ -17,7 +18,7 @@ import { DAY_MS, HOUR_MS, parseDay } from '../../simulators/pos/calendar';
 import { TRUTH_FILES, parseCsv } from '../../simulators/pos/ground-truth';
 import { runBackfill } from '../../simulators/pos/run';
 import { EVENT_TOPICS } from '../../simulators/pos/store-sim';
-import { registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import { createStandInCatalogue, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
 const config = testConfig();
 
@@ -30,8 +31,9 @@ describe('simulator backfill', () => {
     const published = new Set<string>([...EVENT_TOPICS, 'md.stores', 'md.products', 'md.exchange-rates']);
     const catalog = loadCatalog().filter((t) => t.schema && published.has(t.name));
     const topics = catalog.map((t) => t.name);
+    const { prefix } = await createStandInCatalogue(admin, config);
     const offsets = async (): Promise<Offsets> =>
-      new Map(await Promise.all(topics.map(async (topic) => [topic, new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]))] as const)));
+      new Map(await Promise.all(topics.map(async (topic) => [topic, new Map((await admin.fetchTopicOffsets(prefix + topic)).map((p) => [p.partition, BigInt(p.high)]))] as const)));
     const before = await offsets();
 
     const outDir = mkdtempSync(join(tmpdir(), 'shelfstream-simulator-'));
@@ -46,6 +48,7 @@ describe('simulator backfill', () => {
         workers: 1,
         batchEvents: 500, // several produce requests even for a small run
         inFlight: 2,
+        topicPrefix: prefix,
         progress: false,
       },
     );
@@ -61,18 +64,19 @@ describe('simulator backfill', () => {
     const consumer = kafka.consumer({ groupId: uniqueName('simulator-test') });
     await consumer.connect();
     registerCleanup(() => consumer.disconnect());
-    await consumer.subscribe({ topics, fromBeginning: false });
+    await consumer.subscribe({ topics: topics.map((t) => prefix + t), fromBeginning: false });
     const received = new Map<string, unknown[]>(topics.map((t) => [t, []]));
     const reached = new Map<string, bigint>();
     await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
+      eachMessage: async ({ topic: stood, partition, message }) => {
+        const topic = stood.slice(prefix.length);
         const end = after.get(topic)!.get(partition)!;
         if (BigInt(message.offset) >= end) return;
         received.get(topic)!.push((await codec.decode(message.value)).value);
         reached.set(`${topic}/${partition}`, BigInt(message.offset) + 1n);
       },
     });
-    for (const topic of topics) for (const [partition, offset] of before.get(topic)!) consumer.seek({ topic, partition, offset: offset.toString() });
+    for (const topic of topics) for (const [partition, offset] of before.get(topic)!) consumer.seek({ topic: prefix + topic, partition, offset: offset.toString() });
     await waitFor(
       () =>
         topics.every((topic) =>

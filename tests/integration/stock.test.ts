@@ -35,6 +35,7 @@ import { EventTimeAligner } from '../../streams/runtime/align';
 import { MemorySink } from '../../streams/runtime/memory-sink';
 import { STOCKOUT_RISK_TABLE, STOCK_INPUTS, StockTask, type StockInput } from '../../streams/stock/stock';
 import { type CliRun, startCli } from '../harness/cli';
+import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
 const STORES = 4;
@@ -140,6 +141,8 @@ describe('stock processor under SIGKILL', () => {
     registerCleanup(() => admin.deleteGroups([group]).catch(() => undefined));
     const standIns = {} as Record<StockInput, string>;
     for (const t of STOCK_INPUTS) standIns[t] = await createTestTopic(admin, { partitions: PARTITIONS, prefix: `stock-${t.replace('.', '-')}` });
+    // The alerts go to a stand-in too: alert subscribers read the catalogue's topic.
+    const alertsTopic = await createTestTopic(admin, { partitions: PARTITIONS, prefix: 'stock-alerts' });
     const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
     const producer = createProducer(createKafka(config.kafka, testLogger(), 'test'));
     await producer.connect();
@@ -165,7 +168,7 @@ describe('stock processor under SIGKILL', () => {
     /** A run of the processor; `restored` counts the tasks it created so far (one per partition with records to read, each restoring its snapshot). */
     const runProcessor = (stopWhenIdle: boolean): CliRun & { restored: () => number } => {
       let restored = 0;
-      const run = startCli(['stream', 'stock', '--group', group, '--no-metrics', ...STOCK_INPUTS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`]), ...(stopWhenIdle ? ['--stop-when-idle', '2000'] : [])], {
+      const run = startCli(['stream', 'stock', '--group', group, '--no-metrics', ...STOCK_INPUTS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`]), '--topic', `${ALERTS_TOPIC}=${alertsTopic}`, ...(stopWhenIdle ? ['--stop-when-idle', '2000'] : [])], {
         env,
         onStderrLine: (line) => {
           if (line.includes('stock state restored from the snapshot')) restored++;

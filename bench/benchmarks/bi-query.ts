@@ -1,0 +1,272 @@
+/**
+ * bi-query: dashboard queries over one year of a chain of 50 stores x 2,000 SKUs, in the tables
+ * the bi_* views read, beside the velocity processor sharing the same embedded engine.
+ *
+ * The year is SYNTHETIC, generated in ClickHouse SQL (the line says `year_synthetic=1`): the
+ * simulator loads about 5k store x sku days a second into chDB, and a year of this chain is 36.5M
+ * of them. What is synthesised is what the views read once the days are closed: the final per
+ * store x sku x business day and per store x day aggregates of migration 0010 with their closed
+ * and touched marks, the open day's sale lines (the views read it from the facts), the stores'
+ * UTC offsets, stock-out risk per store x sku, 35 days of demand actuals and a week of 7-day
+ * forecasts. The hourly aggregate is not synthesised (no dashboard query here reads it). The
+ * database is loaded once into a chDB folder under the cache (~/.cache/shelfstream/bench) and read
+ * back by later runs.
+ *
+ * Queries: revenue by region and business day over the year, the top SKUs of a store over 28
+ * days, the stock-out risk list of a store, forecast vs actual of a store over 14 days.
+ * Phases, in one run: (1) one client, each query 15 times: direct p95; (2) the velocity
+ * processor alone on its own topic (the rate measured as bench/benchmarks/velocity.ts does:
+ * first record read to the last flushed); (3) the same with 8 BI clients each issuing one
+ * dashboard query every 2 s (open loop: a query is sent on schedule whether or not the last one
+ * answered), p95 per query kind and overall, and processor_rate_ratio = (3) / (2).
+ * Through the SQL endpoint: only when services/sql exports startSqlEndpoint (the sql-http
+ * branch); until then the line says endpoint=0 and p95_ms / overhead_ratio are NaN.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { migrate } from '../../clickhouse/migrate';
+import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
+import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createSchemaRegistry } from '../../lib/clients/registry';
+import type { Config } from '../../lib/config';
+import { EventCodec } from '../../lib/events/codec';
+import type { Logger } from '../../lib/logger';
+import { createMetrics } from '../../lib/metrics';
+import { REPO_ROOT } from '../../lib/paths';
+import { loadCatalog } from '../../schemas/catalog';
+import { startProcessor } from '../../streams/runtime/runner';
+import { velocityProcessor } from '../../streams/velocity/velocity';
+import { benchSale, percentile, type Benchmark } from '../harness';
+
+const STORES = 50;
+const SKUS = 2_000;
+const DAYS = 365;
+const LAST_CLOSED = '2026-11-29'; // the open day is the next one
+const OPEN_DAY = '2026-11-30';
+const DATABASE = 'bi_year_v1';
+const CLIENTS = 8;
+const PERIOD_MS = 2_000; // one query per client every 2 s
+const SALES = 200_000; // through the velocity processor, per phase
+
+interface DashboardQuery {
+  readonly name: string;
+  sql(store: string): string;
+}
+
+const QUERIES: readonly DashboardQuery[] = [
+  {
+    name: 'revenue_by_region_day',
+    sql: () => `SELECT s.region AS region, d.business_date AS business_date, sum(d.net_sales) AS net_sales
+      FROM ${DATABASE}.bi_store_sales_daily AS d INNER JOIN ${DATABASE}.bi_dim_store AS s ON s.store_id = d.store_id
+      WHERE d.business_date > toDate('${LAST_CLOSED}') - ${DAYS} GROUP BY region, business_date ORDER BY region, business_date`,
+  },
+  {
+    name: 'top_skus_of_store',
+    sql: (store) => `SELECT sku, sum(units_sold) AS units, sum(net_sales) AS net_sales FROM ${DATABASE}.bi_sales_daily
+      WHERE store_id = '${store}' AND business_date > toDate('${OPEN_DAY}') - 28 GROUP BY sku ORDER BY units DESC LIMIT 20`,
+  },
+  {
+    name: 'stockout_risk_of_store',
+    sql: (store) => `SELECT sku, units_on_hand, hours_to_stockout, stockout_risk FROM ${DATABASE}.bi_stockout_risk
+      WHERE store_id = '${store}' AND stockout_risk > 0.2 ORDER BY stockout_risk DESC LIMIT 50`,
+  },
+  {
+    name: 'forecast_vs_actual_of_store',
+    sql: (store) => `SELECT forecast_date, sum(units_forecast) AS forecast, sum(units_sold) AS actual, avg(within_p10_p90) AS coverage
+      FROM ${DATABASE}.bi_forecast_vs_actual WHERE store_id = '${store}' AND forecast_date > toDate('${LAST_CLOSED}') - 14 GROUP BY forecast_date ORDER BY forecast_date`,
+  },
+];
+
+const storeId = (i: number): string => `S${String(i + 1).padStart(3, '0')}`;
+
+/** Loads the synthetic year unless the cached folder already holds it. */
+async function ensureYear(client: ClickHouseClient, logger: Logger): Promise<number> {
+  const exists = await (await client.query({ query: `SELECT count() AS n FROM system.tables WHERE database = '${DATABASE}' AND name = 'bench_loaded'`, format: 'JSONEachRow' })).json<{ n: string }>();
+  if (Number(exists[0]?.n) > 0) return 0;
+  const started = performance.now();
+  await client.command({ query: `DROP DATABASE IF EXISTS ${DATABASE} SYNC` });
+  await client.command({ query: `CREATE DATABASE ${DATABASE}` });
+  await migrate(client, DATABASE);
+  const db = DATABASE;
+  const zones = "['Europe/Paris', 'Europe/London', 'America/New_York', 'Asia/Dubai', 'Europe/Istanbul']";
+  const offsets = '[3600, 0, -18000, 14400, 10800]'; // their winter offsets: the open day is in winter
+  const run = async (query: string): Promise<void> => void (await client.command({ query }));
+  await run(`INSERT INTO ${db}.dim_store (store_id, name, region, time_zone, size_class, currency, opened_on, updated_at)
+    SELECT concat('S', leftPad(toString(number + 1), 3, '0')), 'bench', ['North', 'South', 'East', 'West', 'Gulf'][number % 5 + 1], ${zones}[number % 5 + 1], 'MEDIUM', 'EUR', '2020-01-01', now64(3) FROM numbers(${STORES})`);
+  await run(`INSERT INTO ${db}.dim_product (sku, name, category, brand, unit_cost, price, currency, perishable, shelf_life_days, updated_at)
+    SELECT concat('SKU-', leftPad(toString(number + 1), 5, '0')), 'bench', ['Produce', 'Dairy', 'Bakery', 'Pantry'][number % 4 + 1], 'bench', 100, 250, 'EUR', false, NULL, now64(3) FROM numbers(${SKUS})`);
+  await run(`INSERT INTO ${db}.dim_store_utc_offset (store_id, valid_from, utc_offset_s, time_zone)
+    SELECT concat('S', leftPad(toString(number + 1), 3, '0')), toDateTime('2020-01-01 00:00:00', 'UTC'), ${offsets}[number % 5 + 1], ${zones}[number % 5 + 1] FROM numbers(${STORES})`);
+  // Units per store x sku x day ~ a level of 0.2-20 a day x a weekend factor, Normal-rounded.
+  await run(`INSERT INTO ${db}.sales_daily_store_sku (business_date, store_id, sku, units_sold, net_sales_minor, discount_minor, sale_lines, transactions, closed_at)
+    SELECT business_date, store_id, sku, q, q * 250 - intDiv(q, 5) * 25, intDiv(q, 5) * 25, greatest(1, intDiv(q * 2, 3)), greatest(1, intDiv(q * 2, 3)), now64(3) - INTERVAL 1 HOUR
+    FROM (
+      SELECT intDiv(number, ${DAYS}) AS s, number % ${DAYS} AS d, toDate('${LAST_CLOSED}') - d AS business_date,
+             concat('S', leftPad(toString(intDiv(s, ${SKUS}) + 1), 3, '0')) AS store_id, concat('SKU-', leftPad(toString(s % ${SKUS} + 1), 5, '0')) AS sku,
+             (0.2 + (cityHash64(s) % 100) / 5) * if(toDayOfWeek(business_date) >= 6, 1.4, 1) AS lambda,
+             toInt64(greatest(0, round(lambda + sqrt(lambda) * sqrt(-2 * log(randCanonical(1) + 1e-12)) * cos(2 * pi() * randCanonical(2))))) AS q
+      FROM numbers(${STORES * SKUS * DAYS})
+    ) WHERE q > 0`);
+  await run(`INSERT INTO ${db}.sales_daily_store (business_date, store_id, units_sold, net_sales_minor, discount_minor, sale_lines, transactions, products_sold, closed_at)
+    SELECT business_date, store_id, sum(units_sold), sum(net_sales_minor), sum(discount_minor), sum(sale_lines), sum(transactions), toInt64(count()), max(closed_at)
+    FROM ${db}.sales_daily_store_sku GROUP BY business_date, store_id`);
+  await run(`INSERT INTO ${db}.days_closed (fact, store_id, business_date, day_start_utc, day_end_utc, closed_at)
+    SELECT 'sales', store_id, business_date, toDateTime(business_date, 'UTC') - o.utc_offset_s, toDateTime(business_date + 1, 'UTC') - o.utc_offset_s, now64(3) - INTERVAL 1 HOUR
+    FROM (SELECT DISTINCT store_id, business_date FROM ${db}.sales_daily_store) AS d INNER JOIN ${db}.dim_store_utc_offset AS o ON o.store_id = d.store_id`);
+  await run(`INSERT INTO ${db}.days_touched (fact, store_id, utc_date, touched_at)
+    SELECT 'sales', store_id, business_date, now64(3) - INTERVAL 2 HOUR FROM (SELECT DISTINCT store_id, business_date FROM ${db}.sales_daily_store)`);
+  // The open day from the facts: about two lines per store x sku (the materialized view marks it touched).
+  await run(`INSERT INTO ${db}.fact_sale_lines (event_id, line_number, occurred_at, store_id, terminal_id, transaction_id, cashier_id, payment_method, currency, sku, quantity, unit_price, discount, net_amount, promotion_id, source_offset)
+    SELECT generateUUIDv4(number), 1, toDateTime64('${OPEN_DAY} 08:00:00', 3, 'UTC') + toIntervalSecond(number % 36000), concat('S', leftPad(toString(intDiv(number, ${SKUS * 2}) % ${STORES} + 1), 3, '0')),
+           'T1', toString(number), 'C1', 'CARD', 'EUR', concat('SKU-', leftPad(toString(intDiv(number, 2) % ${SKUS} + 1), 5, '0')), 1 + number % 3, 250, 0, (1 + number % 3) * 250, NULL, number
+    FROM numbers(${STORES * SKUS * 2})`);
+  await run(`INSERT INTO ${db}.stockout_risk (store_id, sku, on_hand, on_hand_known, last_count_at, sales_rate_per_day, hours_to_stockout, next_delivery_expected_at, last_receipt_at, expected_units_to_delivery, risk, risk_alert_open, out_of_stock, updated_at, version)
+    SELECT concat('S', leftPad(toString(intDiv(number, ${SKUS}) + 1), 3, '0')), concat('SKU-', leftPad(toString(number % ${SKUS} + 1), 5, '0')), toInt64(cityHash64(number) % 60), true, now64(3),
+           (cityHash64(number, 1) % 200) / 10, (cityHash64(number, 2) % 500) / 10, now64(3) + INTERVAL 1 DAY, now64(3), 5, (cityHash64(number, 3) % 1000) / 1000, false, false, now64(3), 1
+    FROM numbers(${STORES * SKUS})`);
+  await run(`INSERT INTO ${db}.demand_daily (store_id, sku, sales_date, units, stockout, refreshed_at)
+    SELECT store_id, sku, business_date, units_sold, false, now64(3) FROM ${db}.sales_daily_store_sku WHERE business_date > toDate('${LAST_CLOSED}') - 35`);
+  await run(`INSERT INTO ${db}.demand_forecast (store_id, sku, origin_date, forecast_date, horizon_days, p10, p50, p90, model_version, generated_at)
+    SELECT concat('S', leftPad(toString(intDiv(s, ${SKUS}) + 1), 3, '0')), concat('SKU-', leftPad(toString(s % ${SKUS} + 1), 5, '0')), origin, origin + h, h, lambda * 0.5, lambda, lambda * 1.6, 'bench', now64(3)
+    FROM (SELECT intDiv(number, 49) AS s, toDate('${LAST_CLOSED}') - 7 - intDiv(number % 49, 7) AS origin, toUInt8(number % 7 + 1) AS h, 0.2 + (cityHash64(s) % 100) / 5 AS lambda FROM numbers(${STORES * SKUS * 49}))`);
+  await run(`CREATE TABLE ${db}.bench_loaded (loaded_at DateTime) ENGINE = TinyLog COMMENT 'bi-query bench: the synthetic year is complete'`);
+  await run(`INSERT INTO ${db}.bench_loaded VALUES (now())`);
+  const seconds = (performance.now() - started) / 1000;
+  logger.warn({ seconds }, 'bi-query: synthetic year loaded');
+  return seconds;
+}
+
+async function timeQuery(client: ClickHouseClient, sql: string): Promise<number> {
+  const started = performance.now();
+  await (await client.query({ query: sql, format: 'JSONEachRow' })).json();
+  return performance.now() - started;
+}
+
+/**
+ * Records/s of the velocity processor over SALES sales on a topic of its own, into its own
+ * database in the same engine: from the first record read to the last rows flushed, as the
+ * velocity benchmark measures it.
+ */
+async function velocityRate(config: Config, logger: Logger, client: ClickHouseClient, label: string): Promise<number> {
+  const kafka = createKafka(config.kafka, logger, 'bench');
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `bench.bi-query.${label}.${Date.now()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: config.topics.partitions, replicationFactor: 1 }], waitForLeaders: true });
+  const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const start = Date.UTC(2026, 10, 1);
+  for (let i = 0; i < SALES; i += 10_000) {
+    const messages = [];
+    for (let j = i; j < Math.min(SALES, i + 10_000); j++) {
+      const sale = benchSale(j, start + Math.floor((j / SALES) * 3 * 3_600_000));
+      messages.push({ key: sale.store_id, value: codec.encode('pos.sales', sale) });
+    }
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+  const database = `bench_biq_velocity_${label}_${Date.now()}`;
+  await client.command({ query: `CREATE DATABASE ${database}` });
+  await migrate(client, database);
+  const metrics = createMetrics(`bench-${label}`, { collectDefaults: false });
+  const eventsIn = metrics.counter('events_in_total', 'records read by a processor', ['processor', 'topic']);
+  const processor = await startProcessor(
+    velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 60_000, salesTopic: topic }),
+    { kafka, codec, clickhouse: client, logger, metrics },
+    { ...config.streams, database, groupId: `${topic}.pipeline` },
+  );
+  const readSoFar = async (): Promise<number> => (await eventsIn.get()).values.reduce((s, v) => s + v.value, 0);
+  while ((await readSoFar()) === 0) await sleep(5);
+  const first = performance.now();
+  while ((await readSoFar()) < SALES) await sleep(20);
+  await processor.flush();
+  const rate = SALES / ((performance.now() - first) / 1000);
+  await processor.stop();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  await client.command({ query: `DROP DATABASE ${database} SYNC` });
+  return rate;
+}
+
+/** The endpoint's side, when the sql-http branch's module is present; undefined until then. */
+function endpointAvailable(): boolean {
+  return existsSync(join(REPO_ROOT, 'services', 'sql', 'index.ts'));
+}
+
+export const biQueryBench: Benchmark = {
+  name: 'bi-query',
+  description: `dashboard queries on a synthetic year of ${STORES} stores x ${SKUS} skus: p95 at ${CLIENTS} clients every ${PERIOD_MS / 1000} s, and the velocity processor's rate beside them`,
+  async run({ config, logger }) {
+    if (config.clickhouse.mode !== 'embedded') throw new Error('bi-query measures the embedded engine (unset CLICKHOUSE_URL)');
+    const folder = join(config.launcher.cacheDir, 'bench', 'bi-query-chdb');
+    mkdirSync(folder, { recursive: true });
+    const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE });
+    try {
+      const loadS = await ensureYear(client, logger);
+      const stores = Array.from({ length: STORES }, (_, i) => storeId(i));
+      // Warm-up: first reads of each table.
+      for (const q of QUERIES) await timeQuery(client, q.sql(stores[0]!));
+
+      // (1) one client, straight on the embedded client
+      const single = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
+      for (let i = 0; i < 15; i++) for (const q of QUERIES) single.get(q.name)!.push(await timeQuery(client, q.sql(stores[i % STORES]!)));
+      const directAll = [...single.values()].flat();
+
+      // (2) the processor alone
+      const aloneRate = await velocityRate(config, logger, client, 'alone');
+
+      // (3) the processor with 8 open-loop BI clients
+      const loaded = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
+      let stop = false;
+      const inFlight: Promise<void>[] = [];
+      const clients = Array.from({ length: CLIENTS }, async (_, c) => {
+        let next = performance.now() + (c * PERIOD_MS) / CLIENTS;
+        for (let n = 0; !stop; n++) {
+          const wait = next - performance.now();
+          if (wait > 0) await sleep(wait);
+          if (stop) break;
+          const q = QUERIES[(c + n) % QUERIES.length]!;
+          const store = stores[(c * 7 + n) % STORES]!;
+          inFlight.push(timeQuery(client, q.sql(store)).then((ms) => void loaded.get(q.name)!.push(ms)));
+          next += PERIOD_MS;
+        }
+      });
+      let withRate: number;
+      try {
+        withRate = await velocityRate(config, logger, client, 'with_bi');
+      } finally {
+        stop = true; // also on failure: no client may query the engine once it is closed
+      }
+      await Promise.all(clients);
+      await Promise.all(inFlight);
+      const loadedAll = [...loaded.values()].flat();
+
+      const perQuery = Object.fromEntries(QUERIES.flatMap((q) => [
+        [`${q.name}_direct_p95_ms`, Math.round(percentile(single.get(q.name)!, 95))],
+        [`${q.name}_loaded_p95_ms`, Math.round(percentile(loaded.get(q.name)!, 95))],
+      ]));
+      const endpoint = endpointAvailable();
+      return {
+        p95_ms: Number.NaN, // through the endpoint: not on this branch yet (endpoint=0)
+        direct_p95_ms: Math.round(percentile(directAll, 95)),
+        overhead_ratio: Number.NaN,
+        processor_rate_ratio: withRate / aloneRate,
+        endpoint: endpoint ? 1 : 0,
+        loaded_direct_p95_ms: Math.round(percentile(loadedAll, 95)),
+        loaded_queries: loadedAll.length,
+        velocity_alone_events_per_s: Math.round(aloneRate),
+        velocity_with_bi_events_per_s: Math.round(withRate),
+        ...perQuery,
+        year_synthetic: 1,
+        stores: STORES,
+        skus: SKUS,
+        days: DAYS,
+        load_s: Math.round(loadS),
+      };
+    } finally {
+      await client.close();
+    }
+  },
+};

@@ -1,0 +1,155 @@
+/**
+ * The BI closing job: writes the final per-day aggregates of migration 0010 for the business
+ * days that are over, and again for a closed day whose facts were touched since (a late event,
+ * a replay, a rebuild). One cycle:
+ *   1. each store's UTC offsets over the calendar range, from dim_store.time_zone (once per
+ *      store and zone in a process);
+ *   2. the event-time watermark: the newest sale in the facts (the warehouse processor's
+ *      progress), read on the newest touched date of each store only;
+ *   3. the days to close: the business days around every touched store x UTC date that are
+ *      over (watermark past their local end plus the allowed lateness) and not clean;
+ *   4. for each, INSERT ... SELECT FROM the facts FINAL over the day into the aggregates, then
+ *      the closed row. The version (closed_at) is taken a margin before the reads, so a fact
+ *      whose insert was racing the closing counts as touched after it: the day is closed again
+ *      on the next cycle rather than left short.
+ * Every step is idempotent (ReplacingMergeTree keyed by store, day and sku), so a cycle that
+ * dies half-way is completed by the next.
+ */
+import type { ClickHouseClient } from '../../lib/clients/clickhouse';
+import { businessDayBounds, isoDate, offsetPeriods } from './local-days';
+
+const DAY_MS = 86_400_000;
+/** How far before its reads a closing dates itself: inserts racing it make the day dirty. */
+const RACE_MARGIN_MS = 5_000; // 5 s, far above an insert's time from its materialized view to visible
+
+export interface ClosingOptions {
+  readonly database: string;
+  /** Late events are still accepted this long after a day ends (ms): the streams' allowed lateness. */
+  readonly allowedLatenessMs: number;
+  /** Calendar range the offsets cover (YYYY-MM-DD), the same as dim_date's. */
+  readonly calendarFrom: string;
+  readonly calendarTo: string;
+  /** Overrides RACE_MARGIN_MS (tests, which insert and close within the margin). */
+  readonly raceMarginMs?: number;
+}
+
+export interface ClosingOutcome {
+  /** Store x business days closed (for the first time or again). */
+  readonly closed: number;
+  readonly watermarkMs: number | undefined;
+}
+
+interface Store {
+  readonly storeId: string;
+  readonly timeZone: string;
+}
+
+async function rows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  return (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+}
+
+export function createClosingJob(client: ClickHouseClient, options: ClosingOptions): { cycle(nowMs?: number): Promise<ClosingOutcome> } {
+  const db = options.database;
+  const offsetsWritten = new Set<string>();
+
+  async function writeOffsets(stores: readonly Store[]): Promise<void> {
+    const from = Date.parse(`${options.calendarFrom}T00:00:00Z`) - DAY_MS;
+    const to = Date.parse(`${options.calendarTo}T00:00:00Z`) + 2 * DAY_MS;
+    const values = [];
+    for (const s of stores) {
+      const key = `${s.storeId}|${s.timeZone}`;
+      if (offsetsWritten.has(key)) continue;
+      for (const p of offsetPeriods(s.timeZone, from, to)) {
+        values.push({ store_id: s.storeId, valid_from: Math.floor(p.validFromMs / 1000), utc_offset_s: p.offsetS, time_zone: s.timeZone });
+      }
+    }
+    if (values.length > 0) await client.insert({ table: `${db}.dim_store_utc_offset`, values, format: 'JSONEachRow' });
+    for (const s of stores) offsetsWritten.add(`${s.storeId}|${s.timeZone}`);
+  }
+
+  async function closeDay(store: Store, day: number, closedAtMs: number): Promise<void> {
+    const { startMs, endMs } = businessDayBounds(store.timeZone, day);
+    const params = {
+      store: store.storeId,
+      tz: store.timeZone,
+      day: isoDate(day),
+      start: startMs / 1000,
+      end: endMs / 1000,
+      closed: closedAtMs / 1000,
+    };
+    // Qualified: the SELECTs name a constant `store_id`, which an unqualified WHERE would compare instead.
+    const range = `FROM ${db}.fact_sale_lines AS f FINAL
+      WHERE f.store_id = {store:String} AND f.occurred_at >= toDateTime64({start:UInt32}, 3, 'UTC') AND f.occurred_at < toDateTime64({end:UInt32}, 3, 'UTC')`;
+    const measures = `sum(toInt64(quantity)) AS units_sold, sum(net_amount) AS net_sales_minor, sum(discount) AS discount_minor,
+      toInt64(count()) AS sale_lines, toInt64(uniqExact(event_id)) AS transactions`;
+    const closedAt = `toDateTime64({closed:Float64}, 3, 'UTC') AS closed_at`;
+    await client.command({
+      query: `INSERT INTO ${db}.sales_daily_store_sku (business_date, store_id, sku, units_sold, net_sales_minor, discount_minor, sale_lines, transactions, closed_at)
+        SELECT toDate({day:String}) AS business_date, {store:String} AS store_id, sku, ${measures}, ${closedAt} ${range} GROUP BY sku`,
+      query_params: params,
+    });
+    await client.command({
+      query: `INSERT INTO ${db}.sales_daily_store (business_date, store_id, units_sold, net_sales_minor, discount_minor, sale_lines, transactions, products_sold, closed_at)
+        SELECT toDate({day:String}) AS business_date, {store:String} AS store_id, ${measures}, toInt64(uniqExact(sku)) AS products_sold, ${closedAt} ${range} HAVING count() > 0`,
+      query_params: params,
+    });
+    await client.command({
+      query: `INSERT INTO ${db}.sales_hourly_store_sku (hour_start_utc, business_date, local_hour, store_id, sku, units_sold, net_sales_minor, discount_minor, sale_lines, transactions, closed_at)
+        SELECT toStartOfHour(occurred_at) AS hour_start_utc, toDate({day:String}) AS business_date, toHour(occurred_at, {tz:String}) AS local_hour,
+          {store:String} AS store_id, sku, ${measures}, ${closedAt} ${range} GROUP BY hour_start_utc, local_hour, sku`,
+      query_params: params,
+    });
+    // Last, so the views never take a day as closed before its rows are in.
+    await client.insert({
+      table: `${db}.days_closed`,
+      values: [{ fact: 'sales', store_id: store.storeId, business_date: isoDate(day), day_start_utc: startMs / 1000, day_end_utc: endMs / 1000, closed_at: new Date(closedAtMs).toISOString().replace('T', ' ').replace('Z', '') }],
+      format: 'JSONEachRow',
+    });
+  }
+
+  return {
+    async cycle(nowMs = Date.now()): Promise<ClosingOutcome> {
+      const stores = (await rows<{ store_id: string; time_zone: string }>(client, `SELECT store_id, time_zone FROM ${db}.dim_store FINAL`)).map((s) => ({
+        storeId: s.store_id,
+        timeZone: s.time_zone,
+      }));
+      await writeOffsets(stores);
+      const [mark] = await rows<{ at: string | null }>(
+        client,
+        `SELECT toUnixTimestamp64Milli(max(occurred_at)) AS at FROM ${db}.fact_sale_lines
+         WHERE (store_id, toDate(occurred_at)) IN (SELECT store_id, max(utc_date) FROM ${db}.days_touched WHERE fact = 'sales' GROUP BY store_id)`,
+      );
+      const watermarkMs = mark?.at ? Number(mark.at) : undefined;
+      if (watermarkMs === undefined || watermarkMs <= 0) return { closed: 0, watermarkMs: undefined };
+
+      // Touched store x UTC dates newer than the closing of a business day around them.
+      const touched = await rows<{ store_id: string; utc_day: number; touched_ms: string }>(
+        client,
+        `SELECT store_id, toUInt32(utc_date) AS utc_day, toString(toUnixTimestamp64Milli(max(touched_at))) AS touched_ms
+         FROM ${db}.days_touched WHERE fact = 'sales' GROUP BY store_id, utc_date`,
+      );
+      const closed = new Map(
+        (await rows<{ store_id: string; day: number; closed_ms: string }>(
+          client,
+          `SELECT store_id, toUInt32(business_date) AS day, toString(toUnixTimestamp64Milli(max(closed_at))) AS closed_ms FROM ${db}.days_closed WHERE fact = 'sales' GROUP BY store_id, business_date`,
+        )).map((r) => [`${r.store_id}|${r.day}`, Number(r.closed_ms)]),
+      );
+      const byId = new Map(stores.map((s) => [s.storeId, s]));
+      const due = new Map<string, { store: Store; day: number }>();
+      for (const t of touched) {
+        const store = byId.get(t.store_id);
+        if (!store) continue; // no time zone yet: its days close once dim_store has it
+        for (const day of [t.utc_day - 1, t.utc_day, t.utc_day + 1]) {
+          const key = `${t.store_id}|${day}`;
+          const closedMs = closed.get(key);
+          if (closedMs !== undefined && closedMs >= Number(t.touched_ms)) continue;
+          if (businessDayBounds(store.timeZone, day).endMs + options.allowedLatenessMs > watermarkMs) continue;
+          due.set(key, { store, day });
+        }
+      }
+      const closedAtMs = nowMs - (options.raceMarginMs ?? RACE_MARGIN_MS);
+      for (const { store, day } of due.values()) await closeDay(store, day, closedAtMs);
+      return { closed: due.size, watermarkMs };
+    },
+  };
+}
