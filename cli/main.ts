@@ -9,6 +9,7 @@ import { describeError, isShelfStreamError } from '../lib/errors';
 import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
+import { registerAlertsCommands } from './commands/alerts';
 import { registerIngestCommands } from './commands/ingest';
 import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
 import { registerReplayCommands } from './commands/replay';
@@ -70,6 +71,7 @@ program
     run('stream', (ctx) => streamCommand(ctx, names, options))(),
   );
 registerIngestCommands(program, run);
+registerAlertsCommands(program, run);
 registerSimulateCommands(program, run);
 const archive = program.command('archive').description('the raw Parquet archive in the object store (Hive-style topic=/dt=/hour=)');
 archive

@@ -137,6 +137,16 @@ export interface ForecastConfig {
   readonly trainHistoryDays: number;
 }
 
+export interface AlertsConfig {
+  /** The sealing key as configured, or undefined to read (or create) `secretKeyFile`. */
+  readonly secretKey: string | undefined;
+  readonly secretKeyFile: string;
+  readonly allowedHosts: readonly string[];
+  readonly deliveryTimeoutMs: number;
+  readonly endpointConcurrency: number;
+  readonly api: { readonly token: string | undefined; readonly port: number };
+}
+
 export interface ArchiveConfig {
   readonly maxRollRows: number;
   readonly maxRollBytes: number;
@@ -157,6 +167,7 @@ export interface Config {
   readonly ingest: IngestConfig;
   readonly simulator: SimulatorConfig;
   readonly forecast: ForecastConfig;
+  readonly alerts: AlertsConfig;
   readonly launcher: LauncherConfig;
 }
 
@@ -314,6 +325,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       predictAtUtcMinutes: Number(v.FORECAST_PREDICT_AT_UTC!.slice(0, 2)) * 60 + Number(v.FORECAST_PREDICT_AT_UTC!.slice(3, 5)),
       trainWeekday: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].indexOf(v.FORECAST_TRAIN_WEEKDAY!) + 1,
       trainHistoryDays: v.FORECAST_TRAIN_HISTORY_DAYS!,
+    },
+    alerts: {
+      secretKey: v.ALERTS_SECRET_KEY,
+      secretKeyFile: v.ALERTS_SECRET_KEY_FILE ? expandPath(v.ALERTS_SECRET_KEY_FILE, cwd) : join(dataDir, 'alerts', 'secret.key'),
+      allowedHosts: v.ALERTS_ALLOWED_HOSTS!,
+      deliveryTimeoutMs: v.ALERTS_DELIVERY_TIMEOUT_MS!,
+      endpointConcurrency: v.ALERTS_ENDPOINT_CONCURRENCY!,
+      api: { token: v.ALERTS_API_TOKEN, port: v.ALERTS_API_PORT! },
     },
     launcher: {
       cacheDir,

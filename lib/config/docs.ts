@@ -16,6 +16,7 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   ingest: 'HTTP ingest',
   simulator: 'POS simulator',
   forecast: 'Demand forecasts',
+  alerts: 'Alert delivery',
   launcher: 'Native launcher (machines without Docker)',
 };
 

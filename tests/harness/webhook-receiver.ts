@@ -33,6 +33,8 @@ export interface ReceivedRequest {
 export interface ReferenceReceiver {
   readonly url: string;
   received(): Promise<ReceivedRequest[]>;
+  /** Replaces the secrets it verifies with, from the next request on. */
+  setSecrets(secrets: readonly string[]): Promise<void>;
 }
 
 export async function startReferenceReceiver(options: ReceiverOptions): Promise<ReferenceReceiver> {
@@ -58,5 +60,8 @@ export async function startReferenceReceiver(options: ReceiverOptions): Promise<
   return {
     url,
     received: async () => (await (await fetch(`http://127.0.0.1:${port}/received`)).json()) as ReceivedRequest[],
+    setSecrets: async (secrets) => {
+      await fetch(`http://127.0.0.1:${port}/secrets`, { method: 'PUT', body: JSON.stringify(secrets) });
+    },
   };
 }

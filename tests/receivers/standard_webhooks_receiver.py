@@ -8,7 +8,8 @@ Usage: python standard_webhooks_receiver.py '<json config>'
   config: {"secrets": ["whsec_..."], "statuses": [500, 200] (cycled; default [200]),
            "delay_ms": 0, "retry_after": null}
 Prints "LISTENING <port>" once it listens on 127.0.0.1 (port 0: a free one).
-GET /received answers every request seen so far as JSON.
+GET /received answers every request seen so far as JSON; PUT /secrets replaces the secrets
+(a JSON list), for tests that learn a secret only when the subscription is made.
 """
 import json
 import sys
@@ -42,6 +43,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_PUT(self):
+        global verifiers
+        length = int(self.headers.get("content-length", "0"))
+        verifiers = [Webhook(secret) for secret in json.loads(self.rfile.read(length))]
+        self.send_response(204)
+        self.send_header("content-length", "0")
+        self.end_headers()
 
     def do_POST(self):
         length = int(self.headers.get("content-length", "0"))

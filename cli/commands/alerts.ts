@@ -1,0 +1,168 @@
+/**
+ * `shelfstream alerts subscribe|list|show|pause|resume|delete|rotate-secret|test`: alert
+ * subscriptions, kept in the compacted topic shelfstream.alert-subscriptions, the same
+ * operations as the subscriptions HTTP API (services/alerts/api.ts). Listings never show a
+ * secret or a full URL; a signing secret is printed once, when made.
+ */
+import type { Command } from 'commander';
+import { createKafka } from '../../lib/clients/kafka';
+import { guardedLookup } from '../../services/alerts/destination-guard';
+import { createSecretBox } from '../../services/alerts/secret-box';
+import { loadSecretKey } from '../../services/alerts/secret-key';
+import { createSubscriptionAdmin, type SubscriptionAdmin } from '../../services/alerts/subscription-admin';
+import { createSubscriptionStore } from '../../services/alerts/subscription-store';
+import { createWebhookSender } from '../../services/alerts/webhook-sender';
+import type { CliContext } from '../context';
+import type { RunCommand } from './ingest';
+
+interface SubscribeFlags {
+  url: string;
+  events: string;
+  stores?: string;
+  regions?: string;
+  skus?: string;
+  categories?: string;
+  minSeverity?: string;
+  minRisk?: string;
+  groupBy?: string;
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  format?: string;
+  digestAt?: string;
+  quietHours?: string;
+  rateCap?: string;
+  description?: string;
+}
+
+const list = (value: string | undefined): string[] | undefined => (value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v.length > 0));
+const seconds = (value: string | undefined): number | undefined => (value === undefined ? undefined : Math.round(Number(value) * 1000));
+
+/** The flags as the API's JSON request, so both are validated by the same code. */
+export function subscribeRequestFromFlags(f: SubscribeFlags): Record<string, unknown> {
+  const request: Record<string, unknown> = { url: f.url, event_types: list(f.events) ?? [] };
+  const filters = Object.fromEntries(
+    Object.entries({ stores: list(f.stores), regions: list(f.regions), skus: list(f.skus), categories: list(f.categories), min_severity: f.minSeverity, min_risk: f.minRisk === undefined ? undefined : Number(f.minRisk) }).filter(([, v]) => v !== undefined),
+  );
+  if (Object.keys(filters).length > 0) request.filters = filters;
+  if (f.groupBy !== undefined) request.group_by = f.groupBy === 'none' ? [] : list(f.groupBy);
+  for (const [key, value] of [
+    ['group_wait_ms', seconds(f.groupWait)],
+    ['group_interval_ms', seconds(f.groupInterval)],
+    ['repeat_interval_ms', seconds(f.repeatInterval)],
+    ['rate_cap_per_minute', f.rateCap === undefined ? undefined : Number(f.rateCap)],
+  ] as const) {
+    if (value !== undefined) request[key] = value;
+  }
+  if (f.format !== undefined) request.format = f.format;
+  if (f.description !== undefined) request.description = f.description;
+  if (f.digestAt !== undefined) request.digest = { local_time: f.digestAt };
+  if (f.quietHours !== undefined) {
+    const [start, end] = f.quietHours.split('-');
+    request.quiet_hours = { start, end };
+  }
+  return request;
+}
+
+async function withAdmin<T>(ctx: CliContext, action: (admin: SubscriptionAdmin) => Promise<T>): Promise<T> {
+  const { config, logger } = ctx;
+  const { key, created } = loadSecretKey(config.alerts);
+  if (created) logger.warn({ file: config.alerts.secretKeyFile }, 'made a new alerts secret key: every instance of a cluster must share it (ALERTS_SECRET_KEY)');
+  const policy = { allowedHosts: config.alerts.allowedHosts };
+  const store = createSubscriptionStore(createKafka(config.kafka, logger, 'alerts-admin'));
+  const sender = createWebhookSender({ lookup: guardedLookup(policy), maxSocketsPerHost: 1, userAgent: 'ShelfStream-Alerts' });
+  try {
+    return await action(createSubscriptionAdmin({ store, box: createSecretBox(key), policy, sender, deliveryTimeoutMs: config.alerts.deliveryTimeoutMs, clock: Date.now }));
+  } finally {
+    sender.close();
+    await store.close();
+  }
+}
+
+function printJson(ctx: CliContext, value: unknown): void {
+  ctx.print(JSON.stringify(value, null, 2));
+}
+
+export function registerAlertsCommands(program: Command, run: RunCommand): void {
+  const alerts = program.command('alerts').description('alert subscriptions: signed webhooks to subscribers (standard, Slack or Teams format)');
+  alerts
+    .command('subscribe')
+    .description('add a subscription and print its signing secret (once)')
+    .requiredOption('--url <url>', 'https URL of the receiver (http only for ALERTS_ALLOWED_HOSTS)')
+    .requiredOption('--events <types>', 'comma-separated: stockout_risk, out_of_stock, anomaly, a kind, or <kind>.raised|updated|resolved')
+    .option('--stores <ids>', 'only these stores')
+    .option('--regions <names>', 'only stores of these regions')
+    .option('--skus <skus>', 'only these products')
+    .option('--categories <names>', 'only products of these categories')
+    .option('--min-severity <level>', 'info, warning or critical')
+    .option('--min-risk <p>', 'stock-out risk: the lowest probability (0-1) worth a message')
+    .option('--group-by <fields>', 'store_id, region, sku, category, kind (comma-separated), or none; default store_id')
+    .option('--group-wait <s>', 'seconds a new group waits for more alerts (default 30)')
+    .option('--group-interval <s>', 'seconds between two messages of a group (default 300)')
+    .option('--repeat-interval <s>', 'seconds before a still-firing group is sent again (default 14400)')
+    .option('--format <format>', 'standard, slack or teams')
+    .option('--digest-at <HH:MM>', 'instead of alerts one by one, one message per store at this store-local time')
+    .option('--quiet-hours <HH:MM-HH:MM>', 'store-local hours with no message (held until they end)')
+    .option('--rate-cap <n>', 'messages a minute to this endpoint before the rest is rolled into one summary (default 60)')
+    .option('--description <text>', 'what it is for')
+    .action(async (flags: SubscribeFlags) =>
+      run('alerts', async (ctx) => {
+        const { subscription, secret } = await withAdmin(ctx, (admin) => admin.subscribe(subscribeRequestFromFlags(flags)));
+        printJson(ctx, subscription);
+        ctx.print(`signing secret (shown once): ${secret}`);
+      })(),
+    );
+  alerts
+    .command('list')
+    .description('list subscriptions (URLs redacted)')
+    .action(async () => run('alerts', async (ctx) => printJson(ctx, await withAdmin(ctx, (admin) => admin.list())))());
+  alerts
+    .command('show')
+    .argument('<id>', 'subscription id')
+    .description('show one subscription (URL redacted)')
+    .action(async (id: string) => run('alerts', async (ctx) => printJson(ctx, await withAdmin(ctx, (admin) => admin.show(id))))());
+  alerts
+    .command('pause')
+    .argument('<id>', 'subscription id')
+    .option('--reason <text>', 'why (shown in listings)')
+    .description('stop sending; alerts meanwhile are not queued')
+    .action(async (id: string, o: { reason?: string }) => run('alerts', async (ctx) => printJson(ctx, await withAdmin(ctx, (admin) => admin.pause(id, o.reason ?? ''))))());
+  alerts
+    .command('resume')
+    .argument('<id>', 'subscription id')
+    .description('send again (also re-enables an endpoint disabled after a 410 or days of failures)')
+    .action(async (id: string) => run('alerts', async (ctx) => printJson(ctx, await withAdmin(ctx, (admin) => admin.resume(id))))());
+  alerts
+    .command('delete')
+    .argument('<id>', 'subscription id')
+    .description('delete a subscription')
+    .action(async (id: string) =>
+      run('alerts', async (ctx) => {
+        await withAdmin(ctx, (admin) => admin.remove(id));
+        ctx.print(`deleted ${id}`);
+      })(),
+    );
+  alerts
+    .command('rotate-secret')
+    .argument('<id>', 'subscription id')
+    .option('--grace <s>', 'seconds the old secret keeps signing beside the new one (default 86400)')
+    .description('make a new signing secret and print it once; both sign during the grace period')
+    .action(async (id: string, o: { grace?: string }) =>
+      run('alerts', async (ctx) => {
+        const { subscription, secret } = await withAdmin(ctx, (admin) => admin.rotateSecret(id, seconds(o.grace)));
+        printJson(ctx, subscription);
+        ctx.print(`new signing secret (shown once): ${secret}`);
+      })(),
+    );
+  alerts
+    .command('test')
+    .argument('<id>', 'subscription id')
+    .description('send one signed webhook.test message now and show the answer')
+    .action(async (id: string) =>
+      run('alerts', async (ctx) => {
+        const outcome = await withAdmin(ctx, (admin) => admin.test(id));
+        printJson(ctx, outcome);
+        return outcome.status >= 200 && outcome.status < 300;
+      })(),
+    );
+}
