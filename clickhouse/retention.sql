@@ -18,3 +18,5 @@ ALTER TABLE ${database}.sales_rollup_1h MODIFY TTL hour_start + INTERVAL ${rollu
 ALTER TABLE ${database}.sales_rollup_1d MODIFY TTL sales_date + INTERVAL ${rollup_days} DAY;
 ALTER TABLE ${database}.inventory_rollup_1h MODIFY TTL hour_start + INTERVAL ${rollup_days} DAY;
 ALTER TABLE ${database}.inventory_rollup_1d MODIFY TTL movement_date + INTERVAL ${rollup_days} DAY;
+ALTER TABLE ${database}.alert_messages MODIFY TTL toDateTime(created_at) + INTERVAL ${alerts_days} DAY;
+ALTER TABLE ${database}.alert_deliveries MODIFY TTL toDateTime(attempted_at) + INTERVAL ${alerts_days} DAY;

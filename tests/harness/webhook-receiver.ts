@@ -13,7 +13,7 @@ const RECEIVERS = join(__dirname, '..', 'receivers');
 
 export interface ReceiverOptions {
   readonly secrets: readonly string[];
-  /** Statuses answered in turn (cycled); default always 200. */
+  /** Statuses per webhook-id: its first request gets the first, later ones the next, the last repeating; default 200. */
   readonly statuses?: readonly number[];
   readonly delayMs?: number;
   readonly retryAfterS?: number;

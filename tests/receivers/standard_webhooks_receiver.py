@@ -5,7 +5,8 @@ independent implementation checks. Each configured secret is tried on its own, s
 that a message sent during a secret rotation verifies under the old secret and under the new one.
 
 Usage: python standard_webhooks_receiver.py '<json config>'
-  config: {"secrets": ["whsec_..."], "statuses": [500, 200] (cycled; default [200]),
+  config: {"secrets": ["whsec_..."], "statuses": [500, 200] (per webhook-id: its first request
+           gets the first, its second the second, later ones the last; default [200]),
            "delay_ms": 0, "retry_after": null}
 Prints "LISTENING <port>" once it listens on 127.0.0.1 (port 0: a free one).
 GET /received answers every request seen so far as JSON; PUT /secrets replaces the secrets
@@ -64,7 +65,8 @@ class Handler(BaseHTTPRequestHandler):
             except WebhookVerificationError:
                 verified.append(False)
         with lock:
-            status = statuses[len(received) % len(statuses)]
+            seen = sum(1 for r in received if r["webhook_id"] == headers.get("webhook-id"))
+            status = statuses[min(seen, len(statuses) - 1)]
             received.append({
                 "webhook_id": headers.get("webhook-id"),
                 "webhook_timestamp": headers.get("webhook-timestamp"),
@@ -81,8 +83,11 @@ class Handler(BaseHTTPRequestHandler):
         if retry_after is not None and status in (429, 503):
             self.send_header("retry-after", str(retry_after))
         self.send_header("content-length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        try:
+            self.end_headers()
+            self.wfile.write(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up waiting (a timeout test): nothing to answer to
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
