@@ -24,7 +24,7 @@ import { createNotifier, type MasterDataLookup, type Notifier, type OutgoingMess
 import type { SecretBox } from './secret-box';
 import { createSigner } from './signing';
 import type { SubscriptionRecord } from './subscription';
-import { openSecrets, openUrl } from './subscription-records';
+import { openUrl } from './subscription-records';
 import type { AttemptOutcome, WebhookSender } from './webhook-sender';
 
 export interface DeliveryCoreDeps {
@@ -45,6 +45,17 @@ export interface DeliveryCoreDeps {
 interface Subscriber {
   record: SubscriptionRecord;
   notifier: Notifier;
+  /** The record's credentials, opened once per change of the record rather than per attempt. */
+  opened: { url: URL; secrets: { secret: string; expiresAt: number | null; createdAt: number }[] };
+}
+
+function openCredentials(record: SubscriptionRecord, box: SecretBox): Subscriber['opened'] {
+  return {
+    url: openUrl(record, box),
+    secrets: record.secrets
+      .map((s) => ({ secret: box.open(s.sealed, record.subscription_id), expiresAt: s.expires_at, createdAt: s.created_at }))
+      .sort((a, b) => b.createdAt - a.createdAt),
+  };
 }
 
 function latencyType(type: string): 'alert' | 'group' | 'digest' | 'summary' | 'test' {
@@ -98,10 +109,11 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
       settle(queue.complete(a, { status: 0, latencyMs: 0, retryAfterMs: undefined, responseExcerpt: '', error: 'subscription deleted', timedOut: false }, started), undefined, started);
       return;
     }
-    const { record } = subscriber;
-    const headers = sign(a.message.messageId, started, a.message.body, openSecrets(record, deps.box, started));
+    const { opened } = subscriber;
+    const secrets = opened.secrets.filter((s) => s.expiresAt === null || s.expiresAt > started).map((s) => s.secret);
+    const headers = sign(a.message.messageId, started, a.message.body, secrets);
     const sending = deps.sender
-      .send({ url: openUrl(record, deps.box), headers: { ...headers }, body: a.message.body, timeoutMs: deps.timeoutMs })
+      .send({ url: opened.url, headers: { ...headers }, body: a.message.body, timeoutMs: deps.timeoutMs })
       .then((outcome) => {
         const completions = queue.complete(a, outcome, deps.clock());
         settle(completions, outcome, started);
@@ -131,10 +143,11 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
       if (known && JSON.stringify(known.record.settings) === JSON.stringify(record.settings)) {
         // Same rules: keep the notifier's state (open situations, groups), take new secrets and silences.
         known.record = record;
+        known.opened = openCredentials(record, deps.box);
         known.notifier.setSilences(record.silences);
         return;
       }
-      subscribers.set(subscriptionId, { record, notifier: createNotifier({ id: subscriptionId, settings: record.settings, silences: record.silences }, deps.lookup) });
+      subscribers.set(subscriptionId, { record, opened: openCredentials(record, deps.box), notifier: createNotifier({ id: subscriptionId, settings: record.settings, silences: record.silences }, deps.lookup) });
     },
     offer(alert: Alert): void {
       const now = deps.clock();

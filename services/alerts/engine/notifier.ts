@@ -100,6 +100,14 @@ export function createNotifier(
   const outOfStock = new Set<string>();
   const inFlight = new Map<string, { firing: string[] }>();
   const nextDigestAt = new Map<string, number>();
+  /** Groups with changes waiting, so a tick looks at those and not at every group. */
+  const flushable = new Set<Group>();
+  /** The earliest repeat of any group; every group is looked at only once that time comes. */
+  let earliestRepeatAt = Infinity;
+  /** Stock-out risk situations by store|sku, for inhibition without scanning every situation. */
+  const risks = new Map<string, Set<Situation>>();
+  /** Situations held by a silence, to announce when it ends. */
+  const held = new Set<Situation>();
   let silences = subscription.silences;
   let rateWindowStart = 0;
   let sentInWindow = 0;
@@ -163,6 +171,7 @@ export function createNotifier(
   function enqueue(situation: Situation, item: AlertItem, now: number): void {
     const group = groups.get(situation.groupKey)!;
     group.pending.set(item.alert_id, item);
+    flushable.add(group);
     if (group.nextFlushAt === undefined) {
       group.nextFlushAt = group.lastFlushAt === undefined ? now + s.group_wait_ms : Math.max(now, group.lastFlushAt + s.group_interval_ms);
     }
@@ -178,6 +187,8 @@ export function createNotifier(
 
   function announce(situation: Situation, now: number): void {
     situation.heldBy = heldBy(situation.item, now);
+    if (typeof situation.heldBy === 'number') held.add(situation);
+    else held.delete(situation);
     if (situation.heldBy !== undefined) {
       situation.firing = 'held';
       return;
@@ -192,16 +203,16 @@ export function createNotifier(
     if (alert.state === 'RAISED') {
       outOfStock.add(key);
       // A risk still waiting in its group is now said better by the out-of-stock.
-      for (const situation of situations.values()) {
-        if (situation.item.kind === 'stockout_risk' && situation.open && situation.firing === 'waiting' && `${situation.item.store_id}|${situation.item.sku}` === key) {
+      for (const situation of risks.get(key) ?? []) {
+        if (situation.open && situation.firing === 'waiting') {
           groups.get(situation.groupKey)?.pending.delete(situation.item.alert_id);
           situation.firing = 'held';
           situation.heldBy = 'inhibited';
         }
       }
     } else if (outOfStock.delete(key)) {
-      for (const situation of situations.values()) {
-        if (situation.open && situation.heldBy === 'inhibited' && `${situation.item.store_id}|${situation.item.sku}` === key) announce(situation, now);
+      for (const situation of risks.get(key) ?? []) {
+        if (situation.open && situation.heldBy === 'inhibited') announce(situation, now);
       }
     }
   }
@@ -220,6 +231,10 @@ export function createNotifier(
         const situation: Situation = { item, groupKey: groupFor(item, facts).key, open: true, firing: 'waiting', told: false, resolvedWaiting: false, heldBy: undefined };
         situations.set(alert.alert_id, situation);
         groups.get(situation.groupKey)!.members.add(alert.alert_id);
+        if (kind === 'stockout_risk' && alert.sku !== null) {
+          const key = `${alert.store_id}|${alert.sku}`;
+          risks.set(key, (risks.get(key) ?? new Set()).add(situation));
+        }
         announce(situation, now);
         return;
       }
@@ -264,7 +279,11 @@ export function createNotifier(
     const situation = situations.get(alertId);
     if (!situation) return;
     situations.delete(alertId);
+    held.delete(situation);
     groups.get(situation.groupKey)?.members.delete(alertId);
+    const riskKey = `${situation.item.store_id}|${situation.item.sku}`;
+    risks.get(riskKey)?.delete(situation);
+    if (risks.get(riskKey)?.size === 0) risks.delete(riskKey);
   }
 
   function messageId(content: MessageContent): string {
@@ -334,32 +353,47 @@ export function createNotifier(
   }
 
   function releaseExpiredSilences(now: number): void {
-    for (const situation of situations.values()) {
-      if (situation.open && typeof situation.heldBy === 'number' && situation.heldBy <= now) announce(situation, now);
+    for (const situation of [...held]) {
+      if (!situation.open) held.delete(situation);
+      else if (typeof situation.heldBy === 'number' && situation.heldBy <= now) announce(situation, now);
     }
   }
 
+  function flushGroup(group: Group, now: number, out: OutgoingMessage[]): void {
+    const dueForChanges = group.nextFlushAt !== undefined && group.nextFlushAt <= now && group.pending.size > 0;
+    const repeatTime = !dueForChanges && group.pending.size === 0 && group.lastSentAt !== undefined && now >= group.lastSentAt + s.repeat_interval_ms;
+    const firing = repeatTime ? [...group.members].map((id) => situations.get(id)!).filter((x) => x.open && x.firing === 'delivered') : [];
+    if (!dueForChanges && firing.length === 0) {
+      if (group.pending.size === 0) {
+        group.nextFlushAt = undefined;
+        flushable.delete(group);
+      }
+      return;
+    }
+    if (s.quiet_hours && inLocalSpan(now, group.timeZone, s.quiet_hours.start, s.quiet_hours.end)) {
+      group.nextFlushAt = nextLocalTime(now, group.timeZone, s.quiet_hours.end);
+      flushable.add(group);
+      return;
+    }
+    const alerts = dueForChanges ? [...group.pending.values()] : firing.map((x) => x.item);
+    group.pending.clear();
+    group.nextFlushAt = undefined;
+    flushable.delete(group);
+    group.lastFlushAt = now;
+    group.lastSentAt = now;
+    earliestRepeatAt = Math.min(earliestRepeatAt, now + s.repeat_interval_ms);
+    for (let i = 0; i < alerts.length; i += maxPerMessage) capped(build(undefined, alerts.slice(i, i + maxPerMessage), now, group), now, out);
+    if (s.group_by.length === 0 && group.members.size === 0) groups.delete(group.key);
+  }
+
   function flushGroups(now: number, out: OutgoingMessage[]): void {
+    for (const group of [...flushable]) if (group.nextFlushAt !== undefined && group.nextFlushAt <= now) flushGroup(group, now, out);
+    if (now < earliestRepeatAt) return;
+    earliestRepeatAt = Infinity;
     for (const group of groups.values()) {
-      const dueForChanges = group.nextFlushAt !== undefined && group.nextFlushAt <= now && group.pending.size > 0;
-      const repeatTime = !dueForChanges && group.pending.size === 0 && group.lastSentAt !== undefined && now >= group.lastSentAt + s.repeat_interval_ms;
-      const firing = repeatTime ? [...group.members].map((id) => situations.get(id)!).filter((x) => x.open && x.firing === 'delivered') : [];
-      const dueForRepeat = firing.length > 0;
-      if (!dueForChanges && !dueForRepeat) {
-        if (group.pending.size === 0) group.nextFlushAt = undefined;
-        continue;
-      }
-      if (s.quiet_hours && inLocalSpan(now, group.timeZone, s.quiet_hours.start, s.quiet_hours.end)) {
-        group.nextFlushAt = nextLocalTime(now, group.timeZone, s.quiet_hours.end);
-        continue;
-      }
-      const alerts = dueForChanges ? [...group.pending.values()] : firing.map((x) => x.item);
-      group.pending.clear();
-      group.nextFlushAt = undefined;
-      group.lastFlushAt = now;
-      group.lastSentAt = now;
-      for (let i = 0; i < alerts.length; i += maxPerMessage) capped(build(undefined, alerts.slice(i, i + maxPerMessage), now, group), now, out);
-      if (s.group_by.length === 0 && group.members.size === 0) groups.delete(group.key);
+      if (group.lastSentAt === undefined || group.members.size === 0) continue;
+      if (now >= group.lastSentAt + s.repeat_interval_ms) flushGroup(group, now, out);
+      if (group.lastSentAt !== undefined && group.members.size > 0) earliestRepeatAt = Math.min(earliestRepeatAt, group.lastSentAt + s.repeat_interval_ms);
     }
   }
 
@@ -403,11 +437,9 @@ export function createNotifier(
     /** When `due` next has something to do (undefined: only a new alert can change that). */
     nextWakeAt(): number | undefined {
       const times: number[] = [];
-      for (const g of groups.values()) {
-        if (g.nextFlushAt !== undefined) times.push(g.nextFlushAt);
-        else if (g.lastSentAt !== undefined && g.members.size > 0) times.push(g.lastSentAt + s.repeat_interval_ms);
-      }
-      for (const x of situations.values()) if (typeof x.heldBy === 'number') times.push(x.heldBy);
+      for (const g of flushable) if (g.nextFlushAt !== undefined) times.push(g.nextFlushAt);
+      if (earliestRepeatAt !== Infinity) times.push(earliestRepeatAt);
+      for (const x of held) if (typeof x.heldBy === 'number') times.push(x.heldBy);
       if (overflow) times.push(overflow.windowStart + NOTIFIER_DEFAULTS.rateWindowMs);
       for (const at of nextDigestAt.values()) times.push(at);
       return times.length === 0 ? undefined : Math.min(...times);
