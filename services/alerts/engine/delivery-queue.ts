@@ -148,6 +148,23 @@ export function createDeliveryQueue(options: DeliveryQueueOptions) {
       return next;
     },
 
+    /**
+     * What waits, as JSON for the runtime's state store. Attempts in flight are saved as waiting
+     * with their attempt count: after a crash they are tried again (the receiver deduplicates on
+     * the webhook-id). Endpoint health starts afresh after a restart.
+     */
+    exportState(inFlight: readonly Attempt[] = []): QueuedMessage[] {
+      return [...[...waiting.values()].flat(), ...inFlight.map((a) => ({ ...a.message, attempts: a.attempt - 1 }))].map((m) => ({ ...m }));
+    },
+    importState(state: readonly QueuedMessage[]): void {
+      for (const m of state) {
+        if (messages.has(m.messageId)) continue;
+        const message = { ...m };
+        messages.set(message.messageId, message);
+        insert(message);
+      }
+    },
+
     endpointState(subscriptionId: string, now: number): EndpointState {
       return endpoint(subscriptionId, now).state(now);
     },

@@ -47,6 +47,17 @@ export interface OutgoingMessage {
   readonly oldestAlertAt: number;
 }
 
+/** A notifier's whole state as JSON, for the runtime's state store (restored after a crash). */
+export interface NotifierState {
+  readonly situations: readonly { item: AlertItem; groupKey: string; open: boolean; firing: string; told: boolean; resolvedWaiting: boolean; heldBy: 'inhibited' | number | null }[];
+  readonly groups: readonly { key: string; labels: Record<string, string>; timeZone: string; pending: AlertItem[]; nextFlushAt: number | null; lastFlushAt: number | null; lastSentAt: number | null }[];
+  readonly outOfStock: readonly string[];
+  readonly inFlight: readonly [string, string[]][];
+  readonly nextDigestAt: readonly [string, number][];
+  readonly rate: { windowStart: number; sent: number };
+  readonly overflow: { alerts: AlertItem[]; messages: number; windowStart: number; oldest: number } | null;
+}
+
 export const NOTIFIER_DEFAULTS = {
   maxAlertsPerMessage: 500, // keeps a body under ~0.5 MB; a bigger group goes in several messages
   rateWindowMs: 60_000, // the rate cap counts messages per minute
@@ -459,6 +470,44 @@ export function createNotifier(
         if (situation.told && !s.digest && wanted.has(eventType(situation.item.kind, 'resolved'))) enqueue(situation, situation.item, now);
         else forget(id);
       }
+    },
+    exportState(): NotifierState {
+      const orNull = (v: number | undefined): number | null => (v === undefined ? null : v);
+      return {
+        situations: [...situations.values()].map((x) => ({ item: x.item, groupKey: x.groupKey, open: x.open, firing: x.firing, told: x.told, resolvedWaiting: x.resolvedWaiting, heldBy: x.heldBy ?? null })),
+        groups: [...groups.values()].map((g) => ({ key: g.key, labels: g.labels, timeZone: g.timeZone, pending: [...g.pending.values()], nextFlushAt: orNull(g.nextFlushAt), lastFlushAt: orNull(g.lastFlushAt), lastSentAt: orNull(g.lastSentAt) })),
+        outOfStock: [...outOfStock],
+        inFlight: [...inFlight].map(([id, f]) => [id, f.firing]),
+        nextDigestAt: [...nextDigestAt],
+        rate: { windowStart: rateWindowStart, sent: sentInWindow },
+        overflow: overflow ? { ...overflow, alerts: [...overflow.alerts.values()] } : null,
+      };
+    },
+    /** Replaces the state with one exported earlier (the notifier must be new). */
+    importState(state: NotifierState): void {
+      const orUndefined = (v: number | null): number | undefined => (v === null ? undefined : v);
+      for (const g of state.groups) {
+        const group: Group = { key: g.key, labels: g.labels, timeZone: g.timeZone, pending: new Map(g.pending.map((a) => [a.alert_id, a])), members: new Set(), nextFlushAt: orUndefined(g.nextFlushAt), lastFlushAt: orUndefined(g.lastFlushAt), lastSentAt: orUndefined(g.lastSentAt) };
+        groups.set(g.key, group);
+        if (group.nextFlushAt !== undefined) flushable.add(group);
+      }
+      for (const x of state.situations) {
+        const situation: Situation = { item: x.item, groupKey: x.groupKey, open: x.open, firing: x.firing as FiringState, told: x.told, resolvedWaiting: x.resolvedWaiting, heldBy: x.heldBy ?? undefined };
+        situations.set(x.item.alert_id, situation);
+        groups.get(x.groupKey)?.members.add(x.item.alert_id);
+        if (typeof situation.heldBy === 'number') held.add(situation);
+        if (x.item.kind === 'stockout_risk' && x.item.sku !== null) {
+          const key = `${x.item.store_id}|${x.item.sku}`;
+          risks.set(key, (risks.get(key) ?? new Set()).add(situation));
+        }
+      }
+      for (const g of groups.values()) if (g.lastSentAt !== undefined && g.members.size > 0) earliestRepeatAt = Math.min(earliestRepeatAt, g.lastSentAt + s.repeat_interval_ms);
+      for (const key of state.outOfStock) outOfStock.add(key);
+      for (const [id, firing] of state.inFlight) inFlight.set(id, { firing });
+      for (const [store, at] of state.nextDigestAt) nextDigestAt.set(store, at);
+      rateWindowStart = state.rate.windowStart;
+      sentInWindow = state.rate.sent;
+      overflow = state.overflow ? { ...state.overflow, alerts: new Map(state.overflow.alerts.map((a) => [a.alert_id, a])) } : undefined;
     },
     setSilences(next: readonly Silence[]): void {
       silences = next;
