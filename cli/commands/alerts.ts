@@ -1,5 +1,5 @@
 /**
- * `shelfstream alerts subscribe|list|show|pause|resume|delete|rotate-secret|test`: alert
+ * `shelfstream alerts subscribe|list|show|pause|resume|delete|rotate-secret|silence|test`: alert
  * subscriptions, kept in the compacted topic shelfstream.alert-subscriptions, the same
  * operations as the subscriptions HTTP API (services/alerts/api.ts). Listings never show a
  * secret or a full URL; a signing secret is printed once, when made.
@@ -152,6 +152,21 @@ export function registerAlertsCommands(program: Command, run: RunCommand): void 
         const { subscription, secret } = await withAdmin(ctx, (admin) => admin.rotateSecret(id, seconds(o.grace)));
         printJson(ctx, subscription);
         ctx.print(`new signing secret (shown once): ${secret}`);
+      })(),
+    );
+  alerts
+    .command('silence')
+    .argument('<id>', 'subscription id')
+    .option('--store <store_id>', 'mute this store')
+    .option('--sku <sku>', 'mute this product')
+    .option('--kind <kind>', 'mute this alert kind (e.g. stockout_risk)')
+    .requiredOption('--for <s>', 'seconds the silence lasts')
+    .option('--comment <text>', 'why')
+    .description('mute a store, sku or kind for a period; what is still open when it ends is sent then')
+    .action(async (id: string, o: { store?: string; sku?: string; kind?: string; for: string; comment?: string }) =>
+      run('alerts', async (ctx) => {
+        const request = { for_ms: Number(o.for) * 1000, ...(o.store ? { store_id: o.store } : {}), ...(o.sku ? { sku: o.sku } : {}), ...(o.kind ? { kind: o.kind } : {}), ...(o.comment ? { comment: o.comment } : {}) };
+        printJson(ctx, await withAdmin(ctx, (admin) => admin.silence(id, request)));
       })(),
     );
   alerts

@@ -12,6 +12,7 @@
  *   DELETE /v1/subscriptions/:id
  *   POST   /v1/subscriptions/:id/rotate-secret  {"grace_ms": 86400000}
  *   POST   /v1/subscriptions/:id/test
+ *   POST   /v1/subscriptions/:id/silences     {"store_id"?, "sku"?, "kind"?, "for_ms", "comment"?}
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
@@ -65,5 +66,8 @@ export function buildSubscriptionApi(options: { admin: SubscriptionAdmin; token:
     answer(reply, () => options.admin.rotateSecret(request.params.id, typeof request.body?.grace_ms === 'number' ? request.body.grace_ms : undefined)),
   );
   app.post<WithId>('/v1/subscriptions/:id/test', (request, reply) => answer(reply, () => options.admin.test(request.params.id)));
+  app.post<WithId & { Body: { store_id?: string; sku?: string; kind?: string; for_ms: number; comment?: string } }>('/v1/subscriptions/:id/silences', (request, reply) =>
+    answer(reply, () => options.admin.silence(request.params.id, request.body ?? { for_ms: 0 }), true),
+  );
   return app;
 }

@@ -9,7 +9,8 @@ import { renderBody } from './body';
 import type { SecretBox } from './secret-box';
 import { createSigner } from './signing';
 import { parseSubscriptionRequest, type KnownValues } from './subscription';
-import { createSubscriptionRecord, describeSubscription, newSubscriptionId, openSecrets, openUrl, rotateSecret, withState } from './subscription-records';
+import { addSilence, createSubscriptionRecord, describeSubscription, newSubscriptionId, openSecrets, openUrl, rotateSecret, withState } from './subscription-records';
+import { isAlertKind } from './event-types';
 import type { SubscriptionStore } from './subscription-store';
 import type { AttemptOutcome, WebhookSender } from './webhook-sender';
 
@@ -62,6 +63,19 @@ export function createSubscriptionAdmin(deps: SubscriptionAdminDeps) {
       const rotated = rotateSecret(await deps.store.get(id), { box: deps.box, now: deps.clock(), ...(graceMs !== undefined ? { graceMs } : {}) });
       await deps.store.put(rotated.record);
       return { subscription: view(rotated.record), secret: rotated.secret };
+    },
+    /** Mutes a store, a sku or a kind (any combination) for this subscription for `forMs`. */
+    async silence(id: string, request: { store_id?: string; sku?: string; kind?: string; for_ms: number; comment?: string }): Promise<SubscriptionView> {
+      if (request.kind !== undefined && !isAlertKind(request.kind)) throw new ShelfStreamError('INVALID_ARGUMENT', `unknown alert kind "${request.kind}" to silence`);
+      if (!Number.isFinite(request.for_ms) || request.for_ms <= 0) throw new ShelfStreamError('INVALID_ARGUMENT', 'a silence needs a positive duration');
+      const now = deps.clock();
+      const { record } = addSilence(
+        await deps.store.get(id),
+        { store_id: request.store_id ?? null, sku: request.sku ?? null, kind: request.kind !== undefined && isAlertKind(request.kind) ? request.kind : null, starts_at: now, ends_at: now + request.for_ms, comment: request.comment ?? '' },
+        now,
+      );
+      await deps.store.put(record);
+      return view(record);
     },
     /** Sends one signed `webhook.test` message now and answers what the endpoint said. */
     async test(id: string): Promise<AttemptOutcome & { webhook_id: string }> {

@@ -57,6 +57,12 @@ describe('subscriptions HTTP API', () => {
     expect(rotated.secret).not.toBe(secret);
     expect(rotated.subscription.secrets.map((s) => s.active)).toEqual([true, true]);
 
+    const silenced = await call(`/${subscription.subscription_id}/silences`, { method: 'POST', body: JSON.stringify({ store_id: 'S001', for_ms: 3_600_000, comment: 'refit' }) });
+    expect(silenced.status).toBe(201);
+    expect(((await silenced.json()) as { silences: { store_id: string; comment: string }[] }).silences).toEqual([expect.objectContaining({ store_id: 'S001', comment: 'refit' })]);
+    const noTarget = await call(`/${subscription.subscription_id}/silences`, { method: 'POST', body: JSON.stringify({ for_ms: 1000 }) });
+    expect([noTarget.status, ((await noTarget.json()) as { error: string }).error]).toEqual([400, 'a silence needs a store, a sku or a kind to mute']);
+
     expect((await call(`/${subscription.subscription_id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await call(`/${subscription.subscription_id}`)).status).toBe(404);
   });
