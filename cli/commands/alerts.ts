@@ -1,11 +1,14 @@
 /**
- * `shelfstream alerts subscribe|list|show|pause|resume|delete|rotate-secret|silence|test`: alert
+ * `shelfstream alerts subscribe|list|show|pause|resume|delete|rotate-secret|silence|test|deliveries|replay`: alert
  * subscriptions, kept in the compacted topic shelfstream.alert-subscriptions, the same
  * operations as the subscriptions HTTP API (services/alerts/api.ts). Listings never show a
  * secret or a full URL; a signing secret is printed once, when made.
  */
 import type { Command } from 'commander';
+import { createClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka } from '../../lib/clients/kafka';
+import { createDeliveryLog } from '../../services/alerts/delivery-log';
+import { listDeliveries, replayMessages } from '../../services/alerts/delivery-history';
 import { guardedLookup } from '../../services/alerts/destination-guard';
 import { createSecretBox } from '../../services/alerts/secret-box';
 import { loadSecretKey } from '../../services/alerts/secret-key';
@@ -83,6 +86,56 @@ function printJson(ctx: CliContext, value: unknown): void {
   ctx.print(JSON.stringify(value, null, 2));
 }
 
+function timeOption(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new Error(`${flag} must be a time such as 2026-12-05T08:00:00Z`);
+  return at;
+}
+
+async function deliveriesCommand(ctx: CliContext, o: { subscription?: string; message?: string; from?: string; to?: string; limit?: string }): Promise<void> {
+  const client = createClickHouse(ctx.config.clickhouse);
+  try {
+    const from = timeOption(o.from, '--from');
+    const to = timeOption(o.to, '--to');
+    const rows = await listDeliveries(client, ctx.config.clickhouse.database, {
+      limit: o.limit ? Number(o.limit) : 50,
+      ...(o.subscription ? { subscriptionId: o.subscription } : {}),
+      ...(o.message ? { messageId: o.message } : {}),
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+    });
+    printJson(ctx, rows);
+  } finally {
+    await client.close();
+  }
+}
+
+async function replayCommand(ctx: CliContext, messageId: string | undefined, o: { from?: string; to?: string; subscription?: string }): Promise<boolean> {
+  const client = createClickHouse(ctx.config.clickhouse);
+  try {
+    const from = timeOption(o.from, '--from');
+    const to = timeOption(o.to, '--to');
+    const { key } = loadSecretKey(ctx.config.alerts);
+    const policy = { allowedHosts: ctx.config.alerts.allowedHosts };
+    const store = createSubscriptionStore(createKafka(ctx.config.kafka, ctx.logger, 'alerts-replay'));
+    const sender = createWebhookSender({ lookup: guardedLookup(policy), maxSocketsPerHost: 1, userAgent: 'ShelfStream-Alerts' });
+    try {
+      const answers = await replayMessages(
+        { client, database: ctx.config.clickhouse.database, store, box: createSecretBox(key), sender, log: createDeliveryLog(client, ctx.config.clickhouse.database), timeoutMs: ctx.config.alerts.deliveryTimeoutMs, clock: Date.now },
+        { ...(messageId ? { messageId } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(o.subscription ? { subscriptionId: o.subscription } : {}) },
+      );
+      printJson(ctx, answers);
+      return answers.every((a) => a.outcome === 'delivered');
+    } finally {
+      sender.close();
+      await store.close();
+    }
+  } finally {
+    await client.close();
+  }
+}
+
 export function registerAlertsCommands(program: Command, run: RunCommand): void {
   const alerts = program.command('alerts').description('alert subscriptions: signed webhooks to subscribers (standard, Slack or Teams format)');
   alerts
@@ -154,6 +207,23 @@ export function registerAlertsCommands(program: Command, run: RunCommand): void 
         ctx.print(`new signing secret (shown once): ${secret}`);
       })(),
     );
+  alerts
+    .command('deliveries')
+    .description('the delivery log: messages and attempts, newest first (endpoints redacted)')
+    .option('--subscription <id>', 'one subscription')
+    .option('--message <webhook-id>', 'one message')
+    .option('--from <time>', 'attempts from this time (ISO 8601)')
+    .option('--to <time>', 'attempts before this time')
+    .option('--limit <n>', 'rows (default 50)')
+    .action(async (o: { subscription?: string; message?: string; from?: string; to?: string; limit?: string }) => run('alerts', (ctx) => deliveriesCommand(ctx, o))());
+  alerts
+    .command('replay')
+    .argument('[message]', 'webhook-id of a logged message')
+    .option('--from <time>', 'replay the messages made from this time (ISO 8601)')
+    .option('--to <time>', 'and before this time')
+    .option('--subscription <id>', 'only this subscription')
+    .description('send logged messages again, byte for byte under their own webhook-id, one attempt each')
+    .action(async (message: string | undefined, o: { from?: string; to?: string; subscription?: string }) => run('alerts', (ctx) => replayCommand(ctx, message, o))());
   alerts
     .command('silence')
     .argument('<id>', 'subscription id')

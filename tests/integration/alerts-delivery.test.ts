@@ -8,6 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Alert } from '../../schemas/generated/events';
 import { migrate } from '../../clickhouse/migrate';
+import { createKafka } from '../../lib/clients/kafka';
+import { listDeliveries, replayMessages } from '../../services/alerts/delivery-history';
+import type { SubscriptionRecord } from '../../services/alerts/subscription';
+import { createSubscriptionStore } from '../../services/alerts/subscription-store';
 import { createMetrics } from '../../lib/metrics';
 import { createDeliveryCore } from '../../services/alerts/delivery-core';
 import { createDeliveryLog } from '../../services/alerts/delivery-log';
@@ -71,11 +75,15 @@ describe('alert delivery to real receivers, logged in ClickHouse', () => {
     });
     const { settings } = parseSubscriptionRequest({ url: 'https://x.invalid/', event_types: ['out_of_stock'], group_by: [], group_wait_ms: 0 });
     const ids: Record<string, string> = {};
+    const records: SubscriptionRecord[] = [];
     for (const [name, receiver] of Object.entries(receivers)) {
       const id = `sub_${name}_${randomBytes(3).toString('hex')}`;
       ids[name] = id;
-      core.apply(id, createSubscriptionRecord({ subscriptionId: id, url: receiver.url, settings, secret }, { box, policy, now: Date.now() }).record);
+      const { record } = createSubscriptionRecord({ subscriptionId: id, url: receiver.url, settings, secret }, { box, policy, now: Date.now() });
+      records.push(record);
+      core.apply(id, record);
     }
+    const okRecord = records[0]!;
 
     const alerts = Array.from({ length: 6 }, (_, i) => alert(i));
     for (const a of alerts) core.offer(a);
@@ -127,5 +135,21 @@ describe('alert delivery to real receivers, logged in ClickHouse', () => {
     expect(bySub('slow').length).toBeGreaterThan(0);
     expect(bySub('slow').every((r) => r.outcome === 'retry' && r.status_code === 0 && r.error.startsWith('timed out'))).toBe(true);
     for (const r of rows) expect(r.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\*\*\*$/);
+
+    // Replay: a logged message sent again byte for byte under its webhook-id, logged as attempt 2.
+    const store = createSubscriptionStore(createKafka(config.kafka, testLogger(), 'alerts-replay-test'));
+    registerCleanup(() => store.close());
+    await store.put(okRecord);
+    registerCleanup(() => store.remove(okRecord.subscription_id));
+    const original = ok[0]!;
+    const answers = await replayMessages({ client, database, store, box, sender, log, timeoutMs: 5_000, clock: Date.now }, { messageId: original.webhook_id });
+    expect(answers).toEqual([{ message_id: original.webhook_id, status: 200, outcome: 'delivered' }]);
+    const again = (await receivers.ok.received()).at(-1)!;
+    expect([again.webhook_id, again.body, again.verified]).toEqual([original.webhook_id, original.body, [true]]);
+    const history = await listDeliveries(client, database, { messageId: original.webhook_id, limit: 10 });
+    expect(history.map((h) => [h.attempt, h.outcome, h.status_code])).toEqual([
+      [2, 'delivered', 200],
+      [1, 'delivered', 200],
+    ]);
   });
 });
