@@ -23,9 +23,10 @@ import { kafkaClients } from './benchmarks/kafka-clients';
 import { parquetWriters } from './benchmarks/parquet-writers';
 import { sqlEndpointBench } from './benchmarks/sql-endpoint';
 import { sqlWireBench } from './benchmarks/sql-wire';
+import { alertsBench } from './benchmarks/alerts';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench, biStarvationBench, biQueryBench];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench, biStarvationBench, biQueryBench, alertsBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];

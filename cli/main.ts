@@ -10,6 +10,7 @@ import { describeError, isShelfStreamError } from '../lib/errors';
 import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
+import { registerAlertsCommands } from './commands/alerts';
 import { registerIngestCommands } from './commands/ingest';
 import { registerMasterDataCommands } from './commands/masterdata';
 import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
@@ -77,6 +78,7 @@ program
 registerIngestCommands(program, run);
 registerMasterDataCommands(program, run);
 registerBiUserCommands(program, run);
+registerAlertsCommands(program, run);
 registerSimulateCommands(program, run);
 const archive = program.command('archive').description('the raw Parquet archive in the object store (Hive-style topic=/dt=/hour=)');
 archive

@@ -19,3 +19,5 @@ ALTER TABLE ${database}.fact_promotions MODIFY TTL toDateTime(occurred_at) + INT
 ALTER TABLE ${database}.sales_daily_store_sku MODIFY TTL business_date + INTERVAL ${rollup_days} DAY;
 ALTER TABLE ${database}.sales_daily_store MODIFY TTL business_date + INTERVAL ${rollup_days} DAY;
 ALTER TABLE ${database}.sales_hourly_store_sku MODIFY TTL business_date + INTERVAL ${rollup_days} DAY;
+ALTER TABLE ${database}.alert_messages MODIFY TTL toDateTime(created_at) + INTERVAL ${alerts_days} DAY;
+ALTER TABLE ${database}.alert_deliveries MODIFY TTL toDateTime(attempted_at) + INTERVAL ${alerts_days} DAY;

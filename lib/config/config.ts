@@ -192,6 +192,16 @@ export interface ForecastConfig {
   readonly trainHistoryDays: number;
 }
 
+export interface AlertsConfig {
+  /** The sealing key as configured, or undefined to read (or create) `secretKeyFile`. */
+  readonly secretKey: string | undefined;
+  readonly secretKeyFile: string;
+  readonly allowedHosts: readonly string[];
+  readonly deliveryTimeoutMs: number;
+  readonly endpointConcurrency: number;
+  readonly api: { readonly token: string | undefined; readonly port: number };
+}
+
 export interface ArchiveConfig {
   readonly maxRollRows: number;
   readonly maxRollBytes: number;
@@ -229,6 +239,7 @@ export interface Config {
   readonly simulator: SimulatorConfig;
   readonly forecast: ForecastConfig;
   readonly sqlExecutor: SqlExecutorConfig;
+  readonly alerts: AlertsConfig;
   readonly launcher: LauncherConfig;
 }
 
@@ -462,6 +473,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
       usersFile: v.SQL_USERS_FILE ? expandPath(v.SQL_USERS_FILE, cwd) : join(dataDir, 'sql', 'bi-users.json'),
       adminTokenFile: join(dataDir, 'sql', 'admin-token'),
+    },
+    alerts: {
+      secretKey: v.ALERTS_SECRET_KEY,
+      secretKeyFile: v.ALERTS_SECRET_KEY_FILE ? expandPath(v.ALERTS_SECRET_KEY_FILE, cwd) : join(dataDir, 'alerts', 'secret.key'),
+      allowedHosts: v.ALERTS_ALLOWED_HOSTS!,
+      deliveryTimeoutMs: v.ALERTS_DELIVERY_TIMEOUT_MS!,
+      endpointConcurrency: v.ALERTS_ENDPOINT_CONCURRENCY!,
+      api: { token: v.ALERTS_API_TOKEN, port: v.ALERTS_API_PORT! },
     },
     launcher: {
       cacheDir,

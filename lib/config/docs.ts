@@ -17,6 +17,7 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   sql: 'SQL endpoint (ClickHouse HTTP interface)',
   simulator: 'POS simulator',
   forecast: 'Demand forecasts',
+  alerts: 'Alert delivery',
   launcher: 'Native launcher (machines without Docker)',
 };
 

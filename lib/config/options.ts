@@ -18,6 +18,7 @@ export type OptionGroup =
   | 'sql'
   | 'simulator'
   | 'forecast'
+  | 'alerts'
   | 'launcher';
 
 export interface OptionSpec<S extends z.ZodType = z.ZodType> {
@@ -626,6 +627,53 @@ export const OPTIONS = {
     default: '365',
     doc: 'Days of history the scheduled training reads (the last 4 weeks of them are its backtest).',
     schema: z.coerce.number().int().min(70, 'needs at least 70 days: 35 of features and training before a 4-week backtest').max(1_095),
+  }),
+
+  // ── alert delivery (services/alerts) ──────────────────────────────────────────────────
+  ALERTS_SECRET_KEY: spec({
+    group: 'alerts',
+    default: undefined,
+    doc: 'Key (32 bytes in base64: `openssl rand -base64 32`) sealing subscription URLs and signing secrets with AES-256-GCM in the subscriptions topic. Every instance needs the same key. Unset: read from ALERTS_SECRET_KEY_FILE.',
+    schema: z.string().trim().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (openssl rand -base64 32)'),
+    secret: true,
+  }),
+  ALERTS_SECRET_KEY_FILE: spec({
+    group: 'alerts',
+    default: undefined,
+    derived: '$SHELFSTREAM_DATA_DIR/alerts/secret.key',
+    doc: 'File holding the key when ALERTS_SECRET_KEY is unset. The default file is created (mode 0600) with a random key if missing, for a single machine; a file named here must exist (read as any `<NAME>_FILE` secret), as a cluster shares one key.',
+    schema: nonEmpty,
+  }),
+  ALERTS_ALLOWED_HOSTS: spec({
+    group: 'alerts',
+    default: '',
+    doc: 'Comma-separated webhook hosts (names or addresses) allowed over plain http:// and on loopback, private or link-local addresses. Empty: https only, public addresses only (checked on the address connected to).',
+    schema: commaList.transform((hosts) => hosts.map((h) => h.replace(/^\[|\]$/g, '').toLowerCase())),
+  }),
+  ALERTS_DELIVERY_TIMEOUT_MS: spec({
+    group: 'alerts',
+    default: '15000',
+    doc: 'Milliseconds a webhook attempt may take (connect, send, answer) before it counts as failed and is retried; Standard Webhooks asks 15-30 s.',
+    schema: z.coerce.number().int().min(1_000).max(30_000),
+  }),
+  ALERTS_ENDPOINT_CONCURRENCY: spec({
+    group: 'alerts',
+    default: '4',
+    doc: 'Requests in flight at once to one subscription endpoint; more wait their turn.',
+    schema: positiveInt,
+  }),
+  ALERTS_API_TOKEN: spec({
+    group: 'alerts',
+    default: undefined,
+    doc: 'Bearer token of the subscriptions HTTP API (`Authorization: Bearer <token>`). Unset: the API is not started.',
+    schema: z.string().min(24, 'must be at least 24 characters'),
+    secret: true,
+  }),
+  ALERTS_API_PORT: spec({
+    group: 'alerts',
+    default: '8090',
+    doc: 'Port of the subscriptions HTTP API (on SHELFSTREAM_HTTP_HOST); 0 picks a free port.',
+    schema: z.coerce.number().int().min(0).max(65_535),
   }),
 
   // ── POS simulator (simulators/) ───────────────────────────────────────────────────────

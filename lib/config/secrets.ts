@@ -18,6 +18,8 @@ const SECRET_FIELDS: readonly { readonly option: OptionName; readonly read: (c: 
   { option: 'CLICKHOUSE_BI_PASSWORD', read: (c) => c.clickhouseModel.bi?.password },
   { option: 'MINIO_SECRET_KEY', read: (c) => c.objectStore.secretKey },
   { option: 'KAFKA_NATIVE_SASL_PASSWORD', read: (c) => c.launcher.kafka.saslSsl?.password },
+  { option: 'ALERTS_SECRET_KEY', read: (c) => c.alerts.secretKey },
+  { option: 'ALERTS_API_TOKEN', read: (c) => c.alerts.api.token },
 ];
 
 /** Every non-empty secret value in the configuration. */
