@@ -4,11 +4,13 @@
  * partition that holds that partition's state. A task's methods do no I/O: they read records
  * and emit rows; the runtime decodes, batches, writes to ClickHouse, and commits.
  */
+import type { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import type { TopicName } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
 import type { Type as AvroType } from 'avsc';
+import type { TaskTimers } from './timers';
 
 /**
  * A record handed to a task. The runtime's implementation computes `key` and `timestamp` in
@@ -51,12 +53,26 @@ export interface RowSink {
    * at least once, so events must carry a deterministic id (e.g. alert_id).
    */
   publish(topic: TopicName, key: string, value: unknown): void;
+  /**
+   * An output that is neither ClickHouse nor a catalogue topic (an HTTP delivery, another
+   * system). `send` runs with the flush, after dead letters and published events and before
+   * rows, retried by the one retry policy while its error says `canRetry`; the offsets of the
+   * records that led to it are committed only once it resolved. At least once: a crash between
+   * the send and the commit sends again, so the receiver must accept a repeat (an idempotency
+   * key). An error that cannot be retried fails the flush: a delivery that gives up on its
+   * receiver records that itself (a dead-letter log) and resolves. `output` names it in logs
+   * and metrics.
+   */
+  deliver(output: string, send: () => Promise<void>): void;
 }
+
+/** The error codes (lib/errors.ts) a task may answer for a record it sets aside. */
+export type RejectionCode = Extract<ErrorCode, 'CONTRACT_VIOLATION' | 'LATE_EVENT' | 'DECODE_FAILED'>;
 
 /** Why a record was set aside instead of processed. */
 export interface Rejection {
   /** DECODE_FAILED: a task that reads the bytes itself (readsBytes) found they are not a record of their schema. */
-  readonly code: 'CONTRACT_VIOLATION' | 'LATE_EVENT' | 'DECODE_FAILED';
+  readonly code: RejectionCode;
   readonly reason: string;
 }
 
@@ -94,8 +110,10 @@ export interface TaskInit {
   readonly checkpoints?: ReadonlyMap<string, string | undefined>;
 }
 
-/** What a task may use while it is created (restoring state), and for logging. */
+/** What a task may use while it is created (restoring state), and for logging: its context. */
 export interface TaskDeps {
+  /** This task's timers on event time and on wall-clock time (see timers.ts for the clocks). */
+  readonly timers: TaskTimers;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Reads ClickHouse (e.g. a state snapshot); names must be qualified with `database`. */
