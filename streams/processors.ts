@@ -23,10 +23,10 @@ export function buildProcessor(name: ProcessorName, config: StreamsConfig, overr
     case 'warehouse':
       return warehouseProcessor({ topics: overrides.topics ?? {} });
     case 'velocity':
-      return velocityProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, salesTopic: topic('pos.sales') });
+      return velocityProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, eventIdHorizonMs: config.eventIdHorizonMs, salesTopic: topic('pos.sales') });
     case 'anomaly':
-      return anomalyProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, topics: overrides.topics ?? {} });
+      return anomalyProcessor({ maxOutOfOrderMs: config.maxOutOfOrderMs, allowedLatenessMs: config.allowedLatenessMs, eventIdHorizonMs: config.eventIdHorizonMs, topics: overrides.topics ?? {} });
     case 'stock':
-      return stockProcessor({ topics: overrides.topics ?? {} });
+      return stockProcessor({ eventIdHorizonMs: config.eventIdHorizonMs, topics: overrides.topics ?? {} });
   }
 }

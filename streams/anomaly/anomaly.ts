@@ -32,6 +32,7 @@
  */
 import type { Alert, AlertType, InventoryMovement, PriceChanged, SaleCompleted, SaleReturned, SaleVoided, StockCounted } from '../../schemas/generated/events';
 import { alertId, emitAlert } from '../runtime/alerts';
+import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
 import { ledgerEntries } from '../stock/ledger';
@@ -73,6 +74,8 @@ export interface AnomalyOptions extends WatermarkOptions {
    * dim_store (md.stores) when a task starts; entries here take precedence (tests, scoring).
    */
   readonly timeZones?: Readonly<Record<string, string>>;
+  /** Event time an event_id is remembered for, to drop a repeat (ms); see runtime/event-ids.ts. */
+  readonly eventIdHorizonMs?: number;
 }
 
 export const DEFAULT_ANOMALY_OPTIONS: AnomalyOptions = { maxOutOfOrderMs: MAX_OUT_OF_ORDER_MS, allowedLatenessMs: ALLOWED_LATENESS_MS };
@@ -235,6 +238,8 @@ export class AnomalyTask implements PartitionTask {
     private readonly partition: number,
     options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS,
     restored: readonly StateRow[] = [],
+    /** Drops a repeated event_id (a retried request); absent in unit tests of the detectors alone. */
+    private readonly eventIds?: EventIdGuard,
   ) {
     this.timeZones = options.timeZones ?? {};
     this.salesWatermark = new Watermark(options);
@@ -249,6 +254,8 @@ export class AnomalyTask implements PartitionTask {
 
   process(record: InputRecord, out: RowSink): Rejection | void {
     const topic = this.catalogueOf.get(record.topic);
+    // Before anything, replayed or not: a repeat never enters an hour bucket either.
+    if (this.eventIds?.isRepeatedRecord(record)) return;
     const replayed = record.offset < (this.restoredNext[record.topic] ?? 0);
     if (!replayed) {
       this.meta.next[record.topic] = record.offset + 1;
@@ -652,6 +659,7 @@ export class AnomalyTask implements PartitionTask {
   // ── flush, offsets, state ───────────────────────────────────────────────────────────────
 
   punctuate(out: RowSink): void {
+    this.eventIds?.seal();
     if (this.dirtySeries.size === 0 && this.dirtyStores.size === 0 && this.dirtyTerminals.size === 0 && !this.metaDirty) return;
     let version = 0;
     for (const n of Object.values(this.meta.next)) version += n;
@@ -760,7 +768,8 @@ export function anomalyProcessor(options: AnomalyOptions = DEFAULT_ANOMALY_OPTIO
     tables: ['alerts', ANOMALIES_TABLE, ANOMALY_STATE_TABLE],
     createTask: async (init: TaskInit, deps: TaskDeps) => {
       const timeZones = { ...(await loadStoreTimeZones(deps)), ...options.timeZones };
-      return new AnomalyTask(init.partition, { ...options, timeZones }, await loadAnomalyState(deps, init.partition));
+      const eventIds = await openEventIdGuard(deps, PROCESSOR, options.eventIdHorizonMs ?? DEFAULT_EVENT_ID_HORIZON_MS);
+      return new AnomalyTask(init.partition, { ...options, timeZones }, await loadAnomalyState(deps, init.partition), eventIds);
     },
   };
 }

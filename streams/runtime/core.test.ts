@@ -199,12 +199,14 @@ function recording(seen: string[], options: { inputs: string[]; timers?: boolean
 const at = (second: number): { key: string; value: SaleCompleted } => ({ key: 'S1', value: sale(T0 + second * 1_000, 'A', 1) });
 
 describe('co-partitioned tasks', () => {
-  it('are handed their inputs in event-time order, whichever input was fetched first', async () => {
+  it('are handed their inputs in event-time order, whichever input was fetched first, and wait for an input with records not fetched yet', async () => {
     const seen: string[] = [];
     const driver = new TestDriver(recording(seen, { inputs: ['sales.a', 'sales.b'] }), { startMs: NOW, batchSize: 2 });
-    await driver.pipe('sales.a', 0, [at(1), at(4), at(6)]);
-    expect(seen).toEqual([]); // sales.b not read yet: it may hold earlier records
+    driver.holdFetches('sales.b');
     await driver.pipe('sales.b', 0, [at(2), at(3), at(7)]);
+    await driver.pipe('sales.a', 0, [at(1), at(4), at(6)]);
+    expect(seen).toEqual([]); // sales.b has records not fetched yet, which may be earlier
+    await driver.releaseFetches('sales.b');
     expect(seen).toEqual(['sales.a:10:00:01', 'sales.b:10:00:02', 'sales.b:10:00:03', 'sales.a:10:00:04', 'sales.a:10:00:06', 'sales.b:10:00:07']);
   });
 });

@@ -30,6 +30,7 @@ import { newPosition, takeCommitPlan, type Position } from './commit-plan';
 import { DEFAULT_WRITE_RETRY, DurableWriter, type FlushBatch, type OutputPorts, type WriteRetry } from './durable-write';
 import { MessageRecord, RecordDecoder, SCHEMA_UNKNOWN, TOMBSTONE, inputDecodings, rawOf, type InputDecoding, type RecordCodec } from './decode';
 import type { InputRecord, PartitionTask, ProcessorDefinition, TaskDeps } from './processor';
+import { TaskStateStores, type StateBackend, type StateSnapshot } from './state-store';
 import { TimerSet } from './timers';
 
 /** Records one input of a co-partitioned task may hold in its queue before it stops being fetched. */
@@ -76,6 +77,8 @@ export interface CoreDeps {
   readonly metrics: Metrics;
   readonly source: SourcePort;
   readonly outputs: OutputPorts;
+  /** Where the tasks' state stores are saved and restored from. */
+  readonly state: StateBackend;
   /** Reads ClickHouse for tasks restoring state (TaskDeps.query). */
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Wall-clock time (ms): Date.now in production, the driver's clock in tests. */
@@ -126,6 +129,7 @@ export class ProcessorCore {
   /** Tasks by `topic:partition`, or by partition number for a co-partitioned processor. */
   private readonly tasks = new Map<string, PartitionTask>();
   private readonly timers = new Map<PartitionTask, TimerSet>();
+  private readonly stores = new Map<PartitionTask, TaskStateStores>();
   /** Every input topic-partition read in this generation, by `topic:partition`. */
   private readonly positions = new Map<string, Position>();
   /** Committed offset and checkpoint per partition, read once per group generation. */
@@ -181,6 +185,7 @@ export class ProcessorCore {
   newGeneration(): void {
     this.tasks.clear();
     this.timers.clear();
+    this.stores.clear();
     this.positions.clear();
     this.seeked.clear();
     this.committed = undefined;
@@ -279,10 +284,13 @@ export class ProcessorCore {
       const checkpoints = new Map<string, string | undefined>();
       for (const topic of this.definition.inputs) checkpoints.set(topic, this.committed.get(`${topic}:${batch.partition}`)?.metadata || undefined);
       const timers = new TimerSet(this.deps.clock);
-      const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers };
+      const stores = new TaskStateStores(this.deps.state, this.name, batch.partition);
+      await stores.restore();
+      const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores };
       task = await this.definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined, checkpoints }, context);
       this.tasks.set(tk, task);
       this.timers.set(task, timers);
+      this.stores.set(task, stores);
       if (this.definition.copartitioned && this.definition.inputs.length > 1) {
         this.aligners.set(batch.partition, new EventTimeAligner(this.definition.inputs));
         this.ends ??= await this.deps.source.loadEnds();
@@ -386,10 +394,18 @@ export class ProcessorCore {
       const output = task.takeOutput?.();
       if (output) taskOutputs.push(output);
     }
+    const stateSnapshots: StateSnapshot[] = [];
+    for (const [task, stores] of this.stores) {
+      if (!stores.isUsed) continue;
+      const next = new Map<string, number>();
+      for (const s of this.positions.values()) if (s.task === task && s.next !== undefined) next.set(s.topic, s.next);
+      const snapshot = stores.takeSnapshot(next);
+      if (snapshot) stateSnapshots.push(snapshot);
+    }
     const plan = takeCommitPlan(this.positions.values());
-    if (this.buffer.isEmpty && plan.ranges.length === 0 && taskOutputs.length === 0) return undefined;
+    if (this.buffer.isEmpty && plan.ranges.length === 0 && taskOutputs.length === 0 && stateSnapshots.length === 0) return undefined;
     this.lastFlush = now;
-    return { ...plan, taskOutputs, output: this.buffer.take() };
+    return { ...plan, taskOutputs, stateSnapshots, output: this.buffer.take() };
   }
 
   /**

@@ -2,7 +2,7 @@
  * Durable write: one flush's output made durable, then its offsets committed. In this order:
  * dead letters, published events, deliveries, task outputs (the archive's objects), rows table
  * by table in the definition's order (a state snapshot listed last is saved after what it
- * produced), and only then the commit. Every step retries by the one retry policy while its
+ * produced), the runtime's state-store snapshots, and only then the commit. Every step retries by the one retry policy while its
  * error says `canRetry`, without limit: a sink that is down pauses the pipeline (back-pressure,
  * heartbeats continue), lag grows, nothing is dropped, and no commit ever covers a record whose
  * output is not durable.
@@ -15,6 +15,7 @@ import { withRetry, type RetryOptions } from '../../lib/retry';
 import type { BufferedOutput } from './buffer';
 import { dedupToken, type SinkWrite } from './clickhouse-sink';
 import type { CommitPlan, OffsetCommit } from './commit-plan';
+import type { StateSnapshot } from './state-store';
 
 /** Where a flush's output goes: production wires Kafka and ClickHouse, the test driver memory. */
 export interface OutputPorts {
@@ -22,6 +23,8 @@ export interface OutputPorts {
   produce(topic: string, messages: Message[]): Promise<void>;
   /** One insert with its deduplication token. */
   writeRows(write: SinkWrite): Promise<void>;
+  /** Saves a task's state-store snapshot (state-store.ts). */
+  saveState(snapshot: StateSnapshot): Promise<void>;
   /** Commits offsets with their checkpoints as metadata. */
   commit(commits: readonly OffsetCommit[]): Promise<void>;
 }
@@ -31,6 +34,8 @@ export interface FlushBatch extends CommitPlan {
   readonly output: BufferedOutput;
   /** Output that is not rows or events (PartitionTask.takeOutput), in task order. */
   readonly taskOutputs: (() => Promise<void>)[];
+  /** State-store snapshots, saved after the rows derived from them. */
+  readonly stateSnapshots: StateSnapshot[];
 }
 
 /** Backoff of the durable write's retries (the one retry policy; attempts are unlimited). */
@@ -120,6 +125,9 @@ export class DurableWriter {
       this.batchRows.observe({ processor: this.processor, table }, rows.length);
       this.eventsOut.inc({ processor: this.processor, table }, rows.length);
     }
+    // After the rows: a restart that finds the snapshot skips the records it covers, so their
+    // rows must be durable first.
+    for (const snapshot of batch.stateSnapshots) await this.retried(() => this.ports.saveState(snapshot), `state snapshot of partition ${snapshot.partition}`, heartbeat);
     const now = this.now();
     // Every event this flush made visible, added in one go (observeMany): prom-client's label
     // handling per event was 3% of a velocity profile. The times become delays in place.

@@ -13,6 +13,7 @@ import type { EventCodec } from '../../lib/events/codec';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { ClickHouseSink } from './clickhouse-sink';
+import { ClickHouseStateBackend } from './clickhouse-state';
 import { ProcessorCore, type CommittedOffset, type PartitionEnds } from './core';
 import type { OutputPorts } from './durable-write';
 import { consumerGroupOf, type ProcessorDefinition } from './processor';
@@ -88,9 +89,15 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   }
 
   const sink = new ClickHouseSink(deps.clickhouse, options.database);
+  const query = async <T>(sql: string, params?: Record<string, unknown>): Promise<T[]> => {
+    const result = await deps.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    return result.json<T>();
+  };
+  const state = new ClickHouseStateBackend(query, (write) => sink.write(write), options.database);
   const outputs: OutputPorts = {
     produce: async (topic, messages) => void (await producer.send({ topic, acks: -1, messages })),
     writeRows: (write) => sink.write(write),
+    saveState: (snapshot) => state.save(snapshot),
     commit: (commits) => consumer.commitOffsets([...commits]),
   };
   const core = new ProcessorCore(
@@ -101,10 +108,8 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       metrics: deps.metrics,
       outputs,
       clock: Date.now,
-      query: async <T>(sql: string, params?: Record<string, unknown>): Promise<T[]> => {
-        const result = await deps.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-        return result.json<T>();
-      },
+      query,
+      state,
       source: {
         loadCommitted,
         loadEnds,

@@ -10,6 +10,7 @@ import type { Metrics } from '../../lib/metrics';
 import type { TopicName } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
 import type { Type as AvroType } from 'avsc';
+import type { StateStores } from './state-store';
 import type { TaskTimers } from './timers';
 
 /**
@@ -114,6 +115,8 @@ export interface TaskInit {
 export interface TaskDeps {
   /** This task's timers on event time and on wall-clock time (see timers.ts for the clocks). */
   readonly timers: TaskTimers;
+  /** This task's state stores, restored from the latest snapshot (see state-store.ts). */
+  readonly stores: StateStores;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Reads ClickHouse (e.g. a state snapshot); names must be qualified with `database`. */

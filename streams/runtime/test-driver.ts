@@ -6,7 +6,8 @@
  *
  * - `pipe` appends records to a topic-partition's log (decoded values are Avro-encoded with the
  *   catalogue's schemas; bytes pass as given; null is a tombstone) and lets the consumer fetch
- *   them, in batches of `batchSize`, as kafkajs would.
+ *   them, in batches of `batchSize`, as kafkajs would; `holdFetches` keeps a topic's records in
+ *   the broker, not fetched, until `releaseFetches` (a slow fetch).
  * - `advanceWallClock` moves the wall clock and runs the runtime's tick (background flush,
  *   wall-clock timers). Event time moves only with records, as in Kafka Streams: pipe a record
  *   with a later `occurred_at` to advance a task's stream time.
@@ -31,6 +32,7 @@ import { ProcessorCore, type CommittedOffset, type PartitionEnds } from './core'
 import type { RecordCodec } from './decode';
 import type { OutputPorts } from './durable-write';
 import type { ProcessorDefinition, Row } from './processor';
+import { MemoryStateBackend } from './state-store';
 
 export interface PipedRecord {
   readonly key?: string | null;
@@ -57,6 +59,7 @@ export interface DriverOptions {
 export type DurableEffect =
   | { readonly kind: 'rows'; readonly table: string; readonly rows: readonly Row[]; readonly token: string; readonly duplicate: boolean }
   | { readonly kind: 'produce'; readonly topic: string; readonly messages: readonly Message[] }
+  | { readonly kind: 'state'; readonly partition: number; readonly covered: Readonly<Record<string, number>> }
   | { readonly kind: 'commit'; readonly commits: readonly OffsetCommit[] };
 
 export interface DeadLetter {
@@ -83,6 +86,8 @@ export class TestDriver {
   /** The consumer: next offset to fetch, by `topic:partition`. */
   private readonly fetchPositions = new Map<string, number>();
   private readonly paused = new Set<string>();
+  /** Topics whose records are in the broker but not fetched yet (holdFetches). */
+  private readonly held = new Set<string>();
   /** Partitions assigned to this consumer; undefined = every partition piped to. */
   private assigned: Set<number> | undefined;
   private readonly commitsByKey = new Map<string, CommittedOffset>();
@@ -95,6 +100,8 @@ export class TestDriver {
   private liveIncarnation = 0;
   private crashAtEffect: number | undefined;
   private delivering: Promise<void> = Promise.resolve();
+  /** The state stores' snapshots (survive crashes and restarts, as ClickHouse does). */
+  readonly state = new MemoryStateBackend();
   /** Durable effects, in order. */
   readonly effects: DurableEffect[] = [];
   nowMs: number;
@@ -126,6 +133,11 @@ export class TestDriver {
         alive();
         this.insert(write);
       },
+      saveState: async (snapshot) => {
+        alive();
+        await this.state.save(snapshot);
+        this.effects.push({ kind: 'state', partition: snapshot.partition, covered: snapshot.covered });
+      },
       commit: async (commits) => {
         alive();
         for (const c of commits) this.commitsByKey.set(`${c.topic}:${c.partition}`, { offset: Number(c.offset), metadata: c.metadata });
@@ -141,12 +153,15 @@ export class TestDriver {
         metrics: createMetrics('test-driver', { collectDefaults: false }),
         outputs,
         clock: () => this.nowMs,
+        state: this.state,
         query: this.options.query ?? (() => Promise.reject(new Error('the test driver answers no ClickHouse query (DriverOptions.query)'))),
         source: {
           loadCommitted: async () => new Map(this.commitsByKey),
           loadEnds: async () => {
+            // Every input exists on every partition piped to (as topics created by `init` do), empty until piped.
             const ends = new Map<string, PartitionEnds>();
-            for (const [key, log] of this.logs) ends.set(key, { low: 0, high: log.length });
+            const partitions = new Set([...this.logs.keys()].map((key) => Number(key.slice(key.lastIndexOf(':') + 1))));
+            for (const topic of this.definition.inputs) for (const p of partitions) ends.set(`${topic}:${p}`, { low: 0, high: this.logs.get(`${topic}:${p}`)?.length ?? 0 });
             return ends;
           },
           seek: (topic, partition, offset) => this.fetchPositions.set(`${topic}:${partition}`, offset),
@@ -208,7 +223,7 @@ export class TestDriver {
           const i = key.lastIndexOf(':');
           const topic = key.slice(0, i);
           const partition = Number(key.slice(i + 1));
-          if (!this.definition.inputs.includes(topic) || this.paused.has(key) || (this.assigned && !this.assigned.has(partition))) continue;
+          if (!this.definition.inputs.includes(topic) || this.paused.has(key) || this.held.has(topic) || (this.assigned && !this.assigned.has(partition))) continue;
           const from = this.fetchPositions.get(key) ?? this.commitsByKey.get(key)?.offset ?? 0;
           if (from >= log.length) continue;
           const entries = log.slice(from, from + (this.options.batchSize ?? 100));
@@ -236,6 +251,16 @@ export class TestDriver {
     // One fetch loop at a time, as one consumer.
     this.delivering = this.delivering.then(run, run);
     return this.delivering;
+  }
+
+  /** Records of `topic` stay in the broker, unfetched, until `releaseFetches` (a slow fetch). */
+  holdFetches(topic: string): void {
+    this.held.add(topic);
+  }
+
+  async releaseFetches(topic: string): Promise<void> {
+    this.held.delete(topic);
+    await this.fetchAll();
   }
 
   /** Moves the wall clock and runs the runtime's tick (background flush, wall-clock timers). */
