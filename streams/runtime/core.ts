@@ -25,6 +25,7 @@ import type { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { EventTimeAligner } from './align';
+import { DEAD_LETTER, type BadRecordPolicy } from './bad-records';
 import { OutputBuffer } from './buffer';
 import { newPosition, takeCommitPlan, type Position } from './commit-plan';
 import { DEFAULT_WRITE_RETRY, DurableWriter, type FlushBatch, type OutputPorts, type WriteRetry } from './durable-write';
@@ -150,6 +151,7 @@ export class ProcessorCore {
   /** When the last batch came in (wall clock): the adapter's stop-when-idle reads it. */
   lastRecordAt: number;
   private readonly metric;
+  private readonly badRecords: BadRecordPolicy;
 
   constructor(
     private readonly definition: ProcessorDefinition,
@@ -159,6 +161,7 @@ export class ProcessorCore {
     this.name = definition.name;
     this.log = deps.logger.child({ processor: this.name });
     this.decodings = inputDecodings(definition);
+    this.badRecords = definition.badRecords ?? DEAD_LETTER;
     this.decoder = new RecordDecoder(deps.codec, (topic, partition, message, code, reason) => this.reject(topic, partition, message, code, reason));
     this.buffer = new OutputBuffer(this.name, deps.codec);
     this.writer = new DurableWriter(this.name, definition.tables, options.deadLetterTopic, deps.outputs, this.log, deps.metrics, options.writeRetry ?? DEFAULT_WRITE_RETRY, deps.clock);
@@ -169,6 +172,7 @@ export class ProcessorCore {
       deadLetters: m.counter('dead_letters_total', 'records sent to the dead-letter topic', ['processor', 'code']),
       lateEvents: m.counter('late_events_total', 'records that arrived after their window closed (sidelined to the dead-letter topic)', ['processor']),
       lag: m.gauge('consumer_lag', 'records behind the end of the partition', ['processor', 'topic', 'partition']),
+      skipped: m.counter('bad_records_skipped_total', 'records that could not be processed, skipped by a log-and-continue policy', ['processor', 'code']),
       tombstones: m.counter('tombstones_total', 'null-valued records (deletions on compacted topics), skipped', ['processor', 'topic']),
     };
   }
@@ -301,10 +305,17 @@ export class ProcessorCore {
     return state;
   }
 
+  /** A record set aside by the decoder or its task: the processor's bad-record policy decides. */
   private reject(topic: string, partition: number, message: KafkaMessage, code: ErrorCode, reason: string): void {
-    this.buffer.deadLetter({ topic, partition, offset: Number(message.offset) }, message, code, reason);
-    this.metric.deadLetters.inc({ processor: this.name, code });
+    const offset = Number(message.offset);
     if (code === 'LATE_EVENT') this.metric.lateEvents.inc({ processor: this.name });
+    if (this.badRecords.decide({ topic, partition, offset, code, reason }) === 'skip') {
+      this.metric.skipped.inc({ processor: this.name, code });
+      this.log.warn({ topic, partition, offset, code, reason }, 'bad record skipped (log-and-continue)');
+      return;
+    }
+    this.buffer.deadLetter({ topic, partition, offset }, message, code, reason);
+    this.metric.deadLetters.inc({ processor: this.name, code });
   }
 
   /** Hands one record to its task (unless rejected or a tombstone) and moves its position. */

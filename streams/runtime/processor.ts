@@ -10,6 +10,7 @@ import type { Metrics } from '../../lib/metrics';
 import type { TopicName } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
 import type { Type as AvroType } from 'avsc';
+import type { BadRecordPolicy } from './bad-records';
 import type { StateStores } from './state-store';
 import type { TaskTimers } from './timers';
 
@@ -167,6 +168,8 @@ export interface ProcessorDefinition {
    * in this order, so a state snapshot listed last is only saved after the rows derived from it.
    */
   readonly tables: readonly string[];
+  /** What happens to a record that cannot be processed (bad-records.ts); dead-letter by default. */
+  readonly badRecords?: BadRecordPolicy;
   createTask(init: TaskInit, deps: TaskDeps): PartitionTask | Promise<PartitionTask>;
 }
 
