@@ -16,23 +16,24 @@ export class ClickHouseStateBackend implements StateBackend {
   ) {}
 
   async loadCovered(processor: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined> {
-    const rows = await this.query<{ value: string; version: string }>(
-      `SELECT argMax(value, version) AS value, max(version) AS version FROM ${this.database}.${STATE_TABLE}
+    // Aliases other than the column names: ClickHouse would read `version` inside argMax as the alias.
+    const rows = await this.query<{ latest_value: string; latest_version: string }>(
+      `SELECT argMax(value, version) AS latest_value, max(version) AS latest_version FROM ${this.database}.${STATE_TABLE}
        WHERE processor = {processor:String} AND input_partition = {partition:UInt32} AND store = {store:String} HAVING count() > 0`,
       { processor, partition, store: COVERED_STORE },
     );
     const row = rows[0];
-    return row ? { covered: JSON.parse(row.value) as Record<string, number>, version: Number(row.version) } : undefined;
+    return row ? { covered: JSON.parse(row.latest_value) as Record<string, number>, version: Number(row.latest_version) } : undefined;
   }
 
   async loadStore(processor: string, partition: number, store: string): Promise<RestoredStore> {
-    const rows = await this.query<{ key: string; value: string }>(
-      `SELECT key, argMax(value, version) AS value FROM ${this.database}.${STATE_TABLE}
+    const rows = await this.query<{ key: string; latest_value: string }>(
+      `SELECT key, argMax(value, version) AS latest_value FROM ${this.database}.${STATE_TABLE}
        WHERE processor = {processor:String} AND input_partition = {partition:UInt32} AND store = {store:String}
        GROUP BY key HAVING argMax(deleted, version) = false`,
       { processor, partition, store },
     );
-    return { entries: rows.map((r) => [r.key, JSON.parse(r.value) as unknown] as const) };
+    return { entries: rows.map((r) => [r.key, JSON.parse(r.latest_value) as unknown] as const) };
   }
 
   async save(snapshot: StateSnapshot): Promise<void> {
