@@ -13,7 +13,8 @@ import { registerIngestCommands } from './commands/ingest';
 import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
 import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
-import { STREAM_NAMES, streamCommand } from './commands/stream';
+import { streamCommand } from './commands/stream';
+import { PROCESSOR_NAMES } from '../streams/processors';
 import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
 
@@ -60,7 +61,7 @@ program
   .action(run('init', initCommand));
 program
   .command('stream')
-  .description(`run stream processors (${STREAM_NAMES.join(', ')}) until SIGTERM; flush, commit and leave the group on the way out`)
+  .description(`run stream processors (${PROCESSOR_NAMES.join(', ')}) until SIGTERM; flush, commit and leave the group on the way out`)
   .argument('<processor...>', 'processors to run')
   .option('--group <id>', 'consumer group (default shelfstream.<processor>); a new group reprocesses from the start')
   .option('--topic <map...>', 'read a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
@@ -100,7 +101,7 @@ program
   .argument('<what>', '"all"')
   .action(async (what: string) => {
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
-    await run('stream', (ctx) => streamCommand(ctx, STREAM_NAMES, ctx.config.forecast.schedule ? { alongside: (clickhouse) => startForecastJobs(ctx, clickhouse) } : {}))();
+    await run('stream', (ctx) => streamCommand(ctx, PROCESSOR_NAMES, ctx.config.forecast.schedule ? { alongside: (clickhouse) => startForecastJobs(ctx, clickhouse) } : {}))();
   });
 program
   .command('demo')

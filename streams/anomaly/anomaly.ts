@@ -32,6 +32,7 @@
  */
 import type { Alert, AlertType, InventoryMovement, PriceChanged, SaleCompleted, SaleReturned, SaleVoided, StockCounted } from '../../schemas/generated/events';
 import { alertId, emitAlert } from '../runtime/alerts';
+import { TopicMapping } from '../runtime/topics';
 import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
@@ -229,7 +230,7 @@ export class AnomalyTask implements PartitionTask {
   private readonly dirtyTerminals = new Set<TerminalState>();
   private metaDirty = false;
   /** Catalogue topic of each input topic name. */
-  private readonly catalogueOf = new Map<string, AnomalyInput>();
+  private readonly catalogueOf: ReadonlyMap<string, AnomalyInput>;
   private readonly salesTopic: string;
   private readonly timeZones: Readonly<Record<string, string>>;
   private readonly clocks = new Map<string, LocalClock>();
@@ -244,8 +245,9 @@ export class AnomalyTask implements PartitionTask {
     this.timeZones = options.timeZones ?? {};
     this.salesWatermark = new Watermark(options);
     this.voidsWatermark = new Watermark(options);
-    for (const t of ANOMALY_INPUTS) this.catalogueOf.set(options.topics?.[t] ?? t, t);
-    this.salesTopic = options.topics?.['pos.sales'] ?? 'pos.sales';
+    const topics = new TopicMapping<AnomalyInput>(options.topics as Record<string, string> | undefined);
+    this.catalogueOf = topics.catalogueOf(ANOMALY_INPUTS);
+    this.salesTopic = topics.read('pos.sales');
     this.restore(restored);
     this.restoredNext = { ...this.meta.next };
   }
@@ -758,11 +760,9 @@ export async function loadStoreTimeZones(deps: Pick<TaskDeps, 'query' | 'databas
 }
 
 export function anomalyProcessor(options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS): ProcessorDefinition {
-  const inputs = ANOMALY_INPUTS.map((t) => options.topics?.[t] ?? t);
   return {
     name: PROCESSOR,
-    inputs,
-    contracts: Object.fromEntries(ANOMALY_INPUTS.map((t) => [options.topics?.[t] ?? t, t])),
+    ...new TopicMapping<AnomalyInput>(options.topics as Record<string, string> | undefined).inputs(ANOMALY_INPUTS),
     copartitioned: true,
     // The state last: it is saved only after the alerts and rows derived from it.
     tables: ['alerts', ANOMALIES_TABLE, ANOMALY_STATE_TABLE],

@@ -28,6 +28,7 @@
  */
 import type { Alert, AlertType, InventoryMovement, ReplenishmentOrdered, SaleCompleted } from '../../schemas/generated/events';
 import { alertId, emitAlert } from '../runtime/alerts';
+import { TopicMapping } from '../runtime/topics';
 import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
 import { DEFAULT_LEDGER_OPTIONS, OnHandLedger, STOCK_TOPICS, ledgerEntries, type LedgerSnapshot } from './ledger';
@@ -156,7 +157,7 @@ export class StockTask implements PartitionTask {
     /** Drops a repeated event_id (a retried request); absent in unit tests of the books alone. */
     private readonly eventIds?: EventIdGuard,
   ) {
-    this.roles = new Map(STOCK_INPUTS.map((t) => [options.topics?.[t] ?? t, t]));
+    this.roles = new TopicMapping<StockInput>(options.topics).catalogueOf(STOCK_INPUTS);
     this.raiseAt = options.riskThresholds?.raise ?? RISK_RAISE;
     this.resolveBelow = options.riskThresholds?.resolve ?? RISK_RESOLVE;
     for (const row of restored) this.restore(row);
@@ -465,11 +466,9 @@ export async function loadState(deps: TaskDeps, partition: number): Promise<Stat
 }
 
 export function stockProcessor(options: StockOptions = {}): ProcessorDefinition {
-  const inputs = STOCK_INPUTS.map((t) => options.topics?.[t] ?? t);
   return {
     name: PROCESSOR,
-    inputs,
-    contracts: Object.fromEntries(STOCK_INPUTS.map((t) => [options.topics?.[t] ?? t, t])),
+    ...new TopicMapping<StockInput>(options.topics).inputs(STOCK_INPUTS),
     copartitioned: true,
     // The snapshot last: it is only saved after the rows and alerts derived from it.
     tables: ['alerts', STOCKOUT_RISK_TABLE, STOCK_STATE_TABLE],

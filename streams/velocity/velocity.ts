@@ -20,6 +20,7 @@ import type { SaleCompleted } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskInit } from '../runtime/processor';
 import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
+import { TopicMapping } from '../runtime/topics';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
 
 export const VELOCITY_TABLE = 'sales_velocity_1m';
@@ -220,8 +221,7 @@ export class VelocityTask implements PartitionTask {
 export function velocityProcessor(options: VelocityOptions = DEFAULT_VELOCITY_OPTIONS): ProcessorDefinition {
   return {
     name: 'velocity',
-    inputs: [options.salesTopic ?? 'pos.sales'],
-    contracts: { [options.salesTopic ?? 'pos.sales']: 'pos.sales' },
+    ...new TopicMapping(options.salesTopic ? { 'pos.sales': options.salesTopic } : {}).inputs(['pos.sales']),
     reads: { 'pos.sales': VELOCITY_READS },
     tables: [VELOCITY_TABLE],
     createTask: async (init, deps) => {

@@ -13,6 +13,7 @@
  */
 import type { InventoryMovement, Product, ReplenishmentOrdered, SaleCompleted, SaleReturned, SaleVoided, StockCounted, Store } from '../../schemas/generated/events';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink } from '../runtime/processor';
+import { TopicMapping } from '../runtime/topics';
 
 export const WAREHOUSE_INPUTS = ['pos.sales', 'pos.returns', 'pos.voids', 'inventory.movements', 'inventory.counts', 'inventory.orders', 'md.stores', 'md.products'] as const;
 type WarehouseInput = (typeof WAREHOUSE_INPUTS)[number];
@@ -173,12 +174,11 @@ class WarehouseTask implements PartitionTask {
 }
 
 export function warehouseProcessor(options: { topics?: Readonly<Record<string, string>> } = {}): ProcessorDefinition {
-  const actual = (t: WarehouseInput): string => options.topics?.[t] ?? t;
-  const kindOf = new Map<string, WarehouseInput>(WAREHOUSE_INPUTS.map((t) => [actual(t), t]));
+  const topics = new TopicMapping<WarehouseInput>(options.topics);
+  const kindOf = topics.catalogueOf(WAREHOUSE_INPUTS);
   return {
     name: 'warehouse',
-    inputs: WAREHOUSE_INPUTS.map(actual),
-    contracts: Object.fromEntries(WAREHOUSE_INPUTS.map((t) => [actual(t), t])),
+    ...topics.inputs(WAREHOUSE_INPUTS),
     tables: ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'fact_replenishment_orders', 'dim_store', 'dim_product'],
     createTask: (init) => new WarehouseTask(kindOf.get(init.topic)!),
   };
