@@ -9,7 +9,7 @@
 
 CREATE TABLE IF NOT EXISTS ${database}.processor_state
 (
-    processor       LowCardinality(String) COMMENT 'Processor that owns the store (velocity, stock, anomaly...)',
+    consumer_group  LowCardinality(String) COMMENT 'Consumer group whose tasks own the store (shelfstream.velocity...): a new group, as a rebuild uses, starts empty',
     input_partition UInt32 COMMENT 'Input partition of the task that owns the store',
     store           LowCardinality(String) COMMENT 'Store name within the task; __covered holds the input offsets the snapshot covers',
     key             String COMMENT 'Key within the store',
@@ -18,5 +18,5 @@ CREATE TABLE IF NOT EXISTS ${database}.processor_state
     version         UInt64 COMMENT 'Snapshot sequence of the task: the newest wins'
 )
 ENGINE = ReplacingMergeTree(version)
-ORDER BY (processor, input_partition, store, key)
+ORDER BY (consumer_group, input_partition, store, key)
 COMMENT 'Snapshots of the state stores of stream processors, with the input offsets they cover';

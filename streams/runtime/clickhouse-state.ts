@@ -15,35 +15,35 @@ export class ClickHouseStateBackend implements StateBackend {
     private readonly database: string,
   ) {}
 
-  async loadCovered(processor: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined> {
+  async loadCovered(owner: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined> {
     // Aliases other than the column names: ClickHouse would read `version` inside argMax as the alias.
     const rows = await this.query<{ latest_value: string; latest_version: string }>(
       `SELECT argMax(value, version) AS latest_value, max(version) AS latest_version FROM ${this.database}.${STATE_TABLE}
-       WHERE processor = {processor:String} AND input_partition = {partition:UInt32} AND store = {store:String} HAVING count() > 0`,
-      { processor, partition, store: COVERED_STORE },
+       WHERE consumer_group = {owner:String} AND input_partition = {partition:UInt32} AND store = {store:String} HAVING count() > 0`,
+      { owner, partition, store: COVERED_STORE },
     );
     const row = rows[0];
     return row ? { covered: JSON.parse(row.latest_value) as Record<string, number>, version: Number(row.latest_version) } : undefined;
   }
 
-  async loadStore(processor: string, partition: number, store: string): Promise<RestoredStore> {
+  async loadStore(owner: string, partition: number, store: string): Promise<RestoredStore> {
     const rows = await this.query<{ key: string; latest_value: string }>(
       `SELECT key, argMax(value, version) AS latest_value FROM ${this.database}.${STATE_TABLE}
-       WHERE processor = {processor:String} AND input_partition = {partition:UInt32} AND store = {store:String}
+       WHERE consumer_group = {owner:String} AND input_partition = {partition:UInt32} AND store = {store:String}
        GROUP BY key HAVING argMax(deleted, version) = false`,
-      { processor, partition, store },
+      { owner, partition, store },
     );
     return { entries: rows.map((r) => [r.key, JSON.parse(r.latest_value) as unknown] as const) };
   }
 
   async save(snapshot: StateSnapshot): Promise<void> {
-    const base = { processor: snapshot.processor, input_partition: snapshot.partition, version: snapshot.version };
+    const base = { consumer_group: snapshot.owner, input_partition: snapshot.partition, version: snapshot.version };
     const rows = [{ ...base, store: COVERED_STORE, key: '', value: JSON.stringify(snapshot.covered), deleted: false }];
     for (const s of snapshot.stores) {
       for (const [key, value] of s.changes) rows.push({ ...base, store: s.store, key, value: value === null ? 'null' : JSON.stringify(value), deleted: value === null });
     }
     // The token names this exact snapshot: a retried insert that landed is dropped, another
     // snapshot (after a crash, the same offsets) is not.
-    await this.write({ table: STATE_TABLE, rows, token: `${snapshot.processor}:state:${snapshot.partition}:${snapshot.version}:${JSON.stringify(snapshot.covered)}` });
+    await this.write({ table: STATE_TABLE, rows, token: `${snapshot.owner}:state:${snapshot.partition}:${snapshot.version}:${JSON.stringify(snapshot.covered)}` });
   }
 }

@@ -68,6 +68,8 @@ export interface CoreOptions {
   readonly maxBufferedRows: number;
   readonly deadLetterTopic: string;
   readonly database: string;
+  /** Who owns the tasks' state stores: the consumer group (the processor's name by default). */
+  readonly stateOwner?: string;
   /** Backoff of failed writes; the default in production. */
   readonly writeRetry?: WriteRetry;
 }
@@ -288,7 +290,7 @@ export class ProcessorCore {
       const checkpoints = new Map<string, string | undefined>();
       for (const topic of this.definition.inputs) checkpoints.set(topic, this.committed.get(`${topic}:${batch.partition}`)?.metadata || undefined);
       const timers = new TimerSet(this.deps.clock);
-      const stores = new TaskStateStores(this.deps.state, this.name, batch.partition);
+      const stores = new TaskStateStores(this.deps.state, this.options.stateOwner ?? this.name, batch.partition);
       await stores.restore();
       const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores };
       task = await this.definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined, checkpoints }, context);

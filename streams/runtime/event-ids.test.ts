@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SaleCompleted, StockCounted } from '../../schemas/generated/events';
 import { STOCKOUT_RISK_TABLE, stockProcessor } from '../stock/stock';
 import { VELOCITY_TABLE, velocityProcessor } from '../velocity/velocity';
+import { MemoryStateBackend } from './state-store';
 import { TestDriver } from './test-driver';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -64,6 +65,21 @@ describe('a repeated event_id', () => {
     const kept = (await driver.state.loadStore('velocity', 0, 'event-ids')).entries.map(([, v]) => (v as { latestAt: number }).latestAt);
     expect(kept.length).toBeGreaterThan(0);
     expect(Math.min(...kept)).toBeGreaterThanOrEqual(T0 + 10 * MINUTE);
+  });
+});
+
+describe('event ids of another consumer group', () => {
+  it('are not repeats: a rebuild under a new group, beside the live run, counts every event', async () => {
+    const clickhouse = new MemoryStateBackend();
+    const sales = [sale(T0 + 1_000, 2), sale(T0 + 2_000, 3), sale(T0 + 3 * MINUTE, 1)];
+    const live = new TestDriver(processor(), { startMs: NOW, state: clickhouse, group: 'shelfstream.velocity' });
+    await live.pipe('pos.sales', 0, piped(sales));
+    await live.flush();
+    // The rebuild reads the same events from a temporary topic, in its own group.
+    const rebuild = new TestDriver(velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 30_000, salesTopic: 'rebuild.sales' }), { startMs: NOW, state: clickhouse, group: 'shelfstream.rebuild.1.velocity' });
+    await rebuild.pipe('rebuild.sales', 0, piped(sales));
+    await rebuild.flush();
+    expect(unitsByMinute(rebuild)['2026-11-23T10:00:00.000Z']).toBe(5);
   });
 });
 

@@ -118,7 +118,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
         resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
       },
     },
-    options,
+    { ...options, stateOwner: groupId },
   );
 
   consumer.on(consumer.events.GROUP_JOIN, () => core.newGeneration());

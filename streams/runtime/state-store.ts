@@ -40,7 +40,11 @@ export interface StoreChanges {
 
 /** What one flush saves for one task. */
 export interface StateSnapshot {
-  readonly processor: string;
+  /**
+   * The consumer group whose tasks own the stores: a new group reprocesses from the start, so it
+   * starts with empty stores (a rebuild must not restore, nor be judged against, the live run's).
+   */
+  readonly owner: string;
   readonly partition: number;
   /** Next offset per input topic: every record before it is in the snapshot. */
   readonly covered: Readonly<Record<string, number>>;
@@ -55,9 +59,9 @@ export interface RestoredStore {
 /** Where snapshots are kept: a ClickHouse table in production, memory in the test driver. */
 export interface StateBackend {
   /** The latest value of every live key of a task's store. */
-  loadStore(processor: string, partition: number, store: string): Promise<RestoredStore>;
+  loadStore(owner: string, partition: number, store: string): Promise<RestoredStore>;
   /** The covered offsets and version of a task's latest snapshot, if any. */
-  loadCovered(processor: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined>;
+  loadCovered(owner: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined>;
   save(snapshot: StateSnapshot): Promise<void>;
 }
 
@@ -98,13 +102,13 @@ export class TaskStateStores implements StateStores {
 
   constructor(
     private readonly backend: StateBackend,
-    private readonly processor: string,
+    private readonly owner: string,
     private readonly partition: number,
   ) {}
 
   /** Reads the covered offsets once, before any store is opened (the runtime calls it). */
   async restore(): Promise<void> {
-    const found = await this.backend.loadCovered(this.processor, this.partition);
+    const found = await this.backend.loadCovered(this.owner, this.partition);
     if (found) {
       this.covered = found.covered;
       this.version = found.version;
@@ -117,7 +121,7 @@ export class TaskStateStores implements StateStores {
     let store = this.stores.get(name);
     if (!store) {
       store = new MapStore<unknown>();
-      if (this.restoredCovered) for (const [key, value] of (await this.backend.loadStore(this.processor, this.partition, name)).entries) store.map.set(key, value);
+      if (this.restoredCovered) for (const [key, value] of (await this.backend.loadStore(this.owner, this.partition, name)).entries) store.map.set(key, value);
       this.stores.set(name, store);
     }
     return store as MapStore<V>;
@@ -148,7 +152,7 @@ export class TaskStateStores implements StateStores {
     const same = Object.keys(covered).length === Object.keys(this.covered).length && Object.entries(covered).every(([t, o]) => this.covered[t] === o);
     if (changes.length === 0 && same) return undefined;
     this.covered = covered;
-    return { processor: this.processor, partition: this.partition, covered, version: ++this.version, stores: changes };
+    return { owner: this.owner, partition: this.partition, covered, version: ++this.version, stores: changes };
   }
 }
 
@@ -156,17 +160,17 @@ export class TaskStateStores implements StateStores {
 export class MemoryStateBackend implements StateBackend {
   private readonly saved: StateSnapshot[] = [];
 
-  async loadStore(processor: string, partition: number, store: string): Promise<RestoredStore> {
+  async loadStore(owner: string, partition: number, store: string): Promise<RestoredStore> {
     const latest = new Map<string, unknown>();
     for (const s of this.saved) {
-      if (s.processor !== processor || s.partition !== partition) continue;
+      if (s.owner !== owner || s.partition !== partition) continue;
       for (const c of s.stores) if (c.store === store) for (const [key, value] of c.changes) latest.set(key, value);
     }
     return { entries: [...latest].filter(([, value]) => value !== null) };
   }
 
-  async loadCovered(processor: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined> {
-    const mine = this.saved.filter((s) => s.processor === processor && s.partition === partition);
+  async loadCovered(owner: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined> {
+    const mine = this.saved.filter((s) => s.owner === owner && s.partition === partition);
     const last = mine[mine.length - 1];
     return last ? { covered: { ...last.covered }, version: last.version } : undefined;
   }

@@ -51,6 +51,10 @@ export interface DriverOptions {
   /** Wall clock at start (ms). */
   readonly startMs?: number;
   readonly deadLetterTopic?: string;
+  /** The consumer group: owns the state stores (the processor's name by default). */
+  readonly group?: string;
+  /** Where state snapshots are kept; share one between drivers to model one ClickHouse. */
+  readonly state?: MemoryStateBackend;
   /** Answers a task's ClickHouse reads (TaskDeps.query); none by default. */
   readonly query?: <T>(sql: string, params?: Record<string, unknown>) => Promise<T[]>;
 }
@@ -101,7 +105,7 @@ export class TestDriver {
   private crashAtEffect: number | undefined;
   private delivering: Promise<void> = Promise.resolve();
   /** The state stores' snapshots (survive crashes and restarts, as ClickHouse does). */
-  readonly state = new MemoryStateBackend();
+  readonly state: MemoryStateBackend;
   /** Durable effects, in order. */
   readonly effects: DurableEffect[] = [];
   nowMs: number;
@@ -111,6 +115,7 @@ export class TestDriver {
     private readonly options: DriverOptions = {},
   ) {
     this.codec = EventCodec.offline(loadCatalog());
+    this.state = options.state ?? new MemoryStateBackend();
     this.nowMs = options.startMs ?? Date.now();
     this.core = this.newCore();
   }
@@ -174,6 +179,7 @@ export class TestDriver {
         maxBufferedRows: this.options.maxBufferedRows ?? 10_000,
         deadLetterTopic: this.options.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC,
         database: 'test_driver',
+        ...(this.options.group ? { stateOwner: this.options.group } : {}),
         writeRetry: { initialDelayMs: 1, maxDelayMs: 2 },
       },
     );

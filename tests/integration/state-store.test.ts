@@ -17,7 +17,7 @@ describe('state stores in ClickHouse', () => {
     const sink = new ClickHouseSink(client, database);
     const backend = new ClickHouseStateBackend(query, (write) => sink.write(write), database);
 
-    const first = new TaskStateStores(backend, 'stock', 2);
+    const first = new TaskStateStores(backend, 'shelfstream.stock', 2);
     await first.restore();
     const books = await first.open<{ on_hand: number }>('books');
     books.put('S1/A', { on_hand: 5 });
@@ -28,10 +28,10 @@ describe('state stores in ClickHouse', () => {
     books.put('S1/A', { on_hand: 4 });
     books.delete('S1/B');
     await backend.save(first.takeSnapshot(new Map([['pos.sales', 12], ['inventory.counts', 3]]))!);
-    // Another processor's store on the same partition is not restored by this one.
-    await backend.save({ processor: 'anomaly', partition: 2, covered: { 'pos.sales': 99 }, version: 7, stores: [{ store: 'books', changes: [['S9/Z', { on_hand: 1 }]] }] });
+    // Another consumer group's store on the same partition is not restored by this one.
+    await backend.save({ owner: 'shelfstream.anomaly', partition: 2, covered: { 'pos.sales': 99 }, version: 7, stores: [{ store: 'books', changes: [['S9/Z', { on_hand: 1 }]] }] });
 
-    const restarted = new TaskStateStores(backend, 'stock', 2);
+    const restarted = new TaskStateStores(backend, 'shelfstream.stock', 2);
     await restarted.restore();
     expect([...(await restarted.open<{ on_hand: number }>('books')).entries()]).toEqual([['S1/A', { on_hand: 4 }]]);
     expect(restarted.applied({ topic: 'pos.sales', offset: 11 })).toBe(true);
@@ -41,7 +41,7 @@ describe('state stores in ClickHouse', () => {
     (await restarted.open<{ on_hand: number }>('books')).put('S1/A', { on_hand: 3 });
     expect(restarted.takeSnapshot(new Map([['pos.sales', 13]]))!.version).toBe(3);
 
-    const fresh = new TaskStateStores(backend, 'stock', 5);
+    const fresh = new TaskStateStores(backend, 'shelfstream.stock', 5);
     await fresh.restore();
     expect((await fresh.open('books')).size).toBe(0);
     expect(fresh.applied({ topic: 'pos.sales', offset: 0 })).toBe(false);
