@@ -291,7 +291,6 @@ export class ProcessorCore {
       for (const topic of this.definition.inputs) checkpoints.set(topic, this.committed.get(`${topic}:${batch.partition}`)?.metadata || undefined);
       const timers = new TimerSet(this.deps.clock);
       const stores = new TaskStateStores(this.deps.state, this.options.stateOwner ?? this.name, batch.partition);
-      await stores.restore();
       const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores };
       task = await this.definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined, checkpoints }, context);
       this.tasks.set(tk, task);

@@ -9,7 +9,8 @@
  * snapshot covered): a restart re-reads from the committed offset, which may be older than the
  * snapshot (a crash between the two), and a task skips the effects it would apply twice.
  *
- * Open stores in `createTask` (await `open`) before the first record. Values must be JSON.
+ * Open stores in `createTask` (await `open`) before the first record: `applied` answers from
+ * what the first `open` restored. Values must be JSON.
  */
 
 export interface KeyValueStore<V> {
@@ -99,6 +100,7 @@ export class TaskStateStores implements StateStores {
   private covered: Record<string, number> = {};
   private version = 0;
   private restoredCovered = false;
+  private restoring: Promise<void> | undefined;
 
   constructor(
     private readonly backend: StateBackend,
@@ -106,8 +108,16 @@ export class TaskStateStores implements StateStores {
     private readonly partition: number,
   ) {}
 
-  /** Reads the covered offsets once, before any store is opened (the runtime calls it). */
-  async restore(): Promise<void> {
+  /**
+   * Reads the covered offsets, once, at the first `open`: a task that opens no store never
+   * reads the state table (the archive writes to a database without one).
+   */
+  restore(): Promise<void> {
+    this.restoring ??= this.readCovered();
+    return this.restoring;
+  }
+
+  private async readCovered(): Promise<void> {
     const found = await this.backend.loadCovered(this.owner, this.partition);
     if (found) {
       this.covered = found.covered;
@@ -118,6 +128,7 @@ export class TaskStateStores implements StateStores {
 
   async open<V>(name: string): Promise<KeyValueStore<V>> {
     if (name === COVERED_STORE) throw new RangeError(`${COVERED_STORE} is the runtime's own store name`);
+    await this.restore();
     let store = this.stores.get(name);
     if (!store) {
       store = new MapStore<unknown>();
