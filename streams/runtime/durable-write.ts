@@ -24,7 +24,7 @@ export interface OutputPorts {
   /** One insert with its deduplication token. */
   writeRows(write: SinkWrite): Promise<void>;
   /** Saves a task's state-store snapshot (state-store.ts). */
-  saveState(snapshot: StateSnapshot): Promise<void>;
+  saveState(snapshots: readonly StateSnapshot[]): Promise<void>;
   /** Commits offsets with their checkpoints as metadata. */
   commit(commits: readonly OffsetCommit[]): Promise<void>;
 }
@@ -127,7 +127,7 @@ export class DurableWriter {
     }
     // After the rows: a restart that finds the snapshot skips the records it covers, so their
     // rows must be durable first.
-    for (const snapshot of batch.stateSnapshots) await this.retried(() => this.ports.saveState(snapshot), `state snapshot of partition ${snapshot.partition}`, heartbeat);
+    if (batch.stateSnapshots.length > 0) await this.retried(() => this.ports.saveState(batch.stateSnapshots), 'state snapshot', heartbeat);
     const now = this.now();
     // Every event this flush made visible, added in one go (observeMany): prom-client's label
     // handling per event was 3% of a velocity profile. The times become delays in place.

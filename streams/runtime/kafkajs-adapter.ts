@@ -97,7 +97,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const outputs: OutputPorts = {
     produce: async (topic, messages) => void (await producer.send({ topic, acks: -1, messages })),
     writeRows: (write) => sink.write(write),
-    saveState: (snapshot) => state.save(snapshot),
+    saveState: (snapshots) => state.save(snapshots),
     commit: (commits) => consumer.commitOffsets([...commits]),
   };
   const core = new ProcessorCore(

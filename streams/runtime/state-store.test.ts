@@ -8,10 +8,10 @@ describe('state stores', () => {
     const books = await first.open<{ on_hand: number }>('books');
     books.put('S1/A', { on_hand: 5 });
     books.put('S1/B', { on_hand: 2 });
-    await backend.save(first.takeSnapshot(new Map([['pos.sales', 10]]))!);
+    await backend.save([first.takeSnapshot(new Map([['pos.sales', 10]]))!]);
     books.put('S1/A', { on_hand: 4 });
     books.delete('S1/B');
-    await backend.save(first.takeSnapshot(new Map([['pos.sales', 12], ['inventory.counts', 3]]))!);
+    await backend.save([first.takeSnapshot(new Map([['pos.sales', 12], ['inventory.counts', 3]]))!]);
     // Nothing changed and no offset moved: no snapshot.
     expect(first.takeSnapshot(new Map([['pos.sales', 12]]))).toBeUndefined();
 

@@ -63,7 +63,8 @@ export interface StateBackend {
   loadStore(owner: string, partition: number, store: string): Promise<RestoredStore>;
   /** The covered offsets and version of a task's latest snapshot, if any. */
   loadCovered(owner: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined>;
-  save(snapshot: StateSnapshot): Promise<void>;
+  /** Saves a flush's snapshots (one per task) in one write: each lands whole or not at all. */
+  save(snapshots: readonly StateSnapshot[]): Promise<void>;
 }
 
 export const COVERED_STORE = '__covered';
@@ -186,9 +187,9 @@ export class MemoryStateBackend implements StateBackend {
     return last ? { covered: { ...last.covered }, version: last.version } : undefined;
   }
 
-  async save(snapshot: StateSnapshot): Promise<void> {
+  async save(snapshots: readonly StateSnapshot[]): Promise<void> {
     // Stored as JSON would be: a value changed in place afterwards does not change the snapshot.
-    this.saved.push(JSON.parse(JSON.stringify(snapshot)) as StateSnapshot);
+    for (const snapshot of snapshots) this.saved.push(JSON.parse(JSON.stringify(snapshot)) as StateSnapshot);
   }
 
   /** Snapshots saved, in order (tests). */

@@ -138,10 +138,10 @@ export class TestDriver {
         alive();
         this.insert(write);
       },
-      saveState: async (snapshot) => {
+      saveState: async (snapshots) => {
         alive();
-        await this.state.save(snapshot);
-        this.effects.push({ kind: 'state', partition: snapshot.partition, covered: snapshot.covered });
+        await this.state.save(snapshots);
+        for (const snapshot of snapshots) this.effects.push({ kind: 'state', partition: snapshot.partition, covered: snapshot.covered });
       },
       commit: async (commits) => {
         alive();
