@@ -68,6 +68,17 @@ describe('a repeated event_id', () => {
   });
 });
 
+describe('a horizon of 0', () => {
+  it('turns the guard off: a repeat is counted again, and no state is saved', async () => {
+    const driver = new TestDriver(velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 30_000, eventIdHorizonMs: 0 }), { startMs: NOW });
+    const retried = sale(T0 + 10_000, 3);
+    await driver.pipe('pos.sales', 0, piped([retried, { ...retried }, sale(T0 + 3 * MINUTE, 1)]));
+    await driver.flush();
+    expect(unitsByMinute(driver)['2026-11-23T10:00:00.000Z']).toBe(6);
+    expect(driver.state.snapshots).toEqual([]);
+  });
+});
+
 describe('event ids of another consumer group', () => {
   it('are not repeats: a rebuild under a new group, beside the live run, counts every event', async () => {
     const clickhouse = new MemoryStateBackend();
