@@ -17,7 +17,8 @@ import { archiveCompactCommand, archiveRetentionCommand } from './commands/archi
 import { registerReplayCommands } from './commands/replay';
 import { registerSimulateCommands } from './commands/simulate';
 import { startClosingSchedule } from '../services/bi-rollups';
-import { STREAM_NAMES, streamCommand } from './commands/stream';
+import { streamCommand } from './commands/stream';
+import { PROCESSOR_NAMES } from '../streams/processors';
 import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
 import { registerBiUserCommands } from './commands/bi-users';
@@ -66,7 +67,7 @@ program
   .action(run('init', initCommand));
 program
   .command('stream')
-  .description(`run stream processors (${STREAM_NAMES.join(', ')}) until SIGTERM; flush, commit and leave the group on the way out`)
+  .description(`run stream processors (${PROCESSOR_NAMES.join(', ')}) until SIGTERM; flush, commit and leave the group on the way out`)
   .argument('<processor...>', 'processors to run')
   .option('--group <id>', 'consumer group (default shelfstream.<processor>); a new group reprocesses from the start')
   .option('--topic <map...>', 'read (or, for an output such as shelfstream.alerts, write) a stand-in topic instead of a catalogue topic: pos.sales=my.sales')
@@ -110,7 +111,7 @@ program
   .action(async (what: string) => {
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
     await run('stream', (ctx) =>
-      streamCommand(ctx, STREAM_NAMES, {
+      streamCommand(ctx, PROCESSOR_NAMES, {
         alongside: async (clickhouse) => {
           const sql = await serveSqlEndpoint(ctx);
           const closing = startClosingSchedule(ctx.config, clickhouse, ctx.logger);

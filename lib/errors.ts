@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'DECODE_FAILED',
   /** A record decoded but breaks the contract (missing field, impossible value). */
   'CONTRACT_VIOLATION',
+  /** A record arrived after its window closed (watermark past its end plus the allowed lateness). */
+  'LATE_EVENT',
   /** A command's arguments are wrong (an empty time range, an unknown processor). */
   'INVALID_ARGUMENT',
   /** An archived object is missing, unreadable or disagrees with its manifest. */

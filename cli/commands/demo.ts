@@ -14,7 +14,7 @@ import { createMetrics, type Metrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
 import { SIMULATION_DEFAULTS } from '../../simulators/pos/options';
 import { defaultWorkers, floorHour, PIPELINE_DEFAULTS, runBackfill, runRealtime } from '../../simulators/pos/run';
-import { PROCESSOR_NAMES, buildProcessor } from '../../streams/processors';
+import { REBUILDABLE_NAMES, buildProcessor } from '../../streams/processors';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
 import type { CliContext } from '../context';
 import { runInit } from './init';
@@ -94,8 +94,9 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   process.once('SIGTERM', onSignal);
   const started = Date.now();
   try {
-    for (const name of PROCESSOR_NAMES) {
-      processors.push(await startProcessor(buildProcessor(name, config.streams), { kafka, codec, clickhouse, logger, metrics }, { ...config.streams, database: config.clickhouse.database }));
+    // The ClickHouse processors; the demo does not archive.
+    for (const name of REBUILDABLE_NAMES) {
+      processors.push(await startProcessor(await buildProcessor(name, config), { kafka, codec, clickhouse, logger, metrics }, { ...config.streams, database: config.clickhouse.database }));
     }
     sql = await serveSqlEndpoint(ctx);
     // A timer, not AbortSignal.timeout: a timeout signal only referenced through

@@ -20,7 +20,7 @@ import { hoursBetween } from '../../streams/archive/layout';
 import { publishReplay, readArchive, type ReplaySelection } from '../../streams/archive/replay';
 import { applyGroupReset, assertGroupInactive, planGroupReset } from '../../streams/archive/reset';
 import type { ArchiveStore } from '../../streams/archive/store';
-import { PROCESSOR_NAMES, buildProcessor, type ProcessorName } from '../../streams/processors';
+import { PROCESSOR_NAMES, REBUILDABLE_NAMES, buildProcessor, isProcessorName, type ProcessorName } from '../../streams/processors';
 import { consumerGroupOf } from '../../streams/runtime/processor';
 import { startProcessor } from '../../streams/runtime/runner';
 import type { CliContext } from '../context';
@@ -37,8 +37,15 @@ function instant(flag: string): (value: string) => number {
 }
 
 function processorName(value: string): ProcessorName {
-  if (!(PROCESSOR_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`unknown processor ${JSON.stringify(value)}; known: ${PROCESSOR_NAMES.join(', ')}`);
-  return value as ProcessorName;
+  if (!isProcessorName(value)) throw new InvalidArgumentError(`unknown processor ${JSON.stringify(value)}; known: ${PROCESSOR_NAMES.join(', ')}`);
+  return value;
+}
+
+/** A processor whose ClickHouse tables can be refilled from the archive (not the archive itself). */
+function rebuildableName(value: string): ProcessorName {
+  const name = processorName(value);
+  if (!REBUILDABLE_NAMES.includes(name)) throw new InvalidArgumentError(`${name} cannot be rebuilt from the archive; rebuildable: ${REBUILDABLE_NAMES.join(', ')}`);
+  return name;
 }
 
 function positive(flag: string): (value: string) => number {
@@ -76,7 +83,7 @@ async function manifestRows(store: ArchiveStore, sel: ReplaySelection): Promise<
 }
 
 export async function replayResetCommand(ctx: CliContext, name: ProcessorName, flags: { to: number; dryRun?: boolean }): Promise<void> {
-  const definition = buildProcessor(name, ctx.config.streams);
+  const definition = await buildProcessor(name, ctx.config);
   const groupId = consumerGroupOf(definition);
   const admin = createKafka(ctx.config.kafka, ctx.logger, 'replay').admin();
   await admin.connect();
@@ -122,7 +129,7 @@ export async function replayPublishCommand(ctx: CliContext, flags: RangeFlags & 
  */
 export async function replayRebuildCommand(ctx: CliContext, name: ProcessorName, flags: RangeFlags & { archived?: string[] }): Promise<void> {
   const { config, logger } = ctx;
-  const definition = buildProcessor(name, config.streams);
+  const definition = await buildProcessor(name, config);
   // Catalogue topic -> the topic its records were archived under (a stand-in, when one was read).
   const standIns = parseTopicMap(flags.archived);
   const unknown = Object.keys(standIns).filter((t) => !definition.inputs.includes(t));
@@ -156,7 +163,7 @@ export async function replayRebuildCommand(ctx: CliContext, name: ProcessorName,
     progress.stop();
 
     const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-    const running = await startProcessor(buildProcessor(name, config.streams, { topics: temp }), { kafka, codec, clickhouse, logger, metrics: createMetrics('rebuild') }, {
+    const running = await startProcessor(await buildProcessor(name, config, { topics: temp }), { kafka, codec, clickhouse, logger, metrics: createMetrics('rebuild') }, {
       ...config.streams,
       database: config.clickhouse.database,
       groupId: `shelfstream.rebuild.${runId}.${name}`,
@@ -193,7 +200,7 @@ export function registerReplayCommands(program: Command, run: RunCommand): void 
   replay
     .command('rebuild')
     .description('empty a processor\'s ClickHouse tables and refill them from the archived range; the processor must be stopped')
-    .argument('<processor>', PROCESSOR_NAMES.join(' | '), processorName)
+    .argument('<processor>', REBUILDABLE_NAMES.join(' | '), rebuildableName)
     .requiredOption('--from <iso>', 'start of the event-time range (inclusive)', instant('--from'))
     .requiredOption('--to <iso>', 'end of the event-time range (exclusive)', instant('--to'))
     .option('--topic <map...>', 'an input archived under a stand-in topic: pos.sales=my.sales (as `stream --topic` read it)')

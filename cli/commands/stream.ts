@@ -10,10 +10,9 @@ import { EventCodec } from '../../lib/events/codec';
 import { startOpsEndpoint } from '../../lib/health';
 import { createMetrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
-import { PROCESSOR_NAMES, buildProcessor, type ProcessorName } from '../../streams/processors';
+import { PROCESSOR_NAMES, buildProcessor, isProcessorName, type ProcessorName } from '../../streams/processors';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
 import { ShelfStreamError } from '../../lib/errors';
-import { buildArchiveProcessor, openArchiveStore } from '../../streams/archive';
 import type { CliContext } from '../context';
 
 export interface StreamCommandOptions {
@@ -38,13 +37,10 @@ export function parseTopicMap(pairs: readonly string[] = []): Record<string, str
   return map;
 }
 
-/** Every processor `stream` runs: the ClickHouse processors and the Parquet archive. */
-export const STREAM_NAMES = [...PROCESSOR_NAMES, 'archive'] as const;
-
 export async function streamCommand(ctx: CliContext, names: readonly string[], options: StreamCommandOptions): Promise<void> {
-  const unknown = names.filter((n) => !(STREAM_NAMES as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !isProcessorName(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new ShelfStreamError('INVALID_ARGUMENT', `unknown processor ${unknown.join(', ') || '(none given)'}; known: ${STREAM_NAMES.join(', ')}`);
+    throw new ShelfStreamError('INVALID_ARGUMENT', `unknown processor ${unknown.join(', ') || '(none given)'}; known: ${PROCESSOR_NAMES.join(', ')}`);
   }
   const { config, logger } = ctx;
   const topics = parseTopicMap(options.topic);
@@ -67,8 +63,7 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
   let companion: { stop(): Promise<void> } | undefined;
   try {
     for (const name of names) {
-      const definition =
-        name === 'archive' ? buildArchiveProcessor(config, catalog, await openArchiveStore(config), topics) : buildProcessor(name as ProcessorName, config.streams, { topics });
+      const definition = await buildProcessor(name as ProcessorName, config, { topics });
       running.push(
         await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, {
           ...config.streams,

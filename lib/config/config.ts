@@ -145,6 +145,8 @@ export interface StreamsConfig {
   readonly maxBufferedRows: number;
   readonly maxOutOfOrderMs: number;
   readonly allowedLatenessMs: number;
+  /** Event time an event_id is remembered for, to drop a repeat (ms). */
+  readonly eventIdHorizonMs: number;
   readonly sessionTimeoutMs: number;
   readonly deadLetterTopic: string;
 }
@@ -426,6 +428,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxBufferedRows: v.STREAM_MAX_BUFFERED_ROWS!,
       maxOutOfOrderMs: v.STREAM_MAX_OUT_OF_ORDER_MS!,
       allowedLatenessMs: v.STREAM_ALLOWED_LATENESS_MS!,
+      eventIdHorizonMs: v.STREAM_EVENT_ID_HORIZON_MS!,
       sessionTimeoutMs: v.STREAM_SESSION_TIMEOUT_MS!,
       deadLetterTopic: v.DEAD_LETTER_TOPIC!,
     },

@@ -426,6 +426,12 @@ export const OPTIONS = {
     doc: 'How long after the watermark passes a window the window still accepts events, in milliseconds; later events are sidelined to the dead-letter topic (LATE_EVENT) and counted in late_events_total.',
     schema: z.coerce.number().int().min(0),
   }),
+  STREAM_EVENT_ID_HORIZON_MS: spec({
+    group: 'streams',
+    default: '600000', // 10 minutes of event time
+    doc: 'How long, in milliseconds of event time, the processors that aggregate (velocity) remember an event_id to drop a repeat of it (a terminal retrying a request ingest answered 503 for). Costs about 150 bytes of memory per event held per partition and, measured on the velocity benchmark, about 4-5 us of CPU per event; 0 turns the guard off.',
+    schema: z.coerce.number().int().min(0),
+  }),
   STREAM_SESSION_TIMEOUT_MS: spec({
     group: 'streams',
     default: '30000',

@@ -45,7 +45,7 @@ export class EventCodec {
   private slab = Buffer.allocUnsafe(SLAB_BYTES);
   private slabPos = 0;
 
-  private constructor(private readonly registry: SchemaRegistry) {}
+  private constructor(private readonly registry: SchemaRegistry | undefined) {}
 
   /**
    * Resolves, for each topic with a schema, the id under which the catalogue's schema is
@@ -72,6 +72,23 @@ export class EventCodec {
         codec.readers.set(found.id, type);
       }),
     );
+    return codec;
+  }
+
+  /**
+   * A codec with no registry: the catalogue's schemas under ids numbered here (1, 2, ... in
+   * catalogue order). For work that never meets a record written elsewhere (the runtime's test
+   * driver); an id it did not number is refused as unknown, as the registry would.
+   */
+  static offline(topics: readonly TopicSpec[]): EventCodec {
+    const codec = new EventCodec(undefined);
+    let id = 0;
+    for (const t of topics) {
+      if (!t.schema) continue;
+      const type = Type.forSchema(t.schema as Parameters<typeof Type.forSchema>[0]);
+      codec.writers.set(t.name, { id: ++id, type });
+      codec.readers.set(id, type);
+    }
     return codec;
   }
 
@@ -200,6 +217,7 @@ export class EventCodec {
   private fetchReader(id: number): Promise<Type> {
     let p = this.pending.get(id);
     if (!p) {
+      if (!this.registry) return Promise.reject(new ShelfStreamError('DECODE_FAILED', `schema id ${id} is unknown to this offline codec`, { context: { schemaId: id } }));
       p = this.registry.getSchema(id).then(
         (schema) => {
           const type = Type.forSchema(schema as unknown as Parameters<typeof Type.forSchema>[0]);

@@ -49,6 +49,9 @@ export async function loadSimulatedHistory(client: ClickHouseClient, database: s
     publish(): void {
       throw new Error('the warehouse publishes nothing');
     },
+    deliver(): void {
+      throw new Error('the warehouse delivers nothing');
+    },
   };
   const insertAll = async (batch: Map<string, Record<string, unknown>[]>): Promise<void> => {
     for (const [table, objects] of batch) {

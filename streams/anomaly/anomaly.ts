@@ -32,6 +32,8 @@
  */
 import type { Alert, AlertType, InventoryMovement, PriceChanged, SaleCompleted, SaleReturned, SaleVoided, StockCounted } from '../../schemas/generated/events';
 import { alertId, emitAlert } from '../runtime/alerts';
+import { TopicMapping } from '../runtime/topics';
+import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
 import { ledgerEntries } from '../stock/ledger';
@@ -73,6 +75,8 @@ export interface AnomalyOptions extends WatermarkOptions {
    * dim_store (md.stores) when a task starts; entries here take precedence (tests, scoring).
    */
   readonly timeZones?: Readonly<Record<string, string>>;
+  /** Event time an event_id is remembered for, to drop a repeat (ms); see runtime/event-ids.ts. */
+  readonly eventIdHorizonMs?: number;
 }
 
 export const DEFAULT_ANOMALY_OPTIONS: AnomalyOptions = { maxOutOfOrderMs: MAX_OUT_OF_ORDER_MS, allowedLatenessMs: ALLOWED_LATENESS_MS };
@@ -226,7 +230,7 @@ export class AnomalyTask implements PartitionTask {
   private readonly dirtyTerminals = new Set<TerminalState>();
   private metaDirty = false;
   /** Catalogue topic of each input topic name. */
-  private readonly catalogueOf = new Map<string, AnomalyInput>();
+  private readonly catalogueOf: ReadonlyMap<string, AnomalyInput>;
   private readonly salesTopic: string;
   private readonly timeZones: Readonly<Record<string, string>>;
   private readonly clocks = new Map<string, LocalClock>();
@@ -235,12 +239,15 @@ export class AnomalyTask implements PartitionTask {
     private readonly partition: number,
     options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS,
     restored: readonly StateRow[] = [],
+    /** Drops a repeated event_id (a retried request); absent in unit tests of the detectors alone. */
+    private readonly eventIds?: EventIdGuard,
   ) {
     this.timeZones = options.timeZones ?? {};
     this.salesWatermark = new Watermark(options);
     this.voidsWatermark = new Watermark(options);
-    for (const t of ANOMALY_INPUTS) this.catalogueOf.set(options.topics?.[t] ?? t, t);
-    this.salesTopic = options.topics?.['pos.sales'] ?? 'pos.sales';
+    const topics = new TopicMapping<AnomalyInput>(options.topics as Record<string, string> | undefined);
+    this.catalogueOf = topics.catalogueOf(ANOMALY_INPUTS);
+    this.salesTopic = topics.read('pos.sales');
     this.restore(restored);
     this.restoredNext = { ...this.meta.next };
   }
@@ -249,6 +256,8 @@ export class AnomalyTask implements PartitionTask {
 
   process(record: InputRecord, out: RowSink): Rejection | void {
     const topic = this.catalogueOf.get(record.topic);
+    // Before anything, replayed or not: a repeat never enters an hour bucket either.
+    if (this.eventIds?.isRepeatedRecord(record)) return;
     const replayed = record.offset < (this.restoredNext[record.topic] ?? 0);
     if (!replayed) {
       this.meta.next[record.topic] = record.offset + 1;
@@ -652,6 +661,7 @@ export class AnomalyTask implements PartitionTask {
   // ── flush, offsets, state ───────────────────────────────────────────────────────────────
 
   punctuate(out: RowSink): void {
+    this.eventIds?.seal();
     if (this.dirtySeries.size === 0 && this.dirtyStores.size === 0 && this.dirtyTerminals.size === 0 && !this.metaDirty) return;
     let version = 0;
     for (const n of Object.values(this.meta.next)) version += n;
@@ -750,17 +760,16 @@ export async function loadStoreTimeZones(deps: Pick<TaskDeps, 'query' | 'databas
 }
 
 export function anomalyProcessor(options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS): ProcessorDefinition {
-  const inputs = ANOMALY_INPUTS.map((t) => options.topics?.[t] ?? t);
   return {
     name: PROCESSOR,
-    inputs,
-    contracts: Object.fromEntries(ANOMALY_INPUTS.map((t) => [options.topics?.[t] ?? t, t])),
+    ...new TopicMapping<AnomalyInput>(options.topics as Record<string, string> | undefined).inputs(ANOMALY_INPUTS),
     copartitioned: true,
     // The state last: it is saved only after the alerts and rows derived from it.
     tables: ['alerts', ANOMALIES_TABLE, ANOMALY_STATE_TABLE],
     createTask: async (init: TaskInit, deps: TaskDeps) => {
       const timeZones = { ...(await loadStoreTimeZones(deps)), ...options.timeZones };
-      return new AnomalyTask(init.partition, { ...options, timeZones }, await loadAnomalyState(deps, init.partition));
+      const eventIds = await openEventIdGuard(deps, PROCESSOR, options.eventIdHorizonMs ?? DEFAULT_EVENT_ID_HORIZON_MS);
+      return new AnomalyTask(init.partition, { ...options, timeZones }, await loadAnomalyState(deps, init.partition), eventIds);
     },
   };
 }

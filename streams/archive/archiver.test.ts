@@ -80,10 +80,10 @@ describe('ArchiveTask rolls', () => {
     expect(task.earliestNeededOffset()).toBe(13);
     expect(task.takeOutput()).toBeUndefined();
     now = 59_999;
-    task.punctuate({ emit: () => undefined, publish: () => undefined });
+    task.punctuate({ emit: () => undefined, publish: () => undefined, deliver: () => undefined });
     expect(task.takeOutput()).toBeUndefined();
     now = 60_000;
-    task.punctuate({ emit: () => undefined, publish: () => undefined });
+    task.punctuate({ emit: () => undefined, publish: () => undefined, deliver: () => undefined });
     expect(task.takeOutput()).toBeInstanceOf(Function);
     expect(task.earliestNeededOffset()).toBeUndefined();
   });

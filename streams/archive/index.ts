@@ -5,8 +5,8 @@
 import type { Config } from '../../lib/config';
 import { createObjectStore, ensureBucket } from '../../lib/clients/objectstore';
 import type { TopicSpec } from '../../schemas/catalog';
-import type { TopicName } from '../../schemas/generated/events';
 import type { ProcessorDefinition } from '../runtime/processor';
+import { TopicMapping } from '../runtime/topics';
 import { archiveProcessor } from './archiver';
 import { archivedTopics, catalogEncoder } from './encoder';
 import { DEFAULT_PARQUET_WORKERS, ParquetWorkerPool } from './parquet-pool';
@@ -27,11 +27,10 @@ export function buildArchiveProcessor(
   standIns: Readonly<Record<string, string>> = {},
   parquetWorkers: number = DEFAULT_PARQUET_WORKERS,
 ): ProcessorDefinition {
-  const topics = archivedTopics(catalog).map((t) => standIns[t] ?? t);
-  const contracts: Record<string, TopicName> = {};
-  for (const [catalogTopic, standIn] of Object.entries(standIns)) contracts[standIn] = catalogTopic as TopicName;
+  const mapping = new TopicMapping<string>(standIns);
+  const contracts = mapping.standInContracts();
   // With stand-ins given, only they are archived: a test or a reprocessing run must not
   // sweep up the catalogue topics too.
-  const inputs = Object.keys(standIns).length > 0 ? Object.values(standIns) : topics;
+  const inputs = mapping.hasStandIns ? Object.keys(contracts) : archivedTopics(catalog);
   return archiveProcessor({ topics: inputs, contracts, ...config.archive }, { store, encoder: catalogEncoder(catalog, contracts, ParquetWorkerPool.create(parquetWorkers)) });
 }

@@ -23,6 +23,13 @@ export class MemorySink implements RowSink {
     this.events.push({ topic, key, value });
   }
 
+  /** Kept, not sent: a unit test of pure logic runs them itself if it cares. */
+  readonly deliveries: { output: string; send: () => Promise<void> }[] = [];
+
+  deliver(output: string, send: () => Promise<void>): void {
+    this.deliveries.push({ output, send });
+  }
+
   rowsOf(table: string): Row[] {
     return this.rows.filter((r) => r.table === table).map((r) => r.row);
   }
@@ -30,5 +37,6 @@ export class MemorySink implements RowSink {
   clear(): void {
     this.rows.length = 0;
     this.events.length = 0;
+    this.deliveries.length = 0;
   }
 }

@@ -4,11 +4,15 @@
  * partition that holds that partition's state. A task's methods do no I/O: they read records
  * and emit rows; the runtime decodes, batches, writes to ClickHouse, and commits.
  */
+import type { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import type { TopicName } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
 import type { Type as AvroType } from 'avsc';
+import type { BadRecordPolicy } from './bad-records';
+import type { StateStores } from './state-store';
+import type { TaskTimers } from './timers';
 
 /**
  * A record handed to a task. The runtime's implementation computes `key` and `timestamp` in
@@ -51,12 +55,26 @@ export interface RowSink {
    * at least once, so events must carry a deterministic id (e.g. alert_id).
    */
   publish(topic: TopicName, key: string, value: unknown): void;
+  /**
+   * An output that is neither ClickHouse nor a catalogue topic (an HTTP delivery, another
+   * system). `send` runs with the flush, after dead letters and published events and before
+   * rows, retried by the one retry policy while its error says `canRetry`; the offsets of the
+   * records that led to it are committed only once it resolved. At least once: a crash between
+   * the send and the commit sends again, so the receiver must accept a repeat (an idempotency
+   * key). An error that cannot be retried fails the flush: a delivery that gives up on its
+   * receiver records that itself (a dead-letter log) and resolves. `output` names it in logs
+   * and metrics.
+   */
+  deliver(output: string, send: () => Promise<void>): void;
 }
+
+/** The error codes (lib/errors.ts) a task may answer for a record it sets aside. */
+export type RejectionCode = Extract<ErrorCode, 'CONTRACT_VIOLATION' | 'LATE_EVENT' | 'DECODE_FAILED'>;
 
 /** Why a record was set aside instead of processed. */
 export interface Rejection {
   /** DECODE_FAILED: a task that reads the bytes itself (readsBytes) found they are not a record of their schema. */
-  readonly code: 'CONTRACT_VIOLATION' | 'LATE_EVENT' | 'DECODE_FAILED';
+  readonly code: RejectionCode;
   readonly reason: string;
 }
 
@@ -94,8 +112,12 @@ export interface TaskInit {
   readonly checkpoints?: ReadonlyMap<string, string | undefined>;
 }
 
-/** What a task may use while it is created (restoring state), and for logging. */
+/** What a task may use while it is created (restoring state), and for logging: its context. */
 export interface TaskDeps {
+  /** This task's timers on event time and on wall-clock time (see timers.ts for the clocks). */
+  readonly timers: TaskTimers;
+  /** This task's state stores, restored from the latest snapshot (see state-store.ts). */
+  readonly stores: StateStores;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Reads ClickHouse (e.g. a state snapshot); names must be qualified with `database`. */
@@ -146,6 +168,8 @@ export interface ProcessorDefinition {
    * in this order, so a state snapshot listed last is only saved after the rows derived from it.
    */
   readonly tables: readonly string[];
+  /** What happens to a record that cannot be processed (bad-records.ts); dead-letter by default. */
+  readonly badRecords?: BadRecordPolicy;
   createTask(init: TaskInit, deps: TaskDeps): PartitionTask | Promise<PartitionTask>;
 }
 

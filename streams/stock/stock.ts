@@ -28,6 +28,8 @@
  */
 import type { Alert, AlertType, InventoryMovement, ReplenishmentOrdered, SaleCompleted } from '../../schemas/generated/events';
 import { alertId, emitAlert } from '../runtime/alerts';
+import { TopicMapping } from '../runtime/topics';
+import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
 import { DEFAULT_LEDGER_OPTIONS, OnHandLedger, STOCK_TOPICS, ledgerEntries, type LedgerSnapshot } from './ledger';
 import { SkuOrders, StoreReplenishment, earliestDelivery, type SkuOrdersSnapshot, type StoreReplenishmentSnapshot } from './replenishment';
@@ -66,6 +68,8 @@ export interface StockOptions {
   readonly topics?: Readonly<Record<string, string>>;
   /** STOCKOUT_RISK thresholds (the quality scorer sweeps them); RISK_RAISE and RISK_RESOLVE by default. */
   readonly riskThresholds?: { readonly raise: number; readonly resolve: number };
+  /** Event time an event_id is remembered for, to drop a repeat (ms); see runtime/event-ids.ts. */
+  readonly eventIdHorizonMs?: number;
 }
 
 interface OpenAlert {
@@ -150,8 +154,10 @@ export class StockTask implements PartitionTask {
     readonly partition: number,
     options: StockOptions = {},
     restored: readonly StateRow[] = [],
+    /** Drops a repeated event_id (a retried request); absent in unit tests of the books alone. */
+    private readonly eventIds?: EventIdGuard,
   ) {
-    this.roles = new Map(STOCK_INPUTS.map((t) => [options.topics?.[t] ?? t, t]));
+    this.roles = new TopicMapping<StockInput>(options.topics).catalogueOf(STOCK_INPUTS);
     this.raiseAt = options.riskThresholds?.raise ?? RISK_RAISE;
     this.resolveBelow = options.riskThresholds?.resolve ?? RISK_RESOLVE;
     for (const row of restored) this.restore(row);
@@ -162,6 +168,7 @@ export class StockTask implements PartitionTask {
   process(record: InputRecord, out: RowSink): Rejection | void {
     const role = this.roles.get(record.topic);
     if (!role) return;
+    if (this.eventIds?.isRepeatedRecord(record)) return;
     const value = record.value as { store_id: string; occurred_at: number };
     const store = this.store(value.store_id);
     if (role === ORDERS_TOPIC) return this.order(store, record, out);
@@ -296,6 +303,7 @@ export class StockTask implements PartitionTask {
   // ── per flush ──────────────────────────────────────────────────────────────────────────
 
   punctuate(out: RowSink): void {
+    this.eventIds?.seal();
     for (const store of this.stores.values()) {
       for (const key of store.keys) {
         if (!key.dirty) continue;
@@ -458,17 +466,16 @@ export async function loadState(deps: TaskDeps, partition: number): Promise<Stat
 }
 
 export function stockProcessor(options: StockOptions = {}): ProcessorDefinition {
-  const inputs = STOCK_INPUTS.map((t) => options.topics?.[t] ?? t);
   return {
     name: PROCESSOR,
-    inputs,
-    contracts: Object.fromEntries(STOCK_INPUTS.map((t) => [options.topics?.[t] ?? t, t])),
+    ...new TopicMapping<StockInput>(options.topics).inputs(STOCK_INPUTS),
     copartitioned: true,
     // The snapshot last: it is only saved after the rows and alerts derived from it.
     tables: ['alerts', STOCKOUT_RISK_TABLE, STOCK_STATE_TABLE],
     createTask: async (init: TaskInit, deps: TaskDeps) => {
       const restored = await loadState(deps, init.partition);
-      const task = new StockTask(init.partition, options, restored);
+      const eventIds = await openEventIdGuard(deps, PROCESSOR, options.eventIdHorizonMs ?? DEFAULT_EVENT_ID_HORIZON_MS);
+      const task = new StockTask(init.partition, options, restored, eventIds);
       deps.logger.info({ partition: init.partition, keys: restored.length }, 'stock state restored from the snapshot');
       return task;
     },

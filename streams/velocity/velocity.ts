@@ -19,6 +19,8 @@
 import type { SaleCompleted } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskInit } from '../runtime/processor';
+import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
+import { TopicMapping } from '../runtime/topics';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
 
 export const VELOCITY_TABLE = 'sales_velocity_1m';
@@ -29,6 +31,7 @@ export const VELOCITY_TABLE = 'sales_velocity_1m';
  * (the warehouse dead-letters it); one with a bad quantity, price, discount or time is not.
  */
 export const VELOCITY_READS = {
+  event_id: true,
   store_id: true,
   occurred_at: true,
   lines: { sku: true, quantity: true, unit_price: true, discount: true },
@@ -38,12 +41,25 @@ const MINUTE_MS = 60_000;
 export interface VelocityOptions extends WatermarkOptions {
   /** The sales topic; another one for isolated tests or a parallel reprocessing. */
   readonly salesTopic?: string;
+  /** Event time a sale's event_id is remembered for, to drop a repeat (ms); see event-ids.ts. */
+  readonly eventIdHorizonMs?: number;
 }
 
 export const DEFAULT_VELOCITY_OPTIONS: VelocityOptions = {
   maxOutOfOrderMs: 5_000, // terminals in one store send within seconds of each other
   allowedLatenessMs: 60_000, // a terminal that was offline for a minute is still counted
+  eventIdHorizonMs: DEFAULT_EVENT_ID_HORIZON_MS,
 };
+
+/** What the runtime's state stores tell a task after a restart (TaskDeps.stores). */
+export interface VelocityRecovery {
+  /** True when the last snapshot covered the record: its minute, if closed, was written already. */
+  readonly applied: (record: InputRecord) => boolean;
+  /** Drops a repeated event_id; absent in unit tests of the window logic alone. */
+  readonly eventIds?: EventIdGuard;
+}
+
+const FRESH: VelocityRecovery = { applied: () => false };
 
 interface WindowAggregate {
   readonly storeId: string;
@@ -64,15 +80,13 @@ interface WindowAggregate {
 interface Checkpoint {
   /** Largest event time seen when the offsets were committed. */
   readonly maxEventTime: number;
-  /** Next offset at that moment: records before it were processed already. */
-  readonly next: number;
 }
 
 export function parseCheckpoint(text: string | undefined): Checkpoint | undefined {
   if (!text) return undefined;
   try {
     const c = JSON.parse(text) as Partial<Checkpoint>;
-    return typeof c.maxEventTime === 'number' && typeof c.next === 'number' ? { maxEventTime: c.maxEventTime, next: c.next } : undefined;
+    return typeof c.maxEventTime === 'number' ? { maxEventTime: c.maxEventTime } : undefined;
   } catch {
     return undefined;
   }
@@ -96,23 +110,25 @@ export class VelocityTask implements PartitionTask {
    */
   private readonly minutes = new Map<number, Minute>();
   private readonly watermark: Watermark;
-  private readonly replayUntil: number;
-  private next = 0;
 
-  constructor(init: TaskInit, options: VelocityOptions = DEFAULT_VELOCITY_OPTIONS) {
+  constructor(
+    init: TaskInit,
+    options: VelocityOptions = DEFAULT_VELOCITY_OPTIONS,
+    private readonly recovery: VelocityRecovery = FRESH,
+  ) {
     this.watermark = new Watermark(options);
     const checkpoint = parseCheckpoint(init.checkpoint);
     if (checkpoint) this.watermark.restore(checkpoint.maxEventTime);
-    this.replayUntil = checkpoint?.next ?? 0;
   }
 
   process(record: InputRecord, out: RowSink): Rejection | void {
-    const sale = record.value as Pick<SaleCompleted, 'store_id' | 'occurred_at' | 'lines'>;
+    const sale = record.value as Pick<SaleCompleted, 'event_id' | 'store_id' | 'occurred_at' | 'lines'>;
+    // A terminal's retry of a sale counted already (see event-ids.ts).
+    if (this.recovery.eventIds?.isRepeat(record, sale.event_id, sale.occurred_at)) return;
     const start = tumblingStart(MINUTE_MS, sale.occurred_at);
-    this.next = record.offset + 1;
     if (this.watermark.isClosed(start + MINUTE_MS)) {
-      // Before the checkpoint this record was counted (or sidelined) already: skip it quietly.
-      if (record.offset < this.replayUntil) return;
+      // Covered by the last snapshot: counted (or sidelined) before the restart; skip it quietly.
+      if (this.recovery.applied(record)) return;
       return { code: 'LATE_EVENT', reason: `sale at ${iso(sale.occurred_at)} arrived after its minute closed (watermark ${iso(this.watermark.valueMs)})` };
     }
     let minute = this.minutes.get(start);
@@ -171,6 +187,7 @@ export class VelocityTask implements PartitionTask {
   }
 
   punctuate(out: RowSink): void {
+    this.recovery.eventIds?.seal(this.watermark.maxEventTime);
     for (const minute of this.minutes.values()) {
       for (const skus of minute.stores.values()) {
         for (const w of skus.values()) {
@@ -190,7 +207,7 @@ export class VelocityTask implements PartitionTask {
   }
 
   checkpoint(): string {
-    return JSON.stringify({ maxEventTime: this.watermark.maxEventTime, next: Math.max(this.next, this.replayUntil) } satisfies Checkpoint);
+    return JSON.stringify({ maxEventTime: this.watermark.maxEventTime } satisfies Checkpoint);
   }
 
   /** Open windows, for tests and the demo's summary. */
@@ -204,10 +221,12 @@ export class VelocityTask implements PartitionTask {
 export function velocityProcessor(options: VelocityOptions = DEFAULT_VELOCITY_OPTIONS): ProcessorDefinition {
   return {
     name: 'velocity',
-    inputs: [options.salesTopic ?? 'pos.sales'],
-    contracts: { [options.salesTopic ?? 'pos.sales']: 'pos.sales' },
+    ...new TopicMapping(options.salesTopic ? { 'pos.sales': options.salesTopic } : {}).inputs(['pos.sales']),
     reads: { 'pos.sales': VELOCITY_READS },
     tables: [VELOCITY_TABLE],
-    createTask: (init) => new VelocityTask(init, options),
+    createTask: async (init, deps) => {
+      const eventIds = await openEventIdGuard(deps, 'velocity', options.eventIdHorizonMs ?? DEFAULT_VELOCITY_OPTIONS.eventIdHorizonMs!);
+      return new VelocityTask(init, options, { applied: (record) => deps.stores.applied(record), eventIds });
+    },
   };
 }

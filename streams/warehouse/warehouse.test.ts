@@ -3,7 +3,7 @@ import { warehouseRows } from './warehouse';
 
 function collect(kind: Parameters<typeof warehouseRows>[0], value: unknown): [string, Row][] {
   const rows: [string, Row][] = [];
-  warehouseRows(kind, value, 41, { emit: (table, row) => void rows.push([table, row]), publish: () => undefined });
+  warehouseRows(kind, value, 41, { emit: (table, row) => void rows.push([table, row]), publish: () => undefined, deliver: () => undefined });
   return rows;
 }
 

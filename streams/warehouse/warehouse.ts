@@ -25,6 +25,7 @@ import type {
   Store,
 } from '../../schemas/generated/events';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink } from '../runtime/processor';
+import { TopicMapping } from '../runtime/topics';
 
 export const WAREHOUSE_INPUTS = [
   'pos.sales',
@@ -243,12 +244,11 @@ class WarehouseTask implements PartitionTask {
 }
 
 export function warehouseProcessor(options: { topics?: Readonly<Record<string, string>> } = {}): ProcessorDefinition {
-  const actual = (t: WarehouseInput): string => options.topics?.[t] ?? t;
-  const kindOf = new Map<string, WarehouseInput>(WAREHOUSE_INPUTS.map((t) => [actual(t), t]));
+  const topics = new TopicMapping<WarehouseInput>(options.topics);
+  const kindOf = topics.catalogueOf(WAREHOUSE_INPUTS);
   return {
     name: 'warehouse',
-    inputs: WAREHOUSE_INPUTS.map(actual),
-    contracts: Object.fromEntries(WAREHOUSE_INPUTS.map((t) => [actual(t), t])),
+    ...topics.inputs(WAREHOUSE_INPUTS),
     tables: [
       'fact_sale_lines',
       'fact_return_lines',

@@ -26,6 +26,7 @@ async function land(client: ClickHouseClient, database: string, topic: Parameter
     warehouseRows(topic, e, i, {
       emit: (table, row) => void (byTable.get(table) ?? byTable.set(table, []).get(table)!).push(row),
       publish: () => undefined,
+      deliver: () => undefined,
     }),
   );
   for (const [table, values] of byTable) await client.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });

@@ -46,7 +46,7 @@ describe('bi_promotion_uplift on a simulated run', () => {
     // Five weeks, no anomalies (a demand spike in a baseline week is not a promotion's doing).
     sim = new PosSimulator({ seed: 5, stores: 4, skus: 120, window: { kind: 'days', startDay: parseDay('2026-04-20'), days: 35 }, anomalyRate: 0, heartbeats: false });
     const tables = new Map<string, Row[]>();
-    const out = { emit: (table: string, row: Row) => void (tables.get(table) ?? tables.set(table, []).get(table)!).push(row), publish: () => undefined };
+    const out = { emit: (table: string, row: Row) => void (tables.get(table) ?? tables.set(table, []).get(table)!).push(row), publish: () => undefined, deliver: () => undefined };
     const master = sim.masterData();
     for (const p of master['md.products']) warehouseRows('md.products', p, 0, out);
     let offset = 0;

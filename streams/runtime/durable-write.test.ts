@@ -1,4 +1,5 @@
-import { chunkBySize, deadLetterHeaders } from './runner';
+import { deadLetterHeaders } from './buffer';
+import { chunkBySize } from './durable-write';
 
 describe('dead letters', () => {
   it('are sent in requests that stay under the size limit, in order, none lost', () => {

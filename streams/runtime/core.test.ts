@@ -1,0 +1,263 @@
+/**
+ * The runtime's guarantees, through the test driver (no broker, no ClickHouse): flush before
+ * commit, retried writes, event-time alignment, late events, replay after a crash at every
+ * point, rebalances, timers and deliveries. Expected totals are computed here from the sales
+ * piped in, never read from the processor.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SaleCompleted } from '../../schemas/generated/events';
+import { ShelfStreamError } from '../../lib/errors';
+import { VELOCITY_TABLE, velocityProcessor } from '../velocity/velocity';
+import type { InputRecord, PartitionTask, ProcessorDefinition, Row, RowSink, TaskDeps } from './processor';
+import { TestDriver, type DurableEffect } from './test-driver';
+
+const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+const NOW = T0 + 86_400_000; // the wall clock a day later: no sale is "in the future"
+const MINUTE = 60_000;
+
+function sale(at: number, sku: string, quantity: number, store = 'S1'): SaleCompleted {
+  const lines = [{ line_number: 1, sku, quantity, unit_price: 100, discount: 0, promotion_id: null }];
+  const subtotal = quantity * 100;
+  return { event_id: randomUUID(), occurred_at: at, store_id: store, terminal_id: 'T1', transaction_id: 'X', cashier_id: 'C', payment_method: 'CARD', currency: 'EUR', lines, subtotal, discount_total: 0, tax_total: 0, total: subtotal };
+}
+
+/** Units per `store/sku/minute`, summed here from what was piped. */
+function expectedUnits(sales: readonly SaleCompleted[]): Map<string, number> {
+  const units = new Map<string, number>();
+  for (const s of sales) {
+    const minute = new Date(Math.floor(s.occurred_at / MINUTE) * MINUTE).toISOString();
+    for (const l of s.lines) units.set(`${s.store_id}/${l.sku}/${minute}`, (units.get(`${s.store_id}/${l.sku}/${minute}`) ?? 0) + l.quantity);
+  }
+  return units;
+}
+
+function writtenUnits(driver: TestDriver): Map<string, number> {
+  const units = new Map<string, number>();
+  for (const r of driver.finalRows(VELOCITY_TABLE, ['store_id', 'sku', 'window_start'])) units.set(`${r.store_id}/${r.sku}/${new Date(String(r.window_start)).toISOString()}`, Number(r.units));
+  return units;
+}
+
+/** Sales over `minutes` minutes, a few a minute, plus one that closes the last minute. */
+function salesOver(minutes: number, store = 'S1'): SaleCompleted[] {
+  const sales: SaleCompleted[] = [];
+  for (let m = 0; m < minutes; m++) for (let i = 0; i < 4; i++) sales.push(sale(T0 + m * MINUTE + i * 10_000, i % 2 === 0 ? 'A' : 'B', 1 + i, store));
+  return sales;
+}
+
+const velocity = (): ProcessorDefinition => velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 10_000 });
+
+function commitsOf(effects: readonly DurableEffect[]): { index: number; offset: number; partition: number }[] {
+  const out: { index: number; offset: number; partition: number }[] = [];
+  effects.forEach((e, index) => {
+    if (e.kind === 'commit') for (const c of e.commits) out.push({ index, offset: Number(c.offset), partition: c.partition });
+  });
+  return out;
+}
+
+describe('runtime core, driven without a broker', () => {
+  it('commits an offset only after the rows of the records before it are durable', async () => {
+    const driver = new TestDriver(velocity(), { startMs: NOW, batchSize: 7 });
+    const sales = salesOver(5);
+    await driver.pipe('pos.sales', 0, sales.map((value) => ({ key: 'S1', value })));
+    driver.failWrites(3);
+    await driver.flush();
+    const commits = commitsOf(driver.effects);
+    expect(commits.length).toBeGreaterThan(0);
+    for (const c of commits) {
+      // Every sale before the committed offset has its minute in rows written before the commit.
+      const before = driver.effects.slice(0, c.index).flatMap((e) => (e.kind === 'rows' ? e.rows : []));
+      for (const s of sales.slice(0, c.offset)) {
+        const minute = new Date(Math.floor(s.occurred_at / MINUTE) * MINUTE).toISOString();
+        expect(before.some((r) => r.sku === s.lines[0]!.sku && new Date(String(r.window_start)).toISOString() === minute)).toBe(true);
+      }
+    }
+    expect(writtenUnits(driver)).toEqual(expectedUnits(sales));
+  });
+
+  it('retries a failed insert, and an insert that landed before its error is dropped by its token', async () => {
+    const driver = new TestDriver(velocity(), { startMs: NOW });
+    const sales = salesOver(3);
+    await driver.pipe('pos.sales', 0, sales.map((value) => ({ key: 'S1', value })));
+    driver.failWrites(2, { landed: true });
+    await driver.flush();
+    const inserts = driver.effects.filter((e): e is Extract<DurableEffect, { kind: 'rows' }> => e.kind === 'rows');
+    expect(inserts.length).toBe(3); // landed, landed again (a repeat), and the attempt that answered
+    expect(new Set(inserts.map((i) => i.token)).size).toBe(1);
+    expect(inserts.map((i) => i.duplicate)).toEqual([false, true, true]);
+    expect(driver.effects.findIndex((e) => e.kind === 'commit')).toBeGreaterThan(driver.effects.findIndex((e) => e.kind === 'rows'));
+    expect(writtenUnits(driver)).toEqual(expectedUnits(sales));
+  });
+
+  it('sends a late sale to the dead-letter topic as LATE_EVENT, not into its closed minute', async () => {
+    const driver = new TestDriver(velocity(), { startMs: NOW });
+    const sales = salesOver(3);
+    const late = sale(T0 + 5_000, 'A', 9); // minute 0 closed once the watermark passed 10:01:10
+    await driver.pipe('pos.sales', 0, [...sales, late].map((value) => ({ key: 'S1', value })));
+    await driver.flush();
+    expect(driver.deadLetters()).toEqual([expect.objectContaining({ code: 'LATE_EVENT', topic: 'pos.sales', partition: 0, offset: sales.length })]);
+    expect(writtenUnits(driver)).toEqual(expectedUnits(sales));
+    // The dead letter is durable before the commit that passes it.
+    const produced = driver.effects.findIndex((e) => e.kind === 'produce');
+    const passing = commitsOf(driver.effects).filter((c) => c.offset > sales.length);
+    for (const c of passing) expect(c.index).toBeGreaterThan(produced);
+  });
+
+  it('gives the same rows after a crash at any point and a restart as a clean run', async () => {
+    const sales = salesOver(6);
+    const piped = sales.map((value) => ({ key: 'S1', value }));
+    // A minute at a time, each followed by a flush: rows and a commit per minute.
+    const run = async (driver: TestDriver): Promise<void> => {
+      for (let i = 0; i < piped.length; i += 4) {
+        await driver.pipe('pos.sales', 0, piped.slice(i, i + 4));
+        await driver.flush();
+        if (driver.crashed) await driver.restart();
+      }
+      await driver.flush();
+    };
+    const clean = new TestDriver(velocity(), { startMs: NOW, batchSize: 3 });
+    await run(clean);
+    expect(writtenUnits(clean)).toEqual(expectedUnits(sales));
+    const points = clean.effects.length;
+    expect(points).toBeGreaterThanOrEqual(10);
+    for (let point = 0; point <= points; point++) {
+      const driver = new TestDriver(velocity(), { startMs: NOW, batchSize: 3 });
+      driver.crashAfterEffects(point);
+      await run(driver);
+      expect({ point, units: writtenUnits(driver) }).toEqual({ point, units: expectedUnits(sales) });
+      expect(driver.deadLetters()).toEqual([]); // a replayed closed minute is skipped, not called late
+      // Transactions count each sale once, replay or not.
+      const transactions = driver.finalRows(VELOCITY_TABLE, ['store_id', 'sku', 'window_start']).reduce((n, r) => n + Number(r.transactions), 0);
+      expect(transactions).toBe(sales.length);
+    }
+  });
+
+  it('commits nothing for partitions revoked mid-batch, and the next owner counts their records once', async () => {
+    const driver = new TestDriver(velocity(), { startMs: NOW, flushIntervalMs: 3_600_000, maxBufferedRows: 1_000_000 });
+    const s1 = salesOver(4, 'S1');
+    const s2 = salesOver(4, 'S2');
+    await driver.pipe('pos.sales', 0, s1.slice(0, 6).map((value) => ({ key: 'S1', value })));
+    await driver.pipe('pos.sales', 1, s2.slice(0, 6).map((value) => ({ key: 'S2', value })));
+    await driver.rebalance([0]); // partition 1 revoked with its records processed but not flushed
+    await driver.pipe('pos.sales', 0, s1.slice(6).map((value) => ({ key: 'S1', value })));
+    await driver.pipe('pos.sales', 1, s2.slice(6).map((value) => ({ key: 'S2', value })));
+    await driver.flush();
+    expect(commitsOf(driver.effects).filter((c) => c.partition === 1)).toEqual([]);
+    expect(driver.committed('pos.sales', 0)).toBeDefined();
+    await driver.rebalance(); // partition 1 assigned again: read from its (absent) commit, the start
+    await driver.flush();
+    expect(driver.committed('pos.sales', 1)).toBeDefined();
+    expect(writtenUnits(driver)).toEqual(expectedUnits([...s1, ...s2]));
+    const transactions = driver.finalRows(VELOCITY_TABLE, ['store_id', 'sku', 'window_start']).reduce((n, r) => n + Number(r.transactions), 0);
+    expect(transactions).toBe(s1.length + s2.length);
+  });
+});
+
+/** A task that records what it is handed and when its timers fire: the runtime is under test. */
+class RecordingTask implements PartitionTask {
+  readonly seen: string[];
+  constructor(seen: string[], deps: TaskDeps, onTimer: boolean) {
+    this.seen = seen;
+    if (onTimer) {
+      deps.timers.schedule('event-time', MINUTE, (due, out) => {
+        seen.push(`event-time:${new Date(due).toISOString()}`);
+        out.emit('timer_rows', { due });
+      });
+      deps.timers.schedule('wall-clock', 10_000, (due) => seen.push(`wall-clock:${due - NOW}`));
+    }
+  }
+  process(record: InputRecord): void {
+    const value = record.value as SaleCompleted;
+    this.seen.push(`${record.topic}:${new Date(value.occurred_at).toISOString().slice(11, 19)}`);
+  }
+  punctuate(): void {}
+  earliestNeededOffset(): undefined {
+    return undefined;
+  }
+  checkpoint(): string {
+    return '';
+  }
+}
+
+function recording(seen: string[], options: { inputs: string[]; timers?: boolean; deliver?: (record: InputRecord, out: RowSink) => void }): ProcessorDefinition {
+  return {
+    name: 'recording',
+    inputs: options.inputs,
+    contracts: Object.fromEntries(options.inputs.map((t) => [t, 'pos.sales'])),
+    copartitioned: options.inputs.length > 1,
+    tables: ['timer_rows'],
+    createTask: (_init, deps) => {
+      const task = new RecordingTask(seen, deps, options.timers ?? false);
+      if (options.deliver) {
+        const deliver = options.deliver;
+        task.process = (record: InputRecord, out?: RowSink): void => deliver(record, out!);
+      }
+      return task;
+    },
+  };
+}
+
+const at = (second: number): { key: string; value: SaleCompleted } => ({ key: 'S1', value: sale(T0 + second * 1_000, 'A', 1) });
+
+describe('co-partitioned tasks', () => {
+  it('are handed their inputs in event-time order, whichever input was fetched first, and wait for an input with records not fetched yet', async () => {
+    const seen: string[] = [];
+    const driver = new TestDriver(recording(seen, { inputs: ['sales.a', 'sales.b'] }), { startMs: NOW, batchSize: 2 });
+    driver.holdFetches('sales.b');
+    await driver.pipe('sales.b', 0, [at(2), at(3), at(7)]);
+    await driver.pipe('sales.a', 0, [at(1), at(4), at(6)]);
+    expect(seen).toEqual([]); // sales.b has records not fetched yet, which may be earlier
+    await driver.releaseFetches('sales.b');
+    expect(seen).toEqual(['sales.a:10:00:01', 'sales.b:10:00:02', 'sales.b:10:00:03', 'sales.a:10:00:04', 'sales.a:10:00:06', 'sales.b:10:00:07']);
+  });
+});
+
+describe('timers', () => {
+  it('fire on event time right after the record that passes them, and on the wall clock when it advances', async () => {
+    const seen: string[] = [];
+    const driver = new TestDriver(recording(seen, { inputs: ['pos.sales'], timers: true }), { startMs: NOW });
+    await driver.pipe('pos.sales', 0, [at(0), at(59), at(61), at(200)]);
+    // Anchored on the first event time (10:00:00): due 10:01, 10:02, 10:03 (one call each).
+    expect(seen).toEqual([
+      'pos.sales:10:00:00',
+      'pos.sales:10:00:59',
+      'pos.sales:10:01:01',
+      'event-time:2026-11-23T10:01:00.000Z',
+      'pos.sales:10:03:20',
+      'event-time:2026-11-23T10:02:00.000Z',
+      'event-time:2026-11-23T10:03:00.000Z',
+    ]);
+    seen.length = 0;
+    await driver.advanceWallClock(9_999);
+    expect(seen).toEqual([]);
+    await driver.advanceWallClock(1);
+    expect(seen).toEqual(['wall-clock:10000']);
+    await driver.advanceWallClock(35_000); // missed three intervals while stalled: fires once
+    expect(seen).toEqual(['wall-clock:10000', 'wall-clock:20000']);
+    await driver.flush();
+    expect(driver.rows('timer_rows').map((r: Row) => r.due)).toEqual([T0 + MINUTE, T0 + 2 * MINUTE, T0 + 3 * MINUTE]);
+  });
+});
+
+describe('deliveries (outputs that are not ClickHouse)', () => {
+  it('are retried while they fail with a retriable error, and their records committed only once delivered', async () => {
+    const delivered: { offset: number; commitsBefore: number }[] = [];
+    let failures = 2;
+    const holder: { driver?: TestDriver } = {};
+    const definition = recording([], {
+      inputs: ['pos.sales'],
+      deliver: (record, out) =>
+        out.deliver('webhook', async () => {
+          if (failures-- > 0) throw new ShelfStreamError('SERVICE_UNAVAILABLE', 'receiver answered 503');
+          delivered.push({ offset: record.offset, commitsBefore: holder.driver!.effects.filter((e) => e.kind === 'commit').length });
+        }),
+    });
+    const driver = (holder.driver = new TestDriver(definition, { startMs: NOW }));
+    await driver.pipe('pos.sales', 0, [at(1), at(2)]);
+    await driver.flush();
+    expect(delivered).toEqual([
+      { offset: 0, commitsBefore: 0 },
+      { offset: 1, commitsBefore: 0 },
+    ]);
+    expect(driver.committed('pos.sales', 0)?.offset).toBe(2);
+  });
+});

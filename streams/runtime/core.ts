@@ -1,0 +1,483 @@
+/**
+ * The runtime's core, without a broker: it takes fetched batches, decodes them (decode.ts),
+ * hands each record to its partition task (in event-time order across the inputs of a
+ * co-partitioned task: align.ts), fires the tasks' timers (timers.ts), buffers what they
+ * produce (buffer.ts), and flushes: takes the buffer with its commit plan (commit-plan.ts) and
+ * makes it durable before committing (durable-write.ts). The kafkajs adapter (kafkajs-adapter.ts)
+ * drives it in production; the test driver (test-driver.ts) drives it in unit tests.
+ *
+ * Effectively-once does not rest on commits (kafkajs can lose or repeat them around
+ * rebalances). It rests on three things:
+ *   1. rows are deterministic functions of a partition's record sequence, keyed (window, store,
+ *      sku) or (event_id, line), in ReplacingMergeTree tables: a re-written row replaces itself;
+ *   2. the committed offset is the earliest offset the open state still needs, and the commit
+ *      metadata holds the partition's checkpoint (its watermark). A restart, a rebalance or a
+ *      replay re-reads from there, rebuilds every open window completely, and knows which
+ *      windows were closed (and written) before, so it never writes a partial one over them;
+ *   3. each insert carries a deduplication token of its exact offset ranges, so a retried insert
+ *      that had landed is dropped (this also keeps rollup materialized views exact).
+ * Bad records go to the dead-letter topic with the reason in headers, before the commit that
+ * passes them. A failing sink pauses the pipeline (retry with backoff): lag grows, nothing is
+ * dropped.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import type { ErrorCode } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import type { Metrics } from '../../lib/metrics';
+import { EventTimeAligner } from './align';
+import { DEAD_LETTER, type BadRecordPolicy } from './bad-records';
+import { OutputBuffer } from './buffer';
+import { newPosition, takeCommitPlan, type Position } from './commit-plan';
+import { DEFAULT_WRITE_RETRY, DurableWriter, type FlushBatch, type OutputPorts, type WriteRetry } from './durable-write';
+import { MessageRecord, RecordDecoder, SCHEMA_UNKNOWN, TOMBSTONE, inputDecodings, rawOf, type InputDecoding, type RecordCodec } from './decode';
+import type { InputRecord, PartitionTask, ProcessorDefinition, TaskDeps } from './processor';
+import { TaskStateStores, type StateBackend, type StateSnapshot } from './state-store';
+import { TimerSet } from './timers';
+import type { StandIns } from './topics';
+
+/** Records one input of a co-partitioned task may hold in its queue before it stops being fetched. */
+const MAX_ALIGN_BUFFER = 50_000;
+/** How long a co-partitioned task waits for an input with records still to read (Kafka Streams' max.task.idle.ms). */
+const ALIGN_MAX_WAIT_MS = 30_000; // 30 s
+
+export interface CommittedOffset {
+  readonly offset: number | undefined;
+  readonly metadata: string | undefined;
+}
+
+export interface PartitionEnds {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** What the core asks of the consumer that feeds it. Keys are `topic:partition`. */
+export interface SourcePort {
+  /** The group's committed offsets and checkpoints of every input partition. */
+  loadCommitted(): Promise<Map<string, CommittedOffset>>;
+  /** Low and high watermarks of every input partition. */
+  loadEnds(): Promise<Map<string, PartitionEnds>>;
+  /** The next batch of the partition starts at `offset`. */
+  seek(topic: string, partition: number, offset: number): void;
+  pause(topic: string, partition: number): void;
+  resume(topic: string, partition: number): void;
+}
+
+export interface CoreOptions {
+  /** Longest time rows wait in memory before they are written (ms): bounds visibility latency. */
+  readonly flushIntervalMs: number;
+  /** Rows buffered before a flush is forced, whatever the time. */
+  readonly maxBufferedRows: number;
+  readonly deadLetterTopic: string;
+  readonly database: string;
+  /** Who owns the tasks' state stores: the consumer group (the processor's name by default). */
+  readonly stateOwner?: string;
+  /** Backoff of failed writes; the default in production. */
+  readonly writeRetry?: WriteRetry;
+  /** Output stand-ins: catalogue topic -> topic its events are published to instead. */
+  readonly outputTopics?: StandIns;
+}
+
+export interface CoreDeps {
+  readonly codec: RecordCodec;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly source: SourcePort;
+  readonly outputs: OutputPorts;
+  /** Where the tasks' state stores are saved and restored from. */
+  readonly state: StateBackend;
+  /** Reads ClickHouse for tasks restoring state (TaskDeps.query). */
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Wall-clock time (ms): Date.now in production, the driver's clock in tests. */
+  readonly clock: () => number;
+}
+
+/** One fetch of one topic-partition, in offset order. */
+export interface SourceBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly KafkaMessage[];
+  /** The partition's end when fetched. */
+  readonly highWatermark: number;
+}
+
+export type BatchOutcome = 'processed' | 'seeked' | 'skipped';
+
+/** A promise chain that runs one step at a time. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** `topic:partition` back into its parts (topic names cannot contain a colon). */
+export function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf(':');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}
+
+interface Aligned {
+  readonly state: Position;
+  readonly message: KafkaMessage;
+  readonly value: unknown;
+}
+
+export class ProcessorCore {
+  readonly name: string;
+  private readonly log: Logger;
+  private readonly decodings: Map<string, InputDecoding>;
+  private readonly decoder: RecordDecoder;
+  private readonly buffer: OutputBuffer;
+  private readonly writer: DurableWriter;
+  private readonly mutex = new Mutex();
+  /** Tasks by `topic:partition`, or by partition number for a co-partitioned processor. */
+  private readonly tasks = new Map<string, PartitionTask>();
+  private readonly timers = new Map<PartitionTask, TimerSet>();
+  private readonly stores = new Map<PartitionTask, TaskStateStores>();
+  /** Every input topic-partition read in this generation, by `topic:partition`. */
+  private readonly positions = new Map<string, Position>();
+  /** Committed offset and checkpoint per partition, read once per group generation. */
+  private committed: Map<string, CommittedOffset> | undefined;
+  private ends: Map<string, PartitionEnds> | undefined;
+  private readonly seeked = new Set<string>();
+  /**
+   * Co-partitioned tasks by partition number: records wait here until every input has been
+   * read as far as their event time, so a task sees one interleaving on every run.
+   */
+  private readonly aligners = new Map<number, EventTimeAligner<Aligned>>();
+  /** Since when a task has had records buffered that it could not be handed (by partition). */
+  private readonly blockedSince = new Map<number, number>();
+  /** Topic-partitions paused because their queue ran far ahead. */
+  private readonly pausedByUs = new Set<string>();
+  private inFlight: Promise<void> | undefined;
+  private lastFlush: number;
+  /** When the last batch came in (wall clock): the adapter's stop-when-idle reads it. */
+  lastRecordAt: number;
+  private readonly metric;
+  private readonly badRecords: BadRecordPolicy;
+
+  constructor(
+    private readonly definition: ProcessorDefinition,
+    private readonly deps: CoreDeps,
+    private readonly options: CoreOptions,
+  ) {
+    this.name = definition.name;
+    this.log = deps.logger.child({ processor: this.name });
+    this.decodings = inputDecodings(definition);
+    this.badRecords = definition.badRecords ?? DEAD_LETTER;
+    this.decoder = new RecordDecoder(deps.codec, (topic, partition, message, code, reason) => this.reject(topic, partition, message, code, reason));
+    this.buffer = new OutputBuffer(this.name, deps.codec, options.outputTopics);
+    this.writer = new DurableWriter(this.name, definition.tables, options.deadLetterTopic, deps.outputs, this.log, deps.metrics, options.writeRetry ?? DEFAULT_WRITE_RETRY, deps.clock);
+    this.lastFlush = this.lastRecordAt = deps.clock();
+    const m = deps.metrics;
+    this.metric = {
+      eventsIn: m.counter('events_in_total', 'records read by a processor', ['processor', 'topic']),
+      deadLetters: m.counter('dead_letters_total', 'records sent to the dead-letter topic', ['processor', 'code']),
+      lateEvents: m.counter('late_events_total', 'records that arrived after their window closed (sidelined to the dead-letter topic)', ['processor']),
+      lag: m.gauge('consumer_lag', 'records behind the end of the partition', ['processor', 'topic', 'partition']),
+      skipped: m.counter('bad_records_skipped_total', 'records that could not be processed, skipped by a log-and-continue policy', ['processor', 'code']),
+      tombstones: m.counter('tombstones_total', 'null-valued records (deletions on compacted topics), skipped', ['processor', 'topic']),
+    };
+  }
+
+  private taskKey(topic: string, partition: number): string {
+    return this.definition.copartitioned ? String(partition) : `${topic}:${partition}`;
+  }
+
+  /**
+   * A new group generation: partitions may have moved. Every task restarts from its committed
+   * offset and checkpoint, which is always a consistent point. What is buffered stays and is
+   * written by the next flush, but no commit covers a partition this generation did not read.
+   */
+  newGeneration(): void {
+    this.tasks.clear();
+    this.timers.clear();
+    this.stores.clear();
+    this.positions.clear();
+    this.seeked.clear();
+    this.committed = undefined;
+    this.aligners.clear();
+    this.blockedSince.clear();
+    this.ends = undefined;
+    for (const key of this.pausedByUs) {
+      const [topic, partition] = splitKey(key);
+      this.deps.source.resume(topic, partition);
+    }
+    this.pausedByUs.clear();
+  }
+
+  /** The next offset this generation will read of a partition, if it read any. */
+  nextOffset(topic: string, partition: number): number | undefined {
+    return this.positions.get(`${topic}:${partition}`)?.next;
+  }
+
+  /**
+   * Processes one fetched batch: decodes it, hands its records to the task, and flushes when
+   * the buffer is full or the flush interval passed. `isCurrent` is asked once the batch holds
+   * the lock (kafkajs: still running and not stale). Answers `seeked` when the batch did not
+   * start at the committed offset and the source was sent back there: nothing was processed.
+   */
+  processBatch(batch: SourceBatch, heartbeat?: () => Promise<void>, isCurrent: () => boolean = () => true): Promise<BatchOutcome> {
+    return this.mutex.run(async () => {
+      if (!isCurrent() || batch.messages.length === 0) return 'skipped';
+      const key = `${batch.topic}:${batch.partition}`;
+      let state = this.positions.get(key);
+      if (!state) {
+        const created = await this.startPartition(batch);
+        if (!created) return 'seeked';
+        state = created;
+      }
+      const topicCounter = this.metric.eventsIn.labels({ processor: this.name, topic: batch.topic });
+      const aligner = this.aligners.get(batch.partition);
+      const input = this.decodings.get(batch.topic)!;
+      // Once per batch: the contract's "not in the future" bound does not need a clock per record.
+      const nowMs = this.deps.clock();
+      for (const message of batch.messages) {
+        let value = message.value === null ? TOMBSTONE : this.decoder.decode(input, batch.partition, message, nowMs);
+        if (value === SCHEMA_UNKNOWN) value = await this.decoder.decodeAfterFetch(input, batch.partition, message, nowMs);
+        if (aligner) {
+          const occurredAt = (value as { occurred_at?: unknown } | undefined)?.occurred_at;
+          // Records with nothing for the task (dead letters, tombstones) pass at once.
+          const at = value === undefined || value === TOMBSTONE ? Number.NEGATIVE_INFINITY : typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp);
+          aligner.push(batch.topic, { state, message, value }, at);
+        } else {
+          this.applyRecord(state, message, value);
+        }
+      }
+      const last = batch.messages[batch.messages.length - 1]!;
+      state.fetchedTo = Number(last.offset) + 1;
+      state.highWatermark = batch.highWatermark;
+      if (aligner) {
+        if (aligner.buffered(batch.topic) > MAX_ALIGN_BUFFER && !this.pausedByUs.has(key)) {
+          // Far ahead of another input: stop fetching it, so fetches bring what the task waits for.
+          this.pausedByUs.add(key);
+          this.deps.source.pause(batch.topic, batch.partition);
+        }
+        await this.drainAligned(batch.partition, heartbeat);
+      }
+      // Once per batch, not per record: both are measurable at 100k records/s.
+      topicCounter.inc(batch.messages.length);
+      this.setLag(state);
+      this.lastRecordAt = this.deps.clock();
+      if (this.buffer.size >= this.options.maxBufferedRows || this.deps.clock() - this.lastFlush >= this.options.flushIntervalMs) await this.flushLocked(heartbeat);
+      else await heartbeat?.();
+      return 'processed';
+    });
+  }
+
+  /** The position of a partition met for the first time in this generation, or undefined after a seek. */
+  private async startPartition(batch: SourceBatch): Promise<Position | undefined> {
+    const key = `${batch.topic}:${batch.partition}`;
+    this.committed ??= await this.deps.source.loadCommitted();
+    const at = this.committed.get(key);
+    const first = Number(batch.messages[0]!.offset);
+    // With no commit yet, the consistent point is the partition's start (inputs are read from
+    // the beginning): a partition kept across a rebalance before its first commit must not
+    // resume where its fetches were, with a new task that never saw the records before.
+    let consistent = at?.offset;
+    if (consistent === undefined) consistent = (this.ends ??= await this.deps.source.loadEnds()).get(key)?.low;
+    if (consistent !== undefined && first !== consistent && !this.seeked.has(key)) {
+      // The consumer resumed somewhere else than the consistent point: go back to it.
+      this.seeked.add(key);
+      this.deps.source.seek(batch.topic, batch.partition, consistent);
+      return undefined;
+    }
+    if (at?.offset !== undefined && first > at.offset) {
+      this.log.warn({ topic: batch.topic, partition: batch.partition, committed: at.offset, first }, 'records before the first available offset are gone (retention); continuing from there');
+    }
+    const tk = this.taskKey(batch.topic, batch.partition);
+    let task = this.tasks.get(tk);
+    if (!task) {
+      const checkpoints = new Map<string, string | undefined>();
+      for (const topic of this.definition.inputs) checkpoints.set(topic, this.committed.get(`${topic}:${batch.partition}`)?.metadata || undefined);
+      const timers = new TimerSet(this.deps.clock);
+      const stores = new TaskStateStores(this.deps.state, this.options.stateOwner ?? this.name, batch.partition);
+      const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores };
+      task = await this.definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined, checkpoints }, context);
+      this.tasks.set(tk, task);
+      this.timers.set(task, timers);
+      this.stores.set(task, stores);
+      if (this.definition.copartitioned && this.definition.inputs.length > 1) {
+        this.aligners.set(batch.partition, new EventTimeAligner(this.definition.inputs));
+        this.ends ??= await this.deps.source.loadEnds();
+      }
+    }
+    const state = newPosition(task, batch.topic, batch.partition);
+    this.positions.set(key, state);
+    return state;
+  }
+
+  /** A record set aside by the decoder or its task: the processor's bad-record policy decides. */
+  private reject(topic: string, partition: number, message: KafkaMessage, code: ErrorCode, reason: string): void {
+    const offset = Number(message.offset);
+    if (code === 'LATE_EVENT') this.metric.lateEvents.inc({ processor: this.name });
+    if (this.badRecords.decide({ topic, partition, offset, code, reason }) === 'skip') {
+      this.metric.skipped.inc({ processor: this.name, code });
+      this.log.warn({ topic, partition, offset, code, reason }, 'bad record skipped (log-and-continue)');
+      return;
+    }
+    this.buffer.deadLetter({ topic, partition, offset }, message, code, reason);
+    this.metric.deadLetters.inc({ processor: this.name, code });
+  }
+
+  /** Hands one record to its task (unless rejected or a tombstone) and moves its position. */
+  private applyRecord(state: Position, message: KafkaMessage, value: unknown): void {
+    const offset = Number(message.offset);
+    if (value === TOMBSTONE) {
+      // A deletion on a compacted topic (master data), not a broken record. Dimensions keep
+      // the last version they saw; nothing else reads a null value.
+      this.metric.tombstones.inc({ processor: this.name, topic: state.topic });
+    } else if (value !== undefined) {
+      const record: InputRecord = new MessageRecord(state.topic, state.partition, offset, value, this.definition.raw ? rawOf(message, this.deps.codec) : undefined, message);
+      const rejection = state.task.process(record, this.buffer);
+      const occurredAt = (value as { occurred_at?: unknown }).occurred_at;
+      if (rejection) this.reject(state.topic, state.partition, message, rejection.code, rejection.reason);
+      else if (typeof occurredAt === 'number') this.buffer.processedAt(occurredAt);
+      const timers = this.timers.get(state.task);
+      if (timers) timers.observeEventTime(typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp), this.buffer);
+    }
+    state.from ??= offset;
+    state.to = offset;
+    state.next = offset + 1;
+  }
+
+  /**
+   * True when a co-partitioned task need not wait for `topic`: it was read to the end of the
+   * partition as it stood at the last fetch, or (not read yet in this generation) its committed
+   * offset is already at the end.
+   */
+  private drainedInput(topic: string, partition: number): boolean {
+    const key = `${topic}:${partition}`;
+    const state = this.positions.get(key);
+    if (state) return state.highWatermark !== undefined && state.fetchedTo !== undefined && state.fetchedTo >= state.highWatermark;
+    const end = this.ends?.get(key);
+    if (!end) return false;
+    return (this.committed?.get(key)?.offset ?? end.low) >= end.high;
+  }
+
+  /** Records behind the partition's end as of its last fetch (those waiting in an aligner included). */
+  private setLag(state: Position | undefined): void {
+    if (state?.highWatermark === undefined) return;
+    this.metric.lag.set({ processor: this.name, topic: state.topic, partition: String(state.partition) }, Math.max(0, state.highWatermark - (state.next ?? 0)));
+  }
+
+  /** Hands a co-partitioned task what its inputs' queues allow, in event-time order. */
+  private async drainAligned(partition: number, heartbeat?: () => Promise<void>): Promise<void> {
+    const aligner = this.aligners.get(partition);
+    if (!aligner) return;
+    const now = this.deps.clock();
+    const since = this.blockedSince.get(partition);
+    const giveUp = since !== undefined && now - since >= ALIGN_MAX_WAIT_MS;
+    if (giveUp) {
+      // A fetch that never comes (records deleted by retention, a broker that does not answer for
+      // that partition): ordering is given up for what is buffered rather than stalling forever.
+      this.log.warn({ partition, waitingFor: aligner.empty(), waitedMs: now - since }, 'an input of a co-partitioned task brought nothing for too long; going on without event-time alignment for what is buffered');
+    }
+    const drained = (topic: string): boolean => giveUp || this.drainedInput(topic, partition);
+    let handed = 0;
+    for (let next = aligner.next(drained); next; next = aligner.next(drained)) {
+      this.applyRecord(next.item.state, next.item.message, next.item.value);
+      // A long wait released at once can be hundreds of thousands of records: bounded buffers.
+      if (++handed % 10_000 === 0 && this.buffer.size >= this.options.maxBufferedRows) await this.flushLocked(heartbeat);
+    }
+    // Records that waited are processed now: the lag of every input of the task moved.
+    if (handed > 0) for (const topic of this.definition.inputs) this.setLag(this.positions.get(`${topic}:${partition}`));
+    const waiting = this.definition.inputs.some((t) => aligner.buffered(t) > 0);
+    if (!waiting) this.blockedSince.delete(partition);
+    else if (handed > 0 || since === undefined) this.blockedSince.set(partition, this.deps.clock());
+    for (const topic of this.definition.inputs) {
+      const key = `${topic}:${partition}`;
+      if (this.pausedByUs.has(key) && aligner.buffered(topic) <= MAX_ALIGN_BUFFER / 4) {
+        this.pausedByUs.delete(key);
+        this.deps.source.resume(topic, partition);
+      }
+    }
+  }
+
+  /**
+   * Takes what is buffered, with the offsets and checkpoints that become safe to commit once it
+   * is durable. Taken synchronously, so the commit matches exactly the output written.
+   */
+  private takeFlushBatch(): FlushBatch | undefined {
+    const now = this.deps.clock();
+    const taskOutputs: (() => Promise<void>)[] = [];
+    for (const task of this.tasks.values()) {
+      this.timers.get(task)?.onWallClock(now, this.buffer);
+      task.punctuate(this.buffer);
+      const output = task.takeOutput?.();
+      if (output) taskOutputs.push(output);
+    }
+    const stateSnapshots: StateSnapshot[] = [];
+    for (const [task, stores] of this.stores) {
+      if (!stores.isUsed) continue;
+      const next = new Map<string, number>();
+      for (const s of this.positions.values()) if (s.task === task && s.next !== undefined) next.set(s.topic, s.next);
+      const snapshot = stores.takeSnapshot(next);
+      if (snapshot) stateSnapshots.push(snapshot);
+    }
+    const plan = takeCommitPlan(this.positions.values());
+    if (this.buffer.isEmpty && plan.ranges.length === 0 && taskOutputs.length === 0 && stateSnapshots.length === 0) return undefined;
+    this.lastFlush = now;
+    return { ...plan, taskOutputs, stateSnapshots, output: this.buffer.take() };
+  }
+
+  /**
+   * One write in flight at a time: the next batch is decoded and windowed while the previous
+   * one is written (chDB and the HTTP client both work off the event loop). A flush that finds
+   * the previous write unfinished waits for it, so commits stay in order and a stalled sink
+   * stops consumption (back-pressure) after one buffer. A write that failed for good surfaces
+   * here, at the next flush.
+   */
+  private async flushLocked(heartbeat?: () => Promise<void>): Promise<void> {
+    if (this.inFlight) await this.inFlight;
+    const batch = this.takeFlushBatch();
+    if (!batch) return;
+    const write = this.writer.write(batch, heartbeat);
+    const guarded: Promise<void> = write.finally(() => {
+      if (this.inFlight === guarded) this.inFlight = undefined;
+    });
+    this.inFlight = guarded;
+    // Kept from being unhandled; logged once here, thrown to whoever flushes next.
+    guarded.catch((error: unknown) => this.log.error({ err: error }, 'durable write failed'));
+  }
+
+  /** Flushes and waits until everything buffered so far is durable and committed. */
+  flush(heartbeat?: () => Promise<void>): Promise<void> {
+    return this.mutex.run(async () => {
+      await this.flushLocked(heartbeat);
+      if (this.inFlight) await this.inFlight;
+    });
+  }
+
+  /**
+   * The runtime's clock tick (every half flush interval): writes rows of a quiet pipeline,
+   * fires due wall-clock timers, and retries handing records to a task that waits for an input.
+   */
+  async tick(): Promise<void> {
+    const now = this.deps.clock();
+    await this.mutex.run(async () => {
+      for (const timers of this.timers.values()) timers.onWallClock(now, this.buffer);
+    });
+    if (!this.buffer.isEmpty && now - this.lastFlush >= this.options.flushIntervalMs) {
+      await this.mutex.run(() => this.flushLocked());
+    }
+    if (this.blockedSince.size > 0) {
+      await this.mutex.run(async () => {
+        for (const partition of [...this.blockedSince.keys()]) await this.drainAligned(partition);
+      });
+    }
+  }
+
+  /**
+   * Graceful stop: tasks close what they hold open (the archive's current roll), so it is
+   * written now rather than re-read at the next start, then everything is flushed.
+   */
+  async drain(): Promise<void> {
+    await this.mutex.run(async () => {
+      for (const task of this.tasks.values()) task.drain?.();
+    });
+    await this.flush();
+  }
+}

@@ -1,0 +1,42 @@
+import { MemoryStateBackend, TaskStateStores } from './state-store';
+
+describe('state stores', () => {
+  it('restore the latest value of each key and the offsets the last snapshot covered', async () => {
+    const backend = new MemoryStateBackend();
+    const first = new TaskStateStores(backend, 'stock', 3);
+    await first.restore();
+    const books = await first.open<{ on_hand: number }>('books');
+    books.put('S1/A', { on_hand: 5 });
+    books.put('S1/B', { on_hand: 2 });
+    await backend.save([first.takeSnapshot(new Map([['pos.sales', 10]]))!]);
+    books.put('S1/A', { on_hand: 4 });
+    books.delete('S1/B');
+    await backend.save([first.takeSnapshot(new Map([['pos.sales', 12], ['inventory.counts', 3]]))!]);
+    // Nothing changed and no offset moved: no snapshot.
+    expect(first.takeSnapshot(new Map([['pos.sales', 12]]))).toBeUndefined();
+
+    const restarted = new TaskStateStores(backend, 'stock', 3);
+    await restarted.restore();
+    const again = await restarted.open<{ on_hand: number }>('books');
+    expect([...again.entries()]).toEqual([['S1/A', { on_hand: 4 }]]);
+    expect(restarted.applied({ topic: 'pos.sales', offset: 11 })).toBe(true);
+    expect(restarted.applied({ topic: 'pos.sales', offset: 12 })).toBe(false);
+    expect(restarted.applied({ topic: 'inventory.counts', offset: 2 })).toBe(true);
+    expect(restarted.applied({ topic: 'pos.returns', offset: 0 })).toBe(false);
+    // Another partition and another processor share nothing.
+    const other = new TaskStateStores(backend, 'stock', 4);
+    await other.restore();
+    expect((await other.open('books')).size).toBe(0);
+    expect(other.applied({ topic: 'pos.sales', offset: 0 })).toBe(false);
+  });
+
+  it('keep a covered offset for a topic not read since the last snapshot, and never move it back', async () => {
+    const backend = new MemoryStateBackend();
+    const stores = new TaskStateStores(backend, 'anomaly', 0);
+    await stores.restore();
+    (await stores.open<number>('hours')).put('h', 1);
+    expect(stores.takeSnapshot(new Map([['pos.sales', 7], ['pos.voids', 2]]))!.covered).toEqual({ 'pos.sales': 7, 'pos.voids': 2 });
+    (await stores.open<number>('hours')).put('h', 2);
+    expect(stores.takeSnapshot(new Map([['pos.sales', 9]]))!.covered).toEqual({ 'pos.sales': 9, 'pos.voids': 2 });
+  });
+});
