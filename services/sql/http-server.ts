@@ -9,13 +9,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { SqlEndpointError, type SqlExecutor, type SqlResult } from './contract';
+import { SqlEndpointError, type SqlExecutor, type SqlRequest, type SqlResult } from './contract';
 import { CLICKHOUSE_ERROR_CODES, formatExceptionBody, sqlError, type ClickHouseErrorName } from './clickhouse-errors';
 import { decodeCompressedBlocks, encodeCompressedBlocks, loadBlockCodecs } from './compressed-blocks';
 import { chooseEncoding, compressBody, decompressBody } from './http-compression';
 import { joinQuery, readQueryRequest, routeOf, type HeaderSource, type HttpQueryRequest } from './http-request';
 import { contentTypeOf } from './output-formats';
-import { reframeNative } from './native-protocol';
+import { emptyNativeBlock, reframeNative, rowBinaryHeader } from './native-protocol';
 
 export interface SqlHttpHandlerOptions {
   readonly executor: SqlExecutor;
@@ -61,6 +61,24 @@ function codecFailure(error: unknown, fallback: ClickHouseErrorName, httpStatus:
   if (!isShelfStreamError(error)) return error;
   const code = error.context['clickhouse_code'];
   return new SqlEndpointError(typeof code === 'number' ? code : CLICKHOUSE_ERROR_CODES[fallback], httpStatus, error.message, { cause: error });
+}
+
+/** A statement that only reads, by its first keyword (comments skipped): safe to run twice. */
+const READ_STATEMENT = /^(?:\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)*\(*\s*(?:SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS)\b/i;
+
+/**
+ * chDB writes nothing for an empty Native result, where a server writes a block of no rows
+ * with the columns' names and types; without it clickhouse-go (Grafana) sees a result with no
+ * columns. For a statement that only reads, the names and types are asked of the engine again
+ * in RowBinaryWithNamesAndTypes (same user, scope and session: the executor judges it as the
+ * first) and written as that header block. No row is re-encoded: there are none.
+ */
+async function withNativeHeader(executor: SqlExecutor, statement: SqlRequest, result: SqlResult): Promise<SqlResult> {
+  if (result.body.byteLength > 0 || result.format.toLowerCase() !== 'native' || !READ_STATEMENT.test(statement.query)) return result;
+  const described = await executor.execute({ ...statement, defaultFormat: 'RowBinaryWithNamesAndTypes' });
+  // A FORMAT clause in the statement wins over the default: then there is nothing to read.
+  if (described.format !== 'RowBinaryWithNamesAndTypes' || described.body.byteLength === 0) return result;
+  return { ...result, body: emptyNativeBlock(rowBinaryHeader(described.body)) };
 }
 
 /** The result bytes in the framing the client asked for, before any HTTP compression. */
@@ -120,7 +138,7 @@ export function createSqlHttpHandler(options: SqlHttpHandlerOptions): (req: Inco
     }
     const query = joinQuery(request.queryParameter, body.toString('utf8'));
     if (query.trim() === '') throw sqlError('SYNTAX_ERROR', 'Empty query');
-    const result = await executor.execute({
+    const statement: SqlRequest = {
       credentials: request.credentials,
       query,
       defaultFormat: request.defaultFormat,
@@ -132,7 +150,8 @@ export function createSqlHttpHandler(options: SqlHttpHandlerOptions): (req: Inco
       sessionCheck: request.sessionCheck,
       queryId: request.queryId,
       readOnlyMethod: method === 'GET',
-    });
+    };
+    const result = await withNativeHeader(executor, statement, await executor.execute(statement));
     if (result.body.byteLength > options.maxResultBytes) {
       throw sqlError('TOO_MANY_ROWS_OR_BYTES', `Result of ${result.body.byteLength} bytes is larger than ${options.maxResultBytes} bytes (SQL_ENDPOINT_MAX_RESULT_BYTES): add a LIMIT or aggregate`);
     }

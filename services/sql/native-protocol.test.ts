@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isShelfStreamError } from '../../lib/errors';
-import { reframeNative } from './native-protocol';
+import { emptyNativeBlock, reframeNative, rowBinaryHeader } from './native-protocol';
 
 /** What clickhouse-go v2.51 sends as client_protocol_version (DBMS_TCP_PROTOCOL_VERSION). */
 const CLICKHOUSE_GO_REVISION = 54460;
@@ -80,5 +80,29 @@ describe('reframeNative', () => {
     // chDB: SELECT CAST('a', 'Variant(String, UInt64)') AS v
     const variant = Buffer.from('010101761756617269616e7428537472696e672c2055496e743634290000000000000000000161', 'hex');
     expect(reframeError(variant)).toMatch(/^Native output, column v \(Variant\(String, UInt64\)\) of block 0: values of type Variant/);
+  });
+});
+
+describe('empty Native results', () => {
+  it('reads the names and types a RowBinaryWithNamesAndTypes header carries', () => {
+    // Bytes chDB wrote for `SELECT toUInt8(1) AS x, 'a' AS s WHERE 0` in RowBinaryWithNamesAndTypes.
+    const header = Buffer.from('\x02\x01x\x01s\x05UInt8\x06String', 'latin1');
+    expect(rowBinaryHeader(header)).toEqual([
+      { name: 'x', type: 'UInt8' },
+      { name: 's', type: 'String' },
+    ]);
+  });
+
+  it('writes a block of no rows with the columns, as a server does, which the re-framing accepts', () => {
+    const block = emptyNativeBlock([
+      { name: 'x', type: 'UInt8' },
+      { name: 's', type: 'String' },
+    ]);
+    // 2 columns, 0 rows, then each name and type (hand-written from the Native layout).
+    expect(block).toEqual(Buffer.from('\x02\x00\x01x\x05UInt8\x01s\x06String', 'latin1'));
+    // With the block info and a serialization byte after each column's type for revision 54460.
+    expect(reframeNative(block, 54460)).toEqual(
+      Buffer.concat([Buffer.from([1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0]), Buffer.from('\x02\x00\x01x\x05UInt8\x00\x01s\x06String\x00', 'latin1')]),
+    );
   });
 });

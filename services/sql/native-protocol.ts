@@ -233,3 +233,42 @@ export function reframeNative(body: Uint8Array, clientProtocolVersion: number): 
   }
   return Buffer.concat(parts);
 }
+
+function varUIntBytes(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    bytes.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return bytes;
+}
+
+function stringBytes(text: string): Buffer {
+  const utf8 = Buffer.from(text, 'utf8');
+  return Buffer.concat([Uint8Array.from(varUIntBytes(utf8.byteLength)), utf8]);
+}
+
+/**
+ * The column names and types at the head of a `RowBinaryWithNamesAndTypes` result: a count,
+ * then the names, then the types, each a length-prefixed string.
+ */
+export function rowBinaryHeader(body: Uint8Array): { name: string; type: string }[] {
+  const cursor = new NativeCursor(body);
+  const count = cursor.varUInt('column count');
+  const names = Array.from({ length: count }, () => cursor.string('column name'));
+  return names.map((name) => ({ name, type: cursor.string('column type') }));
+}
+
+/**
+ * A Native block of no rows that carries the columns' names and types, as a ClickHouse server
+ * writes for an empty result (chDB writes nothing at all, and clickhouse-go then sees no
+ * columns). Plain Native, as chDB writes it: `reframeNative` adds what a client's protocol
+ * version asks for. No value is written: an empty block has none.
+ */
+export function emptyNativeBlock(columns: readonly { name: string; type: string }[]): Buffer {
+  const parts: Uint8Array[] = [Uint8Array.from([...varUIntBytes(columns.length), 0])];
+  for (const column of columns) parts.push(stringBytes(column.name), stringBytes(column.type));
+  return Buffer.concat(parts);
+}
