@@ -58,12 +58,12 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_alert_deliveries
     error               String COMMENT 'Why it failed',
     dead_letter_reason  String COMMENT 'Why it was given up',
     endpoint            String COMMENT 'Endpoint, redacted',
-    alert_count         UInt64 COMMENT 'Alerts the message carries',
+    alert_count         UInt32 COMMENT 'Alerts the message carries (UInt32: BI tools read UInt64 as text or decimals)',
     alert_to_attempt_ms Int64 COMMENT 'Milliseconds from the oldest alert change to this attempt'
 )
 AS SELECT
     d.message_id, d.subscription_id, m.message_type, d.attempt, d.attempted_at, d.outcome, d.status_code, d.latency_ms,
-    d.error, d.dead_letter_reason, d.endpoint, length(m.alert_ids) AS alert_count, d.alert_to_attempt_ms
+    d.error, d.dead_letter_reason, d.endpoint, toUInt32(length(m.alert_ids)) AS alert_count, d.alert_to_attempt_ms
 FROM ${database}.alert_deliveries AS d FINAL
 LEFT JOIN (SELECT message_id, message_type, alert_ids FROM ${database}.alert_messages FINAL) AS m ON m.message_id = d.message_id
 COMMENT 'Alert webhook deliveries for BI: every attempt with its outcome, without bodies';
