@@ -18,6 +18,7 @@ import { registerSimulateCommands } from './commands/simulate';
 import { STREAM_NAMES, streamCommand } from './commands/stream';
 import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
+import { SERVABLE, serveCommand, startReadApi } from './commands/serve';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -103,8 +104,30 @@ program
   .argument('<what>', '"all"')
   .action(async (what: string) => {
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
-    await run('stream', (ctx) => streamCommand(ctx, STREAM_NAMES, ctx.config.forecast.schedule ? { alongside: (clickhouse) => startForecastJobs(ctx, clickhouse) } : {}))();
+    await run('stream', (ctx) =>
+      streamCommand(ctx, STREAM_NAMES, {
+        // The read API and the forecast schedule share the processors' ClickHouse client: embedded ClickHouse has one owner.
+        alongside: async (clickhouse) => {
+          const readApi = await startReadApi(ctx, clickhouse);
+          const forecast = ctx.config.forecast.schedule ? await startForecastJobs(ctx, clickhouse).catch(async (error: unknown) => {
+            await readApi.close();
+            throw error;
+          }) : undefined;
+          return {
+            stop: async () => {
+              await forecast?.stop();
+              await readApi.close();
+            },
+          };
+        },
+      }),
+    )();
   });
+program
+  .command('serve')
+  .description('serve the read API for store systems (against CLICKHOUSE_URL, or embedded ClickHouse when no other process owns it) until SIGTERM')
+  .argument('<what>', SERVABLE.join(' | '))
+  .action(async (what: string) => run('read-api', (ctx) => serveCommand(ctx, what))());
 program
   .command('demo')
   .description('init, backfill history, then the simulator in real time through every processor, with a live summary')

@@ -18,6 +18,7 @@ import { PROCESSOR_NAMES, buildProcessor } from '../../streams/processors';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
 import type { CliContext } from '../context';
 import { runInit } from './init';
+import { startReadApi } from './serve';
 
 export interface DemoOptions {
   readonly duration?: number;
@@ -85,6 +86,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   const clickhouse = createClickHouse(config.clickhouse);
   const ops = await startOpsEndpoint({ host: config.http.host, port: config.http.port, registry: metrics.registry, readiness: [{ name: 'clickhouse', check: async () => void (await clickhouse.ping()) }] });
   ctx.print(`demo: metrics at http://${ops.address().host}:${ops.address().port}/metrics`);
+  const readApi = await startReadApi(ctx, clickhouse);
   const processors: RunningProcessor[] = [];
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -134,6 +136,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     for (const p of processors) await p.stop();
+    await readApi.close();
     await ops.close();
     await clickhouse.close();
   }

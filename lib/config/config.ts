@@ -158,6 +158,12 @@ export interface IngestConfig {
   readonly shutdownGraceMs: number;
 }
 
+export interface ReadApiConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly maxPageSize: number;
+}
+
 export interface SimulatorConfig {
   readonly outputDir: string;
 }
@@ -190,6 +196,7 @@ export interface Config {
   readonly topics: TopicsConfig;
   readonly streams: StreamsConfig;
   readonly ingest: IngestConfig;
+  readonly readApi: ReadApiConfig;
   readonly simulator: SimulatorConfig;
   readonly forecast: ForecastConfig;
   readonly launcher: LauncherConfig;
@@ -389,6 +396,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       apiKeysFile: v.INGEST_API_KEYS_FILE ? expandPath(v.INGEST_API_KEYS_FILE, cwd) : join(dataDir, 'ingest', 'api-keys.json'),
       dedupWindow: v.INGEST_DEDUP_WINDOW!,
       shutdownGraceMs: v.INGEST_SHUTDOWN_GRACE_MS!,
+    },
+    readApi: {
+      host: v.READ_API_HOST!,
+      port: v.READ_API_PORT!,
+      maxPageSize: v.READ_API_MAX_PAGE_SIZE!,
     },
     simulator: {
       outputDir: v.SIMULATOR_OUTPUT_DIR ? expandPath(v.SIMULATOR_OUTPUT_DIR, cwd) : join(dataDir, 'simulator'),

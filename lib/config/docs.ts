@@ -14,6 +14,7 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   topics: 'Topics',
   streams: 'Stream processors',
   ingest: 'HTTP ingest',
+  readapi: 'Read API for store systems',
   simulator: 'POS simulator',
   forecast: 'Demand forecasts',
   launcher: 'Native launcher (machines without Docker)',

@@ -15,6 +15,7 @@ export type OptionGroup =
   | 'topics'
   | 'streams'
   | 'ingest'
+  | 'readapi'
   | 'simulator'
   | 'forecast'
   | 'launcher';
@@ -479,6 +480,26 @@ export const OPTIONS = {
     group: 'ingest',
     default: '10000',
     doc: 'Milliseconds a stopping ingest service waits for in-flight requests before it closes.',
+    schema: positiveInt,
+  }),
+
+  // ── read API for store systems (services/read-api) ──────────────────────────────────
+  READ_API_HOST: spec({
+    group: 'readapi',
+    default: '127.0.0.1',
+    doc: 'Interface the read API (forecasts, reorder advice, at-risk list, alerts, insights per store) listens on (0.0.0.0 for store systems on the network).',
+    schema: nonEmpty,
+  }),
+  READ_API_PORT: spec({
+    group: 'readapi',
+    default: '8090',
+    doc: 'Port of the read API; distinct from INGEST_PORT and SHELFSTREAM_HTTP_PORT. 0 picks a free port. It accepts the ingest API keys (INGEST_API_KEYS_FILE): a terminal key reads its own store, a back-office key every store.',
+    schema: z.coerce.number().int().min(0).max(65_535),
+  }),
+  READ_API_MAX_PAGE_SIZE: spec({
+    group: 'readapi',
+    default: '500',
+    doc: 'Largest `limit` (rows per page) the read API accepts; a larger one gets 400.',
     schema: positiveInt,
   }),
 
