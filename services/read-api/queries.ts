@@ -220,7 +220,9 @@ function page<R, T>(raw: readonly R[], limit: number, toRow: (r: R) => T, keyOf:
 export function createReadQueries(client: ClickHouseClient, database: string): ReadQueries {
   const sql = Object.fromEntries(Object.entries(SQL).map(([name, text]) => [name, bindDatabase(text, database)])) as Record<keyof typeof SQL, string>;
   const select = async <T>(query: string, params: Record<string, unknown>): Promise<T[]> =>
-    (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+    // The answers name columns as the tables do (toString(forecast_date) AS forecast_date), so
+    // WHERE and ORDER BY must read the column, not the alias.
+    (await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { prefer_column_name_to_alias: 1 } })).json<T>();
 
   return {
     async storeKnown(store) {
