@@ -15,9 +15,10 @@ import { simulatorBackfill } from './benchmarks/simulator-backfill';
 import { ingest } from './benchmarks/ingest';
 import { kafkaClients } from './benchmarks/kafka-clients';
 import { parquetWriters } from './benchmarks/parquet-writers';
+import { readApiBench } from './benchmarks/read-api';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, readApiBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];
