@@ -162,6 +162,8 @@ export interface ReadApiConfig {
   readonly host: string;
   readonly port: number;
   readonly maxPageSize: number;
+  /** Milliseconds identical requests share an answer; 0: never. */
+  readonly cacheMs: number;
 }
 
 export interface SimulatorConfig {
@@ -401,6 +403,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       host: v.READ_API_HOST!,
       port: v.READ_API_PORT!,
       maxPageSize: v.READ_API_MAX_PAGE_SIZE!,
+      cacheMs: v.READ_API_CACHE_MS!,
     },
     simulator: {
       outputDir: v.SIMULATOR_OUTPUT_DIR ? expandPath(v.SIMULATOR_OUTPUT_DIR, cwd) : join(dataDir, 'simulator'),

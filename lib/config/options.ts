@@ -503,6 +503,13 @@ export const OPTIONS = {
     schema: positiveInt,
   }),
 
+  READ_API_CACHE_MS: spec({
+    group: 'readapi',
+    default: '1000',
+    doc: 'Milliseconds an answer of the read API is shared by identical requests (same route, store and parameters), which also wait for one query instead of each running its own; 0 queries every request. Embedded ClickHouse runs one query at a time.',
+    schema: z.coerce.number().int().min(0),
+  }),
+
   // ── demand forecasts (services/forecast) ──────────────────────────────────────────────
   FORECAST_SCHEDULE: spec({
     group: 'forecast',

@@ -30,7 +30,7 @@ export async function startReadApiService(options: { config: Config; logger: Log
   if (keys.size === 0) log.warn({ file: keysFile }, 'no API keys yet: every read is refused until `shelfstream ingest keys create` adds one');
   const app = buildReadApiServer(
     { keys, queries: createReadQueries(options.clickhouse, config.clickhouse.database), logger },
-    { maxPageSize: config.readApi.maxPageSize, openApi: buildReadApiDocument({ maxPageSize: config.readApi.maxPageSize, version: '1.0.0' }) },
+    { maxPageSize: config.readApi.maxPageSize, cacheMs: config.readApi.cacheMs, openApi: buildReadApiDocument({ maxPageSize: config.readApi.maxPageSize, version: '1.0.0' }) },
   );
   try {
     await app.listen({ host: config.readApi.host, port: config.readApi.port });

@@ -17,6 +17,7 @@ import type { ApiKeyVerifier } from '../ingest/api-keys';
 import { describeInsights } from './insights';
 import { encodeCursor, parseCursor, parseDateRange, parseEnum, parseId, parseLimit, parseProbability, type CursorKey, type Parsed, type RawParam } from './params';
 import type { AlertState, Page, ReadQueries } from './queries';
+import { createResponseCache } from './response-cache';
 
 export const READ_ROUTES = {
   forecasts: '/v1/stores/:store_id/forecasts',
@@ -59,6 +60,8 @@ function take<T>(parsed: Parsed<T>): T {
 
 export interface ReadApiServerOptions {
   readonly maxPageSize: number;
+  /** How long an answer is shared by identical requests (response-cache.ts); 0: never. */
+  readonly cacheMs: number;
   readonly openApi: object;
 }
 
@@ -75,6 +78,9 @@ const KNOWN: Record<keyof typeof READ_ROUTES, readonly string[]> = {
 
 export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQueries; logger: Logger }, options: ReadApiServerOptions): FastifyInstance {
   const { queries } = deps;
+  const cache = createResponseCache(options.cacheMs);
+  /** The key of an answer: route, store and the parsed parameters (so `?a=1&b=2` and `?b=2&a=1` share). */
+  const keyOf = (route: string, store: string, params: object): string => JSON.stringify([route, store, params]);
   const openApiText = JSON.stringify(options.openApi);
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'read-api' }) as FastifyBaseLogger,
@@ -132,34 +138,38 @@ export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQu
     const sku = take(parseId('sku', request.query.sku));
     const range = take(parseDateRange(request.query.from, request.query.to));
     const { limit, after } = pageOf(request, 'forecasts', ['string', 'string']);
-    return listBody(store, 'forecasts', await queries.forecasts(store, { ...range, ...(sku !== undefined ? { sku } : {}) }, limit, after));
+    const filter = { ...range, ...(sku !== undefined ? { sku } : {}) };
+    return cache.get(keyOf('forecasts', store, [filter, limit, after]), async () => listBody(store, 'forecasts', await queries.forecasts(store, filter, limit, after)));
   });
 
   app.get(READ_ROUTES.reorderAdvice, async (request: StoreRequest) => {
     const store = await admit(request, 'reorderAdvice');
     const sku = take(parseId('sku', request.query.sku));
     const { limit, after } = pageOf(request, 'reorder-advice', ['string']);
-    return listBody(store, 'reorder-advice', await queries.reorderAdvice(store, sku !== undefined ? { sku } : {}, limit, after));
+    const filter = sku !== undefined ? { sku } : {};
+    return cache.get(keyOf('reorder-advice', store, [filter, limit, after]), async () => listBody(store, 'reorder-advice', await queries.reorderAdvice(store, filter, limit, after)));
   });
 
   app.get(READ_ROUTES.atRisk, async (request: StoreRequest) => {
     const store = await admit(request, 'atRisk');
     const minRisk = take(parseProbability('min_risk', request.query.min_risk, 0));
     const { limit, after } = pageOf(request, 'at-risk', ['string', 'string']);
-    return listBody(store, 'at-risk', await queries.atRisk(store, { minRisk }, limit, after));
+    return cache.get(keyOf('at-risk', store, [minRisk, limit, after]), async () => listBody(store, 'at-risk', await queries.atRisk(store, { minRisk }, limit, after)));
   });
 
   app.get(READ_ROUTES.alerts, async (request: StoreRequest) => {
     const store = await admit(request, 'alerts');
     const state = take(parseEnum<AlertState>('state', request.query.state, ['open', 'resolved', 'all'], 'open'));
     const { limit, after } = pageOf(request, 'alerts', ['string', 'string']);
-    return listBody(store, 'alerts', await queries.alerts(store, { state }, limit, after));
+    return cache.get(keyOf('alerts', store, [state, limit, after]), async () => listBody(store, 'alerts', await queries.alerts(store, { state }, limit, after)));
   });
 
   app.get(READ_ROUTES.insights, async (request: StoreRequest) => {
     const store = await admit(request, 'insights');
-    const figures = await queries.insightFigures(store, READ_API_DEFAULTS.topMovers);
-    return { store_id: store, as_of: figures.asOf, items: describeInsights(figures) };
+    return cache.get(keyOf('insights', store, []), async () => {
+      const figures = await queries.insightFigures(store, READ_API_DEFAULTS.topMovers);
+      return { store_id: store, as_of: figures.asOf, items: describeInsights(figures) };
+    });
   });
 
   return app;

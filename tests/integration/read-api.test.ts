@@ -1,7 +1,7 @@
 /**
  * The read API over a fresh database with the project's migrations and hand-made rows for two
  * stores (forecasts, reorder advice, stock-out risk, an open and a resolved alert, sales),
- * started as `run all` starts it (port 0) and called over HTTP: every route, every scope, every
+ * started as `run all` starts it (port 0; the response cache off, so every answer is a query) and called over HTTP: every route, every scope, every
  * bad parameter, pagination across pages, and every answer validated against the served
  * OpenAPI document with a JSON Schema validator (ajv). Expected values are worked out by hand
  * in the comments, not by the code under test.
@@ -101,7 +101,7 @@ describe('read API', () => {
       sale('A2', '2026-03-05', 25, 12),
     ]);
 
-    const config = testConfig({ READ_API_PORT: '0', READ_API_MAX_PAGE_SIZE: '100', INGEST_API_KEYS_FILE: keysFile });
+    const config = testConfig({ READ_API_PORT: '0', READ_API_MAX_PAGE_SIZE: '100', READ_API_CACHE_MS: '0', INGEST_API_KEYS_FILE: keysFile });
     service = await startReadApiService({ config: { ...config, clickhouse: { ...config.clickhouse, database } }, logger: testLogger(), clickhouse: client });
     registerCleanup(() => service.close());
     doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as Json;
