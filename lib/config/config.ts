@@ -452,6 +452,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       context: { KAFKA_PORT: kafkaPort },
     });
   }
+  // `run all` serves all three in one process: a shared port would fail at start with EADDRINUSE
+  // after the processors are up, so it is refused here with the names of the settings.
+  const sharing = (
+    [
+      ['INGEST_PORT', config.ingest.port],
+      ['SHELFSTREAM_HTTP_PORT', config.http.port],
+    ] as const
+  )
+    .filter(([, p]) => p !== 0 && p === config.readApi.port)
+    .map(([name]) => name);
+  if (sharing.length > 0) {
+    throw new ShelfStreamError('CONFIG_INVALID', `invalid configuration: READ_API_PORT ${config.readApi.port} is also ${sharing.join(' and ')}; give the read API a port of its own`, {
+      context: { READ_API_PORT: config.readApi.port },
+    });
+  }
   const problems = [...securityProblems(v), ...unreadableFiles(v)];
   if (problems.length > 0) {
     throw new ShelfStreamError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { context: { problems } });
