@@ -23,6 +23,7 @@ import { demoCommand } from './commands/demo';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
 import { registerBiUserCommands } from './commands/bi-users';
 import { serveSqlEndpoint, sqlCommand } from './commands/sql';
+import { SERVABLE, serveCommand, startReadApi } from './commands/serve';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -112,11 +113,14 @@ program
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
     await run('stream', (ctx) =>
       streamCommand(ctx, PROCESSOR_NAMES, {
+        // The SQL endpoint, the read API, the closing job and the forecast schedule share the processors' engine: embedded ClickHouse has one owner.
         alongside: async (clickhouse) => {
           const sql = await serveSqlEndpoint(ctx);
+          const readApi = await startReadApi(ctx, clickhouse);
           const closing = startClosingSchedule(ctx.config, clickhouse, ctx.logger);
           const forecast = ctx.config.forecast.schedule ? await startForecastJobs(ctx, clickhouse).catch(async (error: unknown) => {
             await closing.stop();
+            await readApi.close();
             await sql?.stop();
             throw error;
           }) : undefined;
@@ -124,6 +128,7 @@ program
             stop: async () => {
               await forecast?.stop();
               await closing.stop();
+              await readApi.close();
               await sql?.stop();
             },
           };
@@ -142,6 +147,11 @@ program
   .action(async (query: string | undefined, options: { format?: string; user?: string; password?: string; database?: string }) =>
     run('sql', (ctx) => sqlCommand(ctx, query, options))(),
   );
+program
+  .command('serve')
+  .description('serve the read API for store systems (against CLICKHOUSE_URL, or embedded ClickHouse when no other process owns it) until SIGTERM')
+  .argument('<what>', SERVABLE.join(' | '))
+  .action(async (what: string) => run('read-api', (ctx) => serveCommand(ctx, what))());
 program
   .command('demo')
   .description('init, backfill history, then the simulator in real time through every processor, with a live summary')

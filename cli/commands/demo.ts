@@ -19,6 +19,7 @@ import { startProcessor, type RunningProcessor } from '../../streams/runtime/run
 import type { CliContext } from '../context';
 import { runInit } from './init';
 import { serveSqlEndpoint } from './sql';
+import { startReadApi } from './serve';
 
 export interface DemoOptions {
   readonly duration?: number;
@@ -86,6 +87,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   const clickhouse = createClickHouse(config.clickhouse);
   const ops = await startOpsEndpoint({ host: config.http.host, port: config.http.port, registry: metrics.registry, readiness: [{ name: 'clickhouse', check: async () => void (await clickhouse.ping()) }] });
   ctx.print(`demo: metrics at http://${ops.address().host}:${ops.address().port}/metrics`);
+  const readApi = await startReadApi(ctx, clickhouse);
   const processors: RunningProcessor[] = [];
   let sql: { stop(): Promise<void> } | undefined;
   const stop = new AbortController();
@@ -139,6 +141,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     process.off('SIGTERM', onSignal);
     for (const p of processors) await p.stop();
     await sql?.stop();
+    await readApi.close();
     await ops.close();
     await clickhouse.close();
   }

@@ -11,14 +11,8 @@ import type { Partitioner as PltPartitioner, Producer as PltProducer, ProducerOp
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type LogEntry, type Producer, type ProducerConfig, type RetryOptions } from 'kafkajs';
 import type { KafkaConfig } from '../config';
 import type { Logger } from '../logger';
+import { createKafkaLogLevels } from './kafka-log';
 import { kafkajsSecurity, platformaticSecurity } from './kafka-security';
-
-const TO_PINO: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [KafkaLogLevel.ERROR]: 'error',
-  [KafkaLogLevel.WARN]: 'warn',
-  [KafkaLogLevel.INFO]: 'info',
-  [KafkaLogLevel.DEBUG]: 'debug',
-};
 
 export interface KafkaClientOptions {
   /** kafkajs' retry policy; its default (5 retries, about 10 s in all) when unset. */
@@ -29,6 +23,8 @@ export interface KafkaClientOptions {
 
 export function createKafka(config: KafkaConfig, logger: Logger, role: string, options: KafkaClientOptions = {}): Kafka {
   const log = logger.child({ component: 'kafkajs' });
+  // Errors kafkajs retries by itself are not errors to the operator (./kafka-log.ts).
+  const levels = createKafkaLogLevels();
   return new Kafka({
     clientId: `${config.clientId}-${role}`,
     brokers: [...config.brokers],
@@ -41,7 +37,7 @@ export function createKafka(config: KafkaConfig, logger: Logger, role: string, o
       () =>
       ({ namespace, level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[TO_PINO[level] ?? 'info']({ namespace, ...rest }, message);
+        log[levels.levelOf(level, namespace, message, rest)]({ namespace, ...rest }, message);
       },
   });
 }

@@ -14,6 +14,13 @@ describe('loadConfig', () => {
     expect(config.topics.retentionMs).toBe(168 * 3_600_000);
   });
 
+  it('refuses a read API port that ingest or the metrics endpoint already has', () => {
+    expect(() => loadConfig({ READ_API_PORT: '8088' })).toThrow('READ_API_PORT 8088 is also INGEST_PORT; give the read API a port of its own');
+    expect(() => loadConfig({ READ_API_PORT: '9000', INGEST_PORT: '9000', SHELFSTREAM_HTTP_PORT: '9000' })).toThrow('READ_API_PORT 9000 is also INGEST_PORT and SHELFSTREAM_HTTP_PORT');
+    expect(loadConfig({ READ_API_PORT: '0', INGEST_PORT: '0' }).readApi.port).toBe(0); // 0: each picks a free port
+    expect(loadConfig({}).readApi).toEqual({ host: '127.0.0.1', port: 8090, maxPageSize: 500, cacheMs: 1_000 });
+  });
+
   it('derives client addresses from the launcher ports', () => {
     const config = loadConfig({ KAFKA_PORT: '19092', KAFKA_CONTROLLER_PORT: '19093', REGISTRY_PORT: '18081', MINIO_PORT: '19000' });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:19092']);

@@ -180,6 +180,14 @@ export interface SqlEndpointConfig {
   readonly maxSessionTimeoutS: number;
 }
 
+export interface ReadApiConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly maxPageSize: number;
+  /** Milliseconds identical requests share an answer; 0: never. */
+  readonly cacheMs: number;
+}
+
 export interface SimulatorConfig {
   readonly outputDir: string;
 }
@@ -238,6 +246,7 @@ export interface Config {
   readonly streams: StreamsConfig;
   readonly ingest: IngestConfig;
   readonly sqlEndpoint: SqlEndpointConfig;
+  readonly readApi: ReadApiConfig;
   readonly simulator: SimulatorConfig;
   readonly forecast: ForecastConfig;
   readonly sqlExecutor: SqlExecutorConfig;
@@ -456,6 +465,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
       maxSessionTimeoutS: v.SQL_ENDPOINT_MAX_SESSION_TIMEOUT_S!,
     },
+    readApi: {
+      host: v.READ_API_HOST!,
+      port: v.READ_API_PORT!,
+      maxPageSize: v.READ_API_MAX_PAGE_SIZE!,
+      cacheMs: v.READ_API_CACHE_MS!,
+    },
     simulator: {
       outputDir: v.SIMULATOR_OUTPUT_DIR ? expandPath(v.SIMULATOR_OUTPUT_DIR, cwd) : join(dataDir, 'simulator'),
     },
@@ -531,6 +546,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   if (config.launcher.kafka.port === config.launcher.kafka.controllerPort) {
     throw new ShelfStreamError('CONFIG_INVALID', 'invalid configuration: KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ', {
       context: { KAFKA_PORT: kafkaPort },
+    });
+  }
+  // `run all` serves all three in one process: a shared port would fail at start with EADDRINUSE
+  // after the processors are up, so it is refused here with the names of the settings.
+  const sharing = (
+    [
+      ['INGEST_PORT', config.ingest.port],
+      ['SHELFSTREAM_HTTP_PORT', config.http.port],
+    ] as const
+  )
+    .filter(([, p]) => p !== 0 && p === config.readApi.port)
+    .map(([name]) => name);
+  if (sharing.length > 0) {
+    throw new ShelfStreamError('CONFIG_INVALID', `invalid configuration: READ_API_PORT ${config.readApi.port} is also ${sharing.join(' and ')}; give the read API a port of its own`, {
+      context: { READ_API_PORT: config.readApi.port },
     });
   }
   const problems = [...securityProblems(v), ...unreadableFiles(v)];

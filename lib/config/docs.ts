@@ -15,6 +15,7 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   streams: 'Stream processors',
   ingest: 'HTTP ingest',
   sql: 'SQL endpoint (ClickHouse HTTP interface)',
+  readapi: 'Read API for store systems',
   simulator: 'POS simulator',
   forecast: 'Demand forecasts',
   alerts: 'Alert delivery',

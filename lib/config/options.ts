@@ -16,6 +16,7 @@ export type OptionGroup =
   | 'streams'
   | 'ingest'
   | 'sql'
+  | 'readapi'
   | 'simulator'
   | 'forecast'
   | 'alerts'
@@ -607,6 +608,32 @@ export const OPTIONS = {
     derived: '$SHELFSTREAM_DATA_DIR/sql/bi-users.json',
     doc: 'File holding the BI users (scrypt password hashes, scopes, limits; mode 0600); managed with `shelfstream bi-users`.',
     schema: nonEmpty,
+  }),
+  // ── read API for store systems (services/read-api) ──────────────────────────────────
+  READ_API_HOST: spec({
+    group: 'readapi',
+    default: '127.0.0.1',
+    doc: 'Interface the read API (forecasts, reorder advice, at-risk list, alerts, insights per store) listens on (0.0.0.0 for store systems on the network).',
+    schema: nonEmpty,
+  }),
+  READ_API_PORT: spec({
+    group: 'readapi',
+    default: '8090',
+    doc: 'Port of the read API; distinct from INGEST_PORT and SHELFSTREAM_HTTP_PORT. 0 picks a free port. It accepts the ingest API keys (INGEST_API_KEYS_FILE): a terminal key reads its own store, a back-office key every store.',
+    schema: z.coerce.number().int().min(0).max(65_535),
+  }),
+  READ_API_MAX_PAGE_SIZE: spec({
+    group: 'readapi',
+    default: '500',
+    doc: 'Largest `limit` (rows per page) the read API accepts; a larger one gets 400.',
+    schema: positiveInt,
+  }),
+
+  READ_API_CACHE_MS: spec({
+    group: 'readapi',
+    default: '1000',
+    doc: 'Milliseconds an answer of the read API is shared by identical requests (same route, store and parameters), which also wait for one query instead of each running its own; 0 queries every request. Embedded ClickHouse runs one query at a time.',
+    schema: z.coerce.number().int().min(0),
   }),
 
   // ── demand forecasts (services/forecast) ──────────────────────────────────────────────
