@@ -24,9 +24,10 @@ import { parquetWriters } from './benchmarks/parquet-writers';
 import { sqlEndpointBench } from './benchmarks/sql-endpoint';
 import { sqlWireBench } from './benchmarks/sql-wire';
 import { alertsBench } from './benchmarks/alerts';
+import { productRangeBench } from './benchmarks/product-range';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench, biStarvationBench, biQueryBench, alertsBench];
+const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench, biStarvationBench, biQueryBench, alertsBench, productRangeBench];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];
