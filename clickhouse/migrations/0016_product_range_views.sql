@@ -75,18 +75,38 @@ AS WITH
         LEFT JOIN rates AS rs ON rs.currency = s.currency AND rs.business_date = d.business_date
         LEFT JOIN rates AS rp ON rp.currency = p.currency AND rp.business_date = d.business_date
     ),
-    per_product AS
+    -- One branch per scope, each grouping on its own key (not an ARRAY JOIN of scopes), so a
+    -- filter on store_id or region reaches bi_sales_daily instead of classifying the whole chain.
+    per_store AS
     (
-        SELECT scope_key.1 AS scope, scope_key.2 AS scope_store, region, currency, category,
+        SELECT 'store' AS scope, store_id AS scope_store, region, currency, category,
             period.1 AS period_type, period.2 AS period_start, sku,
             sum(units) AS product_units, sum(net_minor) AS product_net_minor, sum(net_ex_tax_minor) AS product_net_ex_tax_minor,
             sum(cost_minor) AS product_cost_minor, countIf(cost_minor IS NULL) AS days_without_cost
         FROM costed
-        ARRAY JOIN [('store', store_id), ('region', '')] AS scope_key
         ARRAY JOIN [('month', toStartOfMonth(business_date)), ('week', toMonday(business_date))] AS period
-        GROUP BY scope, scope_store, region, currency, category, period_type, period_start, sku
+        GROUP BY store_id, region, currency, category, period_type, period_start, sku
+    ),
+    per_region AS
+    (
+        SELECT 'region' AS scope, '' AS scope_store, region, currency, category,
+            period.1 AS period_type, period.2 AS period_start, sku,
+            sum(units) AS product_units, sum(net_minor) AS product_net_minor, sum(net_ex_tax_minor) AS product_net_ex_tax_minor,
+            sum(cost_minor) AS product_cost_minor, countIf(cost_minor IS NULL) AS days_without_cost
+        FROM costed
+        ARRAY JOIN [('month', toStartOfMonth(business_date)), ('week', toMonday(business_date))] AS period
+        GROUP BY region, currency, category, period_type, period_start, sku
+    ),
+    per_product AS
+    (
+        SELECT * FROM
+        (
+            SELECT * FROM per_store
+            UNION ALL
+            SELECT * FROM per_region
+        )
         -- A product with a day of unknown cost has an unknown margin: left out rather than guessed.
-        HAVING days_without_cost = 0 AND product_units > 0
+        WHERE days_without_cost = 0 AND product_units > 0
     ),
     classified AS
     (
