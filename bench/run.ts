@@ -25,9 +25,27 @@ import { sqlEndpointBench } from './benchmarks/sql-endpoint';
 import { sqlWireBench } from './benchmarks/sql-wire';
 import { alertsBench } from './benchmarks/alerts';
 import { readApiBench } from './benchmarks/read-api';
+import { productRangeBench } from './benchmarks/product-range';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
-const BENCHMARKS: readonly Benchmark[] = [avroProduce, velocityBench, simulatorBackfill, ingest, kafkaClients, parquetWriters, archiveBench, forecastBench, sqlEndpointBench, sqlWireBench, biStarvationBench, biQueryBench, alertsBench, readApiBench];
+// One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
+const BENCHMARKS: readonly Benchmark[] = [
+  avroProduce,
+  velocityBench,
+  simulatorBackfill,
+  ingest,
+  kafkaClients,
+  parquetWriters,
+  archiveBench,
+  forecastBench,
+  sqlEndpointBench,
+  sqlWireBench,
+  biStarvationBench,
+  biQueryBench,
+  alertsBench,
+  readApiBench,
+  productRangeBench,
+];
 
 async function main(): Promise<void> {
   const wanted = process.argv[2];

@@ -58,7 +58,7 @@ describe('ClickHouse model for BI', () => {
       expect.arrayContaining([
         'bi_sales', 'bi_returns', 'bi_voids', 'bi_inventory_movements', 'bi_sales_velocity', 'bi_store_revenue_hourly', 'bi_sales_rolling_rate',
         'bi_alerts', 'bi_dim_store', 'bi_dim_product', 'bi_dim_date', 'bi_holidays', 'bi_sales_hourly', 'bi_sales_daily', 'bi_inventory_hourly', 'bi_inventory_daily', 'bi_store_sales_daily',
-        'bi_replenishment_orders',
+        'bi_replenishment_orders', 'bi_product_quadrants', 'bi_sales_rolling',
       ]),
     );
     // The declared types of a view could hide what the query returns; DESCRIBE of a SELECT
