@@ -199,7 +199,7 @@ describe('compiled contract check', () => {
   });
 });
 
-describe('projected contract check (velocity reads store_id, occurred_at and four line fields)', () => {
+describe('projected contract check (velocity reads event_id, store_id, occurred_at and four line fields)', () => {
   const base = simulated().find((c) => c.topic === 'pos.sales')!;
   const check = contractCheck('pos.sales', VELOCITY_READS);
   const sale = base.event as unknown as TopicValues['pos.sales'];
@@ -216,10 +216,12 @@ describe('projected contract check (velocity reads store_id, occurred_at and fou
     expect(check(withLine({ quantity: 0 }), base.now)).toContainEqual({ path: 'lines[0].quantity', reason: 'must be between 1 and 10000, got 0' });
   });
 
-  it('does not judge fields velocity does not read: totals, ids, currency, line numbers', () => {
-    for (const variant of [{ ...base.event, total: -5 }, { ...base.event, subtotal: 1 }, { ...base.event, event_id: 'x' }, { ...base.event, currency: 'e' }, { ...base.event, tax_total: -1 }, withLine({ line_number: 99 })]) {
+  it('does not judge fields velocity does not read: totals, currency, line numbers', () => {
+    for (const variant of [{ ...base.event, total: -5 }, { ...base.event, subtotal: 1 }, { ...base.event, currency: 'e' }, { ...base.event, tax_total: -1 }, withLine({ line_number: 99 })]) {
       expect(check(variant, base.now)).toEqual([]);
     }
+    // The event id is read now (each event is counted once), so it is judged as the full check does.
+    expect(check({ ...base.event, event_id: 'x' }, base.now)).toEqual([{ path: 'event_id', reason: 'must be a UUID' }]);
     // A quantity change breaks the subtotal too: only the quantity is velocity's concern.
     expect(check(withLine({ quantity: 0 }), base.now).map((i) => i.path)).toEqual(['lines[0].quantity']);
   });

@@ -31,9 +31,10 @@ describe('projectSchema', () => {
     const projected = projectSchema(salesSchema, VELOCITY_READS) as unknown as { name: string; namespace: string; fields: { name: string; type: { items: unknown } }[] };
     expect(projected.name).toBe('SaleCompleted');
     expect(projected.namespace).toBe('io.shelfstream.pos');
-    expect(fieldsOf(projected)).toEqual(['occurred_at', 'store_id', 'lines']);
-    expect(fieldsOf(projected.fields[2]!.type.items)).toEqual(['sku', 'quantity', 'unit_price', 'discount']);
-    expect((projected.fields[2]!.type.items as { name: string }).name).toBe('SaleLine');
+    // event_id too: velocity counts each event once (a repeated id within the horizon is dropped).
+    expect(fieldsOf(projected)).toEqual(['event_id', 'occurred_at', 'store_id', 'lines']);
+    expect(fieldsOf(projected.fields[3]!.type.items)).toEqual(['sku', 'quantity', 'unit_price', 'discount']);
+    expect((projected.fields[3]!.type.items as { name: string }).name).toBe('SaleLine');
     // The catalogue's schema is left as it was.
     expect(fieldsOf(salesSchema)).toHaveLength(13);
   });
@@ -64,6 +65,7 @@ describe('projectedType', () => {
     const reader = projectedType('pos.sales', VELOCITY_READS);
     const value = reader.fromBuffer(writer.toBuffer(sale), reader.createResolver(writer)) as Record<string, unknown>;
     expect(JSON.parse(JSON.stringify(value))).toEqual({
+      event_id: sale.event_id,
       occurred_at: sale.occurred_at,
       store_id: 'S001',
       lines: sale.lines.map(({ sku, quantity, unit_price, discount }) => ({ sku, quantity, unit_price, discount })),

@@ -72,7 +72,7 @@ async function withAdmin<T>(ctx: CliContext, action: (admin: SubscriptionAdmin) 
   const { key, created } = loadSecretKey(config.alerts);
   if (created) logger.warn({ file: config.alerts.secretKeyFile }, 'made a new alerts secret key: every instance of a cluster must share it (ALERTS_SECRET_KEY)');
   const policy = { allowedHosts: config.alerts.allowedHosts };
-  const store = createSubscriptionStore(createKafka(config.kafka, logger, 'alerts-admin'));
+  const store = createSubscriptionStore(createKafka(config.kafka, logger, 'alerts-admin'), config.alerts.subscriptionsTopic);
   const sender = createWebhookSender({ lookup: guardedLookup(policy), maxSocketsPerHost: 1, userAgent: 'ShelfStream-Alerts' });
   try {
     return await action(createSubscriptionAdmin({ store, box: createSecretBox(key), policy, sender, deliveryTimeoutMs: config.alerts.deliveryTimeoutMs, clock: Date.now }));
@@ -118,7 +118,7 @@ async function replayCommand(ctx: CliContext, messageId: string | undefined, o: 
     const to = timeOption(o.to, '--to');
     const { key } = loadSecretKey(ctx.config.alerts);
     const policy = { allowedHosts: ctx.config.alerts.allowedHosts };
-    const store = createSubscriptionStore(createKafka(ctx.config.kafka, ctx.logger, 'alerts-replay'));
+    const store = createSubscriptionStore(createKafka(ctx.config.kafka, ctx.logger, 'alerts-replay'), ctx.config.alerts.subscriptionsTopic);
     const sender = createWebhookSender({ lookup: guardedLookup(policy), maxSocketsPerHost: 1, userAgent: 'ShelfStream-Alerts' });
     try {
       const answers = await replayMessages(

@@ -210,6 +210,8 @@ export interface AlertsConfig {
   readonly deliveryTimeoutMs: number;
   readonly endpointConcurrency: number;
   readonly api: { readonly token: string | undefined; readonly port: number };
+  /** The compacted topic of the subscriptions. */
+  readonly subscriptionsTopic: string;
 }
 
 export interface ArchiveConfig {
@@ -499,6 +501,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       deliveryTimeoutMs: v.ALERTS_DELIVERY_TIMEOUT_MS!,
       endpointConcurrency: v.ALERTS_ENDPOINT_CONCURRENCY!,
       api: { token: v.ALERTS_API_TOKEN, port: v.ALERTS_API_PORT! },
+      subscriptionsTopic: v.ALERTS_SUBSCRIPTIONS_TOPIC!,
     },
     launcher: {
       cacheDir,

@@ -677,6 +677,12 @@ export const OPTIONS = {
     doc: 'File holding the key when ALERTS_SECRET_KEY is unset. The default file is created (mode 0600) with a random key if missing, for a single machine; a file named here must exist (read as any `<NAME>_FILE` secret), as a cluster shares one key.',
     schema: nonEmpty,
   }),
+  ALERTS_SUBSCRIPTIONS_TOPIC: spec({
+    group: 'alerts',
+    default: 'shelfstream.alert-subscriptions',
+    doc: 'Compacted topic holding the alert subscriptions (JSON, one record per subscription), shared by every instance; another name keeps a second set apart (tests, a staging chain on the same cluster).',
+    schema: nonEmpty,
+  }),
   ALERTS_ALLOWED_HOSTS: spec({
     group: 'alerts',
     default: '',

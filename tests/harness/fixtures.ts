@@ -84,9 +84,10 @@ export async function testAdmin(config: Config = testConfig()): Promise<Admin> {
 }
 
 /** Creates a uniquely named topic and registers its deletion. */
-export async function createTestTopic(admin: Admin, options: { partitions?: number; prefix?: string } = {}): Promise<string> {
+export async function createTestTopic(admin: Admin, options: { partitions?: number; prefix?: string; compacted?: boolean } = {}): Promise<string> {
   const topic = uniqueName(options.prefix ?? 'test');
-  await admin.createTopics({ topics: [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: 1 }], waitForLeaders: true });
+  const configEntries = options.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [];
+  await admin.createTopics({ topics: [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: 1, configEntries }], waitForLeaders: true });
   registerCleanup(() => admin.deleteTopics({ topics: [topic] }));
   return topic;
 }

@@ -11,14 +11,16 @@ import { createSecretBox } from '../../services/alerts/secret-box';
 import { createSubscriptionAdmin } from '../../services/alerts/subscription-admin';
 import { createSubscriptionStore } from '../../services/alerts/subscription-store';
 import { createWebhookSender } from '../../services/alerts/webhook-sender';
-import { registerCleanup, testConfig, testLogger } from '../harness/fixtures';
+import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger } from '../harness/fixtures';
 
 describe('subscriptions HTTP API', () => {
   it('manages subscriptions behind a bearer token', async () => {
     const config = testConfig();
     const token = randomBytes(24).toString('hex');
     const policy = { allowedHosts: ['127.0.0.1'] };
-    const store = createSubscriptionStore(createKafka(config.kafka, testLogger(), 'alerts-api-test'));
+    // A stand-in of the subscriptions topic: what a test subscribes must not reach `make demo`.
+    const topic = await createTestTopic(await testAdmin(config), { prefix: 'alert-subscriptions', partitions: 3, compacted: true });
+    const store = createSubscriptionStore(createKafka(config.kafka, testLogger(), 'alerts-api-test'), topic);
     const sender = createWebhookSender({ lookup: guardedLookup(policy), maxSocketsPerHost: 1, userAgent: 'test' });
     registerCleanup(async () => {
       sender.close();

@@ -21,7 +21,7 @@ import { createSecretBox } from '../../services/alerts/secret-box';
 import { parseSubscriptionRequest } from '../../services/alerts/subscription';
 import { createSubscriptionRecord } from '../../services/alerts/subscription-records';
 import { createWebhookSender } from '../../services/alerts/webhook-sender';
-import { registerCleanup, testClickHouse, testConfig, testLogger, waitFor } from '../harness/fixtures';
+import { createTestTopic, registerCleanup, testAdmin, testClickHouse, testConfig, testLogger, waitFor } from '../harness/fixtures';
 import { startReferenceReceiver, type ReferenceReceiver } from '../harness/webhook-receiver';
 
 const policy = { allowedHosts: ['127.0.0.1'] };
@@ -137,7 +137,9 @@ describe('alert delivery to real receivers, logged in ClickHouse', () => {
     for (const r of rows) expect(r.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\*\*\*$/);
 
     // Replay: a logged message sent again byte for byte under its webhook-id, logged as attempt 2.
-    const store = createSubscriptionStore(createKafka(config.kafka, testLogger(), 'alerts-replay-test'));
+    // A stand-in of the subscriptions topic: what a test subscribes must not reach `make demo`.
+    const topic = await createTestTopic(await testAdmin(config), { prefix: 'alert-subscriptions', partitions: 3, compacted: true });
+    const store = createSubscriptionStore(createKafka(config.kafka, testLogger(), 'alerts-replay-test'), topic);
     registerCleanup(() => store.close());
     await store.put(okRecord);
     registerCleanup(() => store.remove(okRecord.subscription_id));

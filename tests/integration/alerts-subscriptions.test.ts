@@ -9,10 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startCli } from '../harness/cli';
-import { registerCleanup } from '../harness/fixtures';
+import { createTestTopic, registerCleanup, testAdmin } from '../harness/fixtures';
 import { startReferenceReceiver } from '../harness/webhook-receiver';
 
-const env = {
+const env: Record<string, string | undefined> = {
   ...process.env,
   SHELFSTREAM_LOG_LEVEL: 'warn',
   SHELFSTREAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'alerts-cli-')),
@@ -29,6 +29,11 @@ function viewIn(stdout: string): Record<string, unknown> {
 }
 
 describe('shelfstream alerts (subscriptions in the compacted topic)', () => {
+  beforeAll(async () => {
+    // A stand-in of the subscriptions topic: what the test subscribes must not reach `make demo`.
+    env['ALERTS_SUBSCRIPTIONS_TOPIC'] = await createTestTopic(await testAdmin(), { prefix: 'alert-subscriptions', partitions: 3, compacted: true });
+  });
+
   it('subscribes, tests, rotates, pauses and deletes; the reference verifier accepts every test message', async () => {
     const receiver = await startReferenceReceiver({ secrets: [] });
     const subscribed = await runCli(['alerts', 'subscribe', '--url', receiver.url, '--events', 'out_of_stock,anomaly', '--group-by', 'store_id,kind', '--digest-at', '07:00'], { env });
