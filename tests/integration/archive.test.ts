@@ -105,6 +105,9 @@ describe('archive under SIGKILL, read by DuckDB and ClickHouse', () => {
 
     const env = {
       ...process.env,
+      // A data folder of its own: the CLI opens embedded ClickHouse, and opening the default
+      // folder changes it (background merges), which is where `make demo` keeps its tables.
+      SHELFSTREAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelfstream-archive-')),
       ARCHIVE_MAX_ROLL_ROWS: '700',
       ARCHIVE_MAX_ROLL_AGE_MS: '400',
       STREAM_FLUSH_INTERVAL_MS: '150',
