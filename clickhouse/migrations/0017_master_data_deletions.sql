@@ -74,3 +74,34 @@ FROM ${database}.reorder_recommendation FINAL
 WHERE store_id NOT IN (SELECT store_id FROM ${database}.dim_store FINAL WHERE is_deleted = 1)
     AND sku NOT IN (SELECT sku FROM ${database}.dim_product FINAL WHERE is_deleted = 1)
 COMMENT 'Reorder advice per store x product for BI (deleted stores and products left out)';
+
+-- History joins these, not the lists above: a deleted store's sales keep its region in totals.
+CREATE VIEW IF NOT EXISTS ${database}.bi_dim_store_history
+(
+    store_id      String COMMENT 'Store code',
+    store_name    String COMMENT 'Store name (its last one when deleted)',
+    region        String COMMENT 'Sales region (its last one when deleted)',
+    time_zone     String COMMENT 'IANA time zone of the store',
+    store_format  String COMMENT 'Store format: EXPRESS, SMALL, MEDIUM, LARGE or HYPERMARKET',
+    currency      String COMMENT 'Currency the store sells in (ISO 4217)',
+    opened_on     Date COMMENT 'Date the store opened',
+    is_deleted    Bool COMMENT 'The store was deleted (it no longer exists)',
+    deleted_at    Nullable(DateTime64(3, 'UTC')) COMMENT 'When it was deleted (UTC); empty while it exists'
+)
+AS SELECT
+    store_id, name AS store_name, region, time_zone, size_class AS store_format, currency, opened_on, CAST(dim_store.is_deleted = 1, 'Bool') AS is_deleted, deleted_at
+FROM ${database}.dim_store FINAL
+COMMENT 'Every store that ever sold, deleted ones included with their last attributes: join facts to this for totals by region over history';
+
+CREATE VIEW IF NOT EXISTS ${database}.bi_dim_product_history
+(
+    sku           String COMMENT 'Product code (stock keeping unit)',
+    product_name  String COMMENT 'Product name (its last one when deleted)',
+    category      String COMMENT 'Category (its last one when deleted)',
+    brand         String COMMENT 'Brand',
+    is_deleted    Bool COMMENT 'The product was deleted (it is no longer sold)',
+    deleted_at    Nullable(DateTime64(3, 'UTC')) COMMENT 'When it was deleted (UTC); empty while it exists'
+)
+AS SELECT sku, name AS product_name, category, brand, CAST(dim_product.is_deleted = 1, 'Bool') AS is_deleted, deleted_at
+FROM ${database}.dim_product FINAL
+COMMENT 'Every product that ever sold, deleted ones included with their last attributes: join facts to this for totals by category over history';
