@@ -10,7 +10,7 @@
 import { RecordBatch, type Schema, Struct, Table, makeData } from 'apache-arrow';
 import type { Type } from 'avsc';
 import { ShelfStreamError, describeError } from '../../lib/errors';
-import type { InputRecord, RawRecord } from '../runtime/processor';
+import type { InputRecord, RawRecord, RawTombstone } from '../runtime/processor';
 import { AvroBytesError, type RecordAppender, recordAppender, timeReader } from './avro-columns';
 import { type ColumnBuilder, builderFor, propertyReader } from './columns';
 import { REPLAY_COLUMNS } from './parquet-schema';
@@ -135,6 +135,25 @@ export class ArchiveColumns {
       });
     }
     this.rows = rows + 1;
+  }
+
+  /**
+   * Adds a tombstone (a deletion on a compacted topic) as a row: its key, headers and Kafka
+   * position, with null in the value, the schema id and the event's columns, so a reader of the
+   * file sees the deletion and a replay publishes it again. Only a deletable layout admits it.
+   */
+  appendTombstone(record: InputRecord, raw: RawTombstone): void {
+    if (this.finished) throw new Error('the columns of a closed file take no more rows');
+    if (!this.value.field.nullable) throw new ShelfStreamError('DECODE_FAILED', `a tombstone (null value) on ${record.topic}, which is not a compacted master-data topic`, { context: { topic: record.topic, partition: record.partition, offset: String(record.offset) } });
+    for (let i = 0; i < this.topic.eventFields; i++) this.builders[i]!.addNull();
+    this.key.add(raw.key);
+    this.value.addNull();
+    this.schemaId.addNull();
+    this.headers.add(raw.headers);
+    this.kafkaTimestamp.add(record.timestamp);
+    this.partition.add(record.partition);
+    this.offset.add(record.offset);
+    this.rows += 1;
   }
 
   private appendResolved(raw: RawRecord, resolver: Resolver): void {

@@ -14,7 +14,7 @@ const catalog = loadCatalog();
 const counts = Type.forSchema(catalog.find((t) => t.name === 'inventory.counts')!.schema as Parameters<typeof Type.forSchema>[0]);
 
 /** A cycle count as consumed from `inventory.counts` (7 value bytes plus its 29-byte body). */
-function record(offset: number, occurredAt: number, headers: RawRecord['headers'] = []): InputRecord {
+function record(offset: number, occurredAt: number, headers: RawRecord['headers'] = []): InputRecord & { raw: RawRecord } {
   const body = counts.toBuffer({ event_id: '6f1c5b54-8a8e-4d1e-9a57-1f3c2e5d7a90', occurred_at: occurredAt, store_id: 'S1', sku: 'K', on_hand: offset, counted_by: 'E' });
   const value = Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), body]);
   return {

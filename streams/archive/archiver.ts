@@ -100,7 +100,8 @@ export class ArchiveTask implements PartitionTask {
     const layout = (this.layout ??= this.encoder.layout(this.init.topic));
     let eventTime: number;
     try {
-      eventTime = layout.eventTime(raw, record.timestamp);
+      // A tombstone has no event time of its own: it is filed under its Kafka timestamp.
+      eventTime = raw.value === null ? record.timestamp : layout.eventTime(raw, record.timestamp);
     } catch (error) {
       if (isShelfStreamError(error, 'DECODE_FAILED')) return { code: 'DECODE_FAILED', reason: error.message };
       throw error;
@@ -111,7 +112,8 @@ export class ArchiveTask implements PartitionTask {
     let group = roll.hours.get(key);
     if (!group) roll.hours.set(key, (group = { hour: hourPartitionOf(eventTime), columns: new ArchiveColumns(layout), offsets: [], eventTimes: [] }));
     try {
-      group.columns.append(record, raw);
+      if (raw.value === null) group.columns.appendTombstone(record, raw);
+      else group.columns.append(record, raw);
     } catch (error) {
       if (group.offsets.length === 0) roll.hours.delete(key);
       // The runtime decodes nothing for this processor (readsBytes): bytes that are not a record end here.
@@ -122,7 +124,7 @@ export class ArchiveTask implements PartitionTask {
     group.eventTimes.push(eventTime);
     roll.last = record.offset;
     roll.rows += 1;
-    roll.bytes += raw.value.length + (raw.key?.length ?? 0);
+    roll.bytes += (raw.value?.length ?? 0) + (raw.key?.length ?? 0);
     if (roll.rows >= this.options.maxRollRows || roll.bytes >= this.options.maxRollBytes) this.closeRoll();
   }
 
@@ -255,6 +257,8 @@ export function archiveProcessor(options: ArchiveOptions, deps: { readonly store
     // The columns are filled from the bytes (archive-columns.ts), which also refuses malformed
     // ones: a decode by the runtime would be a second walk over every record.
     readsBytes: true,
+    // Deletions on master data are archived like any record, so a replay deletes again.
+    tombstones: true,
     tables: [],
     createTask: (init, taskDeps) => new ArchiveTask(init, options, deps.store, deps.encoder, taskDeps.logger),
   };

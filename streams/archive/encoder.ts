@@ -21,9 +21,10 @@ export function catalogEncoder(catalog: readonly TopicSpec[], contracts: Readonl
     let spec = topics.get(topic);
     if (!spec) {
       const name = contracts[topic] ?? topic;
-      const avro = catalog.find((t) => t.name === name)?.schema as (Parameters<typeof archiveSchema>[0] & Parameters<typeof Type.forSchema>[0]) | undefined;
+      const catalogued = catalog.find((t) => t.name === name);
+      const avro = catalogued?.schema as (Parameters<typeof archiveSchema>[0] & Parameters<typeof Type.forSchema>[0]) | undefined;
       if (!avro) throw new ShelfStreamError('INVALID_ARGUMENT', `topic ${topic} has no Avro schema in the catalogue: it cannot be archived`, { context: { topic } });
-      spec = new TopicColumns(topic, archiveSchema(avro), avro, Type.forSchema(avro));
+      spec = new TopicColumns(topic, archiveSchema(avro, { deletable: catalogued!.kind === 'master-data' }), avro, Type.forSchema(avro));
       topics.set(topic, spec);
     }
     return spec;

@@ -59,11 +59,11 @@ const UTC = 'UTC';
 /** A Kafka header: a list of these keeps order and repeated keys, which a replay must reproduce. */
 export const HEADER_TYPE = new Struct([new Field('key', new Utf8(), false), new Field('value', new Binary(), true)]);
 
-function replayFields(): Field[] {
+function replayFields(deletable: boolean): Field[] {
   return [
     new Field('key', new Binary(), true),
-    new Field('value', new Binary(), false),
-    new Field('schema_id', new Int32(), false),
+    new Field('value', new Binary(), deletable),
+    new Field('schema_id', new Int32(), deletable),
     new Field('headers', new List(new Field('element', HEADER_TYPE, false)), false),
     new Field('kafka_timestamp', new TimestampMillisecond(UTC), false),
     new Field('partition', new Int32(), false),
@@ -183,8 +183,13 @@ function recordFields(def: Record<string, unknown>, path: string, ctx: Context):
  * The Arrow schema of a topic's archive files: the Avro record's fields with their logical
  * types, then the replay columns. Throws SCHEMA_INVALID naming the field for a type that has
  * no faithful column (a non-optional union) or a field that takes a replay column's name.
+ *
+ * `deletable` (the compacted master-data topics): a tombstone is archived as a row whose value
+ * and schema id are null, and so are the event's own columns (it has no event), so those
+ * columns admit null there. Event topics have no deletions and keep their required columns.
  */
-export function archiveSchema(avro: { readonly type: string; readonly name?: string; readonly [key: string]: unknown }): Schema {
+export function archiveSchema(avro: { readonly type: string; readonly name?: string; readonly [key: string]: unknown }, options: { readonly deletable?: boolean } = {}): Schema {
+  const deletable = options.deletable === true;
   const schemaName = String(avro.name ?? 'schema');
   if (avro.type !== 'record') throw new ShelfStreamError('SCHEMA_INVALID', `${schemaName}: an archived topic's value schema must be a record, got ${avro.type}`);
   const ctx: Context = { schemaName, named: new Map(), namespace: typeof avro['namespace'] === 'string' ? avro['namespace'] : undefined };
@@ -192,5 +197,6 @@ export function archiveSchema(avro: { readonly type: string; readonly name?: str
   for (const f of fields) {
     if ((REPLAY_COLUMNS as readonly string[]).includes(f.name)) fail(ctx, f.name, `the field name is taken by the archive's replay column ${f.name}`);
   }
-  return new Schema([...fields, ...replayFields()]);
+  const event = deletable ? fields.map((f) => new Field(f.name, f.type, true)) : fields;
+  return new Schema([...event, ...replayFields(deletable)]);
 }

@@ -31,7 +31,8 @@ export interface ArchivedRecord {
   readonly partition: number;
   readonly offset: number;
   readonly key: Buffer | null;
-  readonly value: Buffer;
+  /** Null for a tombstone (a deletion on a compacted topic): published again as one. */
+  readonly value: Buffer | null;
   readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
   readonly kafkaTimestamp: number;
   readonly eventTime: number;
@@ -59,24 +60,27 @@ export function selectRecords(table: Table, topic: string, selection: ReplaySele
     return c as unknown as { get(i: number): T };
   };
   const time = table.getChild('occurred_at') ?? table.getChild('updated_at') ?? column('kafka_timestamp');
-  const store = selection.stores ? column<string>('store_id') : undefined;
+  const store = selection.stores ? column<string | null>('store_id') : undefined;
   const key = column<Uint8Array | null>('key');
-  const value = column<Uint8Array>('value');
+  const value = column<Uint8Array | null>('value');
   const headers = column<{ toArray(): { key: string; value: Uint8Array | null }[] } | null>('headers');
   const partition = column<number>('partition');
   const offset = column<bigint | number>('offset');
   const kafkaTimestamp = column<number | bigint>('kafka_timestamp');
   const out: ArchivedRecord[] = [];
   for (let i = 0; i < table.numRows; i++) {
-    const eventTime = Number((time as { get(i: number): unknown }).get(i));
+    // A tombstone's row has no event time (its event columns are null): its Kafka timestamp stands in.
+    const own = (time as { get(i: number): unknown }).get(i);
+    const eventTime = Number(own ?? kafkaTimestamp.get(i));
     if (eventTime < selection.from || eventTime >= selection.to) continue;
-    if (store && !selection.stores!.has(store.get(i))) continue;
+    // A tombstone of md.stores has no store_id column value: its key is the store id.
+    if (store && !selection.stores!.has(store.get(i) ?? toBuffer(key.get(i))?.toString() ?? '')) continue;
     out.push({
       topic,
       partition: partition.get(i),
       offset: Number(offset.get(i)),
       key: toBuffer(key.get(i)),
-      value: toBuffer(value.get(i))!,
+      value: toBuffer(value.get(i)),
       headers: (headers.get(i)?.toArray() ?? []).map((h) => ({ key: h.key, value: toBuffer(h.value) })),
       kafkaTimestamp: Number(kafkaTimestamp.get(i)),
       eventTime,

@@ -29,7 +29,7 @@ import { DEAD_LETTER, type BadRecordPolicy } from './bad-records';
 import { OutputBuffer } from './buffer';
 import { newPosition, takeCommitPlan, type Position } from './commit-plan';
 import { DEFAULT_WRITE_RETRY, DurableWriter, type FlushBatch, type OutputPorts, type WriteRetry } from './durable-write';
-import { MessageRecord, RecordDecoder, SCHEMA_UNKNOWN, TOMBSTONE, inputDecodings, rawOf, type InputDecoding, type RecordCodec } from './decode';
+import { MessageRecord, RecordDecoder, SCHEMA_UNKNOWN, TOMBSTONE, inputDecodings, rawOf, rawTombstoneOf, type InputDecoding, type RecordCodec } from './decode';
 import type { InputRecord, PartitionTask, ProcessorDefinition, TaskDeps } from './processor';
 import { TaskStateStores, type StateBackend, type StateSnapshot } from './state-store';
 import { TimerSet } from './timers';
@@ -178,7 +178,7 @@ export class ProcessorCore {
       lateEvents: m.counter('late_events_total', 'records that arrived after their window closed (sidelined to the dead-letter topic)', ['processor']),
       lag: m.gauge('consumer_lag', 'records behind the end of the partition', ['processor', 'topic', 'partition']),
       skipped: m.counter('bad_records_skipped_total', 'records that could not be processed, skipped by a log-and-continue policy', ['processor', 'code']),
-      tombstones: m.counter('tombstones_total', 'null-valued records (deletions on compacted topics), skipped', ['processor', 'topic']),
+      tombstones: m.counter('tombstones_total', 'null-valued records (deletions on compacted topics), handed only to processors that declare tombstones', ['processor', 'topic']),
     };
   }
 
@@ -239,8 +239,9 @@ export class ProcessorCore {
         if (value === SCHEMA_UNKNOWN) value = await this.decoder.decodeAfterFetch(input, batch.partition, message, nowMs);
         if (aligner) {
           const occurredAt = (value as { occurred_at?: unknown } | undefined)?.occurred_at;
-          // Records with nothing for the task (dead letters, tombstones) pass at once.
-          const at = value === undefined || value === TOMBSTONE ? Number.NEGATIVE_INFINITY : typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp);
+          // Records with nothing for the task (dead letters, tombstones it does not want) pass at once.
+          const skipped = value === undefined || (value === TOMBSTONE && !this.definition.tombstones);
+          const at = skipped ? Number.NEGATIVE_INFINITY : typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp);
           aligner.push(batch.topic, { state, message, value }, at);
         } else {
           this.applyRecord(state, message, value);
@@ -326,9 +327,15 @@ export class ProcessorCore {
   private applyRecord(state: Position, message: KafkaMessage, value: unknown): void {
     const offset = Number(message.offset);
     if (value === TOMBSTONE) {
-      // A deletion on a compacted topic (master data), not a broken record. Dimensions keep
-      // the last version they saw; nothing else reads a null value.
+      // A deletion on a compacted topic (master data), not a broken record: counted, and handed
+      // only to a processor that declared it wants deletions; it has no event time of its own.
       this.metric.tombstones.inc({ processor: this.name, topic: state.topic });
+      if (this.definition.tombstones) {
+        const record: InputRecord = new MessageRecord(state.topic, state.partition, offset, null, this.definition.raw ? rawTombstoneOf(message) : undefined, message);
+        const rejection = state.task.process(record, this.buffer);
+        if (rejection) this.reject(state.topic, state.partition, message, rejection.code, rejection.reason);
+        this.timers.get(state.task)?.observeEventTime(record.timestamp, this.buffer);
+      }
     } else if (value !== undefined) {
       const record: InputRecord = new MessageRecord(state.topic, state.partition, offset, value, this.definition.raw ? rawOf(message, this.deps.codec) : undefined, message);
       const rejection = state.task.process(record, this.buffer);

@@ -12,7 +12,7 @@ import { EventCodec } from '../../lib/events/codec';
 import { contractCheck, type ContractCheck } from '../../schemas/contract';
 import type { TopicName } from '../../schemas/generated/events';
 import { projectedType } from '../../schemas/projection';
-import type { InputRecord, ProcessorDefinition, RawRecord } from './processor';
+import type { InputRecord, ProcessorDefinition, RawRecord, RawTombstone } from './processor';
 
 /** What the runtime needs of the Avro codec (EventCodec; the test driver's offline one too). */
 export type RecordCodec = Pick<EventCodec, 'readKnown' | 'learnSchemaOf' | 'writerType' | 'encode'>;
@@ -112,7 +112,7 @@ export class MessageRecord implements InputRecord {
     readonly partition: number,
     readonly offset: number,
     readonly value: unknown,
-    readonly raw: RawRecord | undefined,
+    readonly raw: RawRecord | RawTombstone | undefined,
     private readonly message: KafkaMessage,
   ) {}
 
@@ -127,8 +127,18 @@ export class MessageRecord implements InputRecord {
 
 const NO_HEADERS: RawRecord['headers'] = Object.freeze([]);
 
+/** A tombstone's key and headers as published (RawTombstone). */
+export function rawTombstoneOf(message: KafkaMessage): RawTombstone {
+  return { key: message.key, value: null, headers: headersOf(message) };
+}
+
 /** A decoded record's bytes as published; its writer schema is known (the decode fetched it). */
 export function rawOf(message: KafkaMessage, codec: RecordCodec): RawRecord {
+  const schemaId = EventCodec.schemaIdIn(message.value);
+  return { key: message.key, value: message.value!, schemaId, writer: codec.writerType(schemaId)!, headers: headersOf(message) };
+}
+
+function headersOf(message: KafkaMessage): RawRecord['headers'] {
   let headers = NO_HEADERS;
   if (message.headers) {
     const list: { key: string; value: Buffer | null }[] = [];
@@ -137,6 +147,5 @@ export function rawOf(message: KafkaMessage, codec: RecordCodec): RawRecord {
     }
     if (list.length > 0) headers = list;
   }
-  const schemaId = EventCodec.schemaIdIn(message.value);
-  return { key: message.key, value: message.value!, schemaId, writer: codec.writerType(schemaId)!, headers };
+  return headers;
 }

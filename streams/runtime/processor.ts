@@ -27,9 +27,10 @@ export interface InputRecord<V = unknown> {
   readonly key: string | null;
   /** Kafka record timestamp (ms); processors use the event's own occurred_at. */
   readonly timestamp: number;
+  /** The decoded value; null for a tombstone, handed only to processors that declare `tombstones`. */
   readonly value: V;
   /** The record as published, for processors that declare `raw` (the archive). */
-  readonly raw?: RawRecord;
+  readonly raw?: RawRecord | RawTombstone;
 }
 
 /** A record's bytes as published: what an exact replay needs. */
@@ -42,6 +43,13 @@ export interface RawRecord {
   readonly writer: AvroType;
   /** In the order sent, bytes as sent: Kafka allows a key to repeat. */
   readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
+}
+
+/** A tombstone as published: a deletion on a compacted topic has a key and headers, no value. */
+export interface RawTombstone {
+  readonly key: Buffer | null;
+  readonly value: null;
+  readonly headers: RawRecord['headers'];
 }
 
 /** A row for a ClickHouse table; keys are column names, values JSON-serialisable. */
@@ -163,6 +171,14 @@ export interface ProcessorDefinition {
    * DECODE_FAILED for bytes that are not a record of their schema.
    */
   readonly readsBytes?: boolean;
+  /**
+   * Hands tombstones (null values: deletions on the compacted master-data topics) to the task as
+   * records with a null `value` (and a `RawTombstone` for `raw` processors), instead of skipping
+   * them. They carry no event time, so they are placed by their Kafka timestamp (event-time
+   * timers, co-partition alignment). For processors that must see deletions: the warehouse
+   * (dimension rows marked deleted) and the archive (a replay must delete again).
+   */
+  readonly tombstones?: boolean;
   /**
    * ClickHouse tables it writes, unqualified; the runtime adds the database. A flush writes them
    * in this order, so a state snapshot listed last is only saved after the rows derived from it.

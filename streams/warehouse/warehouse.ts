@@ -6,10 +6,15 @@
  *   and md.stores, md.products, md.exchange-rates (dimensions; compacted topics).
  * Per record (pure): one row per sale line, return line, void, movement, count, order, price change
  *   or promotion start or end; one row per store, product or exchange-rate version.
- * State: none. Every row is final when read, so the committed offset is simply the next one.
+ * State: the last row of each store and product (a runtime state store), so that a deletion can
+ *   be written as a whole new version of the row. Every row is final when read, so the committed
+ *   offset is simply the next one.
  * Emits: fact_* rows keyed by the event's identity (event_id, line) with the source offset as
  *   the ReplacingMergeTree version, and dim_store / dim_product / dim_exchange_rate rows
  *   versioned by updated_at: a replay re-writes rows in place, a corrected rate replaces its day.
+ *   A tombstone on md.stores or md.products (a deletion) becomes the row's last version again
+ *   with is_deleted = 1 and deleted_at = its Kafka timestamp: the current-state views leave it
+ *   out, while views over facts still find the deleted store's region and the product's category.
  */
 import type {
   ExchangeRate,
@@ -24,7 +29,9 @@ import type {
   StockCounted,
   Store,
 } from '../../schemas/generated/events';
-import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink } from '../runtime/processor';
+import type { Logger } from '../../lib/logger';
+import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, Row, RowSink } from '../runtime/processor';
+import type { KeyValueStore } from '../runtime/state-store';
 import { TopicMapping } from '../runtime/topics';
 
 export const WAREHOUSE_INPUTS = [
@@ -209,6 +216,8 @@ export function warehouseRows(kind: WarehouseInput, value: unknown, offset: numb
         opened_on: date(s.opened_on),
         vat_rate: s.vat_rate,
         updated_at: ts(s.updated_at),
+        is_deleted: 0,
+        deleted_at: null,
       });
       return;
     }
@@ -219,17 +228,77 @@ export function warehouseRows(kind: WarehouseInput, value: unknown, offset: numb
     }
     case 'md.products': {
       const p = value as Product;
-      out.emit('dim_product', { sku: p.sku, name: p.name, category: p.category, brand: p.brand, unit_cost: p.unit_cost, price: p.price, currency: p.currency, perishable: p.perishable, shelf_life_days: p.shelf_life_days, updated_at: ts(p.updated_at) });
+      out.emit('dim_product', { sku: p.sku, name: p.name, category: p.category, brand: p.brand, unit_cost: p.unit_cost, price: p.price, currency: p.currency, perishable: p.perishable, shelf_life_days: p.shelf_life_days, updated_at: ts(p.updated_at), is_deleted: 0, deleted_at: null });
       return;
     }
   }
 }
 
+/** The dimensions a deletion (tombstone) applies to, by their topic: the table and its key column. */
+const DELETABLE: Partial<Record<WarehouseInput, { readonly table: 'dim_store' | 'dim_product'; readonly key: 'store_id' | 'sku' }>> = {
+  'md.stores': { table: 'dim_store', key: 'store_id' },
+  'md.products': { table: 'dim_product', key: 'sku' },
+};
+
+/**
+ * Pure: the row a deletion writes, the last version with is_deleted = 1. Its version (updated_at)
+ * is the tombstone's Kafka timestamp, or just after the last version when the producer's clock is
+ * behind it, so the deletion always wins the ReplacingMergeTree merge. Exported for unit tests.
+ */
+export function deletedRow(last: Row, deletedAtMs: number): Row {
+  const lastVersion = Date.parse(String(last['updated_at']));
+  return { ...last, is_deleted: 1, deleted_at: ts(deletedAtMs), updated_at: ts(Math.max(deletedAtMs, lastVersion + 1)) };
+}
+
+/** Remembers the rows it is handed (the last version of each key), for a deletion to come. */
+class RememberingSink implements RowSink {
+  constructor(
+    private readonly out: RowSink,
+    private readonly table: string,
+    private readonly key: string,
+    private readonly last: KeyValueStore<Row>,
+  ) {}
+
+  emit(table: string, row: Row): void {
+    if (table === this.table) this.last.put(String(row[this.key]), row);
+    this.out.emit(table, row);
+  }
+
+  publish(...args: Parameters<RowSink['publish']>): void {
+    this.out.publish(...args);
+  }
+
+  deliver(...args: Parameters<RowSink['deliver']>): void {
+    this.out.deliver(...args);
+  }
+}
+
 class WarehouseTask implements PartitionTask {
-  constructor(private readonly kind: WarehouseInput) {}
+  constructor(
+    private readonly kind: WarehouseInput,
+    /** The last row of each key, for md.stores and md.products; undefined for the other inputs. */
+    private readonly last: KeyValueStore<Row> | undefined,
+    private readonly logger: Logger,
+  ) {}
 
   process(record: InputRecord, out: RowSink): Rejection | void {
-    warehouseRows(this.kind, record.value, record.offset, out);
+    const dimension = DELETABLE[this.kind];
+    if (record.value === null) {
+      // Only master data is deleted by tombstones; a null value elsewhere holds nothing to land.
+      if (!dimension || !this.last) return;
+      const key = record.key ?? '';
+      const last = this.last.get(key);
+      if (!last) {
+        // Compaction dropped the versions before it, and this task never saw one: there is no row to mark.
+        this.logger.info({ topic: record.topic, partition: record.partition, offset: record.offset, key }, 'deletion of a key never landed here; nothing to mark deleted');
+        return;
+      }
+      const row = deletedRow(last, record.timestamp);
+      this.last.put(key, row);
+      out.emit(dimension.table, row);
+      return;
+    }
+    warehouseRows(this.kind, record.value, record.offset, dimension && this.last ? new RememberingSink(out, dimension.table, dimension.key, this.last) : out);
   }
 
   punctuate(): void {}
@@ -249,6 +318,8 @@ export function warehouseProcessor(options: { topics?: Readonly<Record<string, s
   return {
     name: 'warehouse',
     ...topics.inputs(WAREHOUSE_INPUTS),
+    // Deletions of stores and products mark their dimension rows deleted.
+    tombstones: true,
     tables: [
       'fact_sale_lines',
       'fact_return_lines',
@@ -261,6 +332,11 @@ export function warehouseProcessor(options: { topics?: Readonly<Record<string, s
       'dim_product',
       'dim_exchange_rate',
     ],
-    createTask: (init) => new WarehouseTask(kindOf.get(init.topic)!),
+    createTask: async (init, deps) => {
+      const kind = kindOf.get(init.topic)!;
+      // One store per dimension: tasks of md.stores and md.products with the same partition number share a snapshot owner.
+      const last = DELETABLE[kind] ? await deps.stores.open<Row>(`last-${DELETABLE[kind].table}`) : undefined;
+      return new WarehouseTask(kind, last, deps.logger);
+    },
   };
 }
