@@ -19,11 +19,18 @@
  * first record read to the last flushed); (3) the same with 8 BI clients each issuing one
  * dashboard query every 2 s (open loop: a query is sent on schedule whether or not the last one
  * answered), p95 per query kind and overall, and processor_rate_ratio = (3) / (2).
- * Through the SQL endpoint: only when services/sql exports startSqlEndpoint (the sql-http
- * branch); until then the line says endpoint=0 and p95_ms / overhead_ratio are NaN.
+ * Through the SQL endpoint: the same queries sent by `@clickhouse/client` in HTTP mode, as a BI
+ * tool would, to `startSqlEndpoint` over the executor `run all` builds (`createSqlExecutor` on
+ * the same data folder, its pool and limits from the configuration), as a chain analyst (a BI
+ * user of the users module, read-only, scope: every store). In (1) each query is timed through
+ * the endpoint right after its direct run (overhead_ratio = endpoint p95 / direct p95 - 1); the
+ * 8 clients of (3) query through the endpoint (p95_ms), and a direct client of the same kind is
+ * not run beside them, so the engine serves only the load the line states.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient as HttpClient } from '@clickhouse/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
@@ -33,8 +40,11 @@ import type { Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
 import type { Logger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
-import { REPO_ROOT } from '../../lib/paths';
 import { loadCatalog } from '../../schemas/catalog';
+import { startSqlEndpoint } from '../../services/sql';
+import { EMPTY_USERS, withUser, writeBiUsers } from '../../services/sql/bi-users';
+import { createSqlExecutor } from '../../services/sql/executor';
+import { hashPassword } from '../../services/sql/passwords';
 import { startProcessor } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
 import { benchSale, percentile, type Benchmark } from '../harness';
@@ -137,7 +147,7 @@ async function ensureYear(client: ClickHouseClient, logger: Logger): Promise<num
   return seconds;
 }
 
-async function timeQuery(client: ClickHouseClient, sql: string): Promise<number> {
+async function timeQuery(client: ClickHouseClient | HttpClient, sql: string): Promise<number> {
   const started = performance.now();
   await (await client.query({ query: sql, format: 'JSONEachRow' })).json();
   return performance.now() - started;
@@ -190,9 +200,30 @@ async function velocityRate(config: Config, logger: Logger, client: ClickHouseCl
   return rate;
 }
 
-/** The endpoint's side, when the sql-http branch's module is present; undefined until then. */
-function endpointAvailable(): boolean {
-  return existsSync(join(REPO_ROOT, 'services', 'sql', 'index.ts'));
+const ANALYST = 'bench_chain_analyst';
+
+/**
+ * The SQL endpoint as `run all` serves it (cli/commands/sql.ts serveSqlEndpoint) over the data
+ * folder, with one BI user, and an HTTP client logged in as that user.
+ */
+async function openEndpoint(config: Config, logger: Logger, dataDir: string): Promise<{ bi: HttpClient; close(): Promise<void> }> {
+  const workDir = mkdtempSync(join(tmpdir(), 'bench-bi-query-'));
+  const usersFile = join(workDir, 'bi-users.json');
+  const password = `bench-${Date.now()}`;
+  const now = new Date().toISOString();
+  writeBiUsers(usersFile, withUser(EMPTY_USERS, { name: ANALYST, password: await hashPassword(password), regions: [], stores: [], limits: {}, createdAt: now, passwordChangedAt: now }));
+  const executor = createSqlExecutor({ config: { ...config.sqlExecutor, usersFile, adminTokenFile: join(workDir, 'admin-token') }, dataDir, database: DATABASE, logger });
+  const endpoint = await startSqlEndpoint({ config: { sqlEndpoint: { ...config.sqlEndpoint, host: '127.0.0.1', port: 0 } }, logger, executor });
+  const bi = createClient({ url: endpoint.url, username: ANALYST, password, database: DATABASE, request_timeout: 120_000, log: { level: ClickHouseLogLevel.OFF } });
+  return {
+    bi,
+    async close() {
+      await bi.close();
+      await endpoint.close();
+      await executor.close();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export const biQueryBench: Benchmark = {
@@ -203,16 +234,29 @@ export const biQueryBench: Benchmark = {
     const folder = join(config.launcher.cacheDir, 'bench', 'bi-query-chdb');
     mkdirSync(folder, { recursive: true });
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE });
+    let endpoint: Awaited<ReturnType<typeof openEndpoint>> | undefined;
     try {
       const loadS = await ensureYear(client, logger);
+      endpoint = await openEndpoint(config, logger, folder);
+      const { bi } = endpoint;
       const stores = Array.from({ length: STORES }, (_, i) => storeId(i));
-      // Warm-up: first reads of each table.
-      for (const q of QUERIES) await timeQuery(client, q.sql(stores[0]!));
+      // Warm-up: first reads of each table, on both paths.
+      for (const q of QUERIES) {
+        await timeQuery(client, q.sql(stores[0]!));
+        await timeQuery(bi, q.sql(stores[0]!));
+      }
 
-      // (1) one client, straight on the embedded client
+      // (1) one client, straight on the embedded client, then the same query through the endpoint
       const single = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
-      for (let i = 0; i < 15; i++) for (const q of QUERIES) single.get(q.name)!.push(await timeQuery(client, q.sql(stores[i % STORES]!)));
+      const singleEndpoint = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
+      for (let i = 0; i < 15; i++) {
+        for (const q of QUERIES) {
+          single.get(q.name)!.push(await timeQuery(client, q.sql(stores[i % STORES]!)));
+          singleEndpoint.get(q.name)!.push(await timeQuery(bi, q.sql(stores[i % STORES]!)));
+        }
+      }
       const directAll = [...single.values()].flat();
+      const endpointAll = [...singleEndpoint.values()].flat();
 
       // (2) the processor alone
       const aloneRate = await velocityRate(config, logger, client, 'alone');
@@ -229,7 +273,7 @@ export const biQueryBench: Benchmark = {
           if (stop) break;
           const q = QUERIES[(c + n) % QUERIES.length]!;
           const store = stores[(c * 7 + n) % STORES]!;
-          inFlight.push(timeQuery(client, q.sql(store)).then((ms) => void loaded.get(q.name)!.push(ms)));
+          inFlight.push(timeQuery(bi, q.sql(store)).then((ms) => void loaded.get(q.name)!.push(ms)));
           next += PERIOD_MS;
         }
       });
@@ -245,16 +289,18 @@ export const biQueryBench: Benchmark = {
 
       const perQuery = Object.fromEntries(QUERIES.flatMap((q) => [
         [`${q.name}_direct_p95_ms`, Math.round(percentile(single.get(q.name)!, 95))],
+        [`${q.name}_endpoint_p95_ms`, Math.round(percentile(singleEndpoint.get(q.name)!, 95))],
         [`${q.name}_loaded_p95_ms`, Math.round(percentile(loaded.get(q.name)!, 95))],
       ]));
-      const endpoint = endpointAvailable();
+      const directP95 = percentile(directAll, 95);
+      const endpointP95 = percentile(endpointAll, 95);
       return {
-        p95_ms: Number.NaN, // through the endpoint: not on this branch yet (endpoint=0)
-        direct_p95_ms: Math.round(percentile(directAll, 95)),
-        overhead_ratio: Number.NaN,
+        p95_ms: Math.round(percentile(loadedAll, 95)), // 8 clients through the endpoint, beside the processor
+        direct_p95_ms: Math.round(directP95),
+        overhead_ratio: endpointP95 / directP95 - 1, // one client
         processor_rate_ratio: withRate / aloneRate,
-        endpoint: endpoint ? 1 : 0,
-        loaded_direct_p95_ms: Math.round(percentile(loadedAll, 95)),
+        endpoint: 1,
+        endpoint_one_client_p95_ms: Math.round(endpointP95),
         loaded_queries: loadedAll.length,
         velocity_alone_events_per_s: Math.round(aloneRate),
         velocity_with_bi_events_per_s: Math.round(withRate),
@@ -266,6 +312,7 @@ export const biQueryBench: Benchmark = {
         load_s: Math.round(loadS),
       };
     } finally {
+      await endpoint?.close();
       await client.close();
     }
   },
