@@ -79,12 +79,27 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
     return { formatted: query, kind: 'other' };
   }
 
-  /** Tables with a store_id column now (so a table a migration just added is scoped too). */
+  /**
+   * Tables with a store_id column, read again at least every STORE_TABLES_TTL_MS and after any
+   * statement of the operator that may change the catalogue: the read of system.columns was
+   * 2.7 ms of the executor's 5.8 ms per query (median on the bi-query bench's year), and
+   * tables appear when migrations run, at start-up, before the endpoint serves.
+   */
+  const STORE_TABLES_TTL_MS = 1_000; // one second
+  let storeTablesCache: { tables: Promise<TableName[]>; until: number } | undefined;
   async function storeTables(connection: Session): Promise<TableName[]> {
-    return rowsOn<TableName>(
-      connection,
-      `SELECT DISTINCT database, table FROM system.columns WHERE name = 'store_id' AND database NOT IN ('system', 'INFORMATION_SCHEMA', 'information_schema')`,
-    );
+    if (!storeTablesCache || storeTablesCache.until <= Date.now()) {
+      const tables = rowsOn<TableName>(
+        connection,
+        `SELECT DISTINCT database, table FROM system.columns WHERE name = 'store_id' AND database NOT IN ('system', 'INFORMATION_SCHEMA', 'information_schema')`,
+      );
+      storeTablesCache = { tables, until: Date.now() + STORE_TABLES_TTL_MS };
+      // A failed read is not kept: the next query reads again.
+      tables.catch(() => {
+        if (storeTablesCache?.tables === tables) storeTablesCache = undefined;
+      });
+    }
+    return storeTablesCache.tables;
   }
 
   /**
@@ -159,6 +174,8 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
         return emptyResult(format, principal.name, timezone);
       }
 
+      // The operator's DDL (or anything not judged a read) may add a table with a store_id.
+      if (principal.kind === 'admin' && kind !== 'read') storeTablesCache = undefined;
       const limits = limitSettings(limitsOf(principal, config));
       let filters: string | undefined;
       if (principal.kind === 'bi') {
@@ -176,7 +193,13 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
         lockReadOnly: principal.kind === 'bi' || request.readOnlyMethod,
       });
       const started = process.hrtime.bigint();
-      const result = await runOn(connection, formatted, format);
+      let result;
+      try {
+        result = await runOn(connection, formatted, format);
+      } finally {
+        // Again once it ran: a BI query may have read the catalogue meanwhile.
+        if (principal.kind === 'admin' && kind !== 'read') storeTablesCache = undefined;
+      }
       const body = result.bytes();
       return {
         body,
