@@ -14,11 +14,17 @@ describe('loadConfig', () => {
     expect(config.topics.retentionMs).toBe(168 * 3_600_000);
   });
 
-  it('refuses a read API port that ingest or the metrics endpoint already has', () => {
-    expect(() => loadConfig({ READ_API_PORT: '8088' })).toThrow('READ_API_PORT 8088 is also INGEST_PORT; give the read API a port of its own');
-    expect(() => loadConfig({ READ_API_PORT: '9000', INGEST_PORT: '9000', SHELFSTREAM_HTTP_PORT: '9000' })).toThrow('READ_API_PORT 9000 is also INGEST_PORT and SHELFSTREAM_HTTP_PORT');
+  it('refuses a port that two listeners of run all would share', () => {
+    expect(() => loadConfig({ READ_API_PORT: '8088' })).toThrow('INGEST_PORT 8088 is also READ_API_PORT; give each listener a port of its own');
+    expect(() => loadConfig({ READ_API_PORT: '9000', INGEST_PORT: '9000', SHELFSTREAM_HTTP_PORT: '9000' })).toThrow('SHELFSTREAM_HTTP_PORT 9000 is also INGEST_PORT and READ_API_PORT');
+    // The subscriptions API opens its port only with a token; the SQL endpoint only when served.
+    const token = 'x'.repeat(24);
+    expect(() => loadConfig({ ALERTS_API_TOKEN: token, ALERTS_API_PORT: '8123' })).toThrow('SQL_ENDPOINT_PORT 8123 is also ALERTS_API_PORT');
+    expect(loadConfig({ ALERTS_API_PORT: '8123' }).alerts.api.port).toBe(8123);
+    expect(loadConfig({ ALERTS_API_TOKEN: token, ALERTS_API_PORT: '8123', SQL_ENDPOINT: 'off' }).alerts.api.port).toBe(8123);
     expect(loadConfig({ READ_API_PORT: '0', INGEST_PORT: '0' }).readApi.port).toBe(0); // 0: each picks a free port
     expect(loadConfig({}).readApi).toEqual({ host: '127.0.0.1', port: 8090, maxPageSize: 500, cacheMs: 1_000 });
+    expect(loadConfig({ ALERTS_API_TOKEN: token }).alerts.api.port).toBe(8091);
   });
 
   it('derives client addresses from the launcher ports', () => {

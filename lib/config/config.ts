@@ -553,17 +553,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   }
   // `run all` serves all three in one process: a shared port would fail at start with EADDRINUSE
   // after the processors are up, so it is refused here with the names of the settings.
-  const sharing = (
-    [
-      ['INGEST_PORT', config.ingest.port],
-      ['SHELFSTREAM_HTTP_PORT', config.http.port],
-    ] as const
-  )
-    .filter(([, p]) => p !== 0 && p === config.readApi.port)
-    .map(([name]) => name);
-  if (sharing.length > 0) {
-    throw new ShelfStreamError('CONFIG_INVALID', `invalid configuration: READ_API_PORT ${config.readApi.port} is also ${sharing.join(' and ')}; give the read API a port of its own`, {
-      context: { READ_API_PORT: config.readApi.port },
+  // Every port `run all` may open, each given to one listener (0: a free port, never shared).
+  const listeners = [
+    ['SHELFSTREAM_HTTP_PORT', config.http.port],
+    ['INGEST_PORT', config.ingest.port],
+    ['READ_API_PORT', config.readApi.port],
+    ['SQL_ENDPOINT_PORT', config.sqlEndpoint.enabled ? config.sqlEndpoint.port : 0],
+    ['ALERTS_API_PORT', config.alerts.api.token !== undefined ? config.alerts.api.port : 0],
+  ] as const;
+  for (const [name, port] of listeners) {
+    const sharing = listeners.filter(([other, p]) => other !== name && p !== 0 && p === port).map(([other]) => other);
+    if (port === 0 || sharing.length === 0) continue;
+    throw new ShelfStreamError('CONFIG_INVALID', `invalid configuration: ${name} ${port} is also ${sharing.join(' and ')}; give each listener a port of its own`, {
+      context: { [name]: port },
     });
   }
   const problems = [...securityProblems(v), ...unreadableFiles(v)];

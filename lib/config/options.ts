@@ -710,7 +710,7 @@ export const OPTIONS = {
   }),
   ALERTS_API_PORT: spec({
     group: 'alerts',
-    default: '8090',
+    default: '8091',
     doc: 'Port of the subscriptions HTTP API (on SHELFSTREAM_HTTP_HOST); 0 picks a free port.',
     schema: z.coerce.number().int().min(0).max(65_535),
   }),
