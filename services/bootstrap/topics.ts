@@ -47,7 +47,7 @@ export async function ensureTopics(admin: Admin, plans: readonly TopicPlan[]): P
       replicationFactor: p.replicationFactor,
       configEntries: Object.entries(p.configs).map(([name, value]) => ({ name, value })),
     }));
-    await admin.createTopics({ topics, waitForLeaders: true });
+    await createTopicsWithLeaders(admin, topics);
     for (const p of missing) outcome[p.name] = 'created';
   }
   const present = plans.filter((p) => existing.has(p.name));
@@ -84,3 +84,31 @@ export async function ensureTopics(admin: Admin, plans: readonly TopicPlan[]): P
   }
   return outcome;
 }
+
+/** How long new topics may take to have a leader for every partition (a JVM broker on 2 loaded cores). */
+const LEADERS_DEADLINE_MS = 60_000; // one minute
+const LEADERS_POLL_MS = 200;
+
+/**
+ * Creates topics and returns once every partition has a leader. kafkajs' `waitForLeaders`
+ * retries only LEADER_NOT_AVAILABLE, but a broker whose metadata has not caught up with the
+ * creation answers UNKNOWN_TOPIC_OR_PARTITION, and kafkajs then gives up at once (seen on a
+ * fresh broker under load): the end offsets are asked instead, again while the answer is an
+ * error kafkajs marks retriable, until a deadline.
+ */
+export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig[]): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const deadline = Date.now() + LEADERS_DEADLINE_MS;
+  for (const { topic } of topics) {
+    for (;;) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        break;
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, LEADERS_POLL_MS));
+      }
+    }
+  }
+}
+

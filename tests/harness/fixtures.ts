@@ -15,7 +15,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import { createLogger, type Logger } from '../../lib/logger';
 import { loadCatalog, subjectFor, type TopicSpec } from '../../schemas/catalog';
 import { registerSchemas } from '../../services/bootstrap/schemas';
-import { planTopic } from '../../services/bootstrap/topics';
+import { createTopicsWithLeaders, planTopic } from '../../services/bootstrap/topics';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -87,7 +87,7 @@ export async function testAdmin(config: Config = testConfig()): Promise<Admin> {
 export async function createTestTopic(admin: Admin, options: { partitions?: number; prefix?: string; compacted?: boolean } = {}): Promise<string> {
   const topic = uniqueName(options.prefix ?? 'test');
   const configEntries = options.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [];
-  await admin.createTopics({ topics: [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: 1, configEntries }], waitForLeaders: true });
+  await createTopicsWithLeaders(admin, [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: 1, configEntries }]);
   registerCleanup(() => admin.deleteTopics({ topics: [topic] }));
   return topic;
 }
@@ -105,10 +105,10 @@ export async function createStandInCatalogue(admin: Admin, config: Config): Prom
     .filter((t) => t.schema)
     .map((t) => ({ ...t, name: prefix + t.name, subject: subjectFor(prefix + t.name) }));
   const plans = catalog.map((t) => planTopic(t, config.topics));
-  await admin.createTopics({
-    topics: plans.map((p) => ({ topic: p.name, numPartitions: p.partitions, replicationFactor: p.replicationFactor, configEntries: Object.entries(p.configs).map(([name, value]) => ({ name, value })) })),
-    waitForLeaders: true,
-  });
+  await createTopicsWithLeaders(
+    admin,
+    plans.map((p) => ({ topic: p.name, numPartitions: p.partitions, replicationFactor: p.replicationFactor, configEntries: Object.entries(p.configs).map(([name, value]) => ({ name, value })) })),
+  );
   registerCleanup(() => admin.deleteTopics({ topics: plans.map((p) => p.name) }));
   await registerSchemas(createSchemaRegistry(config.registry), config.registry, catalog);
   registerCleanup(async () => {
