@@ -11,6 +11,7 @@ import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
 import { registerAlertsCommands } from './commands/alerts';
+import { startAlertsAlongside } from './commands/alerts-serve';
 import { registerIngestCommands } from './commands/ingest';
 import { registerMasterDataCommands } from './commands/masterdata';
 import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
@@ -112,7 +113,7 @@ program
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
     await run('stream', (ctx) =>
       streamCommand(ctx, PROCESSOR_NAMES, {
-        alongside: async (clickhouse) => {
+        alongside: async (clickhouse, metrics) => {
           const sql = await serveSqlEndpoint(ctx);
           const closing = startClosingSchedule(ctx.config, clickhouse, ctx.logger);
           const forecast = ctx.config.forecast.schedule ? await startForecastJobs(ctx, clickhouse).catch(async (error: unknown) => {
@@ -120,8 +121,15 @@ program
             await sql?.stop();
             throw error;
           }) : undefined;
+          const alerts = await startAlertsAlongside(ctx, clickhouse, metrics).catch(async (error: unknown) => {
+            await forecast?.stop();
+            await closing.stop();
+            await sql?.stop();
+            throw error;
+          });
           return {
             stop: async () => {
+              await alerts.stop();
               await forecast?.stop();
               await closing.stop();
               await sql?.stop();
