@@ -115,16 +115,23 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
       if (restored) core.importState(restored);
       for (const [id, record] of options.subscriptions.entries()) core.apply(id, record);
       const unlisten = options.subscriptions.listen((id, record) => core.apply(id, record));
-      deps.timers.schedule('wall-clock', WAKE_INTERVAL_MS, () => core.tick());
+      /** Starts what is due; hands the delivery log and the state to the next flush. */
+      const wake = (out: RowSink): void => {
+        core.tick();
+        if (log.buffered === 0) return;
+        log.drainInto(out);
+        store.put(STATE_KEY, core.exportState());
+      };
+      // The timer's output makes a flush even when no alert arrives: attempts and retries are logged.
+      deps.timers.schedule('wall-clock', WAKE_INTERVAL_MS, (_dueMs, out) => wake(out));
       return {
         process(record: InputRecord) {
           if (deps.stores.applied(record)) return;
           core.offer(record.value as Alert);
         },
         punctuate(out) {
-          core.tick();
+          wake(out);
           core.observe();
-          log.drainInto(out);
           store.put(STATE_KEY, core.exportState());
         },
         earliestNeededOffset: () => undefined,
