@@ -106,7 +106,7 @@ async function throughKafka(ctx: BenchContext, url: string, received: ReadonlyMa
   await migrate(clickhouse, database);
   const box = createSecretBox(Buffer.from(secretKey, 'base64'));
   const store = createSubscriptionStore(kafka, subscriptionsTopic);
-  const { settings } = parseSubscriptionRequest({ url, event_types: ['out_of_stock'], group_by: [], group_wait_ms: 0, rate_cap_per_minute: 1_000_000 });
+  const { settings } = parseSubscriptionRequest({ url, event_types: ['out_of_stock'], group_by: [], group_wait_ms: 0, rate_cap_per_minute: 100_000 });
   await store.put(createSubscriptionRecord({ subscriptionId: 'sub_bench_kafka', url, settings }, { box, policy: { allowedHosts: ['127.0.0.1'] }, now: Date.now() }).record);
   const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
   const service = await startAlertsService({
