@@ -11,6 +11,7 @@ import { createCliContext, type CliContext } from './context';
 import { downCommand, statusCommand, upCommand } from './commands/services';
 import { initCommand } from './commands/init';
 import { registerAlertsCommands } from './commands/alerts';
+import { startAlertsAlongside } from './commands/alerts-serve';
 import { registerIngestCommands } from './commands/ingest';
 import { registerMasterDataCommands } from './commands/masterdata';
 import { archiveCompactCommand, archiveRetentionCommand } from './commands/archive';
@@ -113,8 +114,8 @@ program
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
     await run('stream', (ctx) =>
       streamCommand(ctx, PROCESSOR_NAMES, {
-        // The SQL endpoint, the read API, the closing job and the forecast schedule share the processors' engine: embedded ClickHouse has one owner.
-        alongside: async (clickhouse) => {
+        // The SQL endpoint, the read API, alert delivery, the closing job and the forecast schedule share the processors' engine: embedded ClickHouse has one owner.
+        alongside: async (clickhouse, metrics) => {
           const sql = await serveSqlEndpoint(ctx);
           const readApi = await startReadApi(ctx, clickhouse);
           const closing = startClosingSchedule(ctx.config, clickhouse, ctx.logger);
@@ -124,8 +125,16 @@ program
             await sql?.stop();
             throw error;
           }) : undefined;
+          const alerts = await startAlertsAlongside(ctx, clickhouse, metrics).catch(async (error: unknown) => {
+            await forecast?.stop();
+            await closing.stop();
+            await readApi.close();
+            await sql?.stop();
+            throw error;
+          });
           return {
             stop: async () => {
+              await alerts.stop();
               await forecast?.stop();
               await closing.stop();
               await readApi.close();

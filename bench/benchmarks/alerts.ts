@@ -1,8 +1,8 @@
 /**
- * alerts: alert delivery from an alert offered to the delivery core to its webhook received by
- * a local HTTP receiver (Node, answering 204 at once), before the streaming runtime drives the
- * core (so Kafka is not in the path yet; the figure for published-to-delivered comes with
- * `shelfstream alerts serve`). One ungrouped subscription (group_wait 0, rate cap out of the
+ * alerts: alert delivery to a local HTTP receiver (Node, answering 204 at once), twice: from an
+ * alert offered to the delivery core in-process (core_*), and with Kafka in the path, from the
+ * alert published to shelfstream.alerts (a bench stand-in) through `shelfstream alerts serve`'s
+ * service on the streaming runtime (the headline p99_delivery_ms and deliveries_per_s). One ungrouped subscription (group_wait 0, rate cap out of the
  * way), standard format, signed, through the same sender, concurrency per endpoint as configured
  * (ALERTS_ENDPOINT_CONCURRENCY).
  *
@@ -28,7 +28,19 @@ import { createSecretBox } from '../../services/alerts/secret-box';
 import { parseSubscriptionRequest } from '../../services/alerts/subscription';
 import { createSubscriptionRecord } from '../../services/alerts/subscription-records';
 import { createWebhookSender } from '../../services/alerts/webhook-sender';
-import { percentile, type Benchmark } from '../harness';
+import { percentile, type BenchContext, type Benchmark } from '../harness';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../../clickhouse/migrate';
+import { createClickHouse } from '../../lib/clients/clickhouse';
+import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createSchemaRegistry } from '../../lib/clients/registry';
+import { EventCodec } from '../../lib/events/codec';
+import { loadCatalog } from '../../schemas/catalog';
+import { startAlertsService } from '../../services/alerts/service';
+import { createSubscriptionStore, SUBSCRIPTIONS_TOPIC } from '../../services/alerts/subscription-store';
+import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
 
 const PACED = 3_000;
 const PACED_PER_S = 500;
@@ -65,10 +77,95 @@ function stormNotifications(): number {
   return sent;
 }
 
+/**
+ * The same measurements with Kafka in the path: alerts published (Avro, acks=all) to a bench
+ * topic, consumed by the alert delivery service on the streaming runtime (subscriptions from a
+ * bench compacted topic, state and delivery log in a fresh database), delivered to `url`.
+ * Latency runs from the publish call to the receiver having the request.
+ */
+async function throughKafka(ctx: BenchContext, url: string, received: ReadonlyMap<string, number>): Promise<{ p99: number; p50: number; perS: number }> {
+  const secretKey = randomBytes(32).toString('base64');
+  const config = { ...ctx.config, alerts: { ...ctx.config.alerts, secretKey, allowedHosts: ['127.0.0.1'] } };
+  const { logger } = ctx;
+  const kafka = createKafka(config.kafka, logger, 'bench');
+  const admin = kafka.admin();
+  await admin.connect();
+  const stamp = Date.now();
+  const alertsTopic = `bench.alerts.${stamp}`;
+  const subscriptionsTopic = `bench.alert-subscriptions.${stamp}`;
+  await admin.createTopics({
+    topics: [
+      { topic: alertsTopic, numPartitions: config.topics.partitions, replicationFactor: 1 },
+      { topic: subscriptionsTopic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ],
+    waitForLeaders: true,
+  });
+  const database = `bench_alerts_${stamp}`;
+  const clickhouse = createClickHouse(config.clickhouse.mode === 'embedded' ? { ...config.clickhouse, dataDir: mkdtempSync(join(tmpdir(), 'bench-chdb-')) } : config.clickhouse);
+  await clickhouse.command({ query: `CREATE DATABASE ${database}` });
+  await migrate(clickhouse, database);
+  const box = createSecretBox(Buffer.from(secretKey, 'base64'));
+  const store = createSubscriptionStore(kafka, subscriptionsTopic);
+  const { settings } = parseSubscriptionRequest({ url, event_types: ['out_of_stock'], group_by: [], group_wait_ms: 0, rate_cap_per_minute: 100_000 });
+  await store.put(createSubscriptionRecord({ subscriptionId: 'sub_bench_kafka', url, settings }, { box, policy: { allowedHosts: ['127.0.0.1'] }, now: Date.now() }).record);
+  const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
+  const service = await startAlertsService({
+    config: { ...config, clickhouse: { ...config.clickhouse, database } },
+    logger,
+    kafka,
+    codec,
+    clickhouse,
+    metrics: createMetrics('bench-alerts', { collectDefaults: false }),
+    topics: { [ALERTS_TOPIC]: alertsTopic, [SUBSCRIPTIONS_TOPIC]: subscriptionsTopic },
+    groupId: `${alertsTopic}.service`,
+  });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const waitAll = async (ids: readonly string[]): Promise<void> => {
+    while (!ids.every((id) => received.has(id))) await new Promise((r) => setTimeout(r, 5));
+  };
+  try {
+    const published = new Map<string, number>();
+    const pacedStart = performance.now();
+    const perBatch = PACED_PER_S / 100;
+    for (let i = 0; i < PACED; i += perBatch) {
+      const due = pacedStart + (i * 1000) / PACED_PER_S;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const batch = Array.from({ length: perBatch }, (_, j) => ({ ...alertAt(i + j, Date.now()), alert_id: `kafka:${stamp}:${i + j}` }));
+      const at = performance.now();
+      for (const a of batch) published.set(a.alert_id, at);
+      await producer.send({ topic: alertsTopic, acks: -1, messages: batch.map((a) => ({ key: a.store_id, value: codec.encode(ALERTS_TOPIC, a) })) });
+    }
+    await waitAll([...published.keys()]);
+    const latencies = [...published].map(([id, at]) => received.get(id)! - at);
+
+    const ids: string[] = [];
+    const satStart = performance.now();
+    for (let i = 0; i < SATURATED; i += 1_000) {
+      const batch = Array.from({ length: 1_000 }, (_, j) => ({ ...alertAt(i + j, Date.now()), alert_id: `kafka:${stamp}:sat:${i + j}` }));
+      for (const a of batch) ids.push(a.alert_id);
+      await producer.send({ topic: alertsTopic, acks: -1, messages: batch.map((a) => ({ key: a.store_id, value: codec.encode(ALERTS_TOPIC, a) })) });
+    }
+    await waitAll(ids);
+    const perS = SATURATED / ((performance.now() - satStart) / 1000);
+    return { p99: percentile(latencies, 99), p50: percentile(latencies, 50), perS };
+  } finally {
+    await producer.disconnect();
+    await service.stop();
+    await store.close();
+    await admin.deleteTopics({ topics: [alertsTopic, subscriptionsTopic] }).catch(() => undefined);
+    await admin.disconnect();
+    await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    await clickhouse.close();
+  }
+}
+
 export const alertsBench: Benchmark = {
   name: 'alerts',
   description: 'alert offered to webhook delivered: p99 latency paced, deliveries/s saturated, beside raw posts/s of the same bodies',
-  async run({ config, logger }) {
+  async run(ctx) {
+    const { config, logger } = ctx;
     const received = new Map<string, number>();
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
@@ -156,11 +253,14 @@ export const alertsBench: Benchmark = {
         }),
       );
       const rawPerS = SATURATED / ((performance.now() - rawStart) / 1000);
+      const kafkaPath = await throughKafka(ctx, url, received);
 
       return {
-        p99_delivery_ms: percentile(latencies, 99),
-        p50_delivery_ms: percentile(latencies, 50),
-        deliveries_per_s: deliveriesPerS,
+        p99_delivery_ms: kafkaPath.p99,
+        p50_delivery_ms: kafkaPath.p50,
+        deliveries_per_s: kafkaPath.perS,
+        core_p99_delivery_ms: percentile(latencies, 99),
+        core_deliveries_per_s: deliveriesPerS,
         raw_posts_per_s: rawPerS,
         ratio: deliveriesPerS / rawPerS,
         storm_notifications: stormNotifications(),

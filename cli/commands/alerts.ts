@@ -16,6 +16,7 @@ import { createSubscriptionAdmin, type SubscriptionAdmin } from '../../services/
 import { createSubscriptionStore } from '../../services/alerts/subscription-store';
 import { createWebhookSender } from '../../services/alerts/webhook-sender';
 import type { CliContext } from '../context';
+import { alertsServeCommand } from './alerts-serve';
 import type { RunCommand } from './ingest';
 
 interface SubscribeFlags {
@@ -138,6 +139,12 @@ async function replayCommand(ctx: CliContext, messageId: string | undefined, o: 
 
 export function registerAlertsCommands(program: Command, run: RunCommand): void {
   const alerts = program.command('alerts').description('alert subscriptions: signed webhooks to subscribers (standard, Slack or Teams format)');
+  alerts
+    .command('serve')
+    .description('deliver alerts: consume shelfstream.alerts as the group shelfstream.alerts, send signed webhooks, until SIGTERM; the subscriptions API too when ALERTS_API_TOKEN is set')
+    .option('--topic <map...>', 'read a stand-in topic instead: shelfstream.alerts=my.alerts shelfstream.alert-subscriptions=my.subscriptions')
+    .option('--group <id>', 'consumer group (default shelfstream.alerts)')
+    .action((options: { topic?: string[]; group?: string }) => run('alerts', (ctx) => alertsServeCommand(ctx, options))());
   alerts
     .command('subscribe')
     .description('add a subscription and print its signing secret (once)')

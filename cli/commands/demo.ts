@@ -16,6 +16,7 @@ import { SIMULATION_DEFAULTS } from '../../simulators/pos/options';
 import { defaultWorkers, floorHour, PIPELINE_DEFAULTS, runBackfill, runRealtime } from '../../simulators/pos/run';
 import { REBUILDABLE_NAMES, buildProcessor } from '../../streams/processors';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
+import { startAlertsAlongside } from './alerts-serve';
 import type { CliContext } from '../context';
 import { runInit } from './init';
 import { serveSqlEndpoint } from './sql';
@@ -90,6 +91,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   const readApi = await startReadApi(ctx, clickhouse);
   const processors: RunningProcessor[] = [];
   let sql: { stop(): Promise<void> } | undefined;
+  let alerts: { stop(): Promise<void> } | undefined;
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -100,6 +102,9 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     for (const name of REBUILDABLE_NAMES) {
       processors.push(await startProcessor(await buildProcessor(name, config), { kafka, codec, clickhouse, logger, metrics }, { ...config.streams, database: config.clickhouse.database }));
     }
+    // Alert delivery on wall-clock time: at 600x a 30 s group wait spans 5 simulated hours of
+    // alerts, and a 5 min retry comes 50 simulated hours later (services/alerts/alerts-processor.ts).
+    alerts = await startAlertsAlongside(ctx, clickhouse, metrics);
     sql = await serveSqlEndpoint(ctx);
     // A timer, not AbortSignal.timeout: a timeout signal only referenced through
     // AbortSignal.any can be garbage-collected before it fires.
@@ -135,11 +140,13 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     // Let the processors read what was published last, then write everything.
     await sleep(config.streams.flushIntervalMs * 4);
     for (const p of processors) await p.stop();
+    await alerts?.stop();
     await summarise('demo: totals after');
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     for (const p of processors) await p.stop();
+    await alerts?.stop();
     await sql?.stop();
     await readApi.close();
     await ops.close();

@@ -8,7 +8,7 @@ import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { startOpsEndpoint } from '../../lib/health';
-import { createMetrics } from '../../lib/metrics';
+import { createMetrics, type Metrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
 import { PROCESSOR_NAMES, buildProcessor, isProcessorName, type ProcessorName } from '../../streams/processors';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
@@ -24,7 +24,7 @@ export interface StreamCommandOptions {
    * Work that shares this process's ClickHouse client while the processors run (`run all`: the
    * forecast schedule; embedded ClickHouse has one owner per process). Stopped before the client closes.
    */
-  readonly alongside?: (clickhouse: ClickHouseClient) => Promise<{ stop(): Promise<void> }>;
+  readonly alongside?: (clickhouse: ClickHouseClient, metrics: Metrics) => Promise<{ stop(): Promise<void> }>;
 }
 
 export function parseTopicMap(pairs: readonly string[] = []): Record<string, string> {
@@ -76,7 +76,7 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
       logger.info({ processor: name, inputs: definition.inputs, tables: definition.tables }, 'processor started');
     }
     if (ops) logger.info({ url: `http://${ops.address().host}:${ops.address().port}/metrics` }, 'ops endpoint listening');
-    companion = await options.alongside?.(clickhouse);
+    companion = await options.alongside?.(clickhouse, metrics);
     const stop = (): void => {
       ops?.drain();
       logger.info('stopping: flushing, committing and leaving the group');

@@ -93,7 +93,7 @@ const UNTRUSTED_CODES: ReadonlySet<string> = new Set([
 
 interface ErrorLike {
   readonly name?: string;
-  readonly code?: string;
+  readonly code?: string | number;
   readonly message?: string;
   readonly cause?: unknown;
   readonly errors?: readonly unknown[];
@@ -126,7 +126,8 @@ export function kafkaSecurityFailure(error: unknown, config: KafkaConfig): Shelf
       { cause: error, context },
     );
   }
-  const tls = tree.find((e) => e.code !== undefined && (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || UNTRUSTED_CODES.has(e.code) || e.code.startsWith('CERT_')));
+  // kafkajs' protocol errors carry a numeric code: only a string code is a TLS one.
+  const tls = tree.find((e) => typeof e.code === 'string' && (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || UNTRUSTED_CODES.has(e.code) || e.code.startsWith('CERT_')));
   if (tls?.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new ShelfStreamError(
       'TLS_VERIFY_FAILED',

@@ -18,9 +18,9 @@ import type { DeliveryLog } from './delivery-log';
 import { deliveryRow, messageRow } from './delivery-log';
 import type { DeliveryMetrics } from './delivery-metrics';
 import { ENDPOINT_STATES } from './delivery-metrics';
-import { createDeliveryQueue, type Attempt, type Completion } from './engine/delivery-queue';
+import { createDeliveryQueue, type Attempt, type Completion, type QueuedMessage } from './engine/delivery-queue';
 import type { EndpointState } from './engine/endpoint-health';
-import { createNotifier, type MasterDataLookup, type Notifier, type OutgoingMessage } from './engine/notifier';
+import { createNotifier, type MasterDataLookup, type Notifier, type NotifierState, type OutgoingMessage } from './engine/notifier';
 import type { SecretBox } from './secret-box';
 import { createSigner } from './signing';
 import type { SubscriptionRecord } from './subscription';
@@ -40,6 +40,12 @@ export interface DeliveryCoreDeps {
   readonly timeoutMs: number;
   /** Called with each disabled endpoint, to write the subscription back as disabled. */
   readonly onEndpointDisabled?: (subscriptionId: string, reason: string) => void;
+}
+
+/** A delivery core's state as JSON (the alerts task keeps it in a runtime state store). */
+export interface DeliveryState {
+  readonly notifiers: readonly (readonly [subscriptionId: string, state: NotifierState])[];
+  readonly queue: readonly QueuedMessage[];
 }
 
 interface Subscriber {
@@ -67,6 +73,11 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
   const queue = createDeliveryQueue({ concurrency: deps.concurrency, random: deps.random });
   const sign = createSigner();
   const inFlight = new Set<Promise<void>>();
+  /** Attempts sent and not yet answered: saved as waiting, so a crash sends them again. */
+  const attempting = new Map<string, Attempt>();
+  /** Notifier states restored before their subscription arrived from the global table. */
+  const restoredNotifiers = new Map<string, NotifierState>();
+  let halted = false;
   const types = new Map<string, string>();
   const log = deps.logger.child({ component: 'alert-delivery' });
 
@@ -112,9 +123,11 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
     const { opened } = subscriber;
     const secrets = opened.secrets.filter((s) => s.expiresAt === null || s.expiresAt > started).map((s) => s.secret);
     const headers = sign(a.message.messageId, started, a.message.body, secrets);
+    attempting.set(a.message.messageId, a);
     const sending = deps.sender
       .send({ url: opened.url, headers: { ...headers }, body: a.message.body, timeoutMs: deps.timeoutMs })
       .then((outcome) => {
+        attempting.delete(a.message.messageId);
         const completions = queue.complete(a, outcome, deps.clock());
         settle(completions, outcome, started);
         tick();
@@ -125,6 +138,7 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
 
   /** Moves what is due: notifier messages into the queue, queued messages into attempts. */
   function tick(): void {
+    if (halted) return;
     const now = deps.clock();
     for (const subscriber of subscribers.values()) accept(subscriber.notifier.due(now), now);
     for (const a of queue.takeDue(now)) attempt(a);
@@ -147,7 +161,26 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
         known.notifier.setSilences(record.silences);
         return;
       }
-      subscribers.set(subscriptionId, { record, opened: openCredentials(record, deps.box), notifier: createNotifier({ id: subscriptionId, settings: record.settings, silences: record.silences }, deps.lookup) });
+      const notifier = createNotifier({ id: subscriptionId, settings: record.settings, silences: record.silences }, deps.lookup);
+      const restored = restoredNotifiers.get(subscriptionId);
+      // Restored state belongs to the rules it was made under: a changed subscription starts afresh.
+      if (restored && !known) notifier.importState(restored);
+      restoredNotifiers.delete(subscriptionId);
+      subscribers.set(subscriptionId, { record, opened: openCredentials(record, deps.box), notifier });
+    },
+    /**
+     * Everything a restart needs to go on where this left off, as JSON: each notifier (open
+     * situations, groups, what was told) and the queue, attempts in flight counted as waiting.
+     */
+    exportState(): DeliveryState {
+      const notifiers: [string, NotifierState][] = [...subscribers].map(([id, s]) => [id, s.notifier.exportState()]);
+      for (const [id, state] of restoredNotifiers) notifiers.push([id, state]);
+      return { notifiers, queue: queue.exportState([...attempting.values()]) };
+    },
+    /** Restores an exported state into a new core; call before `apply` sees the subscriptions. */
+    importState(state: DeliveryState): void {
+      for (const [id, notifier] of state.notifiers) restoredNotifiers.set(id, notifier);
+      queue.importState(state.queue);
     },
     offer(alert: Alert): void {
       const now = deps.clock();
@@ -167,6 +200,10 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
       const counts = Object.fromEntries(ENDPOINT_STATES.map((s) => [s, 0])) as Record<EndpointState, number>;
       for (const id of subscribers.keys()) counts[queue.endpointState(id, now)] += 1;
       deps.metrics.endpoints(counts, queue.size);
+    },
+    /** Starts no more attempts (the partition went to another owner, or the service stops). */
+    halt(): void {
+      halted = true;
     },
     /** Resolves when no attempt is in flight (for shutdown and tests). */
     async idle(): Promise<void> {

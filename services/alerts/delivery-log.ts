@@ -77,6 +77,16 @@ export function deliveryRow(completion: Completion, outcome: AttemptOutcome | un
 
 const toDateTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
+/** A message row as ClickHouse takes it (DateTime64 columns as text). */
+export function messageInsertRow(r: AlertMessageRow): Record<string, unknown> {
+  return { ...r, created_at: toDateTime(r.created_at), oldest_alert_at: toDateTime(r.oldest_alert_at) };
+}
+
+/** An attempt row as ClickHouse takes it. */
+export function deliveryInsertRow(r: AlertDeliveryRow): Record<string, unknown> {
+  return { ...r, attempted_at: toDateTime(r.attempted_at), next_attempt_at: r.next_attempt_at === null ? null : toDateTime(r.next_attempt_at) };
+}
+
 export interface DeliveryLog {
   addMessage(row: AlertMessageRow): void;
   addAttempt(row: AlertDeliveryRow): void;
@@ -100,13 +110,13 @@ export function createDeliveryLog(client: ClickHouseClient, database: string): D
       attempts = [];
       try {
         if (m.length > 0) {
-          await client.insert({ table: `${database}.alert_messages`, format: 'JSONEachRow', values: m.map((r) => ({ ...r, created_at: toDateTime(r.created_at), oldest_alert_at: toDateTime(r.oldest_alert_at) })) });
+          await client.insert({ table: `${database}.alert_messages`, format: 'JSONEachRow', values: m.map(messageInsertRow) });
         }
         if (a.length > 0) {
           await client.insert({
             table: `${database}.alert_deliveries`,
             format: 'JSONEachRow',
-            values: a.map((r) => ({ ...r, attempted_at: toDateTime(r.attempted_at), next_attempt_at: r.next_attempt_at === null ? null : toDateTime(r.next_attempt_at) })),
+            values: a.map(deliveryInsertRow),
           });
         }
       } catch (error) {

@@ -192,6 +192,7 @@ export class ProcessorCore {
    * written by the next flush, but no commit covers a partition this generation did not read.
    */
   newGeneration(): void {
+    for (const task of this.tasks.values()) task.release?.();
     this.tasks.clear();
     this.timers.clear();
     this.stores.clear();

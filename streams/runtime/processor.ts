@@ -108,6 +108,11 @@ export interface PartitionTask {
   takeOutput?(): (() => Promise<void>) | undefined;
   /** Graceful shutdown: close what is open so the last flush writes it (the archive's roll). */
   drain?(): void;
+  /**
+   * The task is dropped (a new group generation: its partition may now be another instance's).
+   * For a task that works in the background (alert retries): stop, so two owners never do it.
+   */
+  release?(): void;
 }
 
 export interface TaskInit {

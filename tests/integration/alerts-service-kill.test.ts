@@ -1,0 +1,178 @@
+/**
+ * `shelfstream alerts serve` as a child process, killed with SIGKILL at random points six times
+ * while alerts keep coming, then run to the end: no message lost, no webhook-id carrying two
+ * different bodies, no resolved before its firing, at a receiver answering 200 and at one failing
+ * every other request with 500 (retries waiting in the durable queue when the kill lands).
+ *
+ * The alerts are published by the test (raised, then resolved a wave later), so the expected
+ * messages are known without the service; what was delivered is what the Python reference
+ * receivers (standardwebhooks) verified.
+ *
+ * A slow tier, opt-in: runs only with SHELFSTREAM_KILL_TESTS=1. It fails today, and says why:
+ * the runtime creates a partition's task when the partition's first records arrive, so a
+ * restarted service whose partitions have nothing new to read restores no queue and retries
+ * nothing until the next alert on that partition (the runtime must create tasks on assignment
+ * for processors with background work; see the branch's report).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../../clickhouse/migrate';
+import { createClickHouse } from '../../lib/clients/clickhouse';
+import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createSchemaRegistry } from '../../lib/clients/registry';
+import { EventCodec } from '../../lib/events/codec';
+import { loadCatalog } from '../../schemas/catalog';
+import type { Alert } from '../../schemas/generated/events';
+import { createSecretBox } from '../../services/alerts/secret-box';
+import { parseSubscriptionRequest } from '../../services/alerts/subscription';
+import { createSubscriptionRecord } from '../../services/alerts/subscription-records';
+import { createSubscriptionStore, SUBSCRIPTIONS_TOPIC } from '../../services/alerts/subscription-store';
+import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
+import { checkReceiver, toldBy } from '../harness/alert-deliveries';
+import { startCli } from '../harness/cli';
+import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import { startReferenceReceiver } from '../harness/webhook-receiver';
+
+const KILLS = 6;
+const PER_WAVE = 12;
+const slow = process.env.SHELFSTREAM_KILL_TESTS === '1' ? describe : describe.skip;
+
+function alert(wave: number, i: number, state: Alert['state'], runId: string): Alert {
+  const store = `S00${(i % 4) + 1}`;
+  return {
+    alert_id: `stock:OUT_OF_STOCK:${store}:SKU-${wave}-${i}:${runId}`,
+    state,
+    occurred_at: Date.now(),
+    store_id: store,
+    sku: `SKU-${wave}-${i}`,
+    terminal_id: null,
+    alert_type: 'OUT_OF_STOCK',
+    severity: 'CRITICAL',
+    score: 1,
+    reason: state === 'RAISED' ? 'on_hand reached 0' : 'stock received',
+    processor: 'stock',
+    measures: { on_hand: state === 'RAISED' ? 0 : 12 },
+  };
+}
+
+slow('alerts serve under SIGKILL', () => {
+  it('loses no message, never changes a body under its webhook-id, never resolves before firing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shelfstream-alerts-kill-'));
+    const database = uniqueName('shelfstream_alerts', '_');
+    const group = uniqueName('test.alerts');
+    const secretKey = randomBytes(32).toString('base64');
+    const config = testConfig({ SHELFSTREAM_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database });
+    if (config.clickhouse.mode !== 'embedded') throw new Error('this test hands an embedded ClickHouse folder to the service');
+    const setup = createClickHouse({ ...config.clickhouse, dataDir: join(dataDir, 'clickhouse') });
+    await migrate(setup, database);
+    await setup.close();
+
+    const admin = await testAdmin(config);
+    registerCleanup(() => admin.deleteGroups([group]).catch(() => undefined));
+    const alertsTopic = await createTestTopic(admin, { partitions: 3, prefix: 'alerts-kill' });
+    const subscriptionsTopic = uniqueName('alerts-kill-subscriptions');
+    await admin.createTopics({ topics: [{ topic: subscriptionsTopic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
+    registerCleanup(() => admin.deleteTopics({ topics: [subscriptionsTopic] }));
+
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    const receivers = { ok: await startReferenceReceiver({ secrets: [secret] }), flaky: await startReferenceReceiver({ secrets: [secret], statuses: [500, 200] }) };
+    const kafka = createKafka(config.kafka, testLogger(), 'test');
+    const store = createSubscriptionStore(kafka, subscriptionsTopic);
+    registerCleanup(() => store.close());
+    const box = createSecretBox(Buffer.from(secretKey, 'base64'));
+    for (const name of ['ok', 'flaky'] as const) {
+      const { url, settings } = parseSubscriptionRequest({ url: receivers[name].url, event_types: ['out_of_stock'], group_by: [], group_wait_ms: 0, group_interval_ms: 1_000, rate_cap_per_minute: 100_000 });
+      await store.put(createSubscriptionRecord({ subscriptionId: `sub_${name}_${randomBytes(3).toString('hex')}`, url, settings, secret }, { box, policy: { allowedHosts: ['127.0.0.1'] }, now: Date.now() }).record);
+    }
+
+    const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
+    const producer = createProducer(kafka);
+    await producer.connect();
+    registerCleanup(() => producer.disconnect());
+    const runId = randomBytes(3).toString('hex');
+    const raised = new Set<string>();
+    const resolved = new Set<string>();
+    /** Raises wave n, and resolves wave n-1 (whose firings were all delivered: a resolved before its firing is sent is never told). */
+    const publishWave = async (wave: number, raise: boolean): Promise<void> => {
+      const alerts: Alert[] = [];
+      if (raise) for (let i = 0; i < PER_WAVE; i++) alerts.push(alert(wave, i, 'RAISED', runId));
+      if (wave > 0) for (let i = 0; i < PER_WAVE; i++) alerts.push(alert(wave - 1, i, 'RESOLVED', runId));
+      await producer.send({ topic: alertsTopic, acks: -1, messages: alerts.map((a) => ({ key: a.store_id, value: codec.encode(ALERTS_TOPIC, a) })) });
+      for (const a of alerts) (a.state === 'RAISED' ? raised : resolved).add(a.alert_id);
+    };
+    const firingsDelivered = async (): Promise<boolean> => {
+      for (const name of ['ok', 'flaky'] as const) {
+        const firing = new Set(toldBy(await receivers[name].received()).filter((t) => t.status === 'firing').map((t) => t.alertId));
+        if (![...raised].every((id) => firing.has(id))) return false;
+      }
+      return true;
+    };
+
+    const env = {
+      ...process.env,
+      SHELFSTREAM_DATA_DIR: dataDir,
+      CLICKHOUSE_DATABASE: database,
+      ALERTS_SECRET_KEY: secretKey,
+      ALERTS_ALLOWED_HOSTS: '127.0.0.1',
+      ALERTS_DELIVERY_TIMEOUT_MS: '5000',
+      STREAM_FLUSH_INTERVAL_MS: '200',
+      STREAM_SESSION_TIMEOUT_MS: '6000',
+      SHELFSTREAM_HTTP_PORT: '0',
+    };
+    // The service's warnings and errors, shown when a wait fails.
+    const childLog: string[] = [];
+    const serve = () =>
+      startCli(['alerts', 'serve', '--group', group, '--topic', `${ALERTS_TOPIC}=${alertsTopic}`, '--topic', `${SUBSCRIPTIONS_TOPIC}=${subscriptionsTopic}`], {
+        env,
+        onStderrLine: (line) => {
+          if (/"level":"(warn|error|fatal)"/.test(line)) childLog.push(line.slice(0, 600));
+        },
+      });
+    const explain = (error: unknown): never => {
+      throw new Error(`${String(error)}\nservice log:\n${childLog.slice(-6).join('\n')}`);
+    };
+    const deliveredCount = async (): Promise<number> => (await receivers.ok.received()).length + (await receivers.flaky.received()).length;
+
+    let kills = 0;
+    for (let run = 0; run < KILLS; run++) {
+      const { child, exited } = serve();
+      // What earlier runs left queued is delivered first; then the next wave comes.
+      await waitFor(async () => child.exitCode !== null || (await firingsDelivered()), { what: `the firings before run ${run}`, timeoutMs: 60_000, intervalMs: 100 }).catch(explain);
+      const before = await deliveredCount();
+      await publishWave(run, true);
+      // Kill points: right after the wave is published; after a random number of further attempts.
+      if (run % 3 !== 0) {
+        const target = before + 1 + Math.floor(Math.random() * PER_WAVE * 2);
+        await waitFor(async () => child.exitCode !== null || (await deliveredCount()) >= target, { what: `${target} attempts`, timeoutMs: 60_000, intervalMs: 20 });
+      }
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        kills++;
+      }
+      await exited;
+      await waitFor(async () => ((await admin.describeGroups([group])).groups[0]?.members.length ?? 0) === 0, { what: 'the killed member to leave the group', timeoutMs: 30_000, intervalMs: 200 });
+    }
+    expect(kills).toBe(KILLS);
+
+    // The last run: what is left, then the last wave resolved.
+    const final = serve();
+    await waitFor(() => firingsDelivered(), { what: 'the last firings', timeoutMs: 60_000, intervalMs: 100 }).catch(explain);
+    await publishWave(KILLS, false);
+    for (const name of ['ok', 'flaky'] as const) {
+      await waitFor(
+        async () => {
+          const told = toldBy(await receivers[name].received());
+          const firing = new Set(told.filter((t) => t.status === 'firing').map((t) => t.alertId));
+          const done = new Set(told.filter((t) => t.status === 'resolved').map((t) => t.alertId));
+          return [...raised].every((id) => firing.has(id)) && [...resolved].every((id) => done.has(id));
+        },
+        { what: `every firing and resolved at the ${name} receiver`, timeoutMs: 60_000, intervalMs: 250 },
+      );
+    }
+    final.child.kill('SIGTERM');
+    expect(await final.exited).toBe(0);
+    for (const name of ['ok', 'flaky'] as const) checkReceiver(await receivers[name].received(), raised, resolved);
+  }, 180_000);
+});
