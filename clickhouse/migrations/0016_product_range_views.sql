@@ -175,18 +175,21 @@ AS WITH
     booked AS
     (
         SELECT toString(e.store_id) AS store_id, e.sku AS sku, toDate(e.occurred_at + toIntervalSecond(o.utc_offset_s)) AS business_date, e.occurred_at AS occurred_at, e.kind AS kind, e.counted AS counted,
-            sum(e.delta) OVER (PARTITION BY e.store_id, e.sku ORDER BY e.occurred_at, e.kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+            e.delta AS delta,
+            -- Events of the same instant and kind are taken in one fixed order (receipts before
+            -- sales, then by count), so every read of the view gives the same books.
+            sum(e.delta) OVER (PARTITION BY e.store_id, e.sku ORDER BY e.occurred_at, e.kind, e.delta DESC, ifNull(e.counted, -1) ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
         FROM stock_events AS e
         ASOF LEFT JOIN ${database}.dim_store_utc_offset AS o ON e.store_id = o.store_id AND e.occurred_at >= o.valid_from
     ),
     anchored AS
     (
-        SELECT *, argMinIf(toNullable(counted - cum), occurred_at, counted IS NOT NULL) OVER (PARTITION BY store_id, sku) AS anchor
+        SELECT *, argMinIf(toNullable(counted - cum), (occurred_at, kind, -delta, ifNull(counted, -1)), counted IS NOT NULL) OVER (PARTITION BY store_id, sku) AS anchor
         FROM booked
     ),
     books AS
     (
-        SELECT store_id, sku, business_date, min(anchor + cum) AS min_book, argMax(anchor + cum, (occurred_at, kind)) AS end_book
+        SELECT store_id, sku, business_date, min(anchor + cum) AS min_book, argMax(anchor + cum, (occurred_at, kind, -delta, ifNull(counted, -1))) AS end_book
         FROM anchored
         WHERE anchor IS NOT NULL
         GROUP BY store_id, sku, business_date

@@ -135,7 +135,7 @@ export function kafkaSecurityFailure(error: unknown, config: KafkaConfig): Shelf
       { cause: error, context },
     );
   }
-  if (tls?.code !== undefined && UNTRUSTED_CODES.has(tls.code)) {
+  if (tls?.code !== undefined && typeof tls.code === 'string' && UNTRUSTED_CODES.has(tls.code)) {
     const trusted = config.tls?.caFile !== undefined ? `the CA in KAFKA_SSL_CA_FILE=${config.tls.caFile}` : "Node's public CAs (KAFKA_SSL_CA_FILE unset)";
     return new ShelfStreamError(
       'TLS_VERIFY_FAILED',
