@@ -11,6 +11,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
+import { createProducer } from '../lib/clients/kafka';
+import { createSchemaRegistry } from '../lib/clients/registry';
+import { EventCodec } from '../lib/events/codec';
+import { loadCatalog } from '../schemas/catalog';
+import { createTopicsWithLeaders } from '../services/bootstrap/topics';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -121,3 +126,37 @@ export function benchSale(i: number, at: number): SaleCompleted {
     total: quantity * unit_price + 225,
   };
 }
+
+/**
+ * A fresh topic `<prefix>.<now>` with the configured partitions, holding `count` bench sales
+ * spread over three hours of event time from 2026-11-01: the input the velocity measurements
+ * (velocity, bi-starvation, bi-query) consume. Answers the topic's name.
+ */
+export async function publishBenchSales(kafka: Kafka, config: Config, prefix: string, count: number): Promise<string> {
+  const topic = `${prefix}.${Date.now()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: config.topics.partitions, replicationFactor: 1 }]);
+  } finally {
+    await admin.disconnect();
+  }
+  const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
+  const producer = createProducer(kafka);
+  await producer.connect();
+  try {
+    const start = Date.UTC(2026, 10, 1);
+    for (let i = 0; i < count; i += 10_000) {
+      const messages = [];
+      for (let j = i; j < Math.min(count, i + 10_000); j++) {
+        const sale = benchSale(j, start + Math.floor((j / count) * 3 * 3_600_000));
+        messages.push({ key: sale.store_id, value: codec.encode('pos.sales', sale) });
+      }
+      await producer.send({ topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return topic;
+}
+

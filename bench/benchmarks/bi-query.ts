@@ -36,7 +36,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient as HttpClient }
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import type { Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
@@ -49,7 +49,7 @@ import { createSqlExecutor } from '../../services/sql/executor';
 import { hashPassword } from '../../services/sql/passwords';
 import { startProcessor } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
-import { benchSale, percentile, type Benchmark } from '../harness';
+import { percentile, publishBenchSales, type Benchmark } from '../harness';
 
 const STORES = 50;
 const SKUS = 2_000;
@@ -172,23 +172,10 @@ async function timeQuery(client: ClickHouseClient | HttpClient, sql: string): Pr
  */
 async function prepareVelocity(config: Config, logger: Logger, client: ClickHouseClient, label: string): Promise<{ run(): Promise<number> }> {
   const kafka = createKafka(config.kafka, logger, 'bench');
+  const topic = await publishBenchSales(kafka, config, `bench.bi-query.${label}`, SALES);
   const admin = kafka.admin();
   await admin.connect();
-  const topic = `bench.bi-query.${label}.${Date.now()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: config.topics.partitions, replicationFactor: 1 }], waitForLeaders: true });
   const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-  const producer = createProducer(kafka);
-  await producer.connect();
-  const start = Date.UTC(2026, 10, 1);
-  for (let i = 0; i < SALES; i += 10_000) {
-    const messages = [];
-    for (let j = i; j < Math.min(SALES, i + 10_000); j++) {
-      const sale = benchSale(j, start + Math.floor((j / SALES) * 3 * 3_600_000));
-      messages.push({ key: sale.store_id, value: codec.encode('pos.sales', sale) });
-    }
-    await producer.send({ topic, acks: -1, messages });
-  }
-  await producer.disconnect();
   const database = `bench_biq_velocity_${label}_${Date.now()}`;
   await client.command({ query: `CREATE DATABASE ${database}` });
   await migrate(client, database);

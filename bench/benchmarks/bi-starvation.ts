@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse } from '../../lib/clients/clickhouse';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { createMetrics } from '../../lib/metrics';
@@ -26,7 +26,7 @@ import { createSqlExecutor } from '../../services/sql/executor';
 import { hashPassword } from '../../services/sql/passwords';
 import { startProcessor } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
-import { benchSale, percentile, type Benchmark } from '../harness';
+import { percentile, publishBenchSales, type Benchmark } from '../harness';
 
 const SALES = 600_000;
 const BI_CLIENTS = 8;
@@ -45,23 +45,10 @@ export const biStarvationBench: Benchmark = {
   description: `velocity over ${SALES} sales alone, with ${BI_CLIENTS} BI clients (one dashboard query each every ${BI_INTERVAL_MS / 1000} s through the SQL executor), then alone again`,
   async run({ config, logger }) {
     const kafka = createKafka(config.kafka, logger, 'bench');
+    const topic = await publishBenchSales(kafka, config, 'bench.bi-starvation', SALES);
     const admin = kafka.admin();
     await admin.connect();
-    const topic = `bench.bi-starvation.${Date.now()}`;
-    await admin.createTopics({ topics: [{ topic, numPartitions: config.topics.partitions, replicationFactor: 1 }], waitForLeaders: true });
     const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-    const producer = createProducer(kafka);
-    await producer.connect();
-    const start = Date.UTC(2026, 10, 1);
-    for (let i = 0; i < SALES; i += 10_000) {
-      const messages = [];
-      for (let j = i; j < Math.min(SALES, i + 10_000); j++) {
-        const sale = benchSale(j, start + Math.floor((j / SALES) * 3 * 3_600_000));
-        messages.push({ key: sale.store_id, value: codec.encode('pos.sales', sale) });
-      }
-      await producer.send({ topic, acks: -1, messages });
-    }
-    await producer.disconnect();
 
     const work = mkdtempSync(join(tmpdir(), 'bench-bi-'));
     const dataDir = join(work, 'chdb');

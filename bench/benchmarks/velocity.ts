@@ -22,7 +22,7 @@ import { createMetrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
 import { velocityProcessor } from '../../streams/velocity/velocity';
 import { startProcessor } from '../../streams/runtime/runner';
-import { benchSale, rawConsumeRate, type Benchmark } from '../harness';
+import { benchSale, publishBenchSales, rawConsumeRate, type Benchmark } from '../harness';
 
 type Sample = { metricName?: string; labels: Record<string, string | number>; value: number };
 const samples = async (m: { get(): Promise<{ values: unknown[] }> }): Promise<Sample[]> => (await m.get()).values as Sample[];
@@ -54,22 +54,12 @@ export const velocityBench: Benchmark = {
   description: `${SALES} sales through decode + windows + ClickHouse sink vs a raw kafkajs consumer; then p99 event-to-visible at ${LIVE_RATE}/s`,
   async run({ config, logger }) {
     const kafka = createKafka(config.kafka, logger, 'bench');
+    const topic = await publishBenchSales(kafka, config, 'bench.velocity', SALES);
     const admin = kafka.admin();
     await admin.connect();
-    const topic = `bench.velocity.${Date.now()}`;
-    await admin.createTopics({ topics: [{ topic, numPartitions: config.topics.partitions, replicationFactor: 1 }], waitForLeaders: true });
     const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
     const producer = createProducer(kafka);
     await producer.connect();
-    const start = Date.UTC(2026, 10, 1);
-    for (let i = 0; i < SALES; i += 10_000) {
-      const messages = [];
-      for (let j = i; j < Math.min(SALES, i + 10_000); j++) {
-        const sale = benchSale(j, start + Math.floor((j / SALES) * 3 * 3_600_000));
-        messages.push({ key: sale.store_id, value: codec.encode('pos.sales', sale) });
-      }
-      await producer.send({ topic, acks: -1, messages });
-    }
 
     // Baseline: the same client and topic, consuming without work.
     const rawCpu0 = process.cpuUsage();

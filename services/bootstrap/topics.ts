@@ -90,25 +90,29 @@ const LEADERS_DEADLINE_MS = 60_000; // one minute
 const LEADERS_POLL_MS = 200;
 
 /**
- * Creates topics and returns once every partition has a leader. kafkajs' `waitForLeaders`
- * retries only LEADER_NOT_AVAILABLE, but a broker whose metadata has not caught up with the
- * creation answers UNKNOWN_TOPIC_OR_PARTITION, and kafkajs then gives up at once (seen on a
- * fresh broker under load): the end offsets are asked instead, again while the answer is an
- * error kafkajs marks retriable, until a deadline.
+ * A topic's end offsets, asked again while the broker answers an error kafkajs marks retriable
+ * (NOT_LEADER, UNKNOWN_TOPIC_OR_PARTITION: a partition of a just-created topic whose leader or
+ * metadata has not caught up), until a deadline.
  */
-export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig[]): Promise<void> {
-  await admin.createTopics({ topics, waitForLeaders: false });
-  const deadline = Date.now() + LEADERS_DEADLINE_MS;
-  for (const { topic } of topics) {
-    for (;;) {
-      try {
-        await admin.fetchTopicOffsets(topic);
-        break;
-      } catch (error) {
-        if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, LEADERS_POLL_MS));
-      }
+export async function endOffsetsOnceLed(admin: Admin, topic: string, deadline = Date.now() + LEADERS_DEADLINE_MS): Promise<{ partition: number; high: string }[]> {
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, LEADERS_POLL_MS));
     }
   }
 }
 
+/**
+ * Creates topics and returns once every partition has a leader. kafkajs' `waitForLeaders`
+ * retries only LEADER_NOT_AVAILABLE, but a broker whose metadata has not caught up with the
+ * creation answers UNKNOWN_TOPIC_OR_PARTITION, and kafkajs then gives up at once (seen on a
+ * fresh broker under load): the end offsets are asked instead, until they answer.
+ */
+export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig[]): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const deadline = Date.now() + LEADERS_DEADLINE_MS;
+  for (const { topic } of topics) await endOffsetsOnceLed(admin, topic, deadline);
+}

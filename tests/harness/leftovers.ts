@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
+import { endOffsetsOnceLed } from '../../services/bootstrap/topics';
 
 export interface LeftoverSnapshot {
   /** "topic:partition" -> end offset. */
@@ -33,34 +34,12 @@ function fingerprint(dir: string): Map<string, string> {
   return out;
 }
 
-/** How long a just-created topic may take to have a leader for every partition. */
-const LEADER_DEADLINE_MS = 60_000; // one minute, a JVM broker on 2 loaded cores
-const LEADER_POLL_MS = 250;
-
-/**
- * A topic's end offsets. On a fresh broker the global setup asks right after creating the
- * catalogue's topics, and a partition whose leader is not elected yet answers NOT_LEADER or
- * UNKNOWN_TOPIC_OR_PARTITION, which kafkajs marks retriable but its admin does not retry here:
- * asked again until a deadline.
- */
-async function endOffsets(admin: Admin, topic: string): Promise<{ partition: number; high: string }[]> {
-  const deadline = Date.now() + LEADER_DEADLINE_MS;
-  for (;;) {
-    try {
-      return await admin.fetchTopicOffsets(topic);
-    } catch (error) {
-      const retriable = (error as { retriable?: boolean }).retriable === true;
-      if (!retriable || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, LEADER_POLL_MS));
-    }
-  }
-}
-
 export async function snapshotLeftovers(admin: Admin, topics: readonly string[], clickhouseDir: string | undefined): Promise<LeftoverSnapshot> {
   const offsets = new Map<string, string>();
   const existing = new Set(await admin.listTopics());
   for (const topic of topics.filter((t) => existing.has(t))) {
-    for (const p of await endOffsets(admin, topic)) offsets.set(`${topic}:${p.partition}`, p.high);
+    // The global setup asks right after creating the catalogue's topics on a fresh broker.
+    for (const p of await endOffsetsOnceLed(admin, topic)) offsets.set(`${topic}:${p.partition}`, p.high);
   }
   return { offsets, folder: clickhouseDir ? fingerprint(clickhouseDir) : new Map() };
 }
