@@ -27,6 +27,53 @@
 -- Every view keeps its columns, in order, and adds its new ones at the end (CREATE OR REPLACE):
 -- a dashboard built on the old columns reads the same figures.
 
+-- ── rates ────────────────────────────────────────────────────────────────────────────────
+-- exchange_rate_daily (0013) as before, but the base currency is there every day whether the
+-- rates feed lists it or not (a treasury file quotes the others against it): without this, a
+-- chain importing only foreign rates would see its home stores' reporting figures empty.
+
+CREATE OR REPLACE VIEW ${database}.exchange_rate_daily
+(
+    currency            String COMMENT 'ISO 4217 code of the currency',
+    business_date       Date COMMENT 'The date the rate is asked for (a sale''s business date)',
+    rate                Float64 COMMENT 'Units of currency for one unit of base_currency in force that day',
+    rate_date           Date COMMENT 'Date of the published rate used: business_date, or the latest earlier date with a rate (business_date for an unpublished base currency, 1 by definition)',
+    days_carried        Int32 COMMENT 'Days since that rate was published (0: a rate of the day itself)',
+    base_currency       String COMMENT 'Currency the rates are quoted against',
+    reporting_currency  String COMMENT 'REPORTING_CURRENCY, as shelfstream init wrote it',
+    to_reporting        Nullable(Float64) COMMENT 'Multiply an amount in currency by this to get reporting_currency (both rates of the same business date); NULL when the reporting currency has no rate yet'
+)
+AS WITH
+    rates AS (SELECT currency, base_currency, rate_date, rate FROM ${database}.dim_exchange_rate FINAL),
+    -- The base currency is 1 by definition: a chain whose rates feed lists only the others still
+    -- converts the base currency's sales, every day.
+    bases AS (SELECT DISTINCT toString(base_currency) AS base FROM rates WHERE base_currency NOT IN (SELECT currency FROM rates)),
+    by_day AS
+    (
+        SELECT toString(k.currency) AS currency, k.date AS business_date, r.rate AS rate, r.rate_date AS rate_date, toString(r.base_currency) AS base_currency
+        FROM
+        (
+            SELECT c.currency AS currency, d.date AS date
+            FROM (SELECT DISTINCT currency FROM rates) AS c
+            CROSS JOIN (SELECT date FROM ${database}.dim_date FINAL) AS d
+        ) AS k
+        ASOF INNER JOIN rates AS r ON k.currency = r.currency AND k.date >= r.rate_date
+        UNION ALL
+        SELECT b.base AS currency, d.date AS business_date, 1 AS rate, d.date AS rate_date, b.base AS base_currency
+        FROM bases AS b CROSS JOIN (SELECT date FROM ${database}.dim_date FINAL) AS d
+    )
+SELECT
+    d.currency AS currency, d.business_date AS business_date, d.rate AS rate, d.rate_date AS rate_date,
+    toInt32(dateDiff('day', d.rate_date, d.business_date)) AS days_carried, d.base_currency AS base_currency,
+    toString(rep.currency) AS reporting_currency,
+    -- The base currency needs no published rate of its own: it is 1 by definition.
+    if(rep.currency = d.base_currency, 1, q.rate) / d.rate AS to_reporting
+FROM by_day AS d
+CROSS JOIN (SELECT currency FROM ${database}.reporting_currency FINAL) AS rep
+LEFT JOIN by_day AS q ON q.currency = rep.currency AND q.business_date = d.business_date
+SETTINGS join_use_nulls = 1
+COMMENT 'Exchange rate of every currency on every calendar date (latest earlier rate when a day has none; the base currency 1 whether published or not) and its factor to the reporting currency';
+
 -- ── facts ────────────────────────────────────────────────────────────────────────────────
 
 CREATE OR REPLACE VIEW ${database}.bi_sales
