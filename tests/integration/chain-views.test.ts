@@ -73,12 +73,16 @@ describe('chain views', () => {
       expect((await ask('GBP', '2026-03-11'))[0]!.to_reporting).toBeCloseTo(1 / 0.85, 12);
       expect((await ask('GBP', '2026-03-12'))[0]!.to_reporting).toBeCloseTo(1 / 0.86, 12);
       expect(await ask('GBP', '2026-03-12')).toMatchObject([{ reporting_currency: 'EUR' }]);
+      // EUR, the base, was never published: 1 on every day all the same (migration 0019).
+      expect(await ask('EUR', '2026-03-09')).toMatchObject([{ rate: 1, rate_date: '2026-03-09', days_carried: 0, to_reporting: 1 }]);
 
       await applyReportingCurrency(client, database, 'USD');
       try {
         // GBP -> USD on the 12th: 1.2 / 0.86; on the 10th USD has no rate yet: no factor.
         expect((await ask('GBP', '2026-03-12'))[0]!.to_reporting).toBeCloseTo(1.2 / 0.86, 12);
         expect((await ask('GBP', '2026-03-10'))[0]!.to_reporting).toBeNull();
+        // EUR -> USD on the 12th: 1.2 / 1.
+        expect((await ask('EUR', '2026-03-12'))[0]!.to_reporting).toBeCloseTo(1.2, 12);
       } finally {
         await applyReportingCurrency(client, database, 'EUR');
       }

@@ -8,6 +8,8 @@
  *   - every 1-minute velocity window (units, revenue, gross, discount, transactions, lines, final);
  *   - every sale line, return line, void and inventory movement of the day in the facts, and the
  *     hourly and daily sales rollups derived from them;
+ *   - the bi_* views of the day with their reporting-currency, ex-tax and local-time columns
+ *     (migration 0019), both databases converting with the same published rates;
  *   - and, from a source that shares no code with either run, the units and revenue per store of
  *     the day summed straight from the simulator's events.
  *
@@ -22,7 +24,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
+import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { createClosingJob } from '../../services/bi-rollups/closing';
 import { createClickHouse } from '../../lib/clients/clickhouse';
 import { createKafka, createProducer } from '../../lib/clients/kafka';
@@ -41,6 +45,8 @@ const FIRST_DAY = '2026-03-02';
 const PARTITIONS = 2;
 
 describe('replay rebuild from the Parquet archive', () => {
+  // Two CLI pipelines and a dozen view comparisons: on the shared 2-core machine under load this
+  // ran past jest's default 2 minutes.
   it("refills an empty database with one day's aggregates equal to the original run's and to the simulator's totals", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'shelfstream-rebuild-'));
     const originalDb = uniqueName('shelfstream_original', '_');
@@ -56,6 +62,7 @@ describe('replay rebuild from the Parquet archive', () => {
     const master = sim.masterData();
     events.get('md.stores')!.push(...master['md.stores']);
     events.get('md.products')!.push(...(master['md.products'] as unknown as { store_id: string }[]));
+    events.get('md.exchange-rates')!.push(...(master['md.exchange-rates'] as unknown as { store_id: string }[]));
     while (!sim.done) {
       const hour = sim.nextHour();
       for (const t of WAREHOUSE_INPUTS) if (!t.startsWith('md.')) events.get(t)!.push(...(hour.events[t as keyof typeof hour.events] as { store_id: string }[]));
@@ -82,7 +89,12 @@ describe('replay rebuild from the Parquet archive', () => {
     expect(truth.size).toBe(4);
 
     const setup = createClickHouse(chConfig);
-    for (const database of [originalDb, rebuiltDb]) await migrate(setup, database);
+    for (const database of [originalDb, rebuiltDb]) {
+      await migrate(setup, database);
+      // What init writes: the calendar the rates are carried over, and the reporting currency.
+      await fillCalendar(setup, database, '2026-02-01', '2026-03-31');
+      await applyReportingCurrency(setup, database, 'EUR');
+    }
     await setup.close();
 
     const admin = await testAdmin(config);
@@ -96,7 +108,8 @@ describe('replay rebuild from the Parquet archive', () => {
     registerCleanup(() => producer.disconnect());
     for (const t of WAREHOUSE_INPUTS) {
       const list = events.get(t)!;
-      const keyOf = (v: { store_id: string; sku?: string }): string => (t === 'md.products' ? v.sku! : v.store_id);
+      const keyOf = (v: { store_id: string; sku?: string; currency?: string; rate_date?: number }): string =>
+        t === 'md.products' ? v.sku! : t === 'md.exchange-rates' ? `${v.currency}:${v.rate_date}` : v.store_id;
       for (let i = 0; i < list.length; i += 5_000) {
         await producer.send({ topic: standIns[t]!, acks: -1, messages: list.slice(i, i + 5_000).map((v) => ({ key: keyOf(v), value: codec.encode(t as TopicName, v as never) })) });
       }
@@ -120,6 +133,7 @@ describe('replay rebuild from the Parquet archive', () => {
       // A rebuild of a time range does not re-read the compacted store topic: the time zones come
       // from the original run's dimension. No lateness: the one day rebuilt must close.
       await client.command({ query: `INSERT INTO ${rebuiltDb}.dim_store SELECT * FROM ${originalDb}.dim_store` });
+      await client.command({ query: `INSERT INTO ${rebuiltDb}.dim_exchange_rate SELECT * FROM ${originalDb}.dim_exchange_rate` });
       const closing = await createClosingJob(client, { database: rebuiltDb, allowedLatenessMs: 0, calendarFrom: '2020-01-01', calendarTo: '2030-12-31', raceMarginMs: 0 }).cycle();
       expect(closing.closed).toBeGreaterThan(0);
       // The original's views read every day from the facts; the job (a lateness longer than the
@@ -147,6 +161,20 @@ describe('replay rebuild from the Parquet archive', () => {
       await same('hourly sales (bi_sales_hourly)', (db) => `SELECT * FROM ${db}.bi_sales_hourly WHERE ${day('hour_start_utc')} ORDER BY ALL`);
       await same('daily sales (bi_sales_daily)', (db) => `SELECT * FROM ${db}.bi_sales_daily WHERE sales_date = toDate(toDateTime({from:UInt32}, 'UTC')) ORDER BY ALL`);
       await same('store sales per business day (bi_store_sales_daily)', (db) => `SELECT * FROM ${db}.bi_store_sales_daily WHERE business_date = toDate(toDateTime({from:UInt32}, 'UTC')) ORDER BY ALL`);
+      await same('sale lines (bi_sales)', (db) => `SELECT * FROM ${db}.bi_sales WHERE ${day('sold_at')} ORDER BY ALL`);
+      await same('return lines (bi_returns)', (db) => `SELECT * FROM ${db}.bi_returns WHERE ${day('returned_at')} ORDER BY ALL`, false);
+      await same('voids (bi_voids)', (db) => `SELECT * FROM ${db}.bi_voids WHERE ${day('voided_at')} ORDER BY ALL`, false);
+      await same('velocity minutes (bi_sales_velocity)', (db) => `SELECT * FROM ${db}.bi_sales_velocity WHERE ${day('minute_start_utc')} ORDER BY ALL`);
+      await same('store revenue per hour (bi_store_revenue_hourly)', (db) => `SELECT * FROM ${db}.bi_store_revenue_hourly WHERE ${day('hour_start_utc')} ORDER BY ALL`);
+      // The twins compared above are figures, not NULLs on both sides.
+      const [converted] = await (
+        await client.query({
+          query: `SELECT countIf(net_sales_reporting IS NULL OR net_sales_ex_tax_reporting IS NULL) AS missing, count() AS days FROM ${rebuiltDb}.bi_store_sales_daily`,
+          format: 'JSONEachRow',
+        })
+      ).json<{ missing: string; days: string }>();
+      expect(Number(converted!.days)).toBeGreaterThan(0);
+      expect(Number(converted!.missing)).toBe(0);
 
       // The simulator's totals of the day, per store.
       const totals = await (
@@ -161,5 +189,5 @@ describe('replay rebuild from the Parquet archive', () => {
     } finally {
       await client.close();
     }
-  });
+  }, 300_000);
 });
