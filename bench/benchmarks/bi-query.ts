@@ -28,11 +28,18 @@
  * the endpoint right after its direct run (overhead_ratio = endpoint p95 / direct p95 - 1); the
  * 8 clients of (3) query through the endpoint (p95_ms), and a direct client of the same kind is
  * not run beside them, so the engine serves only the load the line states.
+ * Where the loaded time goes: each endpoint answer carries the engine's own time for the
+ * statement (X-ClickHouse-Summary elapsed_ns, from the start of the engine call to its end), so
+ * the line splits the 8 clients' time into loaded_engine_p95_ms and the rest
+ * (loaded_outside_engine_p95_ms: the wait for a pool slot, the executor, HTTP, the event loop),
+ * with the event loop's own delay over the window (the processor runs in the same process, as
+ * in `run all`) and the machine's load average at start and end (other work on the machine).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient as HttpClient } from '@clickhouse/client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
@@ -177,10 +184,21 @@ async function ensureYear(client: ClickHouseClient, logger: Logger): Promise<num
   return seconds;
 }
 
-async function timeQuery(client: ClickHouseClient | HttpClient, sql: string): Promise<number> {
+interface Timing {
+  /** Sent to the last byte read, as the BI tool sees it. */
+  readonly ms: number;
+  /** The engine's own time for the statement (the endpoint's X-ClickHouse-Summary elapsed_ns); absent straight on the embedded client. */
+  readonly engineMs: number | undefined;
+}
+
+async function timeQuery(client: ClickHouseClient | HttpClient, sql: string): Promise<Timing> {
   const started = performance.now();
-  await (await client.query({ query: sql, format: 'JSONEachRow' })).json();
-  return performance.now() - started;
+  const result = await client.query({ query: sql, format: 'JSONEachRow' });
+  await result.json();
+  const ms = performance.now() - started;
+  const summary = result.response_headers['x-clickhouse-summary'];
+  const elapsedNs = typeof summary === 'string' ? Number((JSON.parse(summary) as { elapsed_ns?: string }).elapsed_ns) : NaN;
+  return { ms, engineMs: Number.isFinite(elapsedNs) && elapsedNs > 0 ? elapsedNs / 1e6 : undefined };
 }
 
 /**
@@ -261,6 +279,7 @@ export const biQueryBench: Benchmark = {
   description: `dashboard queries on a synthetic year of ${STORES} stores x ${SKUS} skus: p95 at ${CLIENTS} clients every ${PERIOD_MS / 1000} s, and the velocity processor's rate beside them`,
   async run({ config, logger }) {
     if (config.clickhouse.mode !== 'embedded') throw new Error('bi-query measures the embedded engine (unset CLICKHOUSE_URL)');
+    const loadStart = loadavg()[0]!;
     const folder = join(config.launcher.cacheDir, 'bench', 'bi-query-chdb');
     mkdirSync(folder, { recursive: true });
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE });
@@ -279,10 +298,13 @@ export const biQueryBench: Benchmark = {
       // (1) one client, straight on the embedded client, then the same query through the endpoint
       const single = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
       const singleEndpoint = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
+      const singleOutsideEngine: number[] = []; // endpoint time minus the engine's own, one client
       for (let i = 0; i < 15; i++) {
         for (const q of QUERIES) {
-          single.get(q.name)!.push(await timeQuery(client, q.sql(stores[i % STORES]!)));
-          singleEndpoint.get(q.name)!.push(await timeQuery(bi, q.sql(stores[i % STORES]!)));
+          single.get(q.name)!.push((await timeQuery(client, q.sql(stores[i % STORES]!))).ms);
+          const viaEndpoint = await timeQuery(bi, q.sql(stores[i % STORES]!));
+          singleEndpoint.get(q.name)!.push(viaEndpoint.ms);
+          if (viaEndpoint.engineMs !== undefined) singleOutsideEngine.push(viaEndpoint.ms - viaEndpoint.engineMs);
         }
       }
       const directAll = [...single.values()].flat();
@@ -296,8 +318,14 @@ export const biQueryBench: Benchmark = {
       const loaded = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
       const overlapping: number[] = []; // issued while the processor ran
       const quiet: number[] = []; // issued before it started or after it stopped
+      const loadedEngine: number[] = []; // the engine's own time of each loaded query
+      const loadedOutsideEngine: number[] = []; // the rest: queue for a slot, executor, HTTP, event loop
       let processorFrom = Number.POSITIVE_INFINITY;
       let processorTo = Number.POSITIVE_INFINITY;
+      // The endpoint shares its event loop with the processor, as in `run all`: how long a ready
+      // callback (a request, a finished query) waits for the loop, over the loaded window.
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
       const windowStart = performance.now();
       let stop = false;
       const inFlight: Promise<void>[] = [];
@@ -311,8 +339,12 @@ export const biQueryBench: Benchmark = {
           const store = stores[(c * 7 + n) % STORES]!;
           const issued = performance.now();
           inFlight.push(
-            timeQuery(bi, q.sql(store)).then((ms) => {
+            timeQuery(bi, q.sql(store)).then(({ ms, engineMs }) => {
               loaded.get(q.name)!.push(ms);
+              if (engineMs !== undefined) {
+                loadedEngine.push(engineMs);
+                loadedOutsideEngine.push(ms - engineMs);
+              }
               (issued >= processorFrom && issued <= processorTo ? overlapping : quiet).push(ms);
             }),
           );
@@ -332,6 +364,7 @@ export const biQueryBench: Benchmark = {
       }
       await Promise.all(clients);
       await Promise.all(inFlight);
+      loopDelay.disable();
       const loadedAll = [...loaded.values()].flat();
 
       const perQuery = Object.fromEntries(QUERIES.flatMap((q) => [
@@ -353,6 +386,13 @@ export const biQueryBench: Benchmark = {
         overlap_p95_ms: Math.round(percentile(overlapping, 95)), // queries issued while the processor ran
         overlap_queries: overlapping.length,
         quiet_p95_ms: Math.round(percentile(quiet, 95)), // the 8 clients with the processor idle
+        loaded_engine_p95_ms: Math.round(percentile(loadedEngine, 95)), // the engine's own time, 8 clients
+        loaded_outside_engine_p95_ms: Math.round(percentile(loadedOutsideEngine, 95)), // queue, executor, HTTP, 8 clients
+        loaded_event_loop_delay_p99_ms: Math.round(loopDelay.percentile(99) / 1e6), // the process's event loop over the loaded window
+        loaded_event_loop_delay_max_ms: Math.round(loopDelay.max / 1e6),
+        endpoint_outside_engine_p50_ms: Number(percentile(singleOutsideEngine, 50).toFixed(2)), // one client
+        load_1m_start: Number(loadStart.toFixed(2)), // the machine's load average (uptime) when the run began
+        load_1m_end: Number(loadavg()[0]!.toFixed(2)),
         velocity_alone_events_per_s: Math.round(aloneRate),
         velocity_with_bi_events_per_s: Math.round(withRate),
         ...perQuery,

@@ -19,6 +19,7 @@ import { checkClientSettings, isLockedSetting, limitSettings, lockedSettingError
 import { createQuerySlots } from './query-slots';
 import { filtersLiteral, scopeFilters, type TableName } from './scope';
 import { createSqlSessions, type SessionLease, type SessionState } from './sessions';
+import { createStatementCache } from './statement-cache';
 import { formatClause, judgeStatement, parseExplainAst, type StatementKind } from './statement-guard';
 import { sqlString } from '../../clickhouse/bind';
 
@@ -35,6 +36,8 @@ export interface SqlExecutorDeps {
 }
 
 const DEFAULT_FORMAT = 'TabSeparated';
+/** Statement texts whose verdict is kept (./statement-cache.ts): a few dashboards' worth, small keys. */
+const STATEMENT_CACHE_SIZE = 1_000;
 
 function limitsOf(principal: Principal, config: SqlExecutorConfig): QueryLimits {
   const own = principal.kind === 'bi' ? principal.user.limits : {};
@@ -57,9 +60,16 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
   let engineTimezone: Promise<string> | undefined;
   let closed = false;
 
-  /** The engine's rendering of the client's text as one statement, and that statement's kind, or a refusal. */
-  async function parse(connection: Session, query: string, queryParams: Readonly<Record<string, string>>, principal: Principal): Promise<{ formatted: string; kind: StatementKind | 'other' }> {
+  const judgedStatements = createStatementCache(STATEMENT_CACHE_SIZE);
+
+  /**
+   * The engine's rendering of the client's text as one statement, and that statement's kind,
+   * or a refusal. `paramsSet`: the `param_*` values are already on the connection.
+   */
+  async function parse(connection: Session, query: string, queryParams: Readonly<Record<string, string>>, principal: Principal): Promise<{ formatted: string; kind: StatementKind | 'other'; paramsSet: boolean }> {
     if (query.trim() === '') throw sqlError('SYNTAX_ERROR', 'Empty query. (SYNTAX_ERROR)');
+    const known = judgedStatements.get(query, queryParams);
+    if (known) return { formatted: known.kind === 'read' && principal.kind === 'admin' ? query : known.formatted, kind: known.kind, paramsSet: false };
     // EXPLAIN AST substitutes {name:Type} parameters, so they are set first: what is judged
     // is then exactly what runs, a parameter used as an identifier included.
     const params = setStatement(queryParams, 'param_');
@@ -69,14 +79,18 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
       const formatted = row!.q;
       const ast = parseExplainAst((await runOn(connection, `EXPLAIN AST ${formatted}`)).text());
       const verdict = judgeStatement(formatted, ast);
-      if ('kind' in verdict) return { formatted: verdict.kind === 'read' && principal.kind === 'admin' ? query : formatted, kind: verdict.kind };
+      if ('kind' in verdict) {
+        // Reads only: a SET or USE changes the session and runs its own way below.
+        if (verdict.kind === 'read') judgedStatements.set(query, queryParams, { formatted, kind: verdict.kind });
+        return { formatted: verdict.kind === 'read' && principal.kind === 'admin' ? query : formatted, kind: verdict.kind, paramsSet: true };
+      }
       if (principal.kind === 'bi') throw verdict.refusal;
     } catch (error) {
       if (principal.kind === 'bi') throw error;
     }
     // The operator runs their text as sent (DDL, an INSERT with its data, KILL): only a BI
     // user's statement is reduced to what the engine parsed.
-    return { formatted: query, kind: 'other' };
+    return { formatted: query, kind: 'other', paramsSet: true };
   }
 
   /**
@@ -152,7 +166,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
     const state: SessionState = lease?.state ?? { database: undefined, settings: {} };
     const connection = connections.open();
     try {
-      const { formatted, kind } = await parse(connection, request.query, request.queryParams, principal);
+      const { formatted, kind, paramsSet } = await parse(connection, request.query, request.queryParams, principal);
       const format = formatClause(formatted) ?? request.defaultFormat ?? DEFAULT_FORMAT;
       const clientSettings = { ...state.settings, ...request.settings };
       const timezone = clientSettings['session_timezone'] || (await (engineTimezone ??= rowsOn<{ tz: string }>(connection, 'SELECT timezone() AS tz').then((r) => r[0]!.tz)));
@@ -187,6 +201,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
       }
       await setUp(connection, {
         database: request.database ?? state.database ?? deps.database,
+        queryParams: paramsSet ? {} : request.queryParams,
         clientSettings,
         limits: principal.kind === 'bi' ? limits : {},
         filtersLiteral: filters,

@@ -276,6 +276,33 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     expect(Buffer.from(csv.body).toString()).toBe('"S_N1"\n"S_N3"\n');
   });
 
+  it('judges a repeated text once, yet scopes, limits and refuses it for each user and each parameter value', async () => {
+    const db = database;
+    const admin = (query: string, extra: Partial<SqlRequest> = {}) => executor.execute(request(ADMIN_USER, adminToken, query, extra));
+    const text = (result: { body: Uint8Array }) => Buffer.from(result.body).toString('utf8');
+    // The same text, first run by the operator (every store), then by a scoped user: the verdict
+    // kept from the first run carries no scope, the user's connection sets its own.
+    const everyStore = `SELECT DISTINCT store_id FROM ${db}.stockout_risk ORDER BY store_id`;
+    expect(text(await admin(everyStore)).split('\n').filter((l) => l !== '')).toEqual(STORES.map((s) => s.store_id).sort());
+    for (let i = 0; i < 3; i++) expect((await northText(everyStore)).split('\n').filter((l) => l !== '')).toEqual(NORTH);
+    // A limit of the user holds on a text the executor has judged before for another.
+    const tenRows = 'SELECT number FROM numbers(10)';
+    expect(text(await north(tenRows)).split('\n').filter((l) => l !== '')).toHaveLength(10);
+    expect((await refusal(executor.execute(request('tiny_results', 'tiny-secret', tenRows)))).code).toBe(396);
+    // A parameter standing for a table: the verdict kept for an allowed value is not reused for another.
+    const byParam = 'SELECT count() FROM {d:Identifier}.{t:Identifier}';
+    expect(await northText(byParam, { queryParams: { d: db, t: 'dim_store' } })).toBe('2\n');
+    expect(await northText(byParam, { queryParams: { d: db, t: 'dim_store' } })).toBe('2\n');
+    expect((await refusal(north(byParam, { queryParams: { d: 'system', t: 'processes' } }), 'system.processes through parameters')).code).toBe(497);
+    // A refusal is judged every time, also after the same text ran for the operator.
+    const fileRead = "SELECT * FROM file('/etc/hostname', 'LineAsString')";
+    expect((await refusal(north(fileRead), 'file() once')).code).toBe(497);
+    expect((await refusal(north(fileRead), 'file() again')).code).toBe(497);
+    // A write stays refused by the engine's lock whatever was kept: the lock is set on each connection.
+    const write = `INSERT INTO ${db}.dim_store (store_id, region) VALUES ('X', 'north')`;
+    expect((await refusal(north(write), 'insert')).code).toBe(164);
+  });
+
   it('stops a query at the user\'s time limit, and answers 503 at once when the queue is full', async () => {
     const started = performance.now();
     const timeout = await refusal(executor.execute(request('impatient', 'impatient-secret', 'SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0')));

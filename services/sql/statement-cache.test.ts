@@ -1,0 +1,42 @@
+import { createStatementCache } from './statement-cache';
+
+describe('statement cache', () => {
+  const judged = (formatted: string) => ({ formatted, kind: 'read' as const });
+
+  it('answers a verdict only for the same text with the same parameter values', () => {
+    const cache = createStatementCache(10);
+    cache.set('SELECT {t:Identifier}', { t: 'sales' }, judged('SELECT sales'));
+    expect(cache.get('SELECT {t:Identifier}', { t: 'sales' })?.formatted).toBe('SELECT sales');
+    expect(cache.get('SELECT {t:Identifier}', { t: 'system.processes' })).toBeUndefined();
+    expect(cache.get('SELECT {t:Identifier}', {})).toBeUndefined();
+    expect(cache.get('select {t:Identifier}', { t: 'sales' })).toBeUndefined();
+  });
+
+  it('does not confuse text and parameter boundaries, and ignores the order parameters came in', () => {
+    const cache = createStatementCache(10);
+    cache.set('SELECT 1', { a: '1', b: '2' }, judged('SELECT 1'));
+    expect(cache.get('SELECT 1', { b: '2', a: '1' })).toBeDefined();
+    expect(cache.get('SELECT 1', { a: '12' })).toBeUndefined();
+    expect(cache.get('SELECT 1", ["a', { b: '2' })).toBeUndefined();
+  });
+
+  it('drops the least recently used verdict past its capacity', () => {
+    const cache = createStatementCache(2);
+    cache.set('a', {}, judged('a'));
+    cache.set('b', {}, judged('b'));
+    cache.get('a', {}); // a is now the most recent
+    cache.set('c', {}, judged('c'));
+    expect(cache.size).toBe(2);
+    expect(cache.get('b', {})).toBeUndefined();
+    expect(cache.get('a', {})).toBeDefined();
+    expect(cache.get('c', {})).toBeDefined();
+  });
+
+  it('keeps no verdict for a very long text', () => {
+    const cache = createStatementCache(2);
+    const long = `SELECT '${'x'.repeat(20_000)}'`;
+    cache.set(long, {}, judged(long));
+    expect(cache.get(long, {})).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+});
