@@ -9,6 +9,7 @@ import type { Chain, StoreProfile } from './chain';
 import { localPrice } from './chain';
 import type { DemandModel } from './demand';
 import { StoreInventory } from './inventory';
+import { StoreLots } from './lots';
 import { Rng } from './random';
 
 export interface StoreWindow {
@@ -22,6 +23,8 @@ export interface StoreSimOptions {
   readonly seed: number;
   readonly anomalyRate: number;
   readonly heartbeats: boolean;
+  /** Keep perishables in lots and write off what expires (lots.ts). */
+  readonly expiryWriteOffs: boolean;
 }
 
 export class StoreState {
@@ -37,6 +40,10 @@ export class StoreState {
    */
   readonly ordersRng: Rng;
   readonly inventory: StoreInventory;
+  /** Lots of perishable stock, only when expired stock is written off; null otherwise. */
+  readonly lots: StoreLots | null;
+  /** Ids of expiry write-offs: a stream of their own, so switching them on moves no other draw by itself. */
+  readonly wasteRng: Rng;
   readonly baseRate: Float64Array;
   readonly categoryOf: Int32Array;
   /** Shelf price per SKU in the store's currency (changed by price changes). */
@@ -86,6 +93,11 @@ export class StoreState {
     this.anomalyRng = Rng.derive(options.seed, 'anomalies', profile.index);
     this.ordersRng = Rng.derive(options.seed, 'orders', profile.index);
     this.inventory = new StoreInventory(profile, products, Rng.derive(options.seed, 'inventory', profile.index));
+    this.lots = options.expiryWriteOffs ? new StoreLots(products.map((p) => p.product.shelf_life_days)) : null;
+    this.inventory.lots = this.lots;
+    this.wasteRng = Rng.derive(options.seed, 'waste', profile.index);
+    // The stock before the run came in the day before its first local day.
+    this.lots?.open(this.inventory.onHand, model.hour(profile, window.start).localDay, this.storeId);
     this.baseRate = Float64Array.from(products, (p) => p.baseRate);
     this.categoryOf = Int32Array.from(products, (p) => p.categoryIndex);
     this.price = Int32Array.from(products, (p) => localPrice(p.product.price, profile.region));
@@ -106,9 +118,9 @@ export class StoreState {
   }
 
   /** An inventory movement of this store, its id drawn from the store's stream. */
-  movement(at: number, sku: number, type: InventoryMovement['movement_type'], delta: number, reason: string, reference: string | null, unitCost: number | null): InventoryMovement {
+  movement(at: number, sku: number, type: InventoryMovement['movement_type'], delta: number, reason: string, reference: string | null, unitCost: number | null, ids: Rng = this.rng): InventoryMovement {
     return {
-      event_id: this.rng.uuid(),
+      event_id: ids.uuid(),
       occurred_at: at,
       store_id: this.storeId,
       sku: this.chain.products[sku]!.product.sku,
