@@ -51,6 +51,7 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_inventory_history
     units_sold                      Int64 COMMENT 'Units sold that day',
     units_received                  Int64 COMMENT 'Units received that day (RECEIPT movements)',
     net_sales                       Float64 COMMENT 'Sales net of discounts that day, VAT included, store currency',
+    net_sales_ex_tax                Float64 COMMENT 'net_sales without VAT (dim_store.vat_rate, 0 when unknown)',
     stockout_hours                  Float64 COMMENT 'Hours of the day the books stood at 0 units or below',
     is_out_of_stock                 Bool COMMENT 'The books stood at 0 or below at some moment of the day',
     unit_cost                       Nullable(Float64) COMMENT 'Cost of one unit: the latest receipt''s, else the product''s converted at the day''s rates; NULL when unknown',
@@ -158,11 +159,11 @@ AS WITH
     ),
     price_days AS
     (
-        SELECT toString(p.store_id) AS store_id, p.sku AS sku, toDate(p.effective_at + toIntervalSecond(o.utc_offset_s)) AS business_date,
+        SELECT toString(p.store_id) AS price_store_id, p.sku AS sku, toDate(p.effective_at + toIntervalSecond(o.utc_offset_s)) AS business_date,
             toNullable(argMax(p.new_price, (p.effective_at, p.event_id))) AS day_price
         FROM ${database}.fact_price_changes AS p FINAL
         ASOF LEFT JOIN ${database}.dim_store_utc_offset AS o ON p.store_id = o.store_id AND p.effective_at >= o.valid_from
-        GROUP BY store_id, sku, business_date
+        GROUP BY price_store_id, sku, business_date
     ),
     starts AS
     (
@@ -199,17 +200,18 @@ AS WITH
         FROM grid AS g
         LEFT JOIN per_day AS d ON d.store_id = g.store_id AND d.sku = g.sku AND d.business_date = g.business_date
         LEFT JOIN out_hours AS h ON h.store_id = g.store_id AND h.sku = g.sku AND h.business_date = g.business_date
-        LEFT JOIN price_days AS pd ON pd.store_id = g.store_id AND pd.sku = g.sku AND pd.business_date = g.business_date
-        LEFT JOIN (SELECT store_id, currency, vat_rate FROM ${database}.dim_store FINAL) AS s ON s.store_id = g.store_id
+        LEFT JOIN price_days AS pd ON pd.price_store_id = g.store_id AND pd.sku = g.sku AND pd.business_date = g.business_date
+        -- Keys cast to String get names of their own: joined under the LowCardinality column's name, the engine refused the blocks.
+        LEFT JOIN (SELECT toString(store_id) AS dim_store_id, currency, vat_rate FROM ${database}.dim_store FINAL) AS s ON s.dim_store_id = g.store_id
         LEFT JOIN (SELECT sku, toNullable(unit_cost) AS unit_cost, toNullable(price) AS price, currency, perishable, shelf_life_days FROM ${database}.dim_product FINAL) AS p ON p.sku = g.sku
         LEFT JOIN (SELECT currency, business_date, toNullable(rate) AS rate, to_reporting, reporting_currency FROM ${database}.exchange_rate_daily) AS rs ON rs.currency = s.currency AND rs.business_date = g.business_date
         LEFT JOIN (SELECT currency, business_date, toNullable(rate) AS rate FROM ${database}.exchange_rate_daily) AS rp ON rp.currency = p.currency AND rp.business_date = g.business_date
         LEFT JOIN
         (
-            SELECT toString(store_id) AS store_id, sku, origin_date, toNullable(avg(p50)) AS p50_per_day
+            SELECT toString(store_id) AS forecast_store_id, sku, origin_date, toNullable(avg(p50)) AS p50_per_day
             FROM ${database}.demand_forecast FINAL
-            GROUP BY store_id, sku, origin_date
-        ) AS f ON f.store_id = g.store_id AND f.sku = g.sku AND f.origin_date = g.business_date
+            GROUP BY forecast_store_id, sku, origin_date
+        ) AS f ON f.forecast_store_id = g.store_id AND f.sku = g.sku AND f.origin_date = g.business_date
         WINDOW
             carry AS (PARTITION BY g.store_id, g.sku ORDER BY g.business_date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
             trailing AS (PARTITION BY g.store_id, g.sku ORDER BY g.business_date ROWS BETWEEN 27 PRECEDING AND CURRENT ROW)
@@ -225,7 +227,7 @@ AS WITH
     )
 SELECT
     store_id, sku, business_date, currency, on_hand AS units_on_hand, toBool(counted_by_now) AS is_counted,
-    sold AS units_sold, received AS units_received, net_minor / 100 AS net_sales,
+    sold AS units_sold, received AS units_received, net_minor / 100 AS net_sales, net_sales / (1 + ifNull(vat_rate, 0)) AS net_sales_ex_tax,
     toFloat64(out_hours) AS stockout_hours, toBool(out_of_stock) AS is_out_of_stock,
     toNullable(toFloat64(cost_each)) AS unit_cost, toNullable(toFloat64(price_each)) AS unit_price,
     greatest(on_hand, 0) * unit_cost AS stock_value_at_cost, greatest(on_hand, 0) * unit_price AS stock_value_at_price,
@@ -257,15 +259,13 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_inventory_turnover
     gmroi                   Nullable(Float64) COMMENT 'Gross margin return on inventory: gross_margin / avg_stock_value_at_cost; NULL without stock'
 )
 AS WITH
-    vat AS (SELECT store_id, ifNull(vat_rate, 0) AS vat_rate FROM ${database}.dim_store FINAL),
     by_period AS
     (
         SELECT h.store_id AS store_id, h.sku AS sku, period.1 AS period_type, period.2 AS period_start, any(h.currency) AS currency,
             count() AS day_count, sum(h.units_sold) AS sold,
-            sum(h.units_sold * h.unit_cost) AS cogs, sum(h.net_sales) / (1 + any(ifNull(v.vat_rate, 0))) AS net_ex_tax,
+            sum(h.units_sold * h.unit_cost) AS cogs, sum(h.net_sales_ex_tax) AS net_ex_tax,
             avg(h.stock_value_at_cost) AS avg_stock
         FROM ${database}.bi_inventory_history AS h
-        LEFT JOIN vat AS v ON v.store_id = h.store_id
         ARRAY JOIN [('month', toStartOfMonth(h.business_date)), ('week', toMonday(h.business_date))] AS period
         GROUP BY store_id, sku, period_type, period_start
     )

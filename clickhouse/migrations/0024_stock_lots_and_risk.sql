@@ -177,32 +177,45 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_at_risk
     reason               String COMMENT 'Why, in words, with the figures that decided it'
 )
 AS WITH
-    latest AS
+    -- The three inputs are stacked and grouped per store x sku rather than joined: ClickHouse 26.x
+    -- reordered joins over the joins inside bi_inventory_history into a plan whose blocks disagreed
+    -- on store_id's type ("Block structure mismatch", String against LowCardinality) on some data.
+    inputs AS
     (
-        SELECT store_id, sku, business_date, units_on_hand, expected_units_per_day, days_of_cover, days_without_sale, perishable, shelf_life_days
+        SELECT store_id, sku, 1 AS has_history, business_date, units_on_hand, expected_units_per_day, days_of_cover, days_without_sale,
+            perishable, shelf_life_days, toInt64(0) AS expiring_units, CAST(NULL AS Nullable(Float64)) AS processor_risk
         FROM ${database}.bi_inventory_history
         WHERE is_latest
-    ),
-    expiring AS
-    (
-        SELECT store_id, sku, sum(units) AS units
+        UNION ALL
+        SELECT store_id, sku, 0, toDate(0), 0, 0, NULL, 0, false, NULL, toInt64(units), NULL
         FROM ${database}.bi_expiring_stock
         WHERE days_until_expiry <= 3
-        GROUP BY store_id, sku
+        UNION ALL
+        SELECT toString(store_id), sku, 0, toDate(0), 0, 0, NULL, 0, false, NULL, 0, toNullable(toFloat64(assumeNotNull(risk)))
+        FROM ${database}.stockout_risk FINAL
+        WHERE risk IS NOT NULL
     ),
-    risk AS (SELECT toString(store_id) AS store_id, sku, risk FROM ${database}.stockout_risk FINAL WHERE risk IS NOT NULL),
+    merged AS
+    (
+        SELECT store_id, sku,
+            anyIf(business_date, has_history = 1) AS business_date, anyIf(units_on_hand, has_history = 1) AS units_on_hand,
+            anyIf(expected_units_per_day, has_history = 1) AS expected_units_per_day, anyIf(days_of_cover, has_history = 1) AS days_of_cover,
+            anyIf(days_without_sale, has_history = 1) AS days_without_sale, anyIf(perishable, has_history = 1) AS perishable,
+            anyIf(shelf_life_days, has_history = 1) AS shelf_life_days, sum(expiring_units) AS expiring_units, max(processor_risk) AS processor_risk
+        FROM inputs
+        GROUP BY store_id, sku
+        HAVING max(has_history) = 1
+    ),
     scored AS
     (
         SELECT l.store_id AS store_id, l.sku AS sku, l.business_date AS as_of_date, l.units_on_hand AS units_on_hand, l.expected_units_per_day AS rate, l.days_of_cover AS cover,
-            toInt64(ifNull(e.units, 0)) AS expiring, l.days_without_sale AS idle_days,
-            greatest(if(l.units_on_hand <= 0, 1, if(l.days_of_cover IS NULL, 0, greatest(0, 1 - assumeNotNull(l.days_of_cover) / 7))), ifNull(r.risk, 0)) AS stockout,
+            l.expiring_units AS expiring, l.days_without_sale AS idle_days,
+            greatest(if(l.units_on_hand <= 0, 1, if(l.days_of_cover IS NULL, 0, greatest(0, 1 - assumeNotNull(l.days_of_cover) / 7))), ifNull(l.processor_risk, 0)) AS stockout,
             if(expiring > 0, greatest(0, expiring - 2 * l.expected_units_per_day) / expiring, 0) AS expiry,
             if(l.units_on_hand > 0, least(1, l.days_without_sale / 56), 0) AS slow,
             l.days_of_cover IS NOT NULL AND assumeNotNull(l.days_of_cover) > if(l.perishable AND l.shelf_life_days IS NOT NULL, assumeNotNull(l.shelf_life_days), 56) AS overstock,
             if(l.perishable AND l.shelf_life_days IS NOT NULL, assumeNotNull(l.shelf_life_days), 56) AS cover_limit
-        FROM latest AS l
-        LEFT JOIN expiring AS e ON e.store_id = l.store_id AND e.sku = l.sku
-        LEFT JOIN risk AS r ON r.store_id = l.store_id AND r.sku = l.sku
+        FROM merged AS l
     ),
     -- Stores of the chain that must reorder each sku: a transfer from a store with too much is quicker than an order.
     short AS
