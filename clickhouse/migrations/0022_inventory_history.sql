@@ -70,7 +70,11 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_inventory_history
     days_without_sale               Int32 COMMENT 'Days since last_sale_date (or since the first day of history when nothing sold)',
     perishable                      Bool COMMENT 'The product spoils (product master data)',
     shelf_life_days                 Nullable(Int32) COMMENT 'Days a unit keeps once received; NULL when not perishable',
-    is_latest                       Bool COMMENT 'This is the store''s latest business date with stock events: the current state'
+    is_latest                       Bool COMMENT 'This is the store''s latest business date with stock events: the current state',
+    net_sales_reporting             Nullable(Float64) COMMENT 'net_sales in the reporting currency at the day''s rate; NULL without a rate',
+    net_sales_ex_tax_reporting      Nullable(Float64) COMMENT 'net_sales_ex_tax in the reporting currency; NULL without a rate',
+    unit_cost_reporting             Nullable(Float64) COMMENT 'unit_cost in the reporting currency; NULL without a rate',
+    unit_price_reporting            Nullable(Float64) COMMENT 'unit_price in the reporting currency; NULL without a rate'
 )
 AS WITH
     (SELECT any(toString(base_currency)) FROM ${database}.dim_exchange_rate FINAL) AS base,
@@ -239,7 +243,9 @@ SELECT
     if(last_sale = toDate(0), NULL, toNullable(last_sale)) AS last_sale_date,
     toInt32(if(last_sale = toDate(0), dateDiff('day', first_date, business_date) + 1, dateDiff('day', last_sale, business_date))) AS days_without_sale,
     toBool(ifNull(perishable, false)) AS perishable, CAST(shelf_life_days AS Nullable(Int32)) AS shelf_life_days,
-    toBool(business_date = last_date) AS is_latest
+    toBool(business_date = last_date) AS is_latest,
+    net_sales * to_reporting AS net_sales_reporting, net_sales_ex_tax * to_reporting AS net_sales_ex_tax_reporting,
+    unit_cost * to_reporting AS unit_cost_reporting, unit_price * to_reporting AS unit_price_reporting
 FROM valued
 COMMENT 'Book units on hand at the end of every business day per store x sku, with their value at cost and at price (store and reporting currency), days of cover, stock-out hours and days without a sale';
 
@@ -256,7 +262,11 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_inventory_turnover
     gross_margin            Nullable(Float64) COMMENT 'Net sales without VAT (dim_store.vat_rate, 0 when unknown) minus cost_of_goods_sold',
     avg_stock_value_at_cost Nullable(Float64) COMMENT 'Mean end-of-day stock value at cost over the days of the period',
     turnover                Nullable(Float64) COMMENT 'cost_of_goods_sold / avg_stock_value_at_cost: times the stock turned in the period; NULL without stock',
-    gmroi                   Nullable(Float64) COMMENT 'Gross margin return on inventory: gross_margin / avg_stock_value_at_cost; NULL without stock'
+    gmroi                   Nullable(Float64) COMMENT 'Gross margin return on inventory: gross_margin / avg_stock_value_at_cost; NULL without stock',
+    reporting_currency      String COMMENT 'REPORTING_CURRENCY, the currency of the *_reporting columns',
+    cost_of_goods_sold_reporting      Nullable(Float64) COMMENT 'cost_of_goods_sold in the reporting currency, each day at its rate; NULL when a day has no rate',
+    gross_margin_reporting            Nullable(Float64) COMMENT 'gross_margin in the reporting currency, each day at its rate; NULL when a day has no rate',
+    avg_stock_value_at_cost_reporting Nullable(Float64) COMMENT 'avg_stock_value_at_cost in the reporting currency, each day at its rate; NULL when a day has no rate'
 )
 AS WITH
     by_period AS
@@ -264,14 +274,21 @@ AS WITH
         SELECT h.store_id AS store_id, h.sku AS sku, period.1 AS period_type, period.2 AS period_start, any(h.currency) AS currency,
             count() AS day_count, sum(h.units_sold) AS sold,
             sum(h.units_sold * h.unit_cost) AS cogs, sum(h.net_sales_ex_tax) AS net_ex_tax,
-            avg(h.stock_value_at_cost) AS avg_stock
+            avg(h.stock_value_at_cost) AS avg_stock,
+            any(h.reporting_currency) AS reporting,
+            -- A day without a rate leaves the period's reporting figures unknown rather than short.
+            countIf(h.unit_cost_reporting IS NULL OR h.net_sales_ex_tax_reporting IS NULL) = 0 AS rated,
+            sum(h.units_sold * h.unit_cost_reporting) AS cogs_rep, sum(h.net_sales_ex_tax_reporting) AS net_ex_tax_rep, avg(h.stock_value_at_cost_reporting) AS avg_stock_rep
         FROM ${database}.bi_inventory_history AS h
         ARRAY JOIN [('month', toStartOfMonth(h.business_date)), ('week', toMonday(h.business_date))] AS period
         GROUP BY store_id, sku, period_type, period_start
     )
 SELECT store_id, sku, period_type, period_start, currency, toInt32(day_count) AS days, toInt64(sold) AS units_sold,
     toNullable(toFloat64(cogs)) AS cost_of_goods_sold, toNullable(toFloat64(net_ex_tax - cogs)) AS gross_margin, toNullable(toFloat64(avg_stock)) AS avg_stock_value_at_cost,
-    if(avg_stock > 0, cost_of_goods_sold / avg_stock, NULL) AS turnover, if(avg_stock > 0, gross_margin / avg_stock, NULL) AS gmroi
+    if(avg_stock > 0, cost_of_goods_sold / avg_stock, NULL) AS turnover, if(avg_stock > 0, gross_margin / avg_stock, NULL) AS gmroi,
+    reporting AS reporting_currency,
+    if(rated, toNullable(toFloat64(cogs_rep)), NULL) AS cost_of_goods_sold_reporting, if(rated, toNullable(toFloat64(net_ex_tax_rep - cogs_rep)), NULL) AS gross_margin_reporting,
+    if(rated, toNullable(toFloat64(avg_stock_rep)), NULL) AS avg_stock_value_at_cost_reporting
 FROM by_period
 COMMENT 'Stock turnover and GMROI per store x sku x month or ISO week, from the end-of-day stock value at cost';
 
@@ -285,9 +302,10 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_slow_movers
     days_without_sale       Int32 COMMENT 'Days since the last sale (28 or more here; filter for a longer N)',
     stock_value_at_cost     Nullable(Float64) COMMENT 'Value of the units on hand at cost, store currency',
     stock_value_at_cost_reporting Nullable(Float64) COMMENT 'The same in the reporting currency',
-    currency                String COMMENT 'ISO 4217 currency of the store'
+    currency                String COMMENT 'ISO 4217 currency of the store',
+    reporting_currency      String COMMENT 'REPORTING_CURRENCY, the currency of the *_reporting columns'
 )
-AS SELECT store_id, sku, business_date AS as_of_date, units_on_hand, last_sale_date, days_without_sale, stock_value_at_cost, stock_value_at_cost_reporting, currency
+AS SELECT store_id, sku, business_date AS as_of_date, units_on_hand, last_sale_date, days_without_sale, stock_value_at_cost, stock_value_at_cost_reporting, currency, reporting_currency
 FROM ${database}.bi_inventory_history
 WHERE is_latest AND units_on_hand > 0 AND days_without_sale >= 28
 COMMENT 'Products in stock that have not sold for 28 days or more, per store, as of the store''s latest business date';
@@ -303,10 +321,13 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_overstock
     cover_limit_days        Int32 COMMENT 'Cover beyond which stock is excess: the shelf life for a perishable, 56 days otherwise',
     excess_units            Float64 COMMENT 'Units beyond the limit: units_on_hand - cover_limit_days x expected_units_per_day',
     excess_value_at_cost    Nullable(Float64) COMMENT 'excess_units x unit cost, store currency',
-    currency                String COMMENT 'ISO 4217 currency of the store'
+    currency                String COMMENT 'ISO 4217 currency of the store',
+    reporting_currency      String COMMENT 'REPORTING_CURRENCY, the currency of the *_reporting columns',
+    excess_value_at_cost_reporting Nullable(Float64) COMMENT 'excess_value_at_cost in the reporting currency at the rate of as_of_date; NULL without a rate'
 )
 AS SELECT store_id, sku, business_date AS as_of_date, units_on_hand, expected_units_per_day, assumeNotNull(cover) AS days_of_cover,
-    toInt32(limit_days) AS cover_limit_days, units_on_hand - limit_days * expected_units_per_day AS excess_units, excess_units * unit_cost AS excess_value_at_cost, currency
+    toInt32(limit_days) AS cover_limit_days, units_on_hand - limit_days * expected_units_per_day AS excess_units, excess_units * unit_cost AS excess_value_at_cost, currency,
+    reporting_currency, excess_units * unit_cost_reporting AS excess_value_at_cost_reporting
 FROM
 (
     -- Other names than the outer aliases: ClickHouse lets an alias shadow a column in WHERE.

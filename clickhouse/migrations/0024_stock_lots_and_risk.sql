@@ -49,13 +49,18 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_stock_lots
     value_at_cost        Nullable(Float64) COMMENT 'units_remaining x unit_cost',
     value_at_price       Nullable(Float64) COMMENT 'units_remaining x unit_price',
     value_at_cost_reporting Nullable(Float64) COMMENT 'value_at_cost in the reporting currency at the rate of as_of_date; NULL without a rate',
-    currency             String COMMENT 'ISO 4217 currency of the store'
+    currency             String COMMENT 'ISO 4217 currency of the store',
+    reporting_currency   String COMMENT 'REPORTING_CURRENCY, the currency of the *_reporting columns',
+    unit_cost_reporting  Nullable(Float64) COMMENT 'unit_cost in the reporting currency at the rate of as_of_date; NULL without a rate',
+    unit_price_reporting Nullable(Float64) COMMENT 'unit_price in the reporting currency; NULL without a rate',
+    value_at_price_reporting Nullable(Float64) COMMENT 'value_at_price in the reporting currency; NULL without a rate'
 )
 AS WITH
     shelf_lives AS (SELECT sku, assumeNotNull(shelf_life_days) AS shelf_life FROM ${database}.dim_product FINAL WHERE perishable AND shelf_life_days IS NOT NULL),
     latest AS
     (
-        SELECT h.store_id AS store_id, h.sku AS sku, h.business_date AS business_date, h.units_on_hand AS units_on_hand, h.unit_price AS unit_price, h.currency AS currency, x.to_reporting AS to_reporting
+        SELECT h.store_id AS store_id, h.sku AS sku, h.business_date AS business_date, h.units_on_hand AS units_on_hand, h.unit_price AS unit_price, h.currency AS currency,
+            h.reporting_currency AS reporting_currency, x.to_reporting AS to_reporting
         FROM ${database}.bi_inventory_history AS h
         LEFT JOIN (SELECT currency, business_date, to_reporting FROM ${database}.exchange_rate_daily) AS x ON x.currency = h.currency AND x.business_date = h.business_date
         WHERE h.is_latest AND h.sku IN (SELECT sku FROM shelf_lives)
@@ -71,7 +76,7 @@ AS WITH
     held AS
     (
         SELECT r.store_id AS store_id, r.sku AS sku, r.lot_id AS lot_id, r.received_date AS received_date, r.units AS units, r.unit_cost AS unit_cost,
-            l.business_date AS as_of_date, l.units_on_hand AS on_hand, l.unit_price AS unit_price, l.currency AS currency, l.to_reporting AS to_reporting,
+            l.business_date AS as_of_date, l.units_on_hand AS on_hand, l.unit_price AS unit_price, l.currency AS currency, l.to_reporting AS to_reporting, l.reporting_currency AS reporting_currency,
             r.received_date + s.shelf_life AS expiry_date,
             -- Units received after this lot (up to the as-of date): they are on hand before it.
             sum(r.units) OVER (PARTITION BY r.store_id, r.sku ORDER BY r.received_at DESC, r.event_key DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS newer_units
@@ -85,7 +90,8 @@ SELECT store_id, sku, as_of_date, lot_id, received_date, expiry_date,
     units AS units_received, toInt64(least(units, greatest(on_hand - newer_units, 0))) AS units_remaining,
     if(unit_cost IS NULL, NULL, toNullable(toFloat64(assumeNotNull(unit_cost)) / 100)) AS unit_cost, unit_price,
     units_remaining * unit_cost AS value_at_cost, units_remaining * unit_price AS value_at_price,
-    value_at_cost * to_reporting AS value_at_cost_reporting, currency
+    value_at_cost * to_reporting AS value_at_cost_reporting, currency,
+    reporting_currency, unit_cost * to_reporting AS unit_cost_reporting, unit_price * to_reporting AS unit_price_reporting, value_at_price * to_reporting AS value_at_price_reporting
 FROM held
 WHERE units_remaining > 0
 COMMENT 'Lots of perishable stock still on hand per store x sku (first in, first out from the book on-hand), with their expiry date, as of the store''s latest business date';
@@ -101,10 +107,13 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_expiring_stock
     value_at_cost        Nullable(Float64) COMMENT 'Their value at cost, store currency',
     value_at_price       Nullable(Float64) COMMENT 'Their value at the shelf price, store currency',
     value_at_cost_reporting Nullable(Float64) COMMENT 'Their value at cost in the reporting currency',
-    currency             String COMMENT 'ISO 4217 currency of the store'
+    currency             String COMMENT 'ISO 4217 currency of the store',
+    reporting_currency   String COMMENT 'REPORTING_CURRENCY, the currency of the *_reporting columns',
+    value_at_price_reporting Nullable(Float64) COMMENT 'Their value at the shelf price in the reporting currency'
 )
 AS SELECT store_id, sku, as_of_date, expiry_date, toInt32(dateDiff('day', as_of_date, expiry_date)) AS days_until_expiry,
-    toInt64(sum(units_remaining)) AS units, sum(value_at_cost) AS value_at_cost, sum(value_at_price) AS value_at_price, sum(value_at_cost_reporting) AS value_at_cost_reporting, any(currency) AS currency
+    toInt64(sum(units_remaining)) AS units, sum(value_at_cost) AS value_at_cost, sum(value_at_price) AS value_at_price, sum(value_at_cost_reporting) AS value_at_cost_reporting, any(currency) AS currency,
+    any(reporting_currency) AS reporting_currency, sum(value_at_price_reporting) AS value_at_price_reporting
 FROM ${database}.bi_stock_lots
 GROUP BY store_id, sku, as_of_date, expiry_date
 COMMENT 'Units and value of perishable stock on hand per store x sku x expiry date: "which products expire this week?" is days_until_expiry <= 7';
@@ -119,7 +128,10 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_waste
     expired_value_at_cost Nullable(Float64) COMMENT 'Expired units x their lot''s receipt cost (else the day''s unit cost), store currency',
     spoiled_value_at_cost Nullable(Float64) COMMENT 'Other shrink units x the day''s unit cost, store currency',
     waste_value_at_cost_reporting Nullable(Float64) COMMENT 'Both values at cost in the reporting currency at the day''s rate; NULL without a rate',
-    currency             String COMMENT 'ISO 4217 currency of the store'
+    currency             String COMMENT 'ISO 4217 currency of the store',
+    reporting_currency   String COMMENT 'REPORTING_CURRENCY, the currency of the *_reporting columns',
+    expired_value_at_cost_reporting Nullable(Float64) COMMENT 'expired_value_at_cost in the reporting currency at the day''s rate; NULL without a rate',
+    spoiled_value_at_cost_reporting Nullable(Float64) COMMENT 'spoiled_value_at_cost in the reporting currency at the day''s rate; NULL without a rate'
 )
 AS WITH
     shrink AS
@@ -139,14 +151,15 @@ AS WITH
     ),
     days AS
     (
-        SELECT h.store_id AS store_id, h.sku AS sku, h.business_date AS business_date, h.unit_cost AS unit_cost, h.currency AS currency, x.to_reporting AS to_reporting
+        SELECT h.store_id AS store_id, h.sku AS sku, h.business_date AS business_date, h.unit_cost AS unit_cost, h.currency AS currency, h.reporting_currency AS reporting_currency, x.to_reporting AS to_reporting
         FROM ${database}.bi_inventory_history AS h
         LEFT JOIN (SELECT currency, business_date, to_reporting FROM ${database}.exchange_rate_daily) AS x ON x.currency = h.currency AND x.business_date = h.business_date
     ),
     costed AS
     (
         SELECT w.store_id AS store_id, w.sku AS sku, w.business_date AS business_date, w.expired AS expired, w.units AS units,
-            w.units * if(w.expired AND c.lot_unit_cost IS NOT NULL, c.lot_unit_cost / 100, d.unit_cost) AS value_at_cost, d.to_reporting AS to_reporting, d.currency AS currency
+            w.units * if(w.expired AND c.lot_unit_cost IS NOT NULL, c.lot_unit_cost / 100, d.unit_cost) AS value_at_cost, d.to_reporting AS to_reporting, d.currency AS currency,
+            d.reporting_currency AS reporting_currency
         FROM shrink AS w
         LEFT JOIN lot_costs AS c ON c.store_id = w.store_id AND c.sku = w.sku AND c.lot_id = ifNull(w.lot_id, '')
         LEFT JOIN days AS d ON d.store_id = w.store_id AND d.sku = w.sku AND d.business_date = w.business_date
@@ -154,7 +167,9 @@ AS WITH
 SELECT store_id, sku, business_date,
     toInt64(sumIf(units, expired)) AS units_expired, toInt64(sumIf(units, NOT expired)) AS units_spoiled,
     sumIf(value_at_cost, expired) AS expired_value_at_cost, sumIf(value_at_cost, NOT expired) AS spoiled_value_at_cost,
-    sum(value_at_cost * to_reporting) AS waste_value_at_cost_reporting, ifNull(any(currency), '') AS currency
+    sum(value_at_cost * to_reporting) AS waste_value_at_cost_reporting, ifNull(any(currency), '') AS currency,
+    ifNull(any(reporting_currency), '') AS reporting_currency,
+    sumIf(value_at_cost * to_reporting, expired) AS expired_value_at_cost_reporting, sumIf(value_at_cost * to_reporting, NOT expired) AS spoiled_value_at_cost_reporting
 FROM costed
 GROUP BY store_id, sku, business_date
 COMMENT 'Units and value written off per store x sku x business date: expired lots apart from spoilage and damage';
