@@ -25,6 +25,7 @@ import { sqlEndpointBench } from './benchmarks/sql-endpoint';
 import { sqlWireBench } from './benchmarks/sql-wire';
 import { alertsBench } from './benchmarks/alerts';
 import { readApiBench } from './benchmarks/read-api';
+import { inventoryBench } from './benchmarks/inventory';
 import { productRangeBench } from './benchmarks/product-range';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
@@ -45,6 +46,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   alertsBench,
   readApiBench,
   productRangeBench,
+  inventoryBench,
 ];
 
 async function main(): Promise<void> {

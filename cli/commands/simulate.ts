@@ -60,6 +60,7 @@ interface CommonFlags {
   out?: string;
   anomalyRate: number;
   heartbeats: boolean;
+  expiryWriteOffs: boolean;
   progress: boolean;
 }
 
@@ -85,6 +86,7 @@ function common(command: Command): Command {
     .option('--out <dir>', 'ground-truth directory (default: SIMULATOR_OUTPUT_DIR)')
     .option('--anomaly-rate <x>', 'multiplier on the injected-anomaly rates, 0 for none', rate, SIMULATION_DEFAULTS.anomalyRate)
     .option('--no-heartbeats', 'no terminal heartbeats')
+    .option('--expiry-write-offs', 'keep perishables in lots and write off what expires (changes every later event of a seed)', false)
     .option('--no-progress', 'no progress bar');
 }
 
@@ -109,7 +111,7 @@ export function registerSimulateCommands(program: Command, run: RunCommand): voi
 }
 
 function simulation(flags: CommonFlags, window: SimulationOptions['window']): SimulationOptions {
-  return { seed: flags.seed, stores: flags.stores, skus: flags.skus, window, anomalyRate: flags.anomalyRate, heartbeats: flags.heartbeats };
+  return { seed: flags.seed, stores: flags.stores, skus: flags.skus, window, anomalyRate: flags.anomalyRate, heartbeats: flags.heartbeats, expiryWriteOffs: flags.expiryWriteOffs };
 }
 
 export async function backfillCommand(ctx: CliContext, flags: BackfillFlags): Promise<void> {

@@ -10,6 +10,8 @@
  *                        one row per store x SKU x local day, zeros included
  *   stockouts.csv        store_id,sku,start,end,censored,book_on_hand_at_start
  *   anomalies.jsonl      one label per line (AnomalyLabel, times as epoch ms and ISO)
+ *   waste.csv            store_id,sku,date,lot_id,received_date,expiry_date,units,unit_cost
+ *                        one row per lot written off expired (only with expiry write-offs on)
  *
  * Times are ISO 8601 UTC; `date` is the store's local date. Rows of one store are in time
  * order; rows of different stores may interleave (shards write concurrently).
@@ -58,6 +60,22 @@ export interface StockoutRow {
   readonly censored: boolean;
   /** Book on_hand when the shelf ran empty: > 0 means the system could not see the stock-out. */
   readonly book_on_hand_at_start: number;
+}
+
+/** A lot of perishable stock written off because it expired (simulators/pos/lots.ts). */
+export interface WasteRow {
+  readonly store_id: string;
+  readonly sku: string;
+  /** Local date of the write-off (the morning routine of the expiry day, or of the next open day). */
+  readonly date: string;
+  /** The purchase order that delivered the lot, or OPENING-<store>-<sku index> for the stock before the run. */
+  readonly lot_id: string;
+  readonly received_date: string;
+  /** First local date the lot is no longer sold (received date + shelf life). */
+  readonly expiry_date: string;
+  readonly units: number;
+  /** Cost of one unit in minor units of the store's currency (as receipts carry it). */
+  readonly unit_cost: number;
 }
 
 /**
@@ -164,10 +182,11 @@ export interface HourTruth {
   readonly daily: DailyDemandTable;
   readonly stockouts: StockoutRow[];
   readonly anomalies: AnomalyLabel[];
+  readonly waste: WasteRow[];
 }
 
 export function emptyTruth(): HourTruth {
-  return { hourly: new HourlyDemandTable(), daily: new DailyDemandTable(), stockouts: [], anomalies: [] };
+  return { hourly: new HourlyDemandTable(), daily: new DailyDemandTable(), stockouts: [], anomalies: [], waste: [] };
 }
 
 export const TRUTH_FILES = {
@@ -177,12 +196,14 @@ export const TRUTH_FILES = {
   daily: 'daily_demand.csv',
   stockouts: 'stockouts.csv',
   anomalies: 'anomalies.jsonl',
+  waste: 'waste.csv',
 } as const;
 
 export const CSV_HEADERS = {
   hourly: 'store_id,sku,hour_start,expected,demand,sold,lost,on_hand',
   daily: 'store_id,sku,date,hours,expected,demand,sold,lost,on_hand,book_on_hand',
   stockouts: 'store_id,sku,start,end,censored,book_on_hand_at_start',
+  waste: 'store_id,sku,date,lot_id,received_date,expiry_date,units,unit_cost',
 } as const;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -268,11 +289,12 @@ export interface TruthBytes {
   readonly daily: Uint8Array;
   readonly stockouts: Uint8Array;
   readonly anomalies: Uint8Array;
+  readonly waste: Uint8Array;
 }
 
 /** The ArrayBuffers of a chunk, to transfer (not copy) it to another thread. */
 export function transferables(bytes: TruthBytes): ArrayBuffer[] {
-  return [...new Set([bytes.hourly, bytes.daily, bytes.stockouts, bytes.anomalies].map((b) => b.buffer as ArrayBuffer))];
+  return [...new Set([bytes.hourly, bytes.daily, bytes.stockouts, bytes.anomalies, bytes.waste].map((b) => b.buffer as ArrayBuffer))];
 }
 
 export function formatTruth(truth: HourTruth): TruthBytes {
@@ -302,12 +324,17 @@ export function formatTruth(truth: HourTruth): TruthBytes {
   }
   const anomalies = new ByteWriter(truth.anomalies.length * 320);
   for (const a of truth.anomalies) anomalies.utf8(JSON.stringify({ ...a, start_iso: iso(a.start), end_iso: iso(a.end) })).byte(NEWLINE);
-  return { hourly: hourly.bytes(), daily: daily.bytes(), stockouts: stockouts.bytes(), anomalies: anomalies.bytes() };
+  const waste = new ByteWriter(truth.waste.length * 96);
+  for (const w of truth.waste) {
+    waste.ascii(w.store_id).comma().ascii(w.sku).comma().ascii(w.date).comma().ascii(w.lot_id).comma().ascii(w.received_date).comma().ascii(w.expiry_date).comma();
+    waste.uint(w.units).comma().uint(w.unit_cost).byte(NEWLINE);
+  }
+  return { hourly: hourly.bytes(), daily: daily.bytes(), stockouts: stockouts.bytes(), anomalies: anomalies.bytes(), waste: waste.bytes() };
 }
 
 /** Appends ground truth to the files of one output directory (synchronous, large chunks). */
 export class GroundTruthWriter {
-  private readonly fds: Record<'hourly' | 'daily' | 'stockouts' | 'anomalies', number>;
+  private readonly fds: Record<'hourly' | 'daily' | 'stockouts' | 'anomalies' | 'waste', number>;
 
   constructor(readonly dir: string) {
     try {
@@ -324,6 +351,7 @@ export class GroundTruthWriter {
         daily: open(TRUTH_FILES.daily, CSV_HEADERS.daily),
         stockouts: open(TRUTH_FILES.stockouts, CSV_HEADERS.stockouts),
         anomalies: open(TRUTH_FILES.anomalies),
+        waste: open(TRUTH_FILES.waste, CSV_HEADERS.waste),
       };
     } catch (error) {
       throw new ShelfStreamError('CONFIG_INVALID', `cannot write ground truth to ${dir}: ${describeError(error)}`, { cause: error });
@@ -331,7 +359,7 @@ export class GroundTruthWriter {
   }
 
   append(bytes: TruthBytes): void {
-    for (const file of ['hourly', 'daily', 'stockouts', 'anomalies'] as const) {
+    for (const file of ['hourly', 'daily', 'stockouts', 'anomalies', 'waste'] as const) {
       const chunk = bytes[file];
       for (let at = 0; at < chunk.length; ) at += writeSync(this.fds[file], chunk, at, chunk.length - at);
     }

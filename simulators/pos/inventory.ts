@@ -12,6 +12,7 @@
  * Every time on_hand reaches 0 a stock-out interval opens; it closes when units arrive.
  */
 import type { CategoryProfile, ProductProfile, StoreProfile } from './chain';
+import type { StoreLots } from './lots';
 import type { Rng } from './random';
 
 export interface PendingOrder {
@@ -60,6 +61,8 @@ export class StoreInventory {
   private pending: PendingOrder[] = [];
   private closedIntervals: StockoutInterval[] = [];
   private orderSeq = 0;
+  /** Lots of perishable stock when expiry is simulated: every unit leaving the shelf leaves the oldest lot. */
+  lots: StoreLots | null = null;
 
   constructor(
     private readonly store: StoreProfile,
@@ -100,6 +103,7 @@ export class StoreInventory {
     const have = this.onHand[sku]!;
     const sold = wanted < have ? wanted : have;
     if (sold > 0) {
+      this.lots?.consume(sku, sold);
       this.onHand[sku] = have - sold;
       this.book[sku] = this.book[sku]! - sold;
       if (sold === have) this.markOut(sku, at);
@@ -119,6 +123,7 @@ export class StoreInventory {
   shrink(sku: number, units: number, at: number): number {
     const removed = Math.min(units, this.onHand[sku]!);
     if (removed > 0) {
+      this.lots?.consume(sku, removed);
       this.onHand[sku] = this.onHand[sku]! - removed;
       this.book[sku] = this.book[sku]! - removed;
       if (this.onHand[sku] === 0) this.markOut(sku, at);
@@ -130,6 +135,7 @@ export class StoreInventory {
   lose(sku: number, units: number, at: number): number {
     const removed = Math.min(units, this.onHand[sku]!);
     if (removed > 0) {
+      this.lots?.consume(sku, removed);
       this.onHand[sku] = this.onHand[sku]! - removed;
       if (this.onHand[sku] === 0) this.markOut(sku, at);
     }

@@ -21,6 +21,12 @@ export interface SimulationOptions {
   readonly anomalyRate: number;
   /** One heartbeat per terminal per open hour. */
   readonly heartbeats: boolean;
+  /**
+   * Perishable stock is kept in lots and what expires is written off at the morning routine
+   * (a SHRINK movement, reason `expired`, reference_id the lot). Off when absent: writing off
+   * changes the shelf and so every later event of a seed (lots.ts).
+   */
+  readonly expiryWriteOffs?: boolean;
   /** The stores this simulator runs (a shard of the chain); all when absent. */
   readonly storeIndices?: readonly number[];
 }

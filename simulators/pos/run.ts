@@ -412,6 +412,7 @@ function manifest(summary: RunSummary, simulation: SimulationOptions, pipeline: 
       ...(w.kind === 'days' ? { start: formatDay(w.startDay), days: w.days } : { start: new Date(w.start).toISOString(), end: w.end === undefined ? null : new Date(w.end).toISOString() }),
       anomaly_rate: simulation.anomalyRate,
       heartbeats: simulation.heartbeats,
+      expiry_write_offs: simulation.expiryWriteOffs ?? false,
       workers: pipeline.workers ?? 1,
       batch_events: pipeline.batchEvents,
       in_flight: pipeline.inFlight,

@@ -56,6 +56,7 @@ export class PosSimulator {
         seed: options.seed,
         anomalyRate: options.anomalyRate,
         heartbeats: options.heartbeats,
+        expiryWriteOffs: options.expiryWriteOffs ?? false,
       });
     });
     this.start = Math.min(...this.stores.map((s) => s.window.start));
