@@ -9,7 +9,7 @@ SHELFSTREAM := node bin/shelfstream.js
 JEST := node node_modules/jest/bin/jest.js
 SOURCES := $(shell find lib cli infra services streams simulators schemas clickhouse bench -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
 
-.PHONY: help setup build up down status init demo test test-unit test-integration bench lint typecheck codegen docs clean
+.PHONY: help setup build up down status init demo test test-unit test-integration test-faults bench lint typecheck codegen docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ test-unit: setup ## unit tests only (no services)
 
 test-integration: setup ## integration tests against the real services
 	$(JEST) --selectProjects integration
+
+test-faults: setup ## the fault tier: outages and kills (tests/integration/faults/), minutes each, against real services
+	SHELFSTREAM_FAULT_TESTS=1 $(JEST) --selectProjects integration --runInBand -- tests/integration/faults/
 
 BENCH ?=
 bench: up ## run every benchmark, or one with BENCH=<name>; results in bench/results.jsonl

@@ -25,6 +25,7 @@ import { type EventPublisher, createFastEventPublisher } from '../../lib/events/
 import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { ShelfStreamError, describeError } from '../../lib/errors';
+import { withRetry } from '../../lib/retry';
 import type { Logger } from '../../lib/logger';
 import { type Progress, createProgress } from '../../lib/progress';
 import { loadCatalog } from '../../schemas/catalog';
@@ -448,6 +449,13 @@ export interface RealtimeOptions {
 /** How often the real-time loop looks at the clock, in wall-clock milliseconds. */
 const REALTIME_TICK_MS = 100;
 
+/** A real-time run outlives a broker outage: unlimited attempts, spaced as the one retry policy spaces them. */
+const REALTIME_PUBLISH_RETRY = {
+  retries: Number.POSITIVE_INFINITY,
+  initialDelayMs: 500, // first wait 0-0.5 s
+  maxDelayMs: 5_000, // then at most 5 s between attempts, so the backlog goes out soon after the broker is back
+};
+
 export async function runRealtime(ctx: RunContext, options: RealtimeOptions): Promise<RunSummary> {
   const { simulation } = options;
   if (simulation.window.kind !== 'continuous') throw new ShelfStreamError('CONFIG_INVALID', 'a real-time run covers a continuous window');
@@ -491,7 +499,14 @@ export async function runRealtime(ctx: RunContext, options: RealtimeOptions): Pr
             (due[entry.topic] as unknown[]).push(entry.event);
             count++;
           }
-          await opened.publisher.publishMixed(EVENT_TOPICS.map((t) => ({ topic: t, events: due[t] })));
+          // A store keeps its events while the broker is away and sends them once it is back, as
+          // terminals do: the batch is sent again, unchanged, while the error says a retry can
+          // help. A batch that did reach Kafka before its acknowledgement failed is then there
+          // twice; consumers count each event_id once.
+          await withRetry(() => opened.publisher.publishMixed(EVENT_TOPICS.map((t) => ({ topic: t, events: due[t] }))), {
+            ...REALTIME_PUBLISH_RETRY,
+            onRetry: (error, attempt, delayMs) => ctx.logger.warn({ err: describeError(error), attempt, delayMs }, 'Kafka did not take a batch of events; sending it again'),
+          });
         }
       };
       while (!options.signal?.aborted && !(sim.done && head >= queue.length)) {

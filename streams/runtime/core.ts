@@ -28,7 +28,7 @@ import { EventTimeAligner } from './align';
 import { DEAD_LETTER, type BadRecordPolicy } from './bad-records';
 import { OutputBuffer } from './buffer';
 import { newPosition, takeCommitPlan, type Position } from './commit-plan';
-import { DEFAULT_WRITE_RETRY, DurableWriter, type FlushBatch, type OutputPorts, type WriteRetry } from './durable-write';
+import { DEFAULT_WRITE_RETRY, DurableWriter, whileHeartbeating, type FlushBatch, type OutputPorts, type WriteRetry } from './durable-write';
 import { MessageRecord, RecordDecoder, SCHEMA_UNKNOWN, TOMBSTONE, inputDecodings, rawOf, rawTombstoneOf, type InputDecoding, type RecordCodec } from './decode';
 import type { InputRecord, PartitionTask, ProcessorDefinition, TaskDeps } from './processor';
 import { TaskStateStores, type StateBackend, type StateSnapshot } from './state-store';
@@ -221,6 +221,12 @@ export class ProcessorCore {
    * start at the committed offset and the source was sent back there: nothing was processed.
    */
   processBatch(batch: SourceBatch, heartbeat?: () => Promise<void>, isCurrent: () => boolean = () => true): Promise<BatchOutcome> {
+    // Heartbeats while the batch waits (for the lock a background flush holds, for a write that
+    // retries while a sink is down): the group must not evict a member that is only paused.
+    return whileHeartbeating(this.processBatchLocked(batch, heartbeat, isCurrent), heartbeat);
+  }
+
+  private processBatchLocked(batch: SourceBatch, heartbeat: (() => Promise<void>) | undefined, isCurrent: () => boolean): Promise<BatchOutcome> {
     return this.mutex.run(async () => {
       if (!isCurrent() || batch.messages.length === 0) return 'skipped';
       const key = `${batch.topic}:${batch.partition}`;

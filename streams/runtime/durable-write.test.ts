@@ -1,5 +1,5 @@
 import { deadLetterHeaders } from './buffer';
-import { chunkBySize } from './durable-write';
+import { chunkBySize, whileHeartbeating } from './durable-write';
 
 describe('dead letters', () => {
   it('are sent in requests that stay under the size limit, in order, none lost', () => {
@@ -24,5 +24,34 @@ describe('dead letters', () => {
       'x-shelfstream-source-partition': '3',
       'x-shelfstream-source-offset': '42',
     });
+  });
+});
+
+describe('a consumer waiting on a write', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('keeps heartbeating until the write settles, then stops', async () => {
+    jest.useFakeTimers();
+    let finish!: () => void;
+    const write = new Promise<void>((resolve) => (finish = resolve));
+    const heartbeat = jest.fn(async () => undefined);
+    const waiting = whileHeartbeating(write, heartbeat);
+    // A sink down for longer than a short session timeout (6 s): a heartbeat every second.
+    await jest.advanceTimersByTimeAsync(6_500);
+    expect(heartbeat).toHaveBeenCalledTimes(6);
+    finish();
+    await waiting;
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(heartbeat).toHaveBeenCalledTimes(6);
+  });
+
+  it('passes the write failure on, and a failing heartbeat does not hide it', async () => {
+    jest.useFakeTimers();
+    let fail!: (error: Error) => void;
+    const write = new Promise<void>((_, reject) => (fail = reject));
+    const waiting = whileHeartbeating(write, async () => Promise.reject(new Error('The coordinator is not aware of this member')));
+    await jest.advanceTimersByTimeAsync(2_500);
+    fail(new Error('object store: writing raw/x failed'));
+    await expect(waiting).rejects.toThrow('object store: writing raw/x failed');
   });
 });

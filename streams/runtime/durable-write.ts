@@ -152,13 +152,36 @@ export class DurableWriter {
   }
 
   private retried(operation: () => Promise<void>, what: string, heartbeat?: () => Promise<void>): Promise<void> {
-    return withRetry(operation, {
+    const attempts = withRetry(operation, {
       ...this.retry,
       onRetry: (error, attempt, delayMs) => {
         this.sinkRetries.inc({ processor: this.processor });
         this.log.warn({ err: error, attempt, delayMs }, `${what} failed; pausing and retrying`);
-        void heartbeat?.().catch(() => undefined);
       },
     });
+    return whileHeartbeating(attempts, heartbeat);
+  }
+}
+
+/**
+ * How often a consumer that waits on a write says it is alive. The client sends a heartbeat only
+ * when its own interval has passed, so asking often costs nothing.
+ */
+const HEARTBEAT_WHILE_WAITING_MS = 1_000; // one second
+
+/**
+ * Waits for `work`, heartbeating meanwhile: a sink down for a minute (MinIO, ClickHouse) must
+ * not cost the consumer its group membership. One heartbeat per retry was not enough: the
+ * waits between attempts grow to 10 s, past a short session timeout, and a batch waiting for
+ * the previous flush to finish sent none at all (the MinIO outage test: the member was
+ * evicted, its commit refused, and the process exited).
+ */
+export async function whileHeartbeating<T>(work: Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
+  if (!heartbeat) return work;
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_WHILE_WAITING_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
   }
 }

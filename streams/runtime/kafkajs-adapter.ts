@@ -105,7 +105,16 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     produce: async (topic, messages) => void (await producer.send({ topic, acks: -1, messages })),
     writeRows: (write) => sink.write(write),
     saveState: (snapshots) => state.save(snapshots),
-    commit: (commits) => consumer.commitOffsets([...commits]),
+    commit: async (commits) => {
+      try {
+        await consumer.commitOffsets([...commits]);
+      } catch (error) {
+        if (!generationLost(error)) throw error;
+        // The output is durable; the group moved on (this member was evicted, or is rejoining).
+        // The next generation re-reads from the last commit and re-writes the same rows.
+        log.warn({ err: error }, 'offsets not committed: the group has a new generation, which re-reads from the last commit');
+      }
+    },
   };
   const core = new ProcessorCore(
     definition,
@@ -218,4 +227,18 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     },
   };
   return running;
+}
+
+/** Kafka's answers to a commit from a member the group no longer counts (KIP-345's fencing aside). */
+const GENERATION_LOST = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
+
+/** True when a commit failed because this member is no longer in the current generation (kafkajs wraps the protocol error). */
+export function generationLost(error: unknown): boolean {
+  for (let e: unknown = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    const { type, message } = e as { type?: unknown; message?: unknown };
+    if (typeof type === 'string' && GENERATION_LOST.has(type)) return true;
+    // kafkajs between a crash and the restart of its consumer group.
+    if (typeof message === 'string' && message.startsWith('Consumer group was not initialized')) return true;
+  }
+  return false;
 }
