@@ -26,7 +26,7 @@ import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse } from '../../lib/clients/clickhouse';
 import { loadConfig } from '../../lib/config';
 import { createLogger, type Logger } from '../../lib/logger';
-import { formatDay, parseDay } from '../../simulators/pos/calendar';
+import { formatDay, parseDay } from '../../lib/domain/calendar';
 import { CATEGORIES } from '../../simulators/pos/chain';
 import { exponentialSmoothing, seasonalNaive } from '../../services/forecast/baselines';
 import { type Actuals, type BacktestResult, backtest, metricOf, rollingOrigins } from '../../services/forecast/backtest';

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { formatDay, parseDay } from '../../simulators/pos/calendar';
+import { formatDay, parseDay } from '../../lib/domain/calendar';
 import { BASELINES } from './baselines';
 import { backtest, formatBacktest, metricOf, rollingOrigins } from './backtest';
 import { HORIZON, loadPanel } from './features';

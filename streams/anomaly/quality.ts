@@ -25,7 +25,7 @@
  */
 import type { Alert } from '../../schemas/generated/events';
 import type { AnomalyLabel, AnomalyType } from '../../simulators/pos/anomalies';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import type { StockoutRow } from '../../simulators/pos/ground-truth';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { ALERTS_TOPIC } from '../runtime/alerts';

@@ -4,7 +4,9 @@
  * the simulator with streams/anomaly/quality.ts; a user tunes nothing here day to day.
  */
 
-export const HOUR_MS = 3_600_000;
+import { HOUR_MS } from '../../lib/domain/time';
+
+export { HOUR_MS };
 
 /** Hour buckets of event time: how far behind the newest event a record may be (ms). */
 export const MAX_OUT_OF_ORDER_MS = 60_000; // terminals of a partition send within a minute of each other

@@ -26,7 +26,7 @@ import { EventCodec } from '../../lib/events/codec';
 import { loadCatalog } from '../../schemas/catalog';
 import type { Alert, TopicName } from '../../schemas/generated/events';
 import type { AnomalyLabel } from '../../simulators/pos/anomalies';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import type { StockoutRow } from '../../simulators/pos/ground-truth';
 import { Rng } from '../../simulators/pos/random';
 import { PosSimulator } from '../../simulators/pos/simulator';
