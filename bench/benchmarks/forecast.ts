@@ -34,7 +34,7 @@ import { PREDICT_HISTORY_DAYS } from '../../services/forecast';
 import { FEATURE_COLUMNS, type FeatureColumn, HORIZON, type Panel, isoDay, loadPanel } from '../../services/forecast/features';
 import { predictAndWrite } from '../../services/forecast/jobs';
 import { TRAIN_DEFAULTS, fitModel, modelForecaster } from '../../services/forecast/model';
-import { loadSimulatedHistory, trueDemandActuals } from '../../services/forecast/simulated';
+import { loadSimulatedHistory, trueDemandActuals } from '../../simulators/quality/forecast-history';
 import { type BenchMetrics, type Benchmark, formatBenchLine, recordResult } from '../harness';
 
 /** The sizes measured; a smaller scale runs the same code for a quick check. */

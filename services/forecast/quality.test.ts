@@ -18,7 +18,7 @@ import { backtest, formatBacktest, metricOf, rollingOrigins } from './backtest';
 import { HORIZON, loadPanel } from './features';
 import { TRAIN_DEFAULTS, fitModel, modelForecaster } from './model';
 import { predictAndWrite, writeModelRun } from './jobs';
-import { loadSimulatedHistory, trueDemandActuals } from './simulated';
+import { loadSimulatedHistory, trueDemandActuals } from '../../simulators/quality/forecast-history';
 
 const STORES = 6;
 const SKUS = 100;

@@ -1,7 +1,7 @@
 /**
  * Tuning constants of the anomaly processor, with why each has its value. They are not user
  * options: they follow from the statistics (false-alarm budget per series-hour) and were set on
- * the simulator with streams/anomaly/quality.ts; a user tunes nothing here day to day.
+ * the simulator with simulators/quality/anomaly-detection.ts; a user tunes nothing here day to day.
  */
 
 import { HOUR_MS } from '../../lib/domain/time';

@@ -4,7 +4,7 @@
  * and `shelfstream stream anomaly` runs as a child process reading them.
  *
  *   1. A clean run: the simulator's labels of the scored week arrive as alerts (scored with the
- *      same matching rules as streams/anomaly/quality.ts), and every alert is the same in the
+ *      same matching rules as simulators/quality/anomaly-detection.ts), and every alert is the same in the
  *      `alerts` table, the `anomalies` table and on the alerts topic.
  *   2. A run killed with SIGKILL at random points a few times, then run to the end, into a
  *      second database under a second consumer group: it ends with exactly the clean run's
@@ -31,7 +31,7 @@ import type { StockoutRow } from '../../simulators/pos/ground-truth';
 import { Rng } from '../../simulators/pos/random';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { ANOMALY_INPUTS } from '../../streams/anomaly/anomaly';
-import { score } from '../../streams/anomaly/quality';
+import { score } from '../../simulators/quality/anomaly-detection';
 import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
 import { type CliRun, startCli } from '../harness/cli';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
