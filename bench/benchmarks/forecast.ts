@@ -33,7 +33,8 @@ import { type Actuals, type BacktestResult, backtest, metricOf, rollingOrigins }
 import { PREDICT_HISTORY_DAYS } from '../../services/forecast';
 import { FEATURE_COLUMNS, type FeatureColumn, HORIZON, type Panel, isoDay, loadPanel } from '../../services/forecast/features';
 import { predictAndWrite } from '../../services/forecast/jobs';
-import { TRAIN_DEFAULTS, fitModel, modelForecaster } from '../../services/forecast/model';
+import { fitModel, modelForecaster } from '../../services/forecast/model';
+import { TRAIN_DEFAULTS } from '../../services/forecast/model-artifact';
 import { loadSimulatedHistory, trueDemandActuals } from '../../simulators/quality/forecast-history';
 import { type BenchMetrics, type Benchmark, formatBenchLine, recordResult } from '../harness';
 

@@ -16,7 +16,8 @@ import { formatDay, parseDay } from '../../lib/domain/calendar';
 import { BASELINES } from './baselines';
 import { backtest, formatBacktest, metricOf, rollingOrigins } from './backtest';
 import { HORIZON, loadPanel } from './features';
-import { TRAIN_DEFAULTS, fitModel, modelForecaster } from './model';
+import { fitModel, modelForecaster } from './model';
+import { TRAIN_DEFAULTS } from './model-artifact';
 import { predictAndWrite, writeModelRun } from './jobs';
 import { loadSimulatedHistory, trueDemandActuals } from '../../simulators/quality/forecast-history';
 
