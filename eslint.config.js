@@ -1,5 +1,6 @@
-// Lint rules: typescript-eslint's recommended set, plus the project rule that nothing below an
-// entry point reads process.env (configuration is parsed once, in lib/config, and passed down).
+// Lint rules: typescript-eslint's recommended set, plus the project rules that nothing below an
+// entry point reads process.env (configuration is parsed once, in lib/config, and passed down)
+// and that production folders do not import the simulator.
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
@@ -11,6 +12,18 @@ module.exports = tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'Read configuration from the Config object passed in; only entry points read process.env.' },
+      ],
+    },
+  },
+  {
+    // Production code never depends on the simulator: it is a test and demo tool, and what both
+    // need (calendar, regions, time zones) lives in lib/domain. Tests may use it.
+    files: ['streams/**/*.ts', 'services/**/*.ts', 'clickhouse/**/*.ts', 'lib/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/simulators', '**/simulators/**'], message: 'Production code must not import the simulator; shared domain code lives in lib/domain.' }] },
       ],
     },
   },

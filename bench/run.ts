@@ -16,6 +16,7 @@ import { archiveBench } from './benchmarks/archive';
 import { biQueryBench } from './benchmarks/bi-query';
 import { forecastBench } from './benchmarks/forecast';
 import { velocityBench } from './benchmarks/velocity';
+import { velocityCoreBench } from './benchmarks/velocity-core';
 import { biStarvationBench } from './benchmarks/bi-starvation';
 import { simulatorBackfill } from './benchmarks/simulator-backfill';
 import { ingest } from './benchmarks/ingest';
@@ -33,6 +34,7 @@ import { formatBenchLine, recordResult, type Benchmark } from './harness';
 const BENCHMARKS: readonly Benchmark[] = [
   avroProduce,
   velocityBench,
+  velocityCoreBench,
   simulatorBackfill,
   ingest,
   kafkaClients,

@@ -1,5 +1,5 @@
 import { buildCalendar, isoWeek } from './calendar';
-import { parseDay } from '../simulators/pos/calendar';
+import { parseDay } from '../lib/domain/calendar';
 
 describe('isoWeek', () => {
   it('follows ISO 8601 around New Year', () => {

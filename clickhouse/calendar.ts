@@ -1,7 +1,7 @@
 /**
- * Fills dim_date and dim_holiday for a date range from the simulator's holiday rules
- * (simulators/pos/calendar.ts) and region table (simulators/pos/chain.ts): one source of
- * holidays for the simulated demand and for BI, never a second list.
+ * Fills dim_date and dim_holiday for a date range from the chain's holiday rules
+ * (lib/domain/calendar.ts) and region table (lib/domain/regions.ts), which the simulator's demand
+ * also follows: one source of holidays for the simulated demand and for BI, never a second list.
  *
  * The fill is idempotent and says whether it changed anything: every row carries a checksum
  * of the whole generated calendar (`calendar_version`); when ClickHouse already holds exactly
@@ -13,20 +13,8 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ShelfStreamError } from '../lib/errors';
-import {
-  FIRST_SUPPORTED_DAY,
-  LAST_SUPPORTED_DAY,
-  RAMADAN,
-  civilFromDays,
-  dayOfYear,
-  daysFromCivil,
-  formatDay,
-  holidayEffects,
-  isoDayOfWeek,
-  parseDay,
-  type Culture,
-} from '../simulators/pos/calendar';
-import { REGIONS } from '../simulators/pos/chain';
+import { FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY, RAMADAN, civilFromDays, dayOfYear, daysFromCivil, formatDay, holidayEffects, isoDayOfWeek, parseDay, type Culture } from '../lib/domain/calendar';
+import { REGIONS } from '../lib/domain/regions';
 
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
@@ -85,7 +73,7 @@ export function buildCalendar(from: string, to: string): CalendarRows {
   if (first < FIRST_SUPPORTED_DAY || last > LAST_SUPPORTED_DAY) {
     throw new ShelfStreamError(
       'CONFIG_INVALID',
-      `calendar range ${from}..${to} leaves ${formatDay(FIRST_SUPPORTED_DAY)}..${formatDay(LAST_SUPPORTED_DAY)}, the years whose Islamic holidays are known (simulators/pos/calendar.ts ISLAMIC_DATES)`,
+      `calendar range ${from}..${to} leaves ${formatDay(FIRST_SUPPORTED_DAY)}..${formatDay(LAST_SUPPORTED_DAY)}, the years whose Islamic holidays are known (lib/domain/calendar.ts ISLAMIC_DATES)`,
     );
   }
   const dates: Omit<DateRow, 'calendar_version'>[] = [];

@@ -4,7 +4,8 @@
  * order on simulated events of every topic and on thousands of broken variants of them. Then
  * the projected check: it runs exactly the rules on the fields a processor reads.
  */
-import { DAY_MS, parseDay } from '../simulators/pos/calendar';
+import { DAY_MS } from '../lib/domain/time';
+import { parseDay } from '../lib/domain/calendar';
 import { PosSimulator } from '../simulators/pos/simulator';
 import { EVENT_TOPICS } from '../simulators/pos/store-sim';
 import { LIMITS, contractCheck, decodedEventIssues, type ContractIssue } from './contract';

@@ -26,15 +26,16 @@ import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse } from '../../lib/clients/clickhouse';
 import { loadConfig } from '../../lib/config';
 import { createLogger, type Logger } from '../../lib/logger';
-import { formatDay, parseDay } from '../../simulators/pos/calendar';
+import { formatDay, parseDay } from '../../lib/domain/calendar';
 import { CATEGORIES } from '../../simulators/pos/chain';
 import { exponentialSmoothing, seasonalNaive } from '../../services/forecast/baselines';
 import { type Actuals, type BacktestResult, backtest, metricOf, rollingOrigins } from '../../services/forecast/backtest';
 import { PREDICT_HISTORY_DAYS } from '../../services/forecast';
 import { FEATURE_COLUMNS, type FeatureColumn, HORIZON, type Panel, isoDay, loadPanel } from '../../services/forecast/features';
 import { predictAndWrite } from '../../services/forecast/jobs';
-import { TRAIN_DEFAULTS, fitModel, modelForecaster } from '../../services/forecast/model';
-import { loadSimulatedHistory, trueDemandActuals } from '../../services/forecast/simulated';
+import { fitModel, modelForecaster } from '../../services/forecast/model';
+import { TRAIN_DEFAULTS } from '../../services/forecast/model-artifact';
+import { loadSimulatedHistory, trueDemandActuals } from '../../simulators/quality/forecast-history';
 import { type BenchMetrics, type Benchmark, formatBenchLine, recordResult } from '../harness';
 
 /** The sizes measured; a smaller scale runs the same code for a quick check. */

@@ -45,7 +45,7 @@ import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { HEADER_BYTES, MAGIC_BYTE } from '../../lib/events/codec';
 import { loadCatalog, type AvroSchema } from '../../schemas/catalog';
 import { PosSimulator } from '../../simulators/pos/simulator';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import { type ArchiveRecord, archiveSchema, arrowTable, createParquetEncoder } from '../../streams/archive/parquet';
 import type { Benchmark } from '../harness';
 

@@ -19,7 +19,7 @@ import { createSchemaRegistry } from '../../lib/clients/registry';
 import type { Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
 import { loadCatalog } from '../../schemas/catalog';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import { PIPELINE_DEFAULTS, defaultWorkers, runBackfill } from '../../simulators/pos/run';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { EVENT_TOPICS } from '../../simulators/pos/store-sim';

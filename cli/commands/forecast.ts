@@ -7,7 +7,7 @@ import { type ClickHouseClient, createClickHouse } from '../../lib/clients/click
 import { createProgress, type Progress } from '../../lib/progress';
 import { formatBacktest } from '../../services/forecast/backtest';
 import { type JobDeps, backtestJob, predictJob, trainJob } from '../../services/forecast';
-import { TRAIN_DEFAULTS } from '../../services/forecast/model';
+import { TRAIN_DEFAULTS } from '../../services/forecast/model-artifact';
 import { promote, rollback } from '../../services/forecast/registry';
 import { startForecastSchedule } from '../../services/forecast/schedule';
 import { openArchiveStore } from '../../streams/archive';

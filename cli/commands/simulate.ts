@@ -5,7 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ShelfStreamError } from '../../lib/errors';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import { SIMULATION_DEFAULTS, SIMULATION_LIMITS, type SimulationOptions } from '../../simulators/pos/options';
 import { MAX_BATCH_EVENTS, PIPELINE_DEFAULTS, type RunSummary, defaultWorkers, floorHour, runBackfill, runRealtime } from '../../simulators/pos/run';
 import type { CliContext } from '../context';

@@ -16,9 +16,9 @@
  * dies half-way is completed by the next.
  */
 import type { ClickHouseClient } from '../../lib/clients/clickhouse';
+import { DAY_MS } from '../../lib/domain/time';
 import { businessDayBounds, isoDate, offsetPeriods } from './local-days';
 
-const DAY_MS = 86_400_000;
 /** How far before its reads a closing dates itself: inserts racing it make the day dirty. */
 const RACE_MARGIN_MS = 5_000; // 5 s, far above an insert's time from its materialized view to visible
 

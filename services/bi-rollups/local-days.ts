@@ -4,9 +4,7 @@
  * closing job needs each business day's bounds as UTC instants. Both come from the IANA zone
  * through Intl, here, as pure functions.
  */
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -20,7 +20,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type Table, tableFromIPC } from 'apache-arrow';
 import { bindDatabase } from '../../clickhouse/sql';
-import { DAY_MS } from '../../simulators/pos/calendar';
+import { DAY_MS } from '../../lib/domain/time';
 
 export const HORIZON = 7;
 

@@ -9,7 +9,8 @@ import { BASELINES, type Forecaster } from './baselines';
 import { type BacktestResult, backtest, metricOf, rollingOrigins } from './backtest';
 import { HORIZON, type Panel, dayNumber, isoDay, loadPanel } from './features';
 import { type PredictSummary, predictAndWrite, writeModelRun } from './jobs';
-import { MIN_HISTORY_DAYS, TRAIN_DEFAULTS, type TrainOptions, fitModel, lastTrainingOrigin, modelForecaster } from './model';
+import { MIN_HISTORY_DAYS, fitModel, lastTrainingOrigin, modelForecaster } from './model';
+import { TRAIN_DEFAULTS, type TrainOptions } from './model-artifact';
 import { type BlobStore, champion, offerChallenger, readArtifact, readCard, registerModel } from './registry';
 
 export interface JobDeps {

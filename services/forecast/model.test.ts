@@ -5,7 +5,9 @@
  * expected quantiles are worked out by hand from the bias and the series' scale.
  */
 import { HORIZON, FEATURE_COLUMNS, type FeatureColumn, type Panel } from './features';
-import { FEATURE_SPEC_VERSION, MODEL_KIND, type ModelArtifact, TRAIN_DEFAULTS, inputNames, modelForecaster } from './model';
+import { modelForecaster } from './model';
+import { FEATURE_SPEC_VERSION, MODEL_KIND, type ModelArtifact, TRAIN_DEFAULTS } from './model-artifact';
+import { inputNames } from './model-inputs';
 
 const DAYS = 70;
 const LEVEL = 3;

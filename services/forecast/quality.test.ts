@@ -12,13 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { formatDay, parseDay } from '../../simulators/pos/calendar';
+import { formatDay, parseDay } from '../../lib/domain/calendar';
 import { BASELINES } from './baselines';
 import { backtest, formatBacktest, metricOf, rollingOrigins } from './backtest';
 import { HORIZON, loadPanel } from './features';
-import { TRAIN_DEFAULTS, fitModel, modelForecaster } from './model';
+import { fitModel, modelForecaster } from './model';
+import { TRAIN_DEFAULTS } from './model-artifact';
 import { predictAndWrite, writeModelRun } from './jobs';
-import { loadSimulatedHistory, trueDemandActuals } from './simulated';
+import { loadSimulatedHistory, trueDemandActuals } from '../../simulators/quality/forecast-history';
 
 const STORES = 6;
 const SKUS = 100;

@@ -4,7 +4,7 @@
  */
 import { MemoryBlobStore } from './memory-store';
 import type { Metrics } from './metrics';
-import type { ModelArtifact } from './model';
+import type { ModelArtifact } from './model-artifact';
 import { type ModelCard, champion, isWorse, listVersions, offerChallenger, promote, readArtifact, registerModel, rollback } from './registry';
 
 const metrics = (wape: number, pinball: number): Metrics => ({ wape, pinball, mase: 0.8, bias: 0, coverage_p10_p90: 0.8, points: 1000 });

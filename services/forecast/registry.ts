@@ -14,7 +14,7 @@
  */
 import { ShelfStreamError } from '../../lib/errors';
 import type { Metrics } from './metrics';
-import type { ModelArtifact } from './model';
+import type { ModelArtifact } from './model-artifact';
 
 export interface BlobStore {
   put(name: string, body: Uint8Array | string, contentType: string): Promise<void>;

@@ -9,9 +9,9 @@
  */
 import type { ForecastConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
+import { DAY_MS } from '../../lib/domain/time';
 import { isoDay } from './features';
 
-const DAY_MS = 86_400_000;
 
 export interface ScheduledRun {
   /** When it runs (ms since the epoch, UTC). */

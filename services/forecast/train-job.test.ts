@@ -13,7 +13,8 @@
 import { HORIZON, type FeatureColumn, FEATURE_COLUMNS, type Panel, dayNumber, isoDay } from './features';
 import { trainOnPanel } from './index';
 import { MemoryBlobStore } from './memory-store';
-import { MIN_HISTORY_DAYS, TRAIN_DEFAULTS, type TrainOptions } from './model';
+import { MIN_HISTORY_DAYS } from './model';
+import { TRAIN_DEFAULTS, type TrainOptions } from './model-artifact';
 import { champion, listVersions, readArtifact, readCard } from './registry';
 
 const SERIES = 60;

@@ -41,7 +41,7 @@
  * anomaly at a time, and none for ANOMALY_COOLDOWN_DAYS after one ended, so one label's
  * aftermath does not run into the next (the store-sim keeps that list).
  */
-import { HOUR_MS } from './calendar';
+import { HOUR_MS } from '../../lib/domain/time';
 import type { ProductProfile, StoreProfile } from './chain';
 import type { Rng } from './random';
 

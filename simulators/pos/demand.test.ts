@@ -2,8 +2,9 @@
  * The demand model against cases computed by hand from the documented tables
  * (simulators/README.md): the numbers below are typed in from the tables, not read from code.
  */
-import { parseDay } from './calendar';
-import { CATEGORIES, type Chain, type ProductProfile, REGIONS, SIZE_CLASSES, type StoreProfile } from './chain';
+import { parseDay } from '../../lib/domain/calendar';
+import { CATEGORIES, type Chain, type ProductProfile, SIZE_CLASSES, type StoreProfile } from './chain';
+import { REGIONS } from '../../lib/domain/regions';
 import { DemandModel, openFraction, promotionUplift } from './demand';
 
 const region = (name: string) => REGIONS.find((r) => r.region === name)!;

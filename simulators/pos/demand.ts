@@ -9,9 +9,12 @@
  * variance = mean + mean²/k). Every factor is a table in this file, chain.ts or calendar.ts,
  * repeated in simulators/README.md, so a test can compute a case by hand.
  */
-import { type HolidayDay, HolidayCalendar, type Culture, DAY_MS, HOUR_MS, dayOfYear, isoDayOfWeek } from './calendar';
-import type { Chain, CategoryProfile, OpeningWindow, ProductProfile, StoreProfile } from './chain';
-import { StoreClock } from './clock';
+import { type HolidayDay, HolidayCalendar } from './calendar';
+import { type Culture, dayOfYear, isoDayOfWeek } from '../../lib/domain/calendar';
+import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
+import type { Chain, CategoryProfile, ProductProfile, StoreProfile } from './chain';
+import type { OpeningWindow } from '../../lib/domain/regions';
+import { WholeHourStoreClock } from './clock';
 
 /** Local hour-of-day factor on ordinary days: a lunch peak and a larger after-work peak. */
 export const HOUR_OF_DAY: readonly number[] = [
@@ -90,16 +93,16 @@ export interface DemandFactors {
 }
 
 export class DemandModel {
-  private readonly clocks = new Map<string, StoreClock>();
+  private readonly clocks = new Map<string, WholeHourStoreClock>();
   private readonly calendars = new Map<Culture, HolidayCalendar>();
   private readonly dayFactorCache = new Map<string, Float64Array>();
 
   constructor(private readonly chain: Chain) {}
 
-  clock(store: StoreProfile): StoreClock {
+  clock(store: StoreProfile): WholeHourStoreClock {
     const tz = store.region.timeZone;
     let clock = this.clocks.get(tz);
-    if (!clock) this.clocks.set(tz, (clock = new StoreClock(tz)));
+    if (!clock) this.clocks.set(tz, (clock = new WholeHourStoreClock(tz)));
     return clock;
   }
 

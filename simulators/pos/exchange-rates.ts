@@ -9,8 +9,8 @@
  * realtime mode publish the same rate for the same day, and no draw of the sales model moves.
  */
 import type { ExchangeRate } from '../../schemas/generated/events';
-import { parseDay } from './calendar';
-import { REGIONS } from './chain';
+import { parseDay } from '../../lib/domain/calendar';
+import { REGIONS } from '../../lib/domain/regions';
 import { Rng } from './random';
 
 /** The currency every rate is quoted against: the chain's home currency. */

@@ -1,4 +1,4 @@
-import { parseDay } from './calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import { StoreLots } from './lots';
 import { PosSimulator } from './simulator';
 

@@ -3,7 +3,8 @@
  * every problem at once, so the CLI and tests share the same rules.
  */
 import { ShelfStreamError } from '../../lib/errors';
-import { DAY_MS, FIRST_SUPPORTED_DAY, HOUR_MS, LAST_SUPPORTED_DAY, formatDay } from './calendar';
+import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
+import { FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY, formatDay } from '../../lib/domain/calendar';
 
 /** Which simulated time to cover. */
 export type SimulationWindow =

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicName } from '../../schemas/generated/events';
-import { parseDay } from './calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import type { TruthBytes } from './ground-truth';
 import type { SimulationOptions } from './options';
 import { type OpenedPublisher, runShard } from './run';

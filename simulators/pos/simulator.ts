@@ -6,7 +6,7 @@
  * are all just callers.
  */
 import type { ExchangeRate, Product, Store } from '../../schemas/generated/events';
-import { DAY_MS, HOUR_MS } from './calendar';
+import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
 import { type Chain, buildChain } from './chain';
 import { DemandModel } from './demand';
 import { exchangeRates } from './exchange-rates';

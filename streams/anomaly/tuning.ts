@@ -1,10 +1,12 @@
 /**
  * Tuning constants of the anomaly processor, with why each has its value. They are not user
  * options: they follow from the statistics (false-alarm budget per series-hour) and were set on
- * the simulator with streams/anomaly/quality.ts; a user tunes nothing here day to day.
+ * the simulator with simulators/quality/anomaly-detection.ts; a user tunes nothing here day to day.
  */
 
-export const HOUR_MS = 3_600_000;
+import { HOUR_MS } from '../../lib/domain/time';
+
+export { HOUR_MS };
 
 /** Hour buckets of event time: how far behind the newest event a record may be (ms). */
 export const MAX_OUT_OF_ORDER_MS = 60_000; // terminals of a partition send within a minute of each other

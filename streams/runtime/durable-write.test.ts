@@ -1,5 +1,7 @@
+import pino from 'pino';
+import { createMetrics } from '../../lib/metrics';
 import { deadLetterHeaders } from './buffer';
-import { chunkBySize, whileHeartbeating } from './durable-write';
+import { DurableWriter, chunkBySize, whileHeartbeating } from './durable-write';
 
 describe('dead letters', () => {
   it('are sent in requests that stay under the size limit, in order, none lost', () => {
@@ -53,5 +55,31 @@ describe('a consumer waiting on a write', () => {
     await jest.advanceTimersByTimeAsync(2_500);
     fail(new Error('object store: writing raw/x failed'));
     await expect(waiting).rejects.toThrow('object store: writing raw/x failed');
+  });
+});
+
+describe('event-to-visible', () => {
+  it('ends when the rows are written, not when the state snapshot after them is', async () => {
+    // A hand-driven clock: the insert takes 100 ms, the snapshot 900 ms.
+    let nowMs = 10_000;
+    const metrics = createMetrics('test', { collectDefaults: false });
+    const ports = {
+      produce: async () => undefined,
+      writeRows: async () => void (nowMs += 100),
+      saveState: async () => void (nowMs += 900),
+      commit: async () => undefined,
+    };
+    const writer = new DurableWriter('velocity', ['sales_velocity_1m'], 'dlq', ports, pino({ level: 'silent' }), metrics, { initialDelayMs: 1, maxDelayMs: 1 }, () => nowMs);
+    await writer.write({
+      output: { rows: new Map([['sales_velocity_1m', [{ units: 1 }]]]), events: new Map(), deliveries: [], deadLetters: [], eventTimes: [9_500, 9_900] },
+      taskOutputs: [],
+      stateSnapshots: [{ owner: 'g', partition: 0, covered: { 'pos.sales': 2 }, version: 1, stores: [] }],
+      ranges: [],
+      commits: [],
+    });
+    const histogram = (await metrics.registry.getSingleMetric('shelfstream_event_to_visible_seconds')!.get()).values as { metricName?: string; value: number }[];
+    const sum = histogram.find((v) => v.metricName === 'shelfstream_event_to_visible_seconds_sum')!.value;
+    // Visible at 10 100 ms: 0.6 s and 0.2 s after the two events, 0.8 s in all (with the snapshot it would be 2.6 s).
+    expect(sum).toBeCloseTo(0.8, 9);
   });
 });

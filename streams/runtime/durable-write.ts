@@ -125,10 +125,13 @@ export class DurableWriter {
       this.batchRows.observe({ processor: this.processor, table }, rows.length);
       this.eventsOut.inc({ processor: this.processor, table }, rows.length);
     }
+    // Visible once the rows are in, not once the state snapshot after them is: the event-id
+    // guard's snapshot (a flush's new ids) is written here too, and timing it as visibility
+    // added its insert to every event's event-to-visible time.
+    const now = this.now();
     // After the rows: a restart that finds the snapshot skips the records it covers, so their
     // rows must be durable first.
     if (batch.stateSnapshots.length > 0) await this.retried(() => this.ports.saveState(batch.stateSnapshots), 'state snapshot', heartbeat);
-    const now = this.now();
     // Every event this flush made visible, added in one go (observeMany): prom-client's label
     // handling per event was 3% of a velocity profile. The times become delays in place.
     const delays = output.eventTimes;

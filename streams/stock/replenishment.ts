@@ -12,7 +12,7 @@
  *
  * The earliest, not the open order's: while an order is on its way the store still reviews
  * every night, and a sku selling faster than planned is ordered again. Measured on the
- * simulator with the true orders (streams/stock/quality.ts): risk as "demand until the open
+ * simulator with the true orders (simulators/quality/stockout-alerts.ts): risk as "demand until the open
  * order arrives" overstates stock-outs; with the earliest possible replenishment the predicted
  * risk matches the observed share of stock-outs.
  *

@@ -13,8 +13,11 @@
  * Days are UTC days: events carry no time zone, and the hour-of-week shape absorbs the offset.
  */
 
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
+
+// Re-exported for the stock processor's files and tests, which take the hour and day from here.
+export { DAY_MS, HOUR_MS };
+
 const WEEK_HOURS = 168;
 
 export const RISK_TUNING = {

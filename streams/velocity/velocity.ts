@@ -22,6 +22,7 @@ import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSin
 import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
 import { TopicMapping } from '../runtime/topics';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
+import { MINUTE_MS } from '../../lib/domain/time';
 
 export const VELOCITY_TABLE = 'sales_velocity_1m';
 
@@ -36,7 +37,6 @@ export const VELOCITY_READS = {
   occurred_at: true,
   lines: { sku: true, quantity: true, unit_price: true, discount: true },
 } as const satisfies FieldSelection;
-const MINUTE_MS = 60_000;
 
 export interface VelocityOptions extends WatermarkOptions {
   /** The sales topic; another one for isolated tests or a parallel reprocessing. */

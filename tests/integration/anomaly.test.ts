@@ -4,37 +4,28 @@
  * and `shelfstream stream anomaly` runs as a child process reading them.
  *
  *   1. A clean run: the simulator's labels of the scored week arrive as alerts (scored with the
- *      same matching rules as streams/anomaly/quality.ts), and every alert is the same in the
+ *      same matching rules as simulators/quality/anomaly-detection.ts), and every alert is the same in the
  *      `alerts` table, the `anomalies` table and on the alerts topic.
  *   2. A run killed with SIGKILL at random points a few times, then run to the end, into a
  *      second database under a second consumer group: it ends with exactly the clean run's
  *      alerts (same ids, states, times and figures). Alert ids derive from input offsets, so a
  *      replayed record that raised an alert before must raise nothing new.
  *
- * Embedded ClickHouse has one owner process per data folder, so the test and the processor
- * take turns (as in velocity-crash.test.ts): the test prepares and closes, each processor run
- * owns the folder while it runs, and the test reopens it to read.
+ * The processor runs on stand-in topics in an embedded ClickHouse folder of its own
+ * (processorRun in tests/harness/processor-run.ts), the two runs in two databases.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { migrate } from '../../clickhouse/migrate';
-import { createClickHouse } from '../../lib/clients/clickhouse';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
-import { createSchemaRegistry } from '../../lib/clients/registry';
-import { EventCodec } from '../../lib/events/codec';
-import { loadCatalog } from '../../schemas/catalog';
-import type { Alert, TopicName } from '../../schemas/generated/events';
 import type { AnomalyLabel } from '../../simulators/pos/anomalies';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import type { StockoutRow } from '../../simulators/pos/ground-truth';
 import { Rng } from '../../simulators/pos/random';
 import { PosSimulator } from '../../simulators/pos/simulator';
+import { createKafka } from '../../lib/clients/kafka';
+import type { Alert } from '../../schemas/generated/events';
 import { ANOMALY_INPUTS } from '../../streams/anomaly/anomaly';
-import { score } from '../../streams/anomaly/quality';
+import { score } from '../../simulators/quality/anomaly-detection';
 import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
-import { type CliRun, startCli } from '../harness/cli';
-import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import { registerCleanup, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import { processorRun } from '../harness/processor-run';
 
 const SEED = 7;
 const STORES = 4;
@@ -59,14 +50,6 @@ interface AlertRow {
 
 describe('anomaly processor through Kafka and ClickHouse', () => {
   it('turns labelled anomalies into alerts, the same in both tables and on the topic, and the same after kills and restarts', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'shelfstream-anomaly-'));
-    const cleanDb = uniqueName('shelfstream_anomaly_clean', '_');
-    const crashDb = uniqueName('shelfstream_anomaly_crash', '_');
-    const config = testConfig({ SHELFSTREAM_DATA_DIR: dataDir });
-    const chConfig = { ...config.clickhouse, dataDir: join(dataDir, 'clickhouse') };
-    const env = { ...process.env, SHELFSTREAM_DATA_DIR: dataDir, STREAM_FLUSH_INTERVAL_MS: '200', STREAM_SESSION_TIMEOUT_MS: '6000', SHELFSTREAM_LOG_LEVEL: 'warn' };
-
-    // The simulator: events by topic, and the labels and stock-outs it wrote as ground truth.
     const sim = new PosSimulator({ seed: SEED, stores: STORES, skus: SKUS, window: { kind: 'days', startDay: parseDay('2026-02-02'), days: WARMUP_DAYS + SCORED_DAYS + TAIL_DAYS }, anomalyRate: 3, heartbeats: false });
     const events = new Map<string, { store_id: string }[]>(ANOMALY_INPUTS.map((t) => [t, []]));
     const labels: AnomalyLabel[] = [];
@@ -84,45 +67,26 @@ describe('anomaly processor through Kafka and ClickHouse', () => {
     const scoredTo = scoredFrom + SCORED_DAYS * DAY_MS;
 
     // Both databases, with the stores' time zones where the processor reads them (dim_store).
-    const setup = createClickHouse(chConfig);
-    for (const database of [cleanDb, crashDb]) {
-      await migrate(setup, database);
-      await setup.insert({
-        table: `${database}.dim_store`,
-        format: 'JSONEachRow',
-        values: sim.masterData()['md.stores'].map((s) => ({ store_id: s.store_id, name: s.name, region: s.region, time_zone: s.time_zone, size_class: s.size_class, currency: s.currency, opened_on: '2020-01-01', updated_at: new Date(s.updated_at).toISOString() })),
-      });
-    }
-    await setup.close();
-
-    const admin = await testAdmin(config);
-    const topics = Object.fromEntries(await Promise.all(ANOMALY_INPUTS.map(async (t) => [t, await createTestTopic(admin, { partitions: PARTITIONS, prefix: `anomaly-${t.replace('.', '-')}` })] as const)));
-    // The alerts go to a stand-in too: alert subscribers read the catalogue's topic.
-    const alertsTopic = await createTestTopic(admin, { partitions: PARTITIONS, prefix: 'anomaly-alerts' });
-    const groups = [uniqueName('test.anomaly-clean'), uniqueName('test.anomaly-crash')];
-    registerCleanup(() => admin.deleteGroups(groups).catch(() => undefined));
-    const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-    const producer = createProducer(createKafka(config.kafka, testLogger(), 'test'));
-    await producer.connect();
-    for (const t of ANOMALY_INPUTS) {
-      const values = events.get(t)!;
-      for (let i = 0; i < values.length; i += 5_000) {
-        await producer.send({ topic: topics[t]!, acks: -1, messages: values.slice(i, i + 5_000).map((v) => ({ key: v.store_id, value: codec.encode(t as TopicName, v) })) });
+    const run = await processorRun({ processor: 'anomaly', topics: [...ANOMALY_INPUTS, ALERTS_TOPIC], partitions: PARTITIONS, databases: 2, env: { STREAM_FLUSH_INTERVAL_MS: '200' } });
+    const [cleanDb, crashDb] = run.databases as [string, string];
+    await run.withClickHouse(async (client) => {
+      for (const database of run.databases) {
+        await client.insert({
+          table: `${database}.dim_store`,
+          format: 'JSONEachRow',
+          values: sim.masterData()['md.stores'].map((s) => ({ store_id: s.store_id, name: s.name, region: s.region, time_zone: s.time_zone, size_class: s.size_class, currency: s.currency, opened_on: '2020-01-01', updated_at: new Date(s.updated_at).toISOString() })),
+        });
       }
-    }
-    await producer.disconnect();
+    });
+    const topics = Object.fromEntries(ANOMALY_INPUTS.map((t) => [t, run.topics[t]!]));
+    const alertsTopic = run.topics[ALERTS_TOPIC]!;
+    const groups = [run.group, run.newGroup('anomaly-crash')];
+    for (const t of ANOMALY_INPUTS) await run.publish(t, events.get(t)!);
+    const runProcessor = (database: string, group: string, stopWhenIdle: boolean) => run.start({ database, group, ...(stopWhenIdle ? { stopWhenIdleMs: 3_000 } : {}) });
 
-    const runProcessor = (database: string, group: string, stopWhenIdle: boolean): CliRun =>
-      startCli(
-        ['stream', 'anomaly', '--group', group, '--no-metrics', '--topic', ...ANOMALY_INPUTS.map((t) => `${t}=${topics[t]}`), `${ALERTS_TOPIC}=${alertsTopic}`, ...(stopWhenIdle ? ['--stop-when-idle', '3000'] : [])],
-        { env: { ...env, CLICKHOUSE_DATABASE: database } },
-      );
-
-    // Alerts of this test only: their ids name the stand-in topic of the record that raised them.
     const ours = (alertId: string): boolean => Object.values(topics).some((t) => alertId.includes(`:${t}/`));
-    const readAlerts = async (database: string): Promise<{ alerts: AlertRow[]; anomalies: { alert_id: string; state: string }[] }> => {
-      const client = createClickHouse(chConfig);
-      try {
+    const readAlerts = (database: string): Promise<{ alerts: AlertRow[]; anomalies: { alert_id: string; state: string }[] }> =>
+      run.withClickHouse(async (client) => {
         const alerts = await (
           await client.query({
             query: `SELECT alert_id, state, alert_type, store_id, sku, terminal_id, toUnixTimestamp64Milli(occurred_at) AS at, score FROM ${database}.alerts FINAL ORDER BY alert_id, state`,
@@ -131,12 +95,8 @@ describe('anomaly processor through Kafka and ClickHouse', () => {
         ).json<AlertRow>();
         const anomalies = await (await client.query({ query: `SELECT alert_id, argMax(state, version) AS state FROM ${database}.anomalies GROUP BY alert_id ORDER BY alert_id`, format: 'JSONEachRow' })).json<{ alert_id: string; state: string }>();
         return { alerts: alerts.map((a) => ({ ...a, at: Number(a.at), score: Number(a.score) })), anomalies };
-      } finally {
-        await client.close();
-      }
-    };
+      });
 
-    // 1. The clean run.
     expect(await runProcessor(cleanDb, groups[0]!, true).exited).toBe(0);
     const clean = await readAlerts(cleanDb);
     expect(clean.alerts.every((a) => ours(a.alert_id))).toBe(true);
@@ -163,13 +123,13 @@ describe('anomaly processor through Kafka and ClickHouse', () => {
     expect(new Map(clean.anomalies.map((r) => [r.alert_id, r.state]))).toEqual(latest);
     // The alerts topic carries the same alerts (at least once: deduplicated on id and state).
     const published = new Set<string>();
-    const consumer = createKafka(config.kafka, testLogger(), 'test').consumer({ groupId: uniqueName('test.anomaly-read') });
+    const consumer = createKafka(run.config.kafka, testLogger(), 'test').consumer({ groupId: uniqueName('test.anomaly-read') });
     await consumer.connect();
     registerCleanup(() => consumer.disconnect());
     await consumer.subscribe({ topic: alertsTopic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const alert = (await codec.decode(message.value!)).value as Alert;
+        const alert = (await run.codec.decode(message.value!)).value as Alert;
         if (ours(alert.alert_id)) published.add(`${alert.alert_id}|${alert.state}`);
       },
     });

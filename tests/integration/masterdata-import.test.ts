@@ -12,10 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { migrate } from '../../clickhouse/migrate';
-import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
-import { createMetrics } from '../../lib/metrics';
 import { loadCatalog, subjectFor } from '../../schemas/catalog';
 import { registerSchemas } from '../../services/bootstrap/schemas';
 import { ensureTopics, planTopic } from '../../services/bootstrap/topics';
@@ -24,9 +22,9 @@ import { exampleEvent } from '../../services/ingest/examples';
 import { startIngestService, type IngestService } from '../../services/ingest';
 import { importMasterData } from '../../services/masterdata/import';
 import { describeRowIssue } from '../../services/masterdata/records';
-import { startProcessor } from '../../streams/runtime/runner';
 import { WAREHOUSE_INPUTS, warehouseProcessor } from '../../streams/warehouse/warehouse';
 import { registerCleanup, testAdmin, testClickHouse, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import { runInProcess } from '../harness/processor-run';
 
 const prefix = `${uniqueName('mdi')}.`;
 const tag = uniqueName('MD').toUpperCase();
@@ -148,13 +146,7 @@ describe('shelfstream masterdata import', () => {
     await migrate(client, database);
     const topics = Object.fromEntries(WAREHOUSE_INPUTS.map((t) => [t, topic(t)]));
     const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, catalog);
-    const running = await startProcessor(
-      warehouseProcessor({ topics }),
-      { kafka: createKafka(config.kafka, testLogger(), 'test'), codec, clickhouse: client, logger: testLogger(), metrics: createMetrics('test', { collectDefaults: false }) },
-      { ...config.streams, sessionTimeoutMs: 6_000, database, deadLetterTopic: topic('shelfstream.dead-letter'), groupId: uniqueName('mdi-wh'), stopWhenIdleMs: 1_500 },
-    );
-    registerCleanup(() => running.stop());
-    await running.stopped;
+    await runInProcess(warehouseProcessor({ topics }), { config, codec, clickhouse: client, database, deadLetterTopic: topic('shelfstream.dead-letter'), groupId: uniqueName('mdi-wh') });
 
     const query = async <T>(sql: string): Promise<T[]> => (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
     expect(await query(`SELECT store_id, region, time_zone, currency, opened_on, vat_rate FROM ${database}.dim_store FINAL`)).toEqual([

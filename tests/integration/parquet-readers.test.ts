@@ -12,7 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Type } from 'avsc';
 import { loadCatalog } from '../../schemas/catalog';
 import type { InventoryMovement, SaleCompleted } from '../../schemas/generated/events';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { type ArchiveRecord, createParquetEncoder } from '../../streams/archive/parquet';
 import { registerCleanup, testClickHouse } from '../harness/fixtures';

@@ -34,7 +34,7 @@ import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { loadCatalog } from '../../schemas/catalog';
 import type { SaleCompleted, TopicName } from '../../schemas/generated/events';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { WAREHOUSE_INPUTS } from '../../streams/warehouse/warehouse';
 import { startCli } from '../harness/cli';

@@ -9,7 +9,7 @@ import { createSchemaRegistry } from '../../lib/clients/registry';
 import { ShelfStreamError } from '../../lib/errors';
 import { type TopicSpec, loadCatalog } from '../../schemas/catalog';
 import type { ReplenishmentOrdered } from '../../schemas/generated/events';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { registerSchemas } from '../../services/bootstrap/schemas';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';

@@ -19,7 +19,7 @@ import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import type { ExchangeRate, SaleCompleted, Store } from '../../schemas/generated/events';
 import { AdminExecutor, startSqlEndpoint } from '../../services/sql';
 import { createClosingJob } from '../../services/bi-rollups/closing';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import type { Row } from '../../streams/runtime/processor';
 import { warehouseRows } from '../../streams/warehouse/warehouse';

@@ -16,7 +16,7 @@ import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { createClosingJob } from '../../services/bi-rollups/closing';
 import type { Row } from '../../streams/runtime/processor';
 import { WAREHOUSE_INPUTS, warehouseRows } from '../../streams/warehouse/warehouse';
-import { parseDay } from '../../simulators/pos/calendar';
+import { parseDay } from '../../lib/domain/calendar';
 import type { WasteRow } from '../../simulators/pos/ground-truth';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { testClickHouse } from '../harness/fixtures';

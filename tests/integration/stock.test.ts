@@ -15,28 +15,20 @@
  *     twice or lost changes it; risk, hours to stock-out and the alert flags follow from the
  *     whole history).
  *
- * Embedded ClickHouse has one owner process per data folder: the test migrates and closes,
- * each processor run owns the folder while it runs, and the test reopens it to read the result.
+ * The processor runs on stand-in topics in an embedded ClickHouse folder of its own
+ * (processorRun in tests/harness/processor-run.ts).
  * Kill points are reached by polling, never by sleeping: the process's start, its first task
  * restoring the snapshot, or the group's commits passing a random share of what was left.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { migrate } from '../../clickhouse/migrate';
-import { createClickHouse } from '../../lib/clients/clickhouse';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
-import { createSchemaRegistry } from '../../lib/clients/registry';
-import { EventCodec } from '../../lib/events/codec';
-import { loadCatalog } from '../../schemas/catalog';
 import { Rng } from '../../simulators/pos/random';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { EventTimeAligner } from '../../streams/runtime/align';
+import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
 import { MemorySink } from '../../streams/runtime/memory-sink';
 import { STOCKOUT_RISK_TABLE, STOCK_INPUTS, StockTask, type StockInput } from '../../streams/stock/stock';
-import { type CliRun, startCli } from '../harness/cli';
-import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
-import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import type { CliRun } from '../harness/cli';
+import { waitFor } from '../harness/fixtures';
+import { processorRun } from '../harness/processor-run';
 
 const STORES = 4;
 const SKUS = 200;
@@ -124,69 +116,39 @@ describe('stock processor under SIGKILL', () => {
     const events = simulate(seed);
     const total = STOCK_INPUTS.reduce((s, t) => s + events.byTopic[t].length, 0);
 
-    const dataDir = mkdtempSync(join(tmpdir(), 'shelfstream-stock-'));
-    const database = uniqueName('shelfstream_stock', '_');
-    const group = uniqueName('test.stock');
-    const env = { ...process.env, SHELFSTREAM_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database, STREAM_FLUSH_INTERVAL_MS: '100', STREAM_MAX_BUFFERED_ROWS: '400', STREAM_SESSION_TIMEOUT_MS: '6000', SHELFSTREAM_LOG_LEVEL: 'info' };
-    const config = testConfig({ SHELFSTREAM_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database });
-    if (config.clickhouse.mode !== 'embedded') throw new Error('this test hands an embedded ClickHouse folder to the processor');
-    const chConfig = { ...config.clickhouse, dataDir: join(dataDir, 'clickhouse') };
-
-    // A fresh database with every migration, 0006_stock among them; then hand the folder over.
-    const setup = createClickHouse(chConfig);
-    await migrate(setup, database);
-    await setup.close();
-
-    const admin = await testAdmin(config);
-    registerCleanup(() => admin.deleteGroups([group]).catch(() => undefined));
-    const standIns = {} as Record<StockInput, string>;
-    for (const t of STOCK_INPUTS) standIns[t] = await createTestTopic(admin, { partitions: PARTITIONS, prefix: `stock-${t.replace('.', '-')}` });
     // The alerts go to a stand-in too: alert subscribers read the catalogue's topic.
-    const alertsTopic = await createTestTopic(admin, { partitions: PARTITIONS, prefix: 'stock-alerts' });
-    const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-    const producer = createProducer(createKafka(config.kafka, testLogger(), 'test'));
-    await producer.connect();
-    registerCleanup(() => producer.disconnect());
-    for (const t of STOCK_INPUTS) {
-      const list = events.byTopic[t];
-      for (let i = 0; i < list.length; i += 5_000) {
-        await producer.send({ topic: standIns[t], acks: -1, messages: list.slice(i, i + 5_000).map((v) => ({ key: v.store_id, partition: partitionOf(v.store_id), value: codec.encode(t, v as never) })) });
-      }
-    }
-
-    // Retried until a deadline: right after a kill the group's coordinator may answer
-    // NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS for a moment (seen once in CI).
-    const committed = (): Promise<number> =>
-      waitFor(
-        async () => {
-          const offsets = await admin.fetchOffsets({ groupId: group, topics: STOCK_INPUTS.map((t) => standIns[t]) });
-          return offsets.reduce((s, t) => s + t.partitions.reduce((p, x) => p + Math.max(0, Number(x.offset)), 0), 0);
-        },
-        { what: `the committed offsets of ${group}`, timeoutMs: 30_000, intervalMs: 200 },
-      );
+    const run = await processorRun({
+      processor: 'stock',
+      topics: [...STOCK_INPUTS, ALERTS_TOPIC],
+      partitions: PARTITIONS,
+      env: { STREAM_FLUSH_INTERVAL_MS: '100', STREAM_MAX_BUFFERED_ROWS: '400', SHELFSTREAM_LOG_LEVEL: 'info' },
+    });
+    for (const t of STOCK_INPUTS) await run.publish(t, events.byTopic[t], partitionOf);
+    // Committed offsets over the inputs (the alerts stand-in is written, not read).
+    const committed = (): Promise<number> => run.committed();
 
     /** A run of the processor; `restored` counts the tasks it created so far (one per partition with records to read, each restoring its snapshot). */
     const runProcessor = (stopWhenIdle: boolean): CliRun & { restored: () => number } => {
       let restored = 0;
-      const run = startCli(['stream', 'stock', '--group', group, '--no-metrics', ...STOCK_INPUTS.flatMap((t) => ['--topic', `${t}=${standIns[t]}`]), '--topic', `${ALERTS_TOPIC}=${alertsTopic}`, ...(stopWhenIdle ? ['--stop-when-idle', '2000'] : [])], {
-        env,
+      const cli = run.start({
+        ...(stopWhenIdle ? { stopWhenIdleMs: 2_000 } : {}),
         onStderrLine: (line) => {
           if (line.includes('stock state restored from the snapshot')) restored++;
         },
       });
-      return { ...run, restored: () => restored };
+      return { ...cli, restored: () => restored };
     };
 
     const rng = new Rng(seed + 1);
     let kills = 0;
     const progress: number[] = [];
-    for (let run = 0; run < KILLS; run++) {
+    for (let attempt = 0; attempt < KILLS; attempt++) {
       const before = await committed();
       const { child, exited, restored } = runProcessor(false);
       // Kill points in turn: while starting (nothing restored yet, joining the group); once the
       // first partition task restored its snapshot (its first batch is being processed); once
       // the group committed past a random share of what was left (between a flush and the next).
-      const kind = run % 3;
+      const kind = attempt % 3;
       if (kind === 1 && before < total) {
         await waitFor(() => child.exitCode !== null || restored() >= 1, { what: 'a stock task to restore its snapshot', timeoutMs: 30_000, intervalMs: 10 });
       } else if (kind === 2) {
@@ -201,7 +163,7 @@ describe('stock processor under SIGKILL', () => {
       // Start the next run only once the broker dropped the dead member (its session timed
       // out): a member joining while the dead one is still listed makes the coordinator wait for
       // it for the whole rebalance timeout (a minute with kafkajs' default), not the session's.
-      await waitFor(async () => ((await admin.describeGroups([group])).groups[0]?.members.length ?? 0) === 0, { what: 'the killed member to leave the group', timeoutMs: 30_000, intervalMs: 200 });
+      await run.groupEmpty();
       progress.push(await committed());
     }
     process.stdout.write(`stock: ${total} records, committed after each kill: ${progress.join(', ')}\n`);
@@ -212,21 +174,12 @@ describe('stock processor under SIGKILL', () => {
     const last = runProcessor(true);
     expect(await last.exited).toBe(0);
 
-    const client = createClickHouse(chConfig);
-    let stored: Record<string, unknown>[];
-    try {
-      stored = await (
-        await client.query({
-          query: `SELECT * EXCEPT (last_count_at, next_delivery_expected_at, last_receipt_at, updated_at),
-                    toUnixTimestamp64Milli(last_count_at) AS last_count_at, toUnixTimestamp64Milli(next_delivery_expected_at) AS next_delivery_expected_at,
-                    toUnixTimestamp64Milli(last_receipt_at) AS last_receipt_at, toUnixTimestamp64Milli(updated_at) AS updated_at
-                  FROM ${database}.stockout_risk FINAL`,
-          format: 'JSONEachRow',
-        })
-      ).json<Record<string, unknown>>();
-    } finally {
-      await client.close();
-    }
+    const stored = await run.query<Record<string, unknown>>(
+      `SELECT * EXCEPT (last_count_at, next_delivery_expected_at, last_receipt_at, updated_at),
+              toUnixTimestamp64Milli(last_count_at) AS last_count_at, toUnixTimestamp64Milli(next_delivery_expected_at) AS next_delivery_expected_at,
+              toUnixTimestamp64Milli(last_receipt_at) AS last_receipt_at, toUnixTimestamp64Milli(updated_at) AS updated_at
+       FROM ${run.database}.stockout_risk FINAL`,
+    );
     expect(await committed()).toBe(total);
 
     // 1. The simulator's books, key by key.

@@ -16,13 +16,13 @@ import { EventCodec } from '../../lib/events/codec';
 import { createMetrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
 import type { SaleCompleted } from '../../schemas/generated/events';
-import { startProcessor, type RunnerOptions } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
 import { WAREHOUSE_INPUTS, warehouseProcessor } from '../../streams/warehouse/warehouse';
 import { buildArchiveProcessor, openArchiveStore } from '../../streams/archive';
 import { topicPrefix } from '../../streams/archive/layout';
 import { readArchive } from '../../streams/archive/replay';
 import { createTestTopic, registerCleanup, testAdmin, testClickHouse, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import { runInProcess } from '../harness/processor-run';
 
 const config = testConfig();
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
@@ -84,15 +84,7 @@ describe('stream runtime', () => {
       messages: [{ key: 'WH0', value: codec.encode('inventory.counts', { event_id: randomUUID(), occurred_at: T0, store_id: 'WH0', sku: 'A', on_hand: 42, counted_by: 'E1' }) }],
     });
 
-    const run = async (groupId: string): Promise<void> => {
-      const running = await startProcessor(
-        warehouseProcessor({ topics }),
-        { kafka: createKafka(config.kafka, testLogger(), 'test'), codec, clickhouse: client, logger: testLogger(), metrics: createMetrics('test', { collectDefaults: false }) },
-        { ...config.streams, sessionTimeoutMs: 6_000, database, deadLetterTopic, groupId, stopWhenIdleMs: 1_500 },
-      );
-      registerCleanup(() => running.stop());
-      await running.stopped;
-    };
+    const run = (groupId: string): Promise<void> => runInProcess(warehouseProcessor({ topics }), { config, codec, clickhouse: client, database, deadLetterTopic, groupId });
     const totals = async () =>
       (
         await (
@@ -149,10 +141,7 @@ describe('stream runtime', () => {
     ];
     await producer.send({ topic, acks: -1, messages: events.map((s) => ({ key: 'L1', value: codec.encode('pos.sales', s) })) });
     const metrics = createMetrics('test', { collectDefaults: false });
-    const options: RunnerOptions = { ...config.streams, sessionTimeoutMs: 6_000, database, deadLetterTopic, groupId: uniqueName('test.late'), stopWhenIdleMs: 1_500 };
-    const running = await startProcessor(velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 30_000, salesTopic: topic }), { kafka: createKafka(config.kafka, testLogger(), 'test'), codec, clickhouse: client, logger: testLogger(), metrics }, options);
-    registerCleanup(() => running.stop());
-    await running.stopped;
+    await runInProcess(velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 30_000, salesTopic: topic }), { config, codec, clickhouse: client, database, deadLetterTopic, metrics });
 
     const rows = await (await client.query({ query: `SELECT formatDateTime(window_start, '%H:%i') AS minute, units FROM ${database}.sales_velocity_1m FINAL ORDER BY minute`, format: 'JSONEachRow' })).json<{ minute: string; units: string }>();
     expect(rows.map((r) => [r.minute, Number(r.units)])).toEqual([
@@ -191,13 +180,7 @@ describe('stream runtime', () => {
         { key: 'AR1', value: Buffer.from('not avro at all') },
       ],
     });
-    const running = await startProcessor(
-      buildArchiveProcessor(config, loadCatalog(), store, { 'pos.sales': topic }, 0),
-      { kafka: createKafka(config.kafka, testLogger(), 'test'), codec, clickhouse: (await testClickHouse(config)).client, logger: testLogger(), metrics: createMetrics('test', { collectDefaults: false }) },
-      { ...config.streams, sessionTimeoutMs: 6_000, database: 'default', deadLetterTopic, groupId: uniqueName('test.archive-dlq'), stopWhenIdleMs: 1_500 },
-    );
-    registerCleanup(() => running.stop());
-    await running.stopped;
+    await runInProcess(buildArchiveProcessor(config, loadCatalog(), store, { 'pos.sales': topic }, 0), { config, codec, clickhouse: (await testClickHouse(config)).client, database: 'default', deadLetterTopic });
 
     const archived = [];
     for await (const batch of readArchive(store, { topics: [topic], from: T0, to: T0 + 3_600_000 })) archived.push(...batch);

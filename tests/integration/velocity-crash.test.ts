@@ -5,24 +5,13 @@
  * totals computed here, independently, from the events that were produced: nothing lost,
  * nothing counted twice.
  *
- * Embedded ClickHouse has one owner process per data folder, so this test and the processor
- * take turns: the test migrates and closes, each processor run owns the folder while it runs,
- * and the test reopens it to read the result.
+ * The processor runs on stand-in topics in an embedded ClickHouse folder of its own
+ * (processorRun in tests/harness/processor-run.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { migrate } from '../../clickhouse/migrate';
-import { createClickHouse } from '../../lib/clients/clickhouse';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
-import { createSchemaRegistry } from '../../lib/clients/registry';
-import { EventCodec } from '../../lib/events/codec';
-import { loadCatalog } from '../../schemas/catalog';
 import type { SaleCompleted } from '../../schemas/generated/events';
 import { Rng } from '../../simulators/pos/random';
-import { type CliRun, startCli } from '../harness/cli';
-import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName } from '../harness/fixtures';
+import { processorRun } from '../harness/processor-run';
 
 const STORES = 12;
 const SKUS = 40;
@@ -76,32 +65,10 @@ function expectedTotals(sales: readonly SaleCompleted[]): Map<string, [number, n
 describe('velocity processor under SIGKILL and replay', () => {
   it('ends with exactly the independently computed aggregates', async () => {
     const seed = Date.now() % 1_000_000;
-    const dataDir = mkdtempSync(join(tmpdir(), 'shelfstream-crash-'));
-    const database = uniqueName('shelfstream_crash', '_');
-    const group = uniqueName('test.velocity');
-    const env = { ...process.env, SHELFSTREAM_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database, STREAM_FLUSH_INTERVAL_MS: '200', STREAM_SESSION_TIMEOUT_MS: '6000', SHELFSTREAM_LOG_LEVEL: 'warn' };
-    const config = testConfig({ SHELFSTREAM_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database });
-    const chConfig = { ...config.clickhouse, dataDir: join(dataDir, 'clickhouse') };
-
-    // Migrate, then hand the folder over.
-    const setup = createClickHouse(chConfig);
-    await migrate(setup, database);
-    await setup.close();
-
-    const admin = await testAdmin(config);
-    const topic = await createTestTopic(admin, { partitions: 6, prefix: 'crash-sales' });
-    registerCleanup(() => admin.deleteGroups([group]).catch(() => undefined));
-    const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
+    const run = await processorRun({ processor: 'velocity', topics: ['pos.sales'], partitions: 6, env: { STREAM_FLUSH_INTERVAL_MS: '200' } });
     const sales = generateSales(seed);
-    const producer = createProducer(createKafka(config.kafka, testLogger(), 'test'));
-    await producer.connect();
-    for (let i = 0; i < sales.length; i += 5_000) {
-      await producer.send({ topic, acks: -1, messages: sales.slice(i, i + 5_000).map((s) => ({ key: s.store_id, value: codec.encode('pos.sales', s) })) });
-    }
-    await producer.disconnect();
-
-    const runProcessor = (stopWhenIdle: boolean): CliRun =>
-      startCli(['stream', 'velocity', '--group', group, '--topic', `pos.sales=${topic}`, '--no-metrics', ...(stopWhenIdle ? ['--stop-when-idle', '3000'] : [])], { env });
+    await run.publish('pos.sales', sales);
+    const runProcessor = (stopWhenIdle: boolean) => run.start(stopWhenIdle ? { stopWhenIdleMs: 3_000 } : {});
 
     const random = prng(seed + 1);
     let kills = 0;
@@ -119,18 +86,10 @@ describe('velocity processor under SIGKILL and replay', () => {
     expect(await runProcessor(true).exited).toBe(0);
 
     const readTotals = async (): Promise<Map<string, [number, number]>> => {
-      const client = createClickHouse(chConfig);
-      try {
-        const rows = await (
-          await client.query({
-            query: `SELECT store_id, sku, formatDateTime(window_start, '%Y-%m-%dT%H:%i') AS minute, units, revenue FROM ${database}.sales_velocity_1m FINAL`,
-            format: 'JSONEachRow',
-          })
-        ).json<{ store_id: string; sku: string; minute: string; units: string | number; revenue: string | number }>();
-        return new Map(rows.map((r) => [`${r.store_id}|${r.sku}|${r.minute}`, [Number(r.units), Number(r.revenue)] as [number, number]]));
-      } finally {
-        await client.close();
-      }
+      const rows = await run.query<{ store_id: string; sku: string; minute: string; units: string | number; revenue: string | number }>(
+        `SELECT store_id, sku, formatDateTime(window_start, '%Y-%m-%dT%H:%i') AS minute, units, revenue FROM ${run.database}.sales_velocity_1m FINAL`,
+      );
+      return new Map(rows.map((r) => [`${r.store_id}|${r.sku}|${r.minute}`, [Number(r.units), Number(r.revenue)] as [number, number]]));
     };
     const expected = expectedTotals(sales);
     const afterKills = await readTotals();
@@ -138,7 +97,7 @@ describe('velocity processor under SIGKILL and replay', () => {
     expect(afterKills).toEqual(expected);
 
     // Reset the group to the beginning and replay everything into the same tables.
-    await admin.resetOffsets({ groupId: group, topic, earliest: true });
+    await run.admin.resetOffsets({ groupId: run.group, topic: run.topics['pos.sales']!, earliest: true });
     expect(await runProcessor(true).exited).toBe(0);
     expect(await readTotals()).toEqual(expected);
   });

@@ -24,14 +24,14 @@
  * book_on_hand_at_start > 0: theft emptied the shelf) is the same situation by definition.
  */
 import type { Alert } from '../../schemas/generated/events';
-import type { AnomalyLabel, AnomalyType } from '../../simulators/pos/anomalies';
-import { parseDay } from '../../simulators/pos/calendar';
-import type { StockoutRow } from '../../simulators/pos/ground-truth';
-import { PosSimulator } from '../../simulators/pos/simulator';
-import { ALERTS_TOPIC } from '../runtime/alerts';
-import { MemorySink } from '../runtime/memory-sink';
-import { ANOMALY_INPUTS, AnomalyTask, DEFAULT_ANOMALY_OPTIONS } from './anomaly';
-import { HOUR_MS } from './tuning';
+import { parseDay } from '../../lib/domain/calendar';
+import { HOUR_MS } from '../../lib/domain/time';
+import { ANOMALY_INPUTS, AnomalyTask, DEFAULT_ANOMALY_OPTIONS } from '../../streams/anomaly/anomaly';
+import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
+import { MemorySink } from '../../streams/runtime/memory-sink';
+import type { AnomalyLabel, AnomalyType } from '../pos/anomalies';
+import type { StockoutRow } from '../pos/ground-truth';
+import { PosSimulator } from '../pos/simulator';
 
 export const GRACE_MS = HOUR_MS;
 const DAY_MS = 24 * HOUR_MS;

@@ -8,12 +8,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
-import type { DailyDemandRow, StockoutRow } from '../../simulators/pos/ground-truth';
-import type { SimulationOptions } from '../../simulators/pos/options';
-import { PosSimulator } from '../../simulators/pos/simulator';
+import type { Actuals } from '../../services/forecast/backtest';
+import { type Panel, dayNumber } from '../../services/forecast/features';
 import { WAREHOUSE_INPUTS, warehouseRows } from '../../streams/warehouse/warehouse';
-import type { Actuals } from './backtest';
-import { type Panel, dayNumber } from './features';
+import type { DailyDemandRow, StockoutRow } from '../pos/ground-truth';
+import type { SimulationOptions } from '../pos/options';
+import { PosSimulator } from '../pos/simulator';
 
 export interface SimulatedHistory {
   readonly sim: PosSimulator;

@@ -26,13 +26,13 @@
  * Labels come from the simulator only; nothing here looks at the processor's own scores.
  */
 import type { Alert } from '../../schemas/generated/events';
-import type { SimulationOptions } from '../../simulators/pos/options';
-import { PosSimulator } from '../../simulators/pos/simulator';
-import type { StockoutRow } from '../../simulators/pos/ground-truth';
-import { ALERTS_TOPIC } from '../runtime/alerts';
-import { MemorySink } from '../runtime/memory-sink';
-import { DAY_MS, HOUR_MS } from './risk';
-import { STOCK_INPUTS, StockTask, type StockOptions } from './stock';
+import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
+import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
+import { MemorySink } from '../../streams/runtime/memory-sink';
+import { STOCK_INPUTS, StockTask, type StockOptions } from '../../streams/stock/stock';
+import type { StockoutRow } from '../pos/ground-truth';
+import type { SimulationOptions } from '../pos/options';
+import { PosSimulator } from '../pos/simulator';
 
 export const WARMUP_DAYS = 7;
 export const LEAD_MS = 24 * HOUR_MS;

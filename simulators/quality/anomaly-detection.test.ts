@@ -1,5 +1,5 @@
 /**
- * Detection quality on the simulator's labels (definitions in quality.ts), against the targets
+ * Detection quality on the simulator's labels (definitions in anomaly-detection.ts), against the targets
  * of issue 4: the anomaly types together (spikes, drops, price errors, void bursts) with
  * precision >= 0.9 and recall >= 0.8, phantom inventory with precision and recall >= 0.8.
  * Every per-type figure is printed. The labels are the simulator's ground truth: what it
@@ -11,7 +11,7 @@
  * so the figures rest on some 50 labels. Other seeds and sizes are reported in the processor's
  * notes, not asserted here.
  */
-import { formatReport, runQuality } from './quality';
+import { formatReport, runQuality } from './anomaly-detection';
 
 describe('anomaly detection quality on the POS simulator', () => {
   it('meets the targets: anomalies precision >= 0.9 and recall >= 0.8, phantom inventory both >= 0.8', () => {

@@ -1,6 +1,6 @@
-import type { StockoutRow } from '../../simulators/pos/ground-truth';
-import { DAY_MS, HOUR_MS } from './risk';
-import { runQuality, scoreAlerts, type QualityReport } from './quality';
+import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
+import type { StockoutRow } from '../pos/ground-truth';
+import { runQuality, scoreAlerts, type QualityReport } from './stockout-alerts';
 
 const start = Date.UTC(2026, 0, 5);
 const out = (sku: string, startAt: number, book = 0): StockoutRow => ({ store_id: 'S1', sku, start: startAt, end: startAt + 10 * HOUR_MS, censored: false, book_on_hand_at_start: book });
