@@ -128,7 +128,12 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     { ...options, stateOwner: groupId },
   );
 
-  consumer.on(consumer.events.GROUP_JOIN, () => core.newGeneration());
+  // Tasks are created (and restored) on assignment, before the first fetch of the generation:
+  // assign() takes its place on the core's lock now, ahead of the batches fetched next.
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    void core.assign(assignment);
+  });
 
   /**
    * True when this consumer has read every partition of its inputs to the end. Meant for a

@@ -55,6 +55,12 @@ export interface DriverOptions {
   readonly group?: string;
   /** Where state snapshots are kept; share one between drivers to model one ClickHouse. */
   readonly state?: MemoryStateBackend;
+  /**
+   * Partitions each input has from the start (as topics created by `init`): a `restart` or
+   * `rebalance` assigns them, and so creates their tasks, before any record is piped to them.
+   * Partitions piped to are added.
+   */
+  readonly partitions?: number;
   /** Answers a task's ClickHouse reads (TaskDeps.query); none by default. */
   readonly query?: <T>(sql: string, params?: Record<string, unknown>) => Promise<T[]>;
 }
@@ -118,6 +124,8 @@ export class TestDriver {
     this.state = options.state ?? new MemoryStateBackend();
     this.nowMs = options.startMs ?? Date.now();
     this.core = this.newCore();
+    // The first join: the fetch loop waits for it, as kafkajs fetches after GROUP_JOIN.
+    this.delivering = this.core.assign(this.assignment());
   }
 
   private newCore(): ProcessorCore {
@@ -319,18 +327,37 @@ export class TestDriver {
     this.incarnation++;
   }
 
-  /** A new process joins: fetches resume from the committed offsets, tasks from their checkpoints. */
+  /**
+   * A new process joins: it is assigned its partitions (tasks created and restored at once),
+   * then fetches resume from the committed offsets, tasks from their checkpoints.
+   */
   async restart(): Promise<void> {
     this.fetchPositions.clear();
     this.paused.clear();
     this.delivering = Promise.resolve();
     this.liveIncarnation = this.incarnation;
     this.core = this.newCore();
+    await this.core.assign(this.assignment());
     await this.fetchAll();
   }
 
+  /** Every input topic-partition assigned to this consumer (all known partitions, unless `rebalance` chose some). */
+  private assignment(): { topic: string; partition: number }[] {
+    const known = new Set<number>();
+    for (let p = 0; p < (this.options.partitions ?? 0); p++) known.add(p);
+    for (const key of this.logs.keys()) known.add(Number(key.slice(key.lastIndexOf(':') + 1)));
+    const partitions = [...known].filter((p) => !this.assigned || this.assigned.has(p)).sort((a, b) => a - b);
+    return partitions.flatMap((partition) => this.definition.inputs.map((topic) => ({ topic, partition })));
+  }
+
+  /** Task keys alive in the running core (`topic:partition`, or the partition of a co-partitioned task). */
+  get tasks(): string[] {
+    return this.core.taskKeys;
+  }
+
   /**
-   * A new group generation with `partitions` assigned (every partition when omitted). Kept
+   * A new group generation with `partitions` assigned (every partition when omitted): tasks
+   * are released and created again for the assignment, records or not. Kept
    * partitions resume where the consumer had fetched to; the core sends them back to their
    * committed offset. Revoked ones are not fetched until assigned again.
    */
@@ -342,7 +369,7 @@ export class TestDriver {
       if (this.assigned && !this.assigned.has(partition)) this.fetchPositions.delete(key);
     }
     this.paused.clear();
-    this.core.newGeneration();
+    await this.core.assign(this.assignment());
     await this.fetchAll();
   }
 
