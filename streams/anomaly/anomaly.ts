@@ -36,7 +36,7 @@ import { TopicMapping } from '../runtime/topics';
 import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
 import { Watermark, tumblingStart, type WatermarkOptions } from '../runtime/windows';
-import { ledgerEntries } from '../stock/ledger';
+import { ledgerEntries } from '../shared/ledger';
 import { BookHistory, type BookSnapshot } from './book-history';
 import { type DispersionEstimate, type SlotSeries, dispersionOf, emptyDispersion, emptySeries, ewUpdate, expectedUnits, foldHour, hourOfWeek, observeDispersion } from './baseline';
 import {

@@ -213,16 +213,30 @@ export class TestDriver {
 
   /** Appends records to a topic-partition and lets the consumer fetch what it can. */
   async pipe(topic: string, partition: number, records: PipedRecord | readonly PipedRecord[]): Promise<void> {
+    this.append(topic, partition, Array.isArray(records) ? (records as readonly PipedRecord[]) : [records as PipedRecord]);
+    await this.fetchAll();
+  }
+
+  /**
+   * Appends to several topic-partitions, then lets the consumer fetch: every input is in the
+   * broker before the first fetch, as in a catch-up or a replay (a co-partitioned task is then
+   * handed its inputs in event-time order, whatever the fetch order).
+   */
+  async pipeAll(batches: readonly { readonly topic: string; readonly partition: number; readonly records: readonly PipedRecord[] }[]): Promise<void> {
+    for (const b of batches) this.append(b.topic, b.partition, b.records);
+    await this.fetchAll();
+  }
+
+  private append(topic: string, partition: number, records: readonly PipedRecord[]): void {
     const key = `${topic}:${partition}`;
     let log = this.logs.get(key);
     if (!log) this.logs.set(key, (log = []));
     const contract = this.definition.contracts?.[topic] ?? topic;
-    for (const r of Array.isArray(records) ? (records as readonly PipedRecord[]) : [records as PipedRecord]) {
+    for (const r of records) {
       const occurredAt = (r.value as { occurred_at?: unknown } | null)?.occurred_at;
       const value = r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : Buffer.from(this.codec.encode(contract, r.value));
       log.push({ key: r.key === undefined || r.key === null ? null : Buffer.from(r.key), value, timestamp: r.timestamp ?? (typeof occurredAt === 'number' ? occurredAt : this.nowMs), headers: r.headers });
     }
-    await this.fetchAll();
   }
 
   /** Fetches every assigned, unpaused partition to its end, batch by batch, round robin. */
@@ -414,6 +428,11 @@ export class TestDriver {
   /** Values published to a catalogue topic, decoded. */
   publishedValues(topic: string): unknown[] {
     return this.published(topic).map((m) => this.codec.readKnown(m.value as Buffer));
+  }
+
+  /** An offset committed by an earlier process of the group (before the first fetch of this one). */
+  setCommitted(topic: string, partition: number, offset: number, metadata = ''): void {
+    this.commitsByKey.set(`${topic}:${partition}`, { offset, metadata });
   }
 
   /** The committed offset and checkpoint of a topic-partition. */
