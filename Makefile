@@ -9,7 +9,7 @@ SHELFSTREAM := node bin/shelfstream.js
 JEST := node node_modules/jest/bin/jest.js
 SOURCES := $(shell find lib cli infra services streams simulators schemas clickhouse bench -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
 
-.PHONY: help setup build up down status init demo test test-unit test-integration bench lint typecheck codegen docs clean
+.PHONY: help setup build up down status init demo test test-unit test-integration test-faults bench lint typecheck codegen docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -52,6 +52,12 @@ test-unit: setup ## unit tests only (no services)
 
 test-integration: setup ## integration tests against the real services
 	$(JEST) --selectProjects integration
+
+# The fault tier: long tests that kill processes at random points (SHELFSTREAM_KILL_TESTS=1
+# turns on the opt-in ones and raises the stock and anomaly kills to ten). CI runs it after `make test`.
+FAULT_TESTS := tests/integration/stock.test.ts tests/integration/anomaly.test.ts tests/integration/alerts-service-kill.test.ts
+test-faults: setup ## fault tier: SIGKILL tests (stock, anomaly, alerts service) against real services it starts and stops
+	SHELFSTREAM_KILL_TESTS=1 $(JEST) --selectProjects integration -- $(FAULT_TESTS)
 
 BENCH ?=
 bench: up ## run every benchmark, or one with BENCH=<name>; results in bench/results.jsonl

@@ -469,7 +469,7 @@ export function stockProcessor(options: StockOptions = {}): ProcessorDefinition 
       const eventIds = await openEventIdGuard(deps, PROCESSOR, options.eventIdHorizonMs ?? DEFAULT_EVENT_ID_HORIZON_MS);
       const applied = (record: InputRecord): boolean => deps.stores.applied(record) || upgrade.applied(record);
       const task = new StockTask(init.partition, options, { keys, stores, applied }, eventIds);
-      deps.logger.info({ partition: init.partition, keys: keys.size }, 'stock state restored');
+      deps.logger.info({ partition: init.partition, keys: keys.size }, 'stock state restored from the snapshot');
       return task;
     },
   };

@@ -29,6 +29,7 @@ import { createKafka, createProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { loadCatalog } from '../../schemas/catalog';
+import type { Alert } from '../../schemas/generated/events';
 import { Rng } from '../../simulators/pos/random';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { EventTimeAligner } from '../../streams/runtime/align';
@@ -41,7 +42,8 @@ import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, un
 const STORES = 4;
 const SKUS = 200;
 const DAYS = 28;
-const KILLS = 6;
+/** The fault tier (`make test-faults`, SHELFSTREAM_KILL_TESTS=1) kills ten times; `make test` six. */
+const KILLS = process.env.SHELFSTREAM_KILL_TESTS === '1' ? 10 : 6;
 const PARTITIONS = 3;
 const DAY_MS = 86_400_000;
 
@@ -75,8 +77,9 @@ function partitionOf(storeId: string): number {
  * The rows a clean run gives: every event once, a task per partition as the runtime makes them,
  * handed over in the same event-time order the runtime's aligner gives (everything buffered).
  */
-function cleanRun(events: StockEvents): Map<string, Record<string, unknown>> {
+function cleanRun(events: StockEvents): { rows: Map<string, Record<string, unknown>>; alerts: Set<string> } {
   const rows = new Map<string, Record<string, unknown>>();
+  const alerts = new Set<string>();
   for (let partition = 0; partition < PARTITIONS; partition++) {
     const task = new StockTask(partition);
     const sink = new MemorySink();
@@ -90,8 +93,14 @@ function cleanRun(events: StockEvents): Map<string, Record<string, unknown>> {
     }
     task.punctuate(sink);
     for (const row of sink.rowsOf(STOCKOUT_RISK_TABLE)) rows.set(`${String(row.store_id)}/${String(row.sku)}`, { ...row });
+    for (const e of sink.events) alerts.add(alertKey(e.value as Alert));
   }
-  return rows;
+  return { rows, alerts };
+}
+
+/** An alert as compared: its id, state, event time and score. */
+function alertKey(a: Pick<Alert, 'alert_id' | 'state' | 'occurred_at' | 'score'>): string {
+  return `${a.alert_id}|${a.state}|${Number(a.occurred_at)}|${Number(a.score).toFixed(6)}`;
 }
 
 /** Every column, in one form: times as epoch ms, 64-bit integers and floats as numbers. */
@@ -214,6 +223,7 @@ describe('stock processor under SIGKILL', () => {
 
     const client = createClickHouse(chConfig);
     let stored: Record<string, unknown>[];
+    let raised: Pick<Alert, 'alert_id' | 'state' | 'occurred_at' | 'score'>[];
     try {
       stored = await (
         await client.query({
@@ -224,6 +234,9 @@ describe('stock processor under SIGKILL', () => {
           format: 'JSONEachRow',
         })
       ).json<Record<string, unknown>>();
+      raised = await (
+        await client.query({ query: `SELECT alert_id, state, toUnixTimestamp64Milli(occurred_at) AS occurred_at, score FROM ${database}.alerts FINAL`, format: 'JSONEachRow' })
+      ).json<Pick<Alert, 'alert_id' | 'state' | 'occurred_at' | 'score'>>();
     } finally {
       await client.close();
     }
@@ -251,7 +264,10 @@ describe('stock processor under SIGKILL', () => {
     // 2. A clean in-memory run over the same events.
     const clean = cleanRun(events);
     const byKey = new Map(stored.map((r) => [`${String(r.store_id)}/${String(r.sku)}`, comparable(r)]));
-    expect(byKey.size).toBe(clean.size);
-    for (const [key, row] of clean) expect(byKey.get(key)).toEqual(comparable(row));
+    expect(byKey.size).toBe(clean.rows.size);
+    for (const [key, row] of clean.rows) expect(byKey.get(key)).toEqual(comparable(row));
+    // 3. The alerts the killed run raised and resolved are the clean run's, no more, no fewer.
+    expect(clean.alerts.size).toBeGreaterThan(0);
+    expect(new Set(raised.map(alertKey))).toEqual(clean.alerts);
   });
 });
