@@ -102,7 +102,7 @@ interface StoreState {
   replenishment: StoreReplenishment;
   salesApplied: number;
   movementsApplied: number;
-  /** Orders applied (under the keys' offsets, like movements): part of the version of every row of the store. */
+  /** Orders applied: part of the version of every row of the store. */
   ordersApplied: number;
   lastSaleAt: number;
   cumulative: Float64Array;
