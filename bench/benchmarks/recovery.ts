@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, openSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
@@ -109,6 +109,7 @@ export const recoveryBench: Benchmark = {
       await admin.deleteGroups(groups).catch(() => undefined);
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   },
 };
