@@ -53,8 +53,12 @@ test-unit: setup ## unit tests only (no services)
 test-integration: setup ## integration tests against the real services
 	$(JEST) --selectProjects integration
 
-test-faults: setup ## the fault tier: outages and kills (tests/integration/faults/), minutes each, against real services
-	SHELFSTREAM_FAULT_TESTS=1 $(JEST) --selectProjects integration --runInBand -- tests/integration/faults/
+# The fault tier: services stopped for a minute and restarted (tests/integration/faults/), and the
+# stock and anomaly processors killed at random points ten times each (SHELFSTREAM_KILL_TESTS=1
+# raises their kills from the quick suite's few). CI runs it after `make test`.
+FAULT_TESTS := tests/integration/faults/ tests/integration/stock.test.ts tests/integration/anomaly.test.ts
+test-faults: setup ## the fault tier: outages and SIGKILLs, minutes each, against real services
+	SHELFSTREAM_FAULT_TESTS=1 SHELFSTREAM_KILL_TESTS=1 $(JEST) --selectProjects integration --runInBand -- $(FAULT_TESTS)
 
 BENCH ?=
 bench: up ## run every benchmark, or one with BENCH=<name>; results in bench/results.jsonl

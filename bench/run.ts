@@ -28,6 +28,7 @@ import { alertsBench } from './benchmarks/alerts';
 import { readApiBench } from './benchmarks/read-api';
 import { inventoryBench } from './benchmarks/inventory';
 import { productRangeBench } from './benchmarks/product-range';
+import { recoveryBench } from './benchmarks/recovery';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -49,6 +50,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   readApiBench,
   productRangeBench,
   inventoryBench,
+  recoveryBench,
 ];
 
 async function main(): Promise<void> {

@@ -148,6 +148,8 @@ export interface StreamsConfig {
   /** Event time an event_id is remembered for, to drop a repeat (ms). */
   readonly eventIdHorizonMs: number;
   readonly sessionTimeoutMs: number;
+  /** How long a rebalance waits for members to rejoin (ms): bounds a restart's wait for its dead predecessor. */
+  readonly rebalanceTimeoutMs: number;
   readonly deadLetterTopic: string;
 }
 
@@ -441,6 +443,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       allowedLatenessMs: v.STREAM_ALLOWED_LATENESS_MS!,
       eventIdHorizonMs: v.STREAM_EVENT_ID_HORIZON_MS!,
       sessionTimeoutMs: v.STREAM_SESSION_TIMEOUT_MS!,
+      rebalanceTimeoutMs: v.STREAM_REBALANCE_TIMEOUT_MS!,
       deadLetterTopic: v.DEAD_LETTER_TOPIC!,
     },
     ingest: {

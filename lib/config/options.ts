@@ -439,6 +439,12 @@ export const OPTIONS = {
     doc: 'Consumer group session timeout, in milliseconds: how long a dead processor keeps its partitions before the group gives them to another (the broker allows 6000 and up).',
     schema: z.coerce.number().int().min(1_000),
   }),
+  STREAM_REBALANCE_TIMEOUT_MS: spec({
+    group: 'streams',
+    default: '5000',
+    doc: 'Consumer group rebalance timeout, in milliseconds: how long the group waits for its members to rejoin when one joins or leaves. A processor restarted after a crash joins again at once, and the group then waits this long (not the session timeout) for the dead member; a live member that takes longer to finish its batch rejoins as a new member.',
+    schema: z.coerce.number().int().min(1_000),
+  }),
   DEAD_LETTER_TOPIC: spec({
     group: 'streams',
     default: 'shelfstream.dead-letter',

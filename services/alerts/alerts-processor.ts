@@ -113,6 +113,9 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
       });
       const restored = store.get(STATE_KEY);
       if (restored) core.importState(restored);
+      // Tasks are created on assignment, before the first records: an alert offered before the
+      // subscriptions are read would match nobody and be lost.
+      await options.subscriptions.ready;
       for (const [id, record] of options.subscriptions.entries()) core.apply(id, record);
       const unlisten = options.subscriptions.listen((id, record) => core.apply(id, record));
       /** Starts what is due; hands the delivery log and the state to the next flush. */

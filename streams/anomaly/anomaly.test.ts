@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Alert, SaleCompleted, SaleVoided } from '../../schemas/generated/events';
 import { MemorySink } from '../runtime/memory-sink';
 import type { InputRecord } from '../runtime/processor';
-import { ANOMALIES_TABLE, ANOMALY_STATE_TABLE, AnomalyTask, forgetPromotionsBefore, notePromotion, promotionAt, type StateRow } from './anomaly';
+import { PosSimulator } from '../../simulators/pos/simulator';
+import { TestDriver } from '../runtime/test-driver';
+import { ANOMALIES_TABLE, ANOMALY_INPUTS, AnomalyTask, anomalyProcessor } from './anomaly';
+import { forgetPromotionsBefore, notePromotion, promotionAt } from './promotions';
+import { inMemoryAnomalyState } from './state';
 import { BookHistory } from './book-history';
 import { ewUpdate, emptySeries, expectedUnits, hourOfWeek, nbLogP0, nbLogRatio, nbLogSurvival, nbLogSurvivalRatio, poissonUpperLog10 } from './baseline';
 import { dropDecision, emptyEvidence, isPhantomCandidate, isPriceError, isVoidBurst, phantomDecision, spikeDecision, stepCensored, stepDemand, stepSilence } from './detectors';
@@ -258,16 +262,18 @@ describe('AnomalyTask', () => {
   });
 
   it('restores its state and does not raise again for records it already covered (replay after a crash)', () => {
-    const first = new Feeder(new AnomalyTask(0));
+    const state = inMemoryAnomalyState();
+    const first = new Feeder(new AnomalyTask(0, undefined, state));
     for (let i = 0; i < 10; i++) first.feed('pos.voids', voided(T0 + i * 60_000, 'T2'));
     first.feed('pos.sales', sale(T0, 'A', 250));
     first.feed('pos.sales', sale(T0 + 60_000, 'A', 2500));
-    first.task.punctuate(first.sink);
-    const saved: StateRow[] = first.sink.rowsOf(ANOMALY_STATE_TABLE).map((r) => ({ store_id: r.store_id as string, entity: r.entity as string, state: r.state as string }));
+    first.task.punctuate();
     expect(first.alerts().map((a) => a.alert_type)).toEqual(['VOID_BURST', 'PRICE_ERROR']);
 
-    // The restart replays the same records from the committed offsets (here: from 0).
-    const second = new Feeder(new AnomalyTask(0, undefined, saved));
+    // The restart replays the same records from the committed offsets (here: from 0), which the
+    // snapshot covered (the runtime's `applied`).
+    const covered: Record<string, number> = { 'pos.voids': 10, 'pos.sales': 2 };
+    const second = new Feeder(new AnomalyTask(0, undefined, { ...state, applied: (r) => r.offset < (covered[r.topic] ?? 0) }));
     for (let i = 0; i < 10; i++) second.feed('pos.voids', voided(T0 + i * 60_000, 'T2'), i);
     second.feed('pos.sales', sale(T0, 'A', 250), 0);
     second.feed('pos.sales', sale(T0 + 60_000, 'A', 2500), 1);
@@ -275,5 +281,49 @@ describe('AnomalyTask', () => {
     // New records go on from the restored state: the open price error resolves with its id.
     second.feed('pos.sales', sale(T0 + 120_000, 'A', 250), 2);
     expect(second.alerts().map((a) => [a.state, a.alert_id])).toEqual([['RESOLVED', first.alerts()[1]!.alert_id]]);
+  });
+});
+
+describe('anomaly on the runtime state stores (crash, restart, replay)', () => {
+  const START = Date.UTC(2026, 0, 5);
+  const NOW = START + 60 * 86_400_000;
+  const options = { startMs: NOW, batchSize: 100, maxBufferedRows: 40, flushIntervalMs: 3_600_000, query: async <T>(): Promise<T[]> => [] };
+
+  function simulatedEvents(days: number): { topic: string; partition: number; records: { key: string; value: unknown }[] }[] {
+    const sim = new PosSimulator({ seed: 5, stores: 2, skus: 25, window: { kind: 'days', startDay: Math.floor(START / 86_400_000), days }, anomalyRate: 3, heartbeats: false });
+    const events = new Map<string, { key: string; value: unknown }[]>(ANOMALY_INPUTS.map((t) => [t, []]));
+    while (!sim.done) {
+      const hour = sim.nextHour();
+      for (const topic of ANOMALY_INPUTS) for (const value of hour.events[topic]) events.get(topic)!.push({ key: (value as { store_id: string }).store_id, value });
+    }
+    return [...events].map(([topic, records]) => ({ topic, partition: 0, records }));
+  }
+
+  async function run(driver: TestDriver, events: ReturnType<typeof simulatedEvents>): Promise<void> {
+    await driver.pipeAll(events);
+    for (;;) {
+      await driver.flush();
+      if (!driver.crashed) return;
+      await driver.restart();
+    }
+  }
+
+  const alertsOf = (driver: TestDriver): string[] => [...new Set(driver.publishedValues('shelfstream.alerts').map((a) => JSON.stringify(a)))].sort();
+  const anomaliesOf = (driver: TestDriver): string[] => driver.finalRows(ANOMALIES_TABLE, ['alert_id']).map((r) => JSON.stringify(r)).sort();
+
+  it('ends on the same anomalies, alerts and dead letters after a crash at any point as a clean run', async () => {
+    const events = simulatedEvents(12);
+    const clean = new TestDriver(anomalyProcessor(), options);
+    await run(clean, events);
+    expect(anomaliesOf(clean).length).toBeGreaterThanOrEqual(3);
+    const points = clean.effects.length;
+    for (let point = 1; point < points; point += Math.max(1, Math.floor(points / 20))) {
+      const driver = new TestDriver(anomalyProcessor(), options);
+      driver.crashAfterEffects(point);
+      await run(driver, events);
+      expect({ point, anomalies: anomaliesOf(driver) }).toEqual({ point, anomalies: anomaliesOf(clean) });
+      expect({ point, alerts: alertsOf(driver) }).toEqual({ point, alerts: alertsOf(clean) });
+      expect(driver.deadLetters()).toEqual(clean.deadLetters());
+    }
   });
 });

@@ -14,6 +14,7 @@
  * one count at the cutoff. Not by the newest entry's time: in a replay the books can run weeks
  * ahead of the sales, and the hours being judged still need them.
  */
+import type { Book } from './detectors';
 
 export interface BookSnapshot {
   /** Sum of deltas forgotten before any count (see atLeast). */
@@ -127,4 +128,15 @@ export class BookHistory {
     books.uncounted = snapshot.uncounted ?? 0;
     return books;
   }
+}
+
+/**
+ * The books as of `t`, for the drop and phantom detectors: the counted level, or before any
+ * count the floor the deltas prove when it is above 0 (stock is on the books for sure).
+ */
+export function bookAsOf(books: BookHistory, t: number): Book {
+  const level = books.levelAt(t);
+  if (level !== undefined) return { known: true, onHand: level };
+  const floor = books.atLeast(t) ?? 0;
+  return floor > 0 ? { known: true, onHand: floor } : { known: false, onHand: 0 };
 }

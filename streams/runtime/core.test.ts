@@ -261,3 +261,69 @@ describe('deliveries (outputs that are not ClickHouse)', () => {
     expect(driver.committed('pos.sales', 0)?.offset).toBe(2);
   });
 });
+
+/**
+ * A processor whose task counts the sales it was handed in a state store and retries a
+ * "delivery" on the wall clock: what a restarted alerts service must do for a partition that
+ * brings nothing new.
+ */
+function counting(log: string[]): ProcessorDefinition {
+  return {
+    name: 'counting',
+    inputs: ['pos.sales'],
+    tables: [],
+    createTask: async (init, deps) => {
+      const counts = await deps.stores.open<number>('sales');
+      log.push(`created:${init.partition}:${counts.get('n') ?? 0}`);
+      deps.timers.schedule('wall-clock', 10_000, () => log.push(`retry:${init.partition}:${counts.get('n') ?? 0}`));
+      return {
+        process: (record: InputRecord) => {
+          if (!deps.stores.applied(record)) counts.put('n', (counts.get('n') ?? 0) + 1);
+        },
+        punctuate: () => undefined,
+        earliestNeededOffset: () => undefined,
+        checkpoint: () => '',
+        release: () => log.push(`released:${init.partition}`),
+      };
+    },
+  };
+}
+
+describe('tasks on assignment', () => {
+  it('are created and restored when partitions are assigned, records or not, and run their wall-clock timers', async () => {
+    const log: string[] = [];
+    const driver = new TestDriver(counting(log), { startMs: NOW, partitions: 2 });
+    await driver.pipe('pos.sales', 0, [at(1), at(2), at(3)]);
+    // Both partitions had a task from the join, partition 1 before any record.
+    expect(log).toEqual(['created:0:0', 'created:1:0']);
+    await driver.flush();
+    driver.crash();
+    await driver.restart();
+    // The restarted process restores partition 0's count with no record to read.
+    expect(driver.tasks.sort()).toEqual(['pos.sales:0', 'pos.sales:1']);
+    expect(log.slice(2)).toEqual(['created:0:3', 'created:1:0']);
+    log.length = 0;
+    await driver.advanceWallClock(10_000);
+    expect(log.sort()).toEqual(['retry:0:3', 'retry:1:0']);
+  });
+
+  it('releases the tasks of a rebalance and creates those of the new assignment before their records', async () => {
+    const log: string[] = [];
+    const driver = new TestDriver(counting(log), { startMs: NOW, partitions: 3 });
+    await driver.pipe('pos.sales', 2, [at(1), at(2)]);
+    await driver.flush();
+    log.length = 0;
+    await driver.rebalance([1, 2]);
+    expect(log).toEqual(['released:0', 'released:1', 'released:2', 'created:1:0', 'created:2:2']);
+    expect(driver.tasks.sort()).toEqual(['pos.sales:1', 'pos.sales:2']);
+    log.length = 0;
+    await driver.advanceWallClock(10_000);
+    expect(log.sort()).toEqual(['retry:1:0', 'retry:2:2']); // partition 0 is another member's now
+    // The records after the rebalance are counted once on top of the restored count.
+    await driver.pipe('pos.sales', 2, [at(3)]);
+    await driver.flush();
+    log.length = 0;
+    await driver.rebalance([2]);
+    expect(log).toEqual(['released:1', 'released:2', 'created:2:3']);
+  });
+});

@@ -102,6 +102,12 @@ export interface SourceBatch {
 
 export type BatchOutcome = 'processed' | 'seeked' | 'skipped';
 
+/** A topic-partition of this consumer's share of the group (kafkajs' memberAssignment). */
+export interface AssignedPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
 /** A promise chain that runs one step at a time. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
@@ -157,6 +163,12 @@ export class ProcessorCore {
   lastRecordAt: number;
   private readonly metric;
   private readonly badRecords: BadRecordPolicy;
+  /** This generation's assignment, in input order: a task is created for each on assignment. */
+  private assignment: readonly AssignedPartition[] = [];
+  /** True while a task of the assignment could not be created yet (ClickHouse away): the tick retries. */
+  private assignmentIncomplete = false;
+  /** Counts group generations: a task created for an older one is released, not kept. */
+  private generation = 0;
 
   constructor(
     private readonly definition: ProcessorDefinition,
@@ -192,6 +204,9 @@ export class ProcessorCore {
    * written by the next flush, but no commit covers a partition this generation did not read.
    */
   newGeneration(): void {
+    this.generation++;
+    this.assignment = [];
+    this.assignmentIncomplete = false;
     for (const task of this.tasks.values()) task.release?.();
     this.tasks.clear();
     this.timers.clear();
@@ -207,6 +222,43 @@ export class ProcessorCore {
       this.deps.source.resume(topic, partition);
     }
     this.pausedByUs.clear();
+  }
+
+  /**
+   * A new group generation and this consumer's share of it (kafkajs' GROUP_JOIN). The previous
+   * generation's tasks are released (their partitions may be another member's now), and a task is
+   * created, its stores restored, for every assigned partition at once rather than at its first
+   * records: a restarted service whose partitions bring nothing new still restores its state and
+   * runs its wall-clock timers (the alert queue's retries). A task that cannot be created yet
+   * (ClickHouse away) is retried by the tick, and by the first batch of its partition.
+   */
+  assign(assignment: readonly AssignedPartition[]): Promise<void> {
+    this.newGeneration();
+    const order = (topic: string): number => this.definition.inputs.indexOf(topic);
+    this.assignment = assignment.filter((a) => order(a.topic) >= 0).sort((a, b) => a.partition - b.partition || order(a.topic) - order(b.topic));
+    this.assignmentIncomplete = this.assignment.length > 0;
+    return this.mutex.run(() => this.createAssignedTasks());
+  }
+
+  private async createAssignedTasks(): Promise<void> {
+    if (!this.assignmentIncomplete) return;
+    const generation = this.generation;
+    try {
+      this.committed ??= await this.deps.source.loadCommitted();
+      for (const { topic, partition } of this.assignment) {
+        if (generation !== this.generation) return;
+        await this.taskFor(topic, partition);
+      }
+      if (generation === this.generation) this.assignmentIncomplete = false;
+    } catch (error) {
+      // Logged here, once per attempt: the tick tries again, and the partition's first batch too.
+      this.log.error({ err: error }, 'tasks of the assignment could not be created yet; retrying');
+    }
+  }
+
+  /** Tasks alive, by task key (tests: which partitions have a task). */
+  get taskKeys(): string[] {
+    return [...this.tasks.keys()];
   }
 
   /** The next offset this generation will read of a partition, if it read any. */
@@ -295,26 +347,43 @@ export class ProcessorCore {
     if (at?.offset !== undefined && first > at.offset) {
       this.log.warn({ topic: batch.topic, partition: batch.partition, committed: at.offset, first }, 'records before the first available offset are gone (retention); continuing from there');
     }
-    const tk = this.taskKey(batch.topic, batch.partition);
-    let task = this.tasks.get(tk);
-    if (!task) {
-      const checkpoints = new Map<string, string | undefined>();
-      for (const topic of this.definition.inputs) checkpoints.set(topic, this.committed.get(`${topic}:${batch.partition}`)?.metadata || undefined);
-      const timers = new TimerSet(this.deps.clock);
-      const stores = new TaskStateStores(this.deps.state, this.options.stateOwner ?? this.name, batch.partition);
-      const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores };
-      task = await this.definition.createTask({ topic: batch.topic, partition: batch.partition, checkpoint: at?.metadata || undefined, checkpoints }, context);
-      this.tasks.set(tk, task);
-      this.timers.set(task, timers);
-      this.stores.set(task, stores);
-      if (this.definition.copartitioned && this.definition.inputs.length > 1) {
-        this.aligners.set(batch.partition, new EventTimeAligner(this.definition.inputs));
-        this.ends ??= await this.deps.source.loadEnds();
-      }
-    }
+    const task = await this.taskFor(batch.topic, batch.partition);
+    if (!task) return undefined;
     const state = newPosition(task, batch.topic, batch.partition);
     this.positions.set(key, state);
     return state;
+  }
+
+  /**
+   * The task of a topic-partition, created and restored if this generation has none yet (on
+   * assignment, or at a batch of a partition the assignment did not list). Undefined when a new
+   * generation started while it was created: that task is released, not kept.
+   */
+  private async taskFor(topic: string, partition: number): Promise<PartitionTask | undefined> {
+    const tk = this.taskKey(topic, partition);
+    const existing = this.tasks.get(tk);
+    if (existing) return existing;
+    const generation = this.generation;
+    this.committed ??= await this.deps.source.loadCommitted();
+    const committed = this.committed;
+    const checkpoints = new Map<string, string | undefined>();
+    for (const input of this.definition.inputs) checkpoints.set(input, committed.get(`${input}:${partition}`)?.metadata || undefined);
+    const timers = new TimerSet(this.deps.clock);
+    const stores = new TaskStateStores(this.deps.state, this.options.stateOwner ?? this.name, partition);
+    const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores };
+    const task = await this.definition.createTask({ topic, partition, checkpoint: committed.get(`${topic}:${partition}`)?.metadata || undefined, checkpoints }, context);
+    if (generation !== this.generation) {
+      task.release?.();
+      return undefined;
+    }
+    this.tasks.set(tk, task);
+    this.timers.set(task, timers);
+    this.stores.set(task, stores);
+    if (this.definition.copartitioned && this.definition.inputs.length > 1) {
+      this.aligners.set(partition, new EventTimeAligner(this.definition.inputs));
+      this.ends ??= await this.deps.source.loadEnds();
+    }
+    return task;
   }
 
   /** A record set aside by the decoder or its task: the processor's bad-record policy decides. */
@@ -470,6 +539,7 @@ export class ProcessorCore {
    * fires due wall-clock timers, and retries handing records to a task that waits for an input.
    */
   async tick(): Promise<void> {
+    if (this.assignmentIncomplete) await this.mutex.run(() => this.createAssignedTasks());
     const now = this.deps.clock();
     await this.mutex.run(async () => {
       for (const timers of this.timers.values()) timers.onWallClock(now, this.buffer);

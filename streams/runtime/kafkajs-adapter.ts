@@ -28,6 +28,12 @@ export interface RunnerOptions {
   readonly database: string;
   /** Consumer group session timeout (ms): how long a dead member keeps its partitions. */
   readonly sessionTimeoutMs: number;
+  /**
+   * How long a rebalance waits for members to rejoin (ms); kafkajs' 60 s by default. A restart
+   * after a crash joins at once and the group waits this long for the dead member (until its
+   * session times out otherwise), so this, not the session timeout, bounds recovery.
+   */
+  readonly rebalanceTimeoutMs?: number;
   /** Consumer group; defaults to `shelfstream.<processor>`. A new group reprocesses from the start. */
   readonly groupId?: string;
   /** Stop by itself once every partition is caught up and nothing arrived for this long (ms). */
@@ -65,7 +71,10 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const consumer: Consumer = deps.kafka.consumer({
     groupId,
     sessionTimeout: options.sessionTimeoutMs,
-    heartbeatInterval: 3_000,
+    ...(options.rebalanceTimeoutMs === undefined ? {} : { rebalanceTimeout: options.rebalanceTimeoutMs }),
+    // A live member learns of a rebalance at its next heartbeat, then has what is left of the
+    // rebalance timeout (5 s by default) to finish its batch and rejoin.
+    heartbeatInterval: 1_000,
     allowAutoTopicCreation: false,
     maxBytesPerPartition: 4 * 1_048_576,
     maxBytes: 16 * 1_048_576,
@@ -137,7 +146,12 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     { ...options, stateOwner: groupId },
   );
 
-  consumer.on(consumer.events.GROUP_JOIN, () => core.newGeneration());
+  // Tasks are created (and restored) on assignment, before the first fetch of the generation:
+  // assign() takes its place on the core's lock now, ahead of the batches fetched next.
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    void core.assign(assignment);
+  });
 
   /**
    * True when this consumer has read every partition of its inputs to the end. Meant for a

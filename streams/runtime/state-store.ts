@@ -24,6 +24,8 @@ export interface KeyValueStore<V> {
 }
 
 export interface StateStores {
+  /** The consumer group whose tasks own these stores (see StateSnapshot.owner). */
+  readonly owner: string;
   /** This task's store `name`, restored from its latest snapshot. */
   open<V>(name: string): Promise<KeyValueStore<V>>;
   /**
@@ -95,6 +97,11 @@ class MapStore<V> implements KeyValueStore<V> {
   }
 }
 
+/** A store in memory alone, never saved: for unit tests of a task's logic and the quality scorers. */
+export function inMemoryStore<V>(): KeyValueStore<V> {
+  return new MapStore<V>();
+}
+
 /** A task's stores, as the runtime drives them. */
 export class TaskStateStores implements StateStores {
   private readonly stores = new Map<string, MapStore<unknown>>();
@@ -105,7 +112,7 @@ export class TaskStateStores implements StateStores {
 
   constructor(
     private readonly backend: StateBackend,
-    private readonly owner: string,
+    readonly owner: string,
     private readonly partition: number,
   ) {}
 

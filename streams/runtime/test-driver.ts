@@ -55,6 +55,12 @@ export interface DriverOptions {
   readonly group?: string;
   /** Where state snapshots are kept; share one between drivers to model one ClickHouse. */
   readonly state?: MemoryStateBackend;
+  /**
+   * Partitions each input has from the start (as topics created by `init`): a `restart` or
+   * `rebalance` assigns them, and so creates their tasks, before any record is piped to them.
+   * Partitions piped to are added.
+   */
+  readonly partitions?: number;
   /** Answers a task's ClickHouse reads (TaskDeps.query); none by default. */
   readonly query?: <T>(sql: string, params?: Record<string, unknown>) => Promise<T[]>;
 }
@@ -118,6 +124,8 @@ export class TestDriver {
     this.state = options.state ?? new MemoryStateBackend();
     this.nowMs = options.startMs ?? Date.now();
     this.core = this.newCore();
+    // The first join: the fetch loop waits for it, as kafkajs fetches after GROUP_JOIN.
+    this.delivering = this.core.assign(this.assignment());
   }
 
   private newCore(): ProcessorCore {
@@ -205,16 +213,30 @@ export class TestDriver {
 
   /** Appends records to a topic-partition and lets the consumer fetch what it can. */
   async pipe(topic: string, partition: number, records: PipedRecord | readonly PipedRecord[]): Promise<void> {
+    this.append(topic, partition, Array.isArray(records) ? (records as readonly PipedRecord[]) : [records as PipedRecord]);
+    await this.fetchAll();
+  }
+
+  /**
+   * Appends to several topic-partitions, then lets the consumer fetch: every input is in the
+   * broker before the first fetch, as in a catch-up or a replay (a co-partitioned task is then
+   * handed its inputs in event-time order, whatever the fetch order).
+   */
+  async pipeAll(batches: readonly { readonly topic: string; readonly partition: number; readonly records: readonly PipedRecord[] }[]): Promise<void> {
+    for (const b of batches) this.append(b.topic, b.partition, b.records);
+    await this.fetchAll();
+  }
+
+  private append(topic: string, partition: number, records: readonly PipedRecord[]): void {
     const key = `${topic}:${partition}`;
     let log = this.logs.get(key);
     if (!log) this.logs.set(key, (log = []));
     const contract = this.definition.contracts?.[topic] ?? topic;
-    for (const r of Array.isArray(records) ? (records as readonly PipedRecord[]) : [records as PipedRecord]) {
+    for (const r of records) {
       const occurredAt = (r.value as { occurred_at?: unknown } | null)?.occurred_at;
       const value = r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : Buffer.from(this.codec.encode(contract, r.value));
       log.push({ key: r.key === undefined || r.key === null ? null : Buffer.from(r.key), value, timestamp: r.timestamp ?? (typeof occurredAt === 'number' ? occurredAt : this.nowMs), headers: r.headers });
     }
-    await this.fetchAll();
   }
 
   /** Fetches every assigned, unpaused partition to its end, batch by batch, round robin. */
@@ -319,18 +341,37 @@ export class TestDriver {
     this.incarnation++;
   }
 
-  /** A new process joins: fetches resume from the committed offsets, tasks from their checkpoints. */
+  /**
+   * A new process joins: it is assigned its partitions (tasks created and restored at once),
+   * then fetches resume from the committed offsets, tasks from their checkpoints.
+   */
   async restart(): Promise<void> {
     this.fetchPositions.clear();
     this.paused.clear();
     this.delivering = Promise.resolve();
     this.liveIncarnation = this.incarnation;
     this.core = this.newCore();
+    await this.core.assign(this.assignment());
     await this.fetchAll();
   }
 
+  /** Every input topic-partition assigned to this consumer (all known partitions, unless `rebalance` chose some). */
+  private assignment(): { topic: string; partition: number }[] {
+    const known = new Set<number>();
+    for (let p = 0; p < (this.options.partitions ?? 0); p++) known.add(p);
+    for (const key of this.logs.keys()) known.add(Number(key.slice(key.lastIndexOf(':') + 1)));
+    const partitions = [...known].filter((p) => !this.assigned || this.assigned.has(p)).sort((a, b) => a - b);
+    return partitions.flatMap((partition) => this.definition.inputs.map((topic) => ({ topic, partition })));
+  }
+
+  /** Task keys alive in the running core (`topic:partition`, or the partition of a co-partitioned task). */
+  get tasks(): string[] {
+    return this.core.taskKeys;
+  }
+
   /**
-   * A new group generation with `partitions` assigned (every partition when omitted). Kept
+   * A new group generation with `partitions` assigned (every partition when omitted): tasks
+   * are released and created again for the assignment, records or not. Kept
    * partitions resume where the consumer had fetched to; the core sends them back to their
    * committed offset. Revoked ones are not fetched until assigned again.
    */
@@ -342,7 +383,7 @@ export class TestDriver {
       if (this.assigned && !this.assigned.has(partition)) this.fetchPositions.delete(key);
     }
     this.paused.clear();
-    this.core.newGeneration();
+    await this.core.assign(this.assignment());
     await this.fetchAll();
   }
 
@@ -387,6 +428,11 @@ export class TestDriver {
   /** Values published to a catalogue topic, decoded. */
   publishedValues(topic: string): unknown[] {
     return this.published(topic).map((m) => this.codec.readKnown(m.value as Buffer));
+  }
+
+  /** An offset committed by an earlier process of the group (before the first fetch of this one). */
+  setCommitted(topic: string, partition: number, offset: number, metadata = ''): void {
+    this.commitsByKey.set(`${topic}:${partition}`, { offset, metadata });
   }
 
   /** The committed offset and checkpoint of a topic-partition. */

@@ -2,8 +2,10 @@ import type { Alert } from '../../schemas/generated/events';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { MemorySink } from '../runtime/memory-sink';
 import type { InputRecord } from '../runtime/processor';
+import { TestDriver } from '../runtime/test-driver';
+import { UPGRADE_STORE } from './legacy-snapshot';
 import { DAY_MS, HOUR_MS } from './risk';
-import { STOCKOUT_RISK_TABLE, STOCK_INPUTS, STOCK_STATE_TABLE, StockTask, type StateRow, type StockInput } from './stock';
+import { KEY_STORE, STOCKOUT_RISK_TABLE, STOCK_INPUTS, STORE_STORE, StockTask, stockProcessor, type KeySnapshot, type StockInput } from './stock';
 
 const monday = Date.UTC(2026, 0, 5);
 
@@ -147,80 +149,85 @@ describe('StockTask deliveries from replenishment orders', () => {
   });
 });
 
-describe('StockTask recovery (snapshot plus offsets, then replay)', () => {
-  /** Simulated events of a small chain, in a per-topic-batch order like a consumer's. */
-  function simulatedRecords(days: number): InputRecord[] {
+describe('stock on the runtime state stores (crash, restart, replay)', () => {
+  const NOW = monday + 60 * DAY_MS; // the wall clock after every simulated event
+
+  /** Simulated events of a small chain, per input topic, in time order. */
+  function simulatedEvents(days: number): Map<StockInput, { key: string; value: unknown }[]> {
     const sim = new PosSimulator({ seed: 11, stores: 2, skus: 30, window: { kind: 'days', startDay: Math.floor(monday / DAY_MS), days }, anomalyRate: 1, heartbeats: false });
-    const next = new Map<string, number>();
-    const records: InputRecord[] = [];
+    const events = new Map<StockInput, { key: string; value: unknown }[]>(STOCK_INPUTS.map((t) => [t, []]));
     while (!sim.done) {
       const hour = sim.nextHour();
-      for (const topic of STOCK_INPUTS) {
-        for (const value of hour.events[topic]) {
-          const offset = next.get(topic) ?? 0;
-          next.set(topic, offset + 1);
-          records.push({ topic, partition: 0, offset, key: (value as { store_id: string }).store_id, timestamp: 0, value });
-        }
-      }
+      for (const topic of STOCK_INPUTS) for (const value of hour.events[topic]) events.get(topic)!.push({ key: (value as { store_id: string }).store_id, value });
     }
-    return records;
+    return events;
   }
 
-  /** The latest row per key of a table, by version (what ReplacingMergeTree keeps). */
-  function latest(rows: readonly Record<string, unknown>[]): Map<string, Record<string, unknown>> {
-    const out = new Map<string, Record<string, unknown>>();
-    for (const r of rows) {
-      const k = `${String(r.store_id)}/${String(r.sku)}`;
-      const prev = out.get(k);
-      if (!prev || Number(r.version) >= Number(prev.version)) out.set(k, r);
+  /** Every event in the broker first (a catch-up), then processed, restarting after each crash. */
+  async function run(driver: TestDriver, events: Map<StockInput, { key: string; value: unknown }[]>): Promise<void> {
+    await driver.pipeAll([...events].map(([topic, records]) => ({ topic, partition: 0, records })));
+    for (;;) {
+      await driver.flush();
+      if (!driver.crashed) return;
+      await driver.restart();
     }
-    return out;
   }
 
-  it('ends on the same rows after crashes that replay from older offsets', () => {
-    const records = simulatedRecords(12);
-    const clean = new StockTask(0);
-    const cleanSink = new MemorySink();
-    for (const r of records) clean.process(r, cleanSink);
-    clean.punctuate(cleanSink);
+  /** Small flushes: many durable points to crash at. */
+  const options = { startMs: NOW, batchSize: 50, maxBufferedRows: 150, flushIntervalMs: 3_600_000 };
 
-    // Flush every 500 records; crash after flushes 3, 7 and 11 and restart from the snapshot rows
-    // with the offsets committed one flush earlier (the snapshot is newer than the commit).
-    const sink = new MemorySink();
-    const state: StateRow[] = [];
-    let task = new StockTask(0);
-    let committed = 0;
-    let i = 0;
-    let flushes = 0;
-    const crashes = new Set([3, 7, 11]);
-    while (i < records.length) {
-      task.process(records[i]!, sink);
-      i++;
-      if (i % 500 === 0 || i === records.length) {
-        task.punctuate(sink);
-        for (const r of sink.rowsOf(STOCK_STATE_TABLE)) state.push({ store_id: String(r.store_id), sku: String(r.sku), state: String(r.state) });
-        sink.rows.splice(0, sink.rows.length, ...sink.rows.filter((r) => r.table !== STOCK_STATE_TABLE));
-        flushes++;
-        const previousCommit = committed;
-        committed = i;
-        if (crashes.has(flushes) && i < records.length) {
-          // Restore the newest snapshot per key and read again from the previous commit.
-          const newest = new Map<string, StateRow>();
-          for (const r of state) newest.set(`${r.store_id}/${r.sku}`, r);
-          task = new StockTask(0, {}, [...newest.values()]);
-          i = previousCommit;
-          committed = previousCommit;
-        }
-      }
+  const alertIds = (driver: TestDriver): string[] => [...new Set(driver.publishedValues('shelfstream.alerts').map((a) => `${(a as Alert).alert_id}/${(a as Alert).state}`))].sort();
+
+  it('ends on the same rows and alerts after a crash at any point as a clean run', async () => {
+    const events = simulatedEvents(8);
+    const clean = new TestDriver(stockProcessor(), options);
+    await run(clean, events);
+    const cleanRows = clean.finalRows(STOCKOUT_RISK_TABLE, ['store_id', 'sku']);
+    expect(cleanRows.length).toBeGreaterThan(20);
+    expect(alertIds(clean).length).toBeGreaterThan(0);
+    const byKey = (rows: readonly Record<string, unknown>[]): Map<string, unknown> => new Map(rows.map((r) => [`${String(r.store_id)}/${String(r.sku)}`, r]));
+    const points = clean.effects.length;
+    // About 25 points spread over the run: rows, alerts, snapshots and commits each land last somewhere.
+    for (let point = 1; point < points; point += Math.max(1, Math.floor(points / 25))) {
+      const driver = new TestDriver(stockProcessor(), options);
+      driver.crashAfterEffects(point);
+      await run(driver, events);
+      expect({ point, rows: byKey(driver.finalRows(STOCKOUT_RISK_TABLE, ['store_id', 'sku'])) }).toEqual({ point, rows: byKey(cleanRows) });
+      expect({ point, alerts: alertIds(driver) }).toEqual({ point, alerts: alertIds(clean) });
+      expect(driver.deadLetters()).toEqual(clean.deadLetters());
     }
-    const a = latest(cleanSink.rowsOf(STOCKOUT_RISK_TABLE) as Record<string, unknown>[]);
-    const b = latest(sink.rowsOf(STOCKOUT_RISK_TABLE) as Record<string, unknown>[]);
-    expect(b.size).toBe(a.size);
-    for (const [k, row] of a) expect(b.get(k)).toEqual(row);
-    const byKey = (x: { store_id: string; sku: string }, y: { store_id: string; sku: string }): number => `${x.store_id}/${x.sku}`.localeCompare(`${y.store_id}/${y.sku}`);
-    expect(task.books().sort(byKey)).toEqual(clean.books().sort(byKey));
-    // Alerts: the replayed run raises exactly the clean run's alerts (same ids), some of them twice.
-    const ids = (s: MemorySink): Set<string> => new Set(alertsOf(s).map((x) => `${x.alert_id}/${x.state}`));
-    expect(ids(sink)).toEqual(ids(cleanSink));
+  });
+
+  it('upgrades from the stock_state table of earlier versions once, applying nothing twice', async () => {
+    const events = simulatedEvents(6);
+    const clean = new TestDriver(stockProcessor(), options);
+    await run(clean, events);
+    // An earlier version's snapshot after the first half, built by hand in its format: the books
+    // and offsets of the clean run's state at that point, written as stock_state rows.
+    const sales = events.get('pos.sales')!;
+    const cut = (sales[Math.floor(sales.length / 2)]!.value as { occurred_at: number }).occurred_at;
+    const half = new Map<StockInput, { key: string; value: unknown }[]>([...events].map(([t, l]) => [t, l.filter((e) => (e.value as { occurred_at: number }).occurred_at < cut)]));
+    const first = new TestDriver(stockProcessor(), options);
+    await run(first, half);
+    const legacyRows: { store_id: string; sku: string; state: string }[] = [];
+    for (const [key, value] of (await first.state.loadStore('stock', 0, KEY_STORE)).entries) {
+      const k = value as KeySnapshot;
+      const [storeId, sku] = key.split('\u0000');
+      // Per-key offsets as the old scheme kept them: the last record of each topic applied (the half's last here).
+      const last = Object.fromEntries(STOCK_INPUTS.map((t) => [t, half.get(t)!.length - 1]));
+      legacyRows.push({ store_id: storeId!, sku: sku!, state: JSON.stringify({ ...k, storeId: undefined, sku: undefined, last }) });
+    }
+    for (const [storeId, value] of (await first.state.loadStore('stock', 0, STORE_STORE)).entries) {
+      legacyRows.push({ store_id: storeId, sku: '', state: JSON.stringify({ ...(value as object), lastSalesOffset: half.get('pos.sales')!.length - 1 }) });
+    }
+    // The upgraded process: same group as production, no snapshot of its own, committed offsets
+    // one batch behind the old snapshot (a crash between the two).
+    const upgraded = new TestDriver(stockProcessor(), { ...options, group: 'shelfstream.stock', query: async <T>() => legacyRows as T[] });
+    for (const [topic, list] of half) upgraded.setCommitted(topic, 0, Math.max(0, list.length - 20));
+    await run(upgraded, events);
+    const byKey = (rows: readonly Record<string, unknown>[]): Map<string, unknown> => new Map(rows.map((r) => [`${String(r.store_id)}/${String(r.sku)}`, r]));
+    expect(byKey(upgraded.finalRows(STOCKOUT_RISK_TABLE, ['store_id', 'sku']))).toEqual(byKey(clean.finalRows(STOCKOUT_RISK_TABLE, ['store_id', 'sku'])));
+    // Its floor is saved: a crash before its next snapshot covers it would not apply anything twice.
+    expect((await upgraded.state.loadStore('shelfstream.stock', 0, UPGRADE_STORE)).entries).toEqual([['floor', Object.fromEntries([...half].map(([t, l]) => [t, l.length]))]]);
   });
 });

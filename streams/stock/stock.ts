@@ -16,27 +16,32 @@
  *                    situation, one alert). Only once the books are known (a count was seen)
  *                    and the rate has MIN_HISTORY_DAYS of history.
  * Emits, every flush, for the skus that changed: a `stockout_risk` row (their latest state,
- *   recomputed from the state, so the last row of any run over the same events is the same),
- *   and a `stock_state` row (the snapshot), written last.
- * Recovery (snapshot plus offset, then replay): each sku's snapshot holds the last offset it
- *   applied per input topic (orders included), and the store's the last sales offset its shape
- *   learned from.
- *   Offsets are committed as usual (next offset); after a crash the records between the
- *   committed offset and the snapshot are read again and skipped per key, so nothing is
- *   applied twice, whichever of dead letters, alerts, rows, snapshot or commit was the last
- *   write to land. A delete of stock_state is a full rebuild (replay the topics from the start).
+ *   recomputed from the state, so the last row of any run over the same events is the same).
+ * State: in the runtime's state stores (runtime/state-store.ts): each sku's books, rate, orders
+ *   and open alerts in `stock-keys`, each store's shape and replenishment times in `stock-stores`,
+ *   saved with every flush after the alerts and rows derived from them, with the input offsets
+ *   the snapshot covers. Offsets are committed as usual (next offset); after a crash the records
+ *   between the committed offset and the snapshot are read again and skipped as `applied`, so
+ *   nothing is applied twice, whichever of dead letters, alerts, rows, snapshot or commit was the
+ *   last write to land. A new consumer group starts empty (a rebuild replays from the start).
+ *   The snapshot table of earlier versions (stock_state) is read once, on upgrade
+ *   (legacy-snapshot.ts).
  */
 import type { Alert, AlertType, InventoryMovement, ReplenishmentOrdered, SaleCompleted } from '../../schemas/generated/events';
 import { alertId, emitAlert } from '../runtime/alerts';
 import { TopicMapping } from '../runtime/topics';
 import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSink, TaskDeps, TaskInit } from '../runtime/processor';
-import { DEFAULT_LEDGER_OPTIONS, OnHandLedger, STOCK_TOPICS, ledgerEntries, type LedgerSnapshot } from './ledger';
+import { inMemoryStore, type KeyValueStore } from '../runtime/state-store';
+import { DEFAULT_LEDGER_OPTIONS, OnHandLedger, STOCK_TOPICS, ledgerEntries, type LedgerSnapshot } from '../shared/ledger';
+import { restoreLegacySnapshot } from './legacy-snapshot';
 import { SkuOrders, StoreReplenishment, earliestDelivery, type SkuOrdersSnapshot, type StoreReplenishmentSnapshot } from './replenishment';
 import { DAY_MS, DailyRate, cumulativeShares, StoreShape, estimateRisk, weekShareBetween, type DailyRateSnapshot, type RiskEstimate, type StoreShapeSnapshot } from './risk';
 
 export const STOCKOUT_RISK_TABLE = 'stockout_risk';
-export const STOCK_STATE_TABLE = 'stock_state';
+/** The stores of a stock task (runtime/state-store.ts). */
+export const KEY_STORE = 'stock-keys';
+export const STORE_STORE = 'stock-stores';
 const PROCESSOR = 'stock';
 
 /**
@@ -77,14 +82,10 @@ interface OpenAlert {
   readonly raisedAt: number;
 }
 
-/** Last applied offset per input (by catalogue topic); -1 when none yet. */
-type Offsets = Record<StockInput, number>;
-
 interface KeyState {
   readonly storeId: string;
   readonly sku: string;
   ledger: OnHandLedger;
-  readonly last: Offsets;
   /** Records applied: the version of this key's rows (grows by one per applied record). */
   applied: number;
   lastEventAt: number;
@@ -99,10 +100,9 @@ interface StoreState {
   readonly storeId: string;
   shape: StoreShape;
   replenishment: StoreReplenishment;
-  lastSalesOffset: number;
   salesApplied: number;
   movementsApplied: number;
-  /** Orders applied (under the keys' offsets, like movements): part of the version of every row of the store. */
+  /** Orders applied: part of the version of every row of the store. */
   ordersApplied: number;
   lastSaleAt: number;
   cumulative: Float64Array;
@@ -110,10 +110,11 @@ interface StoreState {
   dirty: boolean;
 }
 
-/** What stock_state holds per key (sku = '' for the store's own row). */
-interface KeySnapshot {
+/** What the `stock-keys` store holds per store x sku. */
+export interface KeySnapshot {
+  readonly storeId: string;
+  readonly sku: string;
   readonly ledger: LedgerSnapshot;
-  readonly last: Offsets;
   readonly applied: number;
   readonly lastEventAt: number;
   readonly rate: DailyRateSnapshot;
@@ -121,20 +122,26 @@ interface KeySnapshot {
   readonly riskAlert: OpenAlert | null;
   readonly outAlert: OpenAlert | null;
 }
-interface StoreSnapshot {
+/** What the `stock-stores` store holds per store. */
+export interface StoreSnapshot {
   readonly shape: StoreShapeSnapshot;
   readonly replenishment: StoreReplenishmentSnapshot;
-  readonly lastSalesOffset: number;
   readonly salesApplied: number;
   readonly movementsApplied: number;
   readonly ordersApplied: number;
   readonly lastSaleAt: number;
 }
 
-export interface StateRow {
-  readonly store_id: string;
-  readonly sku: string;
-  readonly state: string;
+/** Where a stock task keeps its state: the runtime's stores, or memory alone (unit tests, the scorer). */
+export interface StockState {
+  readonly keys: KeyValueStore<KeySnapshot>;
+  readonly stores: KeyValueStore<StoreSnapshot>;
+  /** True when the restored state holds the record's effect already (a replay after a restart). */
+  readonly applied: (record: InputRecord) => boolean;
+}
+
+export function inMemoryStockState(): StockState {
+  return { keys: inMemoryStore(), stores: inMemoryStore(), applied: () => false };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -153,14 +160,16 @@ export class StockTask implements PartitionTask {
   constructor(
     readonly partition: number,
     options: StockOptions = {},
-    restored: readonly StateRow[] = [],
+    private readonly state: StockState = inMemoryStockState(),
     /** Drops a repeated event_id (a retried request); absent in unit tests of the books alone. */
     private readonly eventIds?: EventIdGuard,
   ) {
     this.roles = new TopicMapping<StockInput>(options.topics).catalogueOf(STOCK_INPUTS);
     this.raiseAt = options.riskThresholds?.raise ?? RISK_RAISE;
     this.resolveBelow = options.riskThresholds?.resolve ?? RISK_RESOLVE;
-    for (const row of restored) this.restore(row);
+    // Stores first, so keys find theirs.
+    for (const [storeId, snapshot] of state.stores.entries()) this.restoreStore(storeId, snapshot);
+    for (const [, snapshot] of state.keys.entries()) this.restoreKey(snapshot);
   }
 
   // ── per record ─────────────────────────────────────────────────────────────────────────
@@ -169,11 +178,12 @@ export class StockTask implements PartitionTask {
     const role = this.roles.get(record.topic);
     if (!role) return;
     if (this.eventIds?.isRepeatedRecord(record)) return;
+    // In the restored state already: its alerts and rows were written before the snapshot was.
+    if (this.state.applied(record)) return;
     const value = record.value as { store_id: string; occurred_at: number };
     const store = this.store(value.store_id);
     if (role === ORDERS_TOPIC) return this.order(store, record, out);
-    if (role === 'pos.sales' && record.offset > store.lastSalesOffset) {
-      store.lastSalesOffset = record.offset;
+    if (role === 'pos.sales') {
       store.salesApplied++;
       store.dirty = true;
       if (value.occurred_at > store.lastSaleAt) store.lastSaleAt = value.occurred_at;
@@ -187,7 +197,7 @@ export class StockTask implements PartitionTask {
     }
     for (const entry of ledgerEntries(role, value as never)) {
       const key = this.key(store, entry.sku);
-      if (!this.claim(key, role, record.offset, entry.at)) continue;
+      this.claim(key, entry.at);
       let delivered = false;
       if (entry.kind === 'count') {
         if (key.ledger.applyCount(entry.at, entry.onHand) === 'stale') this.staleCounts++;
@@ -200,7 +210,6 @@ export class StockTask implements PartitionTask {
             key.orders.receive(m.reference_id, entry.at);
             delivered = true;
           }
-          // Saved with the key's snapshot in the same insert, so the key's offset also guards it.
           store.movementsApplied++;
           store.dirty = true;
         }
@@ -209,32 +218,25 @@ export class StockTask implements PartitionTask {
     }
   }
 
-  /**
-   * Takes the record at `offset` of input `role` for `key`, happening at `at`: false when the key
-   * applied it before its snapshot (a replay after a crash), else the key's offset, version,
-   * as-of time and dirty flag move on and the caller applies it.
-   */
-  private claim(key: KeyState, role: StockInput, offset: number, at: number): boolean {
-    if (offset <= key.last[role]) return false;
-    key.last[role] = offset;
+  /** A record about to be applied to `key`, happening at `at`: the key's version, as-of time and dirty flag move on. */
+  private claim(key: KeyState, at: number): void {
     key.applied++;
     key.dirty = true;
     if (at > key.lastEventAt) key.lastEventAt = at;
-    return true;
   }
 
   /**
    * A replenishment order: opens on its key until a receipt names it. Not a ledger entry (the
-   * books do not change), but a record of the key all the same: guarded by the key's offset for
-   * the orders topic, counted in its version, and the sku's alerts are re-evaluated.
+   * books do not change), but a record of the key all the same: counted in its version, and the
+   * sku's alerts are re-evaluated.
    */
   private order(store: StoreState, record: InputRecord, out: RowSink): void {
     const o = record.value as ReplenishmentOrdered;
     const key = this.key(store, o.sku);
-    if (!this.claim(key, ORDERS_TOPIC, record.offset, o.occurred_at)) return;
+    this.claim(key, o.occurred_at);
     key.orders.place(o.order_id, o.occurred_at, o.expected_delivery_at, o.quantity, o.lead_time_days);
     // The store's review and receiving times changed for all its skus: their rows are recomputed,
-    // and the count is part of their version (saved with this key's snapshot, guarded by its offset).
+    // and the count is part of their version.
     store.replenishment.observe(o.occurred_at, o.expected_delivery_at, o.lead_time_days);
     store.ordersApplied++;
     store.dirty = true;
@@ -309,20 +311,18 @@ export class StockTask implements PartitionTask {
         if (!key.dirty) continue;
         key.dirty = false;
         out.emit(STOCKOUT_RISK_TABLE, this.riskRow(store, key));
-        out.emit(STOCK_STATE_TABLE, { input_partition: this.partition, store_id: key.storeId, sku: key.sku, state: JSON.stringify(this.snapshotOf(key)), version: key.applied, updated_at: iso(key.lastEventAt) });
+        this.state.keys.put(keyId(key.storeId, key.sku), this.snapshotOf(key));
       }
       if (store.dirty) {
         store.dirty = false;
-        const snapshot: StoreSnapshot = {
+        this.state.stores.put(store.storeId, {
           shape: store.shape.toJSON(),
           replenishment: store.replenishment.toJSON(),
-          lastSalesOffset: store.lastSalesOffset,
           salesApplied: store.salesApplied,
           movementsApplied: store.movementsApplied,
           ordersApplied: store.ordersApplied,
           lastSaleAt: store.lastSaleAt,
-        };
-        out.emit(STOCK_STATE_TABLE, { input_partition: this.partition, store_id: store.storeId, sku: '', state: JSON.stringify(snapshot), version: store.salesApplied + store.movementsApplied + store.ordersApplied, updated_at: iso(store.lastSaleAt) });
+        });
       }
     }
   }
@@ -373,7 +373,6 @@ export class StockTask implements PartitionTask {
         storeId,
         shape,
         replenishment: new StoreReplenishment(),
-        lastSalesOffset: -1,
         salesApplied: 0,
         movementsApplied: 0,
         ordersApplied: 0,
@@ -388,14 +387,13 @@ export class StockTask implements PartitionTask {
   }
 
   private key(store: StoreState, sku: string): KeyState {
-    const id = `${store.storeId}\u0000${sku}`;
+    const id = keyId(store.storeId, sku);
     let k = this.keys.get(id);
     if (!k) {
       k = {
         storeId: store.storeId,
         sku,
         ledger: new OnHandLedger(DEFAULT_LEDGER_OPTIONS),
-        last: { 'pos.sales': -1, 'pos.returns': -1, 'inventory.movements': -1, 'inventory.counts': -1, 'inventory.orders': -1 },
         applied: 0,
         lastEventAt: Number.NEGATIVE_INFINITY,
         rate: new DailyRate(),
@@ -412,8 +410,9 @@ export class StockTask implements PartitionTask {
 
   private snapshotOf(key: KeyState): KeySnapshot {
     return {
+      storeId: key.storeId,
+      sku: key.sku,
       ledger: key.ledger.toJSON(),
-      last: { ...key.last },
       applied: key.applied,
       lastEventAt: key.lastEventAt,
       rate: key.rate.toJSON(),
@@ -423,30 +422,24 @@ export class StockTask implements PartitionTask {
     };
   }
 
-  private restore(row: StateRow): void {
-    const store = this.store(row.store_id);
-    if (row.sku === '') {
-      const s = JSON.parse(row.state) as StoreSnapshot;
-      store.shape = StoreShape.fromJSON(s.shape);
-      // A snapshot from before orders were read has none: the store learns from the next ones.
-      if (s.replenishment) store.replenishment = StoreReplenishment.fromJSON(s.replenishment);
-      store.cumulative = cumulativeShares(store.shape.shares());
-      store.lastSalesOffset = s.lastSalesOffset;
-      store.salesApplied = s.salesApplied;
-      store.movementsApplied = s.movementsApplied;
-      store.ordersApplied = s.ordersApplied ?? 0;
-      store.lastSaleAt = s.lastSaleAt;
-      return;
-    }
-    const s = JSON.parse(row.state) as KeySnapshot;
-    const key = this.key(store, row.sku);
+  private restoreStore(storeId: string, s: StoreSnapshot): void {
+    const store = this.store(storeId);
+    store.shape = StoreShape.fromJSON(s.shape);
+    store.replenishment = StoreReplenishment.fromJSON(s.replenishment);
+    store.cumulative = cumulativeShares(store.shape.shares());
+    store.salesApplied = s.salesApplied;
+    store.movementsApplied = s.movementsApplied;
+    store.ordersApplied = s.ordersApplied;
+    store.lastSaleAt = s.lastSaleAt;
+  }
+
+  private restoreKey(s: KeySnapshot): void {
+    const key = this.key(this.store(s.storeId), s.sku);
     key.ledger = OnHandLedger.fromJSON(s.ledger, DEFAULT_LEDGER_OPTIONS);
-    Object.assign(key.last, s.last);
     key.applied = s.applied;
     key.lastEventAt = s.lastEventAt;
     key.rate = DailyRate.fromJSON(s.rate);
-    // Absent from a snapshot written before orders were read: the sku learns from its next orders.
-    if (s.orders) key.orders = SkuOrders.fromJSON(s.orders);
+    key.orders = SkuOrders.fromJSON(s.orders);
     key.riskAlert = s.riskAlert;
     key.outAlert = s.outAlert;
   }
@@ -457,12 +450,9 @@ export class StockTask implements PartitionTask {
   }
 }
 
-/** Reads this partition's latest snapshot rows (argMax by version: no FINAL needed). */
-export async function loadState(deps: TaskDeps, partition: number): Promise<StateRow[]> {
-  return deps.query<StateRow>(
-    `SELECT store_id, sku, argMax(state, version) AS state FROM ${deps.database}.${STOCK_STATE_TABLE} WHERE input_partition = {partition:UInt32} GROUP BY store_id, sku`,
-    { partition },
-  );
+/** The key of a store x sku in the `stock-keys` store. */
+export function keyId(storeId: string, sku: string): string {
+  return `${storeId}\u0000${sku}`;
 }
 
 export function stockProcessor(options: StockOptions = {}): ProcessorDefinition {
@@ -470,13 +460,16 @@ export function stockProcessor(options: StockOptions = {}): ProcessorDefinition 
     name: PROCESSOR,
     ...new TopicMapping<StockInput>(options.topics).inputs(STOCK_INPUTS),
     copartitioned: true,
-    // The snapshot last: it is only saved after the rows and alerts derived from it.
-    tables: ['alerts', STOCKOUT_RISK_TABLE, STOCK_STATE_TABLE],
+    tables: ['alerts', STOCKOUT_RISK_TABLE],
     createTask: async (init: TaskInit, deps: TaskDeps) => {
-      const restored = await loadState(deps, init.partition);
+      const keys = await deps.stores.open<KeySnapshot>(KEY_STORE);
+      const stores = await deps.stores.open<StoreSnapshot>(STORE_STORE);
+      const mapping = new TopicMapping<StockInput>(options.topics);
+      const upgrade = await restoreLegacySnapshot(deps, init.partition, PROCESSOR, { keys, stores }, (t) => mapping.read(t as StockInput));
       const eventIds = await openEventIdGuard(deps, PROCESSOR, options.eventIdHorizonMs ?? DEFAULT_EVENT_ID_HORIZON_MS);
-      const task = new StockTask(init.partition, options, restored, eventIds);
-      deps.logger.info({ partition: init.partition, keys: restored.length }, 'stock state restored from the snapshot');
+      const applied = (record: InputRecord): boolean => deps.stores.applied(record) || upgrade.applied(record);
+      const task = new StockTask(init.partition, options, { keys, stores, applied }, eventIds);
+      deps.logger.info({ partition: init.partition, keys: keys.size }, 'stock state restored from the snapshot');
       return task;
     },
   };

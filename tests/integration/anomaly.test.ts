@@ -34,7 +34,8 @@ const WARMUP_DAYS = 21;
 const SCORED_DAYS = 14;
 const TAIL_DAYS = 1;
 const PARTITIONS = 2;
-const KILLS = 3;
+/** The fault tier (`make test-faults`, SHELFSTREAM_KILL_TESTS=1) kills ten times; `make test` three. */
+const KILLS = process.env.SHELFSTREAM_KILL_TESTS === '1' ? 10 : 3;
 const DAY_MS = 86_400_000;
 
 interface AlertRow {
