@@ -82,6 +82,16 @@ describe('grouping (group_wait, group_interval, repeat_interval)', () => {
     expect(sent.map((x) => x.message.content.groupKey).sort()).toEqual(['store_id=S001', 'store_id=S002']);
   });
 
+  it('keeps stores apart in a group by kind from a record written before store_id was required', () => {
+    const { settings } = parseSubscriptionRequest({ url: 'https://example.com/h', event_types: ['stockout_risk'] });
+    const n = createNotifier({ id: 'sub_old', settings: { ...settings, group_by: ['kind'] }, silences: [] }, lookup);
+    const sent = drive(n, [[T0, alert()], [T0, alert({ store_id: 'S002' })], [T0, alert({ sku: 'CHIPS-1' })]], T0 + MIN);
+    expect(sent.map((x) => [x.message.content.groupKey, x.message.content.alerts.length]).sort()).toEqual([
+      ['store_id=S001,kind=stockout_risk', 2],
+      ['store_id=S002,kind=stockout_risk', 1],
+    ]);
+  });
+
   it('sends a still-firing group again after repeat_interval (4 h), and not before', () => {
     const sent = drive(notifier(), [[T0, alert()]], T0 + 9 * HOUR);
     expect(sent.map((x) => (x.at - T0) / SEC)).toEqual([30, 30 + 4 * 3600, 30 + 8 * 3600]);

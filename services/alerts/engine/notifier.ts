@@ -10,7 +10,9 @@
  *   firing that was dead-lettered, filtered, silenced or inhibited is not sent.
  * - Grouping (Alertmanager): changes of one group (the `group_by` values) wait `group_wait`
  *   after the group's first change, then go at most every `group_interval`; a group with
- *   firing alerts and nothing new is sent again after `repeat_interval`.
+ *   firing alerts and nothing new is sent again after `repeat_interval`. A group never spans
+ *   stores (subscription.ts says why): a record written before store_id was required in
+ *   `group_by` is grouped by store as well.
  * - Inhibition: an open out-of-stock silences the stock-out risk of the same store x sku; the
  *   risk is announced if it is still open when the out-of-stock ends. Silences work alike.
  * - Quiet hours (store-local): nothing is sent in them; what is due goes when they end.
@@ -25,7 +27,7 @@ import { createHash } from 'node:crypto';
 import type { Alert } from '../../../schemas/generated/events';
 import { eventType, kindOf, severityOf, severityRank, type AlertKind, type AlertTransition, type MessageType } from '../event-types';
 import { standardPayload, type AlertItem, type MessageContent } from '../payload';
-import type { Silence, SubscriptionSettings } from '../subscription';
+import type { GroupByField, Silence, SubscriptionSettings } from '../subscription';
 import { inLocalSpan, localDate, nextLocalTime } from './local-time';
 
 export interface StoreFacts {
@@ -162,9 +164,12 @@ export function createNotifier(
     };
   }
 
+  /** The group's fields: store_id always among them when grouping, so a group lives in one partition. */
+  const groupFields: readonly GroupByField[] = s.group_by.length === 0 || s.group_by.includes('store_id') ? s.group_by : ['store_id', ...s.group_by];
+
   function groupFor(item: AlertItem, facts: StoreFacts): Group {
     const labels: Record<string, string> = {};
-    for (const field of s.group_by) {
+    for (const field of groupFields) {
       const value = field === 'store_id' ? item.store_id : field === 'kind' ? item.kind : field === 'region' ? item.region : field === 'sku' ? item.sku : item.category;
       labels[field] = value ?? '';
     }
@@ -172,7 +177,7 @@ export function createNotifier(
     const key = s.group_by.length === 0 ? `alert=${item.alert_id}` : Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
     let group = groups.get(key);
     if (!group) {
-      const timeZone = s.group_by.includes('store_id') || s.group_by.length === 0 ? facts.time_zone : 'UTC';
+      const timeZone = facts.time_zone;
       group = { key, labels: s.group_by.length === 0 ? {} : labels, timeZone, pending: new Map(), members: new Set(), nextFlushAt: undefined, lastFlushAt: undefined, lastSentAt: undefined };
       groups.set(key, group);
     }
