@@ -77,6 +77,8 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
   const attempting = new Map<string, Attempt>();
   /** Notifier states restored before their subscription arrived from the global table. */
   const restoredNotifiers = new Map<string, NotifierState>();
+  /** Subscriptions whose disabled endpoint was reported, until the subscription changes state. */
+  const reportedDisabled = new Set<string>();
   let halted = false;
   const types = new Map<string, string>();
   const log = deps.logger.child({ component: 'alert-delivery' });
@@ -97,8 +99,15 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
       }
       subscriber?.notifier.settled(c.message.messageId, c.result === 'delivered', deps.clock());
     }
-    const disabled = completions.find((c) => c.result === 'dead-letter' && c.reason.startsWith('endpoint disabled'));
-    if (disabled && disabled.result === 'dead-letter') deps.onEndpointDisabled?.(disabled.message.subscriptionId, disabled.reason.replace(/^endpoint disabled: /, ''));
+    // A 410 or days of failures disabled the endpoint here: the subscription is written back as
+    // disabled, once per disabling (attempts in flight may all answer 410).
+    for (const c of completions) {
+      const id = c.message.subscriptionId;
+      const reason = c.result === 'dead-letter' && !reportedDisabled.has(id) ? queue.disabledReason(id) : undefined;
+      if (reason === undefined) continue;
+      reportedDisabled.add(id);
+      deps.onEndpointDisabled?.(id, reason);
+    }
   }
 
   function accept(messages: readonly OutgoingMessage[], now: number): void {
@@ -141,6 +150,8 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
     if (halted) return;
     const now = deps.clock();
     for (const subscriber of subscribers.values()) accept(subscriber.notifier.due(now), now);
+    const orphaned = queue.drainDisabled(now);
+    if (orphaned.length > 0) settle(orphaned, undefined, now);
     for (const a of queue.takeDue(now)) attempt(a);
   }
 
@@ -150,6 +161,7 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
       const known = subscribers.get(subscriptionId);
       if (!record || record.state !== 'active') {
         subscribers.delete(subscriptionId);
+        reportedDisabled.delete(subscriptionId);
         const reason = record ? `subscription ${record.state}: ${record.state_reason}` : 'subscription deleted';
         settle(queue.drop(subscriptionId, reason), undefined, deps.clock());
         return;
