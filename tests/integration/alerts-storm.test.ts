@@ -2,7 +2,8 @@
  * A storm through Kafka: 10,000 out-of-stock alerts for one store published within a minute to a
  * three-partition stand-in of shelfstream.alerts, beside a few alerts of three other stores, read
  * by `shelfstream alerts serve`'s service and delivered to a grouped subscription (group_by
- * store_id and kind, group_wait 2 s, group_interval 10 s) at the Python reference receiver.
+ * store_id and kind, group_wait 2 s, group_interval 10 s) at the Python reference receiver, by
+ * two instances of the service sharing the partitions.
  *
  * The bound, by hand: a group is one store's alerts (subscription.ts), so the storm is one group
  * in one task. Its first message goes group_wait after its first alert, later ones at most every
@@ -61,18 +62,32 @@ describe('an alert storm through Kafka', () => {
     const { url, settings } = parseSubscriptionRequest({ url: receiver.url, event_types: ['out_of_stock'], group_by: ['store_id', 'kind'], group_wait_ms: GROUP_WAIT_MS, group_interval_ms: GROUP_INTERVAL_MS });
     await store.put(createSubscriptionRecord({ subscriptionId: `sub_storm_${randomBytes(3).toString('hex')}`, url, settings, secret }, { box, policy: { allowedHosts: ['127.0.0.1'] }, now: Date.now() }).record);
 
+    // Two instances of the service in one consumer group, as a scaled-out deployment: each owns
+    // some partitions, and the storm's store is one instance's. Both are in the group before the
+    // first alert, so no partition changes owner during the storm.
     const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-    const service = await startAlertsService({
-      config: { ...config, clickhouse: { ...config.clickhouse, database } },
-      logger,
-      kafka,
-      codec,
-      clickhouse: client,
-      metrics: createMetrics('alerts-storm-test', { collectDefaults: false }),
-      topics: { [ALERTS_TOPIC]: alertsTopic, [SUBSCRIPTIONS_TOPIC]: subscriptionsTopic },
-      groupId: uniqueName('alerts-storm-service'),
-    });
-    registerCleanup(() => service.stop());
+    const groupId = uniqueName('alerts-storm-service');
+    registerCleanup(() => admin.deleteGroups([groupId]).catch(() => undefined));
+    for (const instance of [1, 2]) {
+      const service = await startAlertsService({
+        config: { ...config, clickhouse: { ...config.clickhouse, database } },
+        logger: logger.child({ instance }),
+        kafka,
+        codec,
+        clickhouse: client,
+        metrics: createMetrics(`alerts-storm-test-${instance}`, { collectDefaults: false }),
+        topics: { [ALERTS_TOPIC]: alertsTopic, [SUBSCRIPTIONS_TOPIC]: subscriptionsTopic },
+        groupId,
+      });
+      registerCleanup(() => service.stop());
+    }
+    await waitFor(
+      async () => {
+        const group = (await admin.describeGroups([groupId])).groups[0];
+        return group?.state === 'Stable' && group.members.length === 2 && group.members.every((m) => m.memberAssignment.length > 0);
+      },
+      { what: 'both service instances in the group with partitions assigned', timeoutMs: 60_000, intervalMs: 250 },
+    );
 
     const runId = randomBytes(3).toString('hex');
     const outOfStock = (storeId: string, i: number): Alert => ({
