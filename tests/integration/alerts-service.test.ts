@@ -43,7 +43,7 @@ import { runCli } from '../harness/cli';
 import { startReferenceReceiver } from '../harness/webhook-receiver';
 
 describe('shelfstream alerts serve on the streaming runtime', () => {
-  it('delivers every matching open alert of a simulated week, a resolved after each delivered firing, through a receiver failing half its requests', async () => {
+  it('delivers every matching open alert of a simulated week and a resolved after each delivered firing, through receivers failing half their requests or timing out; dead-letters and disables the one answering 410', async () => {
     const secretKey = randomBytes(32).toString('base64');
     const config = testConfig({ ALERTS_ALLOWED_HOSTS: '127.0.0.1', ALERTS_SECRET_KEY: secretKey, ALERTS_DELIVERY_TIMEOUT_MS: '5000' });
     const logger = testLogger();
