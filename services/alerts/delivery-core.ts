@@ -20,7 +20,7 @@ import type { DeliveryMetrics } from './delivery-metrics';
 import { ENDPOINT_STATES } from './delivery-metrics';
 import { createDeliveryQueue, type Attempt, type Completion, type QueuedMessage } from './engine/delivery-queue';
 import type { EndpointState } from './engine/endpoint-health';
-import { createNotifier, type MasterDataLookup, type Notifier, type NotifierState, type OutgoingMessage } from './engine/notifier';
+import { createNotifier, type MasterDataLookup, type Notifier, type NotifierState, type OutgoingMessage, type RateBudget } from './engine/notifier';
 import type { SecretBox } from './secret-box';
 import { createSigner } from './signing';
 import type { SubscriptionRecord } from './subscription';
@@ -38,6 +38,8 @@ export interface DeliveryCoreDeps {
   readonly random: () => number;
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** Each subscription's messages this minute, shared with the other tasks of the process (default: this core's own). */
+  readonly rateBudget?: RateBudget;
   /** Called with each disabled endpoint, to write the subscription back as disabled. */
   readonly onEndpointDisabled?: (subscriptionId: string, reason: string) => void;
 }
@@ -173,7 +175,7 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
         known.notifier.setSilences(record.silences);
         return;
       }
-      const notifier = createNotifier({ id: subscriptionId, settings: record.settings, silences: record.silences }, deps.lookup);
+      const notifier = createNotifier({ id: subscriptionId, settings: record.settings, silences: record.silences }, deps.lookup, deps.rateBudget ? { rateBudget: deps.rateBudget } : {});
       const restored = restoredNotifiers.get(subscriptionId);
       // Restored state belongs to the rules it was made under: a changed subscription starts afresh.
       if (restored && !known) notifier.importState(restored);

@@ -17,7 +17,9 @@
  *   risk is announced if it is still open when the out-of-stock ends. Silences work alike.
  * - Quiet hours (store-local): nothing is sent in them; what is due goes when they end.
  * - Rate cap: past `rate_cap_per_minute` messages in a minute, the alerts of further messages
- *   go together in one `alerts.summary` at the end of that minute.
+ *   go together in one `alerts.summary` at the end of that minute. The minute's count is the
+ *   notifier's own, or a `RateBudget` shared by the notifiers of one subscription in every task
+ *   of a process (an ungrouped subscription gets alerts from every partition).
  * - Digest: no message per alert; one `alerts.digest` per store at the store-local time,
  *   listing what is open.
  * Alerts with no store (store_id empty: a model's drift, to come) skip the store, region, sku
@@ -58,6 +60,32 @@ export interface NotifierState {
   readonly nextDigestAt: readonly [string, number][];
   readonly rate: { windowStart: number; sent: number };
   readonly overflow: { alerts: AlertItem[]; messages: number; windowStart: number; oldest: number } | null;
+}
+
+/**
+ * Messages a subscription has sent in a minute, shared by the notifiers of that subscription in
+ * several tasks, so the cap holds for the endpoint rather than per partition.
+ */
+export interface RateBudget {
+  /** Counts one message of `subscriptionId` in the minute starting at `windowStart` if the cap allows it. */
+  take(subscriptionId: string, windowStart: number, cap: number): boolean;
+}
+
+/** A budget for the notifiers of one process (the alerts service's tasks). */
+export function createRateBudget(): RateBudget {
+  const minutes = new Map<string, { windowStart: number; sent: number }>();
+  return {
+    take(subscriptionId, windowStart, cap) {
+      let minute = minutes.get(subscriptionId);
+      if (!minute || minute.windowStart !== windowStart) {
+        minute = { windowStart, sent: 0 };
+        minutes.set(subscriptionId, minute);
+      }
+      if (minute.sent >= cap) return false;
+      minute.sent += 1;
+      return true;
+    },
+  };
 }
 
 export const NOTIFIER_DEFAULTS = {
@@ -102,7 +130,7 @@ function iso(ms: number): string {
 export function createNotifier(
   subscription: { id: string; settings: SubscriptionSettings; silences: readonly Silence[] },
   lookup: MasterDataLookup,
-  options: { maxAlertsPerMessage?: number } = {},
+  options: { maxAlertsPerMessage?: number; rateBudget?: RateBudget } = {},
 ) {
   const s = subscription.settings;
   const maxPerMessage = options.maxAlertsPerMessage ?? NOTIFIER_DEFAULTS.maxAlertsPerMessage;
@@ -343,7 +371,8 @@ export function createNotifier(
       rateWindowStart = windowStart;
       sentInWindow = 0;
     }
-    if (sentInWindow < s.rate_cap_per_minute) {
+    const allowed = options.rateBudget ? options.rateBudget.take(subscription.id, windowStart, s.rate_cap_per_minute) : sentInWindow < s.rate_cap_per_minute;
+    if (allowed) {
       sentInWindow += 1;
       markSending(message);
       out.push(message);
