@@ -182,7 +182,7 @@ describe('shelfstream alerts serve on the streaming runtime', () => {
         .sort(),
     );
 
-    // The delivery log: every message ends delivered or dead-lettered with a reason (the 410
+    // The delivery log as BI reads it (bi_alert_deliveries): every message ends delivered or dead-lettered with a reason (the 410
     // endpoint's are all dead letters), and each request a receiver saw is one logged attempt
     // under its webhook-id.
     const query = async <T>(sql: string): Promise<T[]> => (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
@@ -192,7 +192,7 @@ describe('shelfstream alerts serve on the streaming runtime', () => {
         problems = [];
         const ends = await query<{ subscription_id: string; message_id: string; delivered: string; dead: string; reasons: string[] }>(
           `SELECT m.subscription_id AS subscription_id, m.message_id AS message_id, countIf(d.outcome = 'delivered') AS delivered, countIf(d.outcome = 'dead_letter') AS dead, groupArrayIf(d.dead_letter_reason, d.outcome = 'dead_letter') AS reasons
-           FROM ${database}.alert_messages AS m FINAL LEFT JOIN (SELECT * FROM ${database}.alert_deliveries FINAL) AS d ON d.message_id = m.message_id
+           FROM ${database}.alert_messages AS m FINAL LEFT JOIN ${database}.bi_alert_deliveries AS d ON d.message_id = m.message_id
            GROUP BY m.subscription_id, m.message_id`,
         );
         for (const e of ends) {
@@ -202,7 +202,7 @@ describe('shelfstream alerts serve on the streaming runtime', () => {
           else if (!gone && Number(e.delivered) !== 1) problems.push(`${e.message_id}: dead-lettered (${e.reasons.join()})`);
         }
         if (!ends.some((e) => e.subscription_id === subscriptionIds.gone)) problems.push('no message to the 410 endpoint');
-        const attempts = await query<{ message_id: string; n: string }>(`SELECT message_id, count() AS n FROM ${database}.alert_deliveries FINAL WHERE attempt > 0 GROUP BY message_id`);
+        const attempts = await query<{ message_id: string; n: string }>(`SELECT message_id, count() AS n FROM ${database}.bi_alert_deliveries WHERE attempt > 0 GROUP BY message_id`);
         const logged = new Map(attempts.map((a) => [a.message_id, Number(a.n)]));
         const requested = new Map<string, number>();
         for (const name of [...answering, 'gone'] as const) for (const r of await receivers[name].received()) requested.set(r.webhook_id, (requested.get(r.webhook_id) ?? 0) + 1);
