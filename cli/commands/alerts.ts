@@ -156,7 +156,7 @@ export function registerAlertsCommands(program: Command, run: RunCommand): void 
     .option('--categories <names>', 'only products of these categories')
     .option('--min-severity <level>', 'info, warning or critical')
     .option('--min-risk <p>', 'stock-out risk: the lowest probability (0-1) worth a message')
-    .option('--group-by <fields>', 'store_id, region, sku, category, kind (comma-separated), or none; default store_id')
+    .option('--group-by <fields>', 'store_id, then any of region, sku, category, kind (comma-separated: a group is one store\'s alerts), or none; default store_id')
     .option('--group-wait <s>', 'seconds a new group waits for more alerts (default 30)')
     .option('--group-interval <s>', 'seconds between two messages of a group (default 300)')
     .option('--repeat-interval <s>', 'seconds before a still-firing group is sent again (default 14400)')

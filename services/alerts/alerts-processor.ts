@@ -31,7 +31,7 @@ import type { InputRecord, PartitionTask, ProcessorDefinition, RowSink, TaskDeps
 import { createDeliveryCore, type DeliveryState } from './delivery-core';
 import { deliveryInsertRow, messageInsertRow, type AlertDeliveryRow, type AlertMessageRow, type DeliveryLog } from './delivery-log';
 import { createDeliveryMetrics } from './delivery-metrics';
-import type { MasterDataLookup, StoreFacts } from './engine/notifier';
+import { createRateBudget, type MasterDataLookup, type StoreFacts } from './engine/notifier';
 import type { SecretBox } from './secret-box';
 import type { SubscriptionRecord } from './subscription';
 import type { WebhookSender } from './webhook-sender';
@@ -89,6 +89,8 @@ async function loadMasterData(deps: TaskDeps): Promise<MasterDataLookup> {
 export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefinition {
   const alertsTopic = options.alertsTopic ?? ALERTS_TOPIC;
   let metrics: ReturnType<typeof createDeliveryMetrics> | undefined;
+  // One minute's count per subscription for every task of this process: the rate cap is the endpoint's, not a partition's.
+  const rateBudget = createRateBudget();
   return {
     name: 'alerts',
     inputs: [alertsTopic],
@@ -109,6 +111,7 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
         random: Math.random,
         concurrency: options.concurrency,
         timeoutMs: options.timeoutMs,
+        rateBudget,
         ...(options.onEndpointDisabled ? { onEndpointDisabled: options.onEndpointDisabled } : {}),
       });
       const restored = store.get(STATE_KEY);

@@ -20,7 +20,7 @@ import type { DeliveryMetrics } from './delivery-metrics';
 import { ENDPOINT_STATES } from './delivery-metrics';
 import { createDeliveryQueue, type Attempt, type Completion, type QueuedMessage } from './engine/delivery-queue';
 import type { EndpointState } from './engine/endpoint-health';
-import { createNotifier, type MasterDataLookup, type Notifier, type NotifierState, type OutgoingMessage } from './engine/notifier';
+import { createNotifier, type MasterDataLookup, type Notifier, type NotifierState, type OutgoingMessage, type RateBudget } from './engine/notifier';
 import type { SecretBox } from './secret-box';
 import { createSigner } from './signing';
 import type { SubscriptionRecord } from './subscription';
@@ -38,6 +38,8 @@ export interface DeliveryCoreDeps {
   readonly random: () => number;
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** Each subscription's messages this minute, shared with the other tasks of the process (default: this core's own). */
+  readonly rateBudget?: RateBudget;
   /** Called with each disabled endpoint, to write the subscription back as disabled. */
   readonly onEndpointDisabled?: (subscriptionId: string, reason: string) => void;
 }
@@ -77,6 +79,8 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
   const attempting = new Map<string, Attempt>();
   /** Notifier states restored before their subscription arrived from the global table. */
   const restoredNotifiers = new Map<string, NotifierState>();
+  /** Subscriptions whose disabled endpoint was reported, until the subscription changes state. */
+  const reportedDisabled = new Set<string>();
   let halted = false;
   const types = new Map<string, string>();
   const log = deps.logger.child({ component: 'alert-delivery' });
@@ -97,8 +101,15 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
       }
       subscriber?.notifier.settled(c.message.messageId, c.result === 'delivered', deps.clock());
     }
-    const disabled = completions.find((c) => c.result === 'dead-letter' && c.reason.startsWith('endpoint disabled'));
-    if (disabled && disabled.result === 'dead-letter') deps.onEndpointDisabled?.(disabled.message.subscriptionId, disabled.reason.replace(/^endpoint disabled: /, ''));
+    // A 410 or days of failures disabled the endpoint here: the subscription is written back as
+    // disabled, once per disabling (attempts in flight may all answer 410).
+    for (const c of completions) {
+      const id = c.message.subscriptionId;
+      const reason = c.result === 'dead-letter' && !reportedDisabled.has(id) ? queue.disabledReason(id) : undefined;
+      if (reason === undefined) continue;
+      reportedDisabled.add(id);
+      deps.onEndpointDisabled?.(id, reason);
+    }
   }
 
   function accept(messages: readonly OutgoingMessage[], now: number): void {
@@ -141,6 +152,8 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
     if (halted) return;
     const now = deps.clock();
     for (const subscriber of subscribers.values()) accept(subscriber.notifier.due(now), now);
+    const orphaned = queue.drainDisabled(now);
+    if (orphaned.length > 0) settle(orphaned, undefined, now);
     for (const a of queue.takeDue(now)) attempt(a);
   }
 
@@ -150,6 +163,7 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
       const known = subscribers.get(subscriptionId);
       if (!record || record.state !== 'active') {
         subscribers.delete(subscriptionId);
+        reportedDisabled.delete(subscriptionId);
         const reason = record ? `subscription ${record.state}: ${record.state_reason}` : 'subscription deleted';
         settle(queue.drop(subscriptionId, reason), undefined, deps.clock());
         return;
@@ -161,7 +175,7 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
         known.notifier.setSilences(record.silences);
         return;
       }
-      const notifier = createNotifier({ id: subscriptionId, settings: record.settings, silences: record.silences }, deps.lookup);
+      const notifier = createNotifier({ id: subscriptionId, settings: record.settings, silences: record.silences }, deps.lookup, deps.rateBudget ? { rateBudget: deps.rateBudget } : {});
       const restored = restoredNotifiers.get(subscriptionId);
       // Restored state belongs to the rules it was made under: a changed subscription starts afresh.
       if (restored && !known) notifier.importState(restored);

@@ -5,6 +5,8 @@
  * streams/processors.ts: it holds a Kafka reader (the global table), an HTTP client pool and
  * possibly an HTTP server that must be stopped with it, and it is not a ClickHouse derivation
  * that `replay rebuild` could refill; the runtime drives it exactly as it drives a processor.
+ * An endpoint a task disables (410, or days of failures) is written back to its subscription
+ * (endpoint-disabler.ts), so every instance and the next start see it disabled.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
@@ -12,6 +14,7 @@ import type { Config } from '../../lib/config';
 import type { EventCodec } from '../../lib/events/codec';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
+import { DEFAULT_RETRY } from '../../lib/retry';
 import { startGlobalTable } from '../../streams/runtime/global-table';
 import { startProcessor } from '../../streams/runtime/runner';
 import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
@@ -20,6 +23,7 @@ import { buildSubscriptionApi } from './api';
 import { guardedLookup } from './destination-guard';
 import { createSecretBox } from './secret-box';
 import { loadSecretKey } from './secret-key';
+import { createEndpointDisabler } from './endpoint-disabler';
 import { createSubscriptionAdmin } from './subscription-admin';
 import { createSubscriptionStore, decodeRecord, SUBSCRIPTIONS_TOPIC } from './subscription-store';
 import { createWebhookSender } from './webhook-sender';
@@ -55,6 +59,9 @@ export async function startAlertsService(deps: AlertsServiceDeps): Promise<Alert
   const policy = { allowedHosts: config.alerts.allowedHosts };
   const sender = createWebhookSender({ lookup: guardedLookup(policy), maxSocketsPerHost: config.alerts.endpointConcurrency, userAgent: 'ShelfStream-Alerts' });
   const subscriptions = await startGlobalTable(kafka, logger, { topic: subscriptionsTopic, groupPrefix: 'shelfstream.alerts.subscriptions', decode: decodeRecord });
+  // One writer of the subscriptions topic for the service: the disabler's write-backs and the API.
+  const store = createSubscriptionStore(kafka, subscriptionsTopic);
+  const disabler = createEndpointDisabler({ subscriptions, store, logger, clock: Date.now, retry: DEFAULT_RETRY });
   const definition = alertsProcessor({
     alertsTopic: topics[ALERTS_TOPIC] ?? ALERTS_TOPIC,
     subscriptions,
@@ -63,6 +70,7 @@ export async function startAlertsService(deps: AlertsServiceDeps): Promise<Alert
     timeoutMs: config.alerts.deliveryTimeoutMs,
     concurrency: config.alerts.endpointConcurrency,
     logger,
+    onEndpointDisabled: disabler.disable,
   });
   const processor = await startProcessor(definition, { kafka, codec: deps.codec, clickhouse: deps.clickhouse, logger, metrics: deps.metrics }, {
     ...config.streams,
@@ -70,9 +78,7 @@ export async function startAlertsService(deps: AlertsServiceDeps): Promise<Alert
     ...(deps.groupId ? { groupId: deps.groupId } : {}),
   });
   let api: { url: string; close(): Promise<void> } | undefined;
-  let store: ReturnType<typeof createSubscriptionStore> | undefined;
   if (config.alerts.api.token) {
-    store = createSubscriptionStore(kafka, subscriptionsTopic);
     const admin = createSubscriptionAdmin({ store, box, policy, sender, deliveryTimeoutMs: config.alerts.deliveryTimeoutMs, clock: Date.now });
     const app = buildSubscriptionApi({ admin, token: config.alerts.api.token, logger });
     const url = await app.listen({ host: config.http.host, port: config.alerts.api.port });
@@ -84,8 +90,9 @@ export async function startAlertsService(deps: AlertsServiceDeps): Promise<Alert
     (stopping ??= (async () => {
       await api?.close();
       await processor.stop();
+      await disabler.idle();
       await subscriptions.stop();
-      await store?.close();
+      await store.close();
       sender.close();
     })());
   return { apiUrl: api?.url, stopped: processor.stopped, stop };

@@ -28,6 +28,7 @@ describe('subscription requests', () => {
     [{ url: slackUrl, event_types: ['out_of_stock'], filters: { stores: ['S999', 'S998'] } }, /filters.stores matches nothing: no known stores among S999, S998/],
     [{ url: slackUrl, event_types: ['out_of_stock'], filters: { min_risk: 0.5 } }, /min_risk applies to stock-out risk only/],
     [{ url: slackUrl, event_types: ['out_of_stock'], group_by: ['colour'] }, /group_by/],
+    [{ url: slackUrl, event_types: ['out_of_stock'], group_by: ['region'] }, /group_by must include store_id \(as in \["store_id","region"\]\): a group is one store's alerts/],
     [{ url: slackUrl, event_types: ['out_of_stock'], digest: { local_time: '25:00' } }, /digest.local_time must be a time of day/],
     [{ url: slackUrl, event_types: ['out_of_stock'], surprise: true }, /bad subscription/],
   ])('refuses %j with a clear reason', (request, reason) => {

@@ -9,6 +9,14 @@
  * (`out_of_stock`) or `anomaly` for every anomaly kind; a `<kind>.resolved` without its
  * `<kind>.raised` is refused, because a resolved message for a firing nobody was told about is
  * one of the orphans this service promises not to send.
+ *
+ * What a group is: one store's alerts, split further by the other `group_by` fields. A
+ * non-empty `group_by` must name store_id. Alerts are keyed by store_id, so every alert of one
+ * store reaches the same partition and so the same delivery task, whichever instance owns it:
+ * a group's state (its wait, interval, repeat and what is pending) then exists once in the whole
+ * service, and a group sends one message per interval however many instances run. A group
+ * across stores (by region, by kind alone) would be split over partitions, each sending its own
+ * message for it, so it is refused rather than half kept. `group_by: []` sends each alert alone.
  */
 import { z } from 'zod';
 import { ShelfStreamError } from '../../lib/errors';
@@ -179,6 +187,12 @@ export function parseSubscriptionRequest(input: unknown, known?: KnownValues): {
   }
   if (r.filters.min_risk > 0 && !event_types.some((t) => t.startsWith('stockout_risk.'))) {
     throw invalid('applies to stock-out risk only, and the subscription asks for no stockout_risk event type', 'filters.min_risk');
+  }
+  if (r.group_by.length > 0 && !r.group_by.includes('store_id')) {
+    throw invalid(
+      `must include store_id (as in ${JSON.stringify(['store_id', ...r.group_by])}): a group is one store's alerts, since alerts are partitioned by store and a group across stores would be sent once per partition; use [] to send each alert alone`,
+      'group_by',
+    );
   }
   if (r.quiet_hours && r.quiet_hours.start === r.quiet_hours.end) throw invalid('start and end are equal: that would be quiet all day or never', 'quiet_hours');
   return {

@@ -16,6 +16,8 @@ export interface ReceiverOptions {
   /** Statuses per webhook-id: its first request gets the first, later ones the next, the last repeating; default 200. */
   readonly statuses?: readonly number[];
   readonly delayMs?: number;
+  /** How many of the first requests wait `delayMs` before answering (a receiver that times out, then recovers); default all. */
+  readonly slowRequests?: number;
   readonly retryAfterS?: number;
 }
 
@@ -39,7 +41,7 @@ export interface ReferenceReceiver {
 
 export async function startReferenceReceiver(options: ReceiverOptions): Promise<ReferenceReceiver> {
   const runtime = pythonWith(join(RECEIVERS, 'requirements.txt'));
-  const config = { secrets: options.secrets, statuses: options.statuses ?? [200], delay_ms: options.delayMs ?? 0, retry_after: options.retryAfterS ?? null };
+  const config = { secrets: options.secrets, statuses: options.statuses ?? [200], delay_ms: options.delayMs ?? 0, slow_requests: options.slowRequests ?? null, retry_after: options.retryAfterS ?? null };
   const child = spawn(runtime.python, [join(RECEIVERS, 'standard_webhooks_receiver.py'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...runtime.env } });
   registerCleanup(async () => {
     if (child.exitCode === null) {

@@ -3,12 +3,21 @@
  * stores to stand-in topics, the stock and anomaly processors raise and resolve alerts into a
  * stand-in alerts topic, and the service (on the streaming runtime, subscriptions read from a
  * stand-in compacted topic) delivers them to Python reference receivers (standardwebhooks
- * verifies every signature): one answering 200, one failing every other request with 500.
+ * verifies every signature): one answering 200, one failing every other request with 500, one
+ * answering its first requests after the delivery timeout, and one answering 410.
+ *
+ * Nothing is lost: every open alert reaches the receivers that answer, every message the service
+ * made ends delivered or dead-lettered with its reason (the 410 endpoint's), the 410 subscription
+ * is disabled in the subscriptions topic (as `shelfstream alerts list` shows), and the delivery
+ * log holds one row per request each receiver saw, under that request's webhook-id.
  *
  * Expected values come from the alerts topic itself, read back with a fresh registry client
  * and filtered by hand by kind, and from what the receivers recorded; not from the service.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { migrate } from '../../clickhouse/migrate';
 import { createKafka } from '../../lib/clients/kafka';
@@ -30,10 +39,11 @@ import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
 import { startProcessor } from '../../streams/runtime/runner';
 import { createStandInCatalogue, registerCleanup, testAdmin, testClickHouse, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 import { checkReceiver, toldBy } from '../harness/alert-deliveries';
+import { runCli } from '../harness/cli';
 import { startReferenceReceiver } from '../harness/webhook-receiver';
 
 describe('shelfstream alerts serve on the streaming runtime', () => {
-  it('delivers every matching open alert of a simulated week, a resolved after each delivered firing, through a receiver failing half its requests', async () => {
+  it('delivers every matching open alert of a simulated week and a resolved after each delivered firing, through receivers failing half their requests or timing out; dead-letters and disables the one answering 410', async () => {
     const secretKey = randomBytes(32).toString('base64');
     const config = testConfig({ ALERTS_ALLOWED_HOSTS: '127.0.0.1', ALERTS_SECRET_KEY: secretKey, ALERTS_DELIVERY_TIMEOUT_MS: '5000' });
     const logger = testLogger();
@@ -55,16 +65,22 @@ describe('shelfstream alerts serve on the streaming runtime', () => {
     const receivers = {
       ok: await startReferenceReceiver({ secrets: [secret] }),
       flaky: await startReferenceReceiver({ secrets: [secret], statuses: [500, 200] }),
+      // Its first three requests answered after the 5 s delivery timeout: fewer than the five
+      // failures that open a circuit, so their retries 5 s later get through.
+      slow: await startReferenceReceiver({ secrets: [secret], delayMs: 7_000, slowRequests: 3 }),
+      gone: await startReferenceReceiver({ secrets: [secret], statuses: [410] }),
       anomalies: await startReferenceReceiver({ secrets: [secret] }),
     };
     const box = createSecretBox(Buffer.from(secretKey, 'base64'));
     const kafka = createKafka(config.kafka, logger, 'test');
     const store = createSubscriptionStore(kafka, subscriptionsTopic);
     registerCleanup(() => store.close());
-    const eventTypes = { ok: ['out_of_stock'], flaky: ['out_of_stock'], anomalies: [...ANOMALY_KINDS] };
-    for (const name of ['ok', 'flaky', 'anomalies'] as const) {
+    const eventTypes = { ok: ['out_of_stock'], flaky: ['out_of_stock'], slow: ['out_of_stock'], gone: ['out_of_stock'], anomalies: [...ANOMALY_KINDS] };
+    const subscriptionIds: Record<string, string> = {};
+    for (const name of ['ok', 'flaky', 'slow', 'gone', 'anomalies'] as const) {
       const { url, settings } = parseSubscriptionRequest({ url: receivers[name].url, event_types: eventTypes[name], group_by: [], group_wait_ms: 0, group_interval_ms: 1_000, rate_cap_per_minute: 100_000 });
-      const { record } = createSubscriptionRecord({ subscriptionId: `sub_${name}_${randomBytes(3).toString('hex')}`, url, settings, secret }, { box, policy: { allowedHosts: ['127.0.0.1'] }, now: Date.now() });
+      subscriptionIds[name] = `sub_${name}_${randomBytes(3).toString('hex')}`;
+      const { record } = createSubscriptionRecord({ subscriptionId: subscriptionIds[name], url, settings, secret }, { box, policy: { allowedHosts: ['127.0.0.1'] }, now: Date.now() });
       await store.put(record);
     }
 
@@ -120,10 +136,11 @@ describe('shelfstream alerts serve on the streaming runtime', () => {
       const resolved = ids(kinds, 'RESOLVED');
       return { open: new Set([...ids(kinds, 'RAISED')].filter((id) => !resolved.has(id))), resolved };
     };
-    const expected = { ok: expectation(eventTypes.ok), flaky: expectation(eventTypes.flaky), anomalies: expectation(eventTypes.anomalies) };
+    const expected = { ok: expectation(eventTypes.ok), flaky: expectation(eventTypes.flaky), slow: expectation(eventTypes.slow), anomalies: expectation(eventTypes.anomalies) };
     expect(ids(eventTypes.ok, 'RAISED').size).toBeGreaterThan(0);
+    const answering = ['ok', 'flaky', 'slow', 'anomalies'] as const;
 
-    for (const name of ['ok', 'flaky', 'anomalies'] as const) {
+    for (const name of answering) {
       let missing = '';
       await waitFor(
         async () => {
@@ -140,19 +157,62 @@ describe('shelfstream alerts serve on the streaming runtime', () => {
         throw new Error(`${String(error)}: ${missing}`);
       });
     }
-    for (const name of ['ok', 'flaky', 'anomalies'] as const) checkReceiver(await receivers[name].received(), expected[name].open, expected[name].resolved);
-    // The flaky receiver made the service retry: some webhook-ids came twice, first with a 500.
+    for (const name of answering) checkReceiver(await receivers[name].received(), expected[name].open, expected[name].resolved);
+    // The flaky receiver made the service retry: some webhook-ids came twice, first with a 500;
+    // the slow one's first requests timed out and came again under the same webhook-id.
     const flaky = await receivers.flaky.received();
     expect(flaky.some((r) => r.status === 500)).toBe(true);
+    const slowIds = (await receivers.slow.received()).map((r) => r.webhook_id);
+    expect(slowIds.slice(0, 3).every((id) => slowIds.filter((x) => x === id).length >= 2)).toBe(true);
 
-    // The delivery log in ClickHouse holds every attempt the receivers answered.
+    // The 410 endpoint: disabled in the subscriptions topic, with its reason, as every instance and a restart read it.
+    const cliEnv = { ...process.env, SHELFSTREAM_LOG_LEVEL: 'warn', SHELFSTREAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'alerts-e2e-cli-')), ALERTS_SECRET_KEY: secretKey, ALERTS_SUBSCRIPTIONS_TOPIC: subscriptionsTopic };
+    let listed: { subscription_id: string; state: string; state_reason?: string }[] = [];
     await waitFor(
       async () => {
-        const [row] = await (await client.query({ query: `SELECT count() AS n FROM ${database}.alert_deliveries FINAL WHERE attempt > 0`, format: 'JSONEachRow' })).json<{ n: string }>();
-        const answered = (await receivers.ok.received()).length + flaky.length + (await receivers.anomalies.received()).length;
-        return Number(row?.n ?? 0) >= answered;
+        const out = await runCli(['alerts', 'list'], { env: cliEnv });
+        listed = JSON.parse(out.slice(out.indexOf('['), out.lastIndexOf(']') + 1)) as typeof listed;
+        return listed.some((l) => l.subscription_id === subscriptionIds.gone && l.state === 'disabled');
       },
-      { what: 'every attempt in alert_deliveries', timeoutMs: 30_000, intervalMs: 500 },
+      { what: 'the 410 subscription disabled in `alerts list`', timeoutMs: 30_000, intervalMs: 1_000 },
     );
-  }, 180_000);
+    expect(listed.map((l) => [l.subscription_id, l.state, l.state_reason ?? '']).sort()).toEqual(
+      Object.entries(subscriptionIds)
+        .map(([name, id]) => (name === 'gone' ? [id, 'disabled', 'the endpoint answered 410 Gone'] : [id, 'active', '']))
+        .sort(),
+    );
+
+    // The delivery log as BI reads it (bi_alert_deliveries): every message ends delivered or dead-lettered with a reason (the 410
+    // endpoint's are all dead letters), and each request a receiver saw is one logged attempt
+    // under its webhook-id.
+    const query = async <T>(sql: string): Promise<T[]> => (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+    let problems: string[] = [];
+    await waitFor(
+      async () => {
+        problems = [];
+        const ends = await query<{ subscription_id: string; message_id: string; delivered: string; dead: string; reasons: string[] }>(
+          `SELECT m.subscription_id AS subscription_id, m.message_id AS message_id, countIf(d.outcome = 'delivered') AS delivered, countIf(d.outcome = 'dead_letter') AS dead, groupArrayIf(d.dead_letter_reason, d.outcome = 'dead_letter') AS reasons
+           FROM ${database}.alert_messages AS m FINAL LEFT JOIN ${database}.bi_alert_deliveries AS d ON d.message_id = m.message_id
+           GROUP BY m.subscription_id, m.message_id`,
+        );
+        for (const e of ends) {
+          const gone = e.subscription_id === subscriptionIds.gone;
+          if (Number(e.delivered) + Number(e.dead) !== 1) problems.push(`${e.message_id}: ${e.delivered} delivered, ${e.dead} dead letters`);
+          else if (gone && (Number(e.dead) !== 1 || !/410 Gone/.test(e.reasons[0] ?? ''))) problems.push(`${e.message_id} to the 410 endpoint: ${e.reasons.join()}`);
+          else if (!gone && Number(e.delivered) !== 1) problems.push(`${e.message_id}: dead-lettered (${e.reasons.join()})`);
+        }
+        if (!ends.some((e) => e.subscription_id === subscriptionIds.gone)) problems.push('no message to the 410 endpoint');
+        const attempts = await query<{ message_id: string; n: string }>(`SELECT message_id, count() AS n FROM ${database}.bi_alert_deliveries WHERE attempt > 0 GROUP BY message_id`);
+        const logged = new Map(attempts.map((a) => [a.message_id, Number(a.n)]));
+        const requested = new Map<string, number>();
+        for (const name of [...answering, 'gone'] as const) for (const r of await receivers[name].received()) requested.set(r.webhook_id, (requested.get(r.webhook_id) ?? 0) + 1);
+        for (const [id, n] of requested) if (logged.get(id) !== n) problems.push(`${id}: ${n} requests received, ${logged.get(id) ?? 0} attempts logged`);
+        for (const [id, n] of logged) if (!requested.has(id)) problems.push(`${id}: ${n} attempts logged, none received`);
+        return problems.length === 0;
+      },
+      { what: 'every message delivered or dead-lettered and every request logged as an attempt', timeoutMs: 60_000, intervalMs: 1_000 },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${problems.slice(0, 5).join('; ')} (${problems.length} in all)`);
+    });
+  }, 300_000);
 });

@@ -7,7 +7,8 @@ that a message sent during a secret rotation verifies under the old secret and u
 Usage: python standard_webhooks_receiver.py '<json config>'
   config: {"secrets": ["whsec_..."], "statuses": [500, 200] (per webhook-id: its first request
            gets the first, its second the second, later ones the last; default [200]),
-           "delay_ms": 0, "retry_after": null}
+           "delay_ms": 0, "slow_requests": null (how many of the first requests wait
+           delay_ms before answering; null: all of them), "retry_after": null}
 Prints "LISTENING <port>" once it listens on 127.0.0.1 (port 0: a free one).
 GET /received answers every request seen so far as JSON; PUT /secrets replaces the secrets
 (a JSON list), for tests that learn a secret only when the subscription is made.
@@ -24,6 +25,7 @@ config = json.loads(sys.argv[1])
 secrets = config["secrets"]
 statuses = config.get("statuses") or [200]
 delay_ms = config.get("delay_ms", 0)
+slow_requests = config.get("slow_requests")
 retry_after = config.get("retry_after")
 verifiers = [Webhook(secret) for secret in secrets]
 received = []
@@ -67,6 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             seen = sum(1 for r in received if r["webhook_id"] == headers.get("webhook-id"))
             status = statuses[min(seen, len(statuses) - 1)]
+            slow = slow_requests is None or len(received) < slow_requests
             received.append({
                 "webhook_id": headers.get("webhook-id"),
                 "webhook_timestamp": headers.get("webhook-timestamp"),
@@ -76,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
                 "status": status,
                 "at_ms": int(time.time() * 1000),
             })
-        if delay_ms:
+        if delay_ms and slow:
             time.sleep(delay_ms / 1000)
         answer = b"ok" if 200 <= status < 300 else b"receiver says no"
         self.send_response(status)

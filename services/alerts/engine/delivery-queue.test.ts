@@ -60,6 +60,20 @@ describe('the delivery queue', () => {
     expect(q.endpointState('sub_a', T0)).toBe('disabled');
   });
 
+  it('dead-letters a message made after the 410, and sends again once the subscription is dropped and resumed', () => {
+    const q = createDeliveryQueue({ concurrency: 1, random: () => 0.5 });
+    q.enqueue(msg('m1'), T0);
+    run(q, () => answer(410), T0 + 1_000);
+    q.enqueue(msg('m2'), T0 + 2_000);
+    expect(q.takeDue(T0 + 2_000)).toEqual([]);
+    expect(q.drainDisabled(T0 + 2_000).map((c) => [c.message.messageId, c.result, 'reason' in c ? c.reason : ''])).toEqual([['m2', 'dead-letter', 'endpoint disabled: the endpoint answered 410 Gone']]);
+    // The disabled record arrives, an operator resumes the subscription: its endpoint starts closed.
+    expect(q.drop('sub_a', 'subscription disabled: the endpoint answered 410 Gone')).toEqual([]);
+    q.enqueue(msg('m3'), T0 + 3_000);
+    expect(q.endpointState('sub_a', T0 + 3_000)).toBe('closed');
+    expect(q.takeDue(T0 + 3_000).map((a) => a.message.messageId)).toEqual(['m3']);
+  });
+
   it('keeps at most `concurrency` attempts in flight per endpoint', () => {
     const q = createDeliveryQueue({ concurrency: 2, random: () => 0.5 });
     for (let i = 0; i < 5; i++) q.enqueue(msg(`m${i}`), T0);

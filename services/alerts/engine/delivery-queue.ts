@@ -130,8 +130,28 @@ export function createDeliveryQueue(options: DeliveryQueueOptions) {
       return [{ result: 'retry', message, attempt: attempt.attempt, reason: verdict.reason, nextAttemptAt: message.nextAttemptAt }];
     },
 
-    /** Dead-letters what waits for a subscription that was deleted or disabled by an operator. */
-    drop: drain,
+    /**
+     * Dead-letters what waits for a subscription that was deleted, paused or disabled, and
+     * forgets its endpoint's health: a subscription resumed later starts with a closed circuit.
+     */
+    drop(subscriptionId: string, reason: string): Completion[] {
+      endpoints.delete(subscriptionId);
+      return drain(subscriptionId, reason);
+    },
+
+    /**
+     * Dead-letters messages made for an endpoint already disabled (they came after its 410,
+     * before the subscription's disabled record reached this task): they would otherwise wait
+     * for an endpoint that takes nothing.
+     */
+    drainDisabled(now: number): Completion[] {
+      const out: Completion[] = [];
+      for (const [subscriptionId, q] of waiting) {
+        const e = endpoints.get(subscriptionId);
+        if (q.length > 0 && e?.state(now) === 'disabled') out.push(...drain(subscriptionId, `endpoint disabled: ${e.disabledReason ?? ''}`));
+      }
+      return out;
+    },
 
     /** When `takeDue` next has something (the earliest waiting message, or its endpoint's reopening). */
     nextWakeAt(now: number): number | undefined {
@@ -163,6 +183,11 @@ export function createDeliveryQueue(options: DeliveryQueueOptions) {
         messages.set(message.messageId, message);
         insert(message);
       }
+    },
+
+    /** Why the endpoint is disabled, or undefined when it is not. */
+    disabledReason(subscriptionId: string): string | undefined {
+      return endpoints.get(subscriptionId)?.disabledReason;
     },
 
     endpointState(subscriptionId: string, now: number): EndpointState {

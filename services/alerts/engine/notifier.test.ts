@@ -1,6 +1,6 @@
 import type { Alert } from '../../../schemas/generated/events';
 import { parseSubscriptionRequest, type SubscriptionRequest } from '../subscription';
-import { createNotifier, type MasterDataLookup, type Notifier, type OutgoingMessage } from './notifier';
+import { createNotifier, createRateBudget, type MasterDataLookup, type Notifier, type OutgoingMessage } from './notifier';
 
 /** Master data of the tests: two Berlin stores in region north, one New York store in west. */
 const lookup: MasterDataLookup = {
@@ -80,6 +80,16 @@ describe('grouping (group_wait, group_interval, repeat_interval)', () => {
   it('keeps groups of different stores apart', () => {
     const sent = drive(notifier(), [[T0, alert()], [T0, alert({ store_id: 'S002' })]], T0 + MIN);
     expect(sent.map((x) => x.message.content.groupKey).sort()).toEqual(['store_id=S001', 'store_id=S002']);
+  });
+
+  it('keeps stores apart in a group by kind from a record written before store_id was required', () => {
+    const { settings } = parseSubscriptionRequest({ url: 'https://example.com/h', event_types: ['stockout_risk'] });
+    const n = createNotifier({ id: 'sub_old', settings: { ...settings, group_by: ['kind'] }, silences: [] }, lookup);
+    const sent = drive(n, [[T0, alert()], [T0, alert({ store_id: 'S002' })], [T0, alert({ sku: 'CHIPS-1' })]], T0 + MIN);
+    expect(sent.map((x) => [x.message.content.groupKey, x.message.content.alerts.length]).sort()).toEqual([
+      ['store_id=S001,kind=stockout_risk', 2],
+      ['store_id=S002,kind=stockout_risk', 1],
+    ]);
   });
 
   it('sends a still-firing group again after repeat_interval (4 h), and not before', () => {
@@ -220,6 +230,25 @@ describe('quiet hours, rate cap and digests', () => {
       [60, 'alerts.summary', 7],
     ]);
     expect(sent[3]!.message.content.summary).toMatchObject({ suppressed_messages: 7, by_kind: { stockout_risk: 7 } });
+  });
+
+  it('counts the cap across the tasks of a process: two notifiers of one subscription share one budget', () => {
+    const start = Date.parse('2026-12-05T10:00:00Z');
+    const budget = createRateBudget();
+    const { settings } = parseSubscriptionRequest({ url: 'https://example.com/h', event_types: ['stockout_risk'], group_by: [], group_wait_ms: 0, rate_cap_per_minute: 3 });
+    // Two partitions' tasks: stores S001 and S002 land on different partitions.
+    const tasks = [createNotifier({ id: 'sub_t', settings, silences: [] }, lookup, { rateBudget: budget }), createNotifier({ id: 'sub_t', settings, silences: [] }, lookup, { rateBudget: budget })];
+    const sent = tasks.map((n, i) => drive(n, Array.from({ length: 4 }, (_, k) => [start, alert({ store_id: `S00${i + 1}`, sku: `CHIPS-${k}` })] as [number, Alert]), start + 5 * MIN));
+    // By hand: 3 messages in the minute for the endpoint (the first task's), the rest summarised per task at its end.
+    expect(sent.map((list) => list.map((x) => [(x.at - start) / SEC, x.message.content.type, x.message.content.alerts.length]))).toEqual([
+      [
+        [0, 'stockout_risk.raised', 1],
+        [0, 'stockout_risk.raised', 1],
+        [0, 'stockout_risk.raised', 1],
+        [60, 'alerts.summary', 1],
+      ],
+      [[60, 'alerts.summary', 4]],
+    ]);
   });
 
   it('sends a digest per store at its local time listing what is open, and no message per alert', () => {

@@ -10,12 +10,16 @@
  *   firing that was dead-lettered, filtered, silenced or inhibited is not sent.
  * - Grouping (Alertmanager): changes of one group (the `group_by` values) wait `group_wait`
  *   after the group's first change, then go at most every `group_interval`; a group with
- *   firing alerts and nothing new is sent again after `repeat_interval`.
+ *   firing alerts and nothing new is sent again after `repeat_interval`. A group never spans
+ *   stores (subscription.ts says why): a record written before store_id was required in
+ *   `group_by` is grouped by store as well.
  * - Inhibition: an open out-of-stock silences the stock-out risk of the same store x sku; the
  *   risk is announced if it is still open when the out-of-stock ends. Silences work alike.
  * - Quiet hours (store-local): nothing is sent in them; what is due goes when they end.
  * - Rate cap: past `rate_cap_per_minute` messages in a minute, the alerts of further messages
- *   go together in one `alerts.summary` at the end of that minute.
+ *   go together in one `alerts.summary` at the end of that minute. The minute's count is the
+ *   notifier's own, or a `RateBudget` shared by the notifiers of one subscription in every task
+ *   of a process (an ungrouped subscription gets alerts from every partition).
  * - Digest: no message per alert; one `alerts.digest` per store at the store-local time,
  *   listing what is open.
  * Alerts with no store (store_id empty: a model's drift, to come) skip the store, region, sku
@@ -25,7 +29,7 @@ import { createHash } from 'node:crypto';
 import type { Alert } from '../../../schemas/generated/events';
 import { eventType, kindOf, severityOf, severityRank, type AlertKind, type AlertTransition, type MessageType } from '../event-types';
 import { standardPayload, type AlertItem, type MessageContent } from '../payload';
-import type { Silence, SubscriptionSettings } from '../subscription';
+import type { GroupByField, Silence, SubscriptionSettings } from '../subscription';
 import { inLocalSpan, localDate, nextLocalTime } from './local-time';
 
 export interface StoreFacts {
@@ -56,6 +60,32 @@ export interface NotifierState {
   readonly nextDigestAt: readonly [string, number][];
   readonly rate: { windowStart: number; sent: number };
   readonly overflow: { alerts: AlertItem[]; messages: number; windowStart: number; oldest: number } | null;
+}
+
+/**
+ * Messages a subscription has sent in a minute, shared by the notifiers of that subscription in
+ * several tasks, so the cap holds for the endpoint rather than per partition.
+ */
+export interface RateBudget {
+  /** Counts one message of `subscriptionId` in the minute starting at `windowStart` if the cap allows it. */
+  take(subscriptionId: string, windowStart: number, cap: number): boolean;
+}
+
+/** A budget for the notifiers of one process (the alerts service's tasks). */
+export function createRateBudget(): RateBudget {
+  const minutes = new Map<string, { windowStart: number; sent: number }>();
+  return {
+    take(subscriptionId, windowStart, cap) {
+      let minute = minutes.get(subscriptionId);
+      if (!minute || minute.windowStart !== windowStart) {
+        minute = { windowStart, sent: 0 };
+        minutes.set(subscriptionId, minute);
+      }
+      if (minute.sent >= cap) return false;
+      minute.sent += 1;
+      return true;
+    },
+  };
 }
 
 export const NOTIFIER_DEFAULTS = {
@@ -100,7 +130,7 @@ function iso(ms: number): string {
 export function createNotifier(
   subscription: { id: string; settings: SubscriptionSettings; silences: readonly Silence[] },
   lookup: MasterDataLookup,
-  options: { maxAlertsPerMessage?: number } = {},
+  options: { maxAlertsPerMessage?: number; rateBudget?: RateBudget } = {},
 ) {
   const s = subscription.settings;
   const maxPerMessage = options.maxAlertsPerMessage ?? NOTIFIER_DEFAULTS.maxAlertsPerMessage;
@@ -162,9 +192,12 @@ export function createNotifier(
     };
   }
 
+  /** The group's fields: store_id always among them when grouping, so a group lives in one partition. */
+  const groupFields: readonly GroupByField[] = s.group_by.length === 0 || s.group_by.includes('store_id') ? s.group_by : ['store_id', ...s.group_by];
+
   function groupFor(item: AlertItem, facts: StoreFacts): Group {
     const labels: Record<string, string> = {};
-    for (const field of s.group_by) {
+    for (const field of groupFields) {
       const value = field === 'store_id' ? item.store_id : field === 'kind' ? item.kind : field === 'region' ? item.region : field === 'sku' ? item.sku : item.category;
       labels[field] = value ?? '';
     }
@@ -172,7 +205,7 @@ export function createNotifier(
     const key = s.group_by.length === 0 ? `alert=${item.alert_id}` : Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
     let group = groups.get(key);
     if (!group) {
-      const timeZone = s.group_by.includes('store_id') || s.group_by.length === 0 ? facts.time_zone : 'UTC';
+      const timeZone = facts.time_zone;
       group = { key, labels: s.group_by.length === 0 ? {} : labels, timeZone, pending: new Map(), members: new Set(), nextFlushAt: undefined, lastFlushAt: undefined, lastSentAt: undefined };
       groups.set(key, group);
     }
@@ -338,7 +371,8 @@ export function createNotifier(
       rateWindowStart = windowStart;
       sentInWindow = 0;
     }
-    if (sentInWindow < s.rate_cap_per_minute) {
+    const allowed = options.rateBudget ? options.rateBudget.take(subscription.id, windowStart, s.rate_cap_per_minute) : sentInWindow < s.rate_cap_per_minute;
+    if (allowed) {
       sentInWindow += 1;
       markSending(message);
       out.push(message);
