@@ -126,7 +126,11 @@
         : [{}, {}],
       legend: { show: true },
     };
-    if (bars) opts.scales.x.range = () => [-0.5, Math.max(0.5, labels.length - 0.5)];
+    if (bars) {
+      opts.scales.x.range = () => [-0.5, Math.max(0.5, labels.length - 0.5)];
+      // Bars are read by their length: the axis starts at zero.
+      opts.scales.y = { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] };
+    }
     if (band) opts.bands = [{ series: [3, 1], fill: 'rgba(31,119,180,0.15)' }];
     return new uPlot(opts, data, target);
   }
