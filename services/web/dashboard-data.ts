@@ -7,7 +7,8 @@
 import type { SqlCredentials } from '../sql/contract';
 import type { BiReader } from './bi-reader';
 import { filterParams, parseFilters, type DashboardFilters } from './filters';
-import { tabulate, type DashboardDefinition, type PanelData } from './panels';
+import { SqlEndpointError } from '../sql/contract';
+import { tabulate, type DashboardDefinition, type PanelData, type PanelDefinition } from './panels';
 
 export interface FilterChoices {
   readonly regions: readonly string[];
@@ -107,10 +108,30 @@ export async function runPanel(reader: BiReader, who: SqlCredentials, definition
   };
 }
 
-export async function runDashboard(reader: BiReader, who: SqlCredentials, definition: DashboardDefinition, query: Readonly<Record<string, unknown>>): Promise<DashboardData> {
+/**
+ * The whole page. A panel whose query fails (a limit of the user's, the engine busy) comes back
+ * with its error and no rows, so the rest of the page still draws; the failure is handed to
+ * `onPanelError` to be logged once.
+ */
+export async function runDashboard(
+  reader: BiReader,
+  who: SqlCredentials,
+  definition: DashboardDefinition,
+  query: Readonly<Record<string, unknown>>,
+  onPanelError: (panel: string, error: unknown) => void,
+): Promise<DashboardData> {
   const filters = await resolveFilters(reader, who, definition, query);
-  const [choices, ...panels] = await Promise.all([filterChoices(reader, who), ...definition.panels.map((p) => runPanel(reader, who, definition, p.id, filters))]);
-  return { dashboard: definition.name, title: definition.title, audience: definition.audience, filters, choices, panels: panels.map((p) => p!) };
+  const panel = async (p: PanelDefinition): Promise<PanelData> => {
+    try {
+      return (await runPanel(reader, who, definition, p.id, filters))!;
+    } catch (error) {
+      onPanelError(p.id, error);
+      const message = error instanceof SqlEndpointError ? error.message.replace(/\s*\(version [^)]*\)/, '').split('. (')[0]! : 'the panel could not be read';
+      return { id: p.id, title: p.title, caption: p.caption, chart: p.chart, columns: [], rows: [], error: message };
+    }
+  };
+  const [choices, ...panels] = await Promise.all([filterChoices(reader, who), ...definition.panels.map(panel)]);
+  return { dashboard: definition.name, title: definition.title, audience: definition.audience, filters, choices, panels };
 }
 
 export async function liveFingerprint(reader: BiReader, who: SqlCredentials): Promise<string> {

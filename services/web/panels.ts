@@ -54,6 +54,8 @@ export interface PanelData {
   readonly series?: readonly string[];
   readonly columns: readonly string[];
   readonly rows: readonly (readonly Cell[])[];
+  /** Why the panel shows nothing, when its query failed (a time limit, the engine busy). */
+  readonly error?: string;
 }
 
 /** Rows of JSON objects as columns and row arrays; `columns` keeps the query's order even when no row came back. */

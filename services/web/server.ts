@@ -171,7 +171,9 @@ export function buildWebServer(options: WebServerOptions): FastifyInstance {
 
   app.get<{ Params: { name: string }; Querystring: Query }>('/api/dashboards/:name', async (request) => {
     const session = requireSession(request);
-    return runDashboard(reader, session.credentials, dashboardOf(request.params.name), request.query);
+    return runDashboard(reader, session.credentials, dashboardOf(request.params.name), request.query, (panel, error) =>
+      request.log.error({ err: error, dashboard: request.params.name, panel, user: session.credentials.user }, 'dashboard panel failed'),
+    );
   });
 
   app.get<{ Params: { name: string; file: string }; Querystring: Query }>('/api/dashboards/:name/panels/:file', async (request, reply) => {

@@ -87,7 +87,7 @@ export const INVENTORY_ANALYST: DashboardDefinition = {
     {
       id: 'product_quadrants',
       title: 'Product quadrants, latest week',
-      caption: 'Products per quadrant (margin x popularity within their category) in each store\'s latest complete ISO week.',
+      caption: 'Products per quadrant (margin x popularity within their category) in the last ISO week that ended by the range\'s end.',
       chart: 'bar',
       x: 'quadrant',
       series: ['products'],
@@ -95,7 +95,7 @@ export const INVENTORY_ANALYST: DashboardDefinition = {
         SELECT quadrant, count() AS products, round(sum(net_sales), 2) AS net_sales
         FROM \${database}.bi_product_quadrants AS q
         WHERE scope = 'store' AND period_type = 'week'
-          AND period_start = (SELECT max(period_start) FROM \${database}.bi_product_quadrants WHERE scope = 'store' AND period_type = 'week' AND period_start <= {to:Date})
+          AND period_start = toMonday({to:Date} + 1) - 7
           AND ${storeWhere('q.store_id')} AND ({category:String} = '' OR q.category = {category:String})
         GROUP BY quadrant ORDER BY quadrant`,
     },

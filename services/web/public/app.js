@@ -158,7 +158,8 @@
       container.append(section);
       const table = dataTable(panel);
       const tools = el('p', { class: 'tools' }, [el('a', { href: csvHref(panel.id), download: '', 'data-csv': panel.id, text: 'Download CSV' })]);
-      if (panel.rows.length === 0) section.append(el('p', { class: 'empty', text: 'No data for these filters yet.' }));
+      if (panel.error) section.append(el('p', { class: 'error', 'data-panel-error': panel.id, text: `Could not be read: ${panel.error}` }));
+      else if (panel.rows.length === 0) section.append(el('p', { class: 'empty', text: 'No data for these filters yet.' }));
       if (panel.chart === 'table') {
         section.append(tools, table);
       } else {
