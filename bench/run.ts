@@ -26,6 +26,7 @@ import { sqlWireBench } from './benchmarks/sql-wire';
 import { alertsBench } from './benchmarks/alerts';
 import { readApiBench } from './benchmarks/read-api';
 import { productRangeBench } from './benchmarks/product-range';
+import { webBench } from './benchmarks/web';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -45,6 +46,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   alertsBench,
   readApiBench,
   productRangeBench,
+  webBench,
 ];
 
 async function main(): Promise<void> {
