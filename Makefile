@@ -9,7 +9,7 @@ SHELFSTREAM := node bin/shelfstream.js
 JEST := node node_modules/jest/bin/jest.js
 SOURCES := $(shell find lib cli infra services streams simulators schemas clickhouse bench -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
 
-.PHONY: help setup build up down status init demo test test-unit test-integration test-faults bench lint typecheck codegen docs clean
+.PHONY: help setup build browser up down status init demo test test-unit test-integration test-faults bench lint typecheck codegen docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -28,6 +28,14 @@ setup: dist/.built ## install npm packages and build the CLI
 
 build: dist/.built ## compile TypeScript to dist/
 
+# Debian's Chromium for the web dashboards' browser tests and bench (playwright-core drives it; it
+# downloads no browser of its own). apt keeps the package in its cache; a no-op once installed.
+browser: ## install headless Chromium (Debian's chromium) when missing, for the web tests and bench
+	@if command -v chromium >/dev/null 2>&1 || [ -n "$${CHROMIUM_PATH:-}" ]; then echo "chromium: $$(command -v chromium || echo $$CHROMIUM_PATH)"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends chromium; \
+	else echo "install Chromium (or Chrome) and set CHROMIUM_PATH: the web tests drive it" >&2; exit 1; fi
+
 up: setup ## install (cached) and start Kafka, the schema registry and MinIO; a no-op when running
 	$(SHELFSTREAM) up
 
@@ -44,13 +52,13 @@ DURATION ?=
 demo: up ## the whole pipeline: init, backfill, then live simulation through every processor (DURATION=<s> to stop by itself)
 	$(SHELFSTREAM) demo $(if $(DURATION),--duration $(DURATION))
 
-test: setup ## every test: unit, then integration against real services it starts and stops
+test: setup browser ## every test: unit, then integration against real services it starts and stops
 	$(JEST) --selectProjects unit integration
 
 test-unit: setup ## unit tests only (no services)
 	$(JEST) --selectProjects unit
 
-test-integration: setup ## integration tests against the real services
+test-integration: setup browser ## integration tests against the real services
 	$(JEST) --selectProjects integration
 
 # The fault tier: services stopped for a minute and restarted (tests/integration/faults/), and the
@@ -61,7 +69,7 @@ test-faults: setup ## the fault tier: outages and SIGKILLs, minutes each, agains
 	SHELFSTREAM_FAULT_TESTS=1 SHELFSTREAM_KILL_TESTS=1 $(JEST) --selectProjects integration --runInBand -- $(FAULT_TESTS)
 
 BENCH ?=
-bench: up ## run every benchmark, or one with BENCH=<name>; results in bench/results.jsonl
+bench: up browser ## run every benchmark, or one with BENCH=<name>; results in bench/results.jsonl
 	node dist/bench/run.js $(BENCH)
 
 lint: node_modules/.installed ## eslint

@@ -29,6 +29,7 @@ import { readApiBench } from './benchmarks/read-api';
 import { inventoryBench } from './benchmarks/inventory';
 import { productRangeBench } from './benchmarks/product-range';
 import { recoveryBench } from './benchmarks/recovery';
+import { webBench } from './benchmarks/web';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -51,6 +52,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   productRangeBench,
   inventoryBench,
   recoveryBench,
+  webBench,
 ];
 
 async function main(): Promise<void> {

@@ -25,6 +25,7 @@ import { registerForecastCommands, startForecastJobs } from './commands/forecast
 import { registerBiUserCommands } from './commands/bi-users';
 import { serveSqlEndpoint, sqlCommand } from './commands/sql';
 import { SERVABLE, serveCommand, startReadApi } from './commands/serve';
+import { startWeb } from './commands/web';
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -117,11 +118,16 @@ program
         // The SQL endpoint, the read API, alert delivery, the closing job and the forecast schedule share the processors' engine: embedded ClickHouse has one owner.
         alongside: async (clickhouse, metrics) => {
           const sql = await serveSqlEndpoint(ctx);
+          const web = await startWeb(ctx, sql?.executor).catch(async (error: unknown) => {
+            await sql?.stop();
+            throw error;
+          });
           const readApi = await startReadApi(ctx, clickhouse);
           const closing = startClosingSchedule(ctx.config, clickhouse, ctx.logger);
           const forecast = ctx.config.forecast.schedule ? await startForecastJobs(ctx, clickhouse).catch(async (error: unknown) => {
             await closing.stop();
             await readApi.close();
+            await web.stop();
             await sql?.stop();
             throw error;
           }) : undefined;
@@ -129,6 +135,7 @@ program
             await forecast?.stop();
             await closing.stop();
             await readApi.close();
+            await web.stop();
             await sql?.stop();
             throw error;
           });
@@ -138,6 +145,7 @@ program
               await forecast?.stop();
               await closing.stop();
               await readApi.close();
+              await web.stop();
               await sql?.stop();
             },
           };
@@ -158,7 +166,7 @@ program
   );
 program
   .command('serve')
-  .description('serve the read API for store systems (against CLICKHOUSE_URL, or embedded ClickHouse when no other process owns it) until SIGTERM')
+  .description('serve the read API for store systems, or the web dashboards (against CLICKHOUSE_URL, or embedded ClickHouse when no other process owns it) until SIGTERM')
   .argument('<what>', SERVABLE.join(' | '))
   .action(async (what: string) => run('read-api', (ctx) => serveCommand(ctx, what))());
 program

@@ -60,12 +60,14 @@ import { startProcessor } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
 import { percentile, publishBenchSales, type Benchmark } from '../harness';
 
-const STORES = 50;
+export const BI_YEAR_STORES = 50;
+const STORES = BI_YEAR_STORES;
 const SKUS = 2_000;
 const DAYS = 365;
 const LAST_CLOSED = '2026-11-29'; // the open day is the next one
 const OPEN_DAY = '2026-11-30';
-const DATABASE = 'bi_year_v2'; // v2: v1 was loaded before a later edit of 0010, so migrations cannot be applied to it
+export const BI_YEAR_DATABASE = 'bi_year_v2';
+const DATABASE = BI_YEAR_DATABASE; // v2: v1 was loaded before a later edit of 0010, so migrations cannot be applied to it
 const CLIENTS = 8;
 const PERIOD_MS = 2_000; // one query per client every 2 s
 const SALES = 200_000; // through the velocity processor, per phase
@@ -120,8 +122,8 @@ async function loadRates(client: ClickHouseClient): Promise<void> {
   });
 }
 
-/** Loads the synthetic year unless the cached folder already holds it. */
-async function ensureYear(client: ClickHouseClient, logger: Logger): Promise<number> {
+/** Loads the synthetic year unless the cached folder already holds it (the web bench reads it too). */
+export async function ensureYear(client: ClickHouseClient, logger: Logger): Promise<number> {
   const exists = await (await client.query({ query: `SELECT count() AS n FROM system.tables WHERE database = '${DATABASE}' AND name = 'bench_loaded'`, format: 'JSONEachRow' })).json<{ n: string }>();
   if (Number(exists[0]?.n) > 0) {
     // Migrations added since the year was loaded (views, mostly) apply to the cached copy: the
@@ -248,6 +250,11 @@ async function prepareVelocity(config: Config, logger: Logger, client: ClickHous
   };
 }
 
+/** The chDB folder the synthetic year is cached in. */
+export function biYearFolder(config: Config): string {
+  return join(config.launcher.cacheDir, 'bench', 'bi-query-chdb');
+}
+
 const ANALYST = 'bench_chain_analyst';
 
 /**
@@ -280,7 +287,7 @@ export const biQueryBench: Benchmark = {
   async run({ config, logger }) {
     if (config.clickhouse.mode !== 'embedded') throw new Error('bi-query measures the embedded engine (unset CLICKHOUSE_URL)');
     const loadStart = loadavg()[0]!;
-    const folder = join(config.launcher.cacheDir, 'bench', 'bi-query-chdb');
+    const folder = biYearFolder(config);
     mkdirSync(folder, { recursive: true });
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE });
     let endpoint: Awaited<ReturnType<typeof openEndpoint>> | undefined;

@@ -21,6 +21,7 @@ import type { CliContext } from '../context';
 import { runInit } from './init';
 import { serveSqlEndpoint } from './sql';
 import { startReadApi } from './serve';
+import { startWeb } from './web';
 
 export interface DemoOptions {
   readonly duration?: number;
@@ -90,7 +91,8 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   ctx.print(`demo: metrics at http://${ops.address().host}:${ops.address().port}/metrics`);
   const readApi = await startReadApi(ctx, clickhouse);
   const processors: RunningProcessor[] = [];
-  let sql: { stop(): Promise<void> } | undefined;
+  let sql: Awaited<ReturnType<typeof serveSqlEndpoint>>;
+  let web: { stop(): Promise<void> } | undefined;
   let alerts: { stop(): Promise<void> } | undefined;
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -106,6 +108,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     // alerts, and a 5 min retry comes 50 simulated hours later (services/alerts/alerts-processor.ts).
     alerts = await startAlertsAlongside(ctx, clickhouse, metrics);
     sql = await serveSqlEndpoint(ctx);
+    web = await startWeb(ctx, sql?.executor);
     // A timer, not AbortSignal.timeout: a timeout signal only referenced through
     // AbortSignal.any can be garbage-collected before it fires.
     const timer = options.duration !== undefined ? setTimeout(() => stop.abort(), options.duration * 1000) : undefined;
@@ -147,6 +150,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     process.off('SIGTERM', onSignal);
     for (const p of processors) await p.stop();
     await alerts?.stop();
+    await web?.stop();
     await sql?.stop();
     await readApi.close();
     await ops.close();

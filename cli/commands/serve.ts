@@ -2,13 +2,15 @@
  * `shelfstream serve read-api`: the read API for store systems on its own, against a ClickHouse
  * server (CLICKHOUSE_URL) or, when no other process owns it, the embedded engine's folder.
  * `run all` and `demo` start the same service on their own ClickHouse client (startReadApi).
+ * `shelfstream serve web`: the web dashboards on their own (./web.ts).
  */
 import { createClickHouse, describeClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
 import { ShelfStreamError } from '../../lib/errors';
 import { startReadApiService, type ReadApiService } from '../../services/read-api';
 import type { CliContext } from '../context';
+import { startWeb } from './web';
 
-export const SERVABLE = ['read-api'] as const;
+export const SERVABLE = ['read-api', 'web'] as const;
 
 /** Starts the read API on a client the caller owns and prints where it listens. */
 export async function startReadApi(ctx: CliContext, clickhouse: ClickHouseClient): Promise<ReadApiService> {
@@ -19,6 +21,15 @@ export async function startReadApi(ctx: CliContext, clickhouse: ClickHouseClient
 
 export async function serveCommand(ctx: CliContext, what: string): Promise<void> {
   if (!(SERVABLE as readonly string[]).includes(what)) throw new ShelfStreamError('INVALID_ARGUMENT', `shelfstream serve takes ${SERVABLE.join(', ')}, got ${JSON.stringify(what)}`);
+  if (what === 'web') {
+    const web = await startWeb(ctx, undefined);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    await web.stop();
+    return;
+  }
   const clickhouse = createClickHouse(ctx.config.clickhouse);
   try {
     const service = await startReadApi(ctx, clickhouse);

@@ -18,8 +18,11 @@ import { SqlEndpointError, type SqlExecutor } from '../../services/sql/contract'
 import { formatExceptionBody } from '../../services/sql/clickhouse-errors';
 import type { CliContext } from '../context';
 
-/** Starts the SQL endpoint when this process owns embedded ClickHouse and SQL_ENDPOINT=on. */
-export async function serveSqlEndpoint(ctx: CliContext): Promise<{ stop(): Promise<void> } | undefined> {
+/**
+ * Starts the SQL endpoint when this process owns embedded ClickHouse and SQL_ENDPOINT=on; its
+ * executor is handed back for the web app, which reads through it as the signed-in BI user.
+ */
+export async function serveSqlEndpoint(ctx: CliContext): Promise<{ readonly executor: SqlExecutor; stop(): Promise<void> } | undefined> {
   const { config, logger } = ctx;
   if (!config.sqlEndpoint.enabled || config.clickhouse.mode !== 'embedded') return undefined;
   // BI users of SQL_USERS_FILE, scoped and read-only, and the operator (user shelfstream, the
@@ -35,6 +38,7 @@ export async function serveSqlEndpoint(ctx: CliContext): Promise<{ stop(): Promi
   ctx.print(`SQL endpoint (ClickHouse HTTP): ${endpoint.url}`);
   logger.info({ url: endpoint.url }, 'SQL endpoint listening');
   return {
+    executor,
     stop: async () => {
       await endpoint.close();
       await executor.close();

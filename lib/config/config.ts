@@ -190,6 +190,15 @@ export interface ReadApiConfig {
   readonly cacheMs: number;
 }
 
+export interface WebConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Milliseconds between two checks for new data behind an open dashboard. */
+  readonly liveIntervalMs: number;
+  /** Seconds a sign-in lasts without use. */
+  readonly sessionTtlS: number;
+}
+
 export interface SimulatorConfig {
   readonly outputDir: string;
 }
@@ -251,6 +260,7 @@ export interface Config {
   readonly ingest: IngestConfig;
   readonly sqlEndpoint: SqlEndpointConfig;
   readonly readApi: ReadApiConfig;
+  readonly web: WebConfig;
   readonly simulator: SimulatorConfig;
   readonly forecast: ForecastConfig;
   readonly sqlExecutor: SqlExecutorConfig;
@@ -476,6 +486,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxPageSize: v.READ_API_MAX_PAGE_SIZE!,
       cacheMs: v.READ_API_CACHE_MS!,
     },
+    web: {
+      host: v.WEB_HOST!,
+      port: v.WEB_PORT!,
+      liveIntervalMs: v.WEB_LIVE_INTERVAL_MS!,
+      sessionTtlS: v.WEB_SESSION_TTL_S!,
+    },
     simulator: {
       outputDir: v.SIMULATOR_OUTPUT_DIR ? expandPath(v.SIMULATOR_OUTPUT_DIR, cwd) : join(dataDir, 'simulator'),
     },
@@ -561,6 +577,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     ['SHELFSTREAM_HTTP_PORT', config.http.port],
     ['INGEST_PORT', config.ingest.port],
     ['READ_API_PORT', config.readApi.port],
+    ['WEB_PORT', config.web.port],
     ['SQL_ENDPOINT_PORT', config.sqlEndpoint.enabled ? config.sqlEndpoint.port : 0],
     ['ALERTS_API_PORT', config.alerts.api.token !== undefined ? config.alerts.api.port : 0],
   ] as const;

@@ -16,6 +16,7 @@ const GROUP_TITLES: Record<OptionGroup, string> = {
   ingest: 'HTTP ingest',
   sql: 'SQL endpoint (ClickHouse HTTP interface)',
   readapi: 'Read API for store systems',
+  web: 'Web dashboards',
   simulator: 'POS simulator',
   forecast: 'Demand forecasts',
   alerts: 'Alert delivery',

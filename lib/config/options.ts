@@ -17,6 +17,7 @@ export type OptionGroup =
   | 'ingest'
   | 'sql'
   | 'readapi'
+  | 'web'
   | 'simulator'
   | 'forecast'
   | 'alerts'
@@ -640,6 +641,32 @@ export const OPTIONS = {
     default: '1000',
     doc: 'Milliseconds an answer of the read API is shared by identical requests (same route, store and parameters), which also wait for one query instead of each running its own; 0 queries every request. Embedded ClickHouse runs one query at a time.',
     schema: z.coerce.number().int().min(0),
+  }),
+
+  // ── web dashboards (services/web) ──────────────────────────────────────────────────────
+  WEB_HOST: spec({
+    group: 'web',
+    default: '127.0.0.1',
+    doc: 'Interface the web dashboards (executive, store manager, inventory analyst, ML performance) listen on; BI users sign in with their SQL endpoint credentials.',
+    schema: nonEmpty,
+  }),
+  WEB_PORT: spec({
+    group: 'web',
+    default: '8087',
+    doc: 'Port of the web dashboards; distinct from the other listeners. 0 picks a free port.',
+    schema: z.coerce.number().int().min(0).max(65_535),
+  }),
+  WEB_LIVE_INTERVAL_MS: spec({
+    group: 'web',
+    default: '2000',
+    doc: 'Milliseconds between two checks for new data behind an open dashboard; a change is pushed to the page (server-sent events), which then redraws.',
+    schema: positiveInt,
+  }),
+  WEB_SESSION_TTL_S: spec({
+    group: 'web',
+    default: '28800',
+    doc: 'Seconds a web sign-in lasts without use (default eight hours); the session lives in the serving process only, so a restart signs everyone out.',
+    schema: positiveInt,
   }),
 
   // ── demand forecasts (services/forecast) ──────────────────────────────────────────────

@@ -1,0 +1,44 @@
+/**
+ * The web dashboards wired together: the reader (as the signed-in BI user), the sessions, the
+ * routes, and listening on WEB_HOST:WEB_PORT. `run all` and `demo` read through the embedded SQL
+ * endpoint's executor; `shelfstream serve web` through a ClickHouse server's HTTP interface.
+ */
+import type { Config } from '../../lib/config';
+import { ShelfStreamError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import type { BiReader } from './bi-reader';
+import { buildWebServer } from './server';
+import { createSessionStore } from './sign-in';
+
+export { executorReader, httpReader, type BiReader } from './bi-reader';
+
+export interface WebService {
+  /** Where it listens, e.g. http://127.0.0.1:8087. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startWebService(options: { config: Pick<Config, 'web'>; logger: Logger; reader: BiReader }): Promise<WebService> {
+  const settings = options.config.web;
+  const app = buildWebServer({
+    reader: options.reader,
+    sessions: createSessionStore({ ttlMs: settings.sessionTtlS * 1000 }),
+    logger: options.logger,
+    sessionTtlS: settings.sessionTtlS,
+    liveIntervalMs: settings.liveIntervalMs,
+  });
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new ShelfStreamError(inUse ? 'PORT_IN_USE' : 'SERVICE_START_FAILED', inUse ? `the web app's port ${settings.port} is in use: set WEB_PORT to a free port` : `the web app cannot listen on ${settings.host}:${settings.port}`, {
+      cause: error,
+      context: { WEB_HOST: settings.host, WEB_PORT: settings.port },
+    });
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  let closing: Promise<void> | undefined;
+  return { url: `http://${host}:${port}`, close: () => (closing ??= app.close()) };
+}
