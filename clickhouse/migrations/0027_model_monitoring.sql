@@ -98,12 +98,18 @@ CREATE VIEW IF NOT EXISTS ${database}.bi_forecast_accuracy_weekly
     bias              Nullable(Float64) COMMENT '(sum P50 - sum sold) / sum sold: positive when forecasts ran high; NULL when nothing sold',
     coverage_p10_p90  Float64 COMMENT 'Share of points whose units sold fell inside [P10, P90]; 0.8 is calibrated'
 )
-AS SELECT toMonday(forecast_date) AS week_start, ifNull(category, '') AS category, horizon_days, model_version,
-    toInt64(count()) AS points, toInt64(sum(units_sold)) AS units_sold, sum(units_forecast) AS units_forecast,
-    if(sum(units_sold) = 0, NULL, sum(abs_error) / sum(units_sold)) AS wape,
-    if(sum(units_sold) = 0, NULL, (sum(units_forecast) - sum(units_sold)) / sum(units_sold)) AS bias,
-    avg(toFloat64(within_p10_p90)) AS coverage_p10_p90
-FROM ${database}.bi_forecast_vs_actual
-WHERE NOT stockout
-GROUP BY week_start, category, horizon_days, model_version
+AS SELECT week_start, category, horizon_days, model_version, points, toInt64(sold) AS units_sold, forecast AS units_forecast,
+    if(sold = 0, NULL, abs_error / sold) AS wape,
+    if(sold = 0, NULL, (forecast - sold) / sold) AS bias,
+    inside / points AS coverage_p10_p90
+FROM
+(
+    -- sums under names of their own: an alias equal to a column would be read back inside the aggregates
+    SELECT toMonday(forecast_date) AS week_start, ifNull(category, '') AS category, horizon_days, model_version,
+        toInt64(count()) AS points, sum(units_sold) AS sold, sum(units_forecast) AS forecast, sum(abs_error) AS abs_error,
+        countIf(within_p10_p90) AS inside
+    FROM ${database}.bi_forecast_vs_actual
+    WHERE NOT stockout
+    GROUP BY week_start, category, horizon_days, model_version
+)
 COMMENT 'Is the forecast getting better or worse? WAPE, bias and P10-P90 coverage per week, category, horizon and model (stock-out days left out)';
