@@ -1,7 +1,7 @@
 /**
  * forecast-drift: does the model-drift check flag a real change of demand, and only that?
  *
- * One simulated year of the POS simulator (seed 11, 10 stores x 150 skus from 2026-04-01) and
+ * One simulated year of the POS simulator (seed 12, 10 stores x 150 skus from 2026-04-01) and
  * the same year with a known shift injected by the simulator: Beverages demand x1.4 from
  * 2026-09-16. At each check date the bench does what production does at a predict
  * origin: a model trained on the history before the reference window (the real training
@@ -36,7 +36,10 @@ import { TRAIN_DEFAULTS, fitModel, modelForecaster } from '../../services/foreca
 import { loadSimulatedHistory } from '../../services/forecast/simulated';
 import type { BenchMetrics, Benchmark } from '../harness';
 
-const SEED = 11;
+// Seed 11 ran first, before holiday days were left out of the check (a year-end run of it flagged
+// 5 of 12 categories with no change at all): the rule was chosen on it, so the figures that count
+// come from seed 12, which the rule never saw.
+const SEED = 12;
 const STORES = 10;
 const SKUS = 150;
 // Dates within the tables' TTL (demand_forecast keeps 400 days from today): the simulator runs to 2030.
