@@ -15,6 +15,7 @@ import { avroProduce } from './benchmarks/avro-produce';
 import { archiveBench } from './benchmarks/archive';
 import { biQueryBench } from './benchmarks/bi-query';
 import { forecastBench } from './benchmarks/forecast';
+import { forecastDriftBench } from './benchmarks/forecast-drift';
 import { velocityBench } from './benchmarks/velocity';
 import { velocityCoreBench } from './benchmarks/velocity-core';
 import { biStarvationBench } from './benchmarks/bi-starvation';
@@ -43,6 +44,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   parquetWriters,
   archiveBench,
   forecastBench,
+  forecastDriftBench,
   sqlEndpointBench,
   sqlWireBench,
   biStarvationBench,

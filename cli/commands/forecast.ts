@@ -10,6 +10,8 @@ import { type JobDeps, backtestJob, predictJob, trainJob } from '../../services/
 import { TRAIN_DEFAULTS } from '../../services/forecast/model-artifact';
 import { promote, rollback } from '../../services/forecast/registry';
 import { startForecastSchedule } from '../../services/forecast/schedule';
+import { driftCheck, type DriftCheckSummary } from '../../services/forecast/drift-check';
+import { openAlertsPublisher } from '../../services/forecast/drift-alerts';
 import { openArchiveStore } from '../../streams/archive';
 import type { CliContext } from '../context';
 
@@ -79,6 +81,22 @@ export function registerForecastCommands(program: Command, run: Run): void {
       )(),
     );
   forecast
+    .command('drift')
+    .description('model drift per category: PSI of forecast errors and demand features, recent weeks against the weeks before, into model_drift; raises or resolves MODEL_DRIFT on the alerts topic')
+    .option('--to <date>', 'last business date of the recent window (the predict origin)', today())
+    .action(async (o: { to: string }) =>
+      run('forecast', async (ctx) => {
+        const client = createClickHouse(ctx.config.clickhouse);
+        const alerts = await openAlertsPublisher(ctx.config);
+        try {
+          ctx.print(formatDrift(await driftCheck({ client, database: ctx.config.clickhouse.database, publishAlerts: alerts.publishAlerts }, o.to, ctx.config.forecast.drift)));
+        } finally {
+          await alerts.close();
+          await client.close();
+        }
+      })(),
+    );
+  forecast
     .command('promote')
     .description('make a registered model version the champion')
     .argument('<version>', 'e.g. v0003')
@@ -97,7 +115,8 @@ export function registerForecastCommands(program: Command, run: Run): void {
 export async function startForecastJobs(ctx: CliContext, client: ClickHouseClient): Promise<{ stop(): Promise<void> }> {
   const { config, logger } = ctx;
   const deps: JobDeps = { client, database: config.clickhouse.database, store: await openArchiveStore(config) };
-  return startForecastSchedule(
+  const alerts = await openAlertsPublisher(config);
+  const schedule = await startForecastSchedule(
     config.forecast,
     {
       train: async (to) => {
@@ -106,9 +125,32 @@ export async function startForecastJobs(ctx: CliContext, client: ClickHouseClien
       },
       predict: async (to) => {
         const s = await predictJob(deps, to);
-        return { version: s.version, origin: s.origin, series: s.series, forecasts: s.forecasts, reorders: s.reorders };
+        // the check reads the forecasts just written: drift is judged at every new origin
+        const d = await driftCheck({ client, database: config.clickhouse.database, publishAlerts: alerts.publishAlerts }, s.origin, config.forecast.drift);
+        return { version: s.version, origin: s.origin, series: s.series, forecasts: s.forecasts, reorders: s.reorders, drifted: d.drifted, drift_raised: d.raised, drift_resolved: d.resolved };
       },
     },
     logger.child({ component: 'forecast-schedule' }),
   );
+  return {
+    stop: async () => {
+      await schedule.stop();
+      await alerts.close();
+    },
+  };
+}
+
+/** The check as a person reads it: one line per category, the alerting measure first. */
+export function formatDrift(d: DriftCheckSummary): string {
+  const lines = [`drift check ${d.asOf}: reference ${d.windows.referenceFrom}..${d.windows.referenceTo}, recent ${d.windows.recentFrom}..${d.windows.recentTo}`];
+  const categories = [...new Set(d.rows.map((r) => r.category))];
+  for (const category of categories) {
+    const own = d.rows.filter((r) => r.category === category);
+    const error = own.find((r) => r.measure === 'forecast_error');
+    const features = own.filter((r) => r.measure !== 'forecast_error').map((r) => `${r.measure} ${r.psi.toFixed(2)}`).join(', ');
+    lines.push(`  ${category.padEnd(16)} errors PSI ${(error?.psi ?? 0).toFixed(2)}${error?.drifted ? ' DRIFTED' : ''} (${error?.recent_points ?? 0} recent points); features: ${features}`);
+  }
+  if (categories.length === 0) lines.push('  no forecasts beside actuals in the windows: run `shelfstream forecast predict` daily first');
+  lines.push(`raised ${d.raised.length ? d.raised.join(', ') : 'none'}; resolved ${d.resolved.length ? d.resolved.join(', ') : 'none'}`);
+  return lines.join('\n');
 }

@@ -211,6 +211,14 @@ export interface ForecastConfig {
   /** ISO weekday (1 = Monday .. 7 = Sunday) whose scheduled run trains first. */
   readonly trainWeekday: number;
   readonly trainHistoryDays: number;
+  readonly drift: DriftConfig;
+}
+
+/** The model-drift check after each predict (services/forecast/drift.ts). */
+export interface DriftConfig {
+  readonly psiThreshold: number;
+  readonly recentDays: number;
+  readonly referenceDays: number;
 }
 
 export interface AlertsConfig {
@@ -500,6 +508,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       predictAtUtcMinutes: Number(v.FORECAST_PREDICT_AT_UTC!.slice(0, 2)) * 60 + Number(v.FORECAST_PREDICT_AT_UTC!.slice(3, 5)),
       trainWeekday: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].indexOf(v.FORECAST_TRAIN_WEEKDAY!) + 1,
       trainHistoryDays: v.FORECAST_TRAIN_HISTORY_DAYS!,
+      drift: { psiThreshold: v.MODEL_DRIFT_PSI_THRESHOLD!, recentDays: v.MODEL_DRIFT_RECENT_DAYS!, referenceDays: v.MODEL_DRIFT_REFERENCE_DAYS! },
     },
     sqlExecutor: {
       poolSize: v.SQL_POOL_SIZE!,

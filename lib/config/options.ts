@@ -694,6 +694,24 @@ export const OPTIONS = {
     doc: 'Days of history the scheduled training reads (the last 4 weeks of them are its backtest).',
     schema: z.coerce.number().int().min(70, 'needs at least 70 days: 35 of features and training before a 4-week backtest').max(1_095),
   }),
+  MODEL_DRIFT_PSI_THRESHOLD: spec({
+    group: 'forecast',
+    default: '0.25',
+    doc: 'Population stability index of a category\'s forecast errors (recent weeks against the weeks before) above which the drift check raises MODEL_DRIFT. 0.1-0.25 is conventionally a moderate shift, above 0.25 a major one.',
+    schema: z.coerce.number().gt(0).max(10),
+  }),
+  MODEL_DRIFT_RECENT_DAYS: spec({
+    group: 'forecast',
+    default: '14',
+    doc: 'Days (business dates up to the predict origin) whose forecast errors the drift check compares with the reference window.',
+    schema: z.coerce.number().int().min(7, 'needs at least a week: errors follow the weekday').max(91),
+  }),
+  MODEL_DRIFT_REFERENCE_DAYS: spec({
+    group: 'forecast',
+    default: '56',
+    doc: 'Days before the recent window that the drift check takes as the reference (what the weekly-retrained model learned from).',
+    schema: z.coerce.number().int().min(14).max(365),
+  }),
 
   // ── alert delivery (services/alerts) ──────────────────────────────────────────────────
   ALERTS_SECRET_KEY: spec({

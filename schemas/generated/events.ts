@@ -318,7 +318,7 @@ export interface ExchangeRate {
   readonly updated_at: number;
 }
 
-/** A situation a processor wants a person to look at: a stock-out risk or an anomaly. One situation raises one alert (RAISED) and, when it is over, one RESOLVED event with the same alert_id. Topic shelfstream.alerts, keyed by store_id. Delivery is at least once: a processor that restarts may send an alert again, with the same alert_id, so subscribers deduplicate on alert_id and state. */
+/** A situation a processor wants a person to look at: a stock-out risk, an anomaly or a drifting forecast model. One situation raises one alert (RAISED) and, when it is over, one RESOLVED event with the same alert_id. Topic shelfstream.alerts, keyed by store_id. Delivery is at least once: a processor that restarts may send an alert again, with the same alert_id, so subscribers deduplicate on alert_id and state. */
 export interface Alert {
   /** Deterministic id of the situation: processor, alert type, store, sku and the input offset that raised it. The same situation always gets the same id, also after a replay. */
   readonly alert_id: string;
@@ -326,13 +326,13 @@ export interface Alert {
   readonly state: AlertState;
   /** Event time of the record that raised or resolved the alert, UTC. Epoch milliseconds, UTC. */
   readonly occurred_at: number;
-  /** Store concerned; the record key. */
+  /** Store concerned; the record key. Empty for an alert that concerns no single store (MODEL_DRIFT concerns a category of the whole chain). */
   readonly store_id: string;
-  /** Product concerned; null for store-level alerts (void bursts). */
+  /** Product concerned; null for store-level alerts (void bursts) and chain-level ones (model drift). */
   readonly sku: null | string;
   /** Terminal concerned, for terminal-level alerts (void bursts); null otherwise. */
   readonly terminal_id: null | string;
-  /** What kind of situation: STOCKOUT_RISK (likely to run out before the next delivery), OUT_OF_STOCK (on_hand reached 0), or one of the anomalies. */
+  /** What kind of situation: STOCKOUT_RISK (likely to run out before the next delivery), OUT_OF_STOCK (on_hand reached 0), one of the anomalies, or MODEL_DRIFT (the demand forecast's errors for a category moved away from those of its reference weeks; raised by the forecast job, store_id empty). */
   readonly alert_type: AlertType;
   /** How urgent: WARNING for a likely problem, CRITICAL for a certain or severe one. */
   readonly severity: AlertSeverity;
@@ -340,7 +340,7 @@ export interface Alert {
   readonly score: number;
   /** Human-readable explanation, e.g. '12 units on hand, 80% chance to sell out before the delivery expected in 30 h'. */
   readonly reason: string;
-  /** Processor that raised it (stock, anomaly). */
+  /** Processor or job that raised it (stock, anomaly, forecast). */
   readonly processor: string;
   /** Numbers behind the alert by name (on_hand, expected_units, observed_units, hours_to_stockout, ...). */
   readonly measures: Readonly<Record<string, number>>;
@@ -349,8 +349,8 @@ export interface Alert {
 export type AlertState = 'RAISED' | 'RESOLVED';
 export const ALERT_STATE_VALUES = ['RAISED', 'RESOLVED'] as const;
 
-export type AlertType = 'STOCKOUT_RISK' | 'OUT_OF_STOCK' | 'DEMAND_SPIKE' | 'DEMAND_DROP' | 'PHANTOM_INVENTORY' | 'PRICE_ERROR' | 'VOID_BURST';
-export const ALERT_TYPE_VALUES = ['STOCKOUT_RISK', 'OUT_OF_STOCK', 'DEMAND_SPIKE', 'DEMAND_DROP', 'PHANTOM_INVENTORY', 'PRICE_ERROR', 'VOID_BURST'] as const;
+export type AlertType = 'STOCKOUT_RISK' | 'OUT_OF_STOCK' | 'DEMAND_SPIKE' | 'DEMAND_DROP' | 'PHANTOM_INVENTORY' | 'PRICE_ERROR' | 'VOID_BURST' | 'MODEL_DRIFT';
+export const ALERT_TYPE_VALUES = ['STOCKOUT_RISK', 'OUT_OF_STOCK', 'DEMAND_SPIKE', 'DEMAND_DROP', 'PHANTOM_INVENTORY', 'PRICE_ERROR', 'VOID_BURST', 'MODEL_DRIFT'] as const;
 
 export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
 export const ALERT_SEVERITY_VALUES = ['INFO', 'WARNING', 'CRITICAL'] as const;

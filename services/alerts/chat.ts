@@ -26,7 +26,14 @@ const KIND_LABEL: Readonly<Record<AlertItem['kind'], string>> = {
   phantom_inventory: 'Phantom inventory',
   price_error: 'Price error',
   void_burst: 'Void burst',
+  model_drift: 'Forecast model drift',
 };
+
+/** Where an alert is: its store (and sku, terminal), or the chain for an alert of no single store. */
+function placeOf(alert: AlertItem, separator: string): string {
+  const store = alert.store_id === '' ? 'whole chain' : `store ${alert.store_id}`;
+  return `${store}${alert.sku ? `${separator}sku ${alert.sku}` : ''}`;
+}
 
 export function headline(message: MessageContent): string {
   const firing = message.alerts.filter((a) => a.status === 'firing').length;
@@ -46,13 +53,13 @@ export function headline(message: MessageContent): string {
       const alert = message.alerts[0];
       if (!alert) return message.type;
       const verb = message.type.endsWith('.resolved') ? 'resolved' : message.type.endsWith('.updated') ? 'now ' + alert.severity : alert.severity;
-      return `${KIND_LABEL[alert.kind]} ${verb}: store ${alert.store_id}${alert.sku ? `, sku ${alert.sku}` : ''}`;
+      return `${KIND_LABEL[alert.kind]} ${verb}: ${placeOf(alert, ', ')}`;
     }
   }
 }
 
 function alertLine(alert: AlertItem): string {
-  const where = `store ${alert.store_id}${alert.sku ? ` sku ${alert.sku}` : ''}${alert.terminal_id ? ` terminal ${alert.terminal_id}` : ''}`;
+  const where = `${placeOf(alert, ' ')}${alert.terminal_id ? ` terminal ${alert.terminal_id}` : ''}`;
   const state = alert.status === 'resolved' ? 'resolved' : alert.severity;
   return `${KIND_LABEL[alert.kind]} (${state}) ${where}: ${alert.reason}`;
 }

@@ -8,7 +8,7 @@
  */
 import type { Alert } from '../../schemas/generated/events';
 
-export const ALERT_KINDS = ['stockout_risk', 'out_of_stock', 'demand_spike', 'demand_drop', 'phantom_inventory', 'price_error', 'void_burst'] as const;
+export const ALERT_KINDS = ['stockout_risk', 'out_of_stock', 'demand_spike', 'demand_drop', 'phantom_inventory', 'price_error', 'void_burst', 'model_drift'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_TRANSITIONS = ['raised', 'updated', 'resolved'] as const;

@@ -43,6 +43,15 @@ describe('demand model', () => {
   const sweets = product('Confectionery', 0.5);
   const model = new DemandModel({ stores: [dubai, paris], products: [sweets], categories: CATEGORIES } as Chain);
 
+  it('multiplies one category by a demand shift from its first day on, and nothing else', () => {
+    const shifted = new DemandModel({ stores: [dubai, paris], products: [sweets], categories: CATEGORIES } as Chain, { category: 'Confectionery', fromDay: parseDay('2026-04-17'), factor: 1.4 });
+    const at = (m: DemandModel, iso: string) => m.factors(dubai, sweets, Date.parse(iso)).mean;
+    expect(at(shifted, '2026-04-16T14:00:00Z')).toBe(at(model, '2026-04-16T14:00:00Z')); // the day before: unchanged
+    expect(at(shifted, '2026-04-17T14:00:00Z')).toBeCloseTo(1.4 * at(model, '2026-04-17T14:00:00Z'), 12);
+    const dairy = shifted.categoryFactors('muslim', parseDay('2026-04-17'))[categoryIndex('Dairy')];
+    expect(dairy).toBe(model.categoryFactors('muslim', parseDay('2026-04-17'))[categoryIndex('Dairy')]);
+  });
+
   it('computes a Dubai store at 18:00 on Eid al-Fitr and on an ordinary Friday', () => {
     // 14:00 UTC is 18:00 in Dubai (UTC+4). Confectionery: seasonality amplitude 0.1, peak day 350.
     // Friday in the UAE: 1.1. Hour 18 (ordinary profile): 1.5. Eid al-Fitr (muslim culture): 0.6.

@@ -15,6 +15,7 @@ import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
 import type { Chain, CategoryProfile, ProductProfile, StoreProfile } from './chain';
 import type { OpeningWindow } from '../../lib/domain/regions';
 import { WholeHourStoreClock } from './clock';
+import type { DemandShift } from './options';
 
 /** Local hour-of-day factor on ordinary days: a lunch peak and a larger after-work peak. */
 export const HOUR_OF_DAY: readonly number[] = [
@@ -97,7 +98,10 @@ export class DemandModel {
   private readonly calendars = new Map<Culture, HolidayCalendar>();
   private readonly dayFactorCache = new Map<string, Float64Array>();
 
-  constructor(private readonly chain: Chain) {}
+  constructor(
+    private readonly chain: Chain,
+    private readonly shift?: DemandShift,
+  ) {}
 
   clock(store: StoreProfile): WholeHourStoreClock {
     const tz = store.region.timeZone;
@@ -118,7 +122,8 @@ export class DemandModel {
     let factors = this.dayFactorCache.get(key);
     if (!factors) {
       const holiday = this.holidays(culture).day(day).categoryFactors;
-      factors = Float64Array.from(this.chain.categories, (c, i) => seasonality(c, day) * holiday[i]!);
+      const shift = this.shift;
+      factors = Float64Array.from(this.chain.categories, (c, i) => seasonality(c, day) * holiday[i]! * (shift && c.name === shift.category && day >= shift.fromDay ? shift.factor : 1));
       this.dayFactorCache.set(key, factors);
     }
     return factors;

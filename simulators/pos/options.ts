@@ -5,6 +5,7 @@
 import { ShelfStreamError } from '../../lib/errors';
 import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
 import { FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY, formatDay } from '../../lib/domain/calendar';
+import { CATEGORIES } from './chain';
 
 /** Which simulated time to cover. */
 export type SimulationWindow =
@@ -30,6 +31,21 @@ export interface SimulationOptions {
   readonly expiryWriteOffs?: boolean;
   /** The stores this simulator runs (a shard of the chain); all when absent. */
   readonly storeIndices?: readonly number[];
+  /**
+   * A lasting change of demand for one category from a local day on (a competitor closes, a
+   * range is relisted): what a model monitor must flag. Absent by default, so every stream of a
+   * seed stays byte for byte what the pinned digests say.
+   */
+  readonly demandShift?: DemandShift;
+}
+
+export interface DemandShift {
+  /** A category name of the chain (chain.ts CATEGORIES). */
+  readonly category: string;
+  /** First local day (days since 1970-01-01) with the changed demand. */
+  readonly fromDay: number;
+  /** Multiplier on the category's demand from then on (1.4 = +40%). */
+  readonly factor: number;
 }
 
 export const SIMULATION_DEFAULTS = {
@@ -74,6 +90,12 @@ export function validateSimulation(options: SimulationOptions): SimulationOption
   }
   for (const i of options.storeIndices ?? []) {
     if (!Number.isInteger(i) || i < 0 || i >= options.stores) issues.push(`store index ${i} is not in the chain of ${options.stores} stores`);
+  }
+  const shift = options.demandShift;
+  if (shift) {
+    if (!CATEGORIES.some((c) => c.name === shift.category)) issues.push(`demand shift category '${shift.category}' is not one of ${CATEGORIES.map((c) => c.name).join(', ')}`);
+    if (!(shift.factor > 0 && shift.factor <= 10)) issues.push(`demand shift factor must be above 0 and at most 10, got ${shift.factor}`);
+    if (!Number.isInteger(shift.fromDay)) issues.push(`demand shift first day must be a whole day number, got ${shift.fromDay}`);
   }
   if (issues.length > 0) throw new ShelfStreamError('CONFIG_INVALID', `invalid simulation: ${issues.join('; ')}`, { context: { issues } });
   return options;

@@ -48,7 +48,7 @@ export class PosSimulator {
     const first = w.kind === 'days' ? w.startDay * DAY_MS : Math.floor(w.start / HOUR_MS) * HOUR_MS;
     this.masterStamp = first - DAY_MS;
     this.chain = buildChain({ seed: options.seed, stores: options.stores, skus: options.skus, updatedAt: this.masterStamp });
-    this.model = new DemandModel(this.chain);
+    this.model = new DemandModel(this.chain, options.demandShift);
     const indices = options.storeIndices ?? this.chain.stores.map((s) => s.index);
     this.stores = indices.map((i) => {
       const profile = this.chain.stores[i]!;

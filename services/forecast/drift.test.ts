@@ -1,0 +1,82 @@
+import { type DriftPoint, alertingRows, driftByCategory, populationStabilityIndex } from './drift';
+import { driftWindows } from './drift-check';
+
+describe('population stability index', () => {
+  it('is 0 for the same distribution', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i % 17);
+    expect(populationStabilityIndex(xs, [...xs].reverse())).toBeCloseTo(0, 12);
+  });
+
+  it('matches a case computed by hand', () => {
+    // two bins cut at the reference median 5: (-inf, 5] and (5, inf), shares 0.5 / 0.5;
+    // recent 1, 2, 3, 7: shares 0.75 / 0.25.
+    // PSI = (0.75 - 0.5) ln(0.75 / 0.5) + (0.25 - 0.5) ln(0.25 / 0.5) = 0.25 ln 1.5 + 0.25 ln 2
+    const reference = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(populationStabilityIndex(reference, [1, 2, 3, 7], 2)).toBeCloseTo(0.25 * Math.log(1.5) + 0.25 * Math.log(2), 12);
+  });
+
+  it('keeps ties in one bin, so a measure of many zeros is not split at random', () => {
+    const reference = [0, 0, 0, 0, 0, 0, 0, 0, 1, 2];
+    // the deciles 0 (eight times) and 1 collapse to the edges [0, 1]: bins (-inf, 0], (0, 1], (1, inf)
+    expect(populationStabilityIndex(reference, [0, 0, 0, 0, 0, 0, 0, 0, 1, 2])).toBeCloseTo(0, 12);
+    expect(populationStabilityIndex(reference, [2, 2, 2, 2, 2, 2, 2, 2, 2, 2])).toBeGreaterThan(1);
+  });
+
+  it('is undefined without points', () => {
+    expect(populationStabilityIndex([], [1])).toBeNaN();
+  });
+});
+
+describe('drift by category', () => {
+  const windows = driftWindows('2026-03-28', { recentDays: 14, referenceDays: 56 });
+
+  it('places the windows before the origin, inclusive', () => {
+    expect(windows).toEqual({ referenceFrom: '2026-01-18', referenceTo: '2026-03-14', recentFrom: '2026-03-15', recentTo: '2026-03-28' });
+  });
+
+  /** Ten stores x 70 days per category; `error(day)` is the relative error of the day (0 = forecast exact). */
+  function points(category: string, error: (day: number, store: number) => number): DriftPoint[] {
+    const out: DriftPoint[] = [];
+    for (let day = 0; day < 70; day++) {
+      const date = new Date(Date.parse('2026-01-18T00:00:00Z') + day * 86_400_000).toISOString().slice(0, 10);
+      for (let store = 0; store < 10; store++) {
+        const p50 = 100;
+        out.push({ store_id: `S${store}`, category, date, p50, units: p50 * (1 + error(day, store)), skus: 20, zero_skus: 2 });
+      }
+    }
+    return out;
+  }
+  // noise that repeats with the same spread in both windows: a weekly pattern of +-10% by store
+  const noise = (day: number, store: number): number => (((day * 7 + store * 3) % 11) - 5) / 50;
+
+  it('flags the category whose errors stepped up in the recent weeks, and not the steady one', () => {
+    const shifted = points('Beverages', (day, store) => noise(day, store) + (day >= 56 ? 0.4 : 0));
+    const steady = points('Dairy', noise);
+    const rows = driftByCategory([...shifted, ...steady], windows, { psiThreshold: 0.25, minPoints: 28 });
+    expect(rows.map((r) => `${r.category}/${r.measure}`)).toEqual(['Beverages/forecast_error', 'Beverages/units_level', 'Beverages/zero_share', 'Dairy/forecast_error', 'Dairy/units_level', 'Dairy/zero_share']);
+    const errors = alertingRows(rows);
+    expect(errors.map((r) => [r.category, r.drifted])).toEqual([
+      ['Beverages', true],
+      ['Dairy', false],
+    ]);
+    expect(errors[0]!.recent_mean - errors[0]!.reference_mean).toBeCloseTo(0.4, 1);
+    expect(errors[0]!.reference_points).toBe(560);
+    expect(errors[0]!.recent_points).toBe(140);
+  });
+
+  it('measures features but never alerts on them: a seasonal rise the forecast follows keeps errors steady', () => {
+    // units rise 50% in the recent weeks and the forecast rises with them: level drifts, errors do not
+    const seasonal = points('Frozen', noise).map((p) => (p.date >= windows.recentFrom ? { ...p, units: p.units * 1.5, p50: p.p50 * 1.5 } : p));
+    const rows = driftByCategory(seasonal, windows, { psiThreshold: 0.25, minPoints: 28 });
+    expect(rows.find((r) => r.measure === 'units_level')!.psi).toBeGreaterThan(0.25);
+    expect(alertingRows(rows)[0]!.drifted).toBe(false);
+  });
+
+  it('does not judge on too few points', () => {
+    const few = points('Baby', (day) => (day >= 56 ? 1 : 0)).filter((p) => p.store_id === 'S0');
+    const [error] = alertingRows(driftByCategory(few, windows, { psiThreshold: 0.25, minPoints: 28 }));
+    expect(error!.recent_points).toBe(14);
+    expect(error!.psi).toBeGreaterThan(0.25);
+    expect(error!.drifted).toBe(false);
+  });
+});
