@@ -6,9 +6,13 @@
  * Stock-out flag. Sales on a day the shelf ran empty understate demand (censored demand): the
  * day must be neither learned nor scored as demand. The platform cannot see the shelf, only
  * the books, so the flag is the honest book view: every stock event of a series (sale, restocked
- * return, receipt, shrink, transfer, count correction) is a delta, the first cycle count anchors
- * the absolute level (counted - deltas before it), and a day is flagged when the book reached
- * 0 units in it, or started at 0 with no event at all that day. Theft and phantom stock are
+ * return, receipt, shrink, transfer, count correction) is a delta, and a cycle count at t sets
+ * the level to the units counted as of t, covering every change at or before t, its own
+ * correction included (the rule of streams/stock/ledger.ts and bi_inventory_history, migration
+ * 0022; bi_sales_rolling, 0028, reads the same books): the simulator stamps a correction with its
+ * count's instant, so a count sorts after every delta of its instant. Before the first count the
+ * level is that count less the deltas between. A day is flagged when the book reached 0 units in
+ * it, or started at 0 with no event at all that day. Theft and phantom stock are
  * invisible in the books, so those stock-outs stay unflagged (the anomaly processor's job). A
  * series never counted has no anchor and is never flagged.
  *
@@ -59,33 +63,42 @@ stores AS (SELECT store_id, argMax(time_zone, updated_at) AS time_zone, argMax(r
 products AS (SELECT sku, argMax(category, updated_at) AS category FROM \${database}.dim_product GROUP BY sku),
 stock_events AS (
     SELECT store_id, sku, occurred_at, 1 AS kind, -toInt64(sum(quantity)) AS delta, toInt64(sum(quantity)) AS sold,
-           toFloat64(sum(quantity * unit_price)) AS gross, toFloat64(sum(discount)) AS discount, CAST(NULL AS Nullable(Int64)) AS counted
+           toFloat64(sum(quantity * unit_price)) AS gross, toFloat64(sum(discount)) AS discount, CAST(NULL AS Nullable(Int64)) AS counted, toString(event_id) AS event_key
     FROM \${database}.fact_sale_lines FINAL
     WHERE occurred_at >= {from_ts:DateTime64(3)} AND occurred_at < {until_ts:DateTime64(3)}
     GROUP BY store_id, sku, event_id, occurred_at
     UNION ALL
-    SELECT store_id, sku, occurred_at, 1, toInt64(quantity), 0, 0, 0, NULL
+    SELECT store_id, sku, occurred_at, 1, toInt64(quantity), 0, 0, 0, NULL, concat(toString(event_id), '/', toString(line_number))
     FROM \${database}.fact_return_lines FINAL
     WHERE restockable AND occurred_at >= {from_ts:DateTime64(3)} AND occurred_at < {until_ts:DateTime64(3)}
     UNION ALL
-    -- kind 0: a count sorts before a correction of the same instant, so the anchor is the level before it
-    SELECT store_id, sku, occurred_at, if(movement_type = 'COUNT', 0, 1), toInt64(ifNull(quantity_delta, 0)), 0, 0, 0, toNullable(toInt64(counted_on_hand))
+    -- kind 2: a count sorts after every delta of its instant (its correction included), which it covers
+    SELECT store_id, sku, occurred_at, if(movement_type = 'COUNT', 2, 1), toInt64(ifNull(quantity_delta, 0)), 0, 0, 0,
+           if(movement_type = 'COUNT', toNullable(toInt64(counted_on_hand)), NULL), toString(event_id)
     FROM \${database}.fact_inventory_movements FINAL
     WHERE occurred_at >= {from_ts:DateTime64(3)} AND occurred_at < {until_ts:DateTime64(3)}
 ),
 booked AS (
-    SELECT e.store_id AS store_id, e.sku AS sku, s.time_zone AS time_zone, occurred_at, kind, delta, sold, gross, discount, counted,
-           sum(delta) OVER (PARTITION BY e.store_id, e.sku ORDER BY occurred_at, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+    SELECT e.store_id AS store_id, e.sku AS sku, s.time_zone AS time_zone, occurred_at, kind, delta, sold, gross, discount, counted, event_key,
+           sum(delta) OVER (PARTITION BY e.store_id, e.sku ORDER BY occurred_at, kind, delta DESC, event_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
     FROM stock_events AS e INNER JOIN stores AS s ON s.store_id = e.store_id
 ),
-anchored AS (
-    SELECT *, argMinIf(toNullable(counted - cum), occurred_at, counted IS NOT NULL) OVER (PARTITION BY store_id, sku) AS anchor
+counted AS (
+    -- anyLast skips NULLs: the latest count at or before the event, and the running sum it was taken at
+    SELECT *, anyLast(counted) OVER upto AS last_counted, anyLast(if(counted IS NULL, NULL, toNullable(cum))) OVER upto AS cum_at_last_count
     FROM booked
+    WINDOW upto AS (PARTITION BY store_id, sku ORDER BY occurred_at, kind, delta DESC, event_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+anchored AS (
+    SELECT *,
+           argMinIf(toNullable(counted - cum), (occurred_at, kind, -delta, event_key), counted IS NOT NULL) OVER (PARTITION BY store_id, sku) AS first_anchor,
+           if(last_counted IS NULL, first_anchor + cum, last_counted + cum - cum_at_last_count) AS level
+    FROM counted
 ),
 daily AS (
     SELECT store_id, sku, \${local_date(occurred_at)} AS sales_date,
            sum(sold) AS units, sum(gross) AS gross, sum(discount) AS discount,
-           min(anchor + cum) AS min_book, argMax(anchor + cum, (occurred_at, kind)) AS end_book, any(anchor IS NOT NULL) AS anchored
+           min(level) AS min_book, argMax(level, (occurred_at, kind, -delta, event_key)) AS end_book, any(first_anchor IS NOT NULL) AS anchored
     FROM anchored
     GROUP BY store_id, sku, sales_date
 ),

@@ -156,5 +156,41 @@ describe('product range views', () => {
       expect(tenth.avg_net_sales_30d).toBeCloseTo(0.9, 9);
       expect(tenth.avg_units_90d).toBeCloseTo(0.9, 9);
     });
+
+    it("books a count's correction inside the count, as the simulator does, not on top of it", async () => {
+      // R3 in store CNT1 (UTC). The simulator's morning routine stamps a COUNT_CORRECTION of
+      // (counted - book) with its count's instant and then sets its book to the count: after
+      // both, the book is the count, never 2 x counted - book.
+      //   01-01 07:00 receipt +10 (book 10); 08:00 count finds 4, correction -6 (book 4);
+      //         10:00 sells 3 (book 1)
+      //   01-02 sells 1 (book 0: out)
+      //   01-03 09:00 receipt +6 (6); 12:00 sells 2 (book 4)
+      //   01-04 nothing (4)                    01-05 sells 1 (book 3)
+      // Out of stock on 01-02 only. Counted before its correction, the books would read
+      // 2 x 4 - 10 = -2 after the count, and every day 01-01..01-05 would be out.
+      await insert('dim_store', [store('CNT1', 'Test', 'EUR', null)]);
+      await insert('dim_product', [product('R3', 'Bakery', 50)]);
+      await insert('fact_inventory_movements', [
+        movement('CNT1', 'R3', '2026-01-01 07:00:00.000', 'RECEIPT', 10, null),
+        movement('CNT1', 'R3', '2026-01-01 08:00:00.000', 'COUNT', null, 4),
+        movement('CNT1', 'R3', '2026-01-01 08:00:00.000', 'COUNT_CORRECTION', -6, null),
+        movement('CNT1', 'R3', '2026-01-03 09:00:00.000', 'RECEIPT', 6, null),
+      ]);
+      await insert('fact_sale_lines', [
+        sale('CNT1', 'R3', '2026-01-01 10:00:00.000', 3, 100),
+        sale('CNT1', 'R3', '2026-01-02 10:00:00.000', 1, 100),
+        sale('CNT1', 'R3', '2026-01-03 12:00:00.000', 2, 100),
+        sale('CNT1', 'R3', '2026-01-05 10:00:00.000', 1, 100),
+      ]);
+      const r3 = await rows<Rolling>(client, `SELECT * FROM ${database}.bi_sales_rolling WHERE store_id = 'CNT1' AND sku = 'R3' ORDER BY business_date`);
+      expect(r3.map((r) => [r.business_date, r.is_out_of_stock])).toEqual([
+        ['2026-01-01', false],
+        ['2026-01-02', true],
+        ['2026-01-03', false],
+        ['2026-01-04', false],
+        ['2026-01-05', false],
+      ]);
+      expect(r3.at(-1)).toMatchObject({ days_in_window_7d: 5, stockout_days_7d: 1, stockout_days_30d: 1 });
+    });
   });
 });
