@@ -32,7 +32,11 @@ async function timeQuery(client: ClickHouseClient, sql: string): Promise<number>
 /** The synthetic quarter, built once per cache folder. */
 async function ensureQuarter(client: ClickHouseClient): Promise<number> {
   const exists = await (await client.query({ query: `SELECT count() AS n FROM system.tables WHERE database = '${DATABASE}' AND name = 'bench_loaded'`, format: 'JSONEachRow' })).json<{ n: string }>();
-  if (Number(exists[0]?.n) > 0) return 0;
+  if (Number(exists[0]?.n) > 0) {
+    // The quarter outlives the code: views changed by a later migration must be measured as they are now.
+    await migrate(client, DATABASE);
+    return 0;
+  }
   const started = performance.now();
   const run = async (query: string): Promise<void> => void (await client.command({ query }));
   await run(`DROP DATABASE IF EXISTS ${DATABASE} SYNC`);
