@@ -12,8 +12,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadPanel } from '../../services/forecast/features';
-import { loadSimulatedHistory } from '../../services/forecast/simulated';
-import { formatDay, parseDay } from '../../simulators/pos/calendar';
+import { loadSimulatedHistory } from '../../simulators/quality/forecast-history';
+import { formatDay, parseDay } from '../../lib/domain/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { createClosingJob } from '../../services/bi-rollups/closing';
 import { testClickHouse } from '../harness/fixtures';
