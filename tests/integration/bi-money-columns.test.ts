@@ -48,6 +48,7 @@ const NO_LOCAL_TIME: Readonly<Record<string, string>> = {
   bi_promotion_uplift: 'compares exact instants shifted by whole weeks, which keeps every local weekday and hour',
   bi_dim_store_history: "deleted_at is a master-data change, not a store's business",
   bi_dim_product_history: 'deleted_at is a master-data change',
+  bi_model_runs: 'started_at and finished_at are when a job ran for the whole chain; its data range is in business dates',
 };
 
 const MONEY = /(^|_)(sales|price|cost|discount|refund|value|revenue|margin|amount)(_|$)/;
