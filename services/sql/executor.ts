@@ -39,6 +39,16 @@ const DEFAULT_FORMAT = 'TabSeparated';
 /** Statement texts whose verdict is kept (./statement-cache.ts): a few dashboards' worth, small keys. */
 const STATEMENT_CACHE_SIZE = 1_000;
 
+/**
+ * Settings every endpoint query starts from (a client's own values win). chDB 26.x reorders the
+ * joins of a query over several views into plans whose blocks disagree on a column's type
+ * ("Block structure mismatch": LowCardinality(String) against String), seen with the web app's
+ * revenue by region (bi_sales_daily x bi_dim_store x exchange_rate_daily) and the inventory
+ * views; a BI tool's joins meet it the same way. Not reordering avoids it; a SETTINGS clause
+ * inside a view does not.
+ */
+const ENGINE_DEFAULTS: Readonly<Record<string, string>> = { query_plan_optimize_join_order_limit: '0' };
+
 function limitsOf(principal: Principal, config: SqlExecutorConfig): QueryLimits {
   const own = principal.kind === 'bi' ? principal.user.limits : {};
   return {
@@ -202,7 +212,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
       await setUp(connection, {
         database: request.database ?? state.database ?? deps.database,
         queryParams: paramsSet ? {} : request.queryParams,
-        clientSettings,
+        clientSettings: { ...ENGINE_DEFAULTS, ...clientSettings },
         limits: principal.kind === 'bi' ? limits : {},
         filtersLiteral: filters,
         lockReadOnly: principal.kind === 'bi' || request.readOnlyMethod,
