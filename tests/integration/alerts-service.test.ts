@@ -67,7 +67,10 @@ describe('shelfstream alerts serve on the streaming runtime', () => {
       flaky: await startReferenceReceiver({ secrets: [secret], statuses: [500, 200] }),
       // Its first three requests answered after the 5 s delivery timeout: fewer than the five
       // failures that open a circuit, so their retries 5 s later get through.
-      slow: await startReferenceReceiver({ secrets: [secret], delayMs: 7_000, slowRequests: 3 }),
+      // One request times out: a message whose first two attempts both timed out would wait for its
+      // third at 5 min (the Svix schedule), past any wait here, and which message meets the slow
+      // requests depends on timing (a CI run had one resolved sitting in that wait).
+      slow: await startReferenceReceiver({ secrets: [secret], delayMs: 7_000, slowRequests: 1 }),
       gone: await startReferenceReceiver({ secrets: [secret], statuses: [410] }),
       anomalies: await startReferenceReceiver({ secrets: [secret] }),
     };
@@ -159,11 +162,11 @@ describe('shelfstream alerts serve on the streaming runtime', () => {
     }
     for (const name of answering) checkReceiver(await receivers[name].received(), expected[name].open, expected[name].resolved);
     // The flaky receiver made the service retry: some webhook-ids came twice, first with a 500;
-    // the slow one's first requests timed out and came again under the same webhook-id.
+    // the slow one's first request timed out and came again under the same webhook-id.
     const flaky = await receivers.flaky.received();
     expect(flaky.some((r) => r.status === 500)).toBe(true);
     const slowIds = (await receivers.slow.received()).map((r) => r.webhook_id);
-    expect(slowIds.slice(0, 3).every((id) => slowIds.filter((x) => x === id).length >= 2)).toBe(true);
+    expect(slowIds.filter((x) => x === slowIds[0]).length).toBeGreaterThanOrEqual(2);
 
     // The 410 endpoint: disabled in the subscriptions topic, with its reason, as every instance and a restart read it.
     const cliEnv = { ...process.env, SHELFSTREAM_LOG_LEVEL: 'warn', SHELFSTREAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'alerts-e2e-cli-')), ALERTS_SECRET_KEY: secretKey, ALERTS_SUBSCRIPTIONS_TOPIC: subscriptionsTopic };
