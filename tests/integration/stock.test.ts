@@ -177,8 +177,10 @@ describe('stock processor under SIGKILL', () => {
     }
     process.stdout.write(`stock: ${total} records, committed after each kill: ${progress.join(', ')}\n`);
     expect(kills).toBe(KILLS);
-    // Most kills landed before the end (a fast run may finish between two polls).
-    expect(progress.filter((p) => p < total).length).toBeGreaterThanOrEqual(KILLS - 1);
+    // Most kills landed before the end: a fast run may finish between two polls, and since a
+    // restarted run gets its partitions back in seconds (tasks on assignment, the 5 s rebalance
+    // timeout) two of the fault tier's ten did in one CI run.
+    expect(progress.filter((p) => p < total).length).toBeGreaterThanOrEqual(Math.ceil(KILLS * 0.7));
     // The last run goes to the end and stops by itself once caught up on every partition.
     const last = runProcessor(true);
     expect(await last.exited).toBe(0);
