@@ -13,16 +13,28 @@ describe('isoWeek', () => {
 });
 
 describe('buildCalendar', () => {
-  it('writes one row per date and one per region x holiday, from the simulator rules', () => {
+  it('writes one row per date and one per calendar x holiday, from the shared rules', () => {
     const calendar = buildCalendar('2026-03-18', '2026-03-22');
     expect(calendar.dates.map((d) => d.date)).toEqual(['2026-03-18', '2026-03-19', '2026-03-20', '2026-03-21', '2026-03-22']);
     const eid = calendar.dates.find((d) => d.date === '2026-03-20')!;
     expect(eid).toMatchObject({ day_name: 'Friday', day_of_week: 5, is_weekend: false, is_ramadan: false, muslim_holidays: 'Eid al-Fitr', quarter: 1 });
     // The last days of Ramadan are also Eid preparations (effects combine in the simulator).
     expect(calendar.dates.find((d) => d.date === '2026-03-19')).toMatchObject({ is_ramadan: true, muslim_holidays: 'Ramadan, Eid al-Fitr preparations' });
-    const morocco = calendar.holidays.filter((h) => h.region === 'Morocco' && h.date === '2026-03-20');
-    expect(morocco).toEqual([expect.objectContaining({ holiday_name: 'Eid al-Fitr', culture: 'muslim', demand_factor: 0.6, store_closed: false })]);
+    const muslim = calendar.holidays.filter((h) => h.culture === 'muslim' && h.date === '2026-03-20');
+    expect(muslim).toEqual([expect.objectContaining({ holiday_name: 'Eid al-Fitr', demand_factor: 0.6, store_closed: false })]);
     expect(new Set(calendar.holidays.map((h) => h.calendar_version))).toEqual(new Set([calendar.version]));
+    // Morocco keeps the muslim calendar, France the western one (the region table).
+    expect(calendar.regions.filter((r) => r.region === 'Morocco' || r.region === 'France').map((r) => [r.region, r.culture])).toEqual([
+      ['France', 'western'],
+      ['Morocco', 'muslim'],
+    ]);
+  });
+
+  it('versions the region table apart from the date range', () => {
+    const a = buildCalendar('2026-01-01', '2026-01-31');
+    const b = buildCalendar('2026-03-01', '2026-03-31');
+    expect(a.version).not.toBe(b.version);
+    expect(a.regions).toEqual(b.regions);
   });
 
   it('gives the same version for the same rules and range, another for another range', () => {

@@ -1,12 +1,15 @@
 /**
- * Fills dim_date and dim_holiday for a date range from the chain's holiday rules
- * (lib/domain/calendar.ts) and region table (lib/domain/regions.ts), which the simulator's demand
- * also follows: one source of holidays for the simulated demand and for BI, never a second list.
+ * Fills dim_date, holiday_calendar and region_calendar for a date range from the chain's
+ * holiday rules (lib/domain/calendar.ts) and region table (lib/domain/regions.ts), which the
+ * simulator's demand also follows: one source of holidays for the simulated demand and for BI,
+ * never a second list. Holidays are written per calendar (western, muslim), not per region: the
+ * dim_holiday view (migration 0041) gives them to every region, including regions of stores
+ * imported after this fill, by the calendar a store declares or the region table's.
  *
  * The fill is idempotent and says whether it changed anything: every row carries a checksum
  * of the whole generated calendar (`calendar_version`); when ClickHouse already holds exactly
  * that version for every date of the range, nothing is written. Otherwise the range's
- * holidays are deleted and both tables rewritten (dim_date is a ReplacingMergeTree keyed by
+ * holidays are deleted and the tables rewritten (dim_date is a ReplacingMergeTree keyed by
  * date, so a new row replaces the old one), which also removes a holiday that a rule change
  * dropped.
  */
@@ -40,7 +43,6 @@ export interface DateRow {
 
 export interface HolidayRow {
   readonly date: string;
-  readonly region: string;
   readonly culture: Culture;
   readonly holiday_name: string;
   readonly store_closed: boolean;
@@ -48,10 +50,19 @@ export interface HolidayRow {
   readonly calendar_version: string;
 }
 
+export interface RegionCalendarRow {
+  readonly region: string;
+  readonly culture: Culture;
+  readonly calendar_version: string;
+}
+
+const checksum = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+
 export interface CalendarRows {
   readonly version: string;
   readonly dates: readonly DateRow[];
   readonly holidays: readonly HolidayRow[];
+  readonly regions: readonly RegionCalendarRow[];
 }
 
 /** ISO 8601 week and week-numbering year: the week belongs to the year of its Thursday. */
@@ -102,33 +113,31 @@ export function buildCalendar(from: string, to: string): CalendarRows {
       muslim_holidays: muslim.map((e) => e.name).join(', '),
       is_ramadan: muslim.some((e) => e.name === RAMADAN),
     });
-    for (const region of REGIONS) {
-      for (const effect of region.culture === 'western' ? western : muslim) {
-        holidays.push({
-          date,
-          region: region.region,
-          culture: region.culture,
-          holiday_name: effect.name,
-          store_closed: effect.closed === true,
-          demand_factor: effect.factor,
-        });
+    for (const [culture, effects] of [['western', western], ['muslim', muslim]] as const) {
+      for (const effect of effects) {
+        holidays.push({ date, culture, holiday_name: effect.name, store_closed: effect.closed === true, demand_factor: effect.factor });
       }
     }
   }
-  const version = createHash('sha256').update(JSON.stringify([dates, holidays])).digest('hex').slice(0, 16);
+  const version = checksum([dates, holidays]);
+  // The region table's own checksum: it does not depend on the date range, so filling two
+  // ranges one after the other leaves it unchanged.
+  const regions = REGIONS.map((r) => ({ region: r.region, culture: r.culture }));
+  const regionsVersion = checksum(regions);
   return {
     version,
     dates: dates.map((d) => ({ ...d, calendar_version: version })),
     holidays: holidays.map((h) => ({ ...h, calendar_version: version })),
+    regions: regions.map((r) => ({ ...r, calendar_version: regionsVersion })),
   };
 }
 
 export type CalendarOutcome = 'filled' | 'unchanged';
 
-async function countVersion(client: ClickHouseClient, table: string, from: string, to: string, version: string): Promise<{ rows: number; current: number }> {
+async function countVersion(client: ClickHouseClient, table: string, version: string, range?: { from: string; to: string }): Promise<{ rows: number; current: number }> {
   const result = await client.query({
-    query: `SELECT count() AS rows, countIf(calendar_version = {version:String}) AS current FROM ${table} FINAL WHERE date BETWEEN {from:Date} AND {to:Date}`,
-    query_params: { version, from, to },
+    query: `SELECT count() AS rows, countIf(calendar_version = {version:String}) AS current FROM ${table} FINAL${range ? ' WHERE date BETWEEN {from:Date} AND {to:Date}' : ''}`,
+    query_params: { version, ...range },
     format: 'JSONEachRow',
   });
   const [row] = await result.json<{ rows: string | number; current: string | number }>();
@@ -139,22 +148,27 @@ async function countVersion(client: ClickHouseClient, table: string, from: strin
 export async function fillCalendar(client: ClickHouseClient, database: string, from: string, to: string): Promise<{ outcome: CalendarOutcome; dates: number; holidays: number }> {
   const calendar = buildCalendar(from, to);
   const dateTable = `${database}.dim_date`;
-  const holidayTable = `${database}.dim_holiday`;
-  const [dates, holidays] = await Promise.all([
-    countVersion(client, dateTable, from, to, calendar.version),
-    countVersion(client, holidayTable, from, to, calendar.version),
+  const holidayTable = `${database}.holiday_calendar`;
+  const regionTable = `${database}.region_calendar`;
+  const [dates, holidays, regions] = await Promise.all([
+    countVersion(client, dateTable, calendar.version, { from, to }),
+    countVersion(client, holidayTable, calendar.version, { from, to }),
+    countVersion(client, regionTable, calendar.regions[0]?.calendar_version ?? ''),
   ]);
   const summary = { dates: calendar.dates.length, holidays: calendar.holidays.length };
-  const upToDate =
-    dates.rows === calendar.dates.length && dates.current === dates.rows && holidays.rows === calendar.holidays.length && holidays.current === holidays.rows;
-  if (upToDate) return { outcome: 'unchanged', ...summary };
+  const current = (found: { rows: number; current: number }, expected: number): boolean => found.rows === expected && found.current === found.rows;
+  if (current(dates, calendar.dates.length) && current(holidays, calendar.holidays.length) && current(regions, calendar.regions.length)) {
+    return { outcome: 'unchanged', ...summary };
+  }
 
-  // Holidays a changed rule set no longer produces must go; dates are replaced by key.
+  // Holidays and regions a changed rule set no longer produces must go; dates are replaced by key.
   await client.command({
     query: `DELETE FROM ${holidayTable} WHERE date BETWEEN {from:Date} AND {to:Date}`,
     query_params: { from, to },
   });
+  await client.command({ query: `DELETE FROM ${regionTable} WHERE calendar_version != {version:String}`, query_params: { version: calendar.regions[0]?.calendar_version ?? '' } });
   await client.insert({ table: dateTable, values: [...calendar.dates], format: 'JSONEachRow' });
   await client.insert({ table: holidayTable, values: [...calendar.holidays], format: 'JSONEachRow' });
+  await client.insert({ table: regionTable, values: [...calendar.regions], format: 'JSONEachRow' });
   return { outcome: 'filled', ...summary };
 }

@@ -103,6 +103,7 @@ const RULES: { readonly [T in TopicName]?: Rule<TopicValues[T]> } = {
   'md.stores': (e, issue) => {
     if (e.vat_rate !== null && !(e.vat_rate >= 0 && e.vat_rate < 1)) issue('vat_rate', `must be a fraction from 0 to below 1 (0.2 = 20%), got ${e.vat_rate}`);
     if (!CURRENCY.test(e.currency)) issue('currency', 'must be an ISO 4217 code such as EUR');
+    if (e.holiday_calendar !== null && e.holiday_calendar !== 'western' && e.holiday_calendar !== 'muslim') issue('holiday_calendar', `must be one of western, muslim or null, got ${JSON.stringify(e.holiday_calendar)}`);
   },
 };
 

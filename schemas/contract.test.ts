@@ -145,5 +145,8 @@ describe('exchange-rate and store master data', () => {
     expect(contractIssues('md.stores', store(undefined), NOW)).toEqual([]);
     expect(contractIssues('md.stores', store(0.2), NOW)).toEqual([]);
     expect(contractIssues('md.stores', store(20), NOW)).toEqual([{ path: 'vat_rate', reason: 'must be a fraction from 0 to below 1 (0.2 = 20%), got 20' }]);
+    // The holiday calendar is optional too, and one of the cultures the holiday rules know.
+    expect(contractIssues('md.stores', { ...store(0.2), holiday_calendar: 'muslim' }, NOW)).toEqual([]);
+    expect(contractIssues('md.stores', { ...store(0.2), holiday_calendar: 'lunar' }, NOW)).toEqual([{ path: 'holiday_calendar', reason: 'must be one of western, muslim or null, got "lunar"' }]);
   });
 });

@@ -6,6 +6,7 @@
  * so a processor that decodes a projection (projection.ts) runs exactly the rules on its fields.
  */
 import { Type } from 'avsc';
+import { CULTURES, type Culture } from '../lib/domain/calendar';
 import { loadCatalog } from './catalog';
 import type { TopicName, TopicValues } from './generated/events';
 import { selects, type FieldSelection } from './projection';
@@ -306,6 +307,10 @@ const RULES: { readonly [T in TopicName]?: readonly Step<TopicValues[T]>[] } = {
       run: (e, issue) => void (e.vat_rate !== null && !(e.vat_rate >= 0 && e.vat_rate < 1) && issue('vat_rate', `must be a fraction from 0 to below 1 (0.2 = 20%), got ${e.vat_rate}`)),
     },
     { reads: ['currency'], run: (e, issue) => void (!CURRENCY.test(e.currency) && issue('currency', 'must be an ISO 4217 code such as EUR')) },
+    {
+      reads: ['holiday_calendar'],
+      run: (e, issue) => void (e.holiday_calendar !== null && !CULTURES.includes(e.holiday_calendar as Culture) && issue('holiday_calendar', `must be one of ${CULTURES.join(', ')} or null, got ${JSON.stringify(e.holiday_calendar)}`)),
+    },
   ],
   'pos.heartbeats': [{ reads: ['queue_depth'], run: (e, issue) => void (outside(e.queue_depth, 0, 10_000_000) && issue('queue_depth', between(0, 10_000_000, '', e.queue_depth))) }],
 };

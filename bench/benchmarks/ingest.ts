@@ -350,7 +350,7 @@ function benchStore(store_id: string): Store {
     size_class: 'MEDIUM',
     currency: 'EUR',
     opened_on: 19_000,
-    vat_rate: null,
+    vat_rate: null, holiday_calendar: null,
     updated_at: Date.now(),
   };
 }

@@ -278,13 +278,13 @@ export const OPTIONS = {
   CLICKHOUSE_CALENDAR_FROM: spec({
     group: 'clickhouse',
     default: '2024-01-01',
-    doc: 'First date `shelfstream init` writes to dim_date and dim_holiday (YYYY-MM-DD; the holiday rules cover 2024-2030).',
+    doc: 'First date `shelfstream init` writes to dim_date and the holiday calendars (YYYY-MM-DD; the holiday rules cover 2024-2030).',
     schema: isoDate,
   }),
   CLICKHOUSE_CALENDAR_TO: spec({
     group: 'clickhouse',
     default: '2030-12-31',
-    doc: 'Last date `shelfstream init` writes to dim_date and dim_holiday (YYYY-MM-DD).',
+    doc: 'Last date `shelfstream init` writes to dim_date and the holiday calendars (YYYY-MM-DD).',
     schema: isoDate,
   }),
   REPORTING_CURRENCY: spec({

@@ -134,6 +134,9 @@ export const LAST_SUPPORTED_DAY = daysFromCivil(2030, 12, 31);
  */
 export type Culture = 'western' | 'muslim';
 
+/** Every culture the holiday rules know: the values a store's holiday_calendar may take. */
+export const CULTURES: readonly Culture[] = ['western', 'muslim'];
+
 export interface HolidayEffect {
   readonly name: string;
   /** Demand multiplier for every category not listed in `categories`. */

@@ -261,6 +261,8 @@ export interface Store {
   readonly opened_on: number;
   /** VAT (sales tax) rate included in the store's shelf prices, as a fraction (0.055 = 5.5%); null when the chain's systems did not send it. */
   readonly vat_rate: null | number;
+  /** Holiday calendar the store keeps: western or muslim (the cultures of lib/domain/calendar.ts). Null: the calendar of the store's region in the chain's region table (lib/domain/regions.ts); a region outside it needs one, or its stores have no holidays. */
+  readonly holiday_calendar: null | string;
   /** When this version of the record was produced, UTC; the newest wins. Epoch milliseconds, UTC. */
   readonly updated_at: number;
 }

@@ -123,7 +123,7 @@ flagged AS (
 holidays AS (
     SELECT date, region, exp(sum(log(demand_factor))) AS factor, max(store_closed) AS closed,
            max(holiday_name = 'Ramadan') AS ramadan, max(holiday_name LIKE '%Eid%') AS eid
-    FROM \${database}.dim_holiday FINAL
+    FROM \${database}.dim_holiday
     WHERE date BETWEEN {from:Date} AND {horizon_end:Date}
     GROUP BY date, region
 )

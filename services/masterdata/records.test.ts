@@ -55,6 +55,7 @@ describe('masterDataRecords', () => {
           currency: 'GBP',
           opened_on: Date.UTC(2025, 3, 1) / 86_400_000,
           vat_rate: 0.2,
+          holiday_calendar: null,
           updated_at: NOW,
         },
       },
@@ -67,6 +68,7 @@ describe('masterDataRecords', () => {
     expect(issues.map(describeRowIssue)).toEqual([
       'row 2 (line 3), field time_zone: "Mars/Olympus" is not an IANA time zone (e.g. Europe/Paris)',
       'row 2 (line 3), field opened_on: expected a date as YYYY-MM-DD, got "2025-02-30"',
+      expect.stringMatching(/^row 2 \(line 3\), field holiday_calendar: is required for region "Nowhere", which is not in the chain's region table \(France, .*\): say which holidays its stores keep \(western or muslim\)$/),
       'row 3 (line 4), field opening_hours: "Mon-Fri 8-21" is not "<days> HH:MM-HH:MM" (e.g. "1-5 08:00-21:00", ISO weekdays 1 = Monday)',
       'row 3 (line 4), field size_class: expected one of EXPRESS, SMALL, MEDIUM, LARGE, HYPERMARKET, got "HUGE"',
       'row 4 (line 5), field store_id: repeats the store_id of row 1',
@@ -75,12 +77,30 @@ describe('masterDataRecords', () => {
 
   it('runs the contract on rows whose fields read well: a VAT rate of 20 and a lower-case currency', () => {
     const rows = [
-      { row: 1, values: { store_id: 'S1', name: 'n', region: 'r', time_zone: 'UTC', currency: 'eur', size_class: 'SMALL', opened_on: '2025-01-01', opening_hours: [], vat_rate: 20 } },
+      { row: 1, values: { store_id: 'S1', name: 'n', region: 'r', time_zone: 'UTC', currency: 'eur', size_class: 'SMALL', opened_on: '2025-01-01', opening_hours: [], vat_rate: 20, holiday_calendar: 'western' } },
     ];
     expect(masterDataRecords('stores', rows, NOW).issues.map(describeRowIssue)).toEqual([
       'row 1, field vat_rate: must be a fraction from 0 to below 1 (0.2 = 20%), got 20',
       'row 1, field currency: must be an ISO 4217 code such as EUR',
     ]);
+  });
+
+  it('takes a holiday calendar for a region outside the region table, and refuses one the rules do not know', () => {
+    const store = { store_id: 'S1', name: 'n', time_zone: 'Europe/Rome', currency: 'EUR', size_class: 'SMALL', opened_on: '2025-01-01', opening_hours: [] };
+    const { records, issues } = masterDataRecords(
+      'stores',
+      [
+        { row: 1, values: { ...store, region: 'Italy', holiday_calendar: 'Western' } },
+        { row: 2, values: { ...store, store_id: 'S2', region: 'France' } },
+        { row: 3, values: { ...store, store_id: 'S3', region: 'Italy', holiday_calendar: 'catholic' } },
+      ],
+      NOW,
+    );
+    expect(records.map((r) => [r.key, (r.record as { holiday_calendar: string | null }).holiday_calendar])).toEqual([
+      ['S1', 'western'],
+      ['S2', null],
+    ]);
+    expect(issues.map(describeRowIssue)).toEqual(['row 3, field holiday_calendar: expected one of western, muslim, got "catholic"']);
   });
 
   it('reads products and rates from JSON values, and refuses a negative rate and an unknown field', () => {

@@ -7,7 +7,8 @@
  * Columns (CSV header, or the keys of each JSON object):
  *   stores:   store_id, name, region, time_zone (IANA), currency, size_class, opened_on (YYYY-MM-DD),
  *             opening_hours ("1-5 08:00-21:00, 6 09:00-19:00": ISO weekdays, local times; a JSON
- *             file may give the Avro array instead), vat_rate (optional fraction: 0.2 = 20%)
+ *             file may give the Avro array instead), vat_rate (optional fraction: 0.2 = 20%),
+ *             holiday_calendar (western or muslim; required for a region outside lib/domain/regions.ts)
  *   products: sku, name, category, brand, unit_cost, price (minor units), currency, perishable
  *             (true/false), shelf_life_days (optional)
  *   rates:    currency, base_currency, rate_date (YYYY-MM-DD), rate, source (optional)
@@ -15,6 +16,8 @@
  */
 import { contractIssues } from '../../schemas/contract';
 import type { ExchangeRate, Product, Store, StoreSizeClass } from '../../schemas/generated/events';
+import { CULTURES, type Culture } from '../../lib/domain/calendar';
+import { REGIONS } from '../../lib/domain/regions';
 
 export const MASTER_DATA_KINDS = { stores: 'md.stores', products: 'md.products', rates: 'md.exchange-rates' } as const;
 export type MasterDataKind = keyof typeof MASTER_DATA_KINDS;
@@ -46,7 +49,7 @@ export interface ParsedRow {
 const SIZE_CLASSES: readonly StoreSizeClass[] = ['EXPRESS', 'SMALL', 'MEDIUM', 'LARGE', 'HYPERMARKET'];
 
 const COLUMNS: Record<MasterDataKind, { required: readonly string[]; optional: readonly string[] }> = {
-  stores: { required: ['store_id', 'name', 'region', 'time_zone', 'currency', 'size_class', 'opened_on', 'opening_hours'], optional: ['vat_rate'] },
+  stores: { required: ['store_id', 'name', 'region', 'time_zone', 'currency', 'size_class', 'opened_on', 'opening_hours'], optional: ['vat_rate', 'holiday_calendar'] },
   products: { required: ['sku', 'name', 'category', 'brand', 'unit_cost', 'price', 'currency', 'perishable'], optional: ['shelf_life_days'] },
   rates: { required: ['currency', 'base_currency', 'rate_date', 'rate'], optional: ['source'] },
 };
@@ -124,6 +127,21 @@ class FieldReader {
     }
   }
 
+  /**
+   * A store's holiday calendar: one the rules know, or empty for a region of the chain's region
+   * table (which names its calendar). A region outside that table must say which calendar it
+   * keeps, or BI and the forecast would treat its Easter or Eid as an ordinary day.
+   */
+  holidayCalendar(field: string, regionField: string): string | null {
+    const v = this.missing(field) ? '' : this.text(field).toLowerCase();
+    if (v !== '') return CULTURES.includes(v as Culture) ? v : (this.bad(field, `expected one of ${CULTURES.join(', ')}, got ${JSON.stringify(v)}`) ?? v);
+    const region = this.missing(regionField) ? '' : String(this.raw(regionField));
+    if (region !== '' && !REGIONS.some((r) => r.region === region)) {
+      this.bad(field, `is required for region ${JSON.stringify(region)}, which is not in the chain's region table (${REGIONS.map((r) => r.region).join(', ')}): say which holidays its stores keep (${CULTURES.join(' or ')})`);
+    }
+    return null;
+  }
+
   sizeClass(field: string): StoreSizeClass {
     const v = this.text(field).toUpperCase();
     if (v !== '' && !SIZE_CLASSES.includes(v as StoreSizeClass)) this.bad(field, `expected one of ${SIZE_CLASSES.join(', ')}, got ${JSON.stringify(v)}`);
@@ -166,6 +184,7 @@ function build(kind: MasterDataKind, f: FieldReader, updatedAt: number): { key: 
         currency: f.text('currency'),
         opened_on: f.date('opened_on'),
         vat_rate: f.optionalNumber('vat_rate', false),
+        holiday_calendar: f.holidayCalendar('holiday_calendar', 'region'),
         updated_at: updatedAt,
       };
       return { key: store.store_id, record: store };

@@ -180,6 +180,7 @@ function buildStore(seed: number, index: number, region: RegionProfile, updatedA
       currency: region.currency,
       opened_on: rng.intBetween(daysFromCivil(1995, 1, 1), daysFromCivil(2023, 12, 31)),
       vat_rate: region.vatRate,
+      holiday_calendar: region.culture,
       updated_at: updatedAt,
     },
   };

@@ -19,7 +19,7 @@ function store(regionName: string, factor: number, opens: number, closes: number
     factor,
     terminals: ['T01'],
     opening: Array.from({ length: 7 }, () => ({ opens, closes })),
-    store: { store_id: 'S001', name: 'test', region: r.region, time_zone: r.timeZone, opening_hours: [], size_class: 'MEDIUM', currency: r.currency, opened_on: 0, vat_rate: r.vatRate, updated_at: 0 },
+    store: { store_id: 'S001', name: 'test', region: r.region, time_zone: r.timeZone, opening_hours: [], size_class: 'MEDIUM', currency: r.currency, opened_on: 0, vat_rate: r.vatRate, holiday_calendar: null, updated_at: 0 },
   };
 }
 

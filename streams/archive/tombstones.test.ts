@@ -16,7 +16,7 @@ const catalog = loadCatalog();
 const encoder = catalogEncoder(catalog);
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const stores = Type.forSchema(catalog.find((t) => t.name === 'md.stores')!.schema as Parameters<typeof Type.forSchema>[0]);
-const store: Store = { store_id: 'S9', name: 'Quay Street', region: 'NORTH', time_zone: 'Europe/Dublin', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, vat_rate: 0.23, updated_at: T0 };
+const store: Store = { store_id: 'S9', name: 'Quay Street', region: 'NORTH', time_zone: 'Europe/Dublin', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, vat_rate: 0.23, holiday_calendar: null, updated_at: T0 };
 
 function consumed(topic: string, offset: number, timestamp: number, raw: RawRecord | RawTombstone): InputRecord {
   return { topic, partition: 0, offset, key: raw.key?.toString() ?? null, timestamp, value: raw.value === null ? null : {}, raw };

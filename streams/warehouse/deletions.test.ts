@@ -12,7 +12,7 @@ import { deletedRow, warehouseProcessor } from './warehouse';
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const DELETED_AT = T0 + 3_600_000;
 
-const store: Store = { store_id: 'S9', name: 'Quay Street', region: 'NORTH', time_zone: 'Europe/Dublin', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, vat_rate: 0.23, updated_at: T0 };
+const store: Store = { store_id: 'S9', name: 'Quay Street', region: 'NORTH', time_zone: 'Europe/Dublin', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, vat_rate: 0.23, holiday_calendar: null, updated_at: T0 };
 const product: Product = { sku: 'SKU-9', name: 'Oat milk 1l', category: 'DAIRY', brand: 'Oatly', unit_cost: 90, price: 199, currency: 'EUR', perishable: true, shelf_life_days: 10, updated_at: T0 };
 
 /** What ReplacingMergeTree(updated_at) keeps of a dimension: per key, the newest version (an ISO string here). */

@@ -215,6 +215,7 @@ export function warehouseRows(kind: WarehouseInput, value: unknown, offset: numb
         currency: s.currency,
         opened_on: date(s.opened_on),
         vat_rate: s.vat_rate,
+        holiday_calendar: s.holiday_calendar ?? '',
         updated_at: ts(s.updated_at),
         is_deleted: 0,
         deleted_at: null,

@@ -77,7 +77,7 @@ beforeAll(async () => {
     size_class: 'SMALL',
     currency: 'EUR',
     opened_on: 19_000,
-    vat_rate: null,
+    vat_rate: null, holiday_calendar: null,
     updated_at: now,
   });
   const product = (sku: string): Product => ({ sku, name: `Test ${sku}`, category: 'Test', brand: 'Test', unit_cost: 100, price: 199, currency: 'EUR', perishable: false, shelf_life_days: null, updated_at: now });

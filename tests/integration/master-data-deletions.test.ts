@@ -48,7 +48,7 @@ describe('master-data deletions (tombstones)', () => {
     const storeId = uniqueName('DEL', '_').toUpperCase();
     const sku = `${storeId}-SKU`;
     const keep = `${storeId}-KEEP`;
-    const store = (id: string, region: string): Store => ({ store_id: id, name: `Store ${id}`, region, time_zone: 'Europe/Paris', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, vat_rate: 0.2, updated_at: t0 });
+    const store = (id: string, region: string): Store => ({ store_id: id, name: `Store ${id}`, region, time_zone: 'Europe/Paris', opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, vat_rate: 0.2, holiday_calendar: null, updated_at: t0 });
     const product: Product = { sku, name: 'Oat milk 1l', category: 'DAIRY', brand: 'Oatly', unit_cost: 90, price: 199, currency: 'EUR', perishable: true, shelf_life_days: 10, updated_at: t0 };
     const sale = (at: number, quantity: number): SaleCompleted => {
       const lines = [{ line_number: 1, sku, quantity, unit_price: 199, discount: 0, promotion_id: null }];

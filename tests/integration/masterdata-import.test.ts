@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
+import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
@@ -29,6 +30,10 @@ import { runInProcess } from '../harness/processor-run';
 const prefix = `${uniqueName('mdi')}.`;
 const tag = uniqueName('MD').toUpperCase();
 const STORE = `${tag}-S1`;
+// Regions outside the chain's built-in region table, named per test so other tests' stores
+// cannot declare their calendar.
+const ITALY = `Italy ${tag}`;
+const GULF = `Saudi Arabia ${tag}`;
 const SKUS = [`${tag}-SKU1`, `${tag}-SKU2`];
 const dir = mkdtempSync(join(tmpdir(), 'masterdata-it-'));
 const config = testConfig({ INGEST_PORT: '0', INGEST_API_KEYS_FILE: join(dir, 'api-keys.json') });
@@ -74,20 +79,29 @@ beforeAll(async () => {
 });
 
 describe('shelfstream masterdata import', () => {
-  const STORES_HEADER = 'store_id,name,region,time_zone,currency,size_class,opened_on,opening_hours,vat_rate';
-  const goodStore = `${STORE},Leeds Small ${STORE},United Kingdom,Europe/London,GBP,SMALL,2025-04-01,"1-6 08:00-21:00, 7 10:00-16:00",0.2`;
+  const STORES_HEADER = 'store_id,name,region,time_zone,currency,size_class,opened_on,opening_hours,vat_rate,holiday_calendar';
+  const goodStore = `${STORE},Leeds Small ${STORE},United Kingdom,Europe/London,GBP,SMALL,2025-04-01,"1-6 08:00-21:00, 7 10:00-16:00",0.2,`;
+  const italianStore = `${tag}-IT1,Milano ${tag},${ITALY},Europe/Rome,EUR,MEDIUM,2025-04-01,1-6 08:00-21:00,0.1,western`;
+  const saudiStore = `${tag}-SA1,Riyadh ${tag},${GULF},Asia/Riyadh,SAR,LARGE,2025-04-01,1-7 08:00-23:00,0.15,muslim`;
 
   it('refuses a file with errors row by row and publishes nothing, not even its good rows', async () => {
     const before = await endOffsets(topic('md.stores'));
     const path = file(
       'stores-bad.csv',
-      [STORES_HEADER, goodStore, `${tag}-S2,Nowhere,Nowhere,Mars/Olympus,GBP,SMALL,2025-04-01,1-7 08:00-21:00,0.2`, `${tag}-S3,Dear,France,Europe/Paris,EUR,SMALL,2025-04-01,1-7 08:00-21:00,20`].join('\n'),
+      [
+        STORES_HEADER,
+        goodStore,
+        `${tag}-S2,Nowhere,Nowhere,Mars/Olympus,GBP,SMALL,2025-04-01,1-7 08:00-21:00,0.2,western`,
+        `${tag}-S3,Dear,France,Europe/Paris,EUR,SMALL,2025-04-01,1-7 08:00-21:00,20,`,
+        `${tag}-S4,Porto,Portugal,Europe/Lisbon,EUR,SMALL,2025-04-01,1-7 08:00-21:00,0.06,`,
+      ].join('\n'),
     );
     const outcome = await importMasterData(config, { file: path, kind: 'stores', topicPrefix: prefix });
-    expect(outcome).toMatchObject({ refused: true, published: 0, rows: 3 });
+    expect(outcome).toMatchObject({ refused: true, published: 0, rows: 4 });
     expect(outcome.issues.map(describeRowIssue)).toEqual([
       'row 2 (line 3), field time_zone: "Mars/Olympus" is not an IANA time zone (e.g. Europe/Paris)',
       'row 3 (line 4), field vat_rate: must be a fraction from 0 to below 1 (0.2 = 20%), got 20',
+      expect.stringMatching(/^row 4 \(line 5\), field holiday_calendar: is required for region "Portugal", which is not in the chain's region table/),
     ]);
     expect(await endOffsets(topic('md.stores'))).toBe(before);
 
@@ -101,8 +115,8 @@ describe('shelfstream masterdata import', () => {
   });
 
   it('publishes a clean file; the warehouse lands it in the dimensions, and ingest then accepts sales of the new store', async () => {
-    const stores = await importMasterData(config, { file: file('stores.csv', [STORES_HEADER, goodStore].join('\n')), kind: 'stores', topicPrefix: prefix });
-    expect(stores).toMatchObject({ refused: false, published: 1, issues: [] });
+    const stores = await importMasterData(config, { file: file('stores.csv', [STORES_HEADER, goodStore, italianStore, saudiStore].join('\n')), kind: 'stores', topicPrefix: prefix });
+    expect(stores).toMatchObject({ refused: false, published: 3, issues: [] });
     const products = await importMasterData(config, {
       file: file(
         'products.json',
@@ -149,8 +163,27 @@ describe('shelfstream masterdata import', () => {
     await runInProcess(warehouseProcessor({ topics }), { config, codec, clickhouse: client, database, deadLetterTopic: topic('shelfstream.dead-letter'), groupId: uniqueName('mdi-wh') });
 
     const query = async <T>(sql: string): Promise<T[]> => (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
-    expect(await query(`SELECT store_id, region, time_zone, currency, opened_on, vat_rate FROM ${database}.dim_store FINAL`)).toEqual([
-      { store_id: STORE, region: 'United Kingdom', time_zone: 'Europe/London', currency: 'GBP', opened_on: '2025-04-01', vat_rate: 0.2 },
+    expect(await query(`SELECT store_id, region, time_zone, currency, opened_on, vat_rate, holiday_calendar FROM ${database}.dim_store FINAL ORDER BY store_id`)).toEqual([
+      { store_id: `${tag}-IT1`, region: ITALY, time_zone: 'Europe/Rome', currency: 'EUR', opened_on: '2025-04-01', vat_rate: 0.1, holiday_calendar: 'western' },
+      { store_id: STORE, region: 'United Kingdom', time_zone: 'Europe/London', currency: 'GBP', opened_on: '2025-04-01', vat_rate: 0.2, holiday_calendar: '' },
+      { store_id: `${tag}-SA1`, region: GULF, time_zone: 'Asia/Riyadh', currency: 'SAR', opened_on: '2025-04-01', vat_rate: 0.15, holiday_calendar: 'muslim' },
+    ]);
+    // The imported regions keep holidays from the moment their stores land, with no init run
+    // since (the calendar was filled before they existed). Published dates: Easter Sunday 5 April
+    // 2026, Ramadan 1447 from 18 February to 19 March, Eid al-Fitr 20 March; 2026-03-02 is a
+    // Monday of Ramadan and of no western holiday.
+    await fillCalendar(client, database, '2026-02-01', '2026-04-30');
+    const holidays = await query<{ region: string; date: string; holiday_name: string; store_closed: boolean }>(
+      `SELECT region, date, holiday_name, store_closed FROM ${database}.bi_holidays
+       WHERE region IN ('${ITALY}', '${GULF}', 'United Kingdom') AND date IN ('2026-03-02', '2026-03-20', '2026-04-05') ORDER BY region, date, holiday_name`,
+    );
+    expect(holidays).toEqual([
+      { region: ITALY, date: '2026-03-20', holiday_name: 'Eid al-Fitr', store_closed: false },
+      { region: ITALY, date: '2026-04-05', holiday_name: 'Easter Sunday', store_closed: true },
+      { region: GULF, date: '2026-03-02', holiday_name: 'Ramadan', store_closed: false },
+      { region: GULF, date: '2026-03-20', holiday_name: 'Eid al-Fitr', store_closed: false },
+      { region: 'United Kingdom', date: '2026-03-20', holiday_name: 'Eid al-Fitr', store_closed: false },
+      { region: 'United Kingdom', date: '2026-04-05', holiday_name: 'Easter Sunday', store_closed: true },
     ]);
     expect(await query(`SELECT sku, unit_cost, price FROM ${database}.dim_product FINAL ORDER BY sku`)).toEqual(SKUS.map((sku, i) => ({ sku, unit_cost: 120 + i, price: 249 })));
     // The treasury's correction of the 17th replaced the imported rate of that day.

@@ -52,7 +52,7 @@ async function curl(args: readonly string[]): Promise<Reply> {
 async function fillTables(client: ClickHouseClient, database: string): Promise<void> {
   const tables = await (
     await client.query({
-      query: `SELECT name FROM system.tables WHERE database = {db:String} AND engine = 'ReplacingMergeTree' AND name NOT IN ('schema_migrations', 'dim_date', 'dim_holiday')`,
+      query: `SELECT name FROM system.tables WHERE database = {db:String} AND engine = 'ReplacingMergeTree' AND name NOT IN ('schema_migrations', 'dim_date', 'holiday_calendar', 'region_calendar')`,
       query_params: { db: database },
       format: 'JSONEachRow',
     })
