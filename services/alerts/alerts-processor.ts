@@ -49,6 +49,10 @@ export interface AlertsProcessorOptions {
   readonly sender: WebhookSender;
   readonly timeoutMs: number;
   readonly concurrency: number;
+  /** Wait before each attempt (ms), ALERTS_RETRY_SCHEDULE_MS. */
+  readonly retryScheduleMs: readonly number[];
+  /** How long an endpoint's circuit stays open before its first probe (ms), ALERTS_CIRCUIT_OPEN_MS. */
+  readonly circuitOpenMs: number;
   readonly logger: Logger;
   /** Writes a subscription back as disabled (410, or failing for days). */
   readonly onEndpointDisabled?: (subscriptionId: string, reason: string) => void;
@@ -110,6 +114,8 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
         clock: Date.now,
         random: Math.random,
         concurrency: options.concurrency,
+        retryScheduleMs: options.retryScheduleMs,
+        circuitOpenMs: options.circuitOpenMs,
         timeoutMs: options.timeoutMs,
         rateBudget,
         ...(options.onEndpointDisabled ? { onEndpointDisabled: options.onEndpointDisabled } : {}),

@@ -69,6 +69,8 @@ export async function startAlertsService(deps: AlertsServiceDeps): Promise<Alert
     sender,
     timeoutMs: config.alerts.deliveryTimeoutMs,
     concurrency: config.alerts.endpointConcurrency,
+    retryScheduleMs: config.alerts.retryScheduleMs,
+    circuitOpenMs: config.alerts.circuitOpenMs,
     logger,
     onEndpointDisabled: disabler.disable,
   });
