@@ -52,6 +52,8 @@ export interface AlertsProcessorOptions {
   readonly sender: WebhookSender;
   readonly timeoutMs: number;
   readonly concurrency: number;
+  /** Partitions of the alerts topic: what share of them this process owns splits the rate cap. */
+  readonly partitions: number;
   /** Wait before each attempt (ms), ALERTS_RETRY_SCHEDULE_MS. */
   readonly retryScheduleMs: readonly number[];
   /** How long an endpoint's circuit stays open before its first probe (ms), ALERTS_CIRCUIT_OPEN_MS. */
@@ -114,8 +116,11 @@ async function loadMasterData(deps: TaskDeps): Promise<MasterDataLookup> {
 export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefinition {
   const alertsTopic = options.alertsTopic ?? ALERTS_TOPIC;
   let metrics: ReturnType<typeof createDeliveryMetrics> | undefined;
-  // One minute's count per subscription for every task of this process: the rate cap is the endpoint's, not a partition's.
-  const rateBudget = createRateBudget();
+  // One minute's count per subscription for every task of this process: the rate cap is the
+  // endpoint's, not a partition's; of it, this process spends the share of partitions it owns,
+  // so the instances of the group together keep to the cap (engine/notifier.ts, createRateBudget).
+  const owned = new Set<number>();
+  const rateBudget = createRateBudget(() => (options.partitions > 0 ? owned.size / options.partitions : 1));
   return {
     name: 'alerts',
     inputs: [alertsTopic],
@@ -124,6 +129,7 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
     async createTask(init, deps): Promise<PartitionTask> {
       metrics ??= createDeliveryMetrics(deps.metrics);
       const store = await deps.stores.open<DeliveryState>(DELIVERY_STORE);
+      owned.add(init.partition);
       const log = bufferedLog();
       const core = createDeliveryCore({
         box: options.box,
@@ -175,6 +181,7 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
         // A graceful stop: no attempt starts after the last flush; what waits is in the snapshot.
         drain: () => core.halt(),
         release() {
+          owned.delete(init.partition);
           core.halt();
           unlisten();
         },

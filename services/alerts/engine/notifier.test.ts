@@ -253,6 +253,33 @@ describe('quiet hours, rate cap and digests', () => {
     ]);
   });
 
+  it('splits the cap across the instances of a group by the share of partitions each owns', () => {
+    const windowStart = Date.parse('2026-12-05T10:00:00Z');
+    // 12 partitions: one instance owns 8, the other 4, a third joins and they own 4 each.
+    const spend = (share: number): number => {
+      const budget = createRateBudget(() => share);
+      let sent = 0;
+      while (budget.take('sub_t', windowStart, 10) && sent < 100) sent++;
+      return sent;
+    };
+    // By hand: floor(10 x 8/12) = 6 and floor(10 x 4/12) = 3: 9 <= 10; three of 4/12: 3 + 3 + 3.
+    expect([spend(8 / 12), spend(4 / 12)]).toEqual([6, 3]);
+    expect([spend(4 / 12), spend(4 / 12), spend(4 / 12)]).toEqual([3, 3, 3]);
+    expect(spend(1)).toBe(10);
+    // A share too small for a whole message still sends one a minute (a cap below the instances' number).
+    expect(spend(1 / 12)).toBe(1);
+  });
+
+  it('takes a new share at once (a rebalance mid-minute)', () => {
+    const windowStart = Date.parse('2026-12-05T10:00:00Z');
+    let share = 1 / 2;
+    const budget = createRateBudget(() => share);
+    const taken = Array.from({ length: 6 }, () => budget.take('sub_t', windowStart, 6));
+    share = 1;
+    taken.push(...Array.from({ length: 4 }, () => budget.take('sub_t', windowStart, 6)));
+    expect(taken).toEqual([true, true, true, false, false, false, true, true, true, false]);
+  });
+
   it('sends a digest per store at its local time listing what is open, and no message per alert', () => {
     const early = Date.parse('2026-12-05T04:00:00Z'); // 05:00 in Berlin, 23:00 in New York
     const [a, b, c] = [alert({ occurred_at: early }), alert({ sku: 'MILK-9', occurred_at: early }), alert({ store_id: 'S003', occurred_at: early })];

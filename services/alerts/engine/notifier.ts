@@ -88,8 +88,17 @@ export interface RateBudget {
   take(subscriptionId: string, windowStart: number, cap: number): boolean;
 }
 
-/** A budget for the notifiers of one process (the alerts service's tasks). */
-export function createRateBudget(): RateBudget {
+/**
+ * A budget for the notifiers of one process (the alerts service's tasks). `share` is the part of
+ * the alerts topic's partitions this process owns (1 when alone): each instance of a consumer
+ * group spends at most that share of the cap, floored, so the instances together stay within
+ * the endpoint's cap, whatever their number; at least one message a minute each, so a cap below
+ * the number of instances is exceeded by at most the difference. The share is read at every
+ * message, so a rebalance takes effect at once; in the minute of a rebalance a partition's new
+ * owner may spend what its old owner had spent (the count is not handed over): at most one
+ * share more, once.
+ */
+export function createRateBudget(share: () => number = () => 1): RateBudget {
   const minutes = new Map<string, { windowStart: number; sent: number }>();
   return {
     take(subscriptionId, windowStart, cap) {
@@ -98,7 +107,7 @@ export function createRateBudget(): RateBudget {
         minute = { windowStart, sent: 0 };
         minutes.set(subscriptionId, minute);
       }
-      if (minute.sent >= cap) return false;
+      if (minute.sent >= Math.max(1, Math.floor(cap * Math.min(1, share())))) return false;
       minute.sent += 1;
       return true;
     },
