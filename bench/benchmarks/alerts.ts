@@ -47,7 +47,7 @@ const PACED_PER_S = 500;
 const SATURATED = 10_000;
 
 function alertAt(i: number, at: number): Alert {
-  return { alert_id: `bench:${i}:${at}`, state: 'RAISED', occurred_at: at, store_id: `S${i % 50}`, sku: `SKU-${i}`, terminal_id: null, alert_type: 'OUT_OF_STOCK', severity: 'CRITICAL', score: 1, reason: 'on_hand reached 0 after a sale of 2 units', processor: 'stock', measures: { on_hand: 0 } };
+  return { alert_id: `bench:${i}:${at}`, state: 'RAISED', occurred_at: at, store_id: `S${i % 50}`, sku: `SKU-${i}`, terminal_id: null, alert_type: 'OUT_OF_STOCK', severity: 'CRITICAL', score: 1, reason: 'on_hand reached 0 after a sale of 2 units', processor: 'stock', measures: { on_hand: 0 }, acted_by: null, snoozed_until: null };
 }
 
 /** The delivery log's buffer without ClickHouse: the bench measures delivery, not inserts. */

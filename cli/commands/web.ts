@@ -6,7 +6,8 @@
  */
 import { createSqlExecutor } from '../../services/sql/executor';
 import type { SqlExecutor } from '../../services/sql/contract';
-import { executorReader, httpReader, startWebService, type BiReader } from '../../services/web';
+import { openAlertsPublisher, type AlertsPublisher } from '../../services/forecast/drift-alerts';
+import { executorReader, httpReader, startWebService, type AlertActionPublisher, type BiReader } from '../../services/web';
 import type { CliContext } from '../context';
 
 /**
@@ -23,9 +24,20 @@ export async function startWeb(ctx: CliContext, executor: SqlExecutor | undefine
     own = executor === undefined ? createSqlExecutor({ config: config.sqlExecutor, dataDir: config.clickhouse.dataDir, database: config.clickhouse.database, logger }) : undefined;
     reader = executorReader(executor ?? own!, config.clickhouse.database);
   }
+  // Opened at the first acknowledgement or snooze: the pages do not wait for Kafka, nor fail without it.
+  let publisher: Promise<AlertsPublisher> | undefined;
+  const alertActions: AlertActionPublisher = {
+    publish: async (alert) => {
+      publisher ??= openAlertsPublisher(config).catch((error: unknown) => {
+        publisher = undefined;
+        throw error;
+      });
+      await (await publisher).publishAlerts([alert]);
+    },
+  };
   let service;
   try {
-    service = await startWebService({ config, logger, reader });
+    service = await startWebService({ config, logger, reader, alertActions });
   } catch (error) {
     await own?.close();
     throw error;
@@ -36,6 +48,7 @@ export async function startWeb(ctx: CliContext, executor: SqlExecutor | undefine
     url: service.url,
     stop: async () => {
       await service.close();
+      await (await publisher?.catch(() => undefined))?.close();
       await own?.close();
     },
   };

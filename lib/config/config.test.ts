@@ -27,6 +27,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ ALERTS_API_TOKEN: token }).alerts.api.port).toBe(8091);
   });
 
+  it('reads the alerts retry schedule as waits in ms, Svix\'s by default, and names a bad one', () => {
+    expect(loadConfig({}).alerts.retryScheduleMs).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(loadConfig({ ALERTS_RETRY_SCHEDULE_MS: '0, 500,2000' }).alerts.retryScheduleMs).toEqual([0, 500, 2_000]);
+    expect(() => loadConfig({ ALERTS_RETRY_SCHEDULE_MS: '0,5s' })).toThrow('ALERTS_RETRY_SCHEDULE_MS');
+    expect(() => loadConfig({ ALERTS_RETRY_SCHEDULE_MS: '0,-1' })).toThrow('a wait cannot be negative');
+    expect(() => loadConfig({ ALERTS_RETRY_SCHEDULE_MS: ',' })).toThrow('needs at least one attempt');
+    expect(loadConfig({}).alerts.circuitOpenMs).toBe(30_000);
+  });
+
   it('derives client addresses from the launcher ports', () => {
     const config = loadConfig({ KAFKA_PORT: '19092', KAFKA_CONTROLLER_PORT: '19093', REGISTRY_PORT: '18081', MINIO_PORT: '19000' });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:19092']);

@@ -228,6 +228,10 @@ export interface AlertsConfig {
   readonly allowedHosts: readonly string[];
   readonly deliveryTimeoutMs: number;
   readonly endpointConcurrency: number;
+  /** Wait before each attempt of a message (ms); its length is the attempts before the dead letter. */
+  readonly retryScheduleMs: readonly number[];
+  /** How long an endpoint's circuit stays open before its first probe (ms). */
+  readonly circuitOpenMs: number;
   readonly api: { readonly token: string | undefined; readonly port: number };
   /** The compacted topic of the subscriptions. */
   readonly subscriptionsTopic: string;
@@ -528,6 +532,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       allowedHosts: v.ALERTS_ALLOWED_HOSTS!,
       deliveryTimeoutMs: v.ALERTS_DELIVERY_TIMEOUT_MS!,
       endpointConcurrency: v.ALERTS_ENDPOINT_CONCURRENCY!,
+      retryScheduleMs: v.ALERTS_RETRY_SCHEDULE_MS!,
+      circuitOpenMs: v.ALERTS_CIRCUIT_OPEN_MS!,
       api: { token: v.ALERTS_API_TOKEN, port: v.ALERTS_API_PORT! },
       subscriptionsTopic: v.ALERTS_SUBSCRIPTIONS_TOPIC!,
     },

@@ -746,6 +746,23 @@ export const OPTIONS = {
     doc: 'Milliseconds a webhook attempt may take (connect, send, answer) before it counts as failed and is retried; Standard Webhooks asks 15-30 s.',
     schema: z.coerce.number().int().min(1_000).max(30_000),
   }),
+  ALERTS_RETRY_SCHEDULE_MS: spec({
+    group: 'alerts',
+    default: '0,5000,300000,1800000,7200000,18000000,36000000,36000000',
+    doc: 'Comma-separated milliseconds to wait before each attempt of a webhook message (the first is the first attempt; their count is the number of attempts before the message is dead-lettered), each with +-20 % jitter. Default: the Svix schedule (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, about 27 h in all). A shorter one suits a demo or a test; a message waiting for a retry is kept in the snapshot whatever the schedule.',
+    schema: commaList.transform((waits) => waits.map(Number)).pipe(
+      z
+        .array(z.number().int('each wait must be whole milliseconds').min(0, 'a wait cannot be negative').max(86_400_000, 'a wait longer than a day (86400000 ms) is refused'))
+        .min(1, 'needs at least one attempt')
+        .max(20, 'at most 20 attempts'),
+    ),
+  }),
+  ALERTS_CIRCUIT_OPEN_MS: spec({
+    group: 'alerts',
+    default: '30000',
+    doc: 'Milliseconds an endpoint\'s circuit stays open after 5 failed attempts in a row before one probe is sent; each failed probe doubles it, up to 20 times this value (10 min by default). Messages waiting for an open circuit spend none of their attempts.',
+    schema: z.coerce.number().int().min(100).max(3_600_000),
+  }),
   ALERTS_ENDPOINT_CONCURRENCY: spec({
     group: 'alerts',
     default: '4',

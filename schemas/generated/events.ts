@@ -320,13 +320,13 @@ export interface ExchangeRate {
   readonly updated_at: number;
 }
 
-/** A situation a processor wants a person to look at: a stock-out risk, an anomaly or a drifting forecast model. One situation raises one alert (RAISED) and, when it is over, one RESOLVED event with the same alert_id. Topic shelfstream.alerts, keyed by store_id. Delivery is at least once: a processor that restarts may send an alert again, with the same alert_id, so subscribers deduplicate on alert_id and state. */
+/** A situation a processor wants a person to look at: a stock-out risk, an anomaly or a drifting forecast model. One situation raises one alert (RAISED) and, when it is over, one RESOLVED event with the same alert_id; in between, a store manager may acknowledge (ACKNOWLEDGED) or snooze (SNOOZED) it from the web app: an event with the same alert_id and the alert's fields that neither resolves nor re-raises it. Topic shelfstream.alerts, keyed by store_id. Delivery is at least once: a processor that restarts may send an alert again, with the same alert_id, so subscribers deduplicate on alert_id and state. */
 export interface Alert {
   /** Deterministic id of the situation: processor, alert type, store, sku and the input offset that raised it. The same situation always gets the same id, also after a replay. */
   readonly alert_id: string;
-  /** RAISED when the situation starts (or escalates), RESOLVED when it is over. */
+  /** RAISED when the situation starts (or escalates), RESOLVED when it is over; ACKNOWLEDGED when a person said they are on it (no more reminders), SNOOZED when a person asked for no reminder before snoozed_until (both from the web app; the situation stays open). */
   readonly state: AlertState;
-  /** Event time of the record that raised or resolved the alert, UTC. Epoch milliseconds, UTC. */
+  /** Event time of the record that raised or resolved the alert, UTC; for ACKNOWLEDGED and SNOOZED, when the person acted. Epoch milliseconds, UTC. */
   readonly occurred_at: number;
   /** Store concerned; the record key. Empty for an alert that concerns no single store (MODEL_DRIFT concerns a category of the whole chain). */
   readonly store_id: string;
@@ -342,14 +342,18 @@ export interface Alert {
   readonly score: number;
   /** Human-readable explanation, e.g. '12 units on hand, 80% chance to sell out before the delivery expected in 30 h'. */
   readonly reason: string;
-  /** Processor or job that raised it (stock, anomaly, forecast). */
+  /** Processor or job that raised it (stock, anomaly, forecast); web for an acknowledgement or a snooze. */
   readonly processor: string;
   /** Numbers behind the alert by name (on_hand, expected_units, observed_units, hours_to_stockout, ...). */
   readonly measures: Readonly<Record<string, number>>;
+  /** For ACKNOWLEDGED and SNOOZED: the signed-in user who acted; null otherwise. */
+  readonly acted_by: null | string;
+  /** For SNOOZED: no reminder of the alert before this time, UTC; null otherwise. */
+  readonly snoozed_until: null | number;
 }
 
-export type AlertState = 'RAISED' | 'RESOLVED';
-export const ALERT_STATE_VALUES = ['RAISED', 'RESOLVED'] as const;
+export type AlertState = 'RAISED' | 'RESOLVED' | 'ACKNOWLEDGED' | 'SNOOZED';
+export const ALERT_STATE_VALUES = ['RAISED', 'RESOLVED', 'ACKNOWLEDGED', 'SNOOZED'] as const;
 
 export type AlertType = 'STOCKOUT_RISK' | 'OUT_OF_STOCK' | 'DEMAND_SPIKE' | 'DEMAND_DROP' | 'PHANTOM_INVENTORY' | 'PRICE_ERROR' | 'VOID_BURST' | 'MODEL_DRIFT';
 export const ALERT_TYPE_VALUES = ['STOCKOUT_RISK', 'OUT_OF_STOCK', 'DEMAND_SPIKE', 'DEMAND_DROP', 'PHANTOM_INVENTORY', 'PRICE_ERROR', 'VOID_BURST', 'MODEL_DRIFT'] as const;

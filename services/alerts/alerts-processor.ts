@@ -3,7 +3,10 @@
  * shelfstream.alerts as the consumer group `shelfstream.alerts` (one task per partition, so it
  * scales out like the processors, partitions by store), reads the subscriptions as a global
  * table (every partition of shelfstream.alert-subscriptions, kept current, shared by the tasks
- * of this process), and writes the delivery log (migration 0012) as rows of the runtime.
+ * of this process), and writes the delivery log (migration 0012) as rows of the runtime. A store
+ * manager's acknowledgement or snooze (the web app publishes it on the alerts topic) changes
+ * what the notifiers repeat, and is written to `alert_actions` (migration 0033): the alerts'
+ * history in ClickHouse is written by their processors, the people's actions by this reader.
  *
  * Per task: one delivery core (notifier per subscription, delivery queue, endpoint health). Its
  * state lives in the runtime state store `delivery`, saved with every flush.
@@ -49,6 +52,12 @@ export interface AlertsProcessorOptions {
   readonly sender: WebhookSender;
   readonly timeoutMs: number;
   readonly concurrency: number;
+  /** Partitions of the alerts topic: what share of them this process owns splits the rate cap. */
+  readonly partitions: number;
+  /** Wait before each attempt (ms), ALERTS_RETRY_SCHEDULE_MS. */
+  readonly retryScheduleMs: readonly number[];
+  /** How long an endpoint's circuit stays open before its first probe (ms), ALERTS_CIRCUIT_OPEN_MS. */
+  readonly circuitOpenMs: number;
   readonly logger: Logger;
   /** Writes a subscription back as disabled (410, or failing for days). */
   readonly onEndpointDisabled?: (subscriptionId: string, reason: string) => void;
@@ -74,6 +83,24 @@ function bufferedLog(): DeliveryLog & { drainInto(out: RowSink): void } {
   };
 }
 
+const ALERT_ACTIONS_TABLE = 'alert_actions';
+
+const clickHouseTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+/** A person's acknowledgement or snooze as a row of alert_actions. */
+export function alertActionRow(alert: Alert): Record<string, unknown> {
+  return {
+    alert_id: alert.alert_id,
+    action: alert.state,
+    acted_at: clickHouseTime(alert.occurred_at),
+    acted_by: alert.acted_by ?? '',
+    snoozed_until: alert.snoozed_until === null ? null : clickHouseTime(alert.snoozed_until),
+    store_id: alert.store_id,
+    sku: alert.sku,
+    alert_type: alert.alert_type,
+  };
+}
+
 /** Stores and products as the notifier needs them (region and time zone, category), read once per task. */
 async function loadMasterData(deps: TaskDeps): Promise<MasterDataLookup> {
   const stores = new Map<string, StoreFacts>();
@@ -89,16 +116,20 @@ async function loadMasterData(deps: TaskDeps): Promise<MasterDataLookup> {
 export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefinition {
   const alertsTopic = options.alertsTopic ?? ALERTS_TOPIC;
   let metrics: ReturnType<typeof createDeliveryMetrics> | undefined;
-  // One minute's count per subscription for every task of this process: the rate cap is the endpoint's, not a partition's.
-  const rateBudget = createRateBudget();
+  // One minute's count per subscription for every task of this process: the rate cap is the
+  // endpoint's, not a partition's; of it, this process spends the share of partitions it owns,
+  // so the instances of the group together keep to the cap (engine/notifier.ts, createRateBudget).
+  const owned = new Set<number>();
+  const rateBudget = createRateBudget(() => (options.partitions > 0 ? owned.size / options.partitions : 1));
   return {
     name: 'alerts',
     inputs: [alertsTopic],
     contracts: { [alertsTopic]: ALERTS_TOPIC },
-    tables: ['alert_messages', 'alert_deliveries'],
+    tables: ['alert_messages', 'alert_deliveries', ALERT_ACTIONS_TABLE],
     async createTask(init, deps): Promise<PartitionTask> {
       metrics ??= createDeliveryMetrics(deps.metrics);
       const store = await deps.stores.open<DeliveryState>(DELIVERY_STORE);
+      owned.add(init.partition);
       const log = bufferedLog();
       const core = createDeliveryCore({
         box: options.box,
@@ -110,6 +141,8 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
         clock: Date.now,
         random: Math.random,
         concurrency: options.concurrency,
+        retryScheduleMs: options.retryScheduleMs,
+        circuitOpenMs: options.circuitOpenMs,
         timeoutMs: options.timeoutMs,
         rateBudget,
         ...(options.onEndpointDisabled ? { onEndpointDisabled: options.onEndpointDisabled } : {}),
@@ -131,9 +164,12 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
       // The timer's output makes a flush even when no alert arrives: attempts and retries are logged.
       deps.timers.schedule('wall-clock', WAKE_INTERVAL_MS, (_dueMs, out) => wake(out));
       return {
-        process(record: InputRecord) {
+        process(record: InputRecord, out: RowSink) {
           if (deps.stores.applied(record)) return;
-          core.offer(record.value as Alert);
+          const alert = record.value as Alert;
+          // Written again when a restart reads the record again: the row's key replaces it.
+          if (alert.state === 'ACKNOWLEDGED' || alert.state === 'SNOOZED') out.emit(ALERT_ACTIONS_TABLE, alertActionRow(alert));
+          core.offer(alert);
         },
         punctuate(out) {
           wake(out);
@@ -145,6 +181,7 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
         // A graceful stop: no attempt starts after the last flush; what waits is in the snapshot.
         drain: () => core.halt(),
         release() {
+          owned.delete(init.partition);
           core.halt();
           unlisten();
         },

@@ -38,6 +38,10 @@ export interface DeliveryCoreDeps {
   readonly random: () => number;
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** Wait before each attempt (ms), ALERTS_RETRY_SCHEDULE_MS; Svix's when not given. */
+  readonly retryScheduleMs?: readonly number[];
+  /** How long an endpoint's circuit stays open before its first probe (ms), ALERTS_CIRCUIT_OPEN_MS. */
+  readonly circuitOpenMs?: number;
   /** Each subscription's messages this minute, shared with the other tasks of the process (default: this core's own). */
   readonly rateBudget?: RateBudget;
   /** Called with each disabled endpoint, to write the subscription back as disabled. */
@@ -72,7 +76,9 @@ function latencyType(type: string): 'alert' | 'group' | 'digest' | 'summary' | '
 
 export function createDeliveryCore(deps: DeliveryCoreDeps) {
   const subscribers = new Map<string, Subscriber>();
-  const queue = createDeliveryQueue({ concurrency: deps.concurrency, random: deps.random });
+  const queue = createDeliveryQueue({ concurrency: deps.concurrency, random: deps.random, ...(deps.retryScheduleMs ? { retryScheduleMs: deps.retryScheduleMs } : {}),
+    ...(deps.circuitOpenMs === undefined ? {} : { circuitOpenMs: deps.circuitOpenMs }),
+  });
   const sign = createSigner();
   const inFlight = new Set<Promise<void>>();
   /** Attempts sent and not yet answered: saved as waiting, so a crash sends them again. */

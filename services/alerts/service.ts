@@ -48,6 +48,18 @@ export interface AlertsService {
   stop(): Promise<void>;
 }
 
+/** Partitions of a topic, read once at start: adding partitions to the alerts topic means a restart of the service anyway (keys move). */
+async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    return metadata.topics[0]?.partitions.length ?? 0;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 export async function startAlertsService(deps: AlertsServiceDeps): Promise<AlertsService> {
   const { config, logger, kafka } = deps;
   const topics = deps.topics ?? {};
@@ -62,13 +74,17 @@ export async function startAlertsService(deps: AlertsServiceDeps): Promise<Alert
   // One writer of the subscriptions topic for the service: the disabler's write-backs and the API.
   const store = createSubscriptionStore(kafka, subscriptionsTopic);
   const disabler = createEndpointDisabler({ subscriptions, store, logger, clock: Date.now, retry: DEFAULT_RETRY });
+  const alertsTopic = topics[ALERTS_TOPIC] ?? ALERTS_TOPIC;
   const definition = alertsProcessor({
-    alertsTopic: topics[ALERTS_TOPIC] ?? ALERTS_TOPIC,
+    alertsTopic,
+    partitions: await partitionCount(kafka, alertsTopic),
     subscriptions,
     box,
     sender,
     timeoutMs: config.alerts.deliveryTimeoutMs,
     concurrency: config.alerts.endpointConcurrency,
+    retryScheduleMs: config.alerts.retryScheduleMs,
+    circuitOpenMs: config.alerts.circuitOpenMs,
     logger,
     onEndpointDisabled: disabler.disable,
   });

@@ -116,6 +116,8 @@ export async function driftCheck(deps: DriftCheckDeps, asOf: string, config: Dri
     reason: state === 'RAISED' ? driftReason(row, windows, config.psiThreshold) : `forecast errors of ${row.category} are back: PSI ${row.psi.toFixed(2)} (threshold ${config.psiThreshold}) for ${windows.recentFrom}..${windows.recentTo}`,
     processor: 'forecast',
     measures: { psi: row.psi, threshold: config.psiThreshold, reference_bias: row.reference_mean, recent_bias: row.recent_mean, recent_points: row.recent_points },
+    acted_by: null,
+    snoozed_until: null,
   });
   for (const row of alertingRows(rows)) {
     const current = open.get(row.category);

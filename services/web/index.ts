@@ -6,11 +6,13 @@
 import type { Config } from '../../lib/config';
 import { ShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import type { AlertActionPublisher } from './alert-actions';
 import type { BiReader } from './bi-reader';
 import { buildWebServer } from './server';
 import { createSessionStore } from './sign-in';
 
 export { executorReader, httpReader, type BiReader } from './bi-reader';
+export type { AlertActionPublisher } from './alert-actions';
 
 export interface WebService {
   /** Where it listens, e.g. http://127.0.0.1:8087. */
@@ -18,7 +20,7 @@ export interface WebService {
   close(): Promise<void>;
 }
 
-export async function startWebService(options: { config: Pick<Config, 'web'>; logger: Logger; reader: BiReader }): Promise<WebService> {
+export async function startWebService(options: { config: Pick<Config, 'web'>; logger: Logger; reader: BiReader; alertActions?: AlertActionPublisher }): Promise<WebService> {
   const settings = options.config.web;
   const app = buildWebServer({
     reader: options.reader,
@@ -26,6 +28,7 @@ export async function startWebService(options: { config: Pick<Config, 'web'>; lo
     logger: options.logger,
     sessionTtlS: settings.sessionTtlS,
     liveIntervalMs: settings.liveIntervalMs,
+    ...(options.alertActions ? { alertActions: options.alertActions } : {}),
   });
   try {
     await app.listen({ host: settings.host, port: settings.port });

@@ -9,6 +9,7 @@
  *   /api/dashboards/<name>?filters                   every panel's rows, the resolved filters, the filter choices
  *   /api/dashboards/<name>/panels/<id>.csv?filters   one panel's rows as CSV
  *   /api/live                                        an event each time new data becomes visible to the user
+ *   POST /api/alerts/<alert_id>/acknowledge|snooze   a store manager's action on an alert (./alert-actions.ts)
  *
  * Every /api route but the sign-in needs a session (401 otherwise); every query runs as the
  * signed-in BI user (./bi-reader.ts), so scopes apply to pages, CSVs and the live feed alike.
@@ -19,6 +20,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from '../../lib/logger';
 import { REPO_ROOT } from '../../lib/paths';
 import { SqlEndpointError } from '../sql/contract';
+import { actOnAlert, AlertActionError, parseAlertAction, type AlertActionPublisher } from './alert-actions';
 import type { BiReader } from './bi-reader';
 import { liveFingerprint, resolveFilters, runDashboard, runPanel } from './dashboard-data';
 import { DASHBOARDS, dashboardNamed } from './dashboards';
@@ -32,6 +34,8 @@ export interface WebServerOptions {
   readonly logger: Logger;
   readonly sessionTtlS: number;
   readonly liveIntervalMs: number;
+  /** Where acknowledgements and snoozes go (the alerts topic); without one, the buttons answer 503. */
+  readonly alertActions?: AlertActionPublisher;
 }
 
 const PUBLIC_DIR = join(REPO_ROOT, 'services', 'web', 'public');
@@ -50,7 +54,7 @@ const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; s
 type Query = Record<string, unknown>;
 
 interface ApiError {
-  readonly status: 400 | 401 | 403 | 404 | 500;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 500 | 503;
   readonly error: string;
   readonly message: string;
   readonly parameter?: string;
@@ -89,6 +93,7 @@ export function buildWebServer(options: WebServerOptions): FastifyInstance {
 
   app.setErrorHandler((error: Error, request, reply) => {
     if (error instanceof Refusal) return sendError(reply, error.refusal);
+    if (error instanceof AlertActionError) return sendError(reply, { status: error.status, error: error.error, message: error.message, ...(error.parameter !== undefined ? { parameter: error.parameter } : {}) });
     if (error instanceof FilterError) return sendError(reply, { status: 400, error: 'invalid_filter', message: error.message, parameter: error.parameter });
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) return sendError(reply, { status: 400, error: 'bad_request', message: error.message });
@@ -224,6 +229,21 @@ export function buildWebServer(options: WebServerOptions): FastifyInstance {
       clearTimeout(timer);
     });
     void tick();
+  });
+
+  app.post<{ Params: { alertId: string; action: string }; Body: unknown }>('/api/alerts/:alertId/:action', async (request, reply) => {
+    const session = requireWriter(request);
+    const action = parseAlertAction(request.params.action, request.body);
+    if (!options.alertActions) throw new Refusal({ status: 503, error: 'alert_actions_unavailable', message: 'this web app publishes no alert actions (it was started without the alerts topic)' });
+    const event = await actOnAlert({ reader, publisher: options.alertActions, clock: Date.now }, session.credentials, request.params.alertId, action);
+    request.log.info({ user: session.credentials.user, alert_id: event.alert_id, action: event.state, store_id: event.store_id }, 'alert action published');
+    return reply.code(202).send({
+      alert_id: event.alert_id,
+      action: event.state,
+      acted_by: event.acted_by,
+      acted_at: new Date(event.occurred_at).toISOString(),
+      snoozed_until: event.snoozed_until === null ? null : new Date(event.snoozed_until).toISOString(),
+    });
   });
 
   app.setNotFoundHandler((request, reply) => sendError(reply, { status: 404, error: 'not_found', message: `nothing at ${request.method} ${request.url.split('?')[0]}` }));

@@ -20,7 +20,7 @@ export function publishAlert(out: RowSink, state: 'RAISED' | 'RESOLVED', type: A
   const allMeasures = { expected: alert.expected, observed: alert.observed, ...measures };
   const reason = state === 'RAISED' ? alert.reason : `${why ?? 'over'} (raised: ${alert.reason})`;
   const severity = type === 'PRICE_ERROR' || type === 'VOID_BURST' || alert.score >= 10 ? 'CRITICAL' : 'WARNING';
-  const value: Alert = { alert_id: alert.id, state, occurred_at: at, store_id: storeId, sku, terminal_id: terminalId, alert_type: type, severity, score: alert.score, reason, processor: PROCESSOR, measures: allMeasures };
+  const value: Alert = { alert_id: alert.id, state, occurred_at: at, store_id: storeId, sku, terminal_id: terminalId, alert_type: type, severity, score: alert.score, reason, processor: PROCESSOR, measures: allMeasures, acted_by: null, snoozed_until: null };
   // Event time orders the versions: a resolution is never older than its raise.
   const version = at * 2 + (state === 'RESOLVED' ? 1 : 0);
   emitAlert(out, value, version);

@@ -299,7 +299,7 @@ export class StockTask implements PartitionTask {
 
   private alert(out: RowSink, key: KeyState, type: AlertType, open: OpenAlert, state: Alert['state'], at: number, score: number, reason: string, measures: Record<string, number>, offset: number): void {
     const severity = type === 'OUT_OF_STOCK' ? 'CRITICAL' : 'WARNING';
-    emitAlert(out, { alert_id: open.id, state, occurred_at: at, store_id: key.storeId, sku: key.sku, terminal_id: null, alert_type: type, severity, score, reason, processor: PROCESSOR, measures }, offset);
+    emitAlert(out, { alert_id: open.id, state, occurred_at: at, store_id: key.storeId, sku: key.sku, terminal_id: null, alert_type: type, severity, score, reason, processor: PROCESSOR, measures, acted_by: null, snoozed_until: null }, offset);
   }
 
   // ── per flush ──────────────────────────────────────────────────────────────────────────

@@ -41,6 +41,8 @@ function alert(i: number): Alert {
     reason: 'on_hand reached 0',
     processor: 'stock',
     measures: { on_hand: 0 },
+    acted_by: null,
+    snoozed_until: null,
   };
 }
 

@@ -103,6 +103,8 @@ describe('an alert storm through Kafka', () => {
       reason: 'on_hand reached 0',
       processor: 'stock',
       measures: { on_hand: 0 },
+      acted_by: null,
+      snoozed_until: null,
     });
     const producer = createProducer(kafka);
     await producer.connect();

@@ -7,8 +7,8 @@
  * attempts exhausted, the endpoint answered 410, or the endpoint is disabled.
  */
 import type { AttemptOutcome } from '../webhook-sender';
-import { createEndpointHealth, ENDPOINT_DEFAULTS, type EndpointHealth, type EndpointState } from './endpoint-health';
-import { judgeAttempt, MAX_ATTEMPTS, retryDelay } from './retry-policy';
+import { circuitTimes, createEndpointHealth, ENDPOINT_DEFAULTS, type EndpointHealth, type EndpointState } from './endpoint-health';
+import { judgeAttempt, retryDelay, SVIX_RETRY_SCHEDULE_MS } from './retry-policy';
 
 export interface QueuedMessage {
   readonly messageId: string;
@@ -35,17 +35,22 @@ export type Completion =
 export interface DeliveryQueueOptions {
   readonly concurrency: number;
   readonly random: () => number;
+  /** Wait before each attempt (ms): ALERTS_RETRY_SCHEDULE_MS; Svix's when not given. */
+  readonly retryScheduleMs?: readonly number[];
+  /** How long a circuit stays open before its first probe (ms): ALERTS_CIRCUIT_OPEN_MS; 30 s when not given. */
+  readonly circuitOpenMs?: number;
 }
 
 export function createDeliveryQueue(options: DeliveryQueueOptions) {
   const waiting = new Map<string, QueuedMessage[]>();
   const messages = new Map<string, QueuedMessage>();
   const endpoints = new Map<string, EndpointHealth>();
+  const schedule = options.retryScheduleMs ?? SVIX_RETRY_SCHEDULE_MS;
 
   function endpoint(subscriptionId: string, now: number): EndpointHealth {
     let e = endpoints.get(subscriptionId);
     if (!e) {
-      e = createEndpointHealth({ ...ENDPOINT_DEFAULTS, concurrency: options.concurrency }, now);
+      e = createEndpointHealth({ ...ENDPOINT_DEFAULTS, concurrency: options.concurrency, ...(options.circuitOpenMs === undefined ? {} : circuitTimes(options.circuitOpenMs)) }, now);
       endpoints.set(subscriptionId, e);
     }
     return e;
@@ -119,7 +124,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions) {
       }
       e.release(verdict.throttled ? 'throttled' : 'failure', now, outcome.retryAfterMs);
       const disabled = e.disabledReason;
-      const delay = retryDelay(attempt.attempt + 1, outcome.retryAfterMs, options.random);
+      const delay = retryDelay(schedule, attempt.attempt + 1, outcome.retryAfterMs, options.random);
       if (disabled !== undefined || delay === undefined) {
         messages.delete(message.messageId);
         const reason = disabled !== undefined ? `endpoint disabled: ${disabled}` : `attempts exhausted (${attempt.attempt}); last: ${verdict.reason}`;
@@ -201,4 +206,3 @@ export function createDeliveryQueue(options: DeliveryQueueOptions) {
 }
 
 export type DeliveryQueue = ReturnType<typeof createDeliveryQueue>;
-export { MAX_ATTEMPTS };

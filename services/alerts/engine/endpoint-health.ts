@@ -22,6 +22,11 @@ export const ENDPOINT_DEFAULTS: Omit<EndpointPolicy, 'concurrency'> = {
   disableAfterMs: 432_000_000, // 5 days of nothing but failures
 };
 
+/** An operator's open time (ALERTS_CIRCUIT_OPEN_MS), and its longest doubling: 20 times it, as 30 s gives 10 min. */
+export function circuitTimes(openMs: number): Pick<EndpointPolicy, 'openMs' | 'maxOpenMs'> {
+  return { openMs, maxOpenMs: openMs * 20 };
+}
+
 export type EndpointState = 'closed' | 'open' | 'half-open' | 'throttled' | 'disabled';
 
 export interface EndpointHealth {

@@ -16,7 +16,7 @@ function fresh(): Notifier {
   return createNotifier({ id: 'sub_r', settings, silences: [] }, lookup);
 }
 
-const base: Alert = { alert_id: '', state: 'RAISED', occurred_at: T0, store_id: 'S001', sku: 'MILK-1', terminal_id: null, alert_type: 'STOCKOUT_RISK', severity: 'WARNING', score: 0.8, reason: 'low', processor: 'stock', measures: {} };
+const base: Alert = { alert_id: '', state: 'RAISED', occurred_at: T0, store_id: 'S001', sku: 'MILK-1', terminal_id: null, alert_type: 'STOCKOUT_RISK', severity: 'WARNING', score: 0.8, reason: 'low', processor: 'stock', measures: {}, acted_by: null, snoozed_until: null };
 const events: [number, Alert][] = [
   [T0, { ...base, alert_id: 'r1' }],
   [T0 + 10_000, { ...base, alert_id: 'r2', sku: 'MILK-2' }],

@@ -29,6 +29,8 @@ function alert(o: Partial<Alert> = {}): Alert {
     reason: 'low',
     processor: 'stock',
     measures: {},
+    acted_by: null,
+    snoozed_until: null,
     ...o,
   };
 }
@@ -251,6 +253,33 @@ describe('quiet hours, rate cap and digests', () => {
     ]);
   });
 
+  it('splits the cap across the instances of a group by the share of partitions each owns', () => {
+    const windowStart = Date.parse('2026-12-05T10:00:00Z');
+    // 12 partitions: one instance owns 8, the other 4, a third joins and they own 4 each.
+    const spend = (share: number): number => {
+      const budget = createRateBudget(() => share);
+      let sent = 0;
+      while (budget.take('sub_t', windowStart, 10) && sent < 100) sent++;
+      return sent;
+    };
+    // By hand: floor(10 x 8/12) = 6 and floor(10 x 4/12) = 3: 9 <= 10; three of 4/12: 3 + 3 + 3.
+    expect([spend(8 / 12), spend(4 / 12)]).toEqual([6, 3]);
+    expect([spend(4 / 12), spend(4 / 12), spend(4 / 12)]).toEqual([3, 3, 3]);
+    expect(spend(1)).toBe(10);
+    // A share too small for a whole message still sends one a minute (a cap below the instances' number).
+    expect(spend(1 / 12)).toBe(1);
+  });
+
+  it('takes a new share at once (a rebalance mid-minute)', () => {
+    const windowStart = Date.parse('2026-12-05T10:00:00Z');
+    let share = 1 / 2;
+    const budget = createRateBudget(() => share);
+    const taken = Array.from({ length: 6 }, () => budget.take('sub_t', windowStart, 6));
+    share = 1;
+    taken.push(...Array.from({ length: 4 }, () => budget.take('sub_t', windowStart, 6)));
+    expect(taken).toEqual([true, true, true, false, false, false, true, true, true, false]);
+  });
+
   it('sends a digest per store at its local time listing what is open, and no message per alert', () => {
     const early = Date.parse('2026-12-05T04:00:00Z'); // 05:00 in Berlin, 23:00 in New York
     const [a, b, c] = [alert({ occurred_at: early }), alert({ sku: 'MILK-9', occurred_at: early }), alert({ store_id: 'S003', occurred_at: early })];
@@ -314,5 +343,101 @@ describe('message ids', () => {
     expect(mx.messageId).toBe(my.messageId);
     y.offer(alert(), T0 + HOUR);
     expect(y.due(T0 + HOUR)[0]!.messageId).not.toBe(mx.messageId);
+  });
+});
+
+describe("a store manager's acknowledgement and snooze (the web app's buttons)", () => {
+  const acknowledge = (a: Alert, at: number): Alert => ({ ...a, state: 'ACKNOWLEDGED', occurred_at: at, processor: 'web', acted_by: 'manager_s001' });
+  const snooze = (a: Alert, at: number, until: number): Alert => ({ ...a, state: 'SNOOZED', occurred_at: at, processor: 'web', acted_by: 'manager_s001', snoozed_until: until });
+  const timesOf = (sent: { at: number; message: OutgoingMessage }[]): [number, string][] => sent.map((x) => [(x.at - T0) / SEC, x.message.content.alerts.map((i) => i.status).join(',')]);
+
+  it('an acknowledged alert is not repeated, and still gets its resolved', () => {
+    const a = alert();
+    // Without the acknowledgement: 30 s, then repeats at 4 h and 8 h (the grouping test above).
+    const sent = drive(notifier(), [[T0, a], [T0 + HOUR, acknowledge(a, T0 + HOUR)], [T0 + 9 * HOUR, resolve(a, T0 + 9 * HOUR)]], T0 + 10 * HOUR);
+    expect(timesOf(sent)).toEqual([
+      [30, 'firing'],
+      [9 * 3600, 'resolved'],
+    ]);
+  });
+
+  it('an acknowledgement of one alert leaves the repeats of the others in its group', () => {
+    const [a, b] = [alert(), alert({ sku: 'CHIPS-1' })];
+    const sent = drive(notifier(), [[T0, a], [T0, b], [T0 + HOUR, acknowledge(a, T0 + HOUR)]], T0 + 5 * HOUR);
+    expect(sent.map((x) => [(x.at - T0) / SEC, ids(x.message)])).toEqual([
+      [30, [`${a.alert_id}:stockout_risk.raised`, `${b.alert_id}:stockout_risk.raised`]],
+      [30 + 4 * 3600, [`${b.alert_id}:stockout_risk.raised`]],
+    ]);
+  });
+
+  it('a snoozed alert is silent until the snooze ends, then told again while it is open', () => {
+    const a = alert();
+    // Snoozed at 1 h until 6 h: no repeat at 4 h; the reminder at 6 h (+ group_interval's wait: the group last sent at 30 s), repeats 4 h after.
+    const sent = drive(notifier(), [[T0, a], [T0 + HOUR, snooze(a, T0 + HOUR, T0 + 6 * HOUR)]], T0 + 11 * HOUR);
+    expect(timesOf(sent)).toEqual([
+      [30, 'firing'],
+      [6 * 3600, 'firing'],
+      [10 * 3600, 'firing'],
+    ]);
+  });
+
+  it('a snoozed alert that resolves during the snooze gets its resolved and no reminder', () => {
+    const a = alert();
+    const sent = drive(notifier(), [[T0, a], [T0 + HOUR, snooze(a, T0 + HOUR, T0 + 6 * HOUR)], [T0 + 2 * HOUR, resolve(a, T0 + 2 * HOUR)]], T0 + 12 * HOUR);
+    expect(timesOf(sent)).toEqual([
+      [30, 'firing'],
+      [2 * 3600, 'resolved'],
+    ]);
+  });
+
+  it('a firing snoozed before it was sent waits for the end of the snooze; resolved before, it is never told', () => {
+    const [a, b] = [alert(), alert({ store_id: 'S002' })];
+    const sent = drive(
+      notifier(),
+      [
+        [T0, a],
+        [T0, b],
+        [T0 + 10 * SEC, snooze(a, T0 + 10 * SEC, T0 + HOUR)],
+        [T0 + 10 * SEC, snooze(b, T0 + 10 * SEC, T0 + HOUR)],
+        [T0 + 20 * MIN, resolve(b, T0 + 20 * MIN)],
+      ],
+      T0 + 2 * HOUR,
+    );
+    expect(sent.map((x) => [(x.at - T0) / SEC, ids(x.message)])).toEqual([[3600 + 30, [`${a.alert_id}:stockout_risk.raised`]]]);
+  });
+
+  it('an acknowledgement during a snooze cancels the reminder; a snooze after an acknowledgement asks for one', () => {
+    const [a, b] = [alert(), alert({ store_id: 'S002' })];
+    const sent = drive(
+      notifier(),
+      [
+        [T0, a],
+        [T0, b],
+        [T0 + HOUR, snooze(a, T0 + HOUR, T0 + 2 * HOUR)],
+        [T0 + 90 * MIN, acknowledge(a, T0 + 90 * MIN)],
+        [T0 + HOUR, acknowledge(b, T0 + HOUR)],
+        [T0 + 90 * MIN, snooze(b, T0 + 90 * MIN, T0 + 2 * HOUR)],
+      ],
+      T0 + 7 * HOUR,
+    );
+    expect(sent.map((x) => [(x.at - T0) / SEC, x.message.content.groupKey])).toEqual([
+      [30, 'store_id=S001'],
+      [30, 'store_id=S002'],
+      [2 * 3600, 'store_id=S002'],
+      [6 * 3600, 'store_id=S002'],
+    ]);
+  });
+
+  it('ignores an acknowledgement of an alert it does not follow, and keeps both across a restart', () => {
+    const a = alert();
+    const other = alert({ store_id: 'S003' });
+    const n = notifier({ filters: { stores: ['S001'] } });
+    drive(n, [[T0, a], [T0, acknowledge(other, T0)], [T0 + MIN, snooze(a, T0 + MIN, T0 + 5 * HOUR)]], T0 + 2 * MIN);
+    const restored = notifier({ filters: { stores: ['S001'] } });
+    restored.importState(JSON.parse(JSON.stringify(n.exportState())) as ReturnType<Notifier['exportState']>);
+    expect(restored.stats().situations).toBe(1);
+    // No repeat at 4 h (snoozed); the reminder when the snooze ends.
+    const sent = drive(restored, [[T0 + 2 * MIN, alert({ store_id: 'S003' })]], T0 + 6 * HOUR);
+    expect(timesOf(sent)).toEqual([[5 * 3600, 'firing']]);
   });
 });

@@ -22,6 +22,12 @@
  *   of a process (an ungrouped subscription gets alerts from every partition).
  * - Digest: no message per alert; one `alerts.digest` per store at the store-local time,
  *   listing what is open.
+ * - A person's word (ACKNOWLEDGED, SNOOZED: the web app's buttons, on the alerts topic): an
+ *   acknowledged situation gets no more repeats (someone is on it), but still its update on a
+ *   higher severity and its resolved. A snoozed one is silent until the snooze ends (a firing
+ *   not sent yet, repeats and escalations wait), except for its resolved; when the snooze ends, a
+ *   situation still open is announced again (the reminder the snooze asked for). The later of the two wins: a snooze
+ *   after an acknowledgement asks for a reminder, an acknowledgement during a snooze cancels it.
  * Alerts with no store (store_id empty: a model's drift, to come) skip the store, region, sku
  * and category filters and pass on their kind.
  */
@@ -53,7 +59,18 @@ export interface OutgoingMessage {
 
 /** A notifier's whole state as JSON, for the runtime's state store (restored after a crash). */
 export interface NotifierState {
-  readonly situations: readonly { item: AlertItem; groupKey: string; open: boolean; firing: string; told: boolean; resolvedWaiting: boolean; heldBy: 'inhibited' | number | null }[];
+  readonly situations: readonly {
+    item: AlertItem;
+    groupKey: string;
+    open: boolean;
+    firing: string;
+    told: boolean;
+    resolvedWaiting: boolean;
+    heldBy: 'inhibited' | number | null;
+    /** Absent in states saved before acknowledgements existed: read as not acknowledged, not snoozed. */
+    acknowledged?: boolean;
+    snoozedUntil?: number | null;
+  }[];
   readonly groups: readonly { key: string; labels: Record<string, string>; timeZone: string; pending: AlertItem[]; nextFlushAt: number | null; lastFlushAt: number | null; lastSentAt: number | null }[];
   readonly outOfStock: readonly string[];
   readonly inFlight: readonly [string, string[]][];
@@ -71,8 +88,17 @@ export interface RateBudget {
   take(subscriptionId: string, windowStart: number, cap: number): boolean;
 }
 
-/** A budget for the notifiers of one process (the alerts service's tasks). */
-export function createRateBudget(): RateBudget {
+/**
+ * A budget for the notifiers of one process (the alerts service's tasks). `share` is the part of
+ * the alerts topic's partitions this process owns (1 when alone): each instance of a consumer
+ * group spends at most that share of the cap, floored, so the instances together stay within
+ * the endpoint's cap, whatever their number; at least one message a minute each, so a cap below
+ * the number of instances is exceeded by at most the difference. The share is read at every
+ * message, so a rebalance takes effect at once; in the minute of a rebalance a partition's new
+ * owner may spend what its old owner had spent (the count is not handed over): at most one
+ * share more, once.
+ */
+export function createRateBudget(share: () => number = () => 1): RateBudget {
   const minutes = new Map<string, { windowStart: number; sent: number }>();
   return {
     take(subscriptionId, windowStart, cap) {
@@ -81,7 +107,7 @@ export function createRateBudget(): RateBudget {
         minute = { windowStart, sent: 0 };
         minutes.set(subscriptionId, minute);
       }
-      if (minute.sent >= cap) return false;
+      if (minute.sent >= Math.max(1, Math.floor(cap * Math.min(1, share())))) return false;
       minute.sent += 1;
       return true;
     },
@@ -104,8 +130,12 @@ interface Situation {
   told: boolean;
   /** A resolved that arrived while the firing was being sent. */
   resolvedWaiting: boolean;
-  /** Why a firing is held back: an open out-of-stock, or a silence until a time. */
+  /** Why a firing is held back: an open out-of-stock, or a silence or snooze until a time. */
   heldBy: 'inhibited' | number | undefined;
+  /** A person acknowledged it: no repeats. */
+  acknowledged: boolean;
+  /** A person snoozed it until then: nothing but its resolved (or an update) before. */
+  snoozedUntil: number | undefined;
 }
 
 interface Group {
@@ -221,16 +251,18 @@ export function createNotifier(
     }
   }
 
-  function heldBy(item: AlertItem, now: number): Situation['heldBy'] {
+  function heldBy(situation: Situation, now: number): Situation['heldBy'] {
+    const { item } = situation;
     if (item.kind === 'stockout_risk' && item.sku !== null && outOfStock.has(`${item.store_id}|${item.sku}`)) return 'inhibited';
     const silence = silences.find(
       (x) => x.starts_at <= now && now < x.ends_at && (x.store_id === null || x.store_id === item.store_id) && (x.sku === null || x.sku === item.sku) && (x.kind === null || x.kind === item.kind),
     );
+    if (situation.snoozedUntil !== undefined && situation.snoozedUntil > now) return Math.max(situation.snoozedUntil, silence?.ends_at ?? 0);
     return silence?.ends_at;
   }
 
   function announce(situation: Situation, now: number): void {
-    situation.heldBy = heldBy(situation.item, now);
+    situation.heldBy = heldBy(situation, now);
     if (typeof situation.heldBy === 'number') held.add(situation);
     else held.delete(situation);
     if (situation.heldBy !== undefined) {
@@ -261,8 +293,48 @@ export function createNotifier(
     }
   }
 
+  /** A person's acknowledgement or snooze of a situation this subscription follows. */
+  function actOn(situation: Situation, alert: Alert, now: number): void {
+    if (!situation.open) return;
+    if (alert.state === 'ACKNOWLEDGED') {
+      situation.acknowledged = true;
+      situation.snoozedUntil = undefined;
+      if (situation.firing !== 'held' || typeof situation.heldBy !== 'number') return;
+      // The acknowledgement ends the snooze: a told situation needs no reminder; one never told
+      // is announced now (unless a silence still holds it).
+      if (situation.told) {
+        situation.firing = 'delivered';
+        situation.heldBy = undefined;
+        held.delete(situation);
+      } else {
+        announce(situation, now);
+      }
+      return;
+    }
+    const until = alert.snoozed_until ?? now;
+    situation.acknowledged = false;
+    situation.snoozedUntil = until > now ? until : undefined;
+    if (situation.snoozedUntil === undefined) return;
+    if (situation.firing === 'waiting') {
+      // Not sent yet: it waits for the end of the snooze.
+      groups.get(situation.groupKey)?.pending.delete(situation.item.alert_id);
+      situation.firing = 'held';
+    }
+    if (situation.firing === 'held' || situation.firing === 'delivered') {
+      // Delivered and still open at the end of the snooze: announced again then (the reminder).
+      situation.firing = 'held';
+      situation.heldBy = heldBy(situation, now);
+      held.add(situation);
+    }
+  }
+
   /** Applies one alert event from the topic. */
   function offer(alert: Alert, now: number): void {
+    if (alert.state === 'ACKNOWLEDGED' || alert.state === 'SNOOZED') {
+      const known = situations.get(alert.alert_id);
+      if (known) actOn(known, alert, now);
+      return;
+    }
     trackInhibitors(alert, now);
     const kind: AlertKind = kindOf(alert.alert_type);
     const known = situations.get(alert.alert_id);
@@ -272,7 +344,7 @@ export function createNotifier(
       if (!wanted.has(eventType(kind, 'raised')) || !passesFilters(alert, facts, category)) return;
       if (!known) {
         const item = itemOf(alert, 'raised', facts, category, alert.occurred_at);
-        const situation: Situation = { item, groupKey: groupFor(item, facts).key, open: true, firing: 'waiting', told: false, resolvedWaiting: false, heldBy: undefined };
+        const situation: Situation = { item, groupKey: groupFor(item, facts).key, open: true, firing: 'waiting', told: false, resolvedWaiting: false, heldBy: undefined, acknowledged: false, snoozedUntil: undefined };
         situations.set(alert.alert_id, situation);
         groups.get(situation.groupKey)!.members.add(alert.alert_id);
         if (kind === 'stockout_risk' && alert.sku !== null) {
@@ -407,8 +479,10 @@ export function createNotifier(
   function flushGroup(group: Group, now: number, out: OutgoingMessage[]): void {
     const dueForChanges = group.nextFlushAt !== undefined && group.nextFlushAt <= now && group.pending.size > 0;
     const repeatTime = !dueForChanges && group.pending.size === 0 && group.lastSentAt !== undefined && now >= group.lastSentAt + s.repeat_interval_ms;
-    const firing = repeatTime ? [...group.members].map((id) => situations.get(id)!).filter((x) => x.open && x.firing === 'delivered') : [];
+    const firing = repeatTime ? [...group.members].map((id) => situations.get(id)!).filter((x) => x.open && x.firing === 'delivered' && !x.acknowledged && !(x.snoozedUntil !== undefined && x.snoozedUntil > now)) : [];
     if (!dueForChanges && firing.length === 0) {
+      // Its time to repeat came with nothing to repeat (acknowledged, snoozed, held): the next look is one interval on.
+      if (repeatTime) group.lastSentAt = now;
       if (group.pending.size === 0) {
         group.nextFlushAt = undefined;
         flushable.delete(group);
@@ -508,7 +582,17 @@ export function createNotifier(
     exportState(): NotifierState {
       const orNull = (v: number | undefined): number | null => (v === undefined ? null : v);
       return {
-        situations: [...situations.values()].map((x) => ({ item: x.item, groupKey: x.groupKey, open: x.open, firing: x.firing, told: x.told, resolvedWaiting: x.resolvedWaiting, heldBy: x.heldBy ?? null })),
+        situations: [...situations.values()].map((x) => ({
+          item: x.item,
+          groupKey: x.groupKey,
+          open: x.open,
+          firing: x.firing,
+          told: x.told,
+          resolvedWaiting: x.resolvedWaiting,
+          heldBy: x.heldBy ?? null,
+          acknowledged: x.acknowledged,
+          snoozedUntil: x.snoozedUntil ?? null,
+        })),
         groups: [...groups.values()].map((g) => ({ key: g.key, labels: g.labels, timeZone: g.timeZone, pending: [...g.pending.values()], nextFlushAt: orNull(g.nextFlushAt), lastFlushAt: orNull(g.lastFlushAt), lastSentAt: orNull(g.lastSentAt) })),
         outOfStock: [...outOfStock],
         inFlight: [...inFlight].map(([id, f]) => [id, f.firing]),
@@ -526,7 +610,17 @@ export function createNotifier(
         if (group.nextFlushAt !== undefined) flushable.add(group);
       }
       for (const x of state.situations) {
-        const situation: Situation = { item: x.item, groupKey: x.groupKey, open: x.open, firing: x.firing as FiringState, told: x.told, resolvedWaiting: x.resolvedWaiting, heldBy: x.heldBy ?? undefined };
+        const situation: Situation = {
+          item: x.item,
+          groupKey: x.groupKey,
+          open: x.open,
+          firing: x.firing as FiringState,
+          told: x.told,
+          resolvedWaiting: x.resolvedWaiting,
+          heldBy: x.heldBy ?? undefined,
+          acknowledged: x.acknowledged ?? false,
+          snoozedUntil: x.snoozedUntil ?? undefined,
+        };
         situations.set(x.item.alert_id, situation);
         groups.get(x.groupKey)?.members.add(x.item.alert_id);
         if (typeof situation.heldBy === 'number') held.add(situation);

@@ -3,13 +3,15 @@
  * 2xx delivered; 410 Gone disables the endpoint (the message is dead-lettered with that reason);
  * 429, 502 and 504 throttle (the endpoint is paused, honouring Retry-After); anything else,
  * redirects included (a webhook is not followed across a redirect), a timeout or no answer,
- * is retried on Svix's schedule: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h,
- * each with +-20 % jitter so that endpoints recovering together are not hit together. After
- * the last attempt the message is dead-lettered ("attempts exhausted").
+ * is retried on a schedule, by default Svix's: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h,
+ * 10 h, 10 h, each with +-20 % jitter so that endpoints recovering together are not hit together.
+ * After the last attempt the message is dead-lettered ("attempts exhausted"). The schedule is the
+ * operator's (ALERTS_RETRY_SCHEDULE_MS): a demo, or a test that must see retries end, shortens it.
  */
 import type { AttemptOutcome } from '../webhook-sender';
 
-export const RETRY_SCHEDULE_MS = [
+/** Svix's schedule, the default of ALERTS_RETRY_SCHEDULE_MS. */
+export const SVIX_RETRY_SCHEDULE_MS: readonly number[] = [
   0, // first attempt: immediately
   5_000, // 5 s
   300_000, // 5 min
@@ -19,7 +21,6 @@ export const RETRY_SCHEDULE_MS = [
   36_000_000, // 10 h
   36_000_000, // 10 h
 ] as const;
-export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length;
 export const JITTER_RATIO = 0.2;
 /** The longest Retry-After honoured: a receiver asking for more gets the schedule's longest wait. */
 export const MAX_RETRY_AFTER_MS = 36_000_000;
@@ -43,8 +44,8 @@ export function judgeAttempt(outcome: AttemptOutcome): Verdict {
  * Milliseconds to wait before attempt number `nextAttempt` (1-based; attempt 1 is the first),
  * or undefined when the schedule is exhausted. Retry-After, when given, is a floor.
  */
-export function retryDelay(nextAttempt: number, retryAfterMs: number | undefined, random: () => number): number | undefined {
-  const base = RETRY_SCHEDULE_MS[nextAttempt - 1];
+export function retryDelay(schedule: readonly number[], nextAttempt: number, retryAfterMs: number | undefined, random: () => number): number | undefined {
+  const base = schedule[nextAttempt - 1];
   if (base === undefined) return undefined;
   const jittered = Math.round(base * (1 - JITTER_RATIO + 2 * JITTER_RATIO * random()));
   return retryAfterMs === undefined ? jittered : Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));

@@ -53,15 +53,21 @@ export const STORE_MANAGER: DashboardDefinition = {
       caption: 'Alerts of the store raised and not resolved, newest first, with what was done about them.',
       chart: 'table',
       requires: ['store'],
+      // The latest acknowledgement or snooze of each (bi_alert_actions, migration 0033): the page's buttons add to it.
       sql: `
-        SELECT alert_id, raised_at, alert_type, severity, alert_sku AS sku, reason
+        SELECT o.alert_id AS alert_id, o.raised_at AS raised_at, o.alert_type AS alert_type, o.severity AS severity, o.alert_sku AS sku, o.reason AS reason,
+               if(a.alert_id = '', '', a.last_action) AS last_action, if(a.alert_id = '', '', a.last_by) AS acted_by,
+               if(a.alert_id = '', '', toString(a.last_at)) AS acted_at, if(a.alert_id = '' OR a.last_until IS NULL, '', toString(a.last_until)) AS snoozed_until
         FROM (
           SELECT alert_id, any(alert_type) AS alert_type, argMinIf(severity, occurred_at, alert_state = 'RAISED') AS severity, any(sku) AS alert_sku,
                  argMinIf(reason, occurred_at, alert_state = 'RAISED') AS reason, minIf(occurred_at, alert_state = 'RAISED') AS raised_at
           FROM \${database}.bi_alerts
           WHERE store_id = {store:String} AND ${categoryWhere('ifNull(sku, \'\')')}
           GROUP BY alert_id
-          HAVING countIf(alert_state = 'RAISED') > 0 AND countIf(alert_state = 'RESOLVED') = 0)
+          HAVING countIf(alert_state = 'RAISED') > 0 AND countIf(alert_state = 'RESOLVED') = 0) AS o
+        LEFT JOIN (
+          SELECT alert_id, argMax(action, acted_at) AS last_action, argMax(acted_by, acted_at) AS last_by, max(acted_at) AS last_at, argMax(snoozed_until, acted_at) AS last_until
+          FROM \${database}.bi_alert_actions WHERE store_id = {store:String} GROUP BY alert_id) AS a ON a.alert_id = o.alert_id
         ORDER BY raised_at DESC, alert_id
         LIMIT 50`,
     },

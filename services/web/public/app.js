@@ -141,6 +141,46 @@
     return el('table', { 'data-table': panel.id }, [el('thead', {}, [head]), el('tbody', {}, rows)]);
   }
 
+  // ── a store manager's acknowledgement and snooze of an open alert ─────────────────────────
+  const SNOOZES = [
+    ['Snooze 1 h', 60],
+    ['Snooze 4 h', 240],
+  ];
+
+  async function actOnAlert(alertId, action, body, status) {
+    status.textContent = 'sending…';
+    try {
+      const done = await api(`/api/alerts/${encodeURIComponent(alertId)}/${action}`, {
+        method: 'POST',
+        headers: { 'X-CSRF-Token': csrfToken, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      status.textContent = done.action === 'SNOOZED' ? `snoozed until ${done.snoozed_until}` : 'acknowledged';
+      status.dataset.done = done.action;
+    } catch (e) {
+      status.textContent = e.message;
+      status.dataset.failed = 'true';
+    }
+  }
+
+  /** Buttons beside the open alerts' table (not in it: the table is what the CSV holds). */
+  function alertActions(panel) {
+    const idColumn = panel.columns.indexOf('alert_id');
+    const items = panel.rows.map((r) => {
+      const alertId = String(r[idColumn]);
+      const status = el('span', { class: 'status', 'data-action-status': alertId });
+      const acknowledge = el('button', { type: 'button', 'data-acknowledge': alertId, text: 'Acknowledge' });
+      acknowledge.addEventListener('click', () => actOnAlert(alertId, 'acknowledge', {}, status));
+      const snoozes = SNOOZES.map(([label, minutes]) => {
+        const button = el('button', { type: 'button', 'data-snooze': alertId, 'data-minutes': String(minutes), text: label });
+        button.addEventListener('click', () => actOnAlert(alertId, 'snooze', { minutes }, status));
+        return button;
+      });
+      return el('li', { 'data-alert': alertId }, [el('code', { text: alertId }), acknowledge, ...snoozes, status]);
+    });
+    return el('ul', { class: 'alert-actions', 'data-alert-actions': panel.id }, items);
+  }
+
   function csvHref(panelId) {
     const q = currentQuery();
     return `/api/dashboards/${dashboardName}/panels/${panelId}.csv${q.toString() ? `?${q}` : ''}`;
@@ -162,6 +202,7 @@
       else if (panel.rows.length === 0) section.append(el('p', { class: 'empty', text: 'No data for these filters yet.' }));
       if (panel.chart === 'table') {
         section.append(tools, table);
+        if (dashboardName === 'store-manager' && panel.id === 'open_alerts' && panel.rows.length > 0) section.append(alertActions(panel));
       } else {
         const chart = el('div', { class: 'chart', 'data-chart': panel.id });
         section.append(chart, tools, el('details', {}, [el('summary', { text: 'Data table' }), table]));
