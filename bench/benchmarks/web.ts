@@ -217,7 +217,7 @@ export const webBench: Benchmark = {
       writeBiUsers(usersFile, withUser(EMPTY_USERS, { name: ANALYST, password: await hashPassword(password), regions: [], stores: [], limits: {}, createdAt: now, passwordChangedAt: now }));
       const executor = createSqlExecutor({ config: { ...config.sqlExecutor, usersFile, adminTokenFile: join(workDir, 'admin-token') }, dataDir: folder, database: BI_YEAR_DATABASE, logger });
       closers.push(() => executor.close());
-      const web = await startWebService({ config: { web: { ...config.web, host: '127.0.0.1', port: 0 } }, logger, reader: executorReader(executor, BI_YEAR_DATABASE) });
+      const web = await startWebService({ config: { web: { ...config.web, host: '127.0.0.1', port: 0 }, clickhouseModel: config.clickhouseModel }, logger, reader: executorReader(executor, BI_YEAR_DATABASE) });
       closers.push(() => web.close());
 
       const keysFile = join(workDir, 'api-keys.json');

@@ -18,7 +18,11 @@ export interface WebService {
   close(): Promise<void>;
 }
 
-export async function startWebService(options: { config: Pick<Config, 'web'>; logger: Logger; reader: BiReader }): Promise<WebService> {
+export async function startWebService(options: {
+  config: Pick<Config, 'web'> & { readonly clickhouseModel: Pick<Config['clickhouseModel'], 'reportingCurrency'> };
+  logger: Logger;
+  reader: BiReader;
+}): Promise<WebService> {
   const settings = options.config.web;
   const app = buildWebServer({
     reader: options.reader,
@@ -26,6 +30,8 @@ export async function startWebService(options: { config: Pick<Config, 'web'>; lo
     logger: options.logger,
     sessionTtlS: settings.sessionTtlS,
     liveIntervalMs: settings.liveIntervalMs,
+    cacheTtlMs: settings.cacheTtlMs,
+    reportingCurrency: options.config.clickhouseModel.reportingCurrency,
   });
   try {
     await app.listen({ host: settings.host, port: settings.port });

@@ -20,9 +20,10 @@ import type { Logger } from '../../lib/logger';
 import { REPO_ROOT } from '../../lib/paths';
 import { SqlEndpointError } from '../sql/contract';
 import type { BiReader } from './bi-reader';
-import { liveFingerprint, resolveFilters, runDashboard, runPanel } from './dashboard-data';
+import { liveFingerprint, resolveFilters, runDashboard, runPanel, type DashboardData } from './dashboard-data';
 import { DASHBOARDS, dashboardNamed } from './dashboards';
 import { FilterError } from './filters';
+import { createPageCache } from './page-cache';
 import { toCsv } from './panels';
 import { clearedSessionCookie, cookieValue, CSRF_HEADER, csrfTokenMatches, sameOrigin, SESSION_COOKIE, sessionCookie, type SessionStore, type WebSession } from './sign-in';
 
@@ -32,7 +33,14 @@ export interface WebServerOptions {
   readonly logger: Logger;
   readonly sessionTtlS: number;
   readonly liveIntervalMs: number;
+  /** How long a dashboard answer is shared while its data is unchanged (./page-cache.ts); 0: never. */
+  readonly cacheTtlMs: number;
+  /** REPORTING_CURRENCY: what the money columns of the pages are in (the bi_* views convert to it). */
+  readonly reportingCurrency: string;
 }
+
+/** Distinct (user, dashboard, filters) answers kept at once: a few hundred users' pages. */
+const PAGE_CACHE_ENTRIES = 1_000;
 
 const PUBLIC_DIR = join(REPO_ROOT, 'services', 'web', 'public');
 /** Files the pages load, by URL: the app's own, and uPlot's build from node_modules (no CDN: the machine may be offline). */
@@ -64,6 +72,11 @@ class Refusal extends Error {
 
 export function buildWebServer(options: WebServerOptions): FastifyInstance {
   const { reader, sessions } = options;
+  const pages = createPageCache({
+    ttlMs: options.cacheTtlMs,
+    maxEntries: PAGE_CACHE_ENTRIES,
+    keep: (page) => (page as DashboardData).panels.every((p) => p.error === undefined),
+  });
   const files = new Map<string, Promise<Buffer>>();
   const fileBytes = (path: string): Promise<Buffer> => {
     let bytes = files.get(path);
@@ -171,9 +184,17 @@ export function buildWebServer(options: WebServerOptions): FastifyInstance {
 
   app.get<{ Params: { name: string }; Querystring: Query }>('/api/dashboards/:name', async (request) => {
     const session = requireSession(request);
-    return runDashboard(reader, session.credentials, dashboardOf(request.params.name), request.query, (panel, error) =>
-      request.log.error({ err: error, dashboard: request.params.name, panel, user: session.credentials.user }, 'dashboard panel failed'),
+    const definition = dashboardOf(request.params.name);
+    const who = session.credentials;
+    // The data version first: an answer computed before new data arrived is never served after it.
+    const version = options.cacheTtlMs > 0 ? await liveFingerprint(reader, who) : '';
+    const key = JSON.stringify([who.user, definition.name, Object.entries(request.query).sort(([a], [b]) => a.localeCompare(b))]);
+    const page = await pages.get(key, version, () =>
+      runDashboard(reader, who, definition, request.query, (panel, error) =>
+        request.log.error({ err: error, dashboard: definition.name, panel, user: who.user }, 'dashboard panel failed'),
+      ),
     );
+    return { ...page, reporting_currency: options.reportingCurrency };
   });
 
   app.get<{ Params: { name: string; file: string }; Querystring: Query }>('/api/dashboards/:name/panels/:file', async (request, reply) => {
