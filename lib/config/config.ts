@@ -197,6 +197,8 @@ export interface WebConfig {
   readonly liveIntervalMs: number;
   /** Seconds a sign-in lasts without use. */
   readonly sessionTtlS: number;
+  /** How long a dashboard answer is shared while its data is unchanged (ms); 0: never (services/web/page-cache.ts). */
+  readonly cacheTtlMs: number;
 }
 
 export interface SimulatorConfig {
@@ -503,6 +505,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       port: v.WEB_PORT!,
       liveIntervalMs: v.WEB_LIVE_INTERVAL_MS!,
       sessionTtlS: v.WEB_SESSION_TTL_S!,
+      cacheTtlMs: v.WEB_CACHE_TTL_MS!,
     },
     simulator: {
       outputDir: v.SIMULATOR_OUTPUT_DIR ? expandPath(v.SIMULATOR_OUTPUT_DIR, cwd) : join(dataDir, 'simulator'),

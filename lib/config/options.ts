@@ -662,6 +662,12 @@ export const OPTIONS = {
     doc: 'Milliseconds between two checks for new data behind an open dashboard; a change is pushed to the page (server-sent events), which then redraws.',
     schema: positiveInt,
   }),
+  WEB_CACHE_TTL_MS: spec({
+    group: 'web',
+    default: '30000',
+    doc: 'Milliseconds a dashboard answer is shared by the same user\'s identical requests (same dashboard and filters) while the data behind it is unchanged (row counts of the tables the processors and jobs write); new data is shown at once, a change those counts miss (master data, rates) within this time. 0: every page load reads the engine.',
+    schema: z.coerce.number().int().min(0),
+  }),
   WEB_SESSION_TTL_S: spec({
     group: 'web',
     default: '28800',

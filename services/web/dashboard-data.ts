@@ -29,12 +29,21 @@ export interface DashboardData {
 const LATEST_DAY = `SELECT toString(toDate(max(occurred_at))) AS day, count() AS n FROM \${database}.fact_sale_lines`;
 const STORES = `SELECT store_id, store_name, region FROM \${database}.bi_dim_store ORDER BY store_id`;
 const CATEGORIES = `SELECT DISTINCT category FROM \${database}.bi_dim_product WHERE category != '' ORDER BY category`;
-/** Cheap counts that move with every new sale line, alert event or forecast the user may see. */
+/**
+ * Cheap counts that move with every write the pages show (a sale line, a stock movement or order,
+ * an alert event, a risk row, a forecast, advice, a training or drift check), as the user sees
+ * them: the live feed's trigger and the page cache's data version (./page-cache.ts).
+ */
 const FINGERPRINT = `
   SELECT (SELECT count() FROM \${database}.fact_sale_lines) AS sale_lines,
+         (SELECT count() FROM \${database}.fact_inventory_movements) AS movements,
+         (SELECT count() FROM \${database}.fact_replenishment_orders) AS orders,
          (SELECT count() FROM \${database}.alerts) AS alert_events,
+         (SELECT count() FROM \${database}.stockout_risk) AS risk_rows,
          (SELECT count() FROM \${database}.demand_forecast) AS forecasts,
-         (SELECT count() FROM \${database}.stockout_risk) AS risk_rows`;
+         (SELECT count() FROM \${database}.reorder_recommendation) AS advice,
+         (SELECT count() FROM \${database}.model_run) AS model_runs,
+         (SELECT count() FROM \${database}.model_drift) AS drift_checks`;
 
 function today(): string {
   return new Date().toISOString().slice(0, 10);
@@ -103,6 +112,7 @@ export async function runPanel(reader: BiReader, who: SqlCredentials, definition
     chart: panel.chart,
     ...(panel.x !== undefined ? { x: panel.x } : {}),
     ...(panel.series !== undefined ? { series: panel.series } : {}),
+    ...(panel.money !== undefined ? { money: panel.money } : {}),
     columns,
     rows: tabulate(columns, objects),
   };

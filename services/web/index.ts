@@ -20,7 +20,12 @@ export interface WebService {
   close(): Promise<void>;
 }
 
-export async function startWebService(options: { config: Pick<Config, 'web'>; logger: Logger; reader: BiReader; alertActions?: AlertActionPublisher }): Promise<WebService> {
+export async function startWebService(options: {
+  config: Pick<Config, 'web'> & { readonly clickhouseModel: Pick<Config['clickhouseModel'], 'reportingCurrency'> };
+  logger: Logger;
+  reader: BiReader;
+  alertActions?: AlertActionPublisher;
+}): Promise<WebService> {
   const settings = options.config.web;
   const app = buildWebServer({
     reader: options.reader,
@@ -29,6 +34,8 @@ export async function startWebService(options: { config: Pick<Config, 'web'>; lo
     sessionTtlS: settings.sessionTtlS,
     liveIntervalMs: settings.liveIntervalMs,
     ...(options.alertActions ? { alertActions: options.alertActions } : {}),
+    cacheTtlMs: settings.cacheTtlMs,
+    reportingCurrency: options.config.clickhouseModel.reportingCurrency,
   });
   try {
     await app.listen({ host: settings.host, port: settings.port });

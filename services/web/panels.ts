@@ -21,6 +21,8 @@ export interface PanelDefinition {
   readonly x?: string;
   /** The plotted columns; band: [p10, p50, p90, actual]. */
   readonly series?: readonly string[];
+  /** Columns holding money in the reporting currency: the page names the currency on their axis and table header. */
+  readonly money?: readonly string[];
   /** The query: `${database}` and `{name:Type}` parameters from the filters (region, store, category, from, to, sku). */
   readonly sql: string;
   /** Filters without which the panel has nothing to show (the store manager's store): it then shows no rows, and runs no query. */
@@ -52,6 +54,7 @@ export interface PanelData {
   readonly chart: ChartKind;
   readonly x?: string;
   readonly series?: readonly string[];
+  readonly money?: readonly string[];
   readonly columns: readonly string[];
   readonly rows: readonly (readonly Cell[])[];
   /** Why the panel shows nothing, when its query failed (a time limit, the engine busy). */

@@ -22,9 +22,10 @@ import { REPO_ROOT } from '../../lib/paths';
 import { SqlEndpointError } from '../sql/contract';
 import { actOnAlert, AlertActionError, parseAlertAction, type AlertActionPublisher } from './alert-actions';
 import type { BiReader } from './bi-reader';
-import { liveFingerprint, resolveFilters, runDashboard, runPanel } from './dashboard-data';
+import { liveFingerprint, resolveFilters, runDashboard, runPanel, type DashboardData } from './dashboard-data';
 import { DASHBOARDS, dashboardNamed } from './dashboards';
 import { FilterError } from './filters';
+import { createPageCache } from './page-cache';
 import { toCsv } from './panels';
 import { clearedSessionCookie, cookieValue, CSRF_HEADER, csrfTokenMatches, sameOrigin, SESSION_COOKIE, sessionCookie, type SessionStore, type WebSession } from './sign-in';
 
@@ -36,7 +37,14 @@ export interface WebServerOptions {
   readonly liveIntervalMs: number;
   /** Where acknowledgements and snoozes go (the alerts topic); without one, the buttons answer 503. */
   readonly alertActions?: AlertActionPublisher;
+  /** How long a dashboard answer is shared while its data is unchanged (./page-cache.ts); 0: never. */
+  readonly cacheTtlMs: number;
+  /** REPORTING_CURRENCY: what the money columns of the pages are in (the bi_* views convert to it). */
+  readonly reportingCurrency: string;
 }
+
+/** Distinct (user, dashboard, filters) answers kept at once: a few hundred users' pages. */
+const PAGE_CACHE_ENTRIES = 1_000;
 
 const PUBLIC_DIR = join(REPO_ROOT, 'services', 'web', 'public');
 /** Files the pages load, by URL: the app's own, and uPlot's build from node_modules (no CDN: the machine may be offline). */
@@ -68,6 +76,32 @@ class Refusal extends Error {
 
 export function buildWebServer(options: WebServerOptions): FastifyInstance {
   const { reader, sessions } = options;
+  /**
+   * Each user's latest data version (the live fingerprint) and when it was read. The live feed
+   * writes it before it sends `changed`, so the reload that follows finds that version or a newer
+   * one; a page load reuses one younger than the cache's time to live instead of asking the
+   * engine, where embedded ClickHouse would queue the count behind whatever heavy query runs.
+   * A version read a while ago can only make a load miss newer data, which the live feed then
+   * announces (the page reloads), never serve data older than the page was told about.
+   */
+  const versions = new Map<string, { readonly fingerprint: string; readonly at: number }>();
+  // Dated by when the read started: a slower, older read finishing last does not replace a newer one.
+  const rememberVersion = (user: string, fingerprint: string, readAt: number): void => {
+    if ((versions.get(user)?.at ?? -1) <= readAt) versions.set(user, { fingerprint, at: readAt });
+  };
+  async function dataVersion(who: WebSession['credentials']): Promise<string> {
+    const known = versions.get(who.user);
+    if (known && Date.now() - known.at < options.cacheTtlMs) return known.fingerprint;
+    const readAt = Date.now();
+    const fingerprint = await liveFingerprint(reader, who);
+    rememberVersion(who.user, fingerprint, readAt);
+    return fingerprint;
+  }
+  const pages = createPageCache({
+    ttlMs: options.cacheTtlMs,
+    maxEntries: PAGE_CACHE_ENTRIES,
+    keep: (page) => (page as DashboardData).panels.every((p) => p.error === undefined),
+  });
   const files = new Map<string, Promise<Buffer>>();
   const fileBytes = (path: string): Promise<Buffer> => {
     let bytes = files.get(path);
@@ -176,9 +210,17 @@ export function buildWebServer(options: WebServerOptions): FastifyInstance {
 
   app.get<{ Params: { name: string }; Querystring: Query }>('/api/dashboards/:name', async (request) => {
     const session = requireSession(request);
-    return runDashboard(reader, session.credentials, dashboardOf(request.params.name), request.query, (panel, error) =>
-      request.log.error({ err: error, dashboard: request.params.name, panel, user: session.credentials.user }, 'dashboard panel failed'),
+    const definition = dashboardOf(request.params.name);
+    const who = session.credentials;
+    // The data version first: an answer computed before new data arrived is never served after it.
+    const version = options.cacheTtlMs > 0 ? await dataVersion(who) : '';
+    const key = JSON.stringify([who.user, definition.name, Object.entries(request.query).sort(([a], [b]) => a.localeCompare(b))]);
+    const page = await pages.get(key, version, () =>
+      runDashboard(reader, who, definition, request.query, (panel, error) =>
+        request.log.error({ err: error, dashboard: definition.name, panel, user: who.user }, 'dashboard panel failed'),
+      ),
     );
+    return { ...page, reporting_currency: options.reportingCurrency };
   });
 
   app.get<{ Params: { name: string; file: string }; Querystring: Query }>('/api/dashboards/:name/panels/:file', async (request, reply) => {
@@ -212,7 +254,9 @@ export function buildWebServer(options: WebServerOptions): FastifyInstance {
         return;
       }
       try {
+        const readAt = Date.now();
         const fingerprint = await liveFingerprint(reader, session.credentials);
+        rememberVersion(session.credentials.user, fingerprint, readAt);
         if (fingerprint !== last) {
           if (last !== undefined) res.write(`event: changed\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
           last = fingerprint;

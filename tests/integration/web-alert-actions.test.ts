@@ -102,7 +102,7 @@ describe('acknowledge and snooze an alert from the web app', () => {
     const publisher = await openAlertsPublisher(config, alertsTopic);
     registerCleanup(() => publisher.close());
     web = await startWebService({
-      config: { web: { host: '127.0.0.1', port: 0, liveIntervalMs: 500, sessionTtlS: 3_600 } },
+      config: { web: { host: '127.0.0.1', port: 0, liveIntervalMs: 500, sessionTtlS: 3_600, cacheTtlMs: 10_000 }, clickhouseModel: { reportingCurrency: 'EUR' } },
       logger,
       reader: executorReader(executor, database),
       alertActions: { publish: (alert) => publisher.publishAlerts([alert]) },

@@ -139,6 +139,12 @@ describe('web dashboards in headless Chromium', () => {
       accepted, data_from: isoDay(lastDay - 60), data_to: isoDay(lastDay), started_at: new Date(finished - 60_000).toISOString().replace('T', ' ').slice(0, 23), finished_at: new Date(finished).toISOString().replace('T', ' ').slice(0, 23),
     }); // prettier-ignore
     await client.insert({ table: `${database}.model_run`, format: 'JSONEachRow', values: [run('r1', 'v1', 0.31, true, Date.now() - 2 * DAY_MS), run('r2', 'v2', 0.27, true, Date.now() - DAY_MS), run('r3', 'v3', 0.35, false, Date.now() - 3_600_000)] });
+    // Two drift checks: the older one must not show; the latest shows its drifted measure first.
+    const drift = (asOf: number, category: string, measure: string, psi: number) => ({
+      as_of_date: isoDay(asOf), category, measure, psi, threshold: 0.25, drifted: psi > 0.25, reference_mean: 0, recent_mean: 0, reference_points: 100, recent_points: 50,
+      reference_from: isoDay(asOf - 56), reference_to: isoDay(asOf - 15), recent_from: isoDay(asOf - 14), model_version: 'v2', alert_id: '', computed_at: new Date().toISOString().replace('T', ' ').slice(0, 23),
+    }); // prettier-ignore
+    await client.insert({ table: `${database}.model_drift`, format: 'JSONEachRow', values: [drift(lastDay - 7, 'stale', 'forecast_error', 0.9), drift(lastDay, 'dairy', 'forecast_error', 0.1), drift(lastDay, 'dairy', 'units_level', 0.4)] });
 
     // BI users: the whole chain, and the manager of the first store only.
     const folder = mkdtempSync(join(tmpdir(), 'web-test-'));
@@ -151,7 +157,11 @@ describe('web dashboards in headless Chromium', () => {
     writeBiUsers(usersFile, withUser(withUser(EMPTY_USERS, await user(CHAIN.user, CHAIN.password, [])), await user(ONE_STORE.user, ONE_STORE.password, [first])));
     const executor = createSqlExecutor({ config: { ...config.sqlExecutor, usersFile, adminTokenFile }, dataDir: config.clickhouse.mode === 'embedded' ? config.clickhouse.dataDir : '', database, logger });
     registerCleanup(() => executor.close());
-    web = await startWebService({ config: { web: { host: '127.0.0.1', port: 0, liveIntervalMs: 500, sessionTtlS: 3_600 } }, logger, reader: executorReader(executor, database) });
+    web = await startWebService({
+      config: { web: { host: '127.0.0.1', port: 0, liveIntervalMs: 500, sessionTtlS: 3_600, cacheTtlMs: 10_000 }, clickhouseModel: { reportingCurrency: 'EUR' } },
+      logger,
+      reader: executorReader(executor, database),
+    });
     registerCleanup(() => web.close());
     browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -183,7 +193,7 @@ describe('web dashboards in headless Chromium', () => {
 
   async function table(page: Page, panel: string): Promise<Table> {
     return page.$eval(`table[data-table="${panel}"]`, (t) => ({
-      columns: [...t.querySelectorAll('thead th')].map((th) => th.textContent ?? ''),
+      columns: [...t.querySelectorAll('thead th')].map((th) => th.dataset.column ?? ''),
       rows: [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
     }));
   }
@@ -228,6 +238,9 @@ describe('web dashboards in headless Chromium', () => {
     expect(page.url()).toBe(`${web.url}/executive`);
     const all = stores.map((s) => s.store_id);
     expectRevenueMatches(await table(page, 'revenue_by_day'), expectedRevenueByDay(all));
+    // Money names its currency (REPORTING_CURRENCY) in the header; other columns do not.
+    const headers = await page.$$eval('table[data-table="revenue_by_day"] thead th', (ths) => ths.map((th) => th.textContent));
+    expect(headers).toEqual(['business_date', 'revenue (EUR)', 'revenue_week_before (EUR)']);
 
     // Stock-out rate and open alerts: plain SQL on the processors' tables.
     const risk = await rows<{ store_id: string; tracked: number; out: number }>(
@@ -357,6 +370,11 @@ describe('web dashboards in headless Chromium', () => {
     expect(accuracy.rows).toEqual([
       [isoDay(lastDay - 1), '25', '50', '2'],
       [isoDay(lastDay), '0', '100', '2'],
+    ]);
+    const drift = await table(page, 'drift');
+    expect(drift.rows.map((r) => [r[0], Number(r[3]), r[5]])).toEqual([
+      ['dairy units_level', 0.4, 'true'],
+      ['dairy forecast_error', 0.1, 'false'],
     ]);
     const versions = await table(page, 'model_versions');
     const role = versions.columns.indexOf('role');

@@ -102,7 +102,7 @@
     const band = panel.chart === 'band';
     const series = [{}];
     panel.series.forEach((name, i) => {
-      const s = { label: name, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false };
+      const s = { label: withCurrency(panel, name), stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false };
       if (bars) {
         const n = panel.series.length;
         s.fill = COLORS[i % COLORS.length];
@@ -116,14 +116,16 @@
       }
       series.push(s);
     });
+    const moneyAxis = panel.series.length > 0 && panel.series.every((name) => isMoney(panel, name));
+    const yAxis = moneyAxis ? { label: reportingCurrency } : {};
     const opts = {
       width,
       height: 240,
       series,
       scales: { x: { time: !bars } },
       axes: bars
-        ? [{ values: (_u, splits) => splits.map((v) => (Number.isInteger(v) && labels[v] !== undefined ? labels[v] : '')), splits: () => labels.map((_l, i) => i), rotate: 0 }, {}]
-        : [{}, {}],
+        ? [{ values: (_u, splits) => splits.map((v) => (Number.isInteger(v) && labels[v] !== undefined ? labels[v] : '')), splits: () => labels.map((_l, i) => i), rotate: 0 }, yAxis]
+        : [{}, yAxis],
       legend: { show: true },
     };
     if (bars) {
@@ -135,8 +137,14 @@
     return new uPlot(opts, data, target);
   }
 
+  // Money columns carry the reporting currency in their header and on their axis; the column's
+  // own name stays in data-column (what tests and scripts read).
+  let reportingCurrency = '';
+  const isMoney = (panel, column) => reportingCurrency !== '' && (panel.money || []).includes(column);
+  const withCurrency = (panel, column) => (isMoney(panel, column) ? `${column} (${reportingCurrency})` : column);
+
   function dataTable(panel) {
-    const head = el('tr', {}, panel.columns.map((c) => el('th', { text: c })));
+    const head = el('tr', {}, panel.columns.map((c) => el('th', { 'data-column': c, text: withCurrency(panel, c) })));
     const rows = panel.rows.map((r) => el('tr', {}, r.map((v) => el('td', { class: isNumber(v) ? 'num' : '', text: v === null ? '' : String(v) }))));
     return el('table', { 'data-table': panel.id }, [el('thead', {}, [head]), el('tbody', {}, rows)]);
   }
@@ -224,6 +232,7 @@
       const q = currentQuery();
       const data = await api(`/api/dashboards/${dashboardName}${q.toString() ? `?${q}` : ''}`);
       if (ticket !== loading) return;
+      reportingCurrency = data.reporting_currency || '';
       error.textContent = '';
       document.getElementById('title').textContent = data.title;
       document.getElementById('audience').textContent = data.audience;
