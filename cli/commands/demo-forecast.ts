@@ -20,13 +20,16 @@ export const DEMO_BACKFILL_DAYS = minimumTrainingDays(DEMO_BACKTEST_WEEKS);
 /** How often the warehouse's committed offsets are read while waiting for it. */
 const CATCH_UP_POLL_MS = 1_000; // one second
 
-/** End offsets of the topics (`topic:partition` -> next offset), read right after the backfill. */
+/**
+ * End offsets of the topics' partitions that hold records (`topic:partition` -> next offset),
+ * read right after the backfill: an empty partition gets no commit to wait for.
+ */
 export async function topicEnds(kafka: Kafka, topics: readonly string[]): Promise<Map<string, number>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const ends = new Map<string, number>();
-    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${p.partition}`, Number(p.high));
+    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) if (Number(p.high) > Number(p.low)) ends.set(`${topic}:${p.partition}`, Number(p.high));
     return ends;
   } finally {
     await admin.disconnect();
