@@ -21,6 +21,7 @@ import { startClosingSchedule } from '../services/bi-rollups';
 import { streamCommand } from './commands/stream';
 import { PROCESSOR_NAMES } from '../streams/processors';
 import { demoCommand } from './commands/demo';
+import { DEMO_BACKFILL_DAYS } from './commands/demo-forecast';
 import { registerForecastCommands, startForecastJobs } from './commands/forecast';
 import { registerBiUserCommands } from './commands/bi-users';
 import { serveSqlEndpoint, sqlCommand } from './commands/sql';
@@ -173,7 +174,7 @@ program
   .command('demo')
   .description('init, backfill history, then the simulator in real time through every processor, with a live summary')
   .option('--duration <s>', 'stop after this many seconds and print totals (default: until Ctrl-C)', (v) => positiveNumber('--duration', v))
-  .option('--backfill-days <n>', 'days of history to backfill first', (v) => positiveNumber('--backfill-days', v, true), 2)
+  .option('--backfill-days <n>', `days of history to backfill first (the forecast trains on them: ${DEMO_BACKFILL_DAYS}, the fewest its training accepts)`, (v) => positiveNumber('--backfill-days', v, true), DEMO_BACKFILL_DAYS)
   .option('--stores <n>', 'stores in the simulated chain', (v) => positiveNumber('--stores', v), 10)
   .option('--skus <n>', 'products in the catalogue', (v) => positiveNumber('--skus', v), 200)
   .option('--speed <x>', 'simulated seconds per second in real-time mode (600: ten minutes a second)', (v) => positiveNumber('--speed', v), 600)

@@ -1,8 +1,11 @@
 /**
- * `shelfstream demo`: the whole pipeline on one machine. Initialises, backfills some history
- * with the POS simulator, then runs the simulator in real time (at a speed factor) through every
- * processor in this process, printing a live summary (events in, rows per table, dead letters,
- * late events, lag). With --duration it stops by itself and prints totals; otherwise Ctrl-C.
+ * `shelfstream demo`: the whole pipeline on one machine. Initialises, backfills the history the
+ * forecast needs (demo-forecast.ts) with the POS simulator, then runs the simulator in real time
+ * (at a speed factor) through every processor in this process, with HTTP ingest, the read API,
+ * the SQL endpoint and the web app, and prints their URLs with a demo BI user and terminal key
+ * (demo-access.ts). Once the warehouse has written the backfill, the forecast is trained and
+ * predicted once. It prints a live summary (events in, rows per table, dead letters, late events,
+ * lag). With --duration it stops by itself and prints totals; otherwise Ctrl-C.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
@@ -16,7 +19,11 @@ import { SIMULATION_DEFAULTS } from '../../simulators/pos/options';
 import { defaultWorkers, floorHour, PIPELINE_DEFAULTS, runBackfill, runRealtime } from '../../simulators/pos/run';
 import { REBUILDABLE_NAMES, buildProcessor } from '../../streams/processors';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
+import { startIngestService } from '../../services/ingest';
+import { consumerGroupOf } from '../../streams/runtime/processor';
 import { startAlertsAlongside } from './alerts-serve';
+import { createDemoAccess, describeDemoAccess } from './demo-access';
+import { topicEnds, trainAndPredictOnce, waitForCommits } from './demo-forecast';
 import type { CliContext } from '../context';
 import { runInit } from './init';
 import { serveSqlEndpoint } from './sql';
@@ -31,6 +38,10 @@ export interface DemoOptions {
   readonly speed: number;
   readonly seed: number;
 }
+
+/** The simulated terminal whose key the demo prints (the simulator names stores S001.. and terminals T01..). */
+const DEMO_STORE = 'S001';
+const DEMO_TERMINAL = 'T01';
 
 const TABLES = ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'fact_replenishment_orders', 'dim_store', 'dim_product', 'sales_velocity_1m'] as const;
 
@@ -91,8 +102,10 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   ctx.print(`demo: metrics at http://${ops.address().host}:${ops.address().port}/metrics`);
   const readApi = await startReadApi(ctx, clickhouse);
   const processors: RunningProcessor[] = [];
+  let ingest: Awaited<ReturnType<typeof startIngestService>> | undefined;
+  let forecast: Promise<void> | undefined;
   let sql: Awaited<ReturnType<typeof serveSqlEndpoint>>;
-  let web: { stop(): Promise<void> } | undefined;
+  let web: Awaited<ReturnType<typeof startWeb>> | undefined;
   let alerts: { stop(): Promise<void> } | undefined;
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -101,14 +114,32 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   const started = Date.now();
   try {
     // The ClickHouse processors; the demo does not archive.
-    for (const name of REBUILDABLE_NAMES) {
-      processors.push(await startProcessor(await buildProcessor(name, config), { kafka, codec, clickhouse, logger, metrics }, { ...config.streams, database: config.clickhouse.database }));
+    const definitions = [];
+    for (const name of REBUILDABLE_NAMES) definitions.push(await buildProcessor(name, config));
+    const warehouse = definitions.find((d) => d.name === 'warehouse')!;
+    // What the forecast waits for: every record in the topics before the live simulation starts.
+    const historyEnds = await topicEnds(kafka, warehouse.inputs);
+    for (const definition of definitions) {
+      processors.push(await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, { ...config.streams, database: config.clickhouse.database }));
     }
     // Alert delivery on wall-clock time: at 600x a 30 s group wait spans 5 simulated hours of
     // alerts, and a 5 min retry comes 50 simulated hours later (services/alerts/alerts-processor.ts).
     alerts = await startAlertsAlongside(ctx, clickhouse, metrics);
     sql = await serveSqlEndpoint(ctx);
     web = await startWeb(ctx, sql?.executor);
+    ingest = await startIngestService({ config, logger, metrics });
+    const access = await createDemoAccess(ctx, DEMO_STORE, DEMO_TERMINAL);
+    for (const line of describeDemoAccess(access, { web: web.url, sql: sql?.url, readApi: readApi.url, ingest: ingest.url })) ctx.print(line);
+    const lastHistoryDay = new Date((Math.floor(realtimeStart / 86_400_000) - 1) * 86_400_000).toISOString().slice(0, 10);
+    forecast = (async () => {
+      if (!(await waitForCommits(kafka, consumerGroupOf(warehouse), historyEnds, stop.signal))) return;
+      ctx.print(`demo: history written; training the forecast on ${options.backfillDays} days up to ${lastHistoryDay}`);
+      const f = await trainAndPredictOnce(ctx, clickhouse, lastHistoryDay, options.backfillDays);
+      ctx.print(`demo: forecast model ${f.version}${f.accepted ? ' (champion)' : ''}: ${f.forecasts} forecasts for ${f.series} store x sku series in ${f.seconds.toFixed(1)} s`);
+    })().catch((error: unknown) => {
+      logger.error({ err: error }, 'the demo forecast failed');
+      ctx.print(`demo: the forecast failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
     // A timer, not AbortSignal.timeout: a timeout signal only referenced through
     // AbortSignal.any can be garbage-collected before it fires.
     const timer = options.duration !== undefined ? setTimeout(() => stop.abort(), options.duration * 1000) : undefined;
@@ -148,8 +179,11 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stop.abort();
+    await forecast;
     for (const p of processors) await p.stop();
     await alerts?.stop();
+    await ingest?.close();
     await web?.stop();
     await sql?.stop();
     await readApi.close();

@@ -22,7 +22,7 @@ import type { CliContext } from '../context';
  * Starts the SQL endpoint when this process owns embedded ClickHouse and SQL_ENDPOINT=on; its
  * executor is handed back for the web app, which reads through it as the signed-in BI user.
  */
-export async function serveSqlEndpoint(ctx: CliContext): Promise<{ readonly executor: SqlExecutor; stop(): Promise<void> } | undefined> {
+export async function serveSqlEndpoint(ctx: CliContext): Promise<{ readonly executor: SqlExecutor; readonly url: string; stop(): Promise<void> } | undefined> {
   const { config, logger } = ctx;
   if (!config.sqlEndpoint.enabled || config.clickhouse.mode !== 'embedded') return undefined;
   // BI users of SQL_USERS_FILE, scoped and read-only, and the operator (user shelfstream, the
@@ -39,6 +39,7 @@ export async function serveSqlEndpoint(ctx: CliContext): Promise<{ readonly exec
   logger.info({ url: endpoint.url }, 'SQL endpoint listening');
   return {
     executor,
+    url: endpoint.url,
     stop: async () => {
       await endpoint.close();
       await executor.close();

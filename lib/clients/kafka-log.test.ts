@@ -4,12 +4,16 @@ import { createKafkaLogLevels } from './kafka-log';
 // The messages as kafkajs 2.2.4 writes them (network/connection.js, consumer/index.js).
 const LOADING = "The coordinator is loading and hence can't process requests for this group";
 const NOT_AVAILABLE = 'The group coordinator is not available';
+const NOT_LEADER = 'This server is not the leader for that topic-partition';
 
 describe('kafkajs log levels', () => {
   it('lowers a failed response with a retriable coordinator error to debug: kafkajs retries it', () => {
     const levels = createKafkaLogLevels();
     expect(levels.levelOf(logLevel.ERROR, 'Connection', 'Response JoinGroup(key: 11, version: 5)', { error: LOADING, correlationId: 3 })).toBe('debug');
     expect(levels.levelOf(logLevel.ERROR, 'Connection', 'Response FindCoordinator(key: 10, version: 2)', { error: NOT_AVAILABLE })).toBe('debug');
+    // A topic created a moment ago, its leader not elected yet: kafkajs refreshes metadata and retries.
+    expect(levels.levelOf(logLevel.ERROR, 'Connection', 'Response Produce(key: 0, version: 7)', { error: NOT_LEADER })).toBe('debug');
+    expect(levels.levelOf(logLevel.ERROR, 'Connection', 'Response Fetch(key: 1, version: 11)', { error: NOT_LEADER })).toBe('debug');
   });
 
   it('keeps every other failed response an error', () => {

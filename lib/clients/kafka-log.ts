@@ -2,7 +2,9 @@
  * The pino level of a kafkajs log line. kafkajs logs at ERROR every failed response, even one
  * it is about to retry: a fresh broker answers the first group requests with "the coordinator
  * is loading" or "not available" for a few seconds while it loads __consumer_offsets, and the
- * client retries them by itself. Those lines would greet every `run all` and `demo` with
+ * first produce or fetch of a topic created a moment ago with "not the leader for that
+ * topic-partition" until its leader is elected; the client refreshes its metadata and retries
+ * them by itself. Those lines would greet every `run all` and `demo` with
  * error-level noise for a condition nobody has to act on. Only those retriable coordinator
  * errors are lowered, and only where a retry follows:
  *
@@ -27,13 +29,15 @@ const TO_PINO: Record<number, PinoLevel> = {
 };
 
 /**
- * kafkajs' messages for the retriable coordinator errors (protocol/error.js: codes 14, 15, 16),
+ * kafkajs' messages for the retriable coordinator errors (protocol/error.js: codes 14, 15, 16)
+ * and the leader moving or not elected yet (6),
  * matched on their start, as they appear in `error` fields and crash messages.
  */
 export const RETRIED_COORDINATOR_ERRORS = [
   'The coordinator is loading', // GROUP_LOAD_IN_PROGRESS (14)
   'The group coordinator is not available', // GROUP_COORDINATOR_NOT_AVAILABLE (15)
   'This is not the correct coordinator for this group', // NOT_COORDINATOR_FOR_GROUP (16)
+  'This server is not the leader for that topic-partition', // NOT_LEADER_FOR_PARTITION (6): metadata refreshed, then retried
 ] as const;
 
 const isRetriedCoordinatorError = (text: unknown): boolean => typeof text === 'string' && RETRIED_COORDINATOR_ERRORS.some((m) => text.startsWith(m));

@@ -114,3 +114,16 @@ export function modelForecaster(artifact: ModelArtifact): Forecaster & { dispose
 
 /** Origins a backtest or training can use: enough history behind for the 28-day features. */
 export const MIN_HISTORY_DAYS = BASELINE_WINDOW + 7;
+
+/**
+ * The fewest days of history `trainOnPanel` accepts with a `weeks`-week backtest: the first
+ * backtest origin's horizon, the calibration weeks with their horizon, and the feature history
+ * (MIN_HISTORY_DAYS) must all fit before the last observed day. 70 days for a one-week backtest
+ * with the default two calibration weeks; each backtest week adds seven.
+ */
+export function minimumTrainingDays(weeks: number, options: Pick<TrainOptions, 'validationWeeks'> = TRAIN_DEFAULTS): number {
+  // Solves lastTrainingOrigin(firstBacktestOrigin - HORIZON) >= MIN_HISTORY_DAYS for the panel's length,
+  // where firstBacktestOrigin = days - 1 - HORIZON - 7 * (weeks - 1) (backtest.ts, rollingOrigins).
+  const calibration = options.validationWeeks > 0 ? 7 * options.validationWeeks + HORIZON - 1 : 0;
+  return MIN_HISTORY_DAYS + 2 * HORIZON + 1 + calibration + 7 * (weeks - 1);
+}

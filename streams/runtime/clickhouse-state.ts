@@ -48,7 +48,7 @@ export class ClickHouseStateBackend implements StateBackend {
       const base = { consumer_group: snapshot.owner, input_partition: snapshot.partition, version: snapshot.version };
       rows.push({ ...base, store: COVERED_STORE, key: '', value: JSON.stringify(snapshot.covered), deleted: false });
       for (const s of snapshot.stores) {
-        for (const [key, value] of s.changes) rows.push({ ...base, store: s.store, key, value: value === null ? 'null' : JSON.stringify(value), deleted: value === null });
+        for (const [key, json] of s.changes) rows.push({ ...base, store: s.store, key, value: json ?? 'null', deleted: json === null });
       }
     }
     // The token names these exact snapshots: a retried insert that landed is dropped, other

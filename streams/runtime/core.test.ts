@@ -74,6 +74,36 @@ describe('runtime core, driven without a broker', () => {
     expect(writtenUnits(driver)).toEqual(expectedUnits(sales));
   });
 
+  it("writes the next flush's rows while the previous flush's snapshot is still being saved, and commits in order after both", async () => {
+    const driver = new TestDriver(velocity(), { startMs: NOW, flushIntervalMs: 1_000 });
+    const sales = salesOver(2);
+    const release = driver.holdStateSaves();
+    await driver.pipe('pos.sales', 0, sales.slice(0, 4).map((value) => ({ key: 'S1', value })));
+    await driver.advanceWallClock(1_000); // flush 1: its rows, then its snapshot (held)
+    await driver.pipe('pos.sales', 0, sales.slice(4).map((value) => ({ key: 'S1', value })));
+    const second = driver.advanceWallClock(1_000); // flush 2
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    // Flush 2's rows are visible although flush 1's snapshot is not saved; nothing is committed.
+    expect(driver.effects.map((e) => e.kind)).toEqual(['rows', 'rows']);
+    release();
+    await second;
+    await driver.flush();
+    // Each commit after its own snapshot and the previous flush's: offsets and versions in sequence.
+    expect(driver.effects.map((e) => e.kind)).toEqual(['rows', 'rows', 'state', 'commit', 'state', 'commit']);
+    const committed = commitsOf(driver.effects).map((c) => c.offset);
+    expect(committed).toEqual([...committed].sort((a, b) => a - b));
+    expect(writtenUnits(driver)).toEqual(expectedUnits(sales));
+  });
+
+  it('writes the last records of a burst when the flush interval passes, without waiting for another batch', async () => {
+    const driver = new TestDriver(velocity(), { startMs: NOW, flushIntervalMs: 1_000 });
+    const sales = salesOver(1);
+    await driver.pipe('pos.sales', 0, sales.map((value) => ({ key: 'S1', value })));
+    expect(driver.effects).toEqual([]);
+    await driver.advanceWallClock(1_000); // no record arrives: the clock alone flushes
+    expect(writtenUnits(driver)).toEqual(expectedUnits(sales));
+  });
+
   it('retries a failed insert, and an insert that landed before its error is dropped by its token', async () => {
     const driver = new TestDriver(velocity(), { startMs: NOW });
     const sales = salesOver(3);

@@ -157,7 +157,16 @@ export class ProcessorCore {
   private readonly blockedSince = new Map<number, number>();
   /** Topic-partitions paused because their queue ran far ahead. */
   private readonly pausedByUs = new Set<string>();
+  /** The last flush's output (up to its rows): the next flush takes the buffer once it is written. */
+  private outputInFlight: Promise<void> | undefined;
+  /** The last flush as a whole (its snapshots and commit too): the next one's bookkeeping follows it. */
   private inFlight: Promise<void> | undefined;
+  /** When the first batch since the last flush was handed in (flush_stage_seconds). */
+  private firstFetchAt: number | undefined;
+  /** Write failures logged already: a failure also fails every flush chained after it. */
+  private readonly knownFailures = new WeakSet<object>();
+  /** A flush's bookkeeping that failed for good, thrown at the next flush (its output's failure is thrown by outputInFlight). */
+  private bookkeepingFailure: { readonly error: unknown } | undefined;
   private lastFlush: number;
   /** When the last batch came in (wall clock): the adapter's stop-when-idle reads it. */
   lastRecordAt: number;
@@ -275,10 +284,10 @@ export class ProcessorCore {
   processBatch(batch: SourceBatch, heartbeat?: () => Promise<void>, isCurrent: () => boolean = () => true): Promise<BatchOutcome> {
     // Heartbeats while the batch waits (for the lock a background flush holds, for a write that
     // retries while a sink is down): the group must not evict a member that is only paused.
-    return whileHeartbeating(this.processBatchLocked(batch, heartbeat, isCurrent), heartbeat);
+    return whileHeartbeating(this.processBatchLocked(batch, heartbeat, isCurrent, this.deps.clock()), heartbeat);
   }
 
-  private processBatchLocked(batch: SourceBatch, heartbeat: (() => Promise<void>) | undefined, isCurrent: () => boolean): Promise<BatchOutcome> {
+  private processBatchLocked(batch: SourceBatch, heartbeat: (() => Promise<void>) | undefined, isCurrent: () => boolean, fetchedAt: number): Promise<BatchOutcome> {
     return this.mutex.run(async () => {
       if (!isCurrent() || batch.messages.length === 0) return 'skipped';
       const key = `${batch.topic}:${batch.partition}`;
@@ -319,6 +328,7 @@ export class ProcessorCore {
       }
       // Once per batch, not per record: both are measurable at 100k records/s.
       topicCounter.inc(batch.messages.length);
+      this.firstFetchAt ??= fetchedAt;
       this.setLag(state);
       this.lastRecordAt = this.deps.clock();
       if (this.buffer.size >= this.options.maxBufferedRows || this.deps.clock() - this.lastFlush >= this.options.flushIntervalMs) await this.flushLocked(heartbeat);
@@ -483,7 +493,7 @@ export class ProcessorCore {
    * Takes what is buffered, with the offsets and checkpoints that become safe to commit once it
    * is durable. Taken synchronously, so the commit matches exactly the output written.
    */
-  private takeFlushBatch(): FlushBatch | undefined {
+  private takeFlushBatch(dueAt: number): FlushBatch | undefined {
     const now = this.deps.clock();
     const taskOutputs: (() => Promise<void>)[] = [];
     for (const task of this.tasks.values()) {
@@ -503,34 +513,71 @@ export class ProcessorCore {
     const plan = takeCommitPlan(this.positions.values());
     if (this.buffer.isEmpty && plan.ranges.length === 0 && taskOutputs.length === 0 && stateSnapshots.length === 0) return undefined;
     this.lastFlush = now;
-    return { ...plan, taskOutputs, stateSnapshots, output: this.buffer.take() };
+    const timing = this.firstFetchAt === undefined ? undefined : { firstFetchAt: this.firstFetchAt, dueAt, takenAt: now };
+    this.firstFetchAt = undefined;
+    return { ...plan, taskOutputs, stateSnapshots, timing, output: this.buffer.take() };
   }
 
   /**
-   * One write in flight at a time: the next batch is decoded and windowed while the previous
-   * one is written (chDB and the HTTP client both work off the event loop). A flush that finds
-   * the previous write unfinished waits for it, so commits stay in order and a stalled sink
-   * stops consumption (back-pressure) after one buffer. A write that failed for good surfaces
-   * here, at the next flush.
+   * One output write in flight at a time: the next batch is decoded and windowed while the
+   * previous flush is written (chDB and the HTTP client both work off the event loop). A flush
+   * that finds the previous flush's output (its rows) unfinished waits for it, so a stalled sink
+   * stops consumption (back-pressure) after one buffer; it does not wait for the previous
+   * flush's bookkeeping (state snapshots, commit), which is not what makes events visible: that
+   * wait was on the critical path of every event (the velocity bench's flush_stage_seconds).
+   * The bookkeeping stays in order: a flush's snapshots and commit follow its own rows and the
+   * previous flush's snapshots and commit, so no commit covers a record whose rows are not
+   * durable, and commits and snapshot versions land in sequence. A write that failed for good
+   * surfaces at the next flush (its output) or fails every flush chained after it (its
+   * bookkeeping), so nothing after it is committed.
    */
   private async flushLocked(heartbeat?: () => Promise<void>): Promise<void> {
-    if (this.inFlight) await this.inFlight;
-    const batch = this.takeFlushBatch();
+    const dueAt = this.deps.clock();
+    if (this.outputInFlight) await this.outputInFlight;
+    if (this.bookkeepingFailure) {
+      const { error } = this.bookkeepingFailure;
+      // Thrown once; the flushes chained after it failed with it, and the next one starts afresh.
+      this.bookkeepingFailure = undefined;
+      this.inFlight = undefined;
+      throw error;
+    }
+    const batch = this.takeFlushBatch(dueAt);
     if (!batch) return;
-    const write = this.writer.write(batch, heartbeat);
-    const guarded: Promise<void> = write.finally(() => {
+    const output = this.writer.writeOutput(batch, heartbeat);
+    const previous = this.inFlight;
+    const whole = (async () => {
+      await output;
+      if (previous) await whileHeartbeating(previous, heartbeat);
+      await this.writer.writeBookkeeping(batch, heartbeat);
+    })();
+    const guardedOutput: Promise<void> = output.finally(() => {
+      if (this.outputInFlight === guardedOutput) this.outputInFlight = undefined;
+    });
+    const guarded: Promise<void> = whole.finally(() => {
       if (this.inFlight === guarded) this.inFlight = undefined;
     });
+    this.outputInFlight = guardedOutput;
     this.inFlight = guarded;
-    // Kept from being unhandled; logged once here, thrown to whoever flushes next.
-    guarded.catch((error: unknown) => this.log.error({ err: error }, 'durable write failed'));
+    // Kept from being unhandled; logged once (where it happened), thrown to whoever flushes next.
+    guardedOutput.catch((error: unknown) => this.writeFailed(error, false));
+    guarded.catch((error: unknown) => this.writeFailed(error, true));
+  }
+
+  private writeFailed(error: unknown, inBookkeeping: boolean): void {
+    if (typeof error === 'object' && error !== null) {
+      // The output's failure fails its bookkeeping and every later flush's too: one report.
+      if (this.knownFailures.has(error)) return;
+      this.knownFailures.add(error);
+    }
+    this.log.error({ err: error }, 'durable write failed');
+    if (inBookkeeping) this.bookkeepingFailure ??= { error };
   }
 
   /** Flushes and waits until everything buffered so far is durable and committed. */
   flush(heartbeat?: () => Promise<void>): Promise<void> {
     return this.mutex.run(async () => {
       await this.flushLocked(heartbeat);
-      if (this.inFlight) await this.inFlight;
+      if (this.inFlight) await whileHeartbeating(this.inFlight, heartbeat);
     });
   }
 
@@ -544,7 +591,11 @@ export class ProcessorCore {
     await this.mutex.run(async () => {
       for (const timers of this.timers.values()) timers.onWallClock(now, this.buffer);
     });
-    if (!this.buffer.isEmpty && now - this.lastFlush >= this.options.flushIntervalMs) {
+    // Records processed count, not only rows buffered: velocity emits its rows when the flush
+    // punctuates it, so its buffer is empty until then, and a burst's last records waited for
+    // the next batch to arrive (seconds, at a store's pace) before they were written.
+    const unflushed = !this.buffer.isEmpty || this.firstFetchAt !== undefined;
+    if (unflushed && now - this.lastFlush >= this.options.flushIntervalMs) {
       await this.mutex.run(() => this.flushLocked());
     }
     if (this.blockedSince.size > 0) {

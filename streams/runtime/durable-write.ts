@@ -2,7 +2,10 @@
  * Durable write: one flush's output made durable, then its offsets committed. In this order:
  * dead letters, published events, deliveries, task outputs (the archive's objects), rows table
  * by table in the definition's order (a state snapshot listed last is saved after what it
- * produced), the runtime's state-store snapshots, and only then the commit. Every step retries by the one retry policy while its
+ * produced), the runtime's state-store snapshots, and only then the commit. The first part
+ * (`writeOutput`, up to the rows: what makes a flush visible) and the second (`writeBookkeeping`:
+ * snapshots and commit) are separate steps, so the core can start the next flush's output while
+ * this one's bookkeeping is still being written (core.ts, flushLocked). Every step retries by the one retry policy while its
  * error says `canRetry`, without limit: a sink that is down pauses the pipeline (back-pressure,
  * heartbeats continue), lag grows, nothing is dropped, and no commit ever covers a record whose
  * output is not durable.
@@ -36,7 +39,28 @@ export interface FlushBatch extends CommitPlan {
   readonly taskOutputs: (() => Promise<void>)[];
   /** State-store snapshots, saved after the rows derived from them. */
   readonly stateSnapshots: StateSnapshot[];
+  /** When this flush's records were fetched and flushed (the flush_stage_seconds histogram). */
+  readonly timing?: FlushTiming;
 }
+
+/**
+ * Wall-clock instants (ms) in the life of one flush, for the oldest event it carries: together
+ * with that event's occurred_at and the end of the row writes they split its event-to-visible
+ * time into stages (flush_stage_seconds): in transit (occurred_at to the fetch of the flush's
+ * first batch), buffered (to the moment a flush was due), waiting for the previous flush's write
+ * (to the moment the buffer was taken) and writing (to the rows being in ClickHouse).
+ */
+export interface FlushTiming {
+  /** The first batch of this flush was handed to the core. */
+  readonly firstFetchAt: number;
+  /** The flush was asked for (interval passed, buffer full, tick, or an explicit flush). */
+  readonly dueAt: number;
+  /** The buffer was taken, after the previous flush's output was written. */
+  readonly takenAt: number;
+}
+
+/** The stages of flush_stage_seconds, in the order they follow each other. */
+export const FLUSH_STAGES = ['in_transit', 'buffered', 'waiting_for_previous', 'writing'] as const;
 
 /** Backoff of the durable write's retries (the one retry policy; attempts are unlimited). */
 export interface WriteRetry {
@@ -84,6 +108,7 @@ export class DurableWriter {
   private readonly sinkLatency;
   private readonly visible;
   private readonly sinkRetries;
+  private readonly stages;
 
   constructor(
     private readonly processor: string,
@@ -102,9 +127,22 @@ export class DurableWriter {
     this.sinkLatency = metrics.histogram('sink_batch_latency_seconds', 'duration of a ClickHouse insert', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ['processor', 'table']);
     this.visible = metrics.histogram('event_to_visible_seconds', "from an event's occurred_at to its effect being visible in ClickHouse", [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300], ['processor']);
     this.sinkRetries = metrics.counter('sink_retries_total', 'ClickHouse writes retried (the pipeline pauses meanwhile)', ['processor']);
+    this.stages = metrics.histogram(
+      'flush_stage_seconds',
+      "where the oldest event of each flush spent its event-to-visible time: in_transit (to its fetch), buffered (until a flush was due), waiting_for_previous (the previous flush's write), writing",
+      [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10],
+      ['processor', 'stage'],
+    );
   }
 
+  /** Output, rows, then the bookkeeping: one flush made durable and committed. */
   async write(batch: FlushBatch, heartbeat?: () => Promise<void>): Promise<void> {
+    await this.writeOutput(batch, heartbeat);
+    await this.writeBookkeeping(batch, heartbeat);
+  }
+
+  /** Everything a flush makes visible (dead letters, events, deliveries, task outputs, rows), in that order. */
+  async writeOutput(batch: FlushBatch, heartbeat?: () => Promise<void>): Promise<void> {
     const { output } = batch;
     if (output.deadLetters.length > 0) await this.produce(this.deadLetterTopic, output.deadLetters, 'dead-letter produce');
     for (const [topic, messages] of output.events) {
@@ -126,18 +164,38 @@ export class DurableWriter {
       this.eventsOut.inc({ processor: this.processor, table }, rows.length);
     }
     // Visible once the rows are in, not once the state snapshot after them is: the event-id
-    // guard's snapshot (a flush's new ids) is written here too, and timing it as visibility
-    // added its insert to every event's event-to-visible time.
+    // guard's snapshot (a flush's new ids) is written in the bookkeeping, and timing it as
+    // visibility added its insert to every event's event-to-visible time.
     const now = this.now();
-    // After the rows: a restart that finds the snapshot skips the records it covers, so their
-    // rows must be durable first.
-    if (batch.stateSnapshots.length > 0) await this.retried(() => this.ports.saveState(batch.stateSnapshots), 'state snapshot', heartbeat);
     // Every event this flush made visible, added in one go (observeMany): prom-client's label
     // handling per event was 3% of a velocity profile. The times become delays in place.
     const delays = output.eventTimes;
-    for (let i = 0; i < delays.length; i++) delays[i] = Math.max(0, now - delays[i]!) / 1000;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < delays.length; i++) {
+      const at = delays[i]!;
+      if (at < oldest) oldest = at;
+      delays[i] = Math.max(0, now - at) / 1000;
+    }
     observeMany(this.visible, { processor: this.processor }, delays);
+    if (batch.timing && delays.length > 0) this.observeStages(batch.timing, oldest, now);
+  }
+
+  /**
+   * The state-store snapshots, then the commit. After the rows (writeOutput): a restart that
+   * finds a snapshot skips the records it covers, so their rows must be durable first.
+   */
+  async writeBookkeeping(batch: FlushBatch, heartbeat?: () => Promise<void>): Promise<void> {
+    if (batch.stateSnapshots.length > 0) await this.retried(() => this.ports.saveState(batch.stateSnapshots), 'state snapshot', heartbeat);
     if (batch.commits.length > 0) await this.ports.commit(batch.commits);
+  }
+
+  private observeStages(timing: FlushTiming, oldestEventAt: number, visibleAt: number): void {
+    const seconds = (from: number, to: number): number => Math.max(0, to - from) / 1000;
+    const observe = (stage: (typeof FLUSH_STAGES)[number], value: number): void => this.stages.observe({ processor: this.processor, stage }, value);
+    observe('in_transit', seconds(oldestEventAt, timing.firstFetchAt));
+    observe('buffered', seconds(Math.max(oldestEventAt, timing.firstFetchAt), timing.dueAt));
+    observe('waiting_for_previous', seconds(timing.dueAt, timing.takenAt));
+    observe('writing', seconds(timing.takenAt, visibleAt));
   }
 
   private produce(topic: string, messages: readonly Message[], what: string): Promise<void> {

@@ -39,4 +39,20 @@ describe('state stores', () => {
     (await stores.open<number>('hours')).put('h', 2);
     expect(stores.takeSnapshot(new Map([['pos.sales', 9]]))!.covered).toEqual({ 'pos.sales': 9, 'pos.voids': 2 });
   });
+
+  it('snapshot a value as it was when the snapshot was taken, not as the task changed it before the save', async () => {
+    const backend = new MemoryStateBackend();
+    const stores = new TaskStateStores(backend, 'anomaly', 0);
+    await stores.restore();
+    const series = await stores.open<{ baseline: number[] }>('series');
+    const value = { baseline: [1, 2] };
+    series.put('S1/A', value);
+    const snapshot = stores.takeSnapshot(new Map([['pos.sales', 5]]))!;
+    // The task keeps processing while the snapshot waits for its rows: a change in place, not put again.
+    value.baseline.push(3);
+    await backend.save([snapshot]);
+    const restarted = new TaskStateStores(backend, 'anomaly', 0);
+    await restarted.restore();
+    expect([...(await restarted.open<{ baseline: number[] }>('series')).entries()]).toEqual([['S1/A', { baseline: [1, 2] }]]);
+  });
 });

@@ -10,7 +10,10 @@
  * snapshot (a crash between the two), and a task skips the effects it would apply twice.
  *
  * Open stores in `createTask` (await `open`) before the first record: `applied` answers from
- * what the first `open` restored. Values must be JSON.
+ * what the first `open` restored. Values must be JSON. A snapshot holds each changed value as
+ * JSON text, written when the snapshot is taken: the task keeps processing (and may change a
+ * value in place) while the snapshot waits for the rows before it to be written, and the next
+ * flush's snapshot may be taken before this one is saved (core.ts: flushLocked).
  */
 
 export interface KeyValueStore<V> {
@@ -35,10 +38,10 @@ export interface StateStores {
   applied(record: { readonly topic: string; readonly offset: number }): boolean;
 }
 
-/** One store's changes in a snapshot: a value, or null for a deleted key. */
+/** One store's changes in a snapshot: a value as JSON text, or null for a deleted key. */
 export interface StoreChanges {
   readonly store: string;
-  readonly changes: readonly (readonly [key: string, value: unknown])[];
+  readonly changes: readonly (readonly [key: string, json: string | null])[];
 }
 
 /** What one flush saves for one task. */
@@ -165,7 +168,8 @@ export class TaskStateStores implements StateStores {
     const changes: StoreChanges[] = [];
     for (const [name, store] of this.stores) {
       if (store.dirty.size === 0) continue;
-      changes.push({ store: name, changes: [...store.dirty].map((key) => [key, store.map.has(key) ? store.map.get(key) : null] as const) });
+      // As text now, not a reference: what the store holds at this flush, whatever the task does next.
+      changes.push({ store: name, changes: [...store.dirty].map((key) => [key, store.map.has(key) ? JSON.stringify(store.map.get(key)) : null] as const) });
       store.dirty.clear();
     }
     const same = Object.keys(covered).length === Object.keys(this.covered).length && Object.entries(covered).every(([t, o]) => this.covered[t] === o);
@@ -180,12 +184,12 @@ export class MemoryStateBackend implements StateBackend {
   private readonly saved: StateSnapshot[] = [];
 
   async loadStore(owner: string, partition: number, store: string): Promise<RestoredStore> {
-    const latest = new Map<string, unknown>();
+    const latest = new Map<string, string | null>();
     for (const s of this.saved) {
       if (s.owner !== owner || s.partition !== partition) continue;
-      for (const c of s.stores) if (c.store === store) for (const [key, value] of c.changes) latest.set(key, value);
+      for (const c of s.stores) if (c.store === store) for (const [key, json] of c.changes) latest.set(key, json);
     }
-    return { entries: [...latest].filter(([, value]) => value !== null) };
+    return { entries: [...latest].flatMap(([key, json]) => (json === null ? [] : [[key, JSON.parse(json) as unknown] as const])) };
   }
 
   async loadCovered(owner: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined> {
@@ -195,8 +199,7 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   async save(snapshots: readonly StateSnapshot[]): Promise<void> {
-    // Stored as JSON would be: a value changed in place afterwards does not change the snapshot.
-    for (const snapshot of snapshots) this.saved.push(JSON.parse(JSON.stringify(snapshot)) as StateSnapshot);
+    for (const snapshot of snapshots) this.saved.push(snapshot);
   }
 
   /** Snapshots saved, in order (tests). */

@@ -110,6 +110,8 @@ export class TestDriver {
   private liveIncarnation = 0;
   private crashAtEffect: number | undefined;
   private delivering: Promise<void> = Promise.resolve();
+  /** While set, state snapshots wait for it before they are saved (holdStateSaves). */
+  private stateSavesHeld: Promise<void> | undefined;
   /** The state stores' snapshots (survive crashes and restarts, as ClickHouse does). */
   readonly state: MemoryStateBackend;
   /** Durable effects, in order. */
@@ -147,6 +149,8 @@ export class TestDriver {
         this.insert(write);
       },
       saveState: async (snapshots) => {
+        alive();
+        if (this.stateSavesHeld) await this.stateSavesHeld;
         alive();
         await this.state.save(snapshots);
         for (const snapshot of snapshots) this.effects.push({ kind: 'state', partition: snapshot.partition, covered: snapshot.covered });
@@ -321,6 +325,16 @@ export class TestDriver {
    */
   failWrites(count: number, options: { table?: string; landed?: boolean } = {}): void {
     this.failures.push({ remaining: count, table: options.table, landed: options.landed ?? false });
+  }
+
+  /** State snapshots wait until the answer is called (a slow snapshot insert). */
+  holdStateSaves(): () => void {
+    let release!: () => void;
+    this.stateSavesHeld = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.stateSavesHeld = undefined;
+      release();
+    };
   }
 
   /**

@@ -29,7 +29,7 @@ describe('state stores in ClickHouse', () => {
     books.delete('S1/B');
     await backend.save([first.takeSnapshot(new Map([['pos.sales', 12], ['inventory.counts', 3]]))!]);
     // Another consumer group's store on the same partition is not restored by this one.
-    await backend.save([{ owner: 'shelfstream.anomaly', partition: 2, covered: { 'pos.sales': 99 }, version: 7, stores: [{ store: 'books', changes: [['S9/Z', { on_hand: 1 }]] }] }]);
+    await backend.save([{ owner: 'shelfstream.anomaly', partition: 2, covered: { 'pos.sales': 99 }, version: 7, stores: [{ store: 'books', changes: [['S9/Z', JSON.stringify({ on_hand: 1 })]] }] }]);
 
     const restarted = new TaskStateStores(backend, 'shelfstream.stock', 2);
     await restarted.restore();
