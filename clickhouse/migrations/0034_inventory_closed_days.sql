@@ -112,22 +112,20 @@ COMMENT 'Per store, where the inventory views stop reading closed-day rows and s
 
 -- ── the books: closed days from inventory_daily, the rest from the facts ─────────────────
 
-CREATE OR REPLACE VIEW ${database}.inventory_books_daily
+CREATE OR REPLACE VIEW ${database}.inventory_book_days
 (
-    store_id         String COMMENT 'Store code',
-    sku              String COMMENT 'Product code',
-    business_date    Date COMMENT 'The store''s business date; every day from the first stock event to the store''s latest day with stock events',
-    first_date       Date COMMENT 'First business date of the store x sku''s history',
-    last_date        Date COMMENT 'The store''s latest business date with stock events',
-    units_on_hand    Int64 COMMENT 'Book units on hand at the end of the day',
-    min_level        Nullable(Int64) COMMENT 'Lowest book level after any event of the day; NULL without an event',
-    units_sold       Int64 COMMENT 'Units sold that day',
-    net_sales_minor  Int64 COMMENT 'Net sales that day, minor units of the store currency',
-    units_received   Int64 COMMENT 'Units received that day',
-    receipt_cost     Nullable(Int64) COMMENT 'Unit cost of the day''s latest receipt that carries one, minor units',
-    counted_today    UInt8 COMMENT '1 when a cycle count was taken that day',
-    is_counted       UInt8 COMMENT '1 from the day of the first cycle count on',
-    stockout_hours   Float64 COMMENT 'Hours of the day the books stood at 0 units or below'
+    store_id          String COMMENT 'Store code',
+    sku               String COMMENT 'Product code',
+    business_date     Date COMMENT 'A business day with a stock event or stock-out hours (closed days: every day from the first count)',
+    end_level         Nullable(Int64) COMMENT 'Book units on hand at the end of the day; NULL on a day without an event (the level carries)',
+    min_level         Nullable(Int64) COMMENT 'Lowest book level after any event of the day; NULL without an event',
+    sold              Int64 COMMENT 'Units sold that day',
+    net_minor         Int64 COMMENT 'Net sales that day, minor units of the store currency',
+    received          Int64 COMMENT 'Units received that day',
+    day_receipt_cost  Nullable(Int64) COMMENT 'Unit cost of the day''s latest receipt that carries one, minor units',
+    counted_today     UInt8 COMMENT '1 when a cycle count was taken that day',
+    hours             Float64 COMMENT 'Hours of the day the books stood at 0 units or below',
+    store_last_date   Date COMMENT 'The store''s latest business date with stock events (as far as this row knows: the maximum over the store is the answer)'
 )
 AS WITH
     open_from AS (SELECT store_id AS open_store_id, open_date FROM ${database}.inventory_open_from),
@@ -275,15 +273,33 @@ AS WITH
         SELECT store_id, sku, business_date, end_level, min_level, sold, net_minor, received, day_receipt_cost, counted_today, hours, store_last_date
         FROM (SELECT * FROM per_day UNION ALL SELECT * FROM out_hours)
         WHERE business_date >= open_date OR business_date < first_count_date
-    ),
-    book_days AS
-    (
-        SELECT store_id, sku, business_date,
-            max(end_level) AS end_level, min(min_level) AS min_level, toInt64(sum(sold)) AS sold, toInt64(sum(net_minor)) AS net_minor, toInt64(sum(received)) AS received,
-            max(day_receipt_cost) AS day_receipt_cost, toUInt8(max(counted_today)) AS counted_today, toFloat64(sum(hours)) AS hours, max(store_last_date) AS store_last_date
-        FROM books
-        GROUP BY store_id, sku, business_date
-    ),
+    )
+SELECT store_id, sku, business_date,
+    max(end_level) AS end_level, min(min_level) AS min_level, toInt64(sum(sold)) AS sold, toInt64(sum(net_minor)) AS net_minor, toInt64(sum(received)) AS received,
+    max(day_receipt_cost) AS day_receipt_cost, toUInt8(max(counted_today)) AS counted_today, toFloat64(sum(hours)) AS hours, max(store_last_date) AS store_last_date
+FROM books
+GROUP BY store_id, sku, business_date
+COMMENT 'The books per store x sku x day that has something to say (sparse: no row for a quiet day of an open range), closed days from inventory_daily and the rest from the facts; inventory_books_daily spreads them over every day';
+
+CREATE OR REPLACE VIEW ${database}.inventory_books_daily
+(
+    store_id         String COMMENT 'Store code',
+    sku              String COMMENT 'Product code',
+    business_date    Date COMMENT 'The store''s business date; every day from the first stock event to the store''s latest day with stock events',
+    first_date       Date COMMENT 'First business date of the store x sku''s history',
+    last_date        Date COMMENT 'The store''s latest business date with stock events',
+    units_on_hand    Int64 COMMENT 'Book units on hand at the end of the day',
+    min_level        Nullable(Int64) COMMENT 'Lowest book level after any event of the day; NULL without an event',
+    units_sold       Int64 COMMENT 'Units sold that day',
+    net_sales_minor  Int64 COMMENT 'Net sales that day, minor units of the store currency',
+    units_received   Int64 COMMENT 'Units received that day',
+    receipt_cost     Nullable(Int64) COMMENT 'Unit cost of the day''s latest receipt that carries one, minor units',
+    counted_today    UInt8 COMMENT '1 when a cycle count was taken that day',
+    is_counted       UInt8 COMMENT '1 from the day of the first cycle count on',
+    stockout_hours   Float64 COMMENT 'Hours of the day the books stood at 0 units or below'
+)
+AS WITH
+    book_days AS (SELECT * FROM ${database}.inventory_book_days),
     -- Each day row is followed by the days without one up to the next (or to the store's latest
     -- day): a grid built from the rows themselves, since a join to a calendar is computed for every
     -- store whatever the filter outside (ClickHouse pushes a filter into a join's left side only).
