@@ -17,6 +17,7 @@
  */
 import type { ClickHouseClient } from '../../lib/clients/clickhouse';
 import { DAY_MS } from '../../lib/domain/time';
+import { closeStockDays } from './inventory-closing';
 import { businessDayBounds, isoDate, offsetPeriods } from './local-days';
 
 /** How far before its reads a closing dates itself: inserts racing it make the day dirty. */
@@ -36,16 +37,57 @@ export interface ClosingOptions {
 export interface ClosingOutcome {
   /** Store x business days closed (for the first time or again). */
   readonly closed: number;
+  /** Store x business days whose books (inventory_daily) were closed. */
+  readonly stockClosed: number;
   readonly watermarkMs: number | undefined;
 }
 
-interface Store {
+export interface Store {
   readonly storeId: string;
   readonly timeZone: string;
 }
 
+export interface DueDay {
+  readonly store: Store;
+  /** Business date, days since 1970-01-01. */
+  readonly day: number;
+}
+
 async function rows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   return (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+}
+
+/**
+ * The business days of `fact` to close: those around every touched store x UTC date that are
+ * over (`isOver` of the day's local end) and not closed since their last touch.
+ */
+async function dueDays(client: ClickHouseClient, db: string, fact: 'sales' | 'stock', stores: ReadonlyMap<string, Store>, isOver: (endMs: number) => boolean): Promise<Map<string, DueDay>> {
+  const touched = await rows<{ store_id: string; utc_day: number; touched_ms: string }>(
+    client,
+    `SELECT store_id, toUInt32(utc_date) AS utc_day, toString(toUnixTimestamp64Milli(max(touched_at))) AS touched_ms
+     FROM ${db}.days_touched WHERE fact = {fact:String} GROUP BY store_id, utc_date`,
+    { fact },
+  );
+  const closed = new Map(
+    (await rows<{ store_id: string; day: number; closed_ms: string }>(
+      client,
+      `SELECT store_id, toUInt32(business_date) AS day, toString(toUnixTimestamp64Milli(max(closed_at))) AS closed_ms FROM ${db}.days_closed WHERE fact = {fact:String} GROUP BY store_id, business_date`,
+      { fact },
+    )).map((r) => [`${r.store_id}|${r.day}`, Number(r.closed_ms)]),
+  );
+  const due = new Map<string, DueDay>();
+  for (const t of touched) {
+    const store = stores.get(t.store_id);
+    if (!store) continue; // no time zone yet: its days close once dim_store has it
+    for (const day of [t.utc_day - 1, t.utc_day, t.utc_day + 1]) {
+      const key = `${t.store_id}|${day}`;
+      const closedMs = closed.get(key);
+      if (closedMs !== undefined && closedMs >= Number(t.touched_ms)) continue;
+      if (!isOver(businessDayBounds(store.timeZone, day).endMs)) continue;
+      due.set(key, { store, day });
+    }
+  }
+  return due;
 }
 
 export function createClosingJob(client: ClickHouseClient, options: ClosingOptions): { cycle(nowMs?: number): Promise<ClosingOutcome> } {
@@ -120,36 +162,15 @@ export function createClosingJob(client: ClickHouseClient, options: ClosingOptio
          WHERE (store_id, toDate(occurred_at)) IN (SELECT store_id, max(utc_date) FROM ${db}.days_touched WHERE fact = 'sales' GROUP BY store_id)`,
       );
       const watermarkMs = mark?.at ? Number(mark.at) : undefined;
-      if (watermarkMs === undefined || watermarkMs <= 0) return { closed: 0, watermarkMs: undefined };
+      if (watermarkMs === undefined || watermarkMs <= 0) return { closed: 0, stockClosed: 0, watermarkMs: undefined };
 
-      // Touched store x UTC dates newer than the closing of a business day around them.
-      const touched = await rows<{ store_id: string; utc_day: number; touched_ms: string }>(
-        client,
-        `SELECT store_id, toUInt32(utc_date) AS utc_day, toString(toUnixTimestamp64Milli(max(touched_at))) AS touched_ms
-         FROM ${db}.days_touched WHERE fact = 'sales' GROUP BY store_id, utc_date`,
-      );
-      const closed = new Map(
-        (await rows<{ store_id: string; day: number; closed_ms: string }>(
-          client,
-          `SELECT store_id, toUInt32(business_date) AS day, toString(toUnixTimestamp64Milli(max(closed_at))) AS closed_ms FROM ${db}.days_closed WHERE fact = 'sales' GROUP BY store_id, business_date`,
-        )).map((r) => [`${r.store_id}|${r.day}`, Number(r.closed_ms)]),
-      );
       const byId = new Map(stores.map((s) => [s.storeId, s]));
-      const due = new Map<string, { store: Store; day: number }>();
-      for (const t of touched) {
-        const store = byId.get(t.store_id);
-        if (!store) continue; // no time zone yet: its days close once dim_store has it
-        for (const day of [t.utc_day - 1, t.utc_day, t.utc_day + 1]) {
-          const key = `${t.store_id}|${day}`;
-          const closedMs = closed.get(key);
-          if (closedMs !== undefined && closedMs >= Number(t.touched_ms)) continue;
-          if (businessDayBounds(store.timeZone, day).endMs + options.allowedLatenessMs > watermarkMs) continue;
-          due.set(key, { store, day });
-        }
-      }
+      const due = await dueDays(client, db, 'sales', byId, (end) => end + options.allowedLatenessMs <= watermarkMs);
+      const stockDue = await dueDays(client, db, 'stock', byId, (end) => end + options.allowedLatenessMs <= watermarkMs);
       const closedAtMs = nowMs - (options.raceMarginMs ?? RACE_MARGIN_MS);
       for (const { store, day } of due.values()) await closeDay(store, day, closedAtMs);
-      return { closed: due.size, watermarkMs };
+      await closeStockDays(client, db, stockDue, closedAtMs);
+      return { closed: due.size, stockClosed: stockDue.size, watermarkMs };
     },
   };
 }

@@ -13,7 +13,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { DriftConfig } from '../../lib/config';
 import type { Alert } from '../../schemas/generated/events';
-import { type DriftPoint, type DriftRow, type DriftWindows, alertingRows, driftByCategory, driftReason } from './drift';
+import { type DriftPoint, type DriftRow, type DriftWindows, alertingRows, driftByCategory, driftMeasures, driftReason } from './drift';
 import { dayNumber, isoDay } from './features';
 
 /** Fewer store x category x days than this on a side: the check measures but does not judge. */
@@ -115,7 +115,7 @@ export async function driftCheck(deps: DriftCheckDeps, asOf: string, config: Dri
     score: row.psi,
     reason: state === 'RAISED' ? driftReason(row, windows, config.psiThreshold) : `forecast errors of ${row.category} are back: PSI ${row.psi.toFixed(2)} (threshold ${config.psiThreshold}) for ${windows.recentFrom}..${windows.recentTo}`,
     processor: 'forecast',
-    measures: { psi: row.psi, threshold: config.psiThreshold, reference_bias: row.reference_mean, recent_bias: row.recent_mean, recent_points: row.recent_points },
+    measures: driftMeasures(row, config.psiThreshold),
     acted_by: null,
     snoozed_until: null,
   });

@@ -1,4 +1,4 @@
-import { type DriftPoint, alertingRows, driftByCategory, populationStabilityIndex } from './drift';
+import { type DriftPoint, alertingRows, driftByCategory, driftMeasures, populationStabilityIndex } from './drift';
 import { driftWindows } from './drift-check';
 
 describe('population stability index', () => {
@@ -78,5 +78,18 @@ describe('drift by category', () => {
     expect(error!.recent_points).toBe(14);
     expect(error!.psi).toBeGreaterThan(0.25);
     expect(error!.drifted).toBe(false);
+  });
+
+  it('resolves with finite measures when the recent window holds no forecast error', () => {
+    // sales 10% above a forecast of 100 in the reference weeks; in the recent weeks the forecast
+    // fell below one unit a day, so no relative error exists there and the bias is undefined
+    const bakery = points('Bakery', () => 0.1).map((p) => (p.date >= windows.recentFrom ? { ...p, p50: 0.5 } : p));
+    const [error] = alertingRows(driftByCategory(bakery, windows, { psiThreshold: 0.25, minPoints: 28 }));
+    expect(error!.drifted).toBe(false);
+    const measures = driftMeasures(error!, 0.25);
+    expect(Object.keys(measures).sort()).toEqual(['psi', 'recent_points', 'reference_bias', 'reference_points', 'threshold']);
+    expect(measures.reference_bias).toBeCloseTo(0.1, 12);
+    expect(measures).toMatchObject({ psi: 0, threshold: 0.25, reference_points: 560, recent_points: 0 });
+    for (const value of Object.values(measures)) expect(Number.isFinite(value)).toBe(true);
   });
 });

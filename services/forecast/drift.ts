@@ -155,6 +155,24 @@ export function alertingRows(rows: readonly DriftRow[]): DriftRow[] {
   return rows.filter((r) => r.measure === 'forecast_error');
 }
 
+/**
+ * The numbers a MODEL_DRIFT alert carries. A bias over a window with no forecast error in it
+ * (no forecast of a unit or more, every day a stock-out or a holiday) is undefined: it is left
+ * out rather than sent as NaN, which the alert contract's map of doubles would carry to every
+ * subscriber and which JSON cannot even write.
+ */
+export function driftMeasures(row: DriftRow, threshold: number): Record<string, number> {
+  const measures: Record<string, number> = {
+    psi: row.psi,
+    threshold,
+    reference_bias: row.reference_mean,
+    recent_bias: row.recent_mean,
+    reference_points: row.reference_points,
+    recent_points: row.recent_points,
+  };
+  return Object.fromEntries(Object.entries(measures).filter(([, value]) => Number.isFinite(value)));
+}
+
 /** What a subscriber reads: the PSI, the threshold and the bias before and after, in words. */
 export function driftReason(row: DriftRow, windows: DriftWindows, threshold: number): string {
   const pct = (x: number): string => `${x >= 0 ? '+' : ''}${Math.round(x * 100)}%`;
