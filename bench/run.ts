@@ -31,6 +31,7 @@ import { inventoryBench } from './benchmarks/inventory';
 import { productRangeBench } from './benchmarks/product-range';
 import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
+import { detectionBench } from './benchmarks/detection';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -55,6 +56,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   inventoryBench,
   recoveryBench,
   webBench,
+  detectionBench,
 ];
 
 async function main(): Promise<void> {

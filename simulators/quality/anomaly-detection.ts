@@ -70,7 +70,25 @@ export interface QualityReport {
 
 const ANOMALY_FAMILY: readonly AnomalyType[] = ['DEMAND_SPIKE', 'DEMAND_DROP', 'PRICE_ERROR', 'VOID_BURST'];
 
+/** What a run produced, before scoring: for the report, and for a look at single alerts and labels. */
+export interface DetectionRun {
+  readonly alerts: readonly Alert[];
+  readonly labels: readonly AnomalyLabel[];
+  readonly stockouts: readonly StockoutRow[];
+  readonly scoredFrom: number;
+  readonly scoredTo: number;
+  readonly end: number;
+  readonly events: number;
+  /** Holiday culture of each store (Ramadan touches only the muslim regions). */
+  readonly cultureOf: ReadonlyMap<string, string>;
+}
+
 export function runQuality(options: QualityOptions): QualityReport {
+  const run = runDetection(options);
+  return score(run.alerts, run.labels, run.stockouts, run.scoredFrom, run.scoredTo, run.end, run.events);
+}
+
+export function runDetection(options: QualityOptions): DetectionRun {
   const startDay = parseDay(options.start);
   const days = options.warmupDays + options.scoredDays + options.tailDays;
   const sim = new PosSimulator({ seed: options.seed, stores: options.stores, skus: options.skus, window: { kind: 'days', startDay, days }, anomalyRate: options.anomalyRate, heartbeats: false });
@@ -102,7 +120,8 @@ export function runQuality(options: QualityOptions): QualityReport {
   stockouts.push(...last.stockouts);
   const scoredFrom = sim.start + options.warmupDays * DAY_MS;
   const scoredTo = sim.start + (options.warmupDays + options.scoredDays) * DAY_MS;
-  return score(alerts, labels, stockouts, scoredFrom, scoredTo, sim.end, events);
+  const cultureOf = new Map(sim.chain.stores.map((p) => [p.store.store_id, p.region.culture] as const));
+  return { alerts, labels, stockouts, scoredFrom, scoredTo, end: sim.end, events, cultureOf };
 }
 
 function collect(sink: MemorySink, into: Alert[]): void {

@@ -18,6 +18,7 @@ import {
   PHANTOM_MIN_EXPECTED,
   PHANTOM_RAISE_LOG10,
   PHANTOM_SHARE_OF_DROP,
+  PHANTOM_UNDER_DROP_LOG10,
   PRICE_ERROR_RATIO,
   RESOLVE_FRACTION,
   SPIKE_RAISE,
@@ -152,6 +153,22 @@ export function isPhantomCandidate(e: DemandEvidence, book: Book): boolean {
   return book.known && book.onHand > 0 && e.zeroHours > 0 && e.zeroExpected >= PHANTOM_SHARE_OF_DROP * e.dropRun.expected;
 }
 
+/**
+ * -log10 of the chance of the current silence had demand already dropped to DROP_RATIO of the
+ * baseline (each hour's P(0) at the streak's mean expectation: log P(0) is concave in the
+ * mean, so this errs toward the drop). A silence that is improbable even so is not a drop.
+ */
+export function silenceUnderDrop(e: DemandEvidence, k: number): number {
+  if (e.zeroHours === 0) return 0;
+  return (-e.zeroHours * nbLogP0((DROP_RATIO * e.zeroExpected) / e.zeroHours, k)) / Math.LN10;
+}
+
+/** Forgets the drop evidence: the situation was raised as something else (phantom inventory). */
+export function clearDrop(e: DemandEvidence): void {
+  e.drop = 0;
+  resetRun(e.dropRun);
+}
+
 export type Decision = 'raise' | 'resolve' | undefined;
 
 export function spikeDecision(e: DemandEvidence, active: boolean): Decision {
@@ -169,9 +186,15 @@ export function dropDecision(e: DemandEvidence, active: boolean, book: Book): De
   return e.drop <= DROP_RAISE * RESOLVE_FRACTION ? 'resolve' : undefined;
 }
 
-/** Phantom inventory: raised on a long, improbable silence with stock on the books; resolved by a sale or empty books. */
-export function phantomDecision(e: DemandEvidence, active: boolean, book: Book, soldThisHour: number): Decision {
+/**
+ * Phantom inventory: raised on a long, improbable silence with stock on the books; resolved by a
+ * sale or empty books. While a drop is open (`dropOpen`), the silence must also be improbable
+ * under the dropped rate (PHANTOM_UNDER_DROP_LOG10): a real drop to a sixth of the demand has
+ * silent afternoons of its own.
+ */
+export function phantomDecision(e: DemandEvidence, active: boolean, book: Book, soldThisHour: number, dropOpen = false, k = 0): Decision {
   if (active) return soldThisHour > 0 || !book.known || book.onHand <= 0 ? 'resolve' : undefined;
+  if (dropOpen && silenceUnderDrop(e, k) < PHANTOM_UNDER_DROP_LOG10) return undefined;
   return book.known && book.onHand > 0 && e.zeroExpected >= PHANTOM_MIN_EXPECTED && phantomEvidence(e) >= PHANTOM_RAISE_LOG10 ? 'raise' : undefined;
 }
 

@@ -8,11 +8,11 @@
 import type { RowSink } from '../runtime/processor';
 import { dispersionOf, expectedUnits, foldHour, hourOfWeek, observeDispersion } from './baseline';
 import { bookAsOf } from './book-history';
-import { type Book, dropDecision, emptyEvidence, phantomDecision, phantomEvidence, spikeDecision, stepCensored, stepDemand, stepSilence, zScore } from './detectors';
+import { type Book, clearDrop, dropDecision, emptyEvidence, phantomDecision, phantomEvidence, spikeDecision, stepCensored, stepDemand, stepSilence, zScore } from './detectors';
 import { raiseSeriesAlert, resolveSeriesAlert } from './emit';
 import { promotionAt } from './promotions';
 import { type Changes, type SalesHour, type SeriesState, type StoreState, key2 } from './state';
-import { DROP_RAISE, HOUR_MS, MIN_HISTORY_HOURS, TIDE_PRIOR_UNITS, TIDE_RANGE } from './tuning';
+import { DEMAND_MIN_LEVEL, DROP_RAISE, HOUR_MS, MIN_HISTORY_HOURS, TIDE_PRIOR_UNITS, TIDE_RANGE } from './tuning';
 
 /** The record an alert is raised at (its id is made of it): an hour's first sale. */
 export interface AlertSource {
@@ -59,7 +59,7 @@ export function judgeSalesHour(hour: number, bucket: SalesHour, stores: Iterable
         if (judged) {
           const own = expectedUnits(s.baseline, store.baseline, slot);
           stepCensored(s.evidence, stock === 'sold out' ? x : 0, Math.max(1e-6, own * tideWithout(x, own)), k);
-          decide(s, x, end, source, changes, out, 'spike');
+          decide(s, x, k, end, source, changes, out, 'spike');
         } else {
           s.evidence = emptyEvidence();
         }
@@ -73,14 +73,14 @@ export function judgeSalesHour(hour: number, bucket: SalesHour, stores: Iterable
         const mu = Math.max(1e-6, own * tideWithout(x, own));
         observeDispersion(store.dispersion, x, mu);
         stepDemand(s.evidence, x, mu, k);
-        decide(s, x, end, source, changes, out, 'all');
+        decide(s, x, k, end, source, changes, out, 'all');
       } else if (onPromotion && ready && s.baseline.hours >= MIN_HISTORY_HOURS) {
         // A promotion lifts demand on purpose: spikes and drops start afresh once it is over.
         // A silence is still judged (against the regular baseline, which a promotion only
         // exceeds): phantom inventory on a promoted item is the costliest kind.
         const own = expectedUnits(s.baseline, store.baseline, slot);
         stepSilence(s.evidence, x, Math.max(1e-6, own * tideWithout(x, own)), k);
-        decide(s, x, end, source, changes, out, 'phantom');
+        decide(s, x, k, end, source, changes, out, 'phantom');
       } else if (onPromotion) {
         s.evidence = emptyEvidence();
       }
@@ -113,15 +113,18 @@ function stockIn(s: SeriesState, hour: number, end: number): 'stocked' | 'sold o
  * Raises and resolves the demand alerts of a series after its hour: every kind, spikes only (a
  * censored hour), or phantom inventory only (an hour on promotion).
  */
-function decide(s: SeriesState, x: number, end: number, source: AlertSource, changes: Changes, out: RowSink, kinds: 'all' | 'spike' | 'phantom'): void {
+function decide(s: SeriesState, x: number, k: number, end: number, source: AlertSource, changes: Changes, out: RowSink, kinds: 'all' | 'spike' | 'phantom'): void {
   const e = s.evidence;
   let memo: Book | undefined;
   const book = (): Book => (memo ??= bookAsOf(s.books, end));
   const hours = (n: number): string => `${n} h`;
 
+  // A series too slow for a shift of its demand to stand out from chance raises no spike or
+  // drop (its evidence still accumulates, and an open alert still resolves).
+  const visible = s.baseline.level >= DEMAND_MIN_LEVEL;
   const spike = kinds === 'phantom' ? undefined : s.alerts.DEMAND_SPIKE;
   const spikeNext = spikeDecision(e, spike !== undefined);
-  if (spikeNext === 'raise') {
+  if (spikeNext === 'raise' && visible) {
     const r = e.spikeRun;
     raiseSeriesAlert(out, changes, 'DEMAND_SPIKE', s, source, end, zScore(r), r.expected, r.observed, `${s.sku} sold ${fmt(r.observed)} units in the last ${hours(r.hours)} where ${fmt(r.expected)} were expected (x${(r.observed / Math.max(r.expected, 1e-9)).toFixed(1)})`, {
       expected_units: r.expected,
@@ -136,7 +139,7 @@ function decide(s: SeriesState, x: number, end: number, source: AlertSource, cha
 
   const drop = kinds === 'all' ? s.alerts.DEMAND_DROP : undefined;
   const dropNext = dropDecision(e, drop !== undefined, drop || e.drop < DROP_RAISE ? { known: false, onHand: 0 } : book());
-  if (dropNext === 'raise') {
+  if (dropNext === 'raise' && visible) {
     const r = e.dropRun;
     raiseSeriesAlert(out, changes, 'DEMAND_DROP', s, source, end, -zScore(r), r.expected, r.observed, `${s.sku} sold ${fmt(r.observed)} units in the last ${hours(r.hours)} where ${fmt(r.expected)} were expected`, {
       expected_units: r.expected,
@@ -149,10 +152,16 @@ function decide(s: SeriesState, x: number, end: number, source: AlertSource, cha
 
   const phantom = s.alerts.PHANTOM_INVENTORY;
   // The books are read only when the silence is long enough to matter (toJSON copies them).
-  // While a drop is open the silence is part of that situation: one situation, one alert.
-  const phantomNext = phantom || (e.zeroExpected > 0 && !s.alerts.DEMAND_DROP) ? phantomDecision(e, phantom !== undefined, book(), x) : undefined;
+  const phantomNext = phantom || e.zeroExpected > 0 ? phantomDecision(e, phantom !== undefined, book(), x, s.alerts.DEMAND_DROP !== undefined, k) : undefined;
   if (phantomNext === 'raise') {
     const b = book();
+    // A drop raised on the first hours of a silence was this situation seen early: sales did not
+    // slow, they stopped while the books show stock. One situation, one alert: the drop gives way.
+    const openDrop = s.alerts.DEMAND_DROP;
+    if (openDrop) {
+      resolveSeriesAlert(out, changes, 'DEMAND_DROP', s, openDrop, end, `${s.sku} has not sold at all for ${hours(e.zeroHours)}: raised as phantom inventory instead`);
+      clearDrop(e);
+    }
     raiseSeriesAlert(out, changes, 'PHANTOM_INVENTORY', s, source, end, phantomEvidence(e), e.zeroExpected, 0, `${s.sku}: no sale for ${hours(e.zeroHours)} of trading where ${fmt(e.zeroExpected)} units were expected (chance 1 in 10^${phantomEvidence(e).toFixed(0)}) while the books show ${b.onHand} on hand`, {
       expected_units: e.zeroExpected,
       observed_units: 0,

@@ -57,6 +57,17 @@ export const DROP_RATIO = 0.25;
  */
 export const SPIKE_RAISE = 10;
 export const DROP_RAISE = 9;
+/**
+ * Units per open hour (the series' level) below which spikes and drops are not raised. Hourly
+ * units are negative binomial with size about 2: on a sku selling a few units a day a tripled
+ * or quartered rate is indistinguishable from an ordinary busy or quiet spell for days (the
+ * expected evidence per hour is a small fraction of a nat), so a CUSUM reaching its threshold
+ * there is a slow drift of a baseline learnt on a handful of units, not a situation a store can
+ * act on. Measured on the simulator (simulators/quality/detection-seasons.ts, tuning seeds):
+ * five in six false spikes and over half the false drops were on series expecting under one
+ * unit an hour, and no true one was.
+ */
+export const DEMAND_MIN_LEVEL = 1.2; // units per open hour (the simulator injects them on skus selling 1.5 and more)
 /** A CUSUM never stores more evidence than this, so a long episode resolves soon after it ends. */
 export const CUSUM_CAP_FACTOR = 1.5;
 /** Resolve once the evidence has fallen to this fraction of the raise threshold (hysteresis). */
@@ -71,6 +82,11 @@ export const RESOLVE_FRACTION = 0.25;
  */
 export const PHANTOM_RAISE_LOG10 = 6;
 export const PHANTOM_MIN_EXPECTED = 8;
+/**
+ * While a drop is open, a silence becomes phantom inventory once its chance under the dropped
+ * rate is below 10^-PHANTOM_UNDER_DROP_LOG10 (a drop raised on the first silent hours gives way).
+ */
+export const PHANTOM_UNDER_DROP_LOG10 = 3;
 /** A drop whose current silence holds this share of its expected units is left to phantom. */
 export const PHANTOM_SHARE_OF_DROP = 0.5;
 
