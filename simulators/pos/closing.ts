@@ -31,8 +31,13 @@ export function closeStore(s: StoreState, localDay: number, at: number, events: 
     if (inv.onHand[j]! > 0 && rng.chance(category.spoilageRate)) spoil(s, j, 1 + rng.below(3), at + k++ * 1000, events);
     if (inv.onHand[j]! > 0 && rng.chance(THEFT_RATE)) inv.lose(j, 1 + rng.below(2), at + k * 1000);
   }
-  if (s.ordering.reviewsAfterClosing) s.reviewDue = { localDay, at: Math.floor(at / HOUR_MS) * HOUR_MS + HOUR_MS };
-  else review(s, localDay, at, events, truth);
+  if (!s.ordering.reviewsAfterClosing(localDay)) {
+    review(s, localDay, at, events, truth);
+    return;
+  }
+  const next = Math.floor(at / HOUR_MS) * HOUR_MS + HOUR_MS;
+  // a review that would fall after the store's simulated time does not happen
+  if (next < s.window.end) s.reviewDue = { localDay, at: next };
 }
 
 /** Recorded shrink at closing: spoiled (perishables) or damaged goods, a SHRINK movement. */

@@ -9,7 +9,7 @@ const base: SimulationOptions = { seed: 11, stores: 3, skus: 40, window: { kind:
 /** A policy unlike the store's own: twice its quantities, and a case of every sku on Mondays. */
 const generous: OrderingPolicy = {
   name: 'generous',
-  reviewsAfterClosing: false,
+  reviewsAfterClosing: () => false,
   quantities: (review) => {
     const own = review.inventory.ownOrderQuantities();
     return own.map((q) => (q > 0 ? 2 * q : (review.localDay + 3) % 7 === 0 ? 6 : 0));

@@ -23,15 +23,15 @@ export interface ReviewContext {
 
 export interface OrderingPolicy {
   readonly name: string;
-  /** False: the review runs at closing; true: at the top of the next hour, after the day's data can be published. */
-  readonly reviewsAfterClosing: boolean;
+  /** False: the review of `localDay` runs at closing; true: at the top of the next hour, after the day's data can be published. */
+  reviewsAfterClosing(localDay: number): boolean;
   /** Units to order per SKU index (0: none). */
   quantities(review: ReviewContext): Int32Array;
 }
 
 export const OWN_POLICY: OrderingPolicy = {
   name: 'own',
-  reviewsAfterClosing: false,
+  reviewsAfterClosing: () => false,
   quantities: (review) => review.inventory.ownOrderQuantities(),
 };
 
@@ -70,7 +70,7 @@ export class AdviceBook {
 export function advisedPolicy(book: AdviceBook, name = 'advice'): OrderingPolicy {
   return {
     name,
-    reviewsAfterClosing: true,
+    reviewsAfterClosing: () => true,
     quantities: (review) => {
       const index = new Map(review.skus.map((sku, j) => [sku, j]));
       const quantities = new Int32Array(review.skus.length);
@@ -82,5 +82,14 @@ export function advisedPolicy(book: AdviceBook, name = 'advice'): OrderingPolicy
       }
       return quantities;
     },
+  };
+}
+
+/** `before` reviews the days before `firstDay` (a training history), `after` the rest. */
+export function switchedPolicy(firstDay: number, before: OrderingPolicy, after: OrderingPolicy): OrderingPolicy {
+  return {
+    name: `${before.name} then ${after.name}`,
+    reviewsAfterClosing: (localDay) => (localDay < firstDay ? before : after).reviewsAfterClosing(localDay),
+    quantities: (review) => (review.localDay < firstDay ? before : after).quantities(review),
   };
 }
