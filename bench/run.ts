@@ -31,6 +31,7 @@ import { inventoryBench } from './benchmarks/inventory';
 import { productRangeBench } from './benchmarks/product-range';
 import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
+import { impactBench, impactQuickBench } from './benchmarks/impact';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -55,6 +56,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   inventoryBench,
   recoveryBench,
   webBench,
+  impactBench,
+  impactQuickBench,
 ];
 
 async function main(): Promise<void> {
