@@ -31,7 +31,7 @@ import { inventoryBench } from './benchmarks/inventory';
 import { productRangeBench } from './benchmarks/product-range';
 import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
-import { impactBench, impactQuickBench } from './benchmarks/impact';
+import { impactBench, impactQuickBench, impactSweepBench } from './benchmarks/impact';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -58,6 +58,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   webBench,
   impactBench,
   impactQuickBench,
+  impactSweepBench,
 ];
 
 async function main(): Promise<void> {

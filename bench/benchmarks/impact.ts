@@ -19,7 +19,7 @@
  * waste_ratio are advice / own (lost units, average inventory value at cost, expired units), per
  * seed and their mean. Targets: lost sales <= 0.5 and inventory <= 0.7 of own.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -30,15 +30,19 @@ import type { Forecaster } from '../../services/forecast/baselines';
 import { HORIZON, isoDay, loadPanel } from '../../services/forecast/features';
 import { fitModel, modelForecaster } from '../../services/forecast/model';
 import { TRAIN_DEFAULTS } from '../../services/forecast/model-artifact';
+import { REORDER_DEFAULTS } from '../../services/forecast/jobs';
+import type { ReorderPolicy } from '../../services/forecast/reorder';
 import { AdminExecutor, startSqlEndpoint } from '../../services/sql';
 import type { AdviceEndpoint } from '../../simulators/pos/advice-reader';
 import type { HourTruth } from '../../simulators/pos/ground-truth';
 import type { SimulationOptions } from '../../simulators/pos/options';
-import { OWN_POLICY } from '../../simulators/pos/ordering';
+import { OWN_POLICY, type OrderingPolicy, scaledOwnPolicy } from '../../simulators/pos/ordering';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { type LoopForecaster, runClosedLoop } from '../../simulators/quality/closed-loop';
 import { type PolicyOutcome, type ScoredTruth, scoreOutcome } from '../../simulators/quality/impact';
+import { REPO_ROOT } from '../../lib/paths';
 import { type BenchContext, type BenchMetrics, type Benchmark, formatBenchLine } from '../harness';
+import { type FrontierPoint, frontierSvg } from './impact-plot';
 
 export interface ImpactScale {
   readonly seeds: readonly number[];
@@ -65,8 +69,8 @@ function simulation(scale: ImpactScale, seed: number): Omit<SimulationOptions, '
 }
 
 /** The own rule over the whole window: the simulator alone, nothing for ShelfStream to do. */
-function runOwn(scale: ImpactScale, seed: number): { truth: ScoredTruth; sim: PosSimulator } {
-  const sim = new PosSimulator({ ...simulation(scale, seed), commonRandomNumbers: true, ordering: OWN_POLICY });
+function runOwn(scale: ImpactScale, seed: number, ordering: OrderingPolicy = OWN_POLICY): { truth: ScoredTruth; sim: PosSimulator } {
+  const sim = new PosSimulator({ ...simulation(scale, seed), commonRandomNumbers: true, ordering });
   const truth = { daily: [] as ScoredTruth['daily'][number][], stockouts: [] as ScoredTruth['stockouts'][number][], waste: [] as ScoredTruth['waste'][number][], orders: [] as ScoredTruth['orders'][number][] };
   const collect = (t: HourTruth): void => {
     for (const r of t.daily) truth.daily.push(r);
@@ -108,7 +112,7 @@ function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactSc
   };
 }
 
-async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number }> {
+async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = REORDER_DEFAULTS): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number }> {
   const database = `bench_impact_${seed}_${policy.replace('-', '_')}_${Date.now()}`;
   const t = performance.now();
   const model = weeklyModel(client, database, scale, policy === 'advice-p50', logger);
@@ -118,6 +122,7 @@ async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, sc
       loopFromDay: START + scale.historyDays,
       forecasterFor: (day) => model.forecasterFor(day),
       endpoint: { ...endpoint, database },
+      reorder,
       calendar: { from: isoDay(START - 60), to: isoDay(START + scale.historyDays + scale.loopDays + 30) },
     });
     return { truth: run, predicts: run.predicts, pipelineSeconds: run.pipelineSeconds, seconds: seconds(t) };
@@ -130,13 +135,35 @@ async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, sc
 const ratio = (a: number, b: number): number => (b === 0 ? (a === 0 ? 1 : Number.POSITIVE_INFINITY) : a / b);
 
 /** Runs every seed and policy at `scale`; prints a line per seed and policy; answers the summary. */
-export async function runImpact({ config, logger }: BenchContext, scale: ImpactScale): Promise<BenchMetrics> {
+interface LoopServices {
+  readonly client: ClickHouseClient;
+  readonly endpoint: AdviceEndpoint;
+  close(): Promise<void>;
+}
+
+/** A ClickHouse of the bench's own (a fresh embedded folder) and the SQL endpoint the stores read through. */
+async function loopServices({ config, logger }: BenchContext): Promise<LoopServices> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-impact-'));
-  const embedded = config.clickhouse.mode === 'embedded';
-  const client = createClickHouse(embedded ? { ...config.clickhouse, dataDir } : config.clickhouse);
-  const executor = embedded ? new AdminExecutor({ dataDir, defaultDatabase: 'default', sessionTimeoutS: 60 }) : undefined;
+  const ch = config.clickhouse;
+  const client = createClickHouse(ch.mode === 'embedded' ? { ...ch, dataDir } : ch);
+  const executor = ch.mode === 'embedded' ? new AdminExecutor({ dataDir, defaultDatabase: 'default', sessionTimeoutS: 60 }) : undefined;
   const served = executor ? await startSqlEndpoint({ config: { sqlEndpoint: { ...config.sqlEndpoint, port: 0 } }, logger, executor }) : undefined;
-  const endpoint: AdviceEndpoint = served ? { url: served.url } : { url: config.clickhouse.mode === 'server' ? config.clickhouse.url : '', ...(config.clickhouse.mode === 'server' ? { user: config.clickhouse.user, password: config.clickhouse.password } : {}) };
+  const endpoint: AdviceEndpoint = ch.mode === 'server' ? { url: ch.url, user: ch.user, password: ch.password } : { url: served!.url };
+  return {
+    client,
+    endpoint,
+    async close() {
+      await served?.close();
+      await executor?.close();
+      await client.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function runImpact(ctx: BenchContext, scale: ImpactScale): Promise<BenchMetrics> {
+  const { logger } = ctx;
+  const { client, endpoint, close } = await loopServices(ctx);
   const started = performance.now();
   const perSeed: Record<string, number>[] = [];
   try {
@@ -179,10 +206,7 @@ export async function runImpact({ config, logger }: BenchContext, scale: ImpactS
       process.stdout.write(`${formatBenchLine('impact', figures)}\n`);
     }
   } finally {
-    await served?.close();
-    await executor?.close();
-    await client.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
   const mean = (key: string): number => perSeed.reduce((n, f) => n + f[key]!, 0) / perSeed.length;
   const keys = Object.keys(perSeed[0]!).filter((k) => k !== 'seed');
@@ -214,4 +238,69 @@ export const impactQuickBench: Benchmark = {
   name: 'impact-quick',
   description: `closed loop at the scale that fits an hour here: ${IMPACT_QUICK_SCALE.stores} stores x ${IMPACT_QUICK_SCALE.skus} skus, ${IMPACT_QUICK_SCALE.loopDays} days after ${IMPACT_QUICK_SCALE.historyDays} of history, seeds ${IMPACT_QUICK_SCALE.seeds.join(', ')}`,
   run: (ctx) => runImpact(ctx, IMPACT_QUICK_SCALE),
+};
+
+/** A tuning seed (never scored), the quick chain, the service levels and own-rule stock factors swept. */
+const SWEEP = { seed: 7, scale: { ...IMPACT_QUICK_SCALE, seeds: [7] }, serviceLevels: [0.5, 0.75, 0.9, 0.95, 0.99], stockFactors: [0.5, 0.75, 1, 1.25, 1.5] } as const;
+export const FRONTIER_SVG = join(REPO_ROOT, 'bench', 'impact-frontier.svg');
+
+/**
+ * Lost sales against inventory as the stock each policy aims for moves: ShelfStream's advice at
+ * several service levels, the own rule with its reorder point and order-up-to level scaled. Saves
+ * the frontier as bench/impact-frontier.svg.
+ */
+export const impactSweepBench: Benchmark = {
+  name: 'impact-sweep',
+  description: `service-level frontier (seed ${SWEEP.seed}, ${SWEEP.scale.stores} stores x ${SWEEP.scale.skus} skus, ${SWEEP.scale.loopDays} days): advice at service levels ${SWEEP.serviceLevels.join(', ')}, own rule x ${SWEEP.stockFactors.join(', ')}`,
+  async run(ctx) {
+    const scale = SWEEP.scale;
+    const fromDay = START + scale.historyDays;
+    const toDay = fromDay + scale.loopDays - 1;
+    const own: FrontierPoint[] = [];
+    const advice: FrontierPoint[] = [];
+    let baseline: PolicyOutcome | undefined;
+    let chain: PosSimulator | undefined;
+    const score = (truth: ScoredTruth, sim: PosSimulator): PolicyOutcome => {
+      const stores = new Map(sim.chain.stores.map((p) => [p.store.store_id, p]));
+      return scoreOutcome(truth, sim.chain, fromDay, toDay, (id) => {
+        const clock = sim.model.clock(stores.get(id)!);
+        return [clock.localMidnight(fromDay), clock.localMidnight(toDay + 1)];
+      });
+    };
+    for (const factor of SWEEP.stockFactors) {
+      const run = runOwn(scale, SWEEP.seed, factor === 1 ? OWN_POLICY : scaledOwnPolicy(factor));
+      chain = run.sim;
+      const o = score(run.truth, run.sim);
+      if (factor === 1) baseline = o;
+      own.push({ label: `x${factor}`, inventory: o.inventory_value / 100, lost: o.lost_units });
+      process.stdout.write(`${formatBenchLine('impact-sweep', { seed: SWEEP.seed, stock_factor: factor, ...o })} policy=own\n`);
+    }
+    const { client, endpoint, close } = await loopServices(ctx);
+    const metrics: Record<string, number> = {};
+    try {
+      for (const serviceLevel of SWEEP.serviceLevels) {
+        const run = await runAdvised(client, endpoint, scale, SWEEP.seed, 'advice', ctx.logger, { ...REORDER_DEFAULTS, serviceLevel });
+        const o = score(run.truth, chain!);
+        advice.push({ label: `${serviceLevel}`, inventory: o.inventory_value / 100, lost: o.lost_units });
+        process.stdout.write(`${formatBenchLine('impact-sweep', { seed: SWEEP.seed, service_level: serviceLevel, ...o })} policy=advice\n`);
+        metrics[`sl${Math.round(serviceLevel * 100)}_lost_sales_ratio`] = ratio(o.lost_units, baseline!.lost_units);
+        metrics[`sl${Math.round(serviceLevel * 100)}_inventory_ratio`] = ratio(o.inventory_value, baseline!.inventory_value);
+      }
+    } finally {
+      await close();
+    }
+    writeFileSync(
+      FRONTIER_SVG,
+      frontierSvg(
+        `Lost sales vs inventory, seed ${SWEEP.seed}, ${scale.stores} stores x ${scale.skus} skus, ${scale.loopDays} days`,
+        [
+          { name: 'own rule (levels scaled)', colour: '#b33', points: own },
+          { name: 'ShelfStream advice (service level)', colour: '#236', points: advice },
+        ],
+        'average inventory value at cost (EUR)',
+        'lost sales (units)',
+      ),
+    );
+    return metrics;
+  },
 };

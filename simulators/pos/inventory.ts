@@ -190,13 +190,15 @@ export class StoreInventory {
    * whose book + on order is at or below its reorder point is ordered up to its order-up-to
    * level, in whole cases. Answers units per SKU index (0: no order).
    */
-  ownOrderQuantities(): Int32Array {
+  ownOrderQuantities(stockFactor = 1): Int32Array {
     const quantities = new Int32Array(this.products.length);
+    // stockFactor scales both levels (a service-level sweep of the own rule); 1 is the rule itself
+    const level = (units: number): number => (stockFactor === 1 ? units : Math.round(units * stockFactor));
     for (let j = 0; j < this.products.length; j++) {
       const position = this.book[j]! + this.onOrder[j]!;
-      if (position > this.reorderPoint[j]!) continue;
+      if (position > level(this.reorderPoint[j]!)) continue;
       const pack = this.products[j]!.casePack;
-      quantities[j] = Math.max(0, Math.ceil((this.orderUpTo[j]! - position) / pack) * pack);
+      quantities[j] = Math.max(0, Math.ceil((level(this.orderUpTo[j]!) - position) / pack) * pack);
     }
     return quantities;
   }

@@ -35,6 +35,11 @@ export const OWN_POLICY: OrderingPolicy = {
   quantities: (review) => review.inventory.ownOrderQuantities(),
 };
 
+/** The own rule with its reorder point and order-up-to level times `stockFactor`: its frontier in a service-level sweep. */
+export function scaledOwnPolicy(stockFactor: number): OrderingPolicy {
+  return { name: `own x${stockFactor}`, reviewsAfterClosing: () => false, quantities: (review) => review.inventory.ownOrderQuantities(stockFactor) };
+}
+
 /** One advised order line: what a store system reads from ShelfStream. */
 export interface AdvisedLine {
   readonly sku: string;
