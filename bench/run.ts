@@ -32,6 +32,7 @@ import { productRangeBench } from './benchmarks/product-range';
 import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
 import { detectionBench } from './benchmarks/detection';
+import { impactBench, impactQuickBench, impactSweepBench } from './benchmarks/impact';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -57,6 +58,9 @@ const BENCHMARKS: readonly Benchmark[] = [
   recoveryBench,
   webBench,
   detectionBench,
+  impactBench,
+  impactQuickBench,
+  impactSweepBench,
 ];
 
 async function main(): Promise<void> {

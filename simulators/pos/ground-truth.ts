@@ -176,6 +176,22 @@ export class DailyDemandTable implements Iterable<DailyDemandRow> {
   }
 }
 
+/**
+ * A purchase order as placed at a nightly review, with the day it really arrives (kept in
+ * memory for the closed loop and the impact bench; not one of the truth files).
+ */
+export interface OrderRow {
+  readonly store_id: string;
+  readonly sku: string;
+  readonly order_id: string;
+  /** Local business day reviewed. */
+  readonly date: string;
+  readonly quantity: number;
+  readonly planned_date: string;
+  /** The day it is due in fact (a day after the planned one when late). */
+  readonly due_date: string;
+}
+
 /** Ground truth produced while simulating one hour (or at the end of the run). */
 export interface HourTruth {
   readonly hourly: HourlyDemandTable;
@@ -183,10 +199,11 @@ export interface HourTruth {
   readonly stockouts: StockoutRow[];
   readonly anomalies: AnomalyLabel[];
   readonly waste: WasteRow[];
+  readonly orders: OrderRow[];
 }
 
 export function emptyTruth(): HourTruth {
-  return { hourly: new HourlyDemandTable(), daily: new DailyDemandTable(), stockouts: [], anomalies: [], waste: [] };
+  return { hourly: new HourlyDemandTable(), daily: new DailyDemandTable(), stockouts: [], anomalies: [], waste: [], orders: [] };
 }
 
 export const TRUTH_FILES = {

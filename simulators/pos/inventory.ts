@@ -5,15 +5,16 @@
  *     restocked returns, receipts, recorded shrink, count corrections).
  * They differ after unrecorded losses (theft, phantom inventory) until a cycle count sets the
  * book to the count. Replenishment reviews the book once a day after closing (it cannot see
- * the shelf): when book + on order <= reorder point, it orders up to the order-up-to level in
- * whole cases, delivered after the category's lead time (a day later for some orders: the
- * order itself only knows the planned day).
+ * the shelf): the store's own rule orders up to the order-up-to level in whole cases when
+ * book + on order <= reorder point (another policy can decide instead, ordering.ts); orders are
+ * delivered after the category's lead time (a day later for some orders: the order itself only
+ * knows the planned day).
  *
  * Every time on_hand reaches 0 a stock-out interval opens; it closes when units arrive.
  */
 import type { CategoryProfile, ProductProfile, StoreProfile } from './chain';
 import type { StoreLots } from './lots';
-import type { Rng } from './random';
+import { type Rng, seedOf } from './random';
 
 export interface PendingOrder {
   readonly sku: number;
@@ -45,6 +46,37 @@ const LATE_DELIVERY_RATE = 0.1;
 /** Days between two counts of the same SKU (perishables are counted more often). */
 export const COUNT_CYCLE_DAYS = 14;
 export const PERISHABLE_COUNT_CYCLE_DAYS = 7;
+
+/**
+ * Where a purchase order's lateness and short delivery come from. The store's own stream by
+ * default (one draw after another, as the pinned digests expect); keyed by store, sku and day
+ * under common random numbers, so an order of a sku placed on a given day meets the same
+ * supplier whichever policy placed it and whatever else was ordered before.
+ */
+export interface SupplierDraws {
+  /** Whether an order placed on `orderDay` arrives a day after its planned day. */
+  late(sku: number, orderDay: number): boolean;
+  /** Units delivered of an order of `quantity` planned for `plannedDay`. */
+  delivered(sku: number, plannedDay: number, quantity: number): number;
+}
+
+/** Draws taken in turn from one stream (the store's): what every run did before common random numbers. */
+export function streamSupplier(rng: Rng): SupplierDraws {
+  return {
+    late: () => rng.chance(LATE_DELIVERY_RATE),
+    delivered: (_sku, _day, quantity) => (rng.chance(SHORT_SHIPMENT_RATE) ? Math.max(1, Math.floor(quantity * rng.between(0.5, 0.9))) : quantity),
+  };
+}
+
+/** Draws that are a function of (seed, store, sku, day): the same for every ordering policy. */
+export function keyedSupplier(seed: number, storeIndex: number): SupplierDraws {
+  const uniform = (purpose: string, sku: number, day: number): number => seedOf(seed, 'supplier', storeIndex, purpose, sku, day) / 4_294_967_296;
+  return {
+    late: (sku, orderDay) => uniform('late', sku, orderDay) < LATE_DELIVERY_RATE,
+    delivered: (sku, plannedDay, quantity) =>
+      uniform('short', sku, plannedDay) < SHORT_SHIPMENT_RATE ? Math.max(1, Math.floor(quantity * (0.5 + 0.4 * uniform('short-share', sku, plannedDay)))) : quantity,
+  };
+}
 
 export class StoreInventory {
   readonly onHand: Int32Array;
@@ -153,21 +185,36 @@ export class StoreInventory {
     return (localDay + this.countOffset[sku]!) % countCycle(this.products[sku]!.category) === 0;
   }
 
-  /** The daily review after closing: new purchase orders for SKUs at or below their reorder point. */
-  review(localDay: number, rng: Rng): PendingOrder[] {
-    const placed: PendingOrder[] = [];
+  /**
+   * The store's own rule (frozen: the baseline ShelfStream's advice is measured against): a SKU
+   * whose book + on order is at or below its reorder point is ordered up to its order-up-to
+   * level, in whole cases. Answers units per SKU index (0: no order).
+   */
+  ownOrderQuantities(stockFactor = 1): Int32Array {
+    const quantities = new Int32Array(this.products.length);
+    // stockFactor scales both levels (a service-level sweep of the own rule); 1 is the rule itself
+    const level = (units: number): number => (stockFactor === 1 ? units : Math.round(units * stockFactor));
     for (let j = 0; j < this.products.length; j++) {
       const position = this.book[j]! + this.onOrder[j]!;
-      if (position > this.reorderPoint[j]!) continue;
+      if (position > level(this.reorderPoint[j]!)) continue;
       const pack = this.products[j]!.casePack;
-      const quantity = Math.ceil((this.orderUpTo[j]! - position) / pack) * pack;
-      if (quantity <= 0) continue;
+      quantities[j] = Math.max(0, Math.ceil((level(this.orderUpTo[j]!) - position) / pack) * pack);
+    }
+    return quantities;
+  }
+
+  /** Places a purchase order per SKU with a positive quantity, in SKU order, each due after its lead time. */
+  place(localDay: number, quantities: ArrayLike<number>, supplier: SupplierDraws): PendingOrder[] {
+    const placed: PendingOrder[] = [];
+    for (let j = 0; j < this.products.length; j++) {
+      const quantity = quantities[j]!;
+      if (!(quantity > 0)) continue;
       const plannedDay = localDay + this.leadTimeDays[j]!;
       const order: PendingOrder = {
         sku: j,
         quantity,
         plannedDay,
-        dueDay: plannedDay + (rng.chance(LATE_DELIVERY_RATE) ? 1 : 0),
+        dueDay: plannedDay + (supplier.late(j, localDay) ? 1 : 0),
         orderId: `PO-${this.store.store.store_id}-${++this.orderSeq}`,
       };
       this.onOrder[j] = this.onOrder[j]! + quantity;
@@ -181,7 +228,7 @@ export class StoreInventory {
    * Orders due on or before `localDay`, with the units actually delivered (some arrive short;
    * the rest of a short order is cancelled). They leave the pending list; call `add` to shelve.
    */
-  deliveries(localDay: number, rng: Rng): { order: PendingOrder; delivered: number }[] {
+  deliveries(localDay: number, supplier: SupplierDraws): { order: PendingOrder; delivered: number }[] {
     const due: { order: PendingOrder; delivered: number }[] = [];
     const later: PendingOrder[] = [];
     for (const order of this.pending) {
@@ -189,7 +236,7 @@ export class StoreInventory {
         later.push(order);
         continue;
       }
-      const delivered = rng.chance(SHORT_SHIPMENT_RATE) ? Math.max(1, Math.floor(order.quantity * rng.between(0.5, 0.9))) : order.quantity;
+      const delivered = supplier.delivered(order.sku, order.plannedDay, order.quantity);
       this.onOrder[order.sku] = this.onOrder[order.sku]! - order.quantity;
       due.push({ order, delivered });
     }

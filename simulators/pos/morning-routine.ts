@@ -56,7 +56,7 @@ export function morningRoutine(s: StoreState, anomalies: StoreAnomalies, promoti
   if (s.lots) writeOffExpired(s, localDay, at + WRITE_OFFS_AFTER_ROUTINE, events, truth);
 
   k = 0;
-  for (const { order, delivered } of inv.deliveries(localDay, rng)) {
+  for (const { order, delivered } of inv.deliveries(localDay, s.supplier)) {
     const t = at + RECEIPTS_AFTER_ROUTINE + k++ * 1000;
     inv.add(order.sku, delivered, t);
     s.lots?.receive(order.sku, delivered, localDay, order.orderId);

@@ -6,6 +6,7 @@ import { ShelfStreamError } from '../../lib/errors';
 import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
 import { FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY, formatDay } from '../../lib/domain/calendar';
 import { CATEGORIES } from './chain';
+import type { OrderingPolicy } from './ordering';
 
 /** Which simulated time to cover. */
 export type SimulationWindow =
@@ -29,6 +30,14 @@ export interface SimulationOptions {
    * changes the shelf and so every later event of a seed (lots.ts).
    */
   readonly expiryWriteOffs?: boolean;
+  /**
+   * Common random numbers: demand, promotions, closing losses and supplier draws each from a
+   * stream of its own, so runs that differ by ordering policy alone see the same demand
+   * (store-state.ts). Off when absent: it moves draws, and a default run keeps its pinned digests.
+   */
+  readonly commonRandomNumbers?: boolean;
+  /** Who orders at each store's nightly review (ordering.ts); the store's own rule when absent. */
+  readonly ordering?: OrderingPolicy;
   /** The stores this simulator runs (a shard of the chain); all when absent. */
   readonly storeIndices?: readonly number[];
   /**

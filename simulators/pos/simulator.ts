@@ -57,6 +57,8 @@ export class PosSimulator {
         anomalyRate: options.anomalyRate,
         heartbeats: options.heartbeats,
         expiryWriteOffs: options.expiryWriteOffs ?? false,
+        commonRandomNumbers: options.commonRandomNumbers ?? false,
+        ...(options.ordering ? { ordering: options.ordering } : {}),
       });
     });
     this.start = Math.min(...this.stores.map((s) => s.window.start));
@@ -129,6 +131,20 @@ export class PosSimulator {
       eventCount += events[topic].length;
     }
     return { hourStart, events, eventCount, truth };
+  }
+
+  /**
+   * Stores whose nightly review waits for the next hour (a policy that reviews after closing),
+   * with the local day reviewed: whoever drives a closed loop hands their advice over before
+   * calling nextHour() again.
+   */
+  pendingReviews(): { readonly storeId: string; readonly localDay: number }[] {
+    const due: { storeId: string; localDay: number }[] = [];
+    for (const store of this.stores) {
+      const day = store.pendingReview;
+      if (day !== null) due.push({ storeId: store.storeId, localDay: day });
+    }
+    return due;
   }
 
   /** Ends the run: partial days, stock-outs still open and anomalies still running. Call once. */

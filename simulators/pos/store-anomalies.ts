@@ -118,7 +118,11 @@ export class StoreAnomalies {
 
   /** SKUs carrying, planned for, or recently out of an anomaly. */
   private busySkus(now: number): Set<number> {
-    const busy = new Set([...this.active.map((a) => a.plan.sku), ...this.planned.map((p) => p.sku)]);
+    // Under common random numbers a phantom blocks no sku: when it starts and ends follows the
+    // books and the orders (the policy), and the skus of later anomalies, demand ones included,
+    // must not (store-state.ts).
+    const counts = (p: PlannedAnomaly): boolean => !(this.s.options.commonRandomNumbers && p.type === 'PHANTOM_INVENTORY');
+    const busy = new Set([...this.active.filter((a) => counts(a.plan)).map((a) => a.plan.sku), ...this.planned.filter(counts).map((p) => p.sku)]);
     for (const [sku, end] of this.anomalyEnded) {
       if (now - end < ANOMALY_COOLDOWN_DAYS * 24 * HOUR_MS) busy.add(sku);
       else this.anomalyEnded.delete(sku);
@@ -134,7 +138,7 @@ export class StoreAnomalies {
   }
 
   private label(a: ActiveAnomaly, end: number, by: AnomalyLabel['ended_by']): AnomalyLabel {
-    if (a.plan.sku >= 0) this.anomalyEnded.set(a.plan.sku, end);
+    if (a.plan.sku >= 0 && !(this.s.options.commonRandomNumbers && a.plan.type === 'PHANTOM_INVENTORY')) this.anomalyEnded.set(a.plan.sku, end);
     return labelOf(this.s.profile, this.s.chain.products, a.plan, a.start, end, by);
   }
 }

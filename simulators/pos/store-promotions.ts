@@ -33,7 +33,7 @@ export class StorePromotions {
 
   /** The morning's chance of a new promotion, starting at `at`. */
   maybeStart(at: number, events: HourEvents): void {
-    if (this.promotions.length < MAX_ACTIVE_PROMOTIONS && this.s.rng.chance(PROMOTION_START_CHANCE)) this.start(at, events);
+    if (this.promotions.length < MAX_ACTIVE_PROMOTIONS && this.s.promotionRng.chance(PROMOTION_START_CHANCE)) this.start(at, events);
   }
 
   /** Ends the promotions over before the end of the hour starting at `hourStart`. */
@@ -59,7 +59,7 @@ export class StorePromotions {
 
   private start(at: number, events: HourEvents): void {
     const s = this.s;
-    const rng = s.rng;
+    const rng = s.promotionRng;
     const wanted = Math.max(1, Math.round(s.n * PROMOTION_SHARE));
     const skus: number[] = [];
     for (let attempt = 0; attempt < wanted * 4 && skus.length < wanted; attempt++) {
@@ -88,7 +88,7 @@ export class StorePromotions {
   private event(p: Promotion, phase: 'STARTED' | 'ENDED', at: number): PromotionChanged {
     const products = this.s.chain.products;
     return {
-      event_id: this.s.rng.uuid(),
+      event_id: this.s.promotionRng.uuid(),
       occurred_at: at,
       store_id: this.s.storeId,
       promotion_id: p.id,

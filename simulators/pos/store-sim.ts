@@ -6,6 +6,7 @@
  *   3. trading: a demand draw per SKU, units split into lines, lines shuffled into baskets at
  *      sorted times, each line capped by the stock left when its basket reaches the till;
  *      returns (restocking) interleaved in time; voids; terminal heartbeats (till.ts);
+ *   0. a review left pending by the last closing, for policies that review after it (ordering.ts);
  *   4. closing: recorded shrink (spoilage), unrecorded theft, the replenishment review (an order
  *      event per purchase order, announcing its planned delivery) (closing.ts).
  * The state they share is in store-state.ts, the ground-truth rows in store-truth.ts.
@@ -14,7 +15,7 @@
 import type { Chain, StoreProfile } from './chain';
 import type { DemandModel, HourContext } from './demand';
 import { HOUR_MS, MINUTE_MS } from './calendar';
-import { closeStore } from './closing';
+import { closeStore, review } from './closing';
 import type { HourTruth } from './ground-truth';
 import { type HourEvents, markOf, sortSince } from './hour-events';
 import type { StoreInventory } from './inventory';
@@ -61,6 +62,11 @@ export class StoreSimulator {
     s.dayHours++;
     s.lastHourEnd = hourStart + HOUR_MS;
     const marks = markOf(events);
+    if (s.reviewDue && s.reviewDue.at <= hourStart) {
+      const due = s.reviewDue;
+      s.reviewDue = null;
+      review(s, due.localDay, hourStart, events, truth);
+    }
 
     this.promotions.endDue(hourStart, events);
     this.anomalies.update(hourStart, truth);
@@ -75,11 +81,16 @@ export class StoreSimulator {
     if (h.open) this.till.trade(h, events, truth);
     if (s.todayOpen && s.closingDoneDay !== h.localDay && s.todayCloses >= h.localMinute && s.todayCloses < slotEnd) {
       s.closingDoneDay = h.localDay;
-      closeStore(s, h.localDay, hourStart + (s.todayCloses - h.localMinute) * MINUTE_MS, events);
+      closeStore(s, h.localDay, hourStart + (s.todayCloses - h.localMinute) * MINUTE_MS, events, truth);
     }
     flushHour(s, hourStart, truth);
     for (const o of s.inventory.drainIntervals()) truth.stockouts.push(stockoutRow(s, o.sku, o.start, o.end!, false, o.bookOnHandAtStart));
     sortSince(events, marks);
+  }
+
+  /** The local day whose review waits for the next hour (a policy that reviews after closing), or null. */
+  get pendingReview(): number | null {
+    return this.s.reviewDue?.localDay ?? null;
   }
 
   /** Closes the run for this store: the partial day, open stock-outs and running anomalies. */

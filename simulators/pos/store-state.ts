@@ -8,7 +8,8 @@ import type { InventoryMovement } from '../../schemas/generated/events';
 import type { Chain, StoreProfile } from './chain';
 import { localPrice } from './chain';
 import type { DemandModel } from './demand';
-import { StoreInventory } from './inventory';
+import { type SupplierDraws, StoreInventory, keyedSupplier, streamSupplier } from './inventory';
+import { OWN_POLICY, type OrderingPolicy } from './ordering';
 import { StoreLots } from './lots';
 import { Rng } from './random';
 
@@ -25,6 +26,14 @@ export interface StoreSimOptions {
   readonly heartbeats: boolean;
   /** Keep perishables in lots and write off what expires (lots.ts). */
   readonly expiryWriteOffs: boolean;
+  /**
+   * Demand, promotions, closing losses and supplier draws each from a stream of its own (see
+   * StoreState.demandRng): two runs that differ by ordering policy alone see the same demand.
+   * Off by default: it moves draws, so a default run keeps the events its digests pin.
+   */
+  readonly commonRandomNumbers?: boolean;
+  /** Who orders at the nightly review (ordering.ts); the store's own rule when absent. */
+  readonly ordering?: OrderingPolicy;
 }
 
 export class StoreState {
@@ -44,6 +53,21 @@ export class StoreState {
   readonly lots: StoreLots | null;
   /** Ids of expiry write-offs: a stream of their own, so switching them on moves no other draw by itself. */
   readonly wasteRng: Rng;
+  /**
+   * Under common random numbers, the draws that make the world (customer demand; promotions,
+   * which move demand; spoilage and theft at closing, drawn for every SKU whether or not it has
+   * stock; supplier lateness and short deliveries, keyed by sku and day) come from streams that
+   * nothing the ordering policy changes can shift. Without it they are `rng` itself (and the
+   * store's stream for suppliers), drawn as they always were. What still follows the policy
+   * (basket ids, returns, count ids) shapes events, not demand.
+   */
+  readonly demandRng: Rng;
+  readonly promotionRng: Rng;
+  readonly closingRng: Rng;
+  readonly supplier: SupplierDraws;
+  readonly ordering: OrderingPolicy;
+  /** A review to run after closing (policies that review then): the local day and the hour it runs at. */
+  reviewDue: { readonly localDay: number; readonly at: number } | null = null;
   readonly baseRate: Float64Array;
   readonly categoryOf: Int32Array;
   /** Shelf price per SKU in the store's currency (changed by price changes). */
@@ -96,6 +120,12 @@ export class StoreState {
     this.lots = options.expiryWriteOffs ? new StoreLots(products.map((p) => p.product.shelf_life_days)) : null;
     this.inventory.lots = this.lots;
     this.wasteRng = Rng.derive(options.seed, 'waste', profile.index);
+    const common = options.commonRandomNumbers ?? false;
+    this.demandRng = common ? Rng.derive(options.seed, 'demand', profile.index) : this.rng;
+    this.promotionRng = common ? Rng.derive(options.seed, 'promotions', profile.index) : this.rng;
+    this.closingRng = common ? Rng.derive(options.seed, 'closing', profile.index) : this.rng;
+    this.supplier = common ? keyedSupplier(options.seed, profile.index) : streamSupplier(this.rng);
+    this.ordering = options.ordering ?? OWN_POLICY;
     // The stock before the run came in the day before its first local day.
     this.lots?.open(this.inventory.onHand, model.hour(profile, window.start).localDay, this.storeId);
     this.baseRate = Float64Array.from(products, (p) => p.baseRate);

@@ -92,13 +92,14 @@ export class Till {
     const cf = h.categoryFactors;
     const base = s.baseRate;
     const cat = s.categoryOf;
+    const demandRng = s.demandRng;
 
     // 1. Demand per SKU, split into lines.
     let lines = 0;
     for (let j = 0; j < n; j++) {
       const mean = expectedUnits(base[j]!, slot, cf[cat[j]!]!, s.uplift[j]!, s.demandFactor[j]!);
       s.dExpected[j] = s.dExpected[j]! + mean;
-      const demand = rng.negativeBinomial(mean, DEMAND_DISPERSION);
+      const demand = demandRng.negativeBinomial(mean, DEMAND_DISPERSION);
       if (demand === 0) continue;
       s.hExpected[j] = mean;
       s.hDemand[j] = demand;

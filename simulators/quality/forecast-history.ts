@@ -13,7 +13,7 @@ import { type Panel, dayNumber } from '../../services/forecast/features';
 import { WAREHOUSE_INPUTS, warehouseRows } from '../../streams/warehouse/warehouse';
 import type { DailyDemandRow, StockoutRow } from '../pos/ground-truth';
 import type { SimulationOptions } from '../pos/options';
-import { PosSimulator } from '../pos/simulator';
+import { type HourBatch, PosSimulator } from '../pos/simulator';
 
 export interface SimulatedHistory {
   readonly sim: PosSimulator;
@@ -26,25 +26,24 @@ export interface SimulatedHistory {
 const FLUSH_ROWS = 400_000;
 
 /**
- * Runs the simulation into `database` (migrated first) and answers the ground truth.
+ * The simulator's hours as warehouse rows in `database`, buffered and inserted in large batches.
  *
  * Rows go in as JSONCompactEachRow (chDB parses it about twice as fast as JSONEachRow), and each
  * insert runs while the simulator produces the next batch: chDB works on its own threads, so
  * awaiting every insert left the main thread idle most of the load (a CPU profile of 10 stores x
  * 500 skus x 7 days: 6 s of 7 idle). At most one insert is in flight.
  */
-export async function loadSimulatedHistory(client: ClickHouseClient, database: string, options: SimulationOptions, calendar: { from: string; to: string }): Promise<SimulatedHistory> {
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-  await migrate(client, database);
-  await fillCalendar(client, database, calendar.from, calendar.to);
-  const sim = new PosSimulator(options);
-  let pending = new Map<string, Record<string, unknown>[]>();
-  let buffered = 0;
-  let rows = 0;
-  const out = {
-    emit(table: string, row: Record<string, unknown>): void {
-      (pending.get(table) ?? pending.set(table, []).get(table)!).push(row);
-      buffered++;
+export class WarehouseLoader {
+  private pending = new Map<string, Record<string, unknown>[]>();
+  private buffered = 0;
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly offsets = new Map<string, number>();
+  /** Rows handed to ClickHouse so far. */
+  rows = 0;
+  private readonly out = {
+    emit: (table: string, row: Record<string, unknown>): void => {
+      (this.pending.get(table) ?? this.pending.set(table, []).get(table)!).push(row);
+      this.buffered++;
     },
     publish(): void {
       throw new Error('the warehouse publishes nothing');
@@ -53,7 +52,48 @@ export async function loadSimulatedHistory(client: ClickHouseClient, database: s
       throw new Error('the warehouse delivers nothing');
     },
   };
-  const insertAll = async (batch: Map<string, Record<string, unknown>[]>): Promise<void> => {
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly database: string,
+  ) {}
+
+  masterData(sim: PosSimulator): void {
+    const master = sim.masterData();
+    for (const topic of ['md.stores', 'md.products', 'md.exchange-rates'] as const) for (const v of master[topic]) warehouseRows(topic, v, 0, this.out);
+  }
+
+  /** Buffers an hour's rows; inserts when enough are buffered. */
+  async hour(batch: HourBatch): Promise<void> {
+    for (const topic of WAREHOUSE_INPUTS) {
+      if (topic === 'md.stores' || topic === 'md.products' || topic === 'md.exchange-rates') continue;
+      for (const value of batch.events[topic]) {
+        const offset = this.offsets.get(topic) ?? 0;
+        this.offsets.set(topic, offset + 1);
+        warehouseRows(topic, value, offset, this.out);
+      }
+    }
+    if (this.buffered >= FLUSH_ROWS) await this.flush();
+  }
+
+  /** Inserts what is buffered and waits until every row is in. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
+  }
+
+  private async flush(): Promise<void> {
+    await this.inFlight;
+    const batch = this.pending;
+    this.rows += this.buffered;
+    this.pending = new Map();
+    this.buffered = 0;
+    this.inFlight = this.insertAll(batch);
+    // a failed insert must surface at the next await, not as an unhandled rejection meanwhile
+    this.inFlight.catch(() => undefined);
+  }
+
+  private async insertAll(batch: Map<string, Record<string, unknown>[]>): Promise<void> {
     for (const [table, objects] of batch) {
       if (objects.length === 0) continue;
       const columns = Object.keys(objects[0]!);
@@ -62,23 +102,24 @@ export async function loadSimulatedHistory(client: ClickHouseClient, database: s
         if (Object.keys(o).length !== columns.length) throw new Error(`${table}: rows with different columns (${columns.join(',')})`);
         return columns.map((c) => o[c]);
       });
-      await client.insert({ table: `${database}.${table}`, columns: columns as [string, ...string[]], values, format: 'JSONCompactEachRow' });
+      await this.client.insert({ table: `${this.database}.${table}`, columns: columns as [string, ...string[]], values, format: 'JSONCompactEachRow' });
     }
-  };
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (): Promise<void> => {
-    await inFlight;
-    const batch = pending;
-    rows += buffered;
-    pending = new Map();
-    buffered = 0;
-    inFlight = insertAll(batch);
-    // a failed insert must surface at the next await, not as an unhandled rejection meanwhile
-    inFlight.catch(() => undefined);
-  };
-  const offsets = new Map<string, number>();
-  const master = sim.masterData();
-  for (const topic of ['md.stores', 'md.products', 'md.exchange-rates'] as const) for (const v of master[topic]) warehouseRows(topic, v, 0, out);
+  }
+}
+
+/** Creates `database` with the real migrations and the calendar `shelfstream init` fills. */
+export async function prepareDatabase(client: ClickHouseClient, database: string, calendar: { from: string; to: string }): Promise<void> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  await migrate(client, database);
+  await fillCalendar(client, database, calendar.from, calendar.to);
+}
+
+/** Runs the simulation into `database` (migrated first) and answers the ground truth. */
+export async function loadSimulatedHistory(client: ClickHouseClient, database: string, options: SimulationOptions, calendar: { from: string; to: string }): Promise<SimulatedHistory> {
+  await prepareDatabase(client, database, calendar);
+  const sim = new PosSimulator(options);
+  const loader = new WarehouseLoader(client, database);
+  loader.masterData(sim);
   const daily: DailyDemandRow[] = [];
   const stockouts: StockoutRow[] = [];
   const collect = (truth: ReturnType<PosSimulator['finish']>): void => {
@@ -87,21 +128,12 @@ export async function loadSimulatedHistory(client: ClickHouseClient, database: s
   };
   while (!sim.done) {
     const hour = sim.nextHour();
-    for (const topic of WAREHOUSE_INPUTS) {
-      if (topic === 'md.stores' || topic === 'md.products' || topic === 'md.exchange-rates') continue;
-      for (const value of hour.events[topic]) {
-        const offset = offsets.get(topic) ?? 0;
-        offsets.set(topic, offset + 1);
-        warehouseRows(topic, value, offset, out);
-      }
-    }
+    await loader.hour(hour);
     collect(hour.truth);
-    if (buffered >= FLUSH_ROWS) await flush();
   }
   collect(sim.finish());
-  await flush();
-  await inFlight;
-  return { sim, daily, stockouts, rows };
+  await loader.drain();
+  return { sim, daily, stockouts, rows: loader.rows };
 }
 
 /**

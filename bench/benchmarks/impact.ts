@@ -1,0 +1,306 @@
+/**
+ * impact: what ordering by ShelfStream's advice does to the business, against the simulated
+ * stores' own rule, in the closed loop (simulators/quality/closed-loop.ts).
+ *
+ * Per scoring seed, three runs of the same chain with common random numbers (the same demand,
+ * promotions, losses and supplier draws; only who orders differs), perishables kept in lots and
+ * written off when they expire:
+ *   own         the simulator's own rule throughout (the frozen baseline; no pipeline needed);
+ *   advice      the own rule over the history, then each nightly review orders ShelfStream's
+ *               advice: events into ClickHouse, the demand model retrained every 7 simulated days
+ *               on everything before (fitModel, the training procedure), predict as of the
+ *               store's day (predictAndWrite: forecasts and advice at the job's defaults, service
+ *               level 0.95), read through the SQL endpoint;
+ *   advice-p50  the same with the forecast's P10 and P90 set to its P50: what the intervals buy.
+ * Scored over the loop's days from ground truth (simulators/quality/impact.ts). Nothing was tuned
+ * on these seeds (the advice runs at the forecast job's defaults); tuning must use other seeds.
+ *
+ * Prints a BENCH line per seed and policy, then the summary: lost_sales_ratio, inventory_ratio and
+ * waste_ratio are advice / own (lost units, average inventory value at cost, expired units), per
+ * seed and their mean. Targets: lost sales <= 0.5 and inventory <= 0.7 of own.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createClickHouse } from '../../lib/clients/clickhouse';
+import { parseDay } from '../../lib/domain/calendar';
+import type { Logger } from '../../lib/logger';
+import type { Forecaster } from '../../services/forecast/baselines';
+import { HORIZON, isoDay, loadPanel } from '../../services/forecast/features';
+import { fitModel, modelForecaster } from '../../services/forecast/model';
+import { TRAIN_DEFAULTS } from '../../services/forecast/model-artifact';
+import { REORDER_DEFAULTS } from '../../services/forecast/jobs';
+import type { ReorderPolicy } from '../../services/forecast/reorder';
+import { AdminExecutor, startSqlEndpoint } from '../../services/sql';
+import type { AdviceEndpoint } from '../../simulators/pos/advice-reader';
+import type { HourTruth } from '../../simulators/pos/ground-truth';
+import type { SimulationOptions } from '../../simulators/pos/options';
+import { OWN_POLICY, type OrderingPolicy, scaledOwnPolicy } from '../../simulators/pos/ordering';
+import { PosSimulator } from '../../simulators/pos/simulator';
+import { type LoopForecaster, runClosedLoop } from '../../simulators/quality/closed-loop';
+import { type PolicyOutcome, type ScoredTruth, scoreOutcome } from '../../simulators/quality/impact';
+import { REPO_ROOT } from '../../lib/paths';
+import { type BenchContext, type BenchMetrics, type Benchmark, formatBenchLine } from '../harness';
+import { type FrontierPoint, frontierSvg } from './impact-plot';
+
+export interface ImpactScale {
+  readonly seeds: readonly number[];
+  readonly stores: number;
+  readonly skus: number;
+  /** Days of the own rule before the loop: enough to train (35 days of lags + 2 weeks of calibration + a horizon) and count every sku. */
+  readonly historyDays: number;
+  readonly loopDays: number;
+  /** Days between two trainings of the model, on simulated time. */
+  readonly retrainDays: number;
+}
+
+/** Scoring seeds: nothing is tuned on them. */
+export const IMPACT_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 10, skus: 200, historyDays: 70, loopDays: 90, retrainDays: 7 };
+/** A Monday; the loop's days (mid-July to October) stay inside the forecast tables' 400-day TTL. */
+const START = parseDay('2026-05-04');
+
+type AdvisedPolicy = 'advice' | 'advice-p50';
+
+const seconds = (since: number): number => (performance.now() - since) / 1000;
+
+function simulation(scale: ImpactScale, seed: number): Omit<SimulationOptions, 'ordering' | 'commonRandomNumbers'> {
+  return { seed, stores: scale.stores, skus: scale.skus, window: { kind: 'days', startDay: START, days: scale.historyDays + scale.loopDays }, anomalyRate: 1, heartbeats: false, expiryWriteOffs: true };
+}
+
+/** The own rule over the whole window: the simulator alone, nothing for ShelfStream to do. */
+function runOwn(scale: ImpactScale, seed: number, ordering: OrderingPolicy = OWN_POLICY): { truth: ScoredTruth; sim: PosSimulator } {
+  const sim = new PosSimulator({ ...simulation(scale, seed), commonRandomNumbers: true, ordering });
+  const truth = { daily: [] as ScoredTruth['daily'][number][], stockouts: [] as ScoredTruth['stockouts'][number][], waste: [] as ScoredTruth['waste'][number][], orders: [] as ScoredTruth['orders'][number][] };
+  const collect = (t: HourTruth): void => {
+    for (const r of t.daily) truth.daily.push(r);
+    truth.stockouts.push(...t.stockouts);
+    truth.waste.push(...t.waste);
+    truth.orders.push(...t.orders);
+  };
+  while (!sim.done) collect(sim.nextHour().truth);
+  collect(sim.finish());
+  return { truth, sim };
+}
+
+/** The demand model retrained every `retrainDays` on simulated time, on every day before the origin. */
+function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactScale, p50Only: boolean, logger: Logger): { forecasterFor(day: number): Promise<LoopForecaster>; dispose(): void } {
+  let current: { trainedFor: number; model: ReturnType<typeof modelForecaster>; forecaster: Forecaster; version: string } | undefined;
+  return {
+    async forecasterFor(day) {
+      if (current && day - current.trainedFor < scale.retrainDays) return current;
+      current?.model.dispose();
+      const t = performance.now();
+      const panel = await loadPanel(client, database, { from: isoDay(START), to: isoDay(day) });
+      const categories = [...new Set(panel.series.map((s) => s.category))].sort();
+      const artifact = await fitModel(panel, day - panel.firstDay - HORIZON, categories, TRAIN_DEFAULTS);
+      const model = modelForecaster(artifact);
+      const forecaster: Forecaster = p50Only
+        ? {
+            name: `${model.name}_p50`,
+            async predict(p, origin) {
+              const q = await model.predict(p, origin);
+              return { p10: q.p50, p50: q.p50, p90: q.p50 };
+            },
+          }
+        : model;
+      current = { trainedFor: day, model, forecaster, version: `impact-${isoDay(day)}${p50Only ? '-p50' : ''}` };
+      logger.warn({ database, trainedTo: isoDay(day), trainS: seconds(t) }, 'impact: model trained');
+      return current;
+    },
+    dispose: () => current?.model.dispose(),
+  };
+}
+
+async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = REORDER_DEFAULTS): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number }> {
+  const database = `bench_impact_${seed}_${policy.replace('-', '_')}_${Date.now()}`;
+  const t = performance.now();
+  const model = weeklyModel(client, database, scale, policy === 'advice-p50', logger);
+  try {
+    const run = await runClosedLoop(client, database, {
+      simulation: simulation(scale, seed),
+      loopFromDay: START + scale.historyDays,
+      forecasterFor: (day) => model.forecasterFor(day),
+      endpoint: { ...endpoint, database },
+      reorder,
+      calendar: { from: isoDay(START - 60), to: isoDay(START + scale.historyDays + scale.loopDays + 30) },
+    });
+    return { truth: run, predicts: run.predicts, pipelineSeconds: run.pipelineSeconds, seconds: seconds(t) };
+  } finally {
+    model.dispose();
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
+  }
+}
+
+const ratio = (a: number, b: number): number => (b === 0 ? (a === 0 ? 1 : Number.POSITIVE_INFINITY) : a / b);
+
+/** Runs every seed and policy at `scale`; prints a line per seed and policy; answers the summary. */
+interface LoopServices {
+  readonly client: ClickHouseClient;
+  readonly endpoint: AdviceEndpoint;
+  close(): Promise<void>;
+}
+
+/** A ClickHouse of the bench's own (a fresh embedded folder) and the SQL endpoint the stores read through. */
+async function loopServices({ config, logger }: BenchContext): Promise<LoopServices> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-impact-'));
+  const ch = config.clickhouse;
+  const client = createClickHouse(ch.mode === 'embedded' ? { ...ch, dataDir } : ch);
+  const executor = ch.mode === 'embedded' ? new AdminExecutor({ dataDir, defaultDatabase: 'default', sessionTimeoutS: 60 }) : undefined;
+  const served = executor ? await startSqlEndpoint({ config: { sqlEndpoint: { ...config.sqlEndpoint, port: 0 } }, logger, executor }) : undefined;
+  const endpoint: AdviceEndpoint = ch.mode === 'server' ? { url: ch.url, user: ch.user, password: ch.password } : { url: served!.url };
+  return {
+    client,
+    endpoint,
+    async close() {
+      await served?.close();
+      await executor?.close();
+      await client.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function runImpact(ctx: BenchContext, scale: ImpactScale): Promise<BenchMetrics> {
+  const { logger } = ctx;
+  const { client, endpoint, close } = await loopServices(ctx);
+  const started = performance.now();
+  const perSeed: Record<string, number>[] = [];
+  try {
+    for (const seed of scale.seeds) {
+      const own = runOwn(scale, seed);
+      const fromDay = START + scale.historyDays;
+      const toDay = fromDay + scale.loopDays - 1;
+      const stores = new Map(own.sim.chain.stores.map((p) => [p.store.store_id, p]));
+      const window = (storeId: string): readonly [number, number] => {
+        const clock = own.sim.model.clock(stores.get(storeId)!);
+        return [clock.localMidnight(fromDay), clock.localMidnight(toDay + 1)];
+      };
+      const score = (truth: ScoredTruth): PolicyOutcome => scoreOutcome(truth, own.sim.chain, fromDay, toDay, window);
+      const outcomes: Record<string, PolicyOutcome> = { own: score(own.truth) };
+      const line = (policy: string, o: PolicyOutcome, extra: Record<string, number> = {}): void => {
+        process.stdout.write(`${formatBenchLine('impact', { seed, ...o, ...extra })} policy=${policy}\n`);
+      };
+      line('own', outcomes.own!);
+      for (const policy of ['advice', 'advice-p50'] as const) {
+        const run = await runAdvised(client, endpoint, scale, seed, policy, logger);
+        outcomes[policy] = score(run.truth);
+        line(policy, outcomes[policy]!, { predicts: run.predicts, pipeline_s: run.pipelineSeconds, run_s: run.seconds });
+      }
+      const o = outcomes.own!;
+      const a = outcomes.advice!;
+      const p = outcomes['advice-p50']!;
+      const figures = {
+        seed,
+        lost_sales_ratio: ratio(a.lost_units, o.lost_units),
+        lost_value_ratio: ratio(a.lost_value, o.lost_value),
+        inventory_ratio: ratio(a.inventory_value, o.inventory_value),
+        waste_ratio: ratio(a.waste_units, o.waste_units),
+        stockout_hours_ratio: ratio(a.stockout_hours, o.stockout_hours),
+        orders_ratio: ratio(a.orders, o.orders),
+        p50_lost_sales_ratio: ratio(p.lost_units, o.lost_units),
+        p50_inventory_ratio: ratio(p.inventory_value, o.inventory_value),
+        p50_waste_ratio: ratio(p.waste_units, o.waste_units),
+      };
+      perSeed.push(figures);
+      process.stdout.write(`${formatBenchLine('impact', figures)}\n`);
+    }
+  } finally {
+    await close();
+  }
+  const mean = (key: string): number => perSeed.reduce((n, f) => n + f[key]!, 0) / perSeed.length;
+  const keys = Object.keys(perSeed[0]!).filter((k) => k !== 'seed');
+  return {
+    ...Object.fromEntries(keys.map((k) => [k, mean(k)])),
+    seeds: scale.seeds.length,
+    stores: scale.stores,
+    skus: scale.skus,
+    loop_days: scale.loopDays,
+    bench_s: seconds(started),
+  };
+}
+
+export const impactBench: Benchmark = {
+  name: 'impact',
+  description: `closed loop: ${IMPACT_SCALE.stores} stores x ${IMPACT_SCALE.skus} skus, ${IMPACT_SCALE.loopDays} days after ${IMPACT_SCALE.historyDays} of history, seeds ${IMPACT_SCALE.seeds.join(', ')}: own rule vs ShelfStream's advice vs advice from P50 alone`,
+  run: (ctx) => runImpact(ctx, IMPACT_SCALE),
+};
+
+/**
+ * What fits in the bench's hour on this machine (2 shared cores): the full scale predicts for
+ * every review hour of 10 stores on 90 days (about 800 predicts of 2,000 series per advised run,
+ * 2 runs per seed), far beyond it (README: the measured cost per loop day). Same seeds, a smaller
+ * chain and loop; named apart so its figures are never read as the full scale's.
+ */
+export const IMPACT_QUICK_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 3, skus: 50, historyDays: 63, loopDays: 28, retrainDays: 7 };
+
+export const impactQuickBench: Benchmark = {
+  name: 'impact-quick',
+  description: `closed loop at the scale that fits an hour here: ${IMPACT_QUICK_SCALE.stores} stores x ${IMPACT_QUICK_SCALE.skus} skus, ${IMPACT_QUICK_SCALE.loopDays} days after ${IMPACT_QUICK_SCALE.historyDays} of history, seeds ${IMPACT_QUICK_SCALE.seeds.join(', ')}`,
+  run: (ctx) => runImpact(ctx, IMPACT_QUICK_SCALE),
+};
+
+/** A tuning seed (never scored), the quick chain, the service levels and own-rule stock factors swept. */
+const SWEEP = { seed: 7, scale: { ...IMPACT_QUICK_SCALE, seeds: [7] }, serviceLevels: [0.5, 0.75, 0.9, 0.95, 0.99], stockFactors: [0.5, 0.75, 1, 1.25, 1.5] } as const;
+export const FRONTIER_SVG = join(REPO_ROOT, 'bench', 'impact-frontier.svg');
+
+/**
+ * Lost sales against inventory as the stock each policy aims for moves: ShelfStream's advice at
+ * several service levels, the own rule with its reorder point and order-up-to level scaled. Saves
+ * the frontier as bench/impact-frontier.svg.
+ */
+export const impactSweepBench: Benchmark = {
+  name: 'impact-sweep',
+  description: `service-level frontier (seed ${SWEEP.seed}, ${SWEEP.scale.stores} stores x ${SWEEP.scale.skus} skus, ${SWEEP.scale.loopDays} days): advice at service levels ${SWEEP.serviceLevels.join(', ')}, own rule x ${SWEEP.stockFactors.join(', ')}`,
+  async run(ctx) {
+    const scale = SWEEP.scale;
+    const fromDay = START + scale.historyDays;
+    const toDay = fromDay + scale.loopDays - 1;
+    const own: FrontierPoint[] = [];
+    const advice: FrontierPoint[] = [];
+    let baseline: PolicyOutcome | undefined;
+    let chain: PosSimulator | undefined;
+    const score = (truth: ScoredTruth, sim: PosSimulator): PolicyOutcome => {
+      const stores = new Map(sim.chain.stores.map((p) => [p.store.store_id, p]));
+      return scoreOutcome(truth, sim.chain, fromDay, toDay, (id) => {
+        const clock = sim.model.clock(stores.get(id)!);
+        return [clock.localMidnight(fromDay), clock.localMidnight(toDay + 1)];
+      });
+    };
+    for (const factor of SWEEP.stockFactors) {
+      const run = runOwn(scale, SWEEP.seed, factor === 1 ? OWN_POLICY : scaledOwnPolicy(factor));
+      chain = run.sim;
+      const o = score(run.truth, run.sim);
+      if (factor === 1) baseline = o;
+      own.push({ label: `x${factor}`, inventory: o.inventory_value / 100, lost: o.lost_units });
+      process.stdout.write(`${formatBenchLine('impact-sweep', { seed: SWEEP.seed, stock_factor: factor, ...o })} policy=own\n`);
+    }
+    const { client, endpoint, close } = await loopServices(ctx);
+    const metrics: Record<string, number> = {};
+    try {
+      for (const serviceLevel of SWEEP.serviceLevels) {
+        const run = await runAdvised(client, endpoint, scale, SWEEP.seed, 'advice', ctx.logger, { ...REORDER_DEFAULTS, serviceLevel });
+        const o = score(run.truth, chain!);
+        advice.push({ label: `${serviceLevel}`, inventory: o.inventory_value / 100, lost: o.lost_units });
+        process.stdout.write(`${formatBenchLine('impact-sweep', { seed: SWEEP.seed, service_level: serviceLevel, ...o })} policy=advice\n`);
+        metrics[`sl${Math.round(serviceLevel * 100)}_lost_sales_ratio`] = ratio(o.lost_units, baseline!.lost_units);
+        metrics[`sl${Math.round(serviceLevel * 100)}_inventory_ratio`] = ratio(o.inventory_value, baseline!.inventory_value);
+      }
+    } finally {
+      await close();
+    }
+    writeFileSync(
+      FRONTIER_SVG,
+      frontierSvg(
+        `Lost sales vs inventory, seed ${SWEEP.seed}, ${scale.stores} stores x ${scale.skus} skus, ${scale.loopDays} days`,
+        [
+          { name: 'own rule (levels scaled)', colour: '#b33', points: own },
+          { name: 'ShelfStream advice (service level)', colour: '#236', points: advice },
+        ],
+        'average inventory value at cost (EUR)',
+        'lost sales (units)',
+      ),
+    );
+    return metrics;
+  },
+};
