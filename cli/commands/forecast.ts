@@ -147,8 +147,9 @@ export function formatDrift(d: DriftCheckSummary): string {
   for (const category of categories) {
     const own = d.rows.filter((r) => r.category === category);
     const error = own.find((r) => r.measure === 'forecast_error');
-    const features = own.filter((r) => r.measure !== 'forecast_error').map((r) => `${r.measure} ${r.psi.toFixed(2)}`).join(', ');
-    lines.push(`  ${category.padEnd(16)} errors PSI ${(error?.psi ?? 0).toFixed(2)}${error?.drifted ? ' DRIFTED' : ''} (${error?.recent_points ?? 0} recent points); features: ${features}`);
+    const ownPart = own.find((r) => r.measure === 'category_error');
+    const features = own.filter((r) => r.measure !== 'forecast_error' && r.measure !== 'category_error').map((r) => `${r.measure} ${r.psi.toFixed(2)}`).join(', ');
+    lines.push(`  ${category.padEnd(16)} errors PSI ${(error?.psi ?? 0).toFixed(2)}, against the rest of the store ${(ownPart?.psi ?? 0).toFixed(2)}${error?.drifted ? ' DRIFTED' : ''} (${error?.recent_points ?? 0} recent points); features: ${features}`);
   }
   if (categories.length === 0) lines.push('  no forecasts beside actuals in the windows: run `shelfstream forecast predict` daily first');
   lines.push(`raised ${d.raised.length ? d.raised.join(', ') : 'none'}; resolved ${d.resolved.length ? d.resolved.join(', ') : 'none'}`);

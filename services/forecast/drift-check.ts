@@ -17,7 +17,7 @@ import { type DriftPoint, type DriftRow, type DriftWindows, alertingRows, driftB
 import { dayNumber, isoDay } from './features';
 
 /** Fewer store x category x days than this on a side: the check measures but does not judge. */
-const MIN_POINTS = 28;
+export const MIN_POINTS = 28;
 
 /**
  * Holiday days (and holiday periods: Christmas shopping, Ramadan) of the store's region are left

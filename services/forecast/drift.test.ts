@@ -53,7 +53,16 @@ describe('drift by category', () => {
     const shifted = points('Beverages', (day, store) => noise(day, store) + (day >= 56 ? 0.4 : 0));
     const steady = points('Dairy', noise);
     const rows = driftByCategory([...shifted, ...steady], windows, { psiThreshold: 0.25, minPoints: 28 });
-    expect(rows.map((r) => `${r.category}/${r.measure}`)).toEqual(['Beverages/forecast_error', 'Beverages/units_level', 'Beverages/zero_share', 'Dairy/forecast_error', 'Dairy/units_level', 'Dairy/zero_share']);
+    expect(rows.map((r) => `${r.category}/${r.measure}`)).toEqual([
+      'Beverages/forecast_error',
+      'Beverages/category_error',
+      'Beverages/units_level',
+      'Beverages/zero_share',
+      'Dairy/forecast_error',
+      'Dairy/category_error',
+      'Dairy/units_level',
+      'Dairy/zero_share',
+    ]);
     const errors = alertingRows(rows);
     expect(errors.map((r) => [r.category, r.drifted])).toEqual([
       ['Beverages', true],
@@ -70,6 +79,35 @@ describe('drift by category', () => {
     const rows = driftByCategory(seasonal, windows, { psiThreshold: 0.25, minPoints: 28 });
     expect(rows.find((r) => r.measure === 'units_level')!.psi).toBeGreaterThan(0.25);
     expect(alertingRows(rows)[0]!.drifted).toBe(false);
+  });
+
+  it('does not flag a miss the forecast makes for every category of the store at once (the weeks after the year-end)', () => {
+    // every category sells 30% above its forecast in the recent weeks: the errors of each drift,
+    // their part of their own (against the store's other categories that day) does not
+    const chainWide = (day: number, store: number): number => noise(day, store) + (day >= 56 ? 0.3 : 0);
+    const rows = driftByCategory([...points('Bakery', chainWide), ...points('Dairy', chainWide), ...points('Produce', chainWide)], windows, { psiThreshold: 0.25, minPoints: 28 });
+    for (const category of ['Bakery', 'Dairy', 'Produce']) {
+      const own = rows.filter((r) => r.category === category);
+      expect(own.find((r) => r.measure === 'forecast_error')!.psi).toBeGreaterThan(0.25);
+      // (1.3 + noise) / (1.3 + the same noise) - 1 = 0: the same distribution in both windows
+      expect(own.find((r) => r.measure === 'category_error')!.psi).toBeCloseTo(0, 6);
+      expect(own.find((r) => r.measure === 'forecast_error')!.drifted).toBe(false);
+    }
+  });
+
+  it('measures a category against the rest of its store that day: units over P50, over the same ratio of the other categories, less 1', () => {
+    const day = (category: string, units: number, p50: number, date: string): DriftPoint => ({ store_id: 'S1', category, date, units, p50, skus: 10, zero_skus: 0 });
+    // recent day: Beverages 140 against 100, the rest (Dairy 55 + Pantry 55 = 110) against 100: 1.4 / 1.1 - 1
+    const rows = driftByCategory([day('Beverages', 140, 100, '2026-03-20'), day('Dairy', 55, 50, '2026-03-20'), day('Pantry', 55, 50, '2026-03-20')], windows, { psiThreshold: 0.25, minPoints: 1 });
+    const own = rows.find((r) => r.category === 'Beverages' && r.measure === 'category_error')!;
+    expect(own.recent_points).toBe(1);
+    expect(own.recent_mean).toBeCloseTo(1.4 / 1.1 - 1, 12);
+  });
+
+  it('lets the errors alone decide where a store sells a single category (no rest to measure against)', () => {
+    const rows = driftByCategory(points('Beverages', (day, store) => noise(day, store) + (day >= 56 ? 0.4 : 0)), windows, { psiThreshold: 0.25, minPoints: 28 });
+    expect(rows.find((r) => r.measure === 'category_error')!.recent_points).toBe(0);
+    expect(alertingRows(rows)[0]!.drifted).toBe(true);
   });
 
   it('does not judge on too few points', () => {

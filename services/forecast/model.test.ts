@@ -5,7 +5,7 @@
  * expected quantiles are worked out by hand from the bias and the series' scale.
  */
 import { HORIZON, FEATURE_COLUMNS, type FeatureColumn, type Panel } from './features';
-import { modelForecaster } from './model';
+import { calibrateModel, isHoliday, modelForecaster } from './model';
 import { FEATURE_SPEC_VERSION, MODEL_KIND, type ModelArtifact, TRAIN_DEFAULTS } from './model-artifact';
 import { inputNames } from './model-inputs';
 
@@ -71,4 +71,32 @@ test('a calibration in the artifact scales P50 and the two gaps by the target we
     expect(f.p10[h]).toBeCloseTo((mid - 0.5 * softplus(-0.5)) * LEVEL, 4);
     expect(f.p90[h]).toBeCloseTo((mid + 2 * softplus(0.5)) * LEVEL, 4);
   }
+});
+
+test('a calibration on ordinary days leaves out the days a series keeps a holiday: a holiday the network misses moves no factor, as it does when every day is kept', async () => {
+  const inputs = inputNames(['Dairy']);
+  const bias = [...new Array<number>(HORIZON).fill(2), ...new Array<number>(HORIZON).fill(-0.5), ...new Array<number>(HORIZON).fill(0.5)];
+  const artifact: ModelArtifact = {
+    kind: MODEL_KIND,
+    featureSpec: { version: FEATURE_SPEC_VERSION, inputs, categories: ['Dairy'], mean: inputs.map(() => 0), std: inputs.map(() => 1) },
+    layers: [{ inputs: inputs.length, outputs: 3 * HORIZON, weights: new Array<number>(inputs.length * 3 * HORIZON).fill(0), bias }],
+    train: { ...TRAIN_DEFAULTS, samples: 0, finalLoss: 0, seconds: 0 },
+  };
+  // P50 is 2 x LEVEL = 6 every day (the scale is mean_28, which stays LEVEL). Ordinary days sell
+  // exactly that; every Monday is a holiday (factor 1.5) that sells twice as much.
+  const panel = flatPanel();
+  for (let d = 0; d < DAYS; d++) {
+    const monday = panel.columns.day_of_week[d] === 1;
+    panel.columns.holiday_factor[d] = monday ? 1.5 : 1;
+    panel.columns.units[d] = monday ? 4 * LEVEL : 2 * LEVEL;
+  }
+  expect(isHoliday(panel, 0, 0)).toBe(true);
+  expect(isHoliday(panel, 0, 1)).toBe(false);
+  const lastOrigin = DAYS - 1 - HORIZON; // targets up to the last observed day
+  const ordinary = await calibrateModel(panel, artifact, lastOrigin, TRAIN_DEFAULTS, 'ordinary');
+  const all = await calibrateModel(panel, artifact, lastOrigin, TRAIN_DEFAULTS, 'all');
+  // weighted median of actual / P50 per target weekday: 1 on ordinary days; 2 on Mondays when kept
+  expect(ordinary?.p50Factor).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  expect(all?.p50Factor).toEqual([2, 1, 1, 1, 1, 1, 1]);
+  expect(ordinary!.points).toBe(all!.points - 2 * HORIZON);
 });
