@@ -59,6 +59,8 @@ export interface AlertsProcessorOptions {
   /** How long an endpoint's circuit stays open before its first probe (ms), ALERTS_CIRCUIT_OPEN_MS. */
   readonly circuitOpenMs: number;
   readonly logger: Logger;
+  /** Wall-clock time (ms) of waits and retries: Date.now; the runtime's test driver hands its own. */
+  readonly clock?: () => number;
   /** Writes a subscription back as disabled (410, or failing for days). */
   readonly onEndpointDisabled?: (subscriptionId: string, reason: string) => void;
 }
@@ -138,7 +140,7 @@ export function alertsProcessor(options: AlertsProcessorOptions): ProcessorDefin
         metrics,
         logger: deps.logger.child({ partition: init.partition }),
         lookup: await loadMasterData(deps),
-        clock: Date.now,
+        clock: options.clock ?? Date.now,
         random: Math.random,
         concurrency: options.concurrency,
         retryScheduleMs: options.retryScheduleMs,
