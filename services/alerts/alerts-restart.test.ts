@@ -117,7 +117,7 @@ describe('alerts task restarted with a failed first attempt in its queue', () =>
     const saved = (): DeliveryState | undefined => {
       const snapshots = driver.state.snapshots.filter((s) => s.owner === 'alerts' && s.partition === 0);
       let state: DeliveryState | undefined;
-      for (const s of snapshots) for (const c of s.stores) if (c.store === DELIVERY_STORE) for (const [, value] of c.changes) state = value as DeliveryState;
+      for (const s of snapshots) for (const c of s.stores) if (c.store === DELIVERY_STORE) for (const [, value] of c.changes) state = value === null ? undefined : (JSON.parse(value) as DeliveryState); // snapshots hold JSON text
       return state;
     };
     await until('the failed first attempt in a saved snapshot', () => saved()?.queue[0]?.attempts === 1 && saved()?.queue[0]?.lastError !== undefined, () => driver.flush());
