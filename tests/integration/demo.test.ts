@@ -65,8 +65,14 @@ describe('shelfstream demo', () => {
     const [, webUrl, user, password, sqlUrl, ingestUrl, key, terminal, store] = ready;
     expect(webUrl).toMatch(/^http:\/\//);
 
-    // The BI user reads through the SQL endpoint.
-    expect(Number(await sqlAs(sqlUrl!, user!, password!, 'SELECT count() FROM dim_store'))).toBeGreaterThan(0);
+    // The BI user reads through the SQL endpoint. The credentials are printed once the services
+    // are up, which may be before the warehouse has landed the backfill's stores: a fast machine
+    // asks within a second (CI once read 0 rows), so stores and products are awaited, as that user.
+    await waitFor(async () => (await sqlAs(sqlUrl!, user!, password!, 'SELECT (SELECT count() FROM dim_store) > 0 AND (SELECT count() FROM dim_product) > 0')) === '1' || undefined, {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      what: 'the demo BI user to see the stores and products through the SQL endpoint',
+    });
 
     // The terminal key gets a sale of its store accepted.
     const sku = await sqlAs(sqlUrl!, user!, password!, 'SELECT sku FROM dim_product ORDER BY sku LIMIT 1');
