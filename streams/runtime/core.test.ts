@@ -95,6 +95,77 @@ describe('runtime core, driven without a broker', () => {
     expect(writtenUnits(driver)).toEqual(expectedUnits(sales));
   });
 
+  it("saves a later flush's snapshot when an earlier flush's commit fails, so a restart restores every change", async () => {
+    // The Kafka outage test's failure: the broker went away while a commit was on its way. The
+    // next flush, taken meanwhile, wrote its rows; its snapshot must land too, for a later
+    // snapshot covers its records (a restart skips them) and holds only what changed after it.
+    const driver = new TestDriver(runningTotals(), { startMs: NOW, flushIntervalMs: 1_000 });
+    const sales = salesOver(3);
+    const piped = sales.map((value) => ({ key: 'S1', value }));
+    const release = driver.holdCommits();
+    await driver.pipe('pos.sales', 0, piped.slice(0, 8));
+    await driver.advanceWallClock(1_000); // flush 1: rows, snapshot, its commit on its way
+    await driver.pipe('pos.sales', 0, piped.slice(8, 10)); // A, then B
+    const second = driver.advanceWallClock(1_000); // flush 2, taken while flush 1's commit waits
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    release(new ShelfStreamError('SERVICE_UNAVAILABLE', 'simulated: the broker went away; offsets not committed'));
+    await second;
+    await driver.pipe('pos.sales', 0, piped.slice(10, 11)); // A again: B is not changed after flush 2
+    await driver.advanceWallClock(1_000);
+    await driver.advanceWallClock(1_000);
+    driver.crash();
+    await driver.restart(); // restores the latest snapshots, reads from the last commit that landed
+    await driver.pipe('pos.sales', 0, piped.slice(11)); // B, which adds to the total flush 2 saved
+    await driver.flush();
+    const totals = new Map<string, number>();
+    for (const s of sales) for (const l of s.lines) totals.set(l.sku, (totals.get(l.sku) ?? 0) + l.quantity);
+    expect(new Map(driver.finalRows(TOTALS_TABLE, ['sku']).map((r) => [String(r.sku), Number(r.units)]))).toEqual(totals);
+  });
+
+  it('makes the tasks again from what is durable after a write that failed for good, so no change is lost or counted twice', async () => {
+    const driver = new TestDriver(runningTotals(), { startMs: NOW, flushIntervalMs: 1_000 });
+    const sales = salesOver(3);
+    const piped = sales.map((value) => ({ key: 'S1', value }));
+    await driver.pipe('pos.sales', 0, piped.slice(0, 4));
+    await driver.flush();
+    driver.failWrites(1, { canRetry: false });
+    await driver.pipe('pos.sales', 0, piped.slice(4, 8));
+    await driver.advanceWallClock(1_000); // flush 2: its rows fail for good; nothing after them is saved
+    await driver.pipe('pos.sales', 0, piped.slice(8, 9)); // A
+    // The next flush reports the failure once, and the tasks start again from flush 1's snapshot and commit.
+    await expect(driver.advanceWallClock(1_000)).rejects.toThrow('simulated failure of the insert into sku_totals');
+    await driver.flush(); // without starting again, this snapshot would hold A alone, covering B's sales of flush 2
+    driver.crash();
+    await driver.restart();
+    await driver.pipe('pos.sales', 0, piped.slice(9));
+    await driver.flush();
+    const totals = new Map<string, number>();
+    for (const s of sales) for (const l of s.lines) totals.set(l.sku, (totals.get(l.sku) ?? 0) + l.quantity);
+    expect(new Map(driver.finalRows(TOTALS_TABLE, ['sku']).map((r) => [String(r.sku), Number(r.units)]))).toEqual(totals);
+  });
+
+  it("restores a rebalanced task from the snapshot the previous generation's last flush was still saving", async () => {
+    const driver = new TestDriver(runningTotals(), { startMs: NOW, flushIntervalMs: 1_000 });
+    const sales = salesOver(3);
+    const piped = sales.map((value) => ({ key: 'S1', value }));
+    const release = driver.holdStateSaves();
+    await driver.pipe('pos.sales', 0, piped.slice(0, 4));
+    await driver.advanceWallClock(1_000); // flush 1: rows, then its snapshot (held)
+    const rebalanced = driver.rebalance(); // the group moves on while the snapshot is on its way
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await rebalanced;
+    await driver.pipe('pos.sales', 0, piped.slice(4, 8));
+    await driver.flush();
+    driver.crash();
+    await driver.restart();
+    await driver.pipe('pos.sales', 0, piped.slice(8));
+    await driver.flush();
+    const totals = new Map<string, number>();
+    for (const s of sales) for (const l of s.lines) totals.set(l.sku, (totals.get(l.sku) ?? 0) + l.quantity);
+    expect(new Map(driver.finalRows(TOTALS_TABLE, ['sku']).map((r) => [String(r.sku), Number(r.units)]))).toEqual(totals);
+  });
+
   it('writes the last records of a burst when the flush interval passes, without waiting for another batch', async () => {
     const driver = new TestDriver(velocity(), { startMs: NOW, flushIntervalMs: 1_000 });
     const sales = salesOver(1);
@@ -357,3 +428,30 @@ describe('tasks on assignment', () => {
     expect(log).toEqual(['released:1', 'released:2', 'created:2:3']);
   });
 });
+
+const TOTALS_TABLE = 'sku_totals';
+
+/** Units sold per sku so far, in a state store, written as a row at every sale: a task whose state only its snapshots keep. */
+function runningTotals(): ProcessorDefinition {
+  return {
+    name: 'totals',
+    inputs: ['pos.sales'],
+    tables: [TOTALS_TABLE],
+    createTask: async (_init, deps) => {
+      const units = await deps.stores.open<number>('units');
+      return {
+        process: (record: InputRecord, out: RowSink) => {
+          if (deps.stores.applied(record)) return;
+          for (const line of (record.value as SaleCompleted).lines) {
+            const total = (units.get(line.sku) ?? 0) + line.quantity;
+            units.put(line.sku, total);
+            out.emit(TOTALS_TABLE, { sku: line.sku, units: total, version: record.offset });
+          }
+        },
+        punctuate: () => undefined,
+        earliestNeededOffset: () => undefined,
+        checkpoint: () => '',
+      };
+    },
+  };
+}

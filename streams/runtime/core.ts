@@ -165,8 +165,8 @@ export class ProcessorCore {
   private firstFetchAt: number | undefined;
   /** Write failures logged already: a failure also fails every flush chained after it. */
   private readonly knownFailures = new WeakSet<object>();
-  /** A flush's bookkeeping that failed for good, thrown at the next flush (its output's failure is thrown by outputInFlight). */
-  private bookkeepingFailure: { readonly error: unknown } | undefined;
+  /** A flush's output or snapshot that failed for good: the next flush starts the tasks again and throws it. */
+  private writeFailure: { readonly error: unknown } | undefined;
   private lastFlush: number;
   /** When the last batch came in (wall clock): the adapter's stop-when-idle reads it. */
   lastRecordAt: number;
@@ -374,6 +374,11 @@ export class ProcessorCore {
     const existing = this.tasks.get(tk);
     if (existing) return existing;
     const generation = this.generation;
+    // A flush taken by the previous generation's tasks may still be saving their snapshots: a
+    // task restored before those land would start from an older state, and they would then land
+    // beside its own with the same versions. Wait for them (a failure was logged where it happened).
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    if (generation !== this.generation) return undefined;
     this.committed ??= await this.deps.source.loadCommitted();
     const committed = this.committed;
     const checkpoints = new Map<string, string | undefined>();
@@ -527,18 +532,22 @@ export class ProcessorCore {
    * wait was on the critical path of every event (the velocity bench's flush_stage_seconds).
    * The bookkeeping stays in order: a flush's snapshots and commit follow its own rows and the
    * previous flush's snapshots and commit, so no commit covers a record whose rows are not
-   * durable, and commits and snapshot versions land in sequence. A write that failed for good
-   * surfaces at the next flush (its output) or fails every flush chained after it (its
-   * bookkeeping), so nothing after it is committed.
+   * durable, and commits and snapshot versions land in sequence. A commit that fails is not a
+   * failure of its flush (durable-write.ts: the next commit covers it). A row or snapshot write
+   * that failed for good fails every flush chained after it, so nothing after it is saved or
+   * committed, and the next flush throws it once and makes the tasks again from what is durable.
    */
   private async flushLocked(heartbeat?: () => Promise<void>): Promise<void> {
     const dueAt = this.deps.clock();
-    if (this.outputInFlight) await this.outputInFlight;
-    if (this.bookkeepingFailure) {
-      const { error } = this.bookkeepingFailure;
-      // Thrown once; the flushes chained after it failed with it, and the next one starts afresh.
-      this.bookkeepingFailure = undefined;
+    // Its failure is recorded by writeFailed, which was attached first.
+    if (this.outputInFlight) await this.outputInFlight.catch(() => undefined);
+    if (this.writeFailure) {
+      const { error } = this.writeFailure;
+      // Thrown once; the flushes chained after it failed with it, and the next one starts afresh,
+      // with tasks made again from what is durable.
+      this.writeFailure = undefined;
       this.inFlight = undefined;
+      this.restartTasks();
       throw error;
     }
     const batch = this.takeFlushBatch(dueAt);
@@ -559,18 +568,33 @@ export class ProcessorCore {
     this.outputInFlight = guardedOutput;
     this.inFlight = guarded;
     // Kept from being unhandled; logged once (where it happened), thrown to whoever flushes next.
-    guardedOutput.catch((error: unknown) => this.writeFailed(error, false));
-    guarded.catch((error: unknown) => this.writeFailed(error, true));
+    guardedOutput.catch((error: unknown) => this.writeFailed(error));
+    guarded.catch((error: unknown) => this.writeFailed(error));
   }
 
-  private writeFailed(error: unknown, inBookkeeping: boolean): void {
+  private writeFailed(error: unknown): void {
     if (typeof error === 'object' && error !== null) {
       // The output's failure fails its bookkeeping and every later flush's too: one report.
       if (this.knownFailures.has(error)) return;
       this.knownFailures.add(error);
     }
     this.log.error({ err: error }, 'durable write failed');
-    if (inBookkeeping) this.bookkeepingFailure ??= { error };
+    this.writeFailure ??= { error };
+  }
+
+  /**
+   * After a write that failed for good (an error that cannot be retried): rows or a snapshot
+   * of records the tasks have applied are not durable, and the snapshots of the flushes chained
+   * after it were not saved either, though the tasks' stores count those changes as saved. A
+   * later snapshot would cover their records without holding them. So the tasks are made again,
+   * as in a new generation: restored from the last snapshot that landed, their partitions read
+   * again from the last commit.
+   */
+  private restartTasks(): void {
+    const assignment = this.assignment;
+    this.newGeneration();
+    this.assignment = assignment;
+    this.assignmentIncomplete = assignment.length > 0;
   }
 
   /** Flushes and waits until everything buffered so far is durable and committed. */

@@ -179,22 +179,29 @@ export class TaskStateStores implements StateStores {
   }
 }
 
-/** Snapshots in memory, kept across the test driver's restarts (its ClickHouse). */
+/**
+ * Snapshots in memory, kept across the test driver's restarts (its ClickHouse). Read as the
+ * ClickHouse backend reads them: the highest version wins, whatever the order they were saved
+ * in, and of equal versions (argMax's choice is arbitrary) the one saved first.
+ */
 export class MemoryStateBackend implements StateBackend {
   private readonly saved: StateSnapshot[] = [];
 
   async loadStore(owner: string, partition: number, store: string): Promise<RestoredStore> {
-    const latest = new Map<string, string | null>();
+    const latest = new Map<string, { version: number; json: string | null }>();
     for (const s of this.saved) {
       if (s.owner !== owner || s.partition !== partition) continue;
-      for (const c of s.stores) if (c.store === store) for (const [key, json] of c.changes) latest.set(key, json);
+      for (const c of s.stores) {
+        if (c.store !== store) continue;
+        for (const [key, json] of c.changes) if (s.version > (latest.get(key)?.version ?? Number.NEGATIVE_INFINITY)) latest.set(key, { version: s.version, json });
+      }
     }
-    return { entries: [...latest].flatMap(([key, json]) => (json === null ? [] : [[key, JSON.parse(json) as unknown] as const])) };
+    return { entries: [...latest].flatMap(([key, { json }]) => (json === null ? [] : [[key, JSON.parse(json) as unknown] as const])) };
   }
 
   async loadCovered(owner: string, partition: number): Promise<{ covered: Record<string, number>; version: number } | undefined> {
-    const mine = this.saved.filter((s) => s.owner === owner && s.partition === partition);
-    const last = mine[mine.length - 1];
+    let last: StateSnapshot | undefined;
+    for (const s of this.saved) if (s.owner === owner && s.partition === partition && (!last || s.version > last.version)) last = s;
     return last ? { covered: { ...last.covered }, version: last.version } : undefined;
   }
 

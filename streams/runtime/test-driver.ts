@@ -102,7 +102,7 @@ export class TestDriver {
   private assigned: Set<number> | undefined;
   private readonly commitsByKey = new Map<string, CommittedOffset>();
   private readonly tokens = new Map<string, Set<string>>();
-  private readonly failures: { remaining: number; table: string | undefined; landed: boolean }[] = [];
+  private readonly failures: { remaining: number; table: string | undefined; landed: boolean; canRetry: boolean }[] = [];
   private core: ProcessorCore;
   /** Incremented by a crash: a write of a dead incarnation never lands. */
   private incarnation = 0;
@@ -112,6 +112,8 @@ export class TestDriver {
   private delivering: Promise<void> = Promise.resolve();
   /** While set, state snapshots wait for it before they are saved (holdStateSaves). */
   private stateSavesHeld: Promise<void> | undefined;
+  /** While set, commits wait for it, and fail when it rejects (holdCommits). */
+  private commitsHeld: Promise<void> | undefined;
   /** The state stores' snapshots (survive crashes and restarts, as ClickHouse does). */
   readonly state: MemoryStateBackend;
   /** Durable effects, in order. */
@@ -156,6 +158,8 @@ export class TestDriver {
         for (const snapshot of snapshots) this.effects.push({ kind: 'state', partition: snapshot.partition, covered: snapshot.covered });
       },
       commit: async (commits) => {
+        alive();
+        if (this.commitsHeld) await this.commitsHeld;
         alive();
         for (const c of commits) this.commitsByKey.set(`${c.topic}:${c.partition}`, { offset: Number(c.offset), metadata: c.metadata });
         this.effects.push({ kind: 'commit', commits: [...commits] });
@@ -210,7 +214,7 @@ export class TestDriver {
       failure.remaining--;
       // A timeout whose insert did land: ClickHouse has the rows, the client an error.
       if (failure.landed) land();
-      throw new ShelfStreamError('SERVICE_UNAVAILABLE', `simulated failure of the insert into ${write.table}`);
+      throw new ShelfStreamError('SERVICE_UNAVAILABLE', `simulated failure of the insert into ${write.table}`, { canRetry: failure.canRetry });
     }
     land();
   }
@@ -321,10 +325,11 @@ export class TestDriver {
 
   /**
    * The next `count` inserts (into `table`, or any) fail with a retriable error; with
-   * `landed`, each lands first (a timeout after the server took the rows).
+   * `landed`, each lands first (a timeout after the server took the rows); with `canRetry`
+   * false, with an error that retrying cannot help (the write fails for good).
    */
-  failWrites(count: number, options: { table?: string; landed?: boolean } = {}): void {
-    this.failures.push({ remaining: count, table: options.table, landed: options.landed ?? false });
+  failWrites(count: number, options: { table?: string; landed?: boolean; canRetry?: boolean } = {}): void {
+    this.failures.push({ remaining: count, table: options.table, landed: options.landed ?? false, canRetry: options.canRetry ?? true });
   }
 
   /** State snapshots wait until the answer is called (a slow snapshot insert). */
@@ -334,6 +339,21 @@ export class TestDriver {
     return () => {
       this.stateSavesHeld = undefined;
       release();
+    };
+  }
+
+  /**
+   * Commits wait until the answer is called, then land, or fail with `error` (a broker that
+   * went away while a commit was on its way: the rows and snapshot before it are durable).
+   */
+  holdCommits(): (error?: Error) => void {
+    let settle!: (error?: Error) => void;
+    const held = new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
+    held.catch(() => undefined); // rejected for the commits waiting on it, not unhandled
+    this.commitsHeld = held;
+    return (error) => {
+      this.commitsHeld = undefined;
+      settle(error);
     };
   }
 
