@@ -6,7 +6,7 @@
  * with other boundaries are made harmless by the tables themselves: deterministic keys and
  * ReplacingMergeTree versions, so a re-written row replaces rather than adds.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ShelfStreamError, describeError } from '../../lib/errors';
 import type { Row } from './processor';
@@ -19,10 +19,16 @@ export interface OffsetRange {
 }
 
 export function dedupToken(processor: string, table: string, ranges: readonly OffsetRange[]): string {
-  const key = ranges
-    .map((r) => `${r.topic}/${r.partition}/${r.from}-${r.to}`)
-    .sort()
-    .join(',');
+  // A flush that read no record (rows of wall-clock timers alone) has no offsets to name it: one
+  // token for all such flushes made ClickHouse drop every one after the first as a repeat. Its
+  // token is its own; a retry of the same insert reuses it (made once, before the retries).
+  const key =
+    ranges.length === 0
+      ? `no-records:${randomUUID()}`
+      : ranges
+          .map((r) => `${r.topic}/${r.partition}/${r.from}-${r.to}`)
+          .sort()
+          .join(',');
   return `${processor}:${table}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
