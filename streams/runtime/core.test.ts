@@ -113,13 +113,8 @@ describe('runtime core, driven without a broker', () => {
     await driver.pipe('pos.sales', 0, piped.slice(10, 11)); // A again: B is not changed after flush 2
     await driver.advanceWallClock(1_000);
     await driver.advanceWallClock(1_000);
-    driver.crash();
-    await driver.restart(); // restores the latest snapshots, reads from the last commit that landed
-    await driver.pipe('pos.sales', 0, piped.slice(11)); // B, which adds to the total flush 2 saved
-    await driver.flush();
-    const totals = new Map<string, number>();
-    for (const s of sales) for (const l of s.lines) totals.set(l.sku, (totals.get(l.sku) ?? 0) + l.quantity);
-    expect(new Map(driver.finalRows(TOTALS_TABLE, ['sku']).map((r) => [String(r.sku), Number(r.units)]))).toEqual(totals);
+    await restartAndFinish(driver, piped, 11); // restores the latest snapshots, reads from the last commit that landed
+    expect(writtenTotals(driver)).toEqual(expectedTotals(sales));
   });
 
   it('makes the tasks again from what is durable after a write that failed for good, so no change is lost or counted twice', async () => {
@@ -135,13 +130,8 @@ describe('runtime core, driven without a broker', () => {
     // The next flush reports the failure once, and the tasks start again from flush 1's snapshot and commit.
     await expect(driver.advanceWallClock(1_000)).rejects.toThrow('simulated failure of the insert into sku_totals');
     await driver.flush(); // without starting again, this snapshot would hold A alone, covering B's sales of flush 2
-    driver.crash();
-    await driver.restart();
-    await driver.pipe('pos.sales', 0, piped.slice(9));
-    await driver.flush();
-    const totals = new Map<string, number>();
-    for (const s of sales) for (const l of s.lines) totals.set(l.sku, (totals.get(l.sku) ?? 0) + l.quantity);
-    expect(new Map(driver.finalRows(TOTALS_TABLE, ['sku']).map((r) => [String(r.sku), Number(r.units)]))).toEqual(totals);
+    await restartAndFinish(driver, piped, 9);
+    expect(writtenTotals(driver)).toEqual(expectedTotals(sales));
   });
 
   it("restores a rebalanced task from the snapshot the previous generation's last flush was still saving", async () => {
@@ -157,13 +147,8 @@ describe('runtime core, driven without a broker', () => {
     await rebalanced;
     await driver.pipe('pos.sales', 0, piped.slice(4, 8));
     await driver.flush();
-    driver.crash();
-    await driver.restart();
-    await driver.pipe('pos.sales', 0, piped.slice(8));
-    await driver.flush();
-    const totals = new Map<string, number>();
-    for (const s of sales) for (const l of s.lines) totals.set(l.sku, (totals.get(l.sku) ?? 0) + l.quantity);
-    expect(new Map(driver.finalRows(TOTALS_TABLE, ['sku']).map((r) => [String(r.sku), Number(r.units)]))).toEqual(totals);
+    await restartAndFinish(driver, piped, 8);
+    expect(writtenTotals(driver)).toEqual(expectedTotals(sales));
   });
 
   it('writes the last records of a burst when the flush interval passes, without waiting for another batch', async () => {
@@ -437,6 +422,26 @@ describe('tasks on assignment', () => {
 });
 
 const TOTALS_TABLE = 'sku_totals';
+
+/** Units per sku, summed here from what was piped. */
+function expectedTotals(sales: readonly SaleCompleted[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const s of sales) for (const l of s.lines) totals.set(l.sku, (totals.get(l.sku) ?? 0) + l.quantity);
+  return totals;
+}
+
+/** The process dies and a new one takes over, then the rest of the sales from `from` is piped and flushed. */
+async function restartAndFinish(driver: TestDriver, piped: readonly { key: string; value: SaleCompleted }[], from: number): Promise<void> {
+  driver.crash();
+  await driver.restart();
+  await driver.pipe('pos.sales', 0, piped.slice(from));
+  await driver.flush();
+}
+
+/** Each sku's last running total, as ReplacingMergeTree keeps it. */
+function writtenTotals(driver: TestDriver): Map<string, number> {
+  return new Map(driver.finalRows(TOTALS_TABLE, ['sku']).map((r) => [String(r.sku), Number(r.units)]));
+}
 
 /** Units sold per sku so far, in a state store, written as a row at every sale: a task whose state only its snapshots keep. */
 function runningTotals(): ProcessorDefinition {
