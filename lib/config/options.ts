@@ -251,6 +251,12 @@ export const OPTIONS = {
     doc: 'Milliseconds before a ClickHouse request is abandoned and retried.',
     schema: positiveInt,
   }),
+  CLICKHOUSE_EMBEDDED_PRIORITY: spec({
+    group: 'clickhouse',
+    default: '10',
+    doc: 'Engine priority (ClickHouse `priority`, lower runs first) of the process\'s own queries on embedded ClickHouse: the processors\' inserts, jobs, the web app. While a BI query of a lower number (SQL_PRIORITY) runs, their threads pause, so dashboards do not queue behind a burst of inserts. 0: no priority.',
+    schema: z.coerce.number().int().min(0),
+  }),
   CLICKHOUSE_TTL_FACT_DAYS: spec({
     group: 'clickhouse',
     default: '730',
@@ -608,6 +614,12 @@ export const OPTIONS = {
     default: '2',
     doc: 'Engine threads one BI query may use (max_threads), so BI queries leave cores to the stream processors.',
     schema: positiveInt,
+  }),
+  SQL_PRIORITY: spec({
+    group: 'sql',
+    default: '1',
+    doc: 'Engine priority (ClickHouse `priority`, lower runs first) of BI queries on embedded ClickHouse: below CLICKHOUSE_EMBEDDED_PRIORITY, the BI lane pauses the processors\' inserts while a dashboard query runs. 0: no priority. A BI user may not change it.',
+    schema: z.coerce.number().int().min(0),
   }),
   SQL_USERS_FILE: spec({
     group: 'sql',
