@@ -17,8 +17,9 @@
 -- Same rows as 0019 while no store changed its rate: checked on the bench's year with a rate per
 -- store (EXCEPT both ways, 0 rows) and by tests/integration/bi-vat-history.test.ts, which also
 -- changes a rate mid-period. Views replaced: bi_sales_daily, bi_store_sales_daily,
--- bi_sales_hourly. bi_sales, bi_returns, bi_sales_velocity, bi_store_revenue_hourly,
--- bi_product_quadrants and bi_sales_rolling still divide by the current rate.
+-- bi_sales_hourly, and the line views bi_sales and bi_returns (VAT only). bi_sales_velocity,
+-- bi_store_revenue_hourly, bi_product_quadrants and bi_sales_rolling still divide by the
+-- current rate.
 
 CREATE OR REPLACE VIEW ${database}.bi_sales_daily
 (
@@ -208,3 +209,111 @@ ASOF LEFT JOIN
     FROM ${database}.dim_vat_rate FINAL
 ) AS v ON v.store_id = d.store_id AND d.business_date >= v.valid_from
 COMMENT 'Sales per store x product x hour, with the store''s business date and local hour, local and in the reporting currency, with and without VAT: closed days from sales_hourly_store_sku, open and dirty days from the facts';
+
+CREATE OR REPLACE VIEW ${database}.bi_sales
+(
+    sale_id             UUID COMMENT 'Sale event id',
+    line_number         Int32 COMMENT 'Line in the basket',
+    sold_at             DateTime64(3, 'UTC') COMMENT 'When the sale completed (UTC)',
+    sales_date          Date COMMENT 'Date of the sale (UTC); business_date is the store''s day',
+    store_id            String COMMENT 'Store code',
+    terminal_id         String COMMENT 'Till',
+    transaction_id      String COMMENT 'Transaction number at the till',
+    cashier_id          String COMMENT 'Cashier',
+    payment_method      String COMMENT 'CASH, CARD, MOBILE, GIFT_CARD or OTHER',
+    currency            String COMMENT 'Currency of the local amounts (ISO 4217)',
+    sku                 String COMMENT 'Product code',
+    units_sold          Int32 COMMENT 'Units sold',
+    unit_price_minor    Int64 COMMENT 'Shelf price of one unit, minor units',
+    unit_price          Decimal(18, 2) COMMENT 'Shelf price of one unit',
+    discount_minor      Int64 COMMENT 'Discount on the line, minor units',
+    discount            Decimal(18, 2) COMMENT 'Discount on the line',
+    net_sales_minor     Int64 COMMENT 'Units x price - discount, minor units',
+    net_sales           Decimal(18, 2) COMMENT 'Units x price - discount',
+    promotion_id        Nullable(String) COMMENT 'Promotion that gave the discount',
+    business_date               Date COMMENT 'The store''s business date of the sale (local calendar day)',
+    local_hour                  Int32 COMMENT 'Hour of the sale on the store''s clock, 0-23',
+    reporting_currency          String COMMENT 'Currency of every *_reporting column (REPORTING_CURRENCY)',
+    discount_reporting          Nullable(Float64) COMMENT 'discount in the reporting currency at the rate of the business date; NULL without a rate',
+    net_sales_reporting         Nullable(Float64) COMMENT 'net_sales in the reporting currency at the rate of the business date; NULL without a rate',
+    net_sales_ex_tax            Nullable(Float64) COMMENT 'net_sales without the VAT it includes (the store''s VAT rate on the business date); NULL when that rate is unknown',
+    net_sales_ex_tax_reporting  Nullable(Float64) COMMENT 'net_sales_ex_tax in the reporting currency; NULL without a rate or a VAT rate'
+)
+AS WITH ifNull((SELECT any(toString(currency)) FROM ${database}.reporting_currency FINAL), '') AS reporting
+SELECT
+    l.event_id AS sale_id, toInt32(l.line_number) AS line_number, l.occurred_at AS sold_at, toDate(l.occurred_at) AS sales_date,
+    toString(l.store_id) AS store_id, toString(l.terminal_id) AS terminal_id, l.transaction_id AS transaction_id, toString(l.cashier_id) AS cashier_id,
+    toString(l.payment_method) AS payment_method, toString(l.currency) AS currency, l.sku AS sku, l.quantity AS units_sold,
+    l.unit_price AS unit_price_minor, toDecimal64(l.unit_price, 2) / 100 AS unit_price,
+    l.discount AS discount_minor, toDecimal64(l.discount, 2) / 100 AS discount,
+    l.net_amount AS net_sales_minor, toDecimal64(l.net_amount, 2) / 100 AS net_sales,
+    l.promotion_id AS promotion_id,
+    l.day AS business_date, l.hour_local AS local_hour, reporting AS reporting_currency,
+    l.discount * r.to_reporting / 100 AS discount_reporting,
+    l.net_amount * r.to_reporting / 100 AS net_sales_reporting,
+    l.net_amount / (1 + v.vat_rate) / 100 AS net_sales_ex_tax,
+    l.net_amount / (1 + v.vat_rate) * r.to_reporting / 100 AS net_sales_ex_tax_reporting
+FROM
+(
+    SELECT f.*, toDate(f.occurred_at + toIntervalSecond(o.utc_offset_s)) AS day, toInt32(toHour(f.occurred_at + toIntervalSecond(o.utc_offset_s))) AS hour_local
+    FROM ${database}.fact_sale_lines AS f FINAL
+    ASOF LEFT JOIN ${database}.dim_store_utc_offset AS o ON f.store_id = o.store_id AND f.occurred_at >= o.valid_from
+) AS l
+LEFT JOIN (SELECT currency, business_date, to_reporting FROM ${database}.exchange_rate_daily) AS r ON r.currency = l.currency AND r.business_date = l.day
+-- The VAT rate in force on the business day (0044); a store's first rate also covers the days before it.
+ASOF LEFT JOIN
+(
+    SELECT store_id, if(valid_from = min(valid_from) OVER (PARTITION BY store_id), toDate(0), valid_from) AS valid_from, toNullable(vat_rate) AS vat_rate
+    FROM ${database}.dim_vat_rate FINAL
+) AS v ON v.store_id = l.store_id AND l.day >= v.valid_from
+COMMENT 'Sale lines for BI: one row per line of every sale, local amounts with their reporting-currency and ex-tax twins, on the store''s business date';
+
+CREATE OR REPLACE VIEW ${database}.bi_returns
+(
+    return_event_id          UUID COMMENT 'Return event id',
+    line_number              Int32 COMMENT 'Line in the return',
+    returned_at              DateTime64(3, 'UTC') COMMENT 'When the return was processed (UTC)',
+    return_date              Date COMMENT 'Date of the return (UTC); business_date is the store''s day',
+    store_id                 String COMMENT 'Store code',
+    terminal_id              String COMMENT 'Till',
+    return_id                String COMMENT 'Return number at the till',
+    original_transaction_id  Nullable(String) COMMENT 'The sale returned, when known',
+    sku                      String COMMENT 'Product code',
+    units_returned           Int32 COMMENT 'Units returned',
+    refund_minor             Int64 COMMENT 'Refund, minor units',
+    refund                   Decimal(18, 2) COMMENT 'Refund (VAT included, as the price was)',
+    restockable              Bool COMMENT 'The units went back on the shelf',
+    return_reason            String COMMENT 'Why it was returned',
+    currency                 String COMMENT 'Currency of the local amounts (ISO 4217)',
+    business_date            Date COMMENT 'The store''s business date of the return (local calendar day)',
+    local_hour               Int32 COMMENT 'Hour of the return on the store''s clock, 0-23',
+    reporting_currency       String COMMENT 'Currency of every *_reporting column (REPORTING_CURRENCY)',
+    refund_reporting         Nullable(Float64) COMMENT 'refund in the reporting currency at the rate of the business date; NULL without a rate',
+    refund_ex_tax            Nullable(Float64) COMMENT 'refund without the VAT it includes (the store''s VAT rate on the business date); NULL when that rate is unknown',
+    refund_ex_tax_reporting  Nullable(Float64) COMMENT 'refund_ex_tax in the reporting currency; NULL without a rate or a VAT rate'
+)
+AS WITH ifNull((SELECT any(toString(currency)) FROM ${database}.reporting_currency FINAL), '') AS reporting
+SELECT
+    l.event_id AS return_event_id, toInt32(l.line_number) AS line_number, l.occurred_at AS returned_at,
+    toDate(l.occurred_at) AS return_date, toString(l.store_id) AS store_id, toString(l.terminal_id) AS terminal_id, l.return_id AS return_id,
+    l.original_transaction_id AS original_transaction_id, l.sku AS sku,
+    l.quantity AS units_returned, l.refund_amount AS refund_minor, toDecimal64(l.refund_amount, 2) / 100 AS refund,
+    l.restockable AS restockable, toString(l.reason) AS return_reason, toString(l.currency) AS currency,
+    l.day AS business_date, l.hour_local AS local_hour, reporting AS reporting_currency,
+    l.refund_amount * r.to_reporting / 100 AS refund_reporting,
+    l.refund_amount / (1 + v.vat_rate) / 100 AS refund_ex_tax,
+    l.refund_amount / (1 + v.vat_rate) * r.to_reporting / 100 AS refund_ex_tax_reporting
+FROM
+(
+    SELECT f.*, toDate(f.occurred_at + toIntervalSecond(o.utc_offset_s)) AS day, toInt32(toHour(f.occurred_at + toIntervalSecond(o.utc_offset_s))) AS hour_local
+    FROM ${database}.fact_return_lines AS f FINAL
+    ASOF LEFT JOIN ${database}.dim_store_utc_offset AS o ON f.store_id = o.store_id AND f.occurred_at >= o.valid_from
+) AS l
+LEFT JOIN (SELECT currency, business_date, to_reporting FROM ${database}.exchange_rate_daily) AS r ON r.currency = l.currency AND r.business_date = l.day
+-- The VAT rate in force on the business day (0044); a store's first rate also covers the days before it.
+ASOF LEFT JOIN
+(
+    SELECT store_id, if(valid_from = min(valid_from) OVER (PARTITION BY store_id), toDate(0), valid_from) AS valid_from, toNullable(vat_rate) AS vat_rate
+    FROM ${database}.dim_vat_rate FINAL
+) AS v ON v.store_id = l.store_id AND l.day >= v.valid_from
+COMMENT 'Return lines for BI: one row per returned line, the refund local, in the reporting currency and ex tax, on the store''s business date';
