@@ -21,8 +21,8 @@
  * with the same processor run started 5 s in: p95 per query kind and overall (p95_ms),
  * overlap_p95_ms over the queries issued while the processor ran (it reads 200k events in a
  * second or two), and processor_rate_ratio = (3) / (2).
- * (4) The BI lane (BI queries at SQL_PRIORITY, below the processors' CLICKHOUSE_EMBEDDED_PRIORITY)
- * against none: phase (3) again, LANE_ROUNDS times each, off and on alternately, in this run:
+ * (4) The BI lane (BI queries at priority LANE.bi, below the processor's LANE.processors; in
+ * `run all`, SQL_PRIORITY and CLICKHOUSE_EMBEDDED_PRIORITY) against none, whatever is configured: phase (3) again, LANE_ROUNDS times each, off and on alternately, in this run:
  * lane_off_p95_ms, lane_on_p95_ms, their ratio, and the processor's rate ratio of each.
  * Through the SQL endpoint: the same queries sent by `@clickhouse/client` in HTTP mode, as a BI
  * tool would, to `startSqlEndpoint` over the executor `run all` builds (`createSqlExecutor` on
@@ -75,6 +75,8 @@ const CLIENTS = 8;
 const PERIOD_MS = 2_000; // one query per client every 2 s
 const SALES = 200_000; // through the velocity processor, per phase
 const LANE_ROUNDS = 2; // (4): each lane setting this many times, alternately
+/** (4)'s lane: BI queries at priority 1, the processor's client at 10 (SQL_PRIORITY, CLICKHOUSE_EMBEDDED_PRIORITY). */
+const LANE = { bi: 1, processors: 10 } as const;
 const LOADED_WINDOW_MS = 20_000; // the 8 clients query this long; the processor runs inside it
 const PROCESSOR_START_MS = 5_000; // into the window: the clients' schedule is steady by then
 
@@ -355,6 +357,7 @@ export const biQueryBench: Benchmark = {
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE });
     let endpoint: Awaited<ReturnType<typeof openEndpoint>> | undefined;
     let laneOffClient: ClickHouseClient | undefined; // (4)'s processor client without a priority
+    let laneOnClient: ClickHouseClient | undefined; // and with LANE.processors
     try {
       const loadS = await ensureYear(client, logger);
       endpoint = await openEndpoint(config, logger, folder, config.sqlExecutor.priority);
@@ -390,14 +393,15 @@ export const biQueryBench: Benchmark = {
 
       // (4) the BI lane against none, alternately in this run (phase (3) again each time): the
       // processor on a client without a priority and BI queries without one, then both as
-      // configured (SQL_PRIORITY below CLICKHOUSE_EMBEDDED_PRIORITY).
+      // LANE says, whatever the configuration.
       laneOffClient = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE, priority: 0 });
+      laneOnClient = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE, priority: LANE.processors });
       const lane = { off: { ms: [] as number[], rates: [] as number[] }, on: { ms: [] as number[], rates: [] as number[] } };
       for (let round = 0; round < LANE_ROUNDS; round++) {
         for (const setting of ['off', 'on'] as const) {
-          const laneEndpoint = await openEndpoint(config, logger, folder, setting === 'on' ? config.sqlExecutor.priority : 0);
+          const laneEndpoint = await openEndpoint(config, logger, folder, setting === 'on' ? LANE.bi : 0);
           try {
-            const phase = await loadedPhase(config, logger, setting === 'on' ? client : laneOffClient, laneEndpoint.bi, stores, `lane_${setting}_${round}`);
+            const phase = await loadedPhase(config, logger, setting === 'on' ? laneOnClient : laneOffClient, laneEndpoint.bi, stores, `lane_${setting}_${round}`);
             lane[setting].ms.push(...[...phase.loaded.values()].flat());
             lane[setting].rates.push(phase.withRate);
           } finally {
@@ -452,6 +456,7 @@ export const biQueryBench: Benchmark = {
     } finally {
       await endpoint?.close();
       await laneOffClient?.close();
+      await laneOnClient?.close();
       await client.close();
     }
   },

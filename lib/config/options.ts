@@ -253,8 +253,8 @@ export const OPTIONS = {
   }),
   CLICKHOUSE_EMBEDDED_PRIORITY: spec({
     group: 'clickhouse',
-    default: '10',
-    doc: 'Engine priority (ClickHouse `priority`, lower runs first) of the process\'s own queries on embedded ClickHouse: the processors\' inserts, jobs, the web app. While a BI query of a lower number (SQL_PRIORITY) runs, their threads pause, so dashboards do not queue behind a burst of inserts. 0: no priority.',
+    default: '0',
+    doc: 'Engine priority (ClickHouse `priority`, lower runs first) of the process\'s own queries on embedded ClickHouse: the processors\' inserts, jobs, the web app. With SQL_PRIORITY set lower (the BI lane: 1 and 10, say), their threads pause while a BI query runs. 0: no priority (the default until `make bench BENCH=bi-query` shows the lane helps: its lane_* figures compare both in one run).',
     schema: z.coerce.number().int().min(0),
   }),
   CLICKHOUSE_TTL_FACT_DAYS: spec({
@@ -617,8 +617,8 @@ export const OPTIONS = {
   }),
   SQL_PRIORITY: spec({
     group: 'sql',
-    default: '1',
-    doc: 'Engine priority (ClickHouse `priority`, lower runs first) of BI queries on embedded ClickHouse: below CLICKHOUSE_EMBEDDED_PRIORITY, the BI lane pauses the processors\' inserts while a dashboard query runs. 0: no priority. A BI user may not change it.',
+    default: '0',
+    doc: 'Engine priority (ClickHouse `priority`, lower runs first) of BI queries on embedded ClickHouse: set below CLICKHOUSE_EMBEDDED_PRIORITY, the BI lane pauses the processors\' inserts while a dashboard query runs. 0: no priority. A BI user may not change it.',
     schema: z.coerce.number().int().min(0),
   }),
   SQL_USERS_FILE: spec({
