@@ -21,6 +21,9 @@
  * with the same processor run started 5 s in: p95 per query kind and overall (p95_ms),
  * overlap_p95_ms over the queries issued while the processor ran (it reads 200k events in a
  * second or two), and processor_rate_ratio = (3) / (2).
+ * (4) The BI lane (BI queries at priority LANE.bi, below the processor's LANE.processors; in
+ * `run all`, SQL_PRIORITY and CLICKHOUSE_EMBEDDED_PRIORITY) against none, whatever is configured: phase (3) again, LANE_ROUNDS times each, off and on alternately, in this run:
+ * lane_off_p95_ms, lane_on_p95_ms, their ratio, and the processor's rate ratio of each.
  * Through the SQL endpoint: the same queries sent by `@clickhouse/client` in HTTP mode, as a BI
  * tool would, to `startSqlEndpoint` over the executor `run all` builds (`createSqlExecutor` on
  * the same data folder, its pool and limits from the configuration), as a chain analyst (a BI
@@ -71,6 +74,9 @@ const DATABASE = BI_YEAR_DATABASE; // v2: v1 was loaded before a later edit of 0
 const CLIENTS = 8;
 const PERIOD_MS = 2_000; // one query per client every 2 s
 const SALES = 200_000; // through the velocity processor, per phase
+const LANE_ROUNDS = 2; // (4): each lane setting this many times, alternately
+/** (4)'s lane: BI queries at priority 1, the processor's client at 10 (SQL_PRIORITY, CLICKHOUSE_EMBEDDED_PRIORITY). */
+const LANE = { bi: 1, processors: 10 } as const;
 const LOADED_WINDOW_MS = 20_000; // the 8 clients query this long; the processor runs inside it
 const PROCESSOR_START_MS = 5_000; // into the window: the clients' schedule is steady by then
 
@@ -261,13 +267,13 @@ const ANALYST = 'bench_chain_analyst';
  * The SQL endpoint as `run all` serves it (cli/commands/sql.ts serveSqlEndpoint) over the data
  * folder, with one BI user, and an HTTP client logged in as that user.
  */
-async function openEndpoint(config: Config, logger: Logger, dataDir: string): Promise<{ bi: HttpClient; close(): Promise<void> }> {
+async function openEndpoint(config: Config, logger: Logger, dataDir: string, priority: number): Promise<{ bi: HttpClient; close(): Promise<void> }> {
   const workDir = mkdtempSync(join(tmpdir(), 'bench-bi-query-'));
   const usersFile = join(workDir, 'bi-users.json');
   const password = `bench-${Date.now()}`;
   const now = new Date().toISOString();
   writeBiUsers(usersFile, withUser(EMPTY_USERS, { name: ANALYST, password: await hashPassword(password), regions: [], stores: [], limits: {}, createdAt: now, passwordChangedAt: now }));
-  const executor = createSqlExecutor({ config: { ...config.sqlExecutor, usersFile, adminTokenFile: join(workDir, 'admin-token') }, dataDir, database: DATABASE, logger });
+  const executor = createSqlExecutor({ config: { ...config.sqlExecutor, priority, usersFile, adminTokenFile: join(workDir, 'admin-token') }, dataDir, database: DATABASE, logger });
   const endpoint = await startSqlEndpoint({ config: { sqlEndpoint: { ...config.sqlEndpoint, host: '127.0.0.1', port: 0 } }, logger, executor });
   const bi = createClient({ url: endpoint.url, username: ANALYST, password, database: DATABASE, request_timeout: 120_000, log: { level: ClickHouseLogLevel.OFF } });
   return {
@@ -281,6 +287,65 @@ async function openEndpoint(config: Config, logger: Logger, dataDir: string): Pr
   };
 }
 
+/**
+ * Phase (3): 8 open-loop BI clients through the endpoint for LOADED_WINDOW_MS, the velocity
+ * processor (on `processorClient`) run PROCESSOR_START_MS into it.
+ */
+async function loadedPhase(config: Config, logger: Logger, processorClient: ClickHouseClient, bi: HttpClient, stores: readonly string[], label: string) {
+  const withBi = await prepareVelocity(config, logger, processorClient, label);
+  const loaded = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
+  const overlapping: number[] = []; // issued while the processor ran
+  const quiet: number[] = []; // issued before it started or after it stopped
+  const loadedEngine: number[] = []; // the engine's own time of each loaded query
+  const loadedOutsideEngine: number[] = []; // the rest: queue for a slot, executor, HTTP, event loop
+  let processorFrom = Number.POSITIVE_INFINITY;
+  let processorTo = Number.POSITIVE_INFINITY;
+  // The endpoint shares its event loop with the processor, as in `run all`: how long a ready
+  // callback (a request, a finished query) waits for the loop, over the loaded window.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const windowStart = performance.now();
+  let stop = false;
+  const inFlight: Promise<void>[] = [];
+  const clients = Array.from({ length: CLIENTS }, async (_, c) => {
+    let next = performance.now() + (c * PERIOD_MS) / CLIENTS;
+    for (let n = 0; !stop; n++) {
+      const wait = next - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (stop) break;
+      const q = QUERIES[(c + n) % QUERIES.length]!;
+      const store = stores[(c * 7 + n) % STORES]!;
+      const issued = performance.now();
+      inFlight.push(
+        timeQuery(bi, q.sql(store)).then(({ ms, engineMs }) => {
+          loaded.get(q.name)!.push(ms);
+          if (engineMs !== undefined) {
+            loadedEngine.push(engineMs);
+            loadedOutsideEngine.push(ms - engineMs);
+          }
+          (issued >= processorFrom && issued <= processorTo ? overlapping : quiet).push(ms);
+        }),
+      );
+      next += PERIOD_MS;
+    }
+  });
+  let withRate = 0;
+  try {
+    await sleep(PROCESSOR_START_MS);
+    processorFrom = performance.now();
+    withRate = await withBi.run();
+    processorTo = performance.now();
+    const rest = windowStart + LOADED_WINDOW_MS - performance.now();
+    if (rest > 0) await sleep(rest);
+  } finally {
+    stop = true; // also on failure: no client may query the engine once it is closed
+  }
+  await Promise.all(clients);
+  await Promise.all(inFlight);
+  loopDelay.disable();
+  return { loaded, overlapping, quiet, loadedEngine, loadedOutsideEngine, withRate, loopDelay };
+}
+
 export const biQueryBench: Benchmark = {
   name: 'bi-query',
   description: `dashboard queries on a synthetic year of ${STORES} stores x ${SKUS} skus: p95 at ${CLIENTS} clients every ${PERIOD_MS / 1000} s, and the velocity processor's rate beside them`,
@@ -291,9 +356,11 @@ export const biQueryBench: Benchmark = {
     mkdirSync(folder, { recursive: true });
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE });
     let endpoint: Awaited<ReturnType<typeof openEndpoint>> | undefined;
+    let laneOffClient: ClickHouseClient | undefined; // (4)'s processor client without a priority
+    let laneOnClient: ClickHouseClient | undefined; // and with LANE.processors
     try {
       const loadS = await ensureYear(client, logger);
-      endpoint = await openEndpoint(config, logger, folder);
+      endpoint = await openEndpoint(config, logger, folder, config.sqlExecutor.priority);
       const { bi } = endpoint;
       const stores = Array.from({ length: STORES }, (_, i) => storeId(i));
       // Warm-up: first reads of each table, on both paths.
@@ -320,59 +387,29 @@ export const biQueryBench: Benchmark = {
       // (2) the processor alone
       const aloneRate = await (await prepareVelocity(config, logger, client, 'alone')).run();
 
-      // (3) the processor with 8 open-loop BI clients
-      const withBi = await prepareVelocity(config, logger, client, 'with_bi');
-      const loaded = new Map<string, number[]>(QUERIES.map((q) => [q.name, []]));
-      const overlapping: number[] = []; // issued while the processor ran
-      const quiet: number[] = []; // issued before it started or after it stopped
-      const loadedEngine: number[] = []; // the engine's own time of each loaded query
-      const loadedOutsideEngine: number[] = []; // the rest: queue for a slot, executor, HTTP, event loop
-      let processorFrom = Number.POSITIVE_INFINITY;
-      let processorTo = Number.POSITIVE_INFINITY;
-      // The endpoint shares its event loop with the processor, as in `run all`: how long a ready
-      // callback (a request, a finished query) waits for the loop, over the loaded window.
-      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-      loopDelay.enable();
-      const windowStart = performance.now();
-      let stop = false;
-      const inFlight: Promise<void>[] = [];
-      const clients = Array.from({ length: CLIENTS }, async (_, c) => {
-        let next = performance.now() + (c * PERIOD_MS) / CLIENTS;
-        for (let n = 0; !stop; n++) {
-          const wait = next - performance.now();
-          if (wait > 0) await sleep(wait);
-          if (stop) break;
-          const q = QUERIES[(c + n) % QUERIES.length]!;
-          const store = stores[(c * 7 + n) % STORES]!;
-          const issued = performance.now();
-          inFlight.push(
-            timeQuery(bi, q.sql(store)).then(({ ms, engineMs }) => {
-              loaded.get(q.name)!.push(ms);
-              if (engineMs !== undefined) {
-                loadedEngine.push(engineMs);
-                loadedOutsideEngine.push(ms - engineMs);
-              }
-              (issued >= processorFrom && issued <= processorTo ? overlapping : quiet).push(ms);
-            }),
-          );
-          next += PERIOD_MS;
-        }
-      });
-      let withRate: number;
-      try {
-        await sleep(PROCESSOR_START_MS);
-        processorFrom = performance.now();
-        withRate = await withBi.run();
-        processorTo = performance.now();
-        const rest = windowStart + LOADED_WINDOW_MS - performance.now();
-        if (rest > 0) await sleep(rest);
-      } finally {
-        stop = true; // also on failure: no client may query the engine once it is closed
-      }
-      await Promise.all(clients);
-      await Promise.all(inFlight);
-      loopDelay.disable();
+      // (3) the processor with 8 open-loop BI clients, the BI lane as configured
+      const { loaded, overlapping, quiet, loadedEngine, loadedOutsideEngine, withRate, loopDelay } = await loadedPhase(config, logger, client, bi, stores, 'with_bi');
       const loadedAll = [...loaded.values()].flat();
+
+      // (4) the BI lane against none, alternately in this run (phase (3) again each time): the
+      // processor on a client without a priority and BI queries without one, then both as
+      // LANE says, whatever the configuration.
+      laneOffClient = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE, priority: 0 });
+      laneOnClient = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE, priority: LANE.processors });
+      const lane = { off: { ms: [] as number[], rates: [] as number[] }, on: { ms: [] as number[], rates: [] as number[] } };
+      for (let round = 0; round < LANE_ROUNDS; round++) {
+        for (const setting of ['off', 'on'] as const) {
+          const laneEndpoint = await openEndpoint(config, logger, folder, setting === 'on' ? LANE.bi : 0);
+          try {
+            const phase = await loadedPhase(config, logger, setting === 'on' ? laneOnClient : laneOffClient, laneEndpoint.bi, stores, `lane_${setting}_${round}`);
+            lane[setting].ms.push(...[...phase.loaded.values()].flat());
+            lane[setting].rates.push(phase.withRate);
+          } finally {
+            await laneEndpoint.close();
+          }
+        }
+      }
+      const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
       const perQuery = Object.fromEntries(QUERIES.flatMap((q) => [
         [`${q.name}_direct_p95_ms`, Math.round(percentile(single.get(q.name)!, 95))],
@@ -401,6 +438,13 @@ export const biQueryBench: Benchmark = {
         load_1m_start: Number(loadStart.toFixed(2)), // the machine's load average (uptime) when the run began
         load_1m_end: Number(loadavg()[0]!.toFixed(2)),
         velocity_alone_events_per_s: Math.round(aloneRate),
+        // (4): the same loaded phase with the BI lane off and on, alternately in this run
+        lane_off_p95_ms: Math.round(percentile(lane.off.ms, 95)),
+        lane_on_p95_ms: Math.round(percentile(lane.on.ms, 95)),
+        lane_p95_ratio: percentile(lane.on.ms, 95) / percentile(lane.off.ms, 95),
+        lane_off_processor_rate_ratio: mean(lane.off.rates) / aloneRate,
+        lane_on_processor_rate_ratio: mean(lane.on.rates) / aloneRate,
+        lane_rounds: LANE_ROUNDS,
         velocity_with_bi_events_per_s: Math.round(withRate),
         ...perQuery,
         year_synthetic: 1,
@@ -411,6 +455,8 @@ export const biQueryBench: Benchmark = {
       };
     } finally {
       await endpoint?.close();
+      await laneOffClient?.close();
+      await laneOnClient?.close();
       await client.close();
     }
   },

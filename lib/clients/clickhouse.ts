@@ -33,7 +33,12 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
   const connection = createChdbConnection({ path: config.dataDir }) as unknown as NonNullable<
     NonNullable<Parameters<typeof createClient>[0]>['connection']
   >;
-  return createClient({ connection, request_timeout: config.requestTimeoutMs });
+  return createClient({
+    connection,
+    request_timeout: config.requestTimeoutMs,
+    // The BI lane: BI queries run at a lower number (SQL_PRIORITY) and pause these while they run.
+    ...(config.priority !== undefined && config.priority > 0 ? { clickhouse_settings: { priority: String(config.priority) } } : {}),
+  });
 }
 
 /** A one-line description of where the client points, for logs and `shelfstream status`. */

@@ -57,6 +57,7 @@ function limitsOf(principal: Principal, config: SqlExecutorConfig): QueryLimits 
     maxResultRows: own.maxResultRows ?? config.maxResultRows,
     maxResultBytes: own.maxResultBytes ?? config.maxResultBytes,
     maxThreads: config.maxThreads,
+    priority: config.priority,
   };
 }
 

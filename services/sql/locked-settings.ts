@@ -24,6 +24,8 @@ export interface QueryLimits {
   readonly maxResultBytes: number;
   /** max_threads: the engine threads one BI query may use, so BI queries leave cores to the processors. */
   readonly maxThreads: number;
+  /** priority: below the processors' (0: none), so a BI query runs before their inserts. */
+  readonly priority?: number;
 }
 
 const LOCKED_NAMES = new Set([
@@ -91,6 +93,7 @@ export function limitSettings(limits: QueryLimits): Record<string, string> {
     max_result_bytes: String(limits.maxResultBytes),
     result_overflow_mode: 'throw',
     max_threads: String(limits.maxThreads),
+    ...(limits.priority !== undefined && limits.priority > 0 ? { priority: String(limits.priority) } : {}),
     use_query_cache: '0',
     // chDB turns introspection functions on for its connections; a BI user has no use for them.
     allow_introspection_functions: '0',
