@@ -5,6 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../../lib/config';
+import { ENGINE_LANES } from '../../lib/engine-lanes';
 import { describeError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { watchKeysFile } from '../ingest/api-keys';
@@ -29,7 +30,7 @@ export async function startReadApiService(options: { config: Config; logger: Log
   });
   if (keys.size === 0) log.warn({ file: keysFile }, 'no API keys yet: every read is refused until `shelfstream ingest keys create` adds one');
   const app = buildReadApiServer(
-    { keys, queries: createReadQueries(options.clickhouse, config.clickhouse.database), logger },
+    { keys, queries: createReadQueries(options.clickhouse, config.clickhouse.database, Date.now, config.clickhouse.mode === 'embedded' ? ENGINE_LANES : undefined), logger },
     { maxPageSize: config.readApi.maxPageSize, cacheMs: config.readApi.cacheMs, openApi: buildReadApiDocument({ maxPageSize: config.readApi.maxPageSize, version: '1.0.0' }) },
   );
   try {

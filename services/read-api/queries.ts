@@ -9,6 +9,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { bindDatabase } from '../../clickhouse/sql';
+import type { EngineLanes } from '../../lib/engine-lanes';
 import type { CursorKey } from './params';
 
 export interface Page<T> {
@@ -235,13 +236,18 @@ function page<R, T>(raw: readonly R[], limit: number, toRow: (r: R) => T, keyOf:
  */
 export const KNOWN_STORE_TTL_MS = 60_000; // one minute
 
-export function createReadQueries(client: ClickHouseClient, database: string, now: () => number = Date.now): ReadQueries {
+/**
+ * @param lanes the embedded engine's lanes (lib/engine-lanes.ts): the read API's queries go first,
+ *   ahead of the dashboards'; none for a ClickHouse server.
+ */
+export function createReadQueries(client: ClickHouseClient, database: string, now: () => number = Date.now, lanes?: EngineLanes): ReadQueries {
   const knownUntil = new Map<string, number>();
   const sql = Object.fromEntries(Object.entries(SQL).map(([name, text]) => [name, bindDatabase(text, database)])) as Record<keyof typeof SQL, string>;
-  const select = async <T>(query: string, params: Record<string, unknown>): Promise<T[]> =>
+  const query = async <T>(text: string, params: Record<string, unknown>): Promise<T[]> =>
     // The answers name columns as the tables do (toString(forecast_date) AS forecast_date), so
     // WHERE and ORDER BY must read the column, not the alias.
-    (await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { prefer_column_name_to_alias: 1 } })).json<T>();
+    (await client.query({ query: text, query_params: params, format: 'JSONEachRow', clickhouse_settings: { prefer_column_name_to_alias: 1 } })).json<T>();
+  const select = <T>(text: string, params: Record<string, unknown>): Promise<T[]> => (lanes ? lanes.run('interactive', () => query<T>(text, params)) : query<T>(text, params));
 
   return {
     async storeKnown(store) {
