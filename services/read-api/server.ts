@@ -78,8 +78,13 @@ const KNOWN: Record<keyof typeof READ_ROUTES, readonly string[]> = {
   insights: [],
 };
 
-export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQueries; logger: Logger }, options: ReadApiServerOptions): FastifyInstance {
+/**
+ * @param deps.refreshQueries the queries that refresh a cached answer in the background (a lower
+ *   lane on the embedded engine); default: `queries`.
+ */
+export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQueries; refreshQueries?: ReadQueries; logger: Logger }, options: ReadApiServerOptions): FastifyInstance {
   const { queries } = deps;
+  const queriesFor = (background: boolean): ReadQueries => (background ? (deps.refreshQueries ?? queries) : queries);
   /**
    * Store systems poll the same few lists (a store's at-risk page every few seconds from each till
    * and back-office PC): within `cacheMs` an identical request (same route, store and parameters)
@@ -149,7 +154,7 @@ export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQu
     const range = take(parseDateRange(request.query.from, request.query.to));
     const { limit, after } = pageOf(request, 'forecasts', ['string', 'string']);
     const filter = { ...range, ...(sku !== undefined ? { sku } : {}) };
-    return cache.get(keyOf('forecasts', store, [filter, limit, after]), async () => listBody(store, 'forecasts', await queries.forecasts(store, filter, limit, after)));
+    return cache.get(keyOf('forecasts', store, [filter, limit, after]), async (background) => listBody(store, 'forecasts', await queriesFor(background).forecasts(store, filter, limit, after)));
   });
 
   app.get(READ_ROUTES.reorderAdvice, async (request: StoreRequest) => {
@@ -157,27 +162,27 @@ export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQu
     const sku = take(parseId('sku', request.query.sku));
     const { limit, after } = pageOf(request, 'reorder-advice', ['string']);
     const filter = sku !== undefined ? { sku } : {};
-    return cache.get(keyOf('reorder-advice', store, [filter, limit, after]), async () => listBody(store, 'reorder-advice', await queries.reorderAdvice(store, filter, limit, after)));
+    return cache.get(keyOf('reorder-advice', store, [filter, limit, after]), async (background) => listBody(store, 'reorder-advice', await queriesFor(background).reorderAdvice(store, filter, limit, after)));
   });
 
   app.get(READ_ROUTES.atRisk, async (request: StoreRequest) => {
     const store = await admit(request, 'atRisk');
     const minRisk = take(parseProbability('min_risk', request.query.min_risk, 0));
     const { limit, after } = pageOf(request, 'at-risk', ['string', 'string']);
-    return cache.get(keyOf('at-risk', store, [minRisk, limit, after]), async () => listBody(store, 'at-risk', await queries.atRisk(store, { minRisk }, limit, after)));
+    return cache.get(keyOf('at-risk', store, [minRisk, limit, after]), async (background) => listBody(store, 'at-risk', await queriesFor(background).atRisk(store, { minRisk }, limit, after)));
   });
 
   app.get(READ_ROUTES.alerts, async (request: StoreRequest) => {
     const store = await admit(request, 'alerts');
     const state = take(parseEnum<AlertState>('state', request.query.state, ['open', 'resolved', 'all'], 'open'));
     const { limit, after } = pageOf(request, 'alerts', ['string', 'string']);
-    return cache.get(keyOf('alerts', store, [state, limit, after]), async () => listBody(store, 'alerts', await queries.alerts(store, { state }, limit, after)));
+    return cache.get(keyOf('alerts', store, [state, limit, after]), async (background) => listBody(store, 'alerts', await queriesFor(background).alerts(store, { state }, limit, after)));
   });
 
   app.get(READ_ROUTES.insights, async (request: StoreRequest) => {
     const store = await admit(request, 'insights');
-    return cache.get(keyOf('insights', store, []), async () => {
-      const figures = await queries.insightFigures(store, READ_API_DEFAULTS.topMovers);
+    return cache.get(keyOf('insights', store, []), async (background) => {
+      const figures = await queriesFor(background).insightFigures(store, READ_API_DEFAULTS.topMovers);
       return { store_id: store, as_of: figures.asOf, items: describeInsights(figures) };
     });
   });
