@@ -90,3 +90,68 @@ FROM
 LEFT JOIN (SELECT toString(store_id) AS store_id, currency FROM ${database}.dim_store FINAL) AS s ON s.store_id = d.store_id
 LEFT JOIN (SELECT currency, business_date, to_reporting FROM ${database}.exchange_rate_daily) AS r ON r.currency = s.currency AND r.business_date = d.business_date
 COMMENT 'Sales per store x category x business day (cut at the store''s local midnight), local and in the reporting currency, for the dashboards: closed days from sales_daily_store_category, open and dirty days from the facts';
+
+-- ── forecast accuracy per store x category x day ─────────────────────────────────────────
+-- The ML performance page's accuracy panels joined a range of demand_daily to the one-day-ahead
+-- demand_forecast per store x sku (4-5 s on the BI bench's chain month). Both are written by the
+-- forecast job's predict only, which then rewrites this table over the days it refreshed
+-- (services/forecast/accuracy-rollup.ts): one row per store and day holding every category, keyed
+-- and versioned like sales_daily_store_category, so a rerun replaces, a day whose series all
+-- became stock-out days gets empty arrays, and nothing is left behind or counted twice.
+
+CREATE TABLE IF NOT EXISTS ${database}.forecast_accuracy_daily
+(
+    forecast_date   Date COMMENT 'The day forecast one day ahead and sold (the store''s business date)',
+    store_id        LowCardinality(String) COMMENT 'Store',
+    categories      Array(String) COMMENT 'Categories with a scored series that day (dim_product.category; empty for products not in dim_product); the arrays below are aligned with it',
+    series_scored   Array(Int64) COMMENT 'Store x sku series scored (a forecast and a day that was not a stock-out day), per category',
+    units_sold      Array(Int64) COMMENT 'Units sold by those series, per category',
+    abs_error       Array(Float64) COMMENT 'Sum of |units sold - P50| over those series, per category',
+    within_p10_p90  Array(Int64) COMMENT 'Series whose units sold fell inside P10-P90, per category',
+    units_p10       Array(Float64) COMMENT 'Sum of P10, per category',
+    units_p50       Array(Float64) COMMENT 'Sum of P50, per category',
+    units_p90       Array(Float64) COMMENT 'Sum of P90, per category',
+    computed_at     DateTime64(3, 'UTC') COMMENT 'When the predict that wrote the row ran (the version: a later one replaces it)'
+)
+ENGINE = ReplacingMergeTree(computed_at)
+PARTITION BY toYear(forecast_date)
+ORDER BY (store_id, forecast_date)
+TTL forecast_date + INTERVAL 730 DAY
+COMMENT 'One-day-ahead forecast accuracy inputs per store x day by category, rewritten by each predict over the days it refreshed; read through forecast_accuracy_category_daily';
+
+-- The days already forecast and sold before this migration.
+INSERT INTO ${database}.forecast_accuracy_daily
+    (forecast_date, store_id, categories, series_scored, units_sold, abs_error, within_p10_p90, units_p10, units_p50, units_p90, computed_at)
+SELECT forecast_date, store_id, groupArray(category), groupArray(scored), groupArray(units), groupArray(err), groupArray(within), groupArray(p10), groupArray(p50), groupArray(p90), now64(3)
+FROM
+(
+    SELECT a.sales_date AS forecast_date, a.store_id AS store_id, ifNull(toString(p.category), '') AS category,
+           toInt64(count()) AS scored, sum(a.units) AS units, sum(abs(toFloat64(a.units) - f.p50)) AS err,
+           toInt64(countIf(a.units >= f.p10 AND a.units <= f.p90)) AS within, sum(f.p10) AS p10, sum(f.p50) AS p50, sum(f.p90) AS p90
+    FROM (SELECT store_id, sku, sales_date, units, stockout FROM ${database}.demand_daily FINAL) AS a
+    INNER JOIN (SELECT store_id, sku, forecast_date, p10, p50, p90 FROM ${database}.demand_forecast FINAL WHERE horizon_days = 1) AS f
+        ON f.store_id = a.store_id AND f.sku = a.sku AND f.forecast_date = a.sales_date
+    LEFT JOIN (SELECT sku, toNullable(category) AS category FROM ${database}.dim_product FINAL) AS p ON p.sku = a.sku
+    WHERE NOT a.stockout
+    GROUP BY forecast_date, store_id, category
+)
+GROUP BY forecast_date, store_id;
+
+CREATE OR REPLACE VIEW ${database}.forecast_accuracy_category_daily
+(
+    forecast_date   Date COMMENT 'The day forecast one day ahead and sold',
+    store_id        String COMMENT 'Store code',
+    category        String COMMENT 'Product category (empty for products not in dim_product)',
+    series_scored   Int64 COMMENT 'Store x sku series scored (stock-out days left out)',
+    units_sold      Int64 COMMENT 'Units sold by them',
+    abs_error       Float64 COMMENT 'Sum of |units sold - P50|: WAPE is sum(abs_error) / sum(units_sold)',
+    within_p10_p90  Int64 COMMENT 'Series inside P10-P90: coverage is sum(within_p10_p90) / sum(series_scored)',
+    units_p10       Float64 COMMENT 'Sum of P10',
+    units_p50       Float64 COMMENT 'Sum of P50',
+    units_p90       Float64 COMMENT 'Sum of P90'
+)
+AS SELECT a.forecast_date AS forecast_date, toString(a.store_id) AS store_id, c.1 AS category, c.2 AS series_scored, c.3 AS units_sold, c.4 AS abs_error,
+    c.5 AS within_p10_p90, c.6 AS units_p10, c.7 AS units_p50, c.8 AS units_p90
+FROM ${database}.forecast_accuracy_daily AS a FINAL
+ARRAY JOIN arrayZip(a.categories, a.series_scored, a.units_sold, a.abs_error, a.within_p10_p90, a.units_p10, a.units_p50, a.units_p90) AS c
+COMMENT 'One-day-ahead forecast accuracy inputs per store x category x day (forecast_accuracy_daily), for the ML performance dashboard';
