@@ -122,10 +122,11 @@ COMMENT 'One-day-ahead forecast accuracy inputs per store x day by category, rew
 -- The days already forecast and sold before this migration.
 INSERT INTO ${database}.forecast_accuracy_daily
     (forecast_date, store_id, categories, series_scored, units_sold, abs_error, within_p10_p90, units_p10, units_p50, units_p90, computed_at)
-SELECT forecast_date, store_id, groupArray(category), groupArray(scored), groupArray(units), groupArray(err), groupArray(within), groupArray(p10), groupArray(p50), groupArray(p90), now64(3)
+SELECT day, store, groupArray(category), groupArray(scored), groupArray(units), groupArray(err), groupArray(within), groupArray(p10), groupArray(p50), groupArray(p90), now64(3)
 FROM
 (
-    SELECT a.sales_date AS forecast_date, a.store_id AS store_id, ifNull(toString(p.category), '') AS category,
+    -- Aliases apart from the joined columns' names: an alias named store_id makes the ON clause ambiguous.
+    SELECT a.sales_date AS day, a.store_id AS store, ifNull(toString(p.category), '') AS category,
            toInt64(count()) AS scored, sum(a.units) AS units, sum(abs(toFloat64(a.units) - f.p50)) AS err,
            toInt64(countIf(a.units >= f.p10 AND a.units <= f.p90)) AS within, sum(f.p10) AS p10, sum(f.p50) AS p50, sum(f.p90) AS p90
     FROM (SELECT store_id, sku, sales_date, units, stockout FROM ${database}.demand_daily FINAL) AS a
@@ -133,9 +134,9 @@ FROM
         ON f.store_id = a.store_id AND f.sku = a.sku AND f.forecast_date = a.sales_date
     LEFT JOIN (SELECT sku, toNullable(category) AS category FROM ${database}.dim_product FINAL) AS p ON p.sku = a.sku
     WHERE NOT a.stockout
-    GROUP BY forecast_date, store_id, category
+    GROUP BY day, store, category
 )
-GROUP BY forecast_date, store_id;
+GROUP BY day, store;
 
 CREATE OR REPLACE VIEW ${database}.forecast_accuracy_category_daily
 (

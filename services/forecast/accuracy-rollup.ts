@@ -18,11 +18,12 @@ const REFRESH = `
   FROM (SELECT DISTINCT store_id, sales_date FROM \${database}.demand_daily FINAL WHERE sales_date BETWEEN {from:Date} AND {to:Date}) AS k
   LEFT JOIN
   (
-    SELECT forecast_date, store_id, groupArray(category) AS categories, groupArray(n) AS scored, groupArray(u) AS units, groupArray(e) AS err,
+    SELECT day, store, groupArray(category) AS categories, groupArray(n) AS scored, groupArray(u) AS units, groupArray(e) AS err,
            groupArray(w) AS within, groupArray(q10) AS p10, groupArray(q50) AS p50, groupArray(q90) AS p90
     FROM
     (
-      SELECT a.sales_date AS forecast_date, a.store_id AS store_id, ifNull(toString(p.category), '') AS category,
+      -- Aliases apart from the joined columns' names: an alias named store_id makes the ON clause ambiguous.
+      SELECT a.sales_date AS day, a.store_id AS store, ifNull(toString(p.category), '') AS category,
              toInt64(count()) AS n, sum(a.units) AS u, sum(abs(toFloat64(a.units) - f.p50)) AS e,
              toInt64(countIf(a.units >= f.p10 AND a.units <= f.p90)) AS w, sum(f.p10) AS q10, sum(f.p50) AS q50, sum(f.p90) AS q90
       FROM (SELECT store_id, sku, sales_date, units, stockout FROM \${database}.demand_daily FINAL WHERE sales_date BETWEEN {from:Date} AND {to:Date}) AS a
@@ -30,10 +31,10 @@ const REFRESH = `
         ON f.store_id = a.store_id AND f.sku = a.sku AND f.forecast_date = a.sales_date
       LEFT JOIN (SELECT sku, toNullable(category) AS category FROM \${database}.dim_product FINAL) AS p ON p.sku = a.sku
       WHERE NOT a.stockout
-      GROUP BY forecast_date, store_id, category
+      GROUP BY day, store, category
     )
-    GROUP BY forecast_date, store_id
-  ) AS s ON s.store_id = k.store_id AND s.forecast_date = k.sales_date`;
+    GROUP BY day, store
+  ) AS s ON s.store = k.store_id AND s.day = k.sales_date`;
 
 /**
  * Rewrites the accuracy rows of the days from..to (ISO dates) from demand_daily and demand_forecast.
