@@ -31,6 +31,7 @@ import { inventoryBench } from './benchmarks/inventory';
 import { productRangeBench } from './benchmarks/product-range';
 import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
+import { webPriorityBench } from './benchmarks/web-priority';
 import { detectionBench } from './benchmarks/detection';
 import { impactBench, impactQuickBench, impactSweepBench } from './benchmarks/impact';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
@@ -57,6 +58,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   inventoryBench,
   recoveryBench,
   webBench,
+  webPriorityBench,
   detectionBench,
   impactBench,
   impactQuickBench,

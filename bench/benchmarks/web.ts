@@ -28,6 +28,7 @@ import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
+import { ENGINE_LANES } from '../../lib/engine-lanes';
 import { createKafka, createProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import type { Config } from '../../lib/config';
@@ -62,7 +63,7 @@ const SHAPE = {
 const ANALYST = 'bench_web_analyst';
 
 /** What the year lacks for the executive page: the calendar, the reporting currency and an EUR rate (all its stores sell in EUR). */
-async function ensureRates(client: ClickHouseClient): Promise<void> {
+export async function ensureRates(client: ClickHouseClient): Promise<void> {
   await fillCalendar(client, BI_YEAR_DATABASE, '2025-01-01', '2027-12-31');
   await applyReportingCurrency(client, BI_YEAR_DATABASE, 'EUR');
   const [row] = await (await client.query({ query: `SELECT count() AS n FROM ${BI_YEAR_DATABASE}.dim_exchange_rate`, format: 'JSONEachRow' })).json<{ n: string }>();
@@ -219,10 +220,10 @@ export const webBench: Benchmark = {
       writeBiUsers(usersFile, withUser(EMPTY_USERS, { name: ANALYST, password: await hashPassword(password), regions: [], stores: [], limits: {}, createdAt: now, passwordChangedAt: now }));
       const executor = createSqlExecutor({ config: { ...config.sqlExecutor, usersFile, adminTokenFile: join(workDir, 'admin-token') }, dataDir: folder, database: BI_YEAR_DATABASE, logger });
       closers.push(() => executor.close());
-      const web = await startWebService({ config: { web: { ...config.web, host: '127.0.0.1', port: 0 }, clickhouseModel: config.clickhouseModel }, logger, reader: executorReader(executor, BI_YEAR_DATABASE) });
+      const web = await startWebService({ config: { web: { ...config.web, host: '127.0.0.1', port: 0 }, clickhouseModel: config.clickhouseModel }, logger, reader: executorReader(executor, BI_YEAR_DATABASE), lanes: ENGINE_LANES });
       closers.push(() => web.close());
       // The same pages computed on every load: the page cache's miss path.
-      const uncachedWeb = await startWebService({ config: { web: { ...config.web, host: '127.0.0.1', port: 0, cacheTtlMs: 0 }, clickhouseModel: config.clickhouseModel }, logger, reader: executorReader(executor, BI_YEAR_DATABASE) });
+      const uncachedWeb = await startWebService({ config: { web: { ...config.web, host: '127.0.0.1', port: 0, cacheTtlMs: 0 }, clickhouseModel: config.clickhouseModel }, logger, reader: executorReader(executor, BI_YEAR_DATABASE), lanes: ENGINE_LANES });
       closers.push(() => uncachedWeb.close());
 
       const keysFile = join(workDir, 'api-keys.json');

@@ -4,6 +4,7 @@
  * `shelfstream serve web` runs it on its own against a ClickHouse server (CLICKHOUSE_URL, whose
  * row policies scope the users) or, when no other process owns it, the embedded engine's folder.
  */
+import { ENGINE_LANES } from '../../lib/engine-lanes';
 import { createSqlExecutor } from '../../services/sql/executor';
 import type { SqlExecutor } from '../../services/sql/contract';
 import { openAlertsPublisher, type AlertsPublisher } from '../../services/forecast/drift-alerts';
@@ -37,7 +38,8 @@ export async function startWeb(ctx: CliContext, executor: SqlExecutor | undefine
   };
   let service;
   try {
-    service = await startWebService({ config, logger, reader, alertActions });
+    // Embedded: the pages' queries queue behind the read API's on the one engine of the process.
+    service = await startWebService({ config, logger, reader, alertActions, ...(config.clickhouse.mode === 'embedded' ? { lanes: ENGINE_LANES } : {}) });
   } catch (error) {
     await own?.close();
     throw error;

@@ -199,7 +199,7 @@ export interface WebConfig {
   readonly liveIntervalMs: number;
   /** Seconds a sign-in lasts without use. */
   readonly sessionTtlS: number;
-  /** How long a dashboard answer is shared while its data is unchanged (ms); 0: never (services/web/page-cache.ts). */
+  /** How long a dashboard answer is shared while its data is unchanged (ms); 0: never (lib/stale-while-revalidate.ts). */
   readonly cacheTtlMs: number;
 }
 

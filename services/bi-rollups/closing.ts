@@ -1,5 +1,5 @@
 /**
- * The BI closing job: writes the final per-day aggregates of migration 0010 for the business
+ * The BI closing job: writes the final per-day aggregates of migrations 0010 and 0043 for the business
  * days that are over, and again for a closed day whose facts were touched since (a late event,
  * a replay, a rebuild). One cycle:
  *   1. each store's UTC offsets over the calendar range, from dim_store.time_zone (once per
@@ -139,6 +139,21 @@ export function createClosingJob(client: ClickHouseClient, options: ClosingOptio
       query: `INSERT INTO ${db}.sales_hourly_store_sku (hour_start_utc, business_date, local_hour, store_id, sku, units_sold, net_sales_minor, discount_minor, sale_lines, transactions, closed_at)
         SELECT toStartOfHour(occurred_at) AS hour_start_utc, toDate({day:String}) AS business_date, toHour(occurred_at, {tz:String}) AS local_hour,
           {store:String} AS store_id, sku, ${measures}, ${closedAt} ${range} GROUP BY hour_start_utc, local_hour, sku`,
+      query_params: params,
+    });
+    // One row per store and day with every category (migration 0043): a re-closing replaces them all.
+    await client.command({
+      query: `INSERT INTO ${db}.sales_daily_store_category (business_date, store_id, categories, units_sold, net_sales_minor, discount_minor, sale_lines, products_sold, closed_at)
+        SELECT toDate({day:String}) AS business_date, {store:String} AS store_id, groupArray(category), groupArray(units), groupArray(net_minor), groupArray(discount_sum),
+          groupArray(lines), groupArray(skus), ${closedAt}
+        FROM (
+          SELECT ifNull(toString(p.category), '') AS category, sum(toInt64(f.quantity)) AS units, sum(f.net_amount) AS net_minor, sum(f.discount) AS discount_sum,
+            toInt64(count()) AS lines, toInt64(uniqExact(f.sku)) AS skus
+          FROM ${db}.fact_sale_lines AS f FINAL
+          LEFT JOIN (SELECT sku, toNullable(category) AS category FROM ${db}.dim_product FINAL) AS p ON p.sku = f.sku
+          WHERE f.store_id = {store:String} AND f.occurred_at >= toDateTime64({start:UInt32}, 3, 'UTC') AND f.occurred_at < toDateTime64({end:UInt32}, 3, 'UTC')
+          GROUP BY category)
+        HAVING count() > 0`,
       query_params: params,
     });
     // Last, so the views never take a day as closed before its rows are in.

@@ -3,6 +3,7 @@
  * they used (the actuals of bi_forecast_vs_actual) and backtest results (model_run); read the
  * units on order that the advice counts.
  */
+import { refreshForecastAccuracy } from './accuracy-rollup';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ORDER_TUNING } from '../../streams/stock/replenishment';
 import type { Forecaster } from './baselines';
@@ -96,6 +97,8 @@ export async function predictAndWrite(client: ClickHouseClient, database: string
   await insert('demand_forecast', ['store_id', 'sku', 'origin_date', 'forecast_date', 'horizon_days', 'p10', 'p50', 'p90', 'model_version', 'generated_at'], forecasts);
   await insert('reorder_recommendation', ['store_id', 'sku', 'as_of_date', 'on_hand', 'on_order', 'lead_time_days', 'review_days', 'service_level', 'demand_lead_time_mean', 'reorder_point', 'order_quantity', 'model_version', 'generated_at'], reorders);
   await insert('demand_daily', ['store_id', 'sku', 'sales_date', 'units', 'stockout', 'refreshed_at'], daily);
+  // After both inserts: the accuracy of every day whose actuals were just rewritten (migration 0043).
+  await refreshForecastAccuracy(client, database, isoDay(panel.firstDay + Math.max(0, origin - DAILY_REFRESH_DAYS + 1)), originDate, generatedAt);
   return { series: panel.series.length, forecasts: forecasts.length, reorders: reorders.length, origin: originDate };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../../lib/config';
+import { ENGINE_LANES, type EngineLanes } from '../../lib/engine-lanes';
 import { describeError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { watchKeysFile } from '../ingest/api-keys';
@@ -19,17 +20,30 @@ export interface ReadApiService {
   close(): Promise<void>;
 }
 
-export async function startReadApiService(options: { config: Config; logger: Logger; clickhouse: ClickHouseClient }): Promise<ReadApiService> {
+export async function startReadApiService(options: {
+  config: Config;
+  logger: Logger;
+  clickhouse: ClickHouseClient;
+  /** The engine's lanes (lib/engine-lanes.ts); default: the process's own in embedded mode, none for a server. */
+  lanes?: EngineLanes;
+}): Promise<ReadApiService> {
   const { config, logger } = options;
   const log = logger.child({ component: 'read-api' });
   const keysFile = config.ingest.apiKeysFile;
+  const lanes = options.lanes ?? (config.clickhouse.mode === 'embedded' ? ENGINE_LANES : undefined);
   const keys = watchKeysFile(keysFile, {
     onReload: (count) => log.info({ keys: count, file: keysFile }, 'API keys reloaded'),
     onError: (error) => log.error({ err: describeError(error), file: keysFile }, 'API keys file unreadable; keeping the previous keys'),
   });
   if (keys.size === 0) log.warn({ file: keysFile }, 'no API keys yet: every read is refused until `shelfstream ingest keys create` adds one');
   const app = buildReadApiServer(
-    { keys, queries: createReadQueries(options.clickhouse, config.clickhouse.database), logger },
+    {
+      keys,
+      // Embedded: a store system's query goes ahead of the dashboards', a refresh of a cached answer after a person's page.
+      queries: createReadQueries(options.clickhouse, config.clickhouse.database, Date.now, lanes, 'interactive'),
+      refreshQueries: createReadQueries(options.clickhouse, config.clickhouse.database, Date.now, lanes, 'page'),
+      logger,
+    },
     { maxPageSize: config.readApi.maxPageSize, cacheMs: config.readApi.cacheMs, openApi: buildReadApiDocument({ maxPageSize: config.readApi.maxPageSize, version: '1.0.0' }) },
   );
   try {

@@ -11,6 +11,7 @@
  * name is the only value put into the text (bindDatabase checks it is a bare identifier).
  */
 import { bindDatabase } from '../../clickhouse/sql';
+import type { EngineLanes, EnginePriority } from '../../lib/engine-lanes';
 import type { SqlCredentials, SqlExecutor } from '../sql/contract';
 import { SqlEndpointError } from '../sql/contract';
 
@@ -77,5 +78,13 @@ export function httpReader(baseUrl: string, database: string): BiReader {
   return {
     select: async (who, sql, params) => parseJsonEachRow(await run(who, sql, params)),
     verify: async (who) => void (await run(who, 'SELECT 1', {})),
+  };
+}
+
+/** A reader whose queries wait their turn in the engine's lanes (lib/engine-lanes.ts) at `priority`. */
+export function prioritizedReader(reader: BiReader, lanes: EngineLanes, priority: EnginePriority): BiReader {
+  return {
+    select: (who, sql, params) => lanes.run(priority, () => reader.select(who, sql, params)),
+    verify: (who) => lanes.run(priority, () => reader.verify(who)),
   };
 }

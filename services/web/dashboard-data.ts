@@ -32,7 +32,7 @@ const CATEGORIES = `SELECT DISTINCT category FROM \${database}.bi_dim_product WH
 /**
  * Cheap counts that move with every write the pages show (a sale line, a stock movement or order,
  * an alert event, a risk row, a forecast, advice, a training or drift check), as the user sees
- * them: the live feed's trigger and the page cache's data version (./page-cache.ts).
+ * them: the live feed's trigger and the page cache's data version (lib/stale-while-revalidate.ts).
  */
 const FINGERPRINT = `
   SELECT (SELECT count() FROM \${database}.fact_sale_lines) AS sale_lines,

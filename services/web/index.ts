@@ -4,6 +4,7 @@
  * endpoint's executor; `shelfstream serve web` through a ClickHouse server's HTTP interface.
  */
 import type { Config } from '../../lib/config';
+import type { EngineLanes } from '../../lib/engine-lanes';
 import { ShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { AlertActionPublisher } from './alert-actions';
@@ -25,6 +26,8 @@ export async function startWebService(options: {
   logger: Logger;
   reader: BiReader;
   alertActions?: AlertActionPublisher;
+  /** The embedded engine's lanes, shared with the read API (lib/engine-lanes.ts); none for a ClickHouse server. */
+  lanes?: EngineLanes;
 }): Promise<WebService> {
   const settings = options.config.web;
   const app = buildWebServer({
@@ -35,6 +38,7 @@ export async function startWebService(options: {
     liveIntervalMs: settings.liveIntervalMs,
     ...(options.alertActions ? { alertActions: options.alertActions } : {}),
     cacheTtlMs: settings.cacheTtlMs,
+    ...(options.lanes ? { lanes: options.lanes } : {}),
     reportingCurrency: options.config.clickhouseModel.reportingCurrency,
   });
   try {

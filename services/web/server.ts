@@ -17,15 +17,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { EngineLanes } from '../../lib/engine-lanes';
 import type { Logger } from '../../lib/logger';
+import { createStaleWhileRevalidate } from '../../lib/stale-while-revalidate';
 import { REPO_ROOT } from '../../lib/paths';
 import { SqlEndpointError } from '../sql/contract';
 import { actOnAlert, AlertActionError, parseAlertAction, type AlertActionPublisher } from './alert-actions';
-import type { BiReader } from './bi-reader';
+import { prioritizedReader, type BiReader } from './bi-reader';
 import { liveFingerprint, resolveFilters, runDashboard, runPanel, type DashboardData } from './dashboard-data';
 import { DASHBOARDS, dashboardNamed } from './dashboards';
 import { FilterError } from './filters';
-import { createPageCache } from './page-cache';
 import { toCsv } from './panels';
 import { clearedSessionCookie, cookieValue, CSRF_HEADER, csrfTokenMatches, sameOrigin, SESSION_COOKIE, sessionCookie, type SessionStore, type WebSession } from './sign-in';
 
@@ -37,10 +38,16 @@ export interface WebServerOptions {
   readonly liveIntervalMs: number;
   /** Where acknowledgements and snoozes go (the alerts topic); without one, the buttons answer 503. */
   readonly alertActions?: AlertActionPublisher;
-  /** How long a dashboard answer is shared while its data is unchanged (./page-cache.ts); 0: never. */
+  /** How long a dashboard answer is shared while its data is unchanged (lib/stale-while-revalidate.ts); 0: never. */
   readonly cacheTtlMs: number;
   /** REPORTING_CURRENCY: what the money columns of the pages are in (the bi_* views convert to it). */
   readonly reportingCurrency: string;
+  /**
+   * The embedded engine's lanes (lib/engine-lanes.ts): the pages' queries then run one at a time
+   * behind the read API's, a cache refresh behind a person's page. Without them (a ClickHouse
+   * server, which runs queries in parallel) the queries go straight to the reader.
+   */
+  readonly lanes?: EngineLanes;
 }
 
 /** Distinct (user, dashboard, filters) answers kept at once: a few hundred users' pages. */
@@ -75,7 +82,10 @@ class Refusal extends Error {
 }
 
 export function buildWebServer(options: WebServerOptions): FastifyInstance {
-  const { reader, sessions } = options;
+  const { sessions } = options;
+  /** The reader for a person waiting (`reader`), and for a refresh nobody waits on. */
+  const reader = options.lanes ? prioritizedReader(options.reader, options.lanes, 'page') : options.reader;
+  const refreshReader = options.lanes ? prioritizedReader(options.reader, options.lanes, 'refresh') : options.reader;
   /**
    * Each user's latest data version (the live fingerprint) and when it was read. The live feed
    * writes it before it sends `changed`, so the reload that follows finds that version or a newer
@@ -97,7 +107,7 @@ export function buildWebServer(options: WebServerOptions): FastifyInstance {
     rememberVersion(who.user, fingerprint, readAt);
     return fingerprint;
   }
-  const pages = createPageCache({
+  const pages = createStaleWhileRevalidate({
     ttlMs: options.cacheTtlMs,
     maxEntries: PAGE_CACHE_ENTRIES,
     keep: (page) => (page as DashboardData).panels.every((p) => p.error === undefined),
@@ -215,10 +225,13 @@ export function buildWebServer(options: WebServerOptions): FastifyInstance {
     // The data version first: an answer computed before new data arrived is never served after it.
     const version = options.cacheTtlMs > 0 ? await dataVersion(who) : '';
     const key = JSON.stringify([who.user, definition.name, Object.entries(request.query).sort(([a], [b]) => a.localeCompare(b))]);
-    const page = await pages.get(key, version, () =>
-      runDashboard(reader, who, definition, request.query, (panel, error) =>
-        request.log.error({ err: error, dashboard: definition.name, panel, user: who.user }, 'dashboard panel failed'),
-      ),
+    const page = await pages.get(
+      key,
+      (background) =>
+        runDashboard(background ? refreshReader : reader, who, definition, request.query, (panel, error) =>
+          request.log.error({ err: error, dashboard: definition.name, panel, user: who.user }, 'dashboard panel failed'),
+        ),
+      version,
     );
     return { ...page, reporting_currency: options.reportingCurrency };
   });

@@ -7,6 +7,11 @@
  * event. Expected totals are computed here from the generated lines with hand-written UTC
  * offsets (Dubai +4; New York -4 after 8 March; Paris +1, +2 from 29 March 01:00 UTC), not
  * from the job's time-zone code.
+ *
+ * The same for the sales per store x category x day (0043, store_category_sales_daily), with the
+ * categories written here, checked against the view it replaces on the dashboards (bi_sales_daily
+ * summed per category) as well, and after a product moved to another category and its days were
+ * closed again (the old category's figures must go, not stay beside the new ones).
  */
 import { randomUUID } from 'node:crypto';
 import { migrate } from '../../clickhouse/migrate';
@@ -70,6 +75,25 @@ function totals(lines: readonly Line[], key: (l: Line) => string): Map<string, s
   return new Map([...by].map(([k, t]) => [k, `${t.units}/${t.net}/${t.discount}/${t.lines}/${t.baskets.size}`]));
 }
 
+/** The categories of the test's products; SKU-9 (the late sale) is not in the master data. */
+const CATEGORY: Record<string, string> = { 'SKU-0': 'Dairy', 'SKU-1': 'Dairy', 'SKU-2': 'Bakery', 'SKU-3': 'Produce' };
+
+/** units/net/discount/lines/distinct products per store x category x local day, from the lines. */
+function categoryTotals(lines: readonly Line[], categories: Readonly<Record<string, string>>): Map<string, string> {
+  const by = new Map<string, { units: number; net: number; discount: number; lines: number; skus: Set<string> }>();
+  for (const l of lines) {
+    const k = `${l.store_id}|${categories[l.sku] ?? ''}|${iso(local(l))}`;
+    let t = by.get(k);
+    if (!t) by.set(k, (t = { units: 0, net: 0, discount: 0, lines: 0, skus: new Set() }));
+    t.units += l.quantity;
+    t.net += l.net_amount;
+    t.discount += l.discount;
+    t.lines++;
+    t.skus.add(l.sku);
+  }
+  return new Map([...by].map(([k, t]) => [k, `${t.units}/${t.net}/${t.discount}/${t.lines}/${t.skus.size}`]));
+}
+
 async function fromView(client: ClickHouseClient, query: string): Promise<Map<string, string>> {
   const result = await (await client.query({ query, format: 'JSONEachRow' })).json<{ k: string; v: string }>();
   return new Map(result.map((r) => [r.k, r.v]));
@@ -84,6 +108,13 @@ describe('BI closing job: store-local days exact under replay', () => {
       format: 'JSONEachRow',
       values: STORES.map((s) => ({ store_id: s.store_id, name: s.store_id, region: 'Test', time_zone: s.time_zone, size_class: 'SMALL', currency: 'EUR', opened_on: '2020-01-01', updated_at: '2026-01-01 00:00:00.000' })),
     });
+    const writeProducts = (categories: Readonly<Record<string, string>>, updatedAt: string): Promise<unknown> =>
+      client.insert({
+        table: `${database}.dim_product`,
+        format: 'JSONEachRow',
+        values: Object.entries(categories).map(([sku, category]) => ({ sku, name: sku, category, brand: 'test', unit_cost: 50, price: 120, currency: 'EUR', perishable: false, shelf_life_days: null, updated_at: updatedAt })),
+      });
+    await writeProducts(CATEGORY, '2026-01-01 00:00:00.000');
     const insert = async (lines: readonly Line[]): Promise<void> => {
       const values = lines.map((l) => ({ ...l, occurred_at: new Date(l.occurred_at).toISOString().replace('T', ' ').replace('Z', ''), terminal_id: 'T1', transaction_id: `X${l.source_offset}`, cashier_id: 'C1', payment_method: 'CARD', currency: 'EUR', promotion_id: null }));
       await client.insert({ table: `${database}.fact_sale_lines`, values, format: 'JSONEachRow' });
@@ -103,6 +134,25 @@ describe('BI closing job: store-local days exact under replay', () => {
       expect([what, 'store', store]).toEqual([what, 'store', totals(all, (l) => `${l.store_id}|${iso(local(l))}`)]);
       const hourOf = (l: Line): string => `${Math.floor(l.occurred_at / HOUR) * HOUR}|${iso(local(l))}|${new Date(local(l)).getUTCHours()}`;
       expect([what, 'hourly', hourly]).toEqual([what, 'hourly', totals(all, (l) => `${l.store_id}|${l.sku}|${hourOf(l)}`)]);
+      await checkCategories(all, CATEGORY, what);
+    };
+    const checkCategories = async (all: readonly Line[], categories: Readonly<Record<string, string>>, what: string): Promise<void> => {
+      const byCategory = await fromView(
+        client,
+        `SELECT concat(store_id, '|', category, '|', toString(business_date)) AS k,
+                concat(toString(units_sold), '/', toString(net_sales_minor), '/', toString(discount_minor), '/', toString(sale_lines), '/', toString(products_sold)) AS v
+         FROM ${database}.store_category_sales_daily`,
+      );
+      expect([what, 'category', byCategory]).toEqual([what, 'category', categoryTotals(all, categories)]);
+      // What the dashboards read before: bi_sales_daily summed per category, same rows.
+      const replaced = await fromView(
+        client,
+        `SELECT concat(d.store_id, '|', p.category, '|', toString(d.business_date)) AS k,
+                concat(toString(sum(d.units_sold)), '/', toString(sum(d.net_sales_minor)), '/', toString(sum(d.discount_minor)), '/', toString(sum(d.sale_lines)), '/', toString(count())) AS v
+         FROM ${database}.bi_sales_daily AS d LEFT JOIN (SELECT sku, category FROM ${database}.dim_product FINAL) AS p ON p.sku = d.sku
+         GROUP BY d.store_id, p.category, d.business_date`,
+      );
+      expect([what, 'category vs bi_sales_daily', byCategory]).toEqual([what, 'category vs bi_sales_daily', replaced]);
     };
     const closedDays = async (): Promise<number> =>
       Number((await (await client.query({ query: `SELECT count() AS n FROM ${database}.days_clean`, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
@@ -137,5 +187,17 @@ describe('BI closing job: store-local days exact under replay', () => {
     await check([...lines, late], 'late event');
     await job.cycle();
     await check([...lines, late], 'late event closed');
+    // By hand: 21:00 UTC on 27 March is 01:00 on the 28th in Dubai; SKU-9 has no category.
+    const lateDay = await fromView(client, `SELECT 'late' AS k, concat(toString(units_sold), '/', toString(net_sales_minor), '/', toString(products_sold)) AS v FROM ${database}.store_category_sales_daily WHERE store_id = 'D1' AND category = '' AND business_date = '2026-03-28'`);
+    expect(lateDay.get('late')).toBe('7/2100/1');
+
+    // SKU-3 moves to Frozen; a replay dirties every day and the job closes them again with the
+    // new category: Produce's figures are gone from the closed days, not left beside Frozen's.
+    const moved = { ...CATEGORY, 'SKU-3': 'Frozen' };
+    await writeProducts(moved, '2026-02-01 00:00:00.000');
+    for (let i = 0; i < lines.length; i += 97) await insert(lines.slice(i, i + 97));
+    await job.cycle();
+    expect(await closedDays()).toBeGreaterThan(6);
+    await checkCategories([...lines, late], moved, 'category moved, closed again');
   });
 });

@@ -27,6 +27,7 @@ import { createEventPublisher } from '../../lib/events/publisher';
 import { createMetrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
 import type { ExchangeRate, SaleCompleted, Store, TopicName } from '../../schemas/generated/events';
+import { refreshForecastAccuracy } from '../../services/forecast/accuracy-rollup';
 import { ensureAdminToken } from '../../services/sql/authenticator';
 import { EMPTY_USERS, withUser, writeBiUsers } from '../../services/sql/bi-users';
 import { createSqlExecutor } from '../../services/sql/executor';
@@ -134,6 +135,8 @@ describe('web dashboards in headless Chromium', () => {
     const actual = (sku: string, day: number, units: number) => ({ store_id: first, sku, sales_date: isoDay(day), units, stockout: false, refreshed_at: generated });
     await client.insert({ table: `${database}.demand_forecast`, format: 'JSONEachRow', values: [forecast(forecastSkus[0], lastDay - 1, 8, 10, 12), forecast(forecastSkus[1], lastDay - 1, 4, 5, 6), forecast(forecastSkus[0], lastDay, 8, 10, 12), forecast(forecastSkus[1], lastDay, 4, 5, 6)] });
     await client.insert({ table: `${database}.demand_daily`, format: 'JSONEachRow', values: [actual(forecastSkus[0], lastDay - 1, 12), actual(forecastSkus[1], lastDay - 1, 8), actual(forecastSkus[0], lastDay, 10), actual(forecastSkus[1], lastDay, 5)] });
+    // And the accuracy rows its predict writes after those two tables (migration 0043).
+    await refreshForecastAccuracy(client, database, isoDay(lastDay - 1), isoDay(lastDay), generated);
     const run = (run_id: string, model_version: string, wape: number, accepted: boolean, finished: number) => ({
       run_id, run_type: 'TRAIN', model_version, forecaster: 'global_mlp', segment: 'all', wape, mase: 0.8, bias: 0.01, pinball: 1.2, coverage_p10_p90: 0.78, points: 400, origins: 4,
       accepted, data_from: isoDay(lastDay - 60), data_to: isoDay(lastDay), started_at: new Date(finished - 60_000).toISOString().replace('T', ' ').slice(0, 23), finished_at: new Date(finished).toISOString().replace('T', ' ').slice(0, 23),

@@ -1,35 +1,22 @@
 /**
  * The ML performance dashboard: how good the demand forecasts are (WAPE, P10-P90 coverage)
  * over time and by category, forecast against actual, and the model versions with what each
- * training did. Accuracy is bi_forecast_vs_actual's (one-day-ahead forecasts, SCORED below); drift is
+ * training did. Accuracy is one-day-ahead forecasts against actuals (SCORED below); drift is
  * bi_model_drift's (0027).
  */
 import type { DashboardDefinition } from '../panels';
-import { categoryWhere, storeWhere } from './where';
+import { storeWhere } from './where';
 
 /**
- * One-day-ahead forecasts of the range with their actuals: bi_forecast_vs_actual's join, written
- * over the base tables with the date range applied to each side before the join (the view joins
- * every forecast ever made first). The forecasts, a seventh of the actuals' rows once only
- * horizon 1 is kept, are the side the join hashes, and the actuals stream past it: 4-5 s on the
- * BI bench's chain month where hashing the actuals took 8-13 s. Stock-out days are left out, as
- * the training job scores them.
+ * One-day-ahead forecasts of the range scored against their actuals, per store x category x day
+ * (forecast_accuracy_category_daily, migration 0043: written by each predict, the only writer of
+ * both inputs). The panels sum its few rows instead of joining a range of demand_daily to
+ * demand_forecast per store x sku (4-5 s on the BI bench's chain month). Stock-out days are left
+ * out, as the training job scores them.
  */
 const SCORED = `
-  FROM (
-    SELECT store_id, sku, sales_date, units AS units_sold, stockout
-    FROM \${database}.demand_daily FINAL
-    WHERE sales_date BETWEEN {from:Date} AND {to:Date} AND ${storeWhere('store_id')} AND ${categoryWhere('sku')}) AS a
-  INNER JOIN (
-    SELECT store_id, sku, forecast_date, p10 AS units_p10, p50 AS units_forecast, p90 AS units_p90
-    FROM \${database}.demand_forecast FINAL
-    WHERE horizon_days = 1 AND forecast_date BETWEEN {from:Date} AND {to:Date} AND ${storeWhere('store_id')} AND ${categoryWhere('sku')}) AS f
-    ON f.store_id = a.store_id AND f.sku = a.sku AND f.forecast_date = a.sales_date
-  WHERE NOT a.stockout`;
-
-/** Per row of SCORED: the absolute error of P50, and whether the actual fell inside P10-P90. */
-const ABS_ERROR = 'abs(toFloat64(a.units_sold) - f.units_forecast)';
-const WITHIN = '(a.units_sold >= f.units_p10 AND a.units_sold <= f.units_p90)';
+  FROM \${database}.forecast_accuracy_category_daily AS s
+  WHERE s.forecast_date BETWEEN {from:Date} AND {to:Date} AND ${storeWhere('s.store_id')} AND ({category:String} = '' OR s.category = {category:String})`;
 
 export const ML_PERFORMANCE: DashboardDefinition = {
   name: 'ml-performance',
@@ -44,8 +31,8 @@ export const ML_PERFORMANCE: DashboardDefinition = {
       x: 'forecast_date',
       series: ['wape_pct', 'coverage_p10_p90_pct'],
       sql: `
-        SELECT f.forecast_date AS forecast_date, round(100 * sum(${ABS_ERROR}) / nullIf(sum(a.units_sold), 0), 2) AS wape_pct,
-               round(100 * avg(${WITHIN}), 2) AS coverage_p10_p90_pct, count() AS series_scored
+        SELECT s.forecast_date AS forecast_date, round(100 * sum(s.abs_error) / nullIf(sum(s.units_sold), 0), 2) AS wape_pct,
+               round(100 * sum(s.within_p10_p90) / sum(s.series_scored), 2) AS coverage_p10_p90_pct, sum(s.series_scored) AS series_scored
         ${SCORED}
         GROUP BY forecast_date ORDER BY forecast_date`,
     },
@@ -57,13 +44,9 @@ export const ML_PERFORMANCE: DashboardDefinition = {
       x: 'category',
       series: ['wape_pct', 'coverage_p10_p90_pct'],
       sql: `
-        SELECT p.category AS category, round(100 * sum(s.abs_error) / nullIf(sum(s.units), 0), 2) AS wape_pct,
-               round(100 * sum(s.within) / sum(s.scored), 2) AS coverage_p10_p90_pct, sum(s.scored) AS series_scored
-        FROM (
-          SELECT a.sku AS sku, sum(${ABS_ERROR}) AS abs_error, sum(a.units_sold) AS units, countIf(${WITHIN}) AS within, count() AS scored
-          ${SCORED}
-          GROUP BY sku) AS s
-        LEFT JOIN (SELECT sku, category FROM \${database}.bi_dim_product) AS p ON p.sku = s.sku
+        SELECT s.category AS category, round(100 * sum(s.abs_error) / nullIf(sum(s.units_sold), 0), 2) AS wape_pct,
+               round(100 * sum(s.within_p10_p90) / sum(s.series_scored), 2) AS coverage_p10_p90_pct, sum(s.series_scored) AS series_scored
+        ${SCORED}
         GROUP BY category ORDER BY category`,
     },
     {
@@ -74,8 +57,8 @@ export const ML_PERFORMANCE: DashboardDefinition = {
       x: 'forecast_date',
       series: ['units_p10', 'units_p50', 'units_p90', 'units_sold'],
       sql: `
-        SELECT f.forecast_date AS forecast_date, round(sum(f.units_p10), 2) AS units_p10, round(sum(f.units_forecast), 2) AS units_p50,
-               round(sum(f.units_p90), 2) AS units_p90, sum(a.units_sold) AS units_sold
+        SELECT s.forecast_date AS forecast_date, round(sum(s.units_p10), 2) AS units_p10, round(sum(s.units_p50), 2) AS units_p50,
+               round(sum(s.units_p90), 2) AS units_p90, sum(s.units_sold) AS units_sold
         ${SCORED}
         GROUP BY forecast_date ORDER BY forecast_date`,
     },
