@@ -46,6 +46,8 @@ describe('closed loop', () => {
       loopFromDay: LOOP_FROM,
       forecasterFor: () => Promise.resolve({ forecaster: movingAverage, version: 'moving_average' }),
       endpoint,
+      // the chain's nightly advice run: every store reviews then, one predict a night serves them all
+      nightlyRunUtcHour: 4,
       calendar: { from: '2026-01-01', to: '2026-06-30' },
     });
 
@@ -60,6 +62,8 @@ describe('closed loop', () => {
     expect(new Set(loopOrders.map((o) => `${o.store_id}/${o.date}`)).size).toBeGreaterThanOrEqual(3 * 4);
     expect(orders.length).toBeGreaterThan(30);
     expect(advice).toEqual(orders);
+    // one chain-wide predict per night of the loop, not one per store
+    expect(run.predicts).toBeLessThanOrEqual(DAYS - (LOOP_FROM - START));
     // No advice before the loop: the history's orders were the stores' own.
     expect(advised.every((r) => parseDay(r.as_of_date) >= LOOP_FROM)).toBe(true);
     expect(run.orders.some((o) => parseDay(o.date) < LOOP_FROM)).toBe(true);
