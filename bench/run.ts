@@ -32,7 +32,7 @@ import { productRangeBench } from './benchmarks/product-range';
 import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
 import { detectionBench } from './benchmarks/detection';
-import { impactBench, impactQuickBench, impactSweepBench } from './benchmarks/impact';
+import { impactBench, impactQuickBench, impactSweepBench, impactTuneBench } from './benchmarks/impact';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -61,6 +61,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   impactBench,
   impactQuickBench,
   impactSweepBench,
+  impactTuneBench,
 ];
 
 async function main(): Promise<void> {

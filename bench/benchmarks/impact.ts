@@ -60,6 +60,20 @@ export const IMPACT_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 10, s
 /** A Monday; the loop's days (mid-July to October) stay inside the forecast tables' 400-day TTL. */
 const START = parseDay('2026-05-04');
 
+/**
+ * The chain's nightly advice run, UTC: after the last store closes (New York, 23:00 EDT = 03:00
+ * UTC) and before most open; one predict a night serves every store (Dubai, open at 08:00 local,
+ * reviews as it opens, still for the day it closed).
+ */
+const NIGHTLY_RUN_UTC_HOUR = 4;
+
+/**
+ * The advice the stores follow: the job's defaults (each series' own lead time and case pack,
+ * learnt from its orders; a review period of one day, the stores' nightly review) at the service
+ * level chosen by impact-tune on its own seed, never on the scoring seeds.
+ */
+export const ADVICE_POLICY: ReorderPolicy = { ...REORDER_DEFAULTS };
+
 type AdvisedPolicy = 'advice' | 'advice-p50';
 
 const seconds = (since: number): number => (performance.now() - since) / 1000;
@@ -112,7 +126,7 @@ function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactSc
   };
 }
 
-async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = REORDER_DEFAULTS): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number }> {
+async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = ADVICE_POLICY): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number }> {
   const database = `bench_impact_${seed}_${policy.replace('-', '_')}_${Date.now()}`;
   const t = performance.now();
   const model = weeklyModel(client, database, scale, policy === 'advice-p50', logger);
@@ -123,6 +137,7 @@ async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, sc
       forecasterFor: (day) => model.forecasterFor(day),
       endpoint: { ...endpoint, database },
       reorder,
+      nightlyRunUtcHour: NIGHTLY_RUN_UTC_HOUR,
       calendar: { from: isoDay(START - 60), to: isoDay(START + scale.historyDays + scale.loopDays + 30) },
     });
     return { truth: run, predicts: run.predicts, pipelineSeconds: run.pipelineSeconds, seconds: seconds(t) };
@@ -301,6 +316,48 @@ export const impactSweepBench: Benchmark = {
         'lost sales (units)',
       ),
     );
+    return metrics;
+  },
+};
+
+/** The tuning seed (never scored) and the service levels tried on it, at the quick scale. */
+const TUNE = { seed: 7, scale: { ...IMPACT_QUICK_SCALE, seeds: [7] }, serviceLevels: [0.85, 0.9, 0.95, 0.98] } as const;
+
+/**
+ * Chooses the advice's service level on a seed that is never scored: lost sales and inventory
+ * against the own rule at each level. The level in ADVICE_POLICY is read from this run.
+ */
+export const impactTuneBench: Benchmark = {
+  name: 'impact-tune',
+  description: `advice tuning on seed ${TUNE.seed} (${TUNE.scale.stores} stores x ${TUNE.scale.skus} skus, ${TUNE.scale.loopDays} days): service levels ${TUNE.serviceLevels.join(', ')} against the own rule`,
+  async run(ctx) {
+    const scale = TUNE.scale;
+    const fromDay = START + scale.historyDays;
+    const toDay = fromDay + scale.loopDays - 1;
+    const own = runOwn(scale, TUNE.seed);
+    const stores = new Map(own.sim.chain.stores.map((p) => [p.store.store_id, p]));
+    const score = (truth: ScoredTruth): PolicyOutcome =>
+      scoreOutcome(truth, own.sim.chain, fromDay, toDay, (id) => {
+        const clock = own.sim.model.clock(stores.get(id)!);
+        return [clock.localMidnight(fromDay), clock.localMidnight(toDay + 1)];
+      });
+    const baseline = score(own.truth);
+    process.stdout.write(`${formatBenchLine('impact-tune', { seed: TUNE.seed, ...baseline })} policy=own\n`);
+    const { client, endpoint, close } = await loopServices(ctx);
+    const metrics: Record<string, number> = {};
+    try {
+      for (const serviceLevel of TUNE.serviceLevels) {
+        const run = await runAdvised(client, endpoint, scale, TUNE.seed, 'advice', ctx.logger, { ...REORDER_DEFAULTS, serviceLevel });
+        const o = score(run.truth);
+        const key = `sl${Math.round(serviceLevel * 100)}`;
+        metrics[`${key}_lost_sales_ratio`] = ratio(o.lost_units, baseline.lost_units);
+        metrics[`${key}_inventory_ratio`] = ratio(o.inventory_value, baseline.inventory_value);
+        metrics[`${key}_orders_ratio`] = ratio(o.orders, baseline.orders);
+        process.stdout.write(`${formatBenchLine('impact-tune', { seed: TUNE.seed, service_level: serviceLevel, ...o, predicts: run.predicts, run_s: run.seconds })} policy=advice\n`);
+      }
+    } finally {
+      await close();
+    }
     return metrics;
   },
 };
