@@ -244,10 +244,10 @@ export const impactBench: Benchmark = {
 };
 
 /**
- * What fits in the bench's hour on this machine (2 shared cores): the full scale predicts for
- * every review hour of 10 stores on 90 days (about 800 predicts of 2,000 series per advised run,
- * 2 runs per seed), far beyond it (README: the measured cost per loop day). Same seeds, a smaller
- * chain and loop; named apart so its figures are never read as the full scale's.
+ * What fits well inside the bench's hour on this machine (2 shared cores): the full scale trains
+ * 13 models and predicts 90 nights of 2,000 series per advised run, 2 runs per seed (README: its
+ * measured cost). Same seeds, a smaller chain and loop; named apart so its figures are never read
+ * as the full scale's.
  */
 export const IMPACT_QUICK_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 3, skus: 50, historyDays: 63, loopDays: 28, retrainDays: 7 };
 
