@@ -33,6 +33,7 @@ import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
 import { detectionBench } from './benchmarks/detection';
 import { impactBench, impactQuickBench, impactSweepBench, impactTuneBench } from './benchmarks/impact';
+import { stockWarningsBench } from './benchmarks/stock-warnings';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -62,6 +63,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   impactQuickBench,
   impactSweepBench,
   impactTuneBench,
+  stockWarningsBench,
 ];
 
 async function main(): Promise<void> {
