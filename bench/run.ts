@@ -33,7 +33,8 @@ import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
 import { webPriorityBench } from './benchmarks/web-priority';
 import { detectionBench } from './benchmarks/detection';
-import { impactBench, impactQuickBench, impactSweepBench } from './benchmarks/impact';
+import { impactBench, impactQuickBench, impactSweepBench, impactTuneBench } from './benchmarks/impact';
+import { stockWarningsBench } from './benchmarks/stock-warnings';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
 
 // One a line, so that a branch adding a benchmark adds a line rather than rewriting one.
@@ -63,6 +64,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   impactBench,
   impactQuickBench,
   impactSweepBench,
+  impactTuneBench,
+  stockWarningsBench,
 ];
 
 async function main(): Promise<void> {

@@ -9,8 +9,9 @@ import { ORDER_TUNING } from '../../streams/stock/replenishment';
 import type { Forecaster } from './baselines';
 import type { BacktestResult } from './backtest';
 import { HORIZON, type Panel, bindLocalDate, isoDay, storeTimeZones } from './features';
-import { type ReorderPolicy, reorderAdvice } from './reorder';
+import { type ReorderPolicy, type SupplyTerms, casePackOf, reorderAdvice } from './reorder';
 
+/** The lead time here serves only series that never ordered; the others use their orders' own. */
 export const REORDER_DEFAULTS: ReorderPolicy = { leadTimeDays: 2, reviewDays: 1, serviceLevel: 0.95 };
 
 /** Days of daily history rewritten into demand_daily by each predict (covers the last 4 weeks of forecasts). */
@@ -62,6 +63,34 @@ export async function loadOnOrder(client: ClickHouseClient, database: string, pa
   return new Map((await result.json<{ store_id: string; sku: string; on_order: number }>()).map((r) => [`${r.store_id}/${r.sku}`, Number(r.on_order)]));
 }
 
+/**
+ * Per store x sku: the lead time its newest order announced, and every quantity ordered (the
+ * case pack is read from those of the sku across the chain: a product property).
+ */
+const SUPPLY_SQL = `
+WITH stores AS (SELECT store_id, argMax(time_zone, updated_at) AS time_zone FROM \${database}.dim_store GROUP BY store_id)
+SELECT toString(o.store_id) AS store_id, o.sku AS sku, argMax(o.lead_time_days, o.occurred_at) AS lead_time_days, groupUniqArray(o.quantity) AS quantities
+FROM \${database}.fact_replenishment_orders AS o FINAL
+INNER JOIN stores AS s ON s.store_id = o.store_id
+WHERE o.occurred_at >= {from_ts:DateTime64(3)} AND \${local_date(occurred_at)} <= {to:Date}
+GROUP BY o.store_id, o.sku
+`;
+
+/** Supply terms by `${store_id}/${sku}` from the orders of the last ON_ORDER_LOOKBACK_DAYS (absent: never ordered). */
+export async function loadSupplyTerms(client: ClickHouseClient, database: string, panel: Panel): Promise<Map<string, SupplyTerms>> {
+  const { query, zoneParams } = bindLocalDate(SUPPLY_SQL, database, await storeTimeZones(client, database));
+  const result = await client.query({
+    query,
+    format: 'JSONEachRow',
+    query_params: { ...zoneParams, to: isoDay(panel.lastObservedDay), from_ts: ts(new Date((panel.lastObservedDay - ON_ORDER_LOOKBACK_DAYS) * 86_400_000)) },
+  });
+  const rows = await result.json<{ store_id: string; sku: string; lead_time_days: number; quantities: number[] }>();
+  const quantitiesOfSku = new Map<string, number[]>();
+  for (const r of rows) (quantitiesOfSku.get(r.sku) ?? quantitiesOfSku.set(r.sku, []).get(r.sku)!).push(...r.quantities.map(Number));
+  const packs = new Map([...quantitiesOfSku].map(([sku, q]) => [sku, casePackOf(q)]));
+  return new Map(rows.map((r) => [`${r.store_id}/${r.sku}`, { leadTimeDays: Number(r.lead_time_days), casePack: packs.get(r.sku)! }]));
+}
+
 export interface PredictSummary {
   readonly series: number;
   readonly forecasts: number;
@@ -80,15 +109,17 @@ export async function predictAndWrite(client: ClickHouseClient, database: string
   const daily: unknown[][] = [];
   const { units, stockout, book_on_hand } = panel.columns;
   const onOrder = await loadOnOrder(client, database, panel);
+  const supply = await loadSupplyTerms(client, database, panel);
   panel.series.forEach((s, i) => {
     const at = i * HORIZON;
     for (let h = 1; h <= HORIZON; h++) forecasts.push([s.store_id, s.sku, originDate, isoDay(panel.lastObservedDay + h), h, f.p10[at + h - 1], f.p50[at + h - 1], f.p90[at + h - 1], modelVersion, generatedAt]);
     const onHand = book_on_hand[i * panel.days + origin]!;
     // no books (never counted): no advice rather than advice from an unknown stock level
     if (!Number.isNaN(onHand)) {
-      const ordered = onOrder.get(`${s.store_id}/${s.sku}`) ?? 0;
-      const a = reorderAdvice(f.p10.subarray(at, at + HORIZON), f.p50.subarray(at, at + HORIZON), f.p90.subarray(at, at + HORIZON), onHand, ordered, policy);
-      reorders.push([s.store_id, s.sku, originDate, Math.round(onHand), ordered, policy.leadTimeDays, policy.reviewDays, policy.serviceLevel, a.demand_lead_time_mean, a.reorder_point, a.order_quantity, modelVersion, generatedAt]);
+      const key = `${s.store_id}/${s.sku}`;
+      const ordered = onOrder.get(key) ?? 0;
+      const a = reorderAdvice(f.p10.subarray(at, at + HORIZON), f.p50.subarray(at, at + HORIZON), f.p90.subarray(at, at + HORIZON), onHand, ordered, policy, supply.get(key));
+      reorders.push([s.store_id, s.sku, originDate, Math.round(onHand), ordered, a.lead_time_days, policy.reviewDays, policy.serviceLevel, a.demand_lead_time_mean, a.reorder_point, a.order_quantity, modelVersion, generatedAt]);
     }
     for (let d = Math.max(0, origin - DAILY_REFRESH_DAYS + 1); d <= origin; d++) daily.push([s.store_id, s.sku, isoDay(panel.firstDay + d), units[i * panel.days + d], stockout[i * panel.days + d]! > 0, generatedAt]);
   });

@@ -4,7 +4,11 @@
  * day's spread is read from its P10-P90 band as a normal deviation ((P90 - P10) / 2.563) and the
  * days are taken as independent, so the total's deviation is the root of the summed variances.
  * The reorder point is the service-level quantile of that total; the order brings the stock
- * position (on hand + on order) up to it.
+ * position (on hand + on order) up to it, in whole cases.
+ *
+ * The lead time and the case pack are the series' own (SupplyTerms, learnt from its purchase
+ * orders by the job): a chain-wide lead time under-protects the products whose supplier is slower,
+ * and an order the supplier can only ship in cases is rounded up by the supplier anyway.
  */
 import { HORIZON } from './features';
 
@@ -30,7 +34,7 @@ export function normalQuantile(p: number): number {
 }
 
 export interface ReorderPolicy {
-  /** Days from order to delivery. */
+  /** Days from order to delivery, for a series whose own lead time is unknown (no order seen). */
   readonly leadTimeDays: number;
   /** Days until the next order can be placed. */
   readonly reviewDays: number;
@@ -38,15 +42,26 @@ export interface ReorderPolicy {
   readonly serviceLevel: number;
 }
 
+/** What the supplier of one store x sku imposes. */
+export interface SupplyTerms {
+  /** Days from order to delivery, as the store's last order of the sku announced it. */
+  readonly leadTimeDays: number;
+  /** Units per case: orders are whole cases (1: any quantity). */
+  readonly casePack: number;
+}
+
 export interface ReorderAdvice {
+  readonly lead_time_days: number;
   readonly demand_lead_time_mean: number;
   readonly reorder_point: number;
   readonly order_quantity: number;
 }
 
-/** Advice for one series from its daily P10/P50/P90 (days 1..HORIZON). */
-export function reorderAdvice(p10: ArrayLike<number>, p50: ArrayLike<number>, p90: ArrayLike<number>, onHand: number, onOrder: number, policy: ReorderPolicy): ReorderAdvice {
-  const days = Math.min(HORIZON, policy.leadTimeDays + policy.reviewDays);
+/** Advice for one series from its daily P10/P50/P90 (days 1..HORIZON), under its supplier's terms (the policy's lead time, any quantity, when unknown). */
+export function reorderAdvice(p10: ArrayLike<number>, p50: ArrayLike<number>, p90: ArrayLike<number>, onHand: number, onOrder: number, policy: ReorderPolicy, terms?: SupplyTerms): ReorderAdvice {
+  const leadTimeDays = terms?.leadTimeDays ?? policy.leadTimeDays;
+  const casePack = terms?.casePack ?? 1;
+  const days = Math.min(HORIZON, leadTimeDays + policy.reviewDays);
   let mean = 0;
   let variance = 0;
   for (let h = 0; h < days; h++) {
@@ -56,5 +71,19 @@ export function reorderAdvice(p10: ArrayLike<number>, p50: ArrayLike<number>, p9
   }
   const reorderPoint = mean + normalQuantile(policy.serviceLevel) * Math.sqrt(variance);
   const position = onHand + onOrder;
-  return { demand_lead_time_mean: mean, reorder_point: reorderPoint, order_quantity: position <= reorderPoint ? Math.ceil(reorderPoint - position) : 0 };
+  const short = reorderPoint - position;
+  return { lead_time_days: leadTimeDays, demand_lead_time_mean: mean, reorder_point: reorderPoint, order_quantity: short >= 0 ? Math.ceil(short / casePack) * casePack : 0 };
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Units per case read from past order quantities, which are whole cases: their greatest common
+ * divisor, once at least two different quantities were seen (a single quantity may be several
+ * cases, and a case pack read too large would over-order every time). 1 otherwise.
+ */
+export function casePackOf(quantities: readonly number[]): number {
+  const distinct = [...new Set(quantities.filter((q) => Number.isInteger(q) && q > 0))];
+  if (distinct.length < 2) return 1;
+  return distinct.reduce(gcd);
 }

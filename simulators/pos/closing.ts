@@ -35,7 +35,8 @@ export function closeStore(s: StoreState, localDay: number, at: number, events: 
     review(s, localDay, at, events, truth);
     return;
   }
-  const next = Math.floor(at / HOUR_MS) * HOUR_MS + HOUR_MS;
+  const earliest = Math.floor(at / HOUR_MS) * HOUR_MS + HOUR_MS;
+  const next = s.ordering.reviewAt?.(localDay, earliest) ?? earliest;
   // a review that would fall after the store's simulated time does not happen
   if (next < s.window.end) s.reviewDue = { localDay, at: next };
 }

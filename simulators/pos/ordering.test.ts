@@ -1,7 +1,7 @@
 import { parseDay } from '../../lib/domain/calendar';
 import type { HourTruth, OrderRow } from './ground-truth';
 import type { SimulationOptions } from './options';
-import { AdviceBook, OWN_POLICY, type OrderingPolicy, advisedPolicy, scaledOwnPolicy } from './ordering';
+import { AdviceBook, OWN_POLICY, type OrderingPolicy, advisedPolicy, nextUtcHour, scaledOwnPolicy } from './ordering';
 import { PosSimulator } from './simulator';
 
 const base: SimulationOptions = { seed: 11, stores: 3, skus: 40, window: { kind: 'days', startDay: parseDay('2026-03-02'), days: 21 }, anomalyRate: 1, heartbeats: false };
@@ -98,4 +98,34 @@ describe('ordering policies under common random numbers', () => {
       while (!forgetful.done) forgetful.nextHour();
     }).toThrow(/no advice was handed over for store S00\d on 2026-03-02/);
   });
+
+  it("review every store at the chain's nightly run: the orders of a night are all placed in its UTC hour, for the day each store closed", () => {
+    const book = new AdviceBook();
+    const handed: string[] = [];
+    const reviewHours = new Set<number>();
+    const sim = new PosSimulator({ ...base, commonRandomNumbers: true, ordering: advisedPolicy(book, 'advice', 4) });
+    while (!sim.done) {
+      const due = sim.pendingReviews();
+      if (due.length > 0) reviewHours.add(sim.now);
+      for (const { storeId, localDay } of due) {
+        const lines = sim.chain.products.filter((p) => (p.index + localDay) % 4 === 0).map((p) => ({ sku: p.product.sku, quantity: 6 }));
+        book.provide(storeId, localDay, lines);
+        for (const l of lines) handed.push(`${storeId}/${l.sku}/${localDay}/${l.quantity}`);
+      }
+      const batch = sim.nextHour();
+      for (const o of batch.events['inventory.orders']) expect(new Date(o.occurred_at).getUTCHours()).toBe(4);
+      for (const o of batch.truth.orders) expect(handed).toContain(`${o.store_id}/${o.sku}/${parseDay(o.date)}/${o.quantity}`);
+    }
+    // one review hour a night, every one at 04:00 UTC, on most of the 21 nights
+    expect([...reviewHours].every((h) => new Date(h).getUTCHours() === 4)).toBe(true);
+    expect(reviewHours.size).toBeGreaterThanOrEqual(18);
+    expect(() => advisedPolicy(book, 'advice', 24)).toThrow(/whole hour 0-23/);
+  });
+});
+
+test('the next UTC hour at or after an instant', () => {
+  const midnight = Date.UTC(2026, 2, 2);
+  expect(nextUtcHour(midnight + 20 * 3_600_000, 4)).toBe(midnight + 28 * 3_600_000);
+  expect(nextUtcHour(midnight + 4 * 3_600_000, 4)).toBe(midnight + 4 * 3_600_000);
+  expect(nextUtcHour(midnight + 3 * 3_600_000, 4)).toBe(midnight + 4 * 3_600_000);
 });

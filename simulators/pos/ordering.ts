@@ -25,6 +25,11 @@ export interface OrderingPolicy {
   readonly name: string;
   /** False: the review of `localDay` runs at closing; true: at the top of the next hour, after the day's data can be published. */
   reviewsAfterClosing(localDay: number): boolean;
+  /**
+   * When a review after closing runs, given the first hour it could (`earliest`, UTC ms): that
+   * hour when absent. A chain that computes its advice in one nightly run reviews every store at it.
+   */
+  reviewAt?(localDay: number, earliest: number): number;
   /** Units to order per SKU index (0: none). */
   quantities(review: ReviewContext): Int32Array;
 }
@@ -71,11 +76,29 @@ export class AdviceBook {
   }
 }
 
-/** Orders what the book holds for the store and day; an advised sku the store does not sell is an error. */
-export function advisedPolicy(book: AdviceBook, name = 'advice'): OrderingPolicy {
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** The first instant at or after `earliest` whose UTC hour is `utcHour`. */
+export function nextUtcHour(earliest: number, utcHour: number): number {
+  const candidate = Math.floor(earliest / DAY) * DAY + utcHour * HOUR;
+  return candidate >= earliest ? candidate : candidate + DAY;
+}
+
+/**
+ * Orders what the book holds for the store and day; an advised sku the store does not sell is an
+ * error. With `nightlyRunUtcHour`, every store reviews at the chain's nightly advice run (that UTC
+ * hour, the first after its closing) rather than the hour after its own closing: one advice run
+ * serves the whole chain, as a chain's head office would run it.
+ */
+export function advisedPolicy(book: AdviceBook, name = 'advice', nightlyRunUtcHour?: number): OrderingPolicy {
+  if (nightlyRunUtcHour !== undefined && !(Number.isInteger(nightlyRunUtcHour) && nightlyRunUtcHour >= 0 && nightlyRunUtcHour < 24)) {
+    throw new ShelfStreamError('INVALID_ARGUMENT', `the nightly advice run's UTC hour must be a whole hour 0-23, got ${nightlyRunUtcHour}`, { context: { nightlyRunUtcHour } });
+  }
   return {
     name,
     reviewsAfterClosing: () => true,
+    ...(nightlyRunUtcHour === undefined ? {} : { reviewAt: (_day: number, earliest: number) => nextUtcHour(earliest, nightlyRunUtcHour) }),
     quantities: (review) => {
       const index = new Map(review.skus.map((sku, j) => [sku, j]));
       const quantities = new Int32Array(review.skus.length);
@@ -95,6 +118,7 @@ export function switchedPolicy(firstDay: number, before: OrderingPolicy, after: 
   return {
     name: `${before.name} then ${after.name}`,
     reviewsAfterClosing: (localDay) => (localDay < firstDay ? before : after).reviewsAfterClosing(localDay),
+    reviewAt: (localDay, earliest) => (localDay < firstDay ? before : after).reviewAt?.(localDay, earliest) ?? earliest,
     quantities: (review) => (review.localDay < firstDay ? before : after).quantities(review),
   };
 }

@@ -141,8 +141,8 @@ export class PosSimulator {
   pendingReviews(): { readonly storeId: string; readonly localDay: number }[] {
     const due: { storeId: string; localDay: number }[] = [];
     for (const store of this.stores) {
-      const day = store.pendingReview;
-      if (day !== null) due.push({ storeId: store.storeId, localDay: day });
+      const review = store.pendingReview;
+      if (review !== null && review.at <= this.cursor) due.push({ storeId: store.storeId, localDay: review.localDay });
     }
     return due;
   }

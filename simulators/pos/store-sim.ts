@@ -88,9 +88,9 @@ export class StoreSimulator {
     sortSince(events, marks);
   }
 
-  /** The local day whose review waits for the next hour (a policy that reviews after closing), or null. */
-  get pendingReview(): number | null {
-    return this.s.reviewDue?.localDay ?? null;
+  /** The review waiting after closing (a policy that reviews then): its local day and the hour it runs at; or null. */
+  get pendingReview(): { readonly localDay: number; readonly at: number } | null {
+    return this.s.reviewDue;
   }
 
   /** Closes the run for this store: the partial day, open stock-outs and running anomalies. */

@@ -3,7 +3,9 @@
  *
  * One simulation on simulated time, with common random numbers. Before `loopFromDay` the stores
  * order by their own rule (the history a model trains on); from it on, each store's nightly
- * review waits for the hour after closing, and before that hour is simulated:
+ * review waits for the chain's nightly advice run (`nightlyRunUtcHour`: every store reviews then,
+ * so one predict serves the chain each night) or, without one, for the hour after its own
+ * closing (one predict per distinct review hour); before that hour is simulated:
  *   1. every event so far is in ClickHouse, through the warehouse processor's own row logic
  *      (WarehouseLoader: the facts the forecast reads; Kafka is left out to keep 90 simulated
  *      days inside the bench's hour);
@@ -41,6 +43,13 @@ export interface ClosedLoopOptions {
   forecasterFor(day: number): Promise<LoopForecaster>;
   /** The advice's service level, lead time and review period; the job's defaults when absent. */
   readonly reorder?: ReorderPolicy;
+  /**
+   * UTC hour of the chain's nightly advice run, at which every store reviews the day it closed
+   * last; absent: each store reviews the hour after its own closing. Pick an hour after the last
+   * store closes and before the first opens where possible (a store reviewing after it opened
+   * still orders for the day it closed: deliveries are planned from that day).
+   */
+  readonly nightlyRunUtcHour?: number;
   /** Where the store systems read advice: the SQL endpoint over this database. */
   readonly endpoint: AdviceEndpoint;
   readonly calendar: { readonly from: string; readonly to: string };
@@ -55,7 +64,7 @@ export interface LoopTruth {
 
 export interface ClosedLoopRun extends LoopTruth {
   readonly sim: PosSimulator;
-  /** Predict runs (one per distinct review hour and day) and the seconds they took with the advice reads. */
+  /** Predict runs (one per night with a nightly run, else one per distinct review hour and day) and the seconds they took with the advice reads. */
   readonly predicts: number;
   readonly pipelineSeconds: number;
 }
@@ -64,7 +73,8 @@ export interface ClosedLoopRun extends LoopTruth {
 export async function runClosedLoop(client: ClickHouseClient, database: string, options: ClosedLoopOptions): Promise<ClosedLoopRun> {
   await prepareDatabase(client, database, options.calendar);
   const book = new AdviceBook();
-  const sim = new PosSimulator({ ...options.simulation, commonRandomNumbers: true, ordering: switchedPolicy(options.loopFromDay, OWN_POLICY, advisedPolicy(book)) });
+  const sim = new PosSimulator({ ...options.simulation, commonRandomNumbers: true, ordering: switchedPolicy(options.loopFromDay, OWN_POLICY, advisedPolicy(book, 'advice', options.nightlyRunUtcHour)) });
+  const chainSize = sim.chain.stores.length;
   const loader = new WarehouseLoader(client, database);
   loader.masterData(sim);
   const truth: LoopTruth = { daily: [], stockouts: [], waste: [], orders: [] };
@@ -85,7 +95,8 @@ export async function runClosedLoop(client: ClickHouseClient, database: string, 
         const stores = due.filter((d) => d.localDay === day).map((d) => d.storeId);
         const panel = await loadPanel(client, database, { from: isoDay(day - PREDICT_HISTORY_DAYS), to: isoDay(day) });
         const { forecaster, version } = await options.forecasterFor(day);
-        await predictAndWrite(client, database, panelOfStores(panel, new Set(stores)), forecaster, version, options.reorder);
+        const reviewing = stores.length === chainSize ? panel : panelOfStores(panel, new Set(stores));
+        await predictAndWrite(client, database, reviewing, forecaster, version, options.reorder);
         predicts++;
         const advice = await readAdvice(options.endpoint, stores, day);
         for (const store of stores) book.provide(store, day, advice.get(store)!);

@@ -46,6 +46,8 @@ describe('closed loop', () => {
       loopFromDay: LOOP_FROM,
       forecasterFor: () => Promise.resolve({ forecaster: movingAverage, version: 'moving_average' }),
       endpoint,
+      // the chain's nightly advice run: every store reviews then, one predict a night serves them all
+      nightlyRunUtcHour: 4,
       calendar: { from: '2026-01-01', to: '2026-06-30' },
     });
 
@@ -60,9 +62,23 @@ describe('closed loop', () => {
     expect(new Set(loopOrders.map((o) => `${o.store_id}/${o.date}`)).size).toBeGreaterThanOrEqual(3 * 4);
     expect(orders.length).toBeGreaterThan(30);
     expect(advice).toEqual(orders);
+    // one chain-wide predict per night of the loop, not one per store
+    expect(run.predicts).toBeLessThanOrEqual(DAYS - (LOOP_FROM - START));
     // No advice before the loop: the history's orders were the stores' own.
     expect(advised.every((r) => parseDay(r.as_of_date) >= LOOP_FROM)).toBe(true);
     expect(run.orders.some((o) => parseDay(o.date) < LOOP_FROM)).toBe(true);
+
+    // The advice protects each series over its own supplier's lead time: the one its orders
+    // announced (ground truth: planned delivery day - order day), not the chain default.
+    const leadOf = new Map(run.orders.map((o) => [`${o.store_id}/${o.sku}`, parseDay(o.planned_date) - parseDay(o.date)]));
+    const leads = await ask<{ store_id: string; sku: string; lead_time_days: number }>(`SELECT store_id, sku, lead_time_days FROM ${database}.reorder_recommendation FINAL`);
+    const known = leads.filter((r) => leadOf.has(`${r.store_id}/${r.sku}`));
+    expect(known.length).toBeGreaterThan(leads.length / 2);
+    for (const r of known) expect(`${r.store_id}/${r.sku} ${Number(r.lead_time_days)}`).toBe(`${r.store_id}/${r.sku} ${leadOf.get(`${r.store_id}/${r.sku}`)}`);
+    // ...and orders whole cases (the simulator's packs), once two different quantities of the sku were seen
+    const packOf = new Map(run.sim.chain.products.map((p) => [p.product.sku, p.casePack]));
+    const wholeCases = loopOrders.filter((o) => o.quantity % packOf.get(o.sku)! === 0).length;
+    expect(wholeCases / loopOrders.length).toBeGreaterThan(0.9);
 
     // Every order, own and advised, reached the facts as the event the store published.
     const facts = await ask<{ order_id: string; quantity: string }>(`SELECT order_id, quantity FROM ${database}.fact_replenishment_orders FINAL`);
