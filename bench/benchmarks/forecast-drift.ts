@@ -105,7 +105,7 @@ interface WindowModel {
   readonly artifacts: Record<CalibrationDays, ModelArtifact>;
 }
 
-async function windowModels(panel: Panel, asOf: string, logger: Logger): Promise<WindowModel[]> {
+async function windowModels(panel: Panel, asOf: string, calibrations: readonly CalibrationDays[], logger: Logger): Promise<WindowModel[]> {
   const windows = driftWindows(asOf, POLICY);
   const first = dayNumber(windows.referenceFrom) - panel.firstDay; // panel index of the first day forecast
   const recentFirst = dayNumber(windows.recentFrom) - panel.firstDay;
@@ -119,7 +119,7 @@ async function windowModels(panel: Panel, asOf: string, logger: Logger): Promise
     const t = performance.now();
     const lastOrigin = from - 1 - HORIZON;
     const trained = await fitModel(panel, lastOrigin, categories, TRAIN_DEFAULTS);
-    const ordinary = { ...trained, calibration: await calibrateModel(panel, trained, lastOrigin, TRAIN_DEFAULTS, 'ordinary') };
+    const ordinary = calibrations.includes('ordinary') ? { ...trained, calibration: await calibrateModel(panel, trained, lastOrigin, TRAIN_DEFAULTS, 'ordinary') } : trained;
     const p50 = (a: ModelArtifact): number[] => (a.calibration?.p50Factor ?? []).map((f) => Number(f.toFixed(3)));
     logger.warn({ asOf, trainedTo: isoDay(panel.firstDay + from - 1), trainS: seconds(t), samples: trained.train.samples, p50All: p50(trained), p50Ordinary: p50(ordinary) }, 'trained');
     models.push({ from, to, artifacts: { all: trained, ordinary } });
@@ -150,7 +150,7 @@ async function checkAt(client: ClickHouseClient, database: string, panel: Panel,
           const out = stockout[i * panel.days + origin + 1]! > 0;
           forecasts.push([s.store_id, s.sku, isoDay(panel.firstDay + origin), day, 1, f.p10[i * HORIZON]!, f.p50[i * HORIZON]!, f.p90[i * HORIZON]!, 'bench', generatedAt]);
           daily.push([s.store_id, s.sku, day, sold, out, generatedAt]);
-          dump?.write(JSON.stringify([asOf, calibration, s.store_id, s.sku, s.category, s.region, day, sold, out, f.p10[i * HORIZON], f.p50[i * HORIZON], f.p90[i * HORIZON], isHoliday(panel, i, origin + 1)]) + '\n');
+          dump?.write(JSON.stringify([database, asOf, calibration, s.store_id, s.sku, s.category, s.region, day, sold, out, f.p10[i * HORIZON], f.p50[i * HORIZON], f.p90[i * HORIZON], isHoliday(panel, i, origin + 1)]) + '\n');
         });
       }
     } finally {
@@ -171,7 +171,7 @@ async function checkAt(client: ClickHouseClient, database: string, panel: Panel,
   };
 }
 
-async function runSeed(client: ClickHouseClient, seed: number, stamp: number, logger: Logger, dump?: WriteStream): Promise<SeedOutcome> {
+async function runSeed(client: ClickHouseClient, seed: number, stamp: number, calibrations: readonly CalibrationDays[], logger: Logger, dump?: WriteStream): Promise<SeedOutcome> {
   const shift: DemandShift = { category: SHIFTED_CATEGORY, fromDay: parseDay(SHIFT_DAY), factor: SHIFT_FACTOR };
   const plainDb = `bench_drift_plain_${seed}_${stamp}`;
   const shiftedDb = `bench_drift_shift_${seed}_${stamp}`;
@@ -180,8 +180,8 @@ async function runSeed(client: ClickHouseClient, seed: number, stamp: number, lo
   let version = 0;
   const outcome = { all: { seasons: {} }, ordinary: { seasons: {} } } as Record<CalibrationDays, { shift: CheckOutcome; seasons: Record<Season, CheckOutcome> }>;
   for (const [season, asOf] of Object.entries(SEASON_CHECKS) as [Season, string][]) {
-    const models = await windowModels(plain, asOf, logger);
-    for (const calibration of CALIBRATIONS) {
+    const models = await windowModels(plain, asOf, calibrations, logger);
+    for (const calibration of calibrations) {
       outcome[calibration].seasons[season] = await checkAt(client, plainDb, plain, asOf, models, calibration, ++version, logger, dump);
       if (season === 'normal') outcome[calibration].shift = await checkAt(client, shiftedDb, shifted, asOf, models, calibration, ++version, logger, dump);
     }
@@ -245,24 +245,30 @@ export const forecastDriftBench: Benchmark = {
   description: `model drift check on simulated years (${STORES} stores x ${SKUS} skus, seeds ${DEFAULT_SEEDS.join(', ')} unless FORECAST_DRIFT_SEEDS names others): ${SHIFTED_CATEGORY} x${SHIFT_FACTOR} from ${SHIFT_DAY} flagged, and nothing at three seasons of the years without the shift; baseline: the verdict on forecast errors alone`,
   async run({ config, logger }) {
     const seeds = seedsToRun();
+    // the holiday-free calibration doubles the forecasts of every check: FORECAST_DRIFT_ORDINARY=0 leaves it out
+    const calibrations = process.env['FORECAST_DRIFT_ORDINARY'] === '0' ? CALIBRATIONS.filter((c) => c !== 'ordinary') : CALIBRATIONS;
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-drift-'));
     const client = createClickHouse(config.clickhouse.mode === 'embedded' ? { ...config.clickhouse, dataDir } : config.clickhouse);
-    // one JSON array a line: asOf, calibration, store, sku, category, region, date, units, stock-out, P10, P50, P90, holiday
+    // one JSON array a line: database (seed, shifted or plain), asOf, calibration, store, sku, category, region, date, units, stock-out, P10, P50, P90, holiday
     const dumpFile = process.env['FORECAST_DRIFT_DUMP'];
     const dump = dumpFile ? createWriteStream(dumpFile) : undefined;
     const stamp = Date.now();
     const started = performance.now();
     try {
       const outcomes: SeedOutcome[] = [];
-      for (const seed of seeds) outcomes.push(await runSeed(client, seed, stamp, logger, dump));
+      for (const seed of seeds) outcomes.push(await runSeed(client, seed, stamp, calibrations, logger, dump));
       const metrics: BenchMetrics = {
         ...figures(outcomes, 'all', 'flagged'),
         psi_threshold: POLICY.psiThreshold,
         // the baseline: the verdict on errors alone, same forecasts
         ...prefixed('before_', figures(outcomes, 'all', 'flaggedOnErrors')),
         // the calibration without holiday days, with the check's verdict and with the baseline's
-        ordinary_calibration_no_shift_flags: figures(outcomes, 'ordinary', 'flagged')['no_shift_flags']!,
-        ordinary_calibration_before_no_shift_flags: figures(outcomes, 'ordinary', 'flaggedOnErrors')['no_shift_flags']!,
+        ...(calibrations.includes('ordinary')
+          ? {
+              ordinary_calibration_no_shift_flags: figures(outcomes, 'ordinary', 'flagged')['no_shift_flags']!,
+              ordinary_calibration_before_no_shift_flags: figures(outcomes, 'ordinary', 'flaggedOnErrors')['no_shift_flags']!,
+            }
+          : {}),
         ...Object.fromEntries(outcomes.flatMap((o, i) => [...Object.entries(seedFigures(`s${seeds[i]}_`, o.all, 'flagged')), ...Object.entries(seedFigures(`before_s${seeds[i]}_`, o.all, 'flaggedOnErrors'))])),
         seeds: seeds.length,
         categories: outcomes[0]?.all.shift.errorPsi.size ?? 0,
