@@ -11,6 +11,12 @@
  *   a time, API misses first, cache refreshes after them). Phases alternate before, after, before,
  *   after, each with a fresh API (its cache warmed by one request per store). api_p99_ms_before/
  *   after and their ratio; pages refreshed in each, so the lanes' price for the pages shows too.
+ * - Renice. With the lanes, what was left of the p99 were event-loop stalls (100-700 ms) with no
+ *   JS running: the main thread descheduled while the panel queries' engine threads held the
+ *   cores. A third phase, `reniced`, runs the lanes with the panel queries' threads at nice 19
+ *   (SQL_THREAD_NICE); `before` and `after` run them at 0. api_p99_ms_reniced, its ratio to
+ *   `after`, and the event-loop delay (p99 and max) of both. The nice applies only where the
+ *   process may renice (CAP_SYS_NICE): elsewhere the two phases measure the same thing.
  * - Tables. The executive's category panel as it read bi_sales_daily (the query text as it was,
  *   kept here as the baseline) against store_category_sales_daily (0043), alternately, on the
  *   year's last 28 days: median ms of each and their ratio.
@@ -18,6 +24,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClickHouse } from '../../lib/clients/clickhouse';
 import { createEngineLanes, type EngineLanes } from '../../lib/engine-lanes';
@@ -41,6 +48,7 @@ const SHAPE = {
   apiRatePerS: 200, // the issue's read API rate
   apiCacheMs: 1_000, // READ_API_CACHE_MS's default
   tableRounds: 5, // alternating runs of each category query
+  renice: 19, // SQL_THREAD_NICE's default
 } as const;
 
 const ANALYST = 'bench_web_priority_analyst';
@@ -66,6 +74,7 @@ export const webPriorityBench: Benchmark = {
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: BI_YEAR_DATABASE });
     const workDir = mkdtempSync(join(tmpdir(), 'bench-web-priority-'));
     let executor: ReturnType<typeof createSqlExecutor> | undefined;
+    let renicedExecutor: ReturnType<typeof createSqlExecutor> | undefined;
     let closeKeys = (): void => undefined;
     try {
       await ensureYear(client, logger);
@@ -74,9 +83,12 @@ export const webPriorityBench: Benchmark = {
       const password = `bench-${Date.now()}`;
       const now = new Date().toISOString();
       writeBiUsers(usersFile, withUser(EMPTY_USERS, { name: ANALYST, password: await hashPassword(password), regions: [], stores: [], limits: {}, createdAt: now, passwordChangedAt: now }));
-      executor = createSqlExecutor({ config: { ...config.sqlExecutor, usersFile, adminTokenFile: join(workDir, 'admin-token') }, dataDir: folder, database: BI_YEAR_DATABASE, logger });
+      const executorConfig = { ...config.sqlExecutor, usersFile, adminTokenFile: join(workDir, 'admin-token') };
+      executor = createSqlExecutor({ config: { ...executorConfig, threadNice: 0 }, dataDir: folder, database: BI_YEAR_DATABASE, logger });
+      renicedExecutor = createSqlExecutor({ config: { ...executorConfig, threadNice: SHAPE.renice }, dataDir: folder, database: BI_YEAR_DATABASE, logger });
       const who = { user: ANALYST, password };
       const raw = executorReader(executor, BI_YEAR_DATABASE);
+      const reniced = executorReader(renicedExecutor, BI_YEAR_DATABASE);
 
       const [latest] = await raw.select<{ day: string }>(who, `SELECT toString(max(business_date)) AS day FROM \${database}.sales_daily_store`, {});
       const to = latest!.day;
@@ -107,8 +119,8 @@ export const webPriorityBench: Benchmark = {
       writeKeysFile(keysFile, [key.record]);
       const keys = watchKeysFile(keysFile, { onReload: () => undefined, onError: () => undefined });
       closeKeys = () => keys.close();
-      const phase = async (lanes: EngineLanes | undefined): Promise<{ api: number[]; pages: number }> => {
-        const reader: BiReader = lanes ? prioritizedReader(raw, lanes, 'refresh') : raw;
+      const phase = async (lanes: EngineLanes | undefined, panels: BiReader = raw): Promise<{ api: number[]; pages: number; loopP99: number; loopMax: number }> => {
+        const reader: BiReader = lanes ? prioritizedReader(panels, lanes, 'refresh') : panels;
         const api = buildReadApiServer(
           {
             keys,
@@ -126,6 +138,8 @@ export const webPriorityBench: Benchmark = {
         let done = false;
         const stop = setTimeout(() => (done = true), SHAPE.phaseSeconds * 1000);
         let pages = 0;
+        const loop = monitorEventLoopDelay({ resolution: 10 });
+        loop.enable();
         const refreshing = (async () => {
           for (let i = 0; !done; i++) {
             await runDashboard(reader, who, DASHBOARDS[i % DASHBOARDS.length]!, range, () => undefined);
@@ -143,12 +157,14 @@ export const webPriorityBench: Benchmark = {
         }
         clearTimeout(stop);
         await Promise.all([refreshing, ...inFlight]);
+        loop.disable();
         await api.close();
-        return { api: latencies, pages };
+        return { api: latencies, pages, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
       };
       // Every panel's DESCRIBE and first read, before anything is timed.
       for (const d of DASHBOARDS) await runDashboard(raw, who, d, range, () => undefined);
-      const runs = { before: [] as number[], after: [] as number[], pagesBefore: 0, pagesAfter: 0 };
+      const runs = { before: [] as number[], after: [] as number[], reniced: [] as number[], pagesBefore: 0, pagesAfter: 0, pagesReniced: 0 };
+      const loops = { after: [] as number[], reniced: [] as number[], afterMax: 0, renicedMax: 0 };
       for (let round = 0; round < 2; round++) {
         const b = await phase(undefined);
         runs.before.push(...b.api);
@@ -156,7 +172,15 @@ export const webPriorityBench: Benchmark = {
         const a = await phase(createEngineLanes());
         runs.after.push(...a.api);
         runs.pagesAfter += a.pages;
+        loops.after.push(a.loopP99);
+        loops.afterMax = Math.max(loops.afterMax, a.loopMax);
+        const r = await phase(createEngineLanes(), reniced);
+        runs.reniced.push(...r.api);
+        runs.pagesReniced += r.pages;
+        loops.reniced.push(r.loopP99);
+        loops.renicedMax = Math.max(loops.renicedMax, r.loopMax);
       }
+      const p99Reniced = percentile(runs.reniced, 99);
       const p99Before = percentile(runs.before, 99);
       const p99After = percentile(runs.after, 99);
       return {
@@ -165,9 +189,16 @@ export const webPriorityBench: Benchmark = {
         api_p99_ratio: p99After / p99Before,
         api_p50_ms_before: Math.round(percentile(runs.before, 50)),
         api_p50_ms_after: Math.round(percentile(runs.after, 50)),
-        api_queries: runs.before.length + runs.after.length,
+        api_p99_ms_reniced: Math.round(p99Reniced),
+        api_p99_reniced_ratio: p99Reniced / p99After,
+        event_loop_p99_ms_after: Math.round(Math.max(...loops.after)),
+        event_loop_p99_ms_reniced: Math.round(Math.max(...loops.reniced)),
+        event_loop_max_ms_after: Math.round(loops.afterMax),
+        event_loop_max_ms_reniced: Math.round(loops.renicedMax),
+        api_queries: runs.before.length + runs.after.length + runs.reniced.length,
         pages_refreshed_before: runs.pagesBefore,
         pages_refreshed_after: runs.pagesAfter,
+        pages_refreshed_reniced: runs.pagesReniced,
         category_panel_ms_before: Math.round(percentile(before, 50)),
         category_panel_ms_after: Math.round(percentile(after, 50)),
         category_panel_ratio: percentile(after, 50) / percentile(before, 50),
@@ -176,6 +207,7 @@ export const webPriorityBench: Benchmark = {
     } finally {
       closeKeys();
       await executor?.close().catch(() => undefined);
+      await renicedExecutor?.close().catch(() => undefined);
       await client.close();
       rmSync(workDir, { recursive: true, force: true });
     }

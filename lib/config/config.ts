@@ -258,6 +258,8 @@ export interface SqlExecutorConfig {
   readonly maxThreads: number;
   /** ClickHouse `priority` of BI queries (0: none): lower than the embedded client's, so they run first. */
   readonly priority: number;
+  /** Nice value of the engine threads running BI queries (0: unchanged), so they yield the cores to the event loop. */
+  readonly threadNice: number;
   readonly sessionTimeoutS: number;
   readonly usersFile: string;
   /** The operator's token for `shelfstream sql` (user `shelfstream`), created on first use. */
@@ -531,6 +533,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxResultBytes: v.SQL_MAX_RESULT_BYTES!,
       maxThreads: v.SQL_MAX_THREADS!,
       priority: v.SQL_PRIORITY!,
+      threadNice: v.SQL_THREAD_NICE!,
       sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
       usersFile: v.SQL_USERS_FILE ? expandPath(v.SQL_USERS_FILE, cwd) : join(dataDir, 'sql', 'bi-users.json'),
       adminTokenFile: join(dataDir, 'sql', 'admin-token'),

@@ -621,6 +621,12 @@ export const OPTIONS = {
     doc: 'Engine priority (ClickHouse `priority`, lower runs first) of BI queries on embedded ClickHouse: set below CLICKHOUSE_EMBEDDED_PRIORITY, the BI lane pauses the processors\' inserts while a dashboard query runs. 0: no priority. A BI user may not change it.',
     schema: z.coerce.number().int().min(0),
   }),
+  SQL_THREAD_NICE: spec({
+    group: 'sql',
+    default: '19',
+    doc: 'Linux nice value (ClickHouse `os_thread_priority`, 0 to 19, higher yields more) of the engine threads running BI and dashboard queries on embedded ClickHouse: on a busy machine those threads otherwise take the cores from the Node event loop, whose stalls (100-700 ms on the web-priority bench) were the read API\'s p99. Applied only where the process may renice (CAP_SYS_NICE, root); 0: unchanged. A BI user may not change it.',
+    schema: z.coerce.number().int().min(0).max(19),
+  }),
   SQL_USERS_FILE: spec({
     group: 'sql',
     default: undefined,

@@ -55,7 +55,7 @@ const userSchema = z.object({
 
 const fileSchema = z.object({ version: z.literal(1), users: z.array(userSchema) });
 
-export type BiUserLimits = Partial<Omit<QueryLimits, 'maxThreads'>>;
+export type BiUserLimits = Partial<Omit<QueryLimits, 'maxThreads' | 'threadNice'>>;
 
 export interface BiUser {
   readonly name: string;

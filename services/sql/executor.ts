@@ -58,6 +58,7 @@ function limitsOf(principal: Principal, config: SqlExecutorConfig): QueryLimits 
     maxResultBytes: own.maxResultBytes ?? config.maxResultBytes,
     maxThreads: config.maxThreads,
     priority: config.priority,
+    threadNice: config.threadNice,
   };
 }
 

@@ -19,6 +19,14 @@ describe('locked settings', () => {
   it('throws on overflow instead of truncating', () => {
     expect(LIMITS).toMatchObject({ result_overflow_mode: 'throw', timeout_overflow_mode: 'throw', max_result_rows: '10', max_threads: '2', use_query_cache: '0' });
   });
+  it('renices the query threads only when a nice value is set, and a client may not change it', () => {
+    const reniced = limitSettings({ maxExecutionTimeS: 30, maxMemoryBytes: 1000, maxResultRows: 10, maxResultBytes: 100, maxThreads: 2, threadNice: 19 });
+    expect(reniced.os_thread_priority).toBe('19');
+    expect(LIMITS.os_thread_priority).toBeUndefined();
+    expect(limitSettings({ maxExecutionTimeS: 30, maxMemoryBytes: 1000, maxResultRows: 10, maxResultBytes: 100, maxThreads: 2, threadNice: 0 }).os_thread_priority).toBeUndefined();
+    expect(checkClientSettings({ os_thread_priority: '0' }, reniced)?.code).toBe(164);
+    expect(checkClientSettings({ os_thread_priority: '19' }, reniced)).toBeUndefined();
+  });
 });
 
 describe('settingNamesOfSet', () => {

@@ -25,6 +25,8 @@ const STORES = [
   { store_id: 'S_S2', region: 'south' },
   { store_id: 'S_N3', region: 'north' },
 ];
+/** The nice value this test gives the BI queries' engine threads (SQL_THREAD_NICE). */
+const THREAD_NICE = 7;
 /** What the north analyst may see: the stores this test put in region north. */
 const NORTH = ['S_N1', 'S_N3'];
 
@@ -114,7 +116,7 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     }
 
     executor = createSqlExecutor({
-      config: { ...config.sqlExecutor, usersFile, adminTokenFile, poolSize: 2, queueLength: 4 },
+      config: { ...config.sqlExecutor, usersFile, adminTokenFile, poolSize: 2, queueLength: 4, threadNice: THREAD_NICE },
       dataDir: config.clickhouse.mode === 'embedded' ? config.clickhouse.dataDir : '',
       database,
       logger: testLogger(),
@@ -191,7 +193,7 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     const locked: [string, string][] = [
       ['readonly', '0'], ['additional_table_filters', "{}"], ['max_execution_time', '0'], ['max_memory_usage', '0'],
       ['max_result_rows', '0'], ['max_result_bytes', '0'], ['result_overflow_mode', 'break'], ['allow_ddl', '0'],
-      ['max_threads', '64'], ['use_query_cache', '1'], ['timeout_overflow_mode', 'break'],
+      ['max_threads', '64'], ['use_query_cache', '1'], ['timeout_overflow_mode', 'break'], ['os_thread_priority', '0'],
     ];
     const db = database;
     for (const [name, value] of locked) {
@@ -207,6 +209,10 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     }
     // A setting that only shapes the output is the client's to change.
     expect(await northText("SELECT getSetting('output_format_decimal_trailing_zeros')", { settings: { output_format_decimal_trailing_zeros: '1' } })).toBe('true\n');
+  });
+
+  it('runs a BI query with its engine threads at the configured nice value, so they yield the cores to the event loop', async () => {
+    expect(await northText("SELECT getSetting('os_thread_priority')")).toBe(`${THREAD_NICE}\n`);
   });
 
   it('hides other stores in system tables while the processors insert', async () => {
