@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -45,6 +45,17 @@ describe('Supervisor', () => {
     expect(tail).not.toContain('first');
     // The file itself keeps both runs (appended).
     expect(readFileSync(supervisor.logFile('svc'), 'utf8')).toContain('first-out');
+  });
+
+  it('keeps a process just started whose command line is not yet the service (before exec), and forgets a foreign one later', () => {
+    const supervisor = new Supervisor(dir);
+    const record = (startedAt: Date) => JSON.stringify({ pid: process.pid, marker: `${dir}/not-in-jest-command-line`, startedAt: startedAt.toISOString(), command: 'x' });
+    mkdirSync(join(dir, 'pids'), { recursive: true });
+    writeFileSync(join(dir, 'pids', 'svc.json'), record(new Date()));
+    expect(supervisor.find('svc')?.pid).toBe(process.pid);
+    writeFileSync(join(dir, 'pids', 'svc.json'), record(new Date(Date.now() - 60_000)));
+    expect(supervisor.find('svc')).toBeUndefined();
+    expect(existsSync(join(dir, 'pids', 'svc.json'))).toBe(false);
   });
 });
 

@@ -40,6 +40,9 @@ export interface StartedProcess extends RunningProcess {
   exit(): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | undefined;
 }
 
+/** How long after its start a recorded process may still show the launcher's command line (ms). */
+const EXEC_GRACE_MS = 10_000;
+
 export class Supervisor {
   constructor(private readonly runDir: string) {}
 
@@ -63,7 +66,13 @@ export class Supervisor {
       return undefined;
     }
     const commandLine = commandLineOf(record.pid);
-    if (!isAlive(record.pid) || (commandLine !== undefined && !commandLine.includes(record.marker))) {
+    // Right after spawn the child is still the forked launcher, not yet the service's program
+    // (exec comes later): its command line lacks the marker. Read as "exited", that made `up`
+    // start the service a second time and lose track of the first (CI: an orphan MinIO held its
+    // port, and the fault tier's start found it in use). A pid reused by another program within
+    // seconds of the record is not a real case; after that, a foreign command line is.
+    const justStarted = Date.now() - Date.parse(record.startedAt) < EXEC_GRACE_MS;
+    if (!isAlive(record.pid) || (commandLine !== undefined && !commandLine.includes(record.marker) && !justStarted)) {
       rmSync(path, { force: true });
       return undefined;
     }
