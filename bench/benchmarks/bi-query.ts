@@ -21,9 +21,9 @@
  * with the same processor run started 5 s in: p95 per query kind and overall (p95_ms),
  * overlap_p95_ms over the queries issued while the processor ran (it reads 200k events in a
  * second or two), and processor_rate_ratio = (3) / (2).
- * (4) The BI lane (BI queries at priority LANE.bi, below the processor's LANE.processors; in
- * `run all`, SQL_PRIORITY and CLICKHOUSE_EMBEDDED_PRIORITY) against none, whatever is configured: phase (3) again, LANE_ROUNDS times each, off and on alternately, in this run:
- * lane_off_p95_ms, lane_on_p95_ms, their ratio, and the processor's rate ratio of each.
+ * A fourth phase compared ClickHouse `priority` for BI queries below the processor's inserts
+ * against none (lane_* figures up to 2026-12-06 in results.jsonl): on a quiet machine it made the
+ * loaded p95 1.37x worse and the processor 0.70x as fast, so the option and the phase are gone.
  * Through the SQL endpoint: the same queries sent by `@clickhouse/client` in HTTP mode, as a BI
  * tool would, to `startSqlEndpoint` over the executor `run all` builds (`createSqlExecutor` on
  * the same data folder, its pool and limits from the configuration), as a chain analyst (a BI
@@ -74,9 +74,6 @@ const DATABASE = BI_YEAR_DATABASE; // v2: v1 was loaded before a later edit of 0
 const CLIENTS = 8;
 const PERIOD_MS = 2_000; // one query per client every 2 s
 const SALES = 200_000; // through the velocity processor, per phase
-const LANE_ROUNDS = 2; // (4): each lane setting this many times, alternately
-/** (4)'s lane: BI queries at priority 1, the processor's client at 10 (SQL_PRIORITY, CLICKHOUSE_EMBEDDED_PRIORITY). */
-const LANE = { bi: 1, processors: 10 } as const;
 const LOADED_WINDOW_MS = 20_000; // the 8 clients query this long; the processor runs inside it
 const PROCESSOR_START_MS = 5_000; // into the window: the clients' schedule is steady by then
 
@@ -267,13 +264,13 @@ const ANALYST = 'bench_chain_analyst';
  * The SQL endpoint as `run all` serves it (cli/commands/sql.ts serveSqlEndpoint) over the data
  * folder, with one BI user, and an HTTP client logged in as that user.
  */
-async function openEndpoint(config: Config, logger: Logger, dataDir: string, priority: number): Promise<{ bi: HttpClient; close(): Promise<void> }> {
+async function openEndpoint(config: Config, logger: Logger, dataDir: string): Promise<{ bi: HttpClient; close(): Promise<void> }> {
   const workDir = mkdtempSync(join(tmpdir(), 'bench-bi-query-'));
   const usersFile = join(workDir, 'bi-users.json');
   const password = `bench-${Date.now()}`;
   const now = new Date().toISOString();
   writeBiUsers(usersFile, withUser(EMPTY_USERS, { name: ANALYST, password: await hashPassword(password), regions: [], stores: [], limits: {}, createdAt: now, passwordChangedAt: now }));
-  const executor = createSqlExecutor({ config: { ...config.sqlExecutor, priority, usersFile, adminTokenFile: join(workDir, 'admin-token') }, dataDir, database: DATABASE, logger });
+  const executor = createSqlExecutor({ config: { ...config.sqlExecutor, usersFile, adminTokenFile: join(workDir, 'admin-token') }, dataDir, database: DATABASE, logger });
   const endpoint = await startSqlEndpoint({ config: { sqlEndpoint: { ...config.sqlEndpoint, host: '127.0.0.1', port: 0 } }, logger, executor });
   const bi = createClient({ url: endpoint.url, username: ANALYST, password, database: DATABASE, request_timeout: 120_000, log: { level: ClickHouseLogLevel.OFF } });
   return {
@@ -356,11 +353,9 @@ export const biQueryBench: Benchmark = {
     mkdirSync(folder, { recursive: true });
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE });
     let endpoint: Awaited<ReturnType<typeof openEndpoint>> | undefined;
-    let laneOffClient: ClickHouseClient | undefined; // (4)'s processor client without a priority
-    let laneOnClient: ClickHouseClient | undefined; // and with LANE.processors
     try {
       const loadS = await ensureYear(client, logger);
-      endpoint = await openEndpoint(config, logger, folder, config.sqlExecutor.priority);
+      endpoint = await openEndpoint(config, logger, folder);
       const { bi } = endpoint;
       const stores = Array.from({ length: STORES }, (_, i) => storeId(i));
       // Warm-up: first reads of each table, on both paths.
@@ -387,29 +382,10 @@ export const biQueryBench: Benchmark = {
       // (2) the processor alone
       const aloneRate = await (await prepareVelocity(config, logger, client, 'alone')).run();
 
-      // (3) the processor with 8 open-loop BI clients, the BI lane as configured
+      // (3) the processor with 8 open-loop BI clients
       const { loaded, overlapping, quiet, loadedEngine, loadedOutsideEngine, withRate, loopDelay } = await loadedPhase(config, logger, client, bi, stores, 'with_bi');
       const loadedAll = [...loaded.values()].flat();
 
-      // (4) the BI lane against none, alternately in this run (phase (3) again each time): the
-      // processor on a client without a priority and BI queries without one, then both as
-      // LANE says, whatever the configuration.
-      laneOffClient = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE, priority: 0 });
-      laneOnClient = createClickHouse({ ...config.clickhouse, dataDir: folder, database: DATABASE, priority: LANE.processors });
-      const lane = { off: { ms: [] as number[], rates: [] as number[] }, on: { ms: [] as number[], rates: [] as number[] } };
-      for (let round = 0; round < LANE_ROUNDS; round++) {
-        for (const setting of ['off', 'on'] as const) {
-          const laneEndpoint = await openEndpoint(config, logger, folder, setting === 'on' ? LANE.bi : 0);
-          try {
-            const phase = await loadedPhase(config, logger, setting === 'on' ? laneOnClient : laneOffClient, laneEndpoint.bi, stores, `lane_${setting}_${round}`);
-            lane[setting].ms.push(...[...phase.loaded.values()].flat());
-            lane[setting].rates.push(phase.withRate);
-          } finally {
-            await laneEndpoint.close();
-          }
-        }
-      }
-      const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
       const perQuery = Object.fromEntries(QUERIES.flatMap((q) => [
         [`${q.name}_direct_p95_ms`, Math.round(percentile(single.get(q.name)!, 95))],
@@ -438,13 +414,6 @@ export const biQueryBench: Benchmark = {
         load_1m_start: Number(loadStart.toFixed(2)), // the machine's load average (uptime) when the run began
         load_1m_end: Number(loadavg()[0]!.toFixed(2)),
         velocity_alone_events_per_s: Math.round(aloneRate),
-        // (4): the same loaded phase with the BI lane off and on, alternately in this run
-        lane_off_p95_ms: Math.round(percentile(lane.off.ms, 95)),
-        lane_on_p95_ms: Math.round(percentile(lane.on.ms, 95)),
-        lane_p95_ratio: percentile(lane.on.ms, 95) / percentile(lane.off.ms, 95),
-        lane_off_processor_rate_ratio: mean(lane.off.rates) / aloneRate,
-        lane_on_processor_rate_ratio: mean(lane.on.rates) / aloneRate,
-        lane_rounds: LANE_ROUNDS,
         velocity_with_bi_events_per_s: Math.round(withRate),
         ...perQuery,
         year_synthetic: 1,
@@ -455,8 +424,6 @@ export const biQueryBench: Benchmark = {
       };
     } finally {
       await endpoint?.close();
-      await laneOffClient?.close();
-      await laneOnClient?.close();
       await client.close();
     }
   },

@@ -36,8 +36,6 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
   return createClient({
     connection,
     request_timeout: config.requestTimeoutMs,
-    // The BI lane: BI queries run at a lower number (SQL_PRIORITY) and pause these while they run.
-    ...(config.priority !== undefined && config.priority > 0 ? { clickhouse_settings: { priority: String(config.priority) } } : {}),
   });
 }
 

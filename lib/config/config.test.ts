@@ -9,7 +9,7 @@ describe('loadConfig', () => {
     const config = loadConfig({}, '/srv/app');
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.registry.url).toBe('http://127.0.0.1:8081/apis/ccompat/v7');
-    expect(config.clickhouse).toEqual({ mode: 'embedded', dataDir: '/srv/app/.data/clickhouse', database: 'shelfstream', requestTimeoutMs: 30_000, priority: 0 });
+    expect(config.clickhouse).toEqual({ mode: 'embedded', dataDir: '/srv/app/.data/clickhouse', database: 'shelfstream', requestTimeoutMs: 30_000 });
     expect(config.objectStore).toMatchObject({ endPoint: '127.0.0.1', port: 9000, useSSL: false, bucket: 'shelfstream' });
     expect(config.topics.retentionMs).toBe(168 * 3_600_000);
   });

@@ -54,8 +54,6 @@ export type ClickHouseConfig =
       readonly dataDir: string;
       readonly database: string;
       readonly requestTimeoutMs: number;
-      /** ClickHouse `priority` of this client's queries (0: none); BI queries run at a lower number. */
-      readonly priority?: number;
     }
   | {
       readonly mode: 'server';
@@ -256,8 +254,6 @@ export interface SqlExecutorConfig {
   readonly maxResultRows: number;
   readonly maxResultBytes: number;
   readonly maxThreads: number;
-  /** ClickHouse `priority` of BI queries (0: none): lower than the embedded client's, so they run first. */
-  readonly priority: number;
   /** Nice value of the engine threads running BI queries (0: unchanged), so they yield the cores to the event loop. */
   readonly threadNice: number;
   readonly sessionTimeoutS: number;
@@ -438,7 +434,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
             dataDir: join(dataDir, 'clickhouse'),
             database: v.CLICKHOUSE_DATABASE!,
             requestTimeoutMs,
-            priority: v.CLICKHOUSE_EMBEDDED_PRIORITY!,
           },
     clickhouseModel: {
       retention: {
@@ -532,7 +527,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxResultRows: v.SQL_MAX_RESULT_ROWS!,
       maxResultBytes: v.SQL_MAX_RESULT_BYTES!,
       maxThreads: v.SQL_MAX_THREADS!,
-      priority: v.SQL_PRIORITY!,
       threadNice: v.SQL_THREAD_NICE!,
       sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
       usersFile: v.SQL_USERS_FILE ? expandPath(v.SQL_USERS_FILE, cwd) : join(dataDir, 'sql', 'bi-users.json'),

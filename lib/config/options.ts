@@ -251,12 +251,6 @@ export const OPTIONS = {
     doc: 'Milliseconds before a ClickHouse request is abandoned and retried.',
     schema: positiveInt,
   }),
-  CLICKHOUSE_EMBEDDED_PRIORITY: spec({
-    group: 'clickhouse',
-    default: '0',
-    doc: 'Engine priority (ClickHouse `priority`, lower runs first) of the process\'s own queries on embedded ClickHouse: the processors\' inserts, jobs, the web app. With SQL_PRIORITY set lower (the BI lane: 1 and 10, say), their threads pause while a BI query runs. 0: no priority (the default until `make bench BENCH=bi-query` shows the lane helps: its lane_* figures compare both in one run).',
-    schema: z.coerce.number().int().min(0),
-  }),
   CLICKHOUSE_TTL_FACT_DAYS: spec({
     group: 'clickhouse',
     default: '730',
@@ -614,12 +608,6 @@ export const OPTIONS = {
     default: '2',
     doc: 'Engine threads one BI query may use (max_threads), so BI queries leave cores to the stream processors.',
     schema: positiveInt,
-  }),
-  SQL_PRIORITY: spec({
-    group: 'sql',
-    default: '0',
-    doc: 'Engine priority (ClickHouse `priority`, lower runs first) of BI queries on embedded ClickHouse: set below CLICKHOUSE_EMBEDDED_PRIORITY, the BI lane pauses the processors\' inserts while a dashboard query runs. 0: no priority. A BI user may not change it.',
-    schema: z.coerce.number().int().min(0),
   }),
   SQL_THREAD_NICE: spec({
     group: 'sql',

@@ -57,7 +57,6 @@ function limitsOf(principal: Principal, config: SqlExecutorConfig): QueryLimits 
     maxResultRows: own.maxResultRows ?? config.maxResultRows,
     maxResultBytes: own.maxResultBytes ?? config.maxResultBytes,
     maxThreads: config.maxThreads,
-    priority: config.priority,
     threadNice: config.threadNice,
   };
 }

@@ -24,8 +24,6 @@ export interface QueryLimits {
   readonly maxResultBytes: number;
   /** max_threads: the engine threads one BI query may use, so BI queries leave cores to the processors. */
   readonly maxThreads: number;
-  /** priority: below the processors' (0: none), so a BI query runs before their inserts. */
-  readonly priority?: number;
   /** os_thread_priority: the nice value of the query's engine threads (0: unchanged), so they yield the cores to the event loop. */
   readonly threadNice?: number;
 }
@@ -95,7 +93,6 @@ export function limitSettings(limits: QueryLimits): Record<string, string> {
     max_result_bytes: String(limits.maxResultBytes),
     result_overflow_mode: 'throw',
     max_threads: String(limits.maxThreads),
-    ...(limits.priority !== undefined && limits.priority > 0 ? { priority: String(limits.priority) } : {}),
     ...(limits.threadNice !== undefined && limits.threadNice > 0 ? { os_thread_priority: String(limits.threadNice) } : {}),
     use_query_cache: '0',
     // chDB turns introspection functions on for its connections; a BI user has no use for them.
