@@ -13,8 +13,9 @@
  * - words: a code written in words (OUT_OF_STOCK -> Out of stock)
  * - yes_no: a boolean as yes / no
  * - stock: units on hand, a negative count flagged (more sold than counted and received: a recount is due)
+ * - day: a calendar date ('2026-12-03') with its weekday (Thu 3 Dec), how a store thinks of its days
  */
-export type ColumnFormat = 'share' | 'utc_time' | 'words' | 'yes_no' | 'stock';
+export type ColumnFormat = 'share' | 'utc_time' | 'words' | 'yes_no' | 'stock' | 'day';
 
 export interface ColumnLabel {
   /** The header, with its unit when the number has one ("Hours left", "WAPE %"). */
@@ -28,12 +29,12 @@ export interface ColumnLabel {
 
 export const COLUMN_LABELS: Readonly<Record<string, ColumnLabel>> = {
   // time
-  business_date: { label: 'Date' },
+  business_date: { label: 'Date', format: 'day' },
   order_date: { label: 'Order date' },
   forecast_date: { label: 'Date' },
   day: { label: 'Date' },
   local_hour: { label: 'Hour (store time)' },
-  expiry_date: { label: 'Expires on' },
+  expiry_date: { label: 'Expires on', format: 'day' },
   checked_on: { label: 'Checked on' },
   data_from: { label: 'Data from' },
   data_to: { label: 'Data to' },

@@ -129,6 +129,10 @@
         if (Number.isNaN(at)) return { text: String(v) };
         return { text: `${timeFormat(timeZone).format(at)}${timeZone === 'UTC' ? ' UTC' : ''}`, title: `${v} UTC` };
       }
+      case 'day': {
+        const at = Date.parse(`${v}T00:00:00Z`);
+        return Number.isNaN(at) ? { text: String(v) } : { text: DAY_FORMAT.format(at), title: String(v) };
+      }
       case 'words':
         return { text: inWords(v) };
       case 'yes_no':
@@ -224,12 +228,18 @@
         opts.scales.x.ori = 1;
         opts.scales.x.dir = -1;
         opts.scales.y.ori = 0;
-        opts.axes = [{ ...barAxis, side: 3, size: Math.min(Math.round(width * 0.45), longest * CHAR_PX + 16) }, { ...yAxis, side: 2 }];
+        // At most 45% of the width for the labels: a longer one is cut with an ellipsis (whole in the legend on hover and in the data table).
+        const size = Math.min(Math.round(width * 0.45), longest * CHAR_PX + 16);
+        const fits = Math.floor((size - 16) / CHAR_PX);
+        const cut = (l) => (l.length > fits ? `${l.slice(0, fits - 1)}…` : l);
+        opts.axes = [{ ...barAxis, values: (u, splits) => barAxis.values(u, splits).map(cut), side: 3, size }, { ...yAxis, side: 2 }];
       } else {
         opts.axes = [barAxis, yAxis];
       }
     } else if (daily && data[0].length > 0) {
       opts.axes = [dayAxis(data[0], width), yAxis];
+      // Room for the last day's label, which is centred on the plot's right edge.
+      opts.padding = [null, 32, null, null];
     }
     if (band) opts.bands = [{ series: [3, 1], fill: 'rgba(31,119,180,0.15)' }];
     return new uPlot(opts, data, target);
@@ -241,11 +251,13 @@
    */
   function dataTable(panel) {
     const hidden = panel.columns.map((c) => labelOf(panel, c).hidden === true);
-    const head = el('tr', {}, panel.columns.map((c, i) => el('th', { 'data-column': c, text: header(panel, c), ...(hidden[i] ? { hidden: '' } : {}) })));
+    const numeric = panel.columns.map((_c, i) => panel.rows.some((r) => isNumber(r[i])));
+    const head = el('tr', {}, panel.columns.map((c, i) => el('th', { 'data-column': c, text: header(panel, c), class: numeric[i] ? 'num' : '', ...(hidden[i] ? { hidden: '' } : {}) })));
     const rows = panel.rows.map((r) =>
       el('tr', {}, r.map((v, i) => {
         const shown = shownValue(panel, panel.columns[i], v);
-        const attrs = { 'data-value': v === null ? '' : String(v), text: shown.text, class: `${isNumber(v) ? 'num' : ''}${shown.negative ? ' negative' : ''}` };
+        // A sentence (an alert's reason) wraps instead of pushing the table out of its card.
+        const attrs = { 'data-value': v === null ? '' : String(v), text: shown.text, class: `${isNumber(v) ? 'num' : ''}${shown.negative ? ' negative' : ''}${shown.text.length > 40 ? ' long' : ''}` };
         if (shown.title) attrs.title = shown.title;
         if (hidden[i]) attrs.hidden = '';
         return el('td', attrs);
