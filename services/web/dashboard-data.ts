@@ -8,11 +8,13 @@ import type { SqlCredentials } from '../sql/contract';
 import type { BiReader } from './bi-reader';
 import { filterParams, parseFilters, type DashboardFilters } from './filters';
 import { SqlEndpointError } from '../sql/contract';
+import { columnLabels } from './column-labels';
 import { tabulate, type DashboardDefinition, type PanelData, type PanelDefinition } from './panels';
 
 export interface FilterChoices {
   readonly regions: readonly string[];
-  readonly stores: readonly { readonly store_id: string; readonly store_name: string; readonly region: string }[];
+  /** time_zone: the store's IANA zone, in which the page writes its times. */
+  readonly stores: readonly { readonly store_id: string; readonly store_name: string; readonly region: string; readonly time_zone: string }[];
   readonly categories: readonly string[];
 }
 
@@ -27,7 +29,7 @@ export interface DashboardData {
 
 /** The UTC date of the latest sale the user may see: where the default date range ends. */
 const LATEST_DAY = `SELECT toString(toDate(max(occurred_at))) AS day, count() AS n FROM \${database}.fact_sale_lines`;
-const STORES = `SELECT store_id, store_name, region FROM \${database}.bi_dim_store ORDER BY store_id`;
+const STORES = `SELECT store_id, store_name, region, time_zone FROM \${database}.bi_dim_store ORDER BY store_id`;
 const CATEGORIES = `SELECT DISTINCT category FROM \${database}.bi_dim_product WHERE category != '' ORDER BY category`;
 /**
  * Cheap counts that move with every write the pages show (a sale line, a stock movement or order,
@@ -56,7 +58,7 @@ export async function latestDay(reader: BiReader, who: SqlCredentials): Promise<
 
 export async function filterChoices(reader: BiReader, who: SqlCredentials): Promise<FilterChoices> {
   const [stores, categories] = await Promise.all([
-    reader.select<{ store_id: string; store_name: string; region: string }>(who, STORES, {}),
+    reader.select<{ store_id: string; store_name: string; region: string; time_zone: string }>(who, STORES, {}),
     reader.select<{ category: string }>(who, CATEGORIES, {}),
   ]);
   return { regions: [...new Set(stores.map((s) => s.region))].sort(), stores, categories: categories.map((c) => c.category) };
@@ -113,7 +115,9 @@ export async function runPanel(reader: BiReader, who: SqlCredentials, definition
     ...(panel.x !== undefined ? { x: panel.x } : {}),
     ...(panel.series !== undefined ? { series: panel.series } : {}),
     ...(panel.money !== undefined ? { money: panel.money } : {}),
+    ...(panel.barLabel !== undefined ? { barLabel: panel.barLabel } : {}),
     columns,
+    labels: columnLabels(columns, panel.labels),
     rows: tabulate(columns, objects),
   };
 }
@@ -137,7 +141,7 @@ export async function runDashboard(
     } catch (error) {
       onPanelError(p.id, error);
       const message = error instanceof SqlEndpointError ? error.message.replace(/\s*\(version [^)]*\)/, '').split('. (')[0]! : 'the panel could not be read';
-      return { id: p.id, title: p.title, caption: p.caption, chart: p.chart, columns: [], rows: [], error: message };
+      return { id: p.id, title: p.title, caption: p.caption, chart: p.chart, columns: [], labels: {}, rows: [], error: message };
     }
   };
   const [choices, ...panels] = await Promise.all([filterChoices(reader, who), ...definition.panels.map(panel)]);

@@ -7,6 +7,7 @@
  * Panel queries live one file per dashboard (./dashboards/), so pointing a panel at a new view
  * is an edit of one query text.
  */
+import type { ColumnLabel } from './column-labels';
 import type { DashboardFilters } from './filters';
 
 export type ChartKind = 'line' | 'band' | 'bar' | 'table';
@@ -23,6 +24,10 @@ export interface PanelDefinition {
   readonly series?: readonly string[];
   /** Columns holding money in the reporting currency: the page names the currency on their axis and table header. */
   readonly money?: readonly string[];
+  /** Headers of this panel that say more than the shared vocabulary (./column-labels.ts), by column. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Bar charts: columns whose values, joined, label a bar on screen (the x column, a code, stays the key). */
+  readonly barLabel?: readonly string[];
   /** The query: `${database}` and `{name:Type}` parameters from the filters (region, store, category, from, to, sku). */
   readonly sql: string;
   /** Filters without which the panel has nothing to show (the store manager's store): it then shows no rows, and runs no query. */
@@ -55,7 +60,10 @@ export interface PanelData {
   readonly x?: string;
   readonly series?: readonly string[];
   readonly money?: readonly string[];
+  readonly barLabel?: readonly string[];
   readonly columns: readonly string[];
+  /** What the page shows for each column, and how it writes its values. */
+  readonly labels: Readonly<Record<string, ColumnLabel>>;
   readonly rows: readonly (readonly Cell[])[];
   /** Why the panel shows nothing, when its query failed (a time limit, the engine busy). */
   readonly error?: string;

@@ -194,11 +194,27 @@ describe('web dashboards in headless Chromium', () => {
     await page.waitForSelector('body[data-drawn]', { state: 'attached' });
   }
 
+  /** A panel's table as machine-readable: raw column names (data-column) and raw values (data-value), whatever the cells show. */
   async function table(page: Page, panel: string): Promise<Table> {
     return page.$eval(`table[data-table="${panel}"]`, (t) => ({
-      columns: [...t.querySelectorAll('thead th')].map((th) => th.dataset.column ?? ''),
-      rows: [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      columns: [...t.querySelectorAll('thead th[data-column]')].map((th) => th.dataset.column ?? ''),
+      rows: [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td[data-value]')].map((td) => td.dataset.value ?? '')),
     }));
+  }
+
+  /** What a person reads in a column of a panel's table (the cells' text). */
+  async function shownColumn(page: Page, panel: string, name: string): Promise<string[]> {
+    return page.$eval(`table[data-table="${panel}"]`, (t, column) => {
+      const i = [...t.querySelectorAll('thead th[data-column]')].findIndex((th) => th.dataset.column === column);
+      return [...t.querySelectorAll('tbody tr')].map((tr) => (i < 0 ? '<no column>' : tr.querySelectorAll('td[data-value]')[i]!.textContent ?? ''));
+    }, name);
+  }
+
+  /** Headers and legend entries on screen that read like database names (snake_case), which a person should never have to decode. */
+  async function databaseNamesShown(page: Page): Promise<string[]> {
+    return page.$$eval('th:not([hidden]), .u-legend .u-label', (nodes) =>
+      nodes.map((n) => (n.textContent ?? '').trim()).filter((text) => /^[a-z0-9]+(_[a-z0-9]+)+( \(.*\))?$/.test(text)),
+    );
   }
 
   /** A column of a table as numbers. */
@@ -243,7 +259,8 @@ describe('web dashboards in headless Chromium', () => {
     expectRevenueMatches(await table(page, 'revenue_by_day'), expectedRevenueByDay(all));
     // Money names its currency (REPORTING_CURRENCY) in the header; other columns do not.
     const headers = await page.$$eval('table[data-table="revenue_by_day"] thead th', (ths) => ths.map((th) => th.textContent));
-    expect(headers).toEqual(['business_date', 'revenue (EUR)', 'revenue_week_before (EUR)']);
+    expect(headers).toEqual(['Date', 'Revenue (EUR)', 'Same day last week (EUR)']);
+    expect(await databaseNamesShown(page)).toEqual([]);
 
     // Stock-out rate and open alerts: plain SQL on the processors' tables.
     const risk = await rows<{ store_id: string; tracked: number; out: number }>(
@@ -304,8 +321,8 @@ describe('web dashboards in headless Chromium', () => {
     await page.waitForFunction(
       ([date, want]) => {
         const t = document.querySelector('table[data-table="revenue_by_day"]');
-        const row = [...(t?.querySelectorAll('tbody tr') ?? [])].find((tr) => tr.querySelector('td')?.textContent === date);
-        return row !== undefined && Math.abs(Number(row.querySelectorAll('td')[1]!.textContent) - want) < 0.05;
+        const row = [...(t?.querySelectorAll('tbody tr') ?? [])].find((tr) => tr.querySelector('td')?.dataset.value === date);
+        return row !== undefined && Math.abs(Number(row.querySelectorAll('td')[1]!.dataset.value) - want) < 0.05;
       },
       [day, expected] as const,
       { timeout: 60_000, polling: 250 },
@@ -324,6 +341,25 @@ describe('web dashboards in headless Chromium', () => {
     expect(atRisk.rows.map((r) => r[0])).toEqual(risk.map((r) => r.sku));
     expect(column(atRisk, 'stockout_risk')).toEqual(risk.map((r) => Number(r.rounded)));
     expect(column(atRisk, 'units_on_hand')).toEqual(risk.map((r) => Number(r.on_hand)));
+    // A person reads the risk as a percentage of the same number, and a negative on hand with what to do about it.
+    expect(await shownColumn(page, 'at_risk', 'stockout_risk')).toEqual(risk.map((r) => `${(Number(r.rounded) * 100).toFixed(1)} %`));
+    expect(await shownColumn(page, 'at_risk', 'units_on_hand')).toEqual(risk.map((r) => (Number(r.on_hand) < 0 ? `${r.on_hand} (recount)` : String(r.on_hand))));
+    // Open alerts: one row per open alert of the store, its buttons carrying its id; what is shown is the kind in words, never the id.
+    const openAlerts = await rows<{ alert_id: string; alert_type: string }>(
+      `SELECT alert_id, any(alert_type) AS alert_type FROM ${database}.alerts FINAL WHERE store_id = '${store}' GROUP BY alert_id
+         HAVING countIf(state = 'RAISED') > 0 AND countIf(state = 'RESOLVED') = 0 ORDER BY alert_id`,
+    );
+    expect(openAlerts.length).toBeGreaterThan(0);
+    const alertRows = await page.$$eval('table[data-table="open_alerts"] tbody tr', (trs) =>
+      trs.map((tr) => ({ id: tr.dataset.alert ?? '', acknowledge: tr.querySelector('button[data-acknowledge]')?.getAttribute('data-acknowledge') ?? '', text: tr.innerText as string })),
+    );
+    expect(alertRows.map((r) => r.id).sort()).toEqual(openAlerts.map((a) => a.alert_id));
+    const words: Record<string, string> = { OUT_OF_STOCK: 'Out of stock', STOCKOUT_RISK: 'Stockout risk' };
+    for (const row of alertRows) {
+      const kind = openAlerts.find((a) => a.alert_id === row.id)!.alert_type;
+      expect([row.id, row.acknowledge, row.text.includes(words[kind] ?? '<a kind in words>'), row.text.includes(row.id)]).toEqual([row.id, row.id, true, false]);
+    }
+    expect(await databaseNamesShown(page)).toEqual([]);
     // The band: the hand-made forecasts of the last two days (P10 8, P50 10, P90 12).
     const band = await table(page, 'forecast_band');
     const byDay = new Map(band.rows.map((r) => [r[0], r]));
@@ -352,6 +388,7 @@ describe('web dashboards in headless Chromium', () => {
     );
     const deliveries = await table(page, 'supplier_deliveries');
     expect(deliveries.rows.map((r) => [r[0], Number(r[1])])).toEqual(orders.map((o) => [o.d, Number(o.n)]));
+    expect(await databaseNamesShown(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'inventory-analyst.png'), fullPage: true });
 
     // A category: the cover list keeps only that category's products.
@@ -386,6 +423,7 @@ describe('web dashboards in headless Chromium', () => {
       ['v2', 'champion'],
       ['v1', 'former champion'],
     ]);
+    expect(await databaseNamesShown(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'ml-performance.png'), fullPage: true });
   }, 120_000);
 

@@ -45,6 +45,7 @@ export const EXECUTIVE: DashboardDefinition = {
       x: 'business_date',
       series: ['revenue', 'revenue_week_before'],
       money: ['revenue', 'revenue_week_before'],
+      labels: { revenue_week_before: 'Same day last week' },
       sql: `
         -- Each day counted twice: on its own date, and a week later as that date's week before.
         SELECT toString(day) AS business_date, round(sumIf(amount, shifted = 0), 2) AS revenue, round(sumIf(amount, shifted = 1), 2) AS revenue_week_before
@@ -93,6 +94,7 @@ export const EXECUTIVE: DashboardDefinition = {
       x: 'category',
       series: ['revenue'],
       money: ['revenue'],
+      labels: { units: 'Units sold' },
       sql: `
         ${CATEGORY_SALES} ORDER BY revenue DESC, category LIMIT 5`,
     },
@@ -104,6 +106,7 @@ export const EXECUTIVE: DashboardDefinition = {
       x: 'category',
       series: ['revenue'],
       money: ['revenue'],
+      labels: { units: 'Units sold' },
       sql: `
         ${CATEGORY_SALES} ORDER BY revenue ASC, category LIMIT 5`,
     },

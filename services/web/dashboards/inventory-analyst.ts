@@ -10,10 +10,11 @@ import type { DashboardDefinition } from '../panels';
 import { categoryWhere, storeWhere } from './where';
 
 const COVER = `
-  SELECT store_id, sku, units_on_hand, round(units_sold_per_day, 2) AS units_sold_per_day,
-         round(units_on_hand / units_sold_per_day, 1) AS days_of_cover
+  SELECT r.store_id AS store_id, r.sku AS sku, ifNull(p.product_name, '') AS product_name, r.units_on_hand AS units_on_hand, round(r.units_sold_per_day, 2) AS units_sold_per_day,
+         round(r.units_on_hand / r.units_sold_per_day, 1) AS days_of_cover
   FROM \${database}.bi_stockout_risk AS r
-  WHERE on_hand_known AND units_sold_per_day > 0 AND ${storeWhere('r.store_id')} AND ${categoryWhere('r.sku')}`;
+  LEFT JOIN (SELECT sku, toNullable(product_name) AS product_name FROM \${database}.bi_dim_product) AS p ON p.sku = r.sku
+  WHERE r.on_hand_known AND r.units_sold_per_day > 0 AND ${storeWhere('r.store_id')} AND ${categoryWhere('r.sku')}`;
 
 /**
  * bi_product_quadrants (0019) for one ISO week at store scope: the view classifies every month and
@@ -62,9 +63,10 @@ export const INVENTORY_ANALYST: DashboardDefinition = {
     {
       id: 'days_of_cover',
       title: 'Shortest cover',
-      caption: 'Store x product with the fewest days of stock left at the current sales rate (on hand / units sold per day).',
+      caption: 'Store x product with the fewest days of stock left at the current sales rate (on hand / units sold per day); below zero, more was sold than counted and received: recount.',
       chart: 'bar',
       x: 'item',
+      barLabel: ['item', 'product_name'],
       series: ['days_of_cover'],
       sql: `SELECT concat(store_id, ' ', sku) AS item, * FROM (${COVER}) ORDER BY days_of_cover ASC, item LIMIT 15`,
     },
@@ -74,6 +76,7 @@ export const INVENTORY_ANALYST: DashboardDefinition = {
       caption: 'Store x product with the most days of stock at the current sales rate.',
       chart: 'bar',
       x: 'item',
+      barLabel: ['item', 'product_name'],
       series: ['days_of_cover'],
       sql: `SELECT concat(store_id, ' ', sku) AS item, * FROM (${COVER}) ORDER BY days_of_cover DESC, item LIMIT 15`,
     },
@@ -82,6 +85,7 @@ export const INVENTORY_ANALYST: DashboardDefinition = {
       title: 'Slow movers',
       caption: 'Products with stock on hand that sold the fewest units over the range (all stores in view).',
       chart: 'table',
+      labels: { units_sold: 'Units sold in range' },
       sql: `
         SELECT r.sku AS sku, sum(r.units_on_hand) AS units_on_hand, ifNull(any(s.units), 0) AS units_sold
         FROM \${database}.bi_stockout_risk AS r
@@ -138,6 +142,7 @@ export const INVENTORY_ANALYST: DashboardDefinition = {
       caption: 'Perishable units on hand that expire within 7 days of the store\'s latest stock day (bi_expiring_stock), soonest first, with their value at cost in the reporting currency.',
       chart: 'table',
       money: ['value_at_cost_reporting'],
+      labels: { units: 'Units expiring' },
       sql: `
         SELECT store_id, sku, toString(expiry_date) AS expiry_date, days_until_expiry, units, round(value_at_cost_reporting, 2) AS value_at_cost_reporting
         FROM \${database}.bi_expiring_stock AS e

@@ -68,6 +68,7 @@ export const ML_PERFORMANCE: DashboardDefinition = {
       caption: 'Population stability index (PSI) per category of the forecast error and of demand features, recent weeks against the weeks before (bi_model_drift), at the latest check up to the range\'s end; drifted: PSI above the threshold.',
       chart: 'bar',
       x: 'item',
+      barLabel: ['category', 'measure'],
       series: ['psi', 'threshold'],
       sql: `
         SELECT concat(category, ' ', measure) AS item, category, measure, round(psi, 3) AS psi, threshold, drifted,

@@ -31,11 +31,11 @@ export const STORE_MANAGER: DashboardDefinition = {
     {
       id: 'at_risk',
       title: 'At risk of running out',
-      caption: 'Products most likely to sell out before their next delivery, with hours left at the current rate and the latest reorder advice.',
+      caption: 'Products most likely to sell out before their next delivery, with hours left at the current rate and the latest reorder advice. A negative on hand means more was sold than counted and received since the last count: recount it.',
       chart: 'table',
       requires: ['store'],
       sql: `
-        SELECT r.sku AS sku, round(r.stockout_risk, 3) AS stockout_risk, round(r.hours_to_stockout, 1) AS hours_to_stockout,
+        SELECT r.sku AS sku, ifNull(p.product_name, '') AS product_name, round(r.stockout_risk, 3) AS stockout_risk, round(r.hours_to_stockout, 1) AS hours_to_stockout,
                r.units_on_hand AS units_on_hand, round(r.units_sold_per_day, 2) AS units_sold_per_day,
                toString(r.next_delivery_expected_at) AS next_delivery_expected_at,
                if(a.sku = '', NULL, a.units_to_order) AS units_to_order, if(a.sku = '', NULL, round(a.reorder_point, 1)) AS reorder_point
@@ -43,6 +43,7 @@ export const STORE_MANAGER: DashboardDefinition = {
         LEFT JOIN (
           SELECT sku, argMax(units_to_order, as_of_date) AS units_to_order, argMax(reorder_point, as_of_date) AS reorder_point
           FROM \${database}.bi_reorder_recommendation WHERE store_id = {store:String} GROUP BY sku) AS a ON a.sku = r.sku
+        LEFT JOIN (SELECT sku, toNullable(product_name) AS product_name FROM \${database}.bi_dim_product) AS p ON p.sku = r.sku
         WHERE r.store_id = {store:String} AND r.stockout_risk IS NOT NULL AND ${categoryWhere('r.sku')}
         ORDER BY r.stockout_risk DESC, r.sku
         LIMIT 20`,
@@ -50,12 +51,12 @@ export const STORE_MANAGER: DashboardDefinition = {
     {
       id: 'open_alerts',
       title: 'Open alerts',
-      caption: 'Alerts of the store raised and not resolved, newest first, with what was done about them.',
+      caption: 'Alerts of the store raised and not resolved, newest first (times in the store\'s local time), with what was done about them.',
       chart: 'table',
       requires: ['store'],
       // The latest acknowledgement or snooze of each (bi_alert_actions, migration 0033): the page's buttons add to it.
       sql: `
-        SELECT o.alert_id AS alert_id, o.raised_at AS raised_at, o.alert_type AS alert_type, o.severity AS severity, o.alert_sku AS sku, o.reason AS reason,
+        SELECT o.alert_id AS alert_id, o.raised_at AS raised_at, o.alert_type AS alert_type, o.severity AS severity, o.alert_sku AS sku, ifNull(p.product_name, '') AS product_name, o.reason AS reason,
                if(a.alert_id = '', '', a.last_action) AS last_action, if(a.alert_id = '', '', a.last_by) AS acted_by,
                if(a.alert_id = '', '', toString(a.last_at)) AS acted_at, if(a.alert_id = '' OR a.last_until IS NULL, '', toString(a.last_until)) AS snoozed_until
         FROM (
@@ -68,6 +69,7 @@ export const STORE_MANAGER: DashboardDefinition = {
         LEFT JOIN (
           SELECT alert_id, argMax(action, acted_at) AS last_action, argMax(acted_by, acted_at) AS last_by, max(acted_at) AS last_at, argMax(snoozed_until, acted_at) AS last_until
           FROM \${database}.bi_alert_actions WHERE store_id = {store:String} GROUP BY alert_id) AS a ON a.alert_id = o.alert_id
+        LEFT JOIN (SELECT sku, toNullable(product_name) AS product_name FROM \${database}.bi_dim_product) AS p ON p.sku = o.alert_sku
         ORDER BY raised_at DESC, alert_id
         LIMIT 50`,
     },
