@@ -93,6 +93,15 @@ export class StoreSimulator {
     return this.s.reviewDue;
   }
 
+  /**
+   * Expected units per sku (the demand distribution's mean, by product index) summed over the
+   * hours simulated so far in the local day `localDay`: a live view, for the stock-warning oracle
+   * (simulators/quality/stock-oracle.ts), which knows the true demand mean.
+   */
+  get expectedToday(): { readonly localDay: number; readonly units: Float64Array } {
+    return { localDay: this.s.day, units: this.s.dExpected };
+  }
+
   /** Closes the run for this store: the partial day, open stock-outs and running anomalies. */
   finish(truth: HourTruth): void {
     const s = this.s;

@@ -16,11 +16,16 @@
  */
 import { DAY_MS } from '../../lib/domain/time';
 import { parseDay } from '../../lib/domain/calendar';
-import { STOCK_INPUTS, StockTask, STOCKOUT_RISK_TABLE } from '../../streams/stock/stock';
-import { MemorySink } from '../../streams/runtime/memory-sink';
+import { HOUR_MS } from '../../streams/stock/risk';
+import { StockTask, STOCKOUT_RISK_TABLE, type StockOptions } from '../../streams/stock/stock';
 import type { StockoutRow } from '../pos/ground-truth';
 import { PosSimulator } from '../pos/simulator';
 import { SEASONS, type Season } from './detection-seasons';
+import { calibrateRisk, type RiskMap } from '../../streams/stock/risk-calibration-map';
+import { ORACLE_RISK_MAP, TrueDemandMeans, oracleRisk } from './stock-oracle';
+import { type AlertSpan, scoreAlerts, stockAlertsOf, WARMUP_DAYS } from './stockout-alerts';
+import { runStockSimulation } from './stock-simulation';
+import { addRun, type CurvePoint, emptyCurve, FALSE_RATE_TARGET, type Frontier, frontier, recallAt, type RiskSeries } from './warning-frontier';
 
 export const CALIBRATION_BINS = 10;
 
@@ -88,78 +93,175 @@ export function outcomes(samples: readonly RiskSample[], stockouts: readonly Sto
   });
 }
 
-/** Hourly risk samples of one season's scored days, with the ground truth to judge them. */
-export function runSeason(seed: number, season: Season, chain: { stores: number; skus: number }): { samples: RiskSample[]; stockouts: StockoutRow[]; receipts: Map<string, number[]> } {
+/** One season's run: the hourly series of both risks over the scored days, and the ground truth to judge them. */
+export interface SeasonRun {
+  readonly scoredFrom: number;
+  readonly runEnd: number;
+  /** The processor's risk (NaN until it has one) and its books' on_hand, per store x sku. */
+  readonly processor: RiskSeries[];
+  /** The oracle's risk (NaN when no receipt follows: undecided) and the shelf's units. */
+  readonly oracle: RiskSeries[];
+  readonly stockouts: StockoutRow[];
+  readonly receipts: Map<string, number[]>;
+  readonly firstCountAt: Map<string, number>;
+  /** The processor's own STOCKOUT_RISK alerts, at its own thresholds. */
+  readonly alerts: AlertSpan[];
+}
+
+/** Runs one seed x season through a StockTask (`stock`: its options) and samples both risks every hour. */
+export function runSeason(seed: number, season: Season, chain: { stores: number; skus: number }, stock: StockOptions = {}, oracleMap: RiskMap = ORACLE_RISK_MAP): SeasonRun {
   const startDay = parseDay(season.start);
   const sim = new PosSimulator({ seed, ...chain, window: { kind: 'days', startDay, days: season.warmupDays + season.scoredDays }, anomalyRate: 1, heartbeats: false });
   const scoredFrom = (startDay + season.warmupDays) * DAY_MS;
-  const task = new StockTask(0);
-  const sink = new MemorySink();
-  const offsets = new Map<string, number>(STOCK_INPUTS.map((t) => [t, 0]));
-  const latest = new Map<string, number | null>();
-  const samples: RiskSample[] = [];
+  const skus = sim.chain.products.map((p) => p.product.sku);
+  const means = new TrueDemandMeans(sim.start);
+  const latest = new Map<string, { risk: number; onHand: number }>();
+  const keys = sim.stores.flatMap((st) => skus.map((sku) => ({ storeId: st.storeId, sku, series: `${st.storeId}/${sku}` })));
+  const at: number[] = [];
+  const processorRisk = keys.map(() => [] as number[]);
+  const bookOnHand = keys.map(() => [] as number[]);
+  const shelfOnHand = keys.map(() => [] as number[]);
   const stockouts: StockoutRow[] = [];
   const receipts = new Map<string, number[]>();
-  while (!sim.done) {
-    const hour = sim.nextHour();
-    stockouts.push(...hour.truth.stockouts);
-    for (const topic of STOCK_INPUTS) {
-      for (const value of hour.events[topic]) {
-        const offset = offsets.get(topic)!;
-        offsets.set(topic, offset + 1);
-        if (topic === 'inventory.movements') {
-          const m = value as { store_id: string; sku: string; movement_type: string; occurred_at: number };
-          const k = `${m.store_id}/${m.sku}`;
-          if (m.movement_type === 'RECEIPT') (receipts.get(k) ?? receipts.set(k, []).get(k)!).push(m.occurred_at);
+  const firstCountAt = new Map<string, number>();
+  const open = new Map<string, { storeId: string; sku: string; raisedAt: number }>();
+  const alerts: AlertSpan[] = [];
+  const last = runStockSimulation(sim, new StockTask(0, stock), {
+    onEvent: (topic, value) => {
+      const e = value as { store_id: string; sku: string; occurred_at: number; movement_type?: string };
+      const k = `${e.store_id}/${e.sku}`;
+      if (topic === 'inventory.movements' && e.movement_type === 'RECEIPT') (receipts.get(k) ?? receipts.set(k, []).get(k)!).push(e.occurred_at);
+      if (topic === 'inventory.counts' && !firstCountAt.has(k)) firstCountAt.set(k, e.occurred_at);
+    },
+    onHour: (hour, sink) => {
+      stockouts.push(...hour.truth.stockouts);
+      for (const st of sim.stores) means.record(st.storeId, skus, st.expectedToday, hour.hourStart);
+      for (const row of sink.rowsOf(STOCKOUT_RISK_TABLE)) latest.set(`${row.store_id as string}/${row.sku as string}`, { risk: (row.risk as number | null) ?? Number.NaN, onHand: row.on_hand as number });
+      for (const a of stockAlertsOf(sink)) {
+        if (a.state === 'RAISED') open.set(a.alert_id, { storeId: a.store_id, sku: a.sku!, raisedAt: a.occurred_at });
+        else {
+          const r = open.get(a.alert_id);
+          if (r) alerts.push({ ...r, resolvedAt: a.occurred_at });
+          open.delete(a.alert_id);
         }
-        task.process({ topic, partition: 0, offset, key: (value as { store_id: string }).store_id, timestamp: 0, value }, sink);
       }
-    }
-    task.punctuate(sink);
-    for (const row of sink.rowsOf(STOCKOUT_RISK_TABLE)) latest.set(`${row.store_id as string}/${row.sku as string}`, (row.risk as number | null) ?? null);
-    sink.clear();
-    const at = hour.hourStart + 3_600_000;
-    if (at <= scoredFrom) continue;
-    for (const [series, risk] of latest) if (risk !== null) samples.push({ series, at, risk });
-  }
-  stockouts.push(...sim.finish().stockouts);
-  return { samples, stockouts, receipts };
+      const end = hour.hourStart + HOUR_MS;
+      if (end <= scoredFrom) return;
+      at.push(end);
+      const shelves = new Map(sim.stores.map((st) => [st.storeId, st.inventory.onHand]));
+      keys.forEach((k, i) => {
+        const p = latest.get(k.series);
+        processorRisk[i]!.push(p?.risk ?? Number.NaN);
+        bookOnHand[i]!.push(p?.onHand ?? 0);
+        shelfOnHand[i]!.push(shelves.get(k.storeId)![skus.indexOf(k.sku)]!);
+      });
+    },
+  });
+  stockouts.push(...last.stockouts);
+  for (const r of open.values()) alerts.push({ ...r, resolvedAt: undefined });
+  const processor: RiskSeries[] = [];
+  const oracle: RiskSeries[] = [];
+  keys.forEach((k, i) => {
+    const got = (receipts.get(k.series) ?? []).sort((a, b) => a - b);
+    processor.push({ storeId: k.storeId, sku: k.sku, at, risk: processorRisk[i]!, onHand: bookOnHand[i]!, receipts: got });
+    const hourMeans = means.of(k.series);
+    const risk = at.map((t, h) => {
+      const next = got.find((r) => r > t);
+      return next === undefined ? Number.NaN : calibrateRisk(oracleMap, oracleRisk(shelfOnHand[i]![h]!, t, next, hourMeans, sim.start));
+    });
+    oracle.push({ storeId: k.storeId, sku: k.sku, at, risk, onHand: shelfOnHand[i]!, receipts: got });
+  });
+  return { scoredFrom, runEnd: sim.end, processor, oracle, stockouts, receipts, firstCountAt, alerts };
+}
+
+/** A risk's calibration and warning curve, pooled over runs and per season. */
+export interface RiskFigures {
+  readonly pooled: Calibration;
+  readonly bySeason: Readonly<Record<string, Calibration>>;
+  readonly frontier: Frontier;
+  readonly frontierBySeason: Readonly<Record<string, Frontier>>;
 }
 
 export interface CalibrationReport {
-  readonly pooled: Calibration;
-  readonly bySeason: Readonly<Record<string, Calibration>>;
+  readonly processor: RiskFigures;
+  readonly oracle: RiskFigures;
+  /** Samples with no receipt after them and no stock-out (left out of the ECE). */
   readonly undecided: number;
+  /** The processor's own alerts at its own thresholds, pooled. */
+  readonly alerts: { recall24h: number; falseRate: number };
+  /** The (risk, outcome) pairs of both, when asked for (fitting a calibration map). */
+  readonly pairs?: { processor: { risk: number[]; outcome: number[] }; oracle: { risk: number[]; outcome: number[] } };
 }
 
-/** The risk's calibration over `seeds` x the three seasons, pooled and per season. */
-export function runCalibration(seeds: readonly number[], chain: { stores: number; skus: number }): CalibrationReport {
-  const claimed: number[] = [];
-  const observed: number[] = [];
-  const perSeason = new Map<string, { claimed: number[]; observed: number[] }>();
-  let undecided = 0;
-  for (const season of SEASONS) {
-    const mine = { claimed: [] as number[], observed: [] as number[] };
-    perSeason.set(season.name, mine);
-    for (const seed of seeds) {
-      const run = runSeason(seed, season, chain);
-      const labels = outcomes(run.samples, run.stockouts, run.receipts);
-      run.samples.forEach((s, i) => {
-        const y = labels[i];
-        if (y === undefined) {
-          undecided++;
-          return;
-        }
-        claimed.push(s.risk);
-        observed.push(y);
-        mine.claimed.push(s.risk);
+class RiskTally {
+  readonly claimed: number[] = [];
+  readonly observed: number[] = [];
+  readonly seasons = new Map<string, { claimed: number[]; observed: number[]; curve: CurvePoint[] }>();
+  readonly curve = emptyCurve();
+
+  add(season: string, run: SeasonRun, series: readonly RiskSeries[], labels: readonly (0 | 1 | undefined)[][]): void {
+    const mine = this.seasons.get(season) ?? this.seasons.set(season, { claimed: [], observed: [], curve: emptyCurve() }).get(season)!;
+    series.forEach((s, i) => {
+      for (let h = 0; h < s.at.length; h++) {
+        const y = labels[i]![h];
+        const r = s.risk[h]!;
+        if (y === undefined || Number.isNaN(r)) continue;
+        this.claimed.push(r);
+        this.observed.push(y);
+        mine.claimed.push(r);
         mine.observed.push(y);
-      });
+      }
+    });
+    const judged = { series, scoredFrom: run.scoredFrom, runEnd: run.runEnd, stockouts: run.stockouts, firstCountAt: run.firstCountAt };
+    addRun(this.curve, judged);
+    addRun(mine.curve, judged);
+  }
+
+  figures(): RiskFigures {
+    const seasons = [...this.seasons];
+    return {
+      pooled: calibration(this.claimed, this.observed),
+      bySeason: Object.fromEntries(seasons.map(([name, x]) => [name, calibration(x.claimed, x.observed)])),
+      frontier: frontier(this.curve),
+      frontierBySeason: Object.fromEntries(seasons.map(([name, x]) => [name, frontier(x.curve)])),
+    };
+  }
+}
+
+/** Both risks' calibration and warning curves over `seeds` x the three seasons, pooled and per season. */
+export function runCalibration(seeds: readonly number[], chain: { stores: number; skus: number }, options: { stock?: StockOptions; oracleMap?: RiskMap; keepPairs?: boolean; seasons?: readonly Season[] } = {}): CalibrationReport {
+  const processor = new RiskTally();
+  const oracle = new RiskTally();
+  let undecided = 0;
+  let alertsScored = 0;
+  let alertsFalse = 0;
+  let eligible = 0;
+  let warned = 0;
+  for (const season of options.seasons ?? SEASONS) {
+    for (const seed of seeds) {
+      const run = runSeason(seed, season, chain, options.stock, options.oracleMap);
+      const labels = run.processor.map((s) => outcomes(s.at.map((at) => ({ series: `${s.storeId}/${s.sku}`, at, risk: 0 })), run.stockouts, run.receipts));
+      for (const l of labels) for (const y of l) if (y === undefined) undecided++;
+      processor.add(season.name, run, run.processor, labels);
+      oracle.add(season.name, run, run.oracle, labels);
+      const own = scoreAlerts({ runStart: run.scoredFrom - WARMUP_DAYS * DAY_MS, runEnd: run.runEnd, stockouts: run.stockouts, alerts: run.alerts, firstCountAt: run.firstCountAt });
+      alertsScored += own.alertsScored;
+      alertsFalse += own.falseWarnings;
+      eligible += own.eligible;
+      warned += own.warned24h;
     }
   }
   return {
-    pooled: calibration(claimed, observed),
-    bySeason: Object.fromEntries([...perSeason].map(([name, x]) => [name, calibration(x.claimed, x.observed)])),
+    processor: processor.figures(),
+    oracle: oracle.figures(),
     undecided,
+    alerts: { recall24h: eligible ? warned / eligible : 0, falseRate: alertsScored ? alertsFalse / alertsScored : 0 },
+    ...(options.keepPairs ? { pairs: { processor: { risk: processor.claimed, outcome: processor.observed }, oracle: { risk: oracle.claimed, outcome: oracle.observed } } } : {}),
   };
+}
+
+/** recall_vs_oracle: the processor's recall 24 h ahead over the oracle's, both at FALSE_RATE_TARGET. */
+export function recallVsOracle(processor: Frontier, oracle: Frontier): number {
+  const o = recallAt(oracle, FALSE_RATE_TARGET).recall24h;
+  return o === 0 ? 0 : recallAt(processor, FALSE_RATE_TARGET).recall24h / o;
 }

@@ -28,11 +28,12 @@
 import type { Alert } from '../../schemas/generated/events';
 import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
 import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
-import { MemorySink } from '../../streams/runtime/memory-sink';
-import { STOCK_INPUTS, StockTask, type StockOptions } from '../../streams/stock/stock';
+import type { MemorySink } from '../../streams/runtime/memory-sink';
+import { StockTask, type StockOptions } from '../../streams/stock/stock';
 import type { StockoutRow } from '../pos/ground-truth';
 import type { SimulationOptions } from '../pos/options';
 import { PosSimulator } from '../pos/simulator';
+import { runStockSimulation } from './stock-simulation';
 
 export const WARMUP_DAYS = 7;
 export const LEAD_MS = 24 * HOUR_MS;
@@ -126,46 +127,37 @@ export function scoreAlerts(args: { runStart: number; runEnd: number; stockouts:
 export function runQuality(options: SimulationOptions, stock: StockOptions = {}): QualityReport & { task: StockTask; sim: PosSimulator } {
   const sim = new PosSimulator(options);
   const task = new StockTask(0, stock);
-  const sink = new MemorySink();
-  const offsets = new Map<string, number>(STOCK_INPUTS.map((t) => [t, 0]));
   const stockouts: StockoutRow[] = [];
   const firstCountAt = new Map<string, number>();
   const open = new Map<string, { storeId: string; sku: string; raisedAt: number }>();
   const spans: AlertSpan[] = [];
-  while (!sim.done) {
-    const hour = sim.nextHour();
-    stockouts.push(...hour.truth.stockouts);
-    // Topic after topic, as a consumer reading per topic-partition would: counts come after the
-    // sales of the same hour, so the ledger's order tolerance is exercised every day.
-    for (const topic of STOCK_INPUTS) {
-      for (const value of hour.events[topic]) {
-        const offset = offsets.get(topic)!;
-        offsets.set(topic, offset + 1);
-        if (topic === 'inventory.counts') {
-          const c = value as { store_id: string; sku: string; occurred_at: number };
-          const k = `${c.store_id}/${c.sku}`;
-          if (!firstCountAt.has(k)) firstCountAt.set(k, c.occurred_at);
+  const last = runStockSimulation(sim, task, {
+    onEvent: (topic, value) => {
+      if (topic !== 'inventory.counts') return;
+      const c = value as { store_id: string; sku: string; occurred_at: number };
+      const k = `${c.store_id}/${c.sku}`;
+      if (!firstCountAt.has(k)) firstCountAt.set(k, c.occurred_at);
+    },
+    onHour: (hour, sink) => {
+      stockouts.push(...hour.truth.stockouts);
+      for (const a of stockAlertsOf(sink)) {
+        if (a.state === 'RAISED') open.set(a.alert_id, { storeId: a.store_id, sku: a.sku!, raisedAt: a.occurred_at });
+        else {
+          const r = open.get(a.alert_id);
+          if (r) spans.push({ ...r, resolvedAt: a.occurred_at });
+          open.delete(a.alert_id);
         }
-        task.process({ topic, partition: 0, offset, key: (value as { store_id: string }).store_id, timestamp: 0, value }, sink);
       }
-    }
-    task.punctuate(sink);
-    for (const e of sink.events) {
-      if (e.topic !== ALERTS_TOPIC) continue;
-      const a = e.value as Alert;
-      if (a.alert_type !== 'STOCKOUT_RISK') continue;
-      if (a.state === 'RAISED') open.set(a.alert_id, { storeId: a.store_id, sku: a.sku!, raisedAt: a.occurred_at });
-      else {
-        const r = open.get(a.alert_id);
-        if (r) spans.push({ ...r, resolvedAt: a.occurred_at });
-        open.delete(a.alert_id);
-      }
-    }
-    sink.clear();
-  }
-  stockouts.push(...sim.finish().stockouts);
+    },
+  });
+  stockouts.push(...last.stockouts);
   for (const r of open.values()) spans.push({ ...r, resolvedAt: undefined });
   return { ...scoreAlerts({ runStart: sim.start, runEnd: sim.end, stockouts, alerts: spans, firstCountAt }), task, sim };
+}
+
+/** The STOCKOUT_RISK alerts (raised or resolved) a task emitted into `sink`. */
+export function stockAlertsOf(sink: MemorySink): Alert[] {
+  return sink.events.filter((e) => e.topic === ALERTS_TOPIC && (e.value as Alert).alert_type === 'STOCKOUT_RISK').map((e) => e.value as Alert);
 }
 
 /**

@@ -11,7 +11,7 @@
  *   an order opens until the receipt naming it, and teaches the sku's lead time and the store's
  *   review and receiving times (replenishment.ts). Then the sku's alerts are re-evaluated:
  *     OUT_OF_STOCK   raised when the books reach 0, resolved when units are back;
- *     STOCKOUT_RISK  raised when P(run out before the next delivery) >= RISK_RAISE, resolved
+ *     STOCKOUT_RISK  raised when the model's P(run out before the next delivery) >= RISK_RAISE, resolved
  *                    when it falls below RISK_RESOLVE or a delivery arrives (hysteresis: one
  *                    situation, one alert). Only once the books are known (a count was seen)
  *                    and the rate has MIN_HISTORY_DAYS of history.
@@ -35,6 +35,7 @@ import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, RowSin
 import { inMemoryStore, type KeyValueStore } from '../runtime/state-store';
 import { DEFAULT_LEDGER_OPTIONS, OnHandLedger, STOCK_TOPICS, ledgerEntries, type LedgerSnapshot } from '../shared/ledger';
 import { restoreLegacySnapshot } from './legacy-snapshot';
+import { calibrateRisk, FITTED_RISK_MAP, MODEL_RISK, type RiskMap } from './risk-calibration-map';
 import { SkuOrders, StoreReplenishment, earliestDelivery, type SkuOrdersSnapshot, type StoreReplenishmentSnapshot } from './replenishment';
 import { DAY_MS, DailyRate, cumulativeShares, StoreShape, estimateRisk, weekShareBetween, type DailyRateSnapshot, type RiskEstimate, type StoreShapeSnapshot } from './risk';
 
@@ -75,6 +76,8 @@ export interface StockOptions {
   readonly riskThresholds?: { readonly raise: number; readonly resolve: number };
   /** Event time an event_id is remembered for, to drop a repeat (ms); see runtime/event-ids.ts. */
   readonly eventIdHorizonMs?: number;
+  /** The map from the model's risk to the published one; FITTED_RISK_MAP by default, null for the model's own (fitting the map). */
+  readonly riskMap?: RiskMap | null;
 }
 
 interface OpenAlert {
@@ -154,6 +157,7 @@ export class StockTask implements PartitionTask {
   private readonly roles: ReadonlyMap<string, StockInput>;
   private readonly raiseAt: number;
   private readonly resolveBelow: number;
+  private readonly riskMap: RiskMap;
   /** Counts refused because deltas after them were folded already (see ledger.ts). */
   staleCounts = 0;
 
@@ -167,6 +171,7 @@ export class StockTask implements PartitionTask {
     this.roles = new TopicMapping<StockInput>(options.topics).catalogueOf(STOCK_INPUTS);
     this.raiseAt = options.riskThresholds?.raise ?? RISK_RAISE;
     this.resolveBelow = options.riskThresholds?.resolve ?? RISK_RESOLVE;
+    this.riskMap = options.riskMap === undefined ? FITTED_RISK_MAP : (options.riskMap ?? MODEL_RISK);
     // Stores first, so keys find theirs.
     for (const [storeId, snapshot] of state.stores.entries()) this.restoreStore(storeId, snapshot);
     for (const [, snapshot] of state.keys.entries()) this.restoreKey(snapshot);
@@ -275,16 +280,19 @@ export class StockTask implements PartitionTask {
     if (key.rate.historyDays(key.lastEventAt) < MIN_HISTORY_DAYS) return;
     const e = this.estimate(store, key);
     const hoursToDelivery = (e.nextDeliveryAt - key.lastEventAt) / 3_600_000;
+    // Decided on the model's risk (the thresholds were tuned on it; the map keeps its order),
+    // told in the calibrated one (what the alert claims is what happens).
+    const risk = calibrateRisk(this.riskMap, e.risk);
     const measures: Record<string, number> = {
       on_hand: onHand,
-      risk: e.risk,
+      risk,
       expected_units: round(e.expectedUnits, 3),
       hours_to_delivery: round(hoursToDelivery, 2),
       ...(e.hoursToStockout === null ? {} : { hours_to_stockout: round(e.hoursToStockout, 2) }),
     };
     if (key.riskAlert && (e.risk < this.resolveBelow || delivered)) {
-      const why = delivered ? `a delivery arrived: ${onHand} units on hand` : `risk fell to ${Math.round(e.risk * 100)}% with ${onHand} units on hand`;
-      this.alert(out, key, 'STOCKOUT_RISK', key.riskAlert, 'RESOLVED', at, e.risk, why, measures, record.offset);
+      const why = delivered ? `a delivery arrived: ${onHand} units on hand` : `risk fell to ${Math.round(risk * 100)}% with ${onHand} units on hand`;
+      this.alert(out, key, 'STOCKOUT_RISK', key.riskAlert, 'RESOLVED', at, risk, why, measures, record.offset);
       key.riskAlert = null;
     }
     // Not once the books are at 0: that is OUT_OF_STOCK's situation, and a "warning" raised then
@@ -292,8 +300,8 @@ export class StockTask implements PartitionTask {
     // merely reports). An alert raised before stays open until a delivery or the risk ends it.
     if (!key.riskAlert && onHand > 0 && e.risk >= this.raiseAt) {
       key.riskAlert = { id: alertId(PROCESSOR, 'STOCKOUT_RISK', key.storeId, key.sku, source), raisedAt: at };
-      const reason = `${onHand} units on hand, ${Math.round(e.risk * 100)}% chance to sell out before the delivery expected in ${Math.round(hoursToDelivery)} h (about ${e.expectedUnits.toFixed(1)} units expected by then)`;
-      this.alert(out, key, 'STOCKOUT_RISK', key.riskAlert, 'RAISED', at, e.risk, reason, measures, record.offset);
+      const reason = `${onHand} units on hand, ${Math.round(risk * 100)}% chance to sell out before the delivery expected in ${Math.round(hoursToDelivery)} h (about ${e.expectedUnits.toFixed(1)} units expected by then)`;
+      this.alert(out, key, 'STOCKOUT_RISK', key.riskAlert, 'RAISED', at, risk, reason, measures, record.offset);
     }
   }
 
@@ -344,7 +352,7 @@ export class StockTask implements PartitionTask {
       next_delivery_expected_at: iso(e.nextDeliveryAt),
       last_receipt_at: key.orders.lastReceiptAt === undefined ? null : iso(key.orders.lastReceiptAt),
       expected_units_to_delivery: round(e.expectedUnits, 3),
-      risk: trusted ? round(e.risk, 4) : null,
+      risk: trusted ? round(calibrateRisk(this.riskMap, e.risk), 4) : null,
       risk_alert_open: key.riskAlert !== null,
       out_of_stock: key.outAlert !== null,
       updated_at: iso(key.lastEventAt),
