@@ -148,7 +148,7 @@ describe('VAT per business day in the bi_* views', () => {
       expect({ view, filled: now.length > 0 || !FILLED.includes(view) }).toEqual({ view, filled: true });
       expect({ view, rows: now }).toEqual({ view, rows: before });
     }
-  });
+  }, 300_000);
 
   it('keeps past days unchanged when a store changes its VAT rate, and applies the new rate from its first day', async () => {
     const store = stores.find((s) => s.vat_rate !== null && s.vat_rate > 0)!;
