@@ -36,9 +36,14 @@
 -- - the local date does cost: the view reads dim_store_utc_offset, which 0045 did not. Alone,
 --   the periods take p50 7.0-7.3 ms against 3.6-3.9 ms for 0045's subquery (80 runs); the
 --   offset picked by argMaxIf after a plain join on the store is 1.5 ms cheaper than an ASOF join
---   (8.1-8.8 ms), a groupArray lookup or an array form (7.8, 9.1 ms). On the two dashboard
---   queries that is a few ms of 60-130 ms, below what the load let this machine resolve (p50
---   ratios new/old from 0.90 to 1.27 across runs); the bench should be re-run quietly.
+--   (8.1-8.8 ms), a groupArray lookup or an array form (7.8, 9.1 ms). On the bi-query bench's
+--   dashboard queries, 0045 and 0046 alternately, 40 runs each at load 11: revenue by region and
+--   day p50 110.1 vs 109.5 ms (ratio 0.99, median of paired ratios 1.01), top SKUs of a store
+--   69.8 vs 72.0 ms (1.03, paired 1.04): about 2 ms, the offsets read. At load 13-17 single runs
+--   of 20 gave ratios from 0.67 to 1.39: the bench should be re-run on a quiet machine. Taking
+--   the local date at write time instead would cost nothing at query time but would depend on
+--   the closing job having written the store's offsets before the version lands (not so in a
+--   rebuild, where dim_store comes first) and would leave the rows already written on UTC dates.
 --
 -- Views replaced (CREATE OR REPLACE, columns and their order unchanged): bi_sales_daily,
 -- bi_store_sales_daily, bi_sales_hourly, bi_sales, bi_returns, bi_sales_velocity,
