@@ -18,6 +18,9 @@
  *   untimed warm-up (a round of the dashboards; one API request per store, which fills the API's
  *   cache the first time and compiles the client each time) and followed by the processor catching
  *   up, so no phase inherits a backlog. The web app process's event-loop delay (p99, max) of each;
+ * - the processor's yielding (STREAM_YIELD_AFTER_MS): a third phase in each round, generators in
+ *   child processes, with a second velocity processor that runs each fetched batch in one go (0),
+ *   as before the option: api_p99_unyielding_ms, event_loop_p99/max_unyielding_ms;
  * - page_uncached_p95_ms: the same four pages with the page cache off (WEB_CACHE_TTL_MS=0), idle:
  *   what a load costs when new data arrived since the last one (every load, under live sales);
  * - the baselines, in the same run: the same page loads and the same API load (its generators in
@@ -56,7 +59,7 @@ import { hashPassword } from '../../services/sql/passwords';
 import { executorReader, startWebService } from '../../services/web';
 import { startProcessor } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
-import { percentile, type Benchmark } from '../harness';
+import { percentile, profilePhase, type Benchmark } from '../harness';
 import { produceLiveSales } from '../live-sales-producer';
 import { childLoad, inProcessLoad, type LoadHandle, type PrepareLoad } from '../load-child';
 import { launchBrowser, preparePageLoad, signIn, type PageLoadArgs } from '../page-load';
@@ -104,17 +107,17 @@ interface LiveVelocity {
   stop(): Promise<void>;
 }
 
-async function startVelocity(config: Config, logger: Logger, client: ClickHouseClient, kafka: Kafka, codec: EventCodec): Promise<LiveVelocity> {
-  const topic = `bench.web.${Date.now()}`;
+async function startVelocity(config: Config, logger: Logger, client: ClickHouseClient, kafka: Kafka, codec: EventCodec, yieldAfterMs: number): Promise<LiveVelocity> {
+  const topic = `bench.web.${Date.now()}.yield-${yieldAfterMs}`;
   const admin = kafka.admin();
   await admin.connect();
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: config.topics.partitions, replicationFactor: 1 }]);
-  const database = `bench_web_velocity_${Date.now()}`;
+  const database = `bench_web_velocity_${Date.now()}_yield_${yieldAfterMs}`;
   await client.command({ query: `CREATE DATABASE ${database}` });
   await migrate(client, database);
-  const metrics = createMetrics('bench-web', { collectDefaults: false });
+  const metrics = createMetrics(`bench-web-${yieldAfterMs}`, { collectDefaults: false });
   const eventsIn = metrics.counter('events_in_total', 'records read by a processor', ['processor', 'topic']);
-  const processor = await startProcessor(velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 60_000, salesTopic: topic }), { kafka, codec, clickhouse: client, logger, metrics }, { ...config.streams, database, groupId: `${topic}.pipeline` });
+  const processor = await startProcessor(velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 60_000, salesTopic: topic }), { kafka, codec, clickhouse: client, logger, metrics }, { ...config.streams, yieldAfterMs, database, groupId: `${topic}.pipeline` });
   const read = async (): Promise<number> => (await eventsIn.get()).values.reduce((s, v) => s + v.value, 0);
   return {
     topic,
@@ -195,6 +198,7 @@ async function loadedPhase(placement: Placement, velocity: LiveVelocity, produce
     }
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
+    const stopProfile = await profilePhase(`web-${placement}`);
     const read0 = await velocity.read();
     const t0 = performance.now();
     apiLoad.start();
@@ -204,6 +208,7 @@ async function loadedPhase(placement: Placement, velocity: LiveVelocity, produce
     const [apiTimes, pageTimes] = await Promise.all([apiLoad.stop(), pageLoad.stop()]);
     const eventsPerS = ((await velocity.read()) - read0) / ((performance.now() - t0) / 1000);
     loop.disable();
+    await stopProfile();
     salesStopped = true;
     await sales.stop();
     await velocity.drained(120_000);
@@ -326,14 +331,19 @@ export const webBench: Benchmark = {
       const producer = createProducer(kafka);
       await producer.connect();
       closers.push(() => producer.disconnect());
-      const velocity = await startVelocity(config, logger, client, kafka, codec);
+      const velocity = await startVelocity(config, logger, client, kafka, codec, config.streams.yieldAfterMs);
       closers.push(() => velocity.stop());
-      const phases: Record<Placement, LoadedPhase[]> = { child: [], 'in-process': [] };
+      // The processor as before STREAM_YIELD_AFTER_MS: each fetched batch in one go.
+      const unyielding = await startVelocity(config, logger, client, kafka, codec, 0);
+      closers.push(() => unyielding.stop());
+      const phases = { child: [] as LoadedPhase[], 'in-process': [] as LoadedPhase[], unyielding: [] as LoadedPhase[] };
       for (let round = 0; round < SHAPE.loadedRounds; round++) {
-        for (const placement of ['child', 'in-process'] as const) phases[placement].push(await loadedPhase(placement, velocity, producer, codec, apiArgs, pageArgs));
+        phases.child.push(await loadedPhase('child', velocity, producer, codec, apiArgs, pageArgs));
+        phases['in-process'].push(await loadedPhase('in-process', velocity, producer, codec, apiArgs, pageArgs));
+        phases.unyielding.push(await loadedPhase('child', unyielding, producer, codec, apiArgs, pageArgs));
       }
-      const merged = (placement: Placement) => {
-        const runs = phases[placement];
+      const merged = (phase: keyof typeof phases) => {
+        const runs = phases[phase];
         return {
           pages: runs.flatMap((r) => r.pages),
           api: runs.flatMap((r) => r.api),
@@ -344,6 +354,7 @@ export const webBench: Benchmark = {
       };
       const out = merged('child');
       const inProcess = merged('in-process');
+      const unyieldingRuns = merged('unyielding');
 
       const pageP95 = percentile(out.pages, 95);
       const apiP99 = percentile(out.api, 99);
@@ -365,6 +376,12 @@ export const webBench: Benchmark = {
         event_loop_max_ms: Math.round(out.loopMaxMs),
         event_loop_p99_in_process_ms: Math.round(inProcess.loopP99Ms),
         event_loop_max_in_process_ms: Math.round(inProcess.loopMaxMs),
+        api_p99_unyielding_ms: Math.round(percentile(unyieldingRuns.api, 99) * 10) / 10,
+        page_p95_unyielding_ms: Math.round(percentile(unyieldingRuns.pages, 95)),
+        event_loop_p99_unyielding_ms: Math.round(unyieldingRuns.loopP99Ms),
+        event_loop_max_unyielding_ms: Math.round(unyieldingRuns.loopMaxMs),
+        processor_events_per_s_unyielding: Math.round(unyieldingRuns.eventsPerS),
+        yield_after_ms: config.streams.yieldAfterMs,
         page_loads: out.pages.length,
         api_requests: out.api.length,
         page_loads_in_process: inProcess.pages.length,
