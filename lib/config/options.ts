@@ -442,8 +442,8 @@ export const OPTIONS = {
   }),
   STREAM_YIELD_AFTER_MS: spec({
     group: 'streams',
-    default: '5', // milliseconds
-    doc: 'Longest a processor decodes and applies records of one fetched batch before it lets the process serve other work (HTTP requests of the read API, web app and SQL endpoint in `run all`), in milliseconds: a batch of a partition that fell behind holds tens of thousands of records, and running it in one go stalls every request of the process. 0: a batch runs in one go.',
+    default: '0', // milliseconds; 0: off
+    doc: 'Longest a processor decodes and applies the records of one fetched batch before it lets the process serve other work (the read API, web app and SQL endpoint share its event loop in `run all`), in milliseconds: a batch of a partition that fell behind holds tens of thousands of records and stalls every request for its length. 0: a batch runs in one go (the default until `make bench BENCH=web` shows yielding helps on a quiet machine: its *_alt_yield figures run the other setting in the same run).',
     schema: z.coerce.number().int().min(0),
   }),
   STREAM_SESSION_TIMEOUT_MS: spec({
