@@ -3,7 +3,9 @@
  * velocity benchmark's latency phase: the producer (Avro encoding, kafkajs' produce path, their
  * garbage) then runs on its own event loop and heap, not on the processor's it measures. Reads
  * the service settings from the environment like the bench runner; arguments: topic, events/s,
- * seconds. Answers the achieved rate to its parent (process.send) and exits.
+ * seconds (at most: a `{ stop: true }` message from the parent ends it sooner, for a bench whose
+ * phase ends when its other load does). Answers the achieved rate to its parent (process.send)
+ * and exits.
  */
 import pino from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,13 +18,13 @@ import { loadCatalog } from '../schemas/catalog';
 import { benchSale } from './harness';
 import type { Producer } from 'kafkajs';
 
-/** Sends `rate` sales a second for `seconds` in ticks of 50 ms; answers the achieved rate. */
-export async function produceLiveSales(producer: Producer, codec: EventCodec, topic: string, rate: number, seconds: number): Promise<number> {
+/** Sends `rate` sales a second for `seconds` (or until `until()`) in ticks of 50 ms; answers the achieved rate. */
+export async function produceLiveSales(producer: Producer, codec: EventCodec, topic: string, rate: number, seconds: number, until: () => boolean = () => false): Promise<number> {
   const tickMs = 50;
   const perTick = (rate * tickMs) / 1000;
   const start = performance.now();
   let sent = 0;
-  while (performance.now() - start < seconds * 1000) {
+  while (performance.now() - start < seconds * 1000 && !until()) {
     const now = Date.now();
     const messages = Array.from({ length: perTick }, (_, k) => {
       const sale = benchSale(sent + k, now);
@@ -45,10 +47,14 @@ async function main(): Promise<void> {
   const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
   const producer = createProducer(kafka);
   await producer.connect();
+  let stopped = false;
+  const onMessage = (m: { stop?: boolean }): void => void (stopped ||= m.stop === true);
+  process.on('message', onMessage);
   try {
-    const achieved = await produceLiveSales(producer, codec, topic, Number(rate), Number(seconds));
+    const achieved = await produceLiveSales(producer, codec, topic, Number(rate), Number(seconds), () => stopped);
     process.send?.({ rate: achieved });
   } finally {
+    process.off('message', onMessage); // the listener alone would keep the process alive
     await producer.disconnect();
   }
 }

@@ -6,24 +6,37 @@
  * - page_p95_ms: navigation to a dashboard until every chart of it is drawn (the page marks
  *   `body[data-drawn]` after its last chart), over the four dashboards in turn, measured while the
  *   velocity processor consumes 10k events/s (sales produced live at that rate) and the read API
- *   answers 200 requests/s (the at-risk route, open loop, the same engine);
+ *   answers 200 requests/s (the at-risk route of the 50 stores, open loop, the same engine);
  * - api_p99_ms: those read API requests, each timed from when it was due;
+ * - where the load comes from: the sales producer (bench/live-sales-producer.ts), the read API's
+ *   client (bench/read-api-load.ts) and the browser's driver (bench/page-load.ts) run in child
+ *   processes, as the tills, store systems and browsers are other machines: the bench's process
+ *   then only serves, as `run all` does (web app, read API, SQL executor, the velocity processor).
+ *   The same three generators also run in the bench's own process, the way the bench measured
+ *   before (page_p95_in_process_ms, api_p99_in_process_ms): loaded phases alternate child,
+ *   in-process, child, in-process, SHAPE.phaseSeconds each, every phase preceded by the same
+ *   untimed warm-up (a round of the dashboards; one API request per store, which fills the API's
+ *   cache the first time and compiles the client each time) and followed by the processor catching
+ *   up, so no phase inherits a backlog. The web app process's event-loop delay (p99, max) of each;
+ * - the processor's yielding (STREAM_YIELD_AFTER_MS): a third phase in each round, generators in
+ *   child processes, with a second velocity processor at the other setting (alt_yield_after_ms:
+ *   SHAPE.yieldAfterMs when the configured one is 0, else 0): *_alt_yield_ms beside the figures;
  * - page_uncached_p95_ms: the same four pages with the page cache off (WEB_CACHE_TTL_MS=0), idle:
  *   what a load costs when new data arrived since the last one (every load, under live sales);
- * - the baselines, in the same run: the same page loads and the same API load with the processor
- *   idle and nothing else running (page_idle_p95_ms, api_idle_p99_ms), and their ratios;
+ * - the baselines, in the same run: the same page loads and the same API load (its generators in
+ *   child processes, warmed up the same way) with the processor idle and nothing else running
+ *   (page_idle_p95_ms, api_idle_p99_ms), and their ratios;
  * - the charting library: the bundle each candidate ships and the time it takes to draw a year of
  *   two daily series in this Chromium (median of 20 draws): uPlot (chosen) against Chart.js.
- *
- * The load generators (Chromium aside) run in the web app's own process, so their CPU counts
- * against the figures: both are upper bounds.
  */
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { Agent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Page } from 'playwright-core';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Page } from 'playwright-core';
 import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
@@ -43,22 +56,31 @@ import { startReadApiService } from '../../services/read-api';
 import { EMPTY_USERS, withUser, writeBiUsers } from '../../services/sql/bi-users';
 import { createSqlExecutor } from '../../services/sql/executor';
 import { hashPassword } from '../../services/sql/passwords';
-import { DASHBOARDS } from '../../services/web/dashboards';
 import { executorReader, startWebService } from '../../services/web';
 import { startProcessor } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
-import { chromiumPath } from '../../tests/harness/chromium';
-import { benchSale, percentile, type Benchmark } from '../harness';
+import { percentile, profilePhase, type Benchmark } from '../harness';
+import { produceLiveSales } from '../live-sales-producer';
+import { childLoad, inProcessLoad, type LoadHandle, type PrepareLoad } from '../load-child';
+import { launchBrowser, preparePageLoad, signIn, type PageLoadArgs } from '../page-load';
+import { prepareReadApiLoad, type ReadApiLoadArgs } from '../read-api-load';
 import { BI_YEAR_DATABASE, biYearFolder, ensureYear } from './bi-query';
 
 const SHAPE = {
   eventsPerS: 10_000, // the processors' input rate the issue asks for
   apiRatePerS: 200,
-  loadedSeconds: 30, // of the loaded phase
+  phaseSeconds: 15, // of each loaded phase
+  loadedRounds: 2, // of the alternating loaded phases (generators in child processes, then in this one): 30 s of each
+  maxProduceSeconds: 600, // a bound on a phase's producer, which its phase stops long before
   idleRounds: 1, // page loads of each dashboard with nothing else running
-  warmupRounds: 1, // first reads of each table, before anything is timed
+  idleApiSeconds: 10, // of the read API's baseline
+  warmupRounds: 1, // rounds of the dashboards before a generator's pages are timed
   chartDraws: 20,
+  yieldAfterMs: 5, // the processor's yielding the alternate phase tries when STREAM_YIELD_AFTER_MS is 0
 } as const;
+
+/** Where a phase's load generators run: their own processes (as store systems and browsers do), or the web app's. */
+type Placement = 'child' | 'in-process';
 
 const ANALYST = 'bench_web_analyst';
 
@@ -76,85 +98,126 @@ export async function ensureRates(client: ClickHouseClient): Promise<void> {
   }
 }
 
-/** Sales produced live at `eventsPerS` to a fresh topic, consumed by the velocity processor; stop() answers the rate it read at. */
-async function liveVelocity(config: Config, logger: Logger, client: ClickHouseClient): Promise<{ stop(): Promise<number> }> {
-  const kafka = createKafka(config.kafka, logger, 'bench');
-  const topic = `bench.web.${Date.now()}`;
+/** The velocity processor on a fresh topic, reading what the loaded phases produce into it. */
+interface LiveVelocity {
+  readonly topic: string;
+  /** Records it has read so far. */
+  read(): Promise<number>;
+  /** Waits until it has read everything produced to its topic, so a phase does not inherit the last one's backlog. */
+  drained(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startVelocity(config: Config, logger: Logger, client: ClickHouseClient, kafka: Kafka, codec: EventCodec, yieldAfterMs: number): Promise<LiveVelocity> {
+  const topic = `bench.web.${Date.now()}.yield-${yieldAfterMs}`;
   const admin = kafka.admin();
   await admin.connect();
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: config.topics.partitions, replicationFactor: 1 }]);
-  const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-  const database = `bench_web_velocity_${Date.now()}`;
+  const database = `bench_web_velocity_${Date.now()}_yield_${yieldAfterMs}`;
   await client.command({ query: `CREATE DATABASE ${database}` });
   await migrate(client, database);
-  const metrics = createMetrics('bench-web', { collectDefaults: false });
+  const metrics = createMetrics(`bench-web-${yieldAfterMs}`, { collectDefaults: false });
   const eventsIn = metrics.counter('events_in_total', 'records read by a processor', ['processor', 'topic']);
-  const processor = await startProcessor(velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 60_000, salesTopic: topic }), { kafka, codec, clickhouse: client, logger, metrics }, { ...config.streams, database, groupId: `${topic}.pipeline` });
-  const producer = createProducer(kafka);
-  await producer.connect();
-  let stopped = false;
-  const tickMs = 100;
-  const perTick = (SHAPE.eventsPerS * tickMs) / 1000;
-  const started = performance.now();
-  const producing = (async () => {
-    let i = 0;
-    for (let tick = 0; !stopped; tick++) {
-      const due = started + tick * tickMs;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      const messages = [];
-      for (let j = 0; j < perTick; j++, i++) {
-        const sale = benchSale(i, Date.now());
-        messages.push({ key: sale.store_id, value: codec.encode('pos.sales', sale) });
-      }
-      await producer.send({ topic, acks: -1, messages });
-    }
-  })();
+  const processor = await startProcessor(velocityProcessor({ maxOutOfOrderMs: 5_000, allowedLatenessMs: 60_000, salesTopic: topic }), { kafka, codec, clickhouse: client, logger, metrics }, { ...config.streams, yieldAfterMs, database, groupId: `${topic}.pipeline` });
   const read = async (): Promise<number> => (await eventsIn.get()).values.reduce((s, v) => s + v.value, 0);
   return {
+    topic,
+    read,
+    async drained(timeoutMs) {
+      const produced = (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0);
+      const deadline = performance.now() + timeoutMs;
+      while ((await read()) < produced) {
+        if (performance.now() > deadline) throw new Error(`velocity read ${await read()} of ${produced} sales in ${timeoutMs} ms`);
+        await sleep(100);
+      }
+    },
     async stop() {
-      const seconds = (performance.now() - started) / 1000;
-      const rate = (await read()) / seconds;
-      stopped = true;
-      await producing;
-      await producer.disconnect();
       await processor.stop();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
       await client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
-      return rate;
     },
   };
 }
 
-/** Requests at `ratePerS` until `until()` says stop; each latency in ms from when it was due. */
-async function openLoop(call: () => Promise<void>, ratePerS: number, until: () => boolean): Promise<number[]> {
-  const intervalMs = 1000 / ratePerS;
-  const latencies: number[] = [];
-  const start = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; !until(); i++) {
-    const due = start + i * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    inFlight.push(call().then(() => void latencies.push(performance.now() - due)));
+/** Sales at SHAPE.eventsPerS into `topic` (bench/live-sales-producer.ts) from a child process or this one, until stop(), which answers the rate sent. */
+async function startSales(placement: Placement, topic: string, producer: Producer, codec: EventCodec): Promise<{ stop(): Promise<number> }> {
+  if (placement === 'in-process') {
+    let stopped = false;
+    const sent = produceLiveSales(producer, codec, topic, SHAPE.eventsPerS, SHAPE.maxProduceSeconds, () => stopped);
+    return {
+      stop: () => {
+        stopped = true;
+        return sent;
+      },
+    };
   }
-  await Promise.all(inFlight);
-  return latencies;
+  const child = fork(join(__dirname, '..', 'live-sales-producer.js'), [topic, String(SHAPE.eventsPerS), String(SHAPE.maxProduceSeconds)], { env: process.env, stdio: 'inherit' });
+  const sent = new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { rate: number }) => resolve(m.rate));
+    child.once('exit', (code) => reject(new Error(`the live producer exited (${code}) before answering`)));
+  });
+  sent.catch(() => undefined); // observed by stop()
+  return {
+    stop: () => {
+      if (child.connected) child.send({ stop: true });
+      return sent;
+    },
+  };
 }
 
-/** Loads each dashboard in turn until `until()` (or `rounds` rounds); each load's ms to all charts drawn. */
-async function loadPages(page: Page, baseUrl: string, rounds: number, until: () => boolean = () => false): Promise<number[]> {
-  const times: number[] = [];
-  for (let r = 0; r < rounds && !until(); r++) {
-    for (const d of DASHBOARDS) {
-      const t = performance.now();
-      await page.goto(`${baseUrl}/${d.name}`);
-      await page.waitForSelector('body[data-drawn]', { state: 'attached', timeout: 120_000 });
-      times.push(performance.now() - t);
+const load = <A>(placement: Placement, file: string, prepare: PrepareLoad<A>, args: A): Promise<LoadHandle> =>
+  placement === 'child' ? childLoad(join(__dirname, '..', file), args) : inProcessLoad(prepare, args);
+
+interface LoadedPhase {
+  readonly pages: number[];
+  readonly api: number[];
+  readonly eventsPerS: number;
+  /** The web app process's event-loop delay over the phase (ms). */
+  readonly loopP99Ms: number;
+  readonly loopMaxMs: number;
+}
+
+/**
+ * The processor reading sales at 10k/s, the read API at 200/s and the dashboards opened in turn,
+ * together for SHAPE.phaseSeconds, with the three generators in child processes or in this one.
+ */
+async function loadedPhase(placement: Placement, velocity: LiveVelocity, producer: Producer, codec: EventCodec, api: ReadApiLoadArgs, pages: PageLoadArgs): Promise<LoadedPhase> {
+  const apiLoad = await load(placement, 'read-api-load.js', prepareReadApiLoad, api);
+  let pageLoad: LoadHandle | undefined;
+  let sales: { stop(): Promise<number> } | undefined;
+  let ended = false;
+  let salesStopped = false;
+  try {
+    pageLoad = await load(placement, 'page-load.js', preparePageLoad, pages);
+    sales = await startSales(placement, velocity.topic, producer, codec);
+    const before = await velocity.read();
+    const deadline = performance.now() + 60_000;
+    while ((await velocity.read()) === before) {
+      if (performance.now() > deadline) throw new Error('the velocity processor read nothing of the live sales in 60 s');
+      await sleep(50);
     }
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const stopProfile = await profilePhase(`web-${placement}`);
+    const read0 = await velocity.read();
+    const t0 = performance.now();
+    apiLoad.start();
+    pageLoad.start();
+    await sleep(SHAPE.phaseSeconds * 1000); // the phase's length: every generator runs open for it
+    ended = true;
+    const [apiTimes, pageTimes] = await Promise.all([apiLoad.stop(), pageLoad.stop()]);
+    const eventsPerS = ((await velocity.read()) - read0) / ((performance.now() - t0) / 1000);
+    loop.disable();
+    await stopProfile();
+    salesStopped = true;
+    await sales.stop();
+    await velocity.drained(120_000);
+    return { pages: pageTimes, api: apiTimes, eventsPerS, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
+  } finally {
+    if (!ended) await Promise.allSettled([apiLoad.stop(), pageLoad?.stop()]);
+    if (!salesStopped) await sales?.stop().catch(() => undefined);
   }
-  return times;
 }
 
 /** The candidates' bundles, and the median time each takes to draw 365 days x 2 series in Chromium. */
@@ -235,62 +298,68 @@ export const webBench: Benchmark = {
         clickhouse: client,
       });
       closers.push(() => readApi.close());
-      const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-      closers.push(async () => agent.destroy());
-      let apiCall = 0;
-      const callApi = (): Promise<void> =>
-        new Promise((resolve, reject) => {
-          const store = `S${String((apiCall++ % 50) + 1).padStart(3, '0')}`;
-          httpGet(`${readApi.url}/v1/stores/${store}/at-risk?limit=50`, { agent, headers: { authorization: `Bearer ${key.key}` } }, (response) => {
-            response.resume();
-            response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`read API answered ${response.statusCode}`))));
-            response.on('error', reject);
-          }).on('error', reject);
-        });
+      const apiArgs: ReadApiLoadArgs = { url: readApi.url, key: key.key, ratePerS: SHAPE.apiRatePerS };
+      const pageArgs: PageLoadArgs = { url: web.url, user: ANALYST, password, warmupRounds: SHAPE.warmupRounds, rounds: 0 };
 
-      const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--disable-dev-shm-usage', '--disable-gpu'] });
-      closers.push(() => browser.close());
-      const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-      await page.goto(`${web.url}/login`);
-      await page.fill('#user', ANALYST);
-      await page.fill('#password', password);
-      await Promise.all([page.waitForURL(`${web.url}/executive`), page.click('#sign-in')]);
-      await page.waitForSelector('body[data-drawn]', { state: 'attached', timeout: 120_000 });
-      const charts = Number(await page.$eval('body', (b) => (b as unknown as { dataset: { charts: string } }).dataset.charts));
-      const libraries = await compareChartLibraries(await browser.newPage());
-
-      // Baselines: nothing else running.
-      await loadPages(page, web.url, SHAPE.warmupRounds);
-      const idlePages = await loadPages(page, web.url, SHAPE.idleRounds);
-      const uncachedPage = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-      await uncachedPage.goto(`${uncachedWeb.url}/login`);
-      await uncachedPage.fill('#user', ANALYST);
-      await uncachedPage.fill('#password', password);
-      await Promise.all([uncachedPage.waitForURL(`${uncachedWeb.url}/executive`), uncachedPage.click('#sign-in')]);
-      await uncachedPage.waitForSelector('body[data-drawn]', { state: 'attached', timeout: 120_000 });
-      const uncachedPages = await loadPages(uncachedPage, uncachedWeb.url, SHAPE.idleRounds);
-      let idleDone = false;
-      const idleStop = setTimeout(() => (idleDone = true), 10_000);
-      const idleApi = await openLoop(callApi, SHAPE.apiRatePerS, () => idleDone);
-      clearTimeout(idleStop);
-
-      // Loaded: the processor at 10k events/s, the API at 200/s and the pages, together.
-      const velocity = await liveVelocity(config, logger, client);
-      let rate: number;
-      let loadedPages: number[];
-      let loadedApi: number[];
+      // The charts of a page and the charting libraries, in a browser of this process, closed before anything is timed.
+      const browser = await launchBrowser();
+      let charts: number;
+      let libraries: Record<string, number>;
       try {
-        await sleep(3_000); // the processor's group joined and reading
-        let done = false;
-        const timer = setTimeout(() => (done = true), SHAPE.loadedSeconds * 1000);
-        [loadedPages, loadedApi] = await Promise.all([loadPages(page, web.url, Number.POSITIVE_INFINITY, () => done), openLoop(callApi, SHAPE.apiRatePerS, () => done)]);
-        clearTimeout(timer);
+        const page = await signIn(browser, web.url, ANALYST, password);
+        charts = Number(await page.$eval('body', (b) => (b as unknown as { dataset: { charts: string } }).dataset.charts));
+        libraries = await compareChartLibraries(await browser.newPage());
       } finally {
-        rate = await velocity.stop();
+        await browser.close();
       }
 
-      const pageP95 = percentile(loadedPages, 95);
-      const apiP99 = percentile(loadedApi, 99);
+      // Baselines, with nothing else running (the generators in child processes, as in the loaded phases).
+      const idlePageLoad = await childLoad(join(__dirname, '..', 'page-load.js'), { ...pageArgs, rounds: SHAPE.idleRounds });
+      idlePageLoad.start();
+      const idlePages = await idlePageLoad.done();
+      const uncachedLoad = await childLoad(join(__dirname, '..', 'page-load.js'), { ...pageArgs, url: uncachedWeb.url, warmupRounds: 0, rounds: SHAPE.idleRounds });
+      uncachedLoad.start();
+      const uncachedPages = await uncachedLoad.done();
+      const idleApiLoad = await childLoad(join(__dirname, '..', 'read-api-load.js'), apiArgs);
+      idleApiLoad.start();
+      await sleep(SHAPE.idleApiSeconds * 1000); // the phase's length
+      const idleApi = await idleApiLoad.stop();
+
+      // Loaded: the processor at 10k events/s, the API at 200/s and the pages together, the
+      // generators in child processes and in this one, alternately.
+      const kafka = createKafka(config.kafka, logger, 'bench');
+      const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
+      const producer = createProducer(kafka);
+      await producer.connect();
+      closers.push(() => producer.disconnect());
+      const velocity = await startVelocity(config, logger, client, kafka, codec, config.streams.yieldAfterMs);
+      closers.push(() => velocity.stop());
+      // The processor with the other yielding setting: in one go when the configured one yields, else yielding.
+      const altYieldAfterMs = config.streams.yieldAfterMs > 0 ? 0 : SHAPE.yieldAfterMs;
+      const altYield = await startVelocity(config, logger, client, kafka, codec, altYieldAfterMs);
+      closers.push(() => altYield.stop());
+      const phases = { child: [] as LoadedPhase[], 'in-process': [] as LoadedPhase[], altYield: [] as LoadedPhase[] };
+      for (let round = 0; round < SHAPE.loadedRounds; round++) {
+        phases.child.push(await loadedPhase('child', velocity, producer, codec, apiArgs, pageArgs));
+        phases['in-process'].push(await loadedPhase('in-process', velocity, producer, codec, apiArgs, pageArgs));
+        phases.altYield.push(await loadedPhase('child', altYield, producer, codec, apiArgs, pageArgs));
+      }
+      const merged = (phase: keyof typeof phases) => {
+        const runs = phases[phase];
+        return {
+          pages: runs.flatMap((r) => r.pages),
+          api: runs.flatMap((r) => r.api),
+          eventsPerS: runs.reduce((s, r) => s + r.eventsPerS, 0) / runs.length,
+          loopP99Ms: Math.max(...runs.map((r) => r.loopP99Ms)),
+          loopMaxMs: Math.max(...runs.map((r) => r.loopMaxMs)),
+        };
+      };
+      const out = merged('child');
+      const inProcess = merged('in-process');
+      const altYieldRuns = merged('altYield');
+
+      const pageP95 = percentile(out.pages, 95);
+      const apiP99 = percentile(out.api, 99);
       const pageIdleP95 = percentile(idlePages, 95);
       const apiIdleP99 = percentile(idleApi, 99);
       return {
@@ -301,9 +370,28 @@ export const webBench: Benchmark = {
         api_idle_p99_ms: Math.round(apiIdleP99 * 10) / 10,
         page_ratio: pageP95 / pageIdleP95,
         api_ratio: apiP99 / apiIdleP99,
-        page_loads: loadedPages.length,
-        api_requests: loadedApi.length,
-        processor_events_per_s: Math.round(rate),
+        page_p95_in_process_ms: Math.round(percentile(inProcess.pages, 95)),
+        api_p99_in_process_ms: Math.round(percentile(inProcess.api, 99) * 10) / 10,
+        api_p50_ms: Math.round(percentile(out.api, 50) * 10) / 10,
+        api_p50_in_process_ms: Math.round(percentile(inProcess.api, 50) * 10) / 10,
+        event_loop_p99_ms: Math.round(out.loopP99Ms),
+        event_loop_max_ms: Math.round(out.loopMaxMs),
+        event_loop_p99_in_process_ms: Math.round(inProcess.loopP99Ms),
+        event_loop_max_in_process_ms: Math.round(inProcess.loopMaxMs),
+        yield_after_ms: config.streams.yieldAfterMs,
+        alt_yield_after_ms: altYieldAfterMs,
+        api_p99_alt_yield_ms: Math.round(percentile(altYieldRuns.api, 99) * 10) / 10,
+        api_p50_alt_yield_ms: Math.round(percentile(altYieldRuns.api, 50) * 10) / 10,
+        page_p95_alt_yield_ms: Math.round(percentile(altYieldRuns.pages, 95)),
+        event_loop_p99_alt_yield_ms: Math.round(altYieldRuns.loopP99Ms),
+        event_loop_max_alt_yield_ms: Math.round(altYieldRuns.loopMaxMs),
+        processor_events_per_s_alt_yield: Math.round(altYieldRuns.eventsPerS),
+        page_loads: out.pages.length,
+        api_requests: out.api.length,
+        page_loads_in_process: inProcess.pages.length,
+        api_requests_in_process: inProcess.api.length,
+        processor_events_per_s: Math.round(out.eventsPerS),
+        processor_events_per_s_in_process: Math.round(inProcess.eventsPerS),
         target_events_per_s: SHAPE.eventsPerS,
         charts_on_executive: charts,
         ...libraries,

@@ -147,6 +147,8 @@ export interface StreamsConfig {
   readonly allowedLatenessMs: number;
   /** Event time an event_id is remembered for, to drop a repeat (ms). */
   readonly eventIdHorizonMs: number;
+  /** Longest stretch of one batch's records before the event loop is yielded (ms); 0: never. */
+  readonly yieldAfterMs: number;
   readonly sessionTimeoutMs: number;
   /** How long a rebalance waits for members to rejoin (ms): bounds a restart's wait for its dead predecessor. */
   readonly rebalanceTimeoutMs: number;
@@ -468,6 +470,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxOutOfOrderMs: v.STREAM_MAX_OUT_OF_ORDER_MS!,
       allowedLatenessMs: v.STREAM_ALLOWED_LATENESS_MS!,
       eventIdHorizonMs: v.STREAM_EVENT_ID_HORIZON_MS!,
+      yieldAfterMs: v.STREAM_YIELD_AFTER_MS!,
       sessionTimeoutMs: v.STREAM_SESSION_TIMEOUT_MS!,
       rebalanceTimeoutMs: v.STREAM_REBALANCE_TIMEOUT_MS!,
       deadLetterTopic: v.DEAD_LETTER_TOPIC!,

@@ -434,6 +434,12 @@ export const OPTIONS = {
     doc: 'How long, in milliseconds of event time, the processors that aggregate (velocity) remember an event_id to drop a repeat of it (a terminal retrying a request ingest answered 503 for). Costs about 150 bytes of memory per event held per partition and, measured on the velocity benchmark, about 4-5 us of CPU per event; 0 turns the guard off.',
     schema: z.coerce.number().int().min(0),
   }),
+  STREAM_YIELD_AFTER_MS: spec({
+    group: 'streams',
+    default: '0', // milliseconds; 0: off
+    doc: 'Longest a processor decodes and applies the records of one fetched batch before it lets the process serve other work (the read API, web app and SQL endpoint share its event loop in `run all`), in milliseconds: a batch of a partition that fell behind holds tens of thousands of records and stalls every request for its length. 0: a batch runs in one go (the default until `make bench BENCH=web` shows yielding helps on a quiet machine: its *_alt_yield figures run the other setting in the same run).',
+    schema: z.coerce.number().int().min(0),
+  }),
   STREAM_SESSION_TIMEOUT_MS: spec({
     group: 'streams',
     default: '30000',

@@ -287,6 +287,39 @@ function recording(seen: string[], options: { inputs: string[]; timers?: boolean
 
 const at = (second: number): { key: string; value: SaleCompleted } => ({ key: 'S1', value: sale(T0 + second * 1_000, 'A', 1) });
 
+describe('a long batch', () => {
+  /** Turns of the event loop while `work` runs: a chain of setImmediate callbacks counts them. */
+  async function turnsDuring(work: () => Promise<void>): Promise<number> {
+    let turns = 0;
+    let counting = true;
+    const turn = (): void => {
+      if (!counting) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    await work();
+    counting = false;
+    return turns;
+  }
+
+  it('lets the event loop turn while it runs when yieldAfterMs is set, and writes the same rows as in one go', async () => {
+    // 20,000 sales in one batch: some 100 ms of decoding, so a 1 ms bound yields dozens of times.
+    const sales = Array.from({ length: 20_000 }, (_, i) => sale(T0 + Math.floor(i / 100) * 1_000, `K${i % 40}`, 1 + (i % 3)));
+    const run = async (yieldAfterMs: number): Promise<{ turns: number; units: Map<string, number> }> => {
+      const driver = new TestDriver(velocity(), { startMs: NOW, batchSize: sales.length, maxBufferedRows: 1_000_000, yieldAfterMs });
+      const turns = await turnsDuring(() => driver.pipe('pos.sales', 0, sales.map((value) => ({ key: 'S1', value }))));
+      await driver.flush();
+      return { turns, units: writtenUnits(driver) };
+    };
+    const inOneGo = await run(0);
+    const yielding = await run(1);
+    expect(yielding.turns).toBeGreaterThanOrEqual(inOneGo.turns + 10);
+    expect(yielding.units).toEqual(expectedUnits(sales));
+    expect(inOneGo.units).toEqual(expectedUnits(sales));
+  });
+});
+
 describe('co-partitioned tasks', () => {
   it('are handed their inputs in event-time order, whichever input was fetched first, and wait for an input with records not fetched yet', async () => {
     const seen: string[] = [];

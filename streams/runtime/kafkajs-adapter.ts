@@ -36,6 +36,12 @@ export interface RunnerOptions {
   readonly rebalanceTimeoutMs?: number;
   /** Consumer group; defaults to `shelfstream.<processor>`. A new group reprocesses from the start. */
   readonly groupId?: string;
+  /**
+   * Longest stretch (ms) of one batch's records between turns of the event loop: the process may
+   * also serve HTTP (`run all`), and a batch of a partition that fell behind runs for hundreds of
+   * ms. Unset or 0: a batch runs in one go.
+   */
+  readonly yieldAfterMs?: number;
   /** Stop by itself once every partition is caught up and nothing arrived for this long (ms). */
   readonly stopWhenIdleMs?: number;
   /**

@@ -61,6 +61,8 @@ export interface DriverOptions {
    * Partitions piped to are added.
    */
   readonly partitions?: number;
+  /** CoreOptions.yieldAfterMs: a batch runs in one go by default. */
+  readonly yieldAfterMs?: number;
   /** Answers a task's ClickHouse reads (TaskDeps.query); none by default. */
   readonly query?: <T>(sql: string, params?: Record<string, unknown>) => Promise<T[]>;
 }
@@ -196,6 +198,7 @@ export class TestDriver {
         deadLetterTopic: this.options.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC,
         database: 'test_driver',
         ...(this.options.group ? { stateOwner: this.options.group } : {}),
+        ...(this.options.yieldAfterMs !== undefined ? { yieldAfterMs: this.options.yieldAfterMs } : {}),
         writeRetry: { initialDelayMs: 1, maxDelayMs: 2 },
       },
     );
