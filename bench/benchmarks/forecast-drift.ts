@@ -57,7 +57,7 @@ const SHIFT_DAY = '2026-09-16';
 const SHIFT_CHECK = '2026-09-29';
 const SEASON_CHECKS = { normal: SHIFT_CHECK, year_end: '2027-01-06', ramadan: '2027-03-14' } as const;
 type Season = keyof typeof SEASON_CHECKS;
-const POLICY: DriftConfig = { psiThreshold: 0.25, recentDays: 14, referenceDays: 56 };
+const POLICY: DriftConfig = { psiThreshold: 0.25, minStep: 0.15, recentDays: 14, referenceDays: 56 };
 /** The calibration fitModel uses (every validation day) and the holiday-free one, measured beside it. */
 const CALIBRATIONS: readonly CalibrationDays[] = ['all', 'ordinary'];
 
