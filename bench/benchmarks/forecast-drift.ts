@@ -17,15 +17,22 @@
  *     demand moves with the seasons.
  *
  * The BENCH line, over the seeds (flagged only when flagged on every seed, flags summed, PSIs at
- * their worst): shift_flagged (1 when the shifted category was flagged), shift_psi,
- * shift_other_flags (other categories flagged at the shift check), shift_max_other_psi,
- * no_shift_flags (flags over the three checks of the years without shift), no_shift_max_psi, and
- * per season the flags, the largest error PSI and the feature PSI of the level (which moves with
- * seasons); s<seed>_* the same per seed. before_*: the same forecasts judged as before issue 15,
- * on forecast errors alone (the baseline). ordinary_calibration_*: the flags with the networks
- * calibrated on their validation weeks' ordinary days only (model.ts, CalibrationDays).
- * FORECAST_DRIFT_DUMP=<file> writes every forecast of every check, to study a rule without
- * training again.
+ * their worst): true_flags (shift checks that flagged the shifted category), missed_shifts,
+ * false_flags (any other category flagged at any check), shift_flagged (1 when the shifted
+ * category was flagged on every seed), shift_psi, shift_other_flags (other categories flagged at
+ * the shift check), shift_max_other_psi, no_shift_flags (flags over the checks of the years
+ * without shift), no_shift_max_psi, and per season the flags, the largest error PSI and the
+ * feature PSI of the level (which moves with seasons); s<seed>_* per seed, with
+ * s<seed>_<check>_flagged_<category>=1 for every category a check flagged. Baselines on the same
+ * forecasts: psi_rule_* the rule before the step (the PSIs of the errors and of the category's
+ * own part), before_* the errors alone (before issue 15). ordinary_calibration_*: the flags with
+ * the networks calibrated on their validation weeks' ordinary days only (model.ts,
+ * CalibrationDays).
+ *
+ * FORECAST_DRIFT_DUMP=<file> writes every forecast of every check; FORECAST_DRIFT_REPLAY=<file>[,...]
+ * judges dumped forecasts again with the current rule instead of training (forecast-drift-dump.ts:
+ * the points grouped as the check's SQL groups them, then driftByCategory), for every seed and
+ * check the dumps hold (replayed=1 in the line).
  */
 import { type WriteStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,19 +43,22 @@ import type { Logger } from '../../lib/logger';
 import type { DriftConfig } from '../../lib/config';
 import { parseDay } from '../../lib/domain/calendar';
 import type { DemandShift } from '../../simulators/pos/options';
+import { type DriftRow, driftByCategory } from '../../services/forecast/drift';
 import { MIN_POINTS, driftCheck, driftWindows } from '../../services/forecast/drift-check';
 import { HORIZON, type Panel, dayNumber, isoDay, loadPanel } from '../../services/forecast/features';
 import { type CalibrationDays, calibrateModel, fitModel, isHoliday, modelForecaster } from '../../services/forecast/model';
 import { type ModelArtifact, TRAIN_DEFAULTS } from '../../services/forecast/model-artifact';
 import { loadSimulatedHistory } from '../../simulators/quality/forecast-history';
 import type { BenchMetrics, Benchmark } from '../harness';
+import { dumpLine, readDumpedChecks } from './forecast-drift-dump';
 
-// Seed 11 ran first and chose the rules: holiday days left out of the check (a year-end run of
-// it flagged 5 of 12 categories with no change at all), then a category's errors judged against
-// the rest of its store (issue 15: the weeks after the year-end and after Ramadan). Seeds 12 and
-// 13, which the rules never saw, are the figures that count; FORECAST_DRIFT_SEEDS=11,12 runs
-// others (comma-separated). Each seed takes 6 trainings: about 12 minutes on a quiet machine.
-const DEFAULT_SEEDS = [12, 13];
+// Seeds 11-13 chose the rules: holiday days left out of the check (a year-end run of seed 11
+// flagged 5 of 12 categories with no change at all), a category's errors judged against the rest
+// of its store (the weeks after the year-end and after Ramadan), then the step of its own part
+// and the direction of its errors (the seasons' remaining false flags on 11-13). Seeds 21-23,
+// which the rules never saw, are the figures that count; FORECAST_DRIFT_SEEDS=11,12 runs others
+// (comma-separated). Each seed takes 6 trainings: about 12 minutes on a quiet machine.
+const DEFAULT_SEEDS = [21, 22, 23];
 const STORES = 10;
 const SKUS = 150;
 // Dates within the tables' TTL (demand_forecast keeps 400 days from today): the simulator runs to 2030.
@@ -57,23 +67,40 @@ const SHIFT_DAY = '2026-09-16';
 const SHIFT_CHECK = '2026-09-29';
 const SEASON_CHECKS = { normal: SHIFT_CHECK, year_end: '2027-01-06', ramadan: '2027-03-14' } as const;
 type Season = keyof typeof SEASON_CHECKS;
-const POLICY: DriftConfig = { psiThreshold: 0.25, recentDays: 14, referenceDays: 56 };
+const POLICY: DriftConfig = { psiThreshold: 0.25, minStep: 0.15, recentDays: 14, referenceDays: 56 };
 /** The calibration fitModel uses (every validation day) and the holiday-free one, measured beside it. */
 const CALIBRATIONS: readonly CalibrationDays[] = ['all', 'ordinary'];
 
 const seconds = (since: number): number => (performance.now() - since) / 1000;
 
 interface CheckOutcome {
-  /** Categories the check flagged: errors and the category's own part of them drifted. */
+  /** Categories the check flagged (drift.ts: the PSIs, the step of the own part, errors further from zero). */
   readonly flagged: readonly string[];
-  /** Categories whose errors alone drifted: the verdict before issue 15, the bench's baseline. */
+  /** Categories whose errors and own part drifted by PSI alone: the rule before the step. */
+  readonly flaggedOnPsi: readonly string[];
+  /** Categories whose errors alone drifted: the verdict before issue 15. */
   readonly flaggedOnErrors: readonly string[];
   readonly errorPsi: ReadonlyMap<string, number>;
   readonly maxLevelPsi: number;
 }
 
-/** Per calibration: the shifted year's check, and the year without shift at each season. */
-type SeedOutcome = Record<CalibrationDays, { shift: CheckOutcome; seasons: Record<Season, CheckOutcome> }>;
+/** Per calibration: the shifted year's check, and the year without shift at each season (a replay holds the checks its dumps hold). */
+type SeedOutcome = Record<CalibrationDays, { shift?: CheckOutcome; seasons: Partial<Record<Season, CheckOutcome>> }>;
+
+/** The verdicts of one check from its drift rows: the check's own, and the two baselines recomputed from the same PSIs. */
+function outcomeOf(rows: readonly DriftRow[]): CheckOutcome {
+  const judged = (r: DriftRow): boolean => r.reference_points >= MIN_POINTS && r.recent_points >= MIN_POINTS;
+  const psiDrifted = (r: DriftRow | undefined): boolean => r !== undefined && judged(r) && r.psi > POLICY.psiThreshold;
+  const errors = rows.filter((r) => r.measure === 'forecast_error');
+  const ownPart = new Map(rows.filter((r) => r.measure === 'category_error').map((r) => [r.category, r]));
+  return {
+    flagged: errors.filter((r) => r.drifted).map((r) => r.category),
+    flaggedOnPsi: errors.filter((r) => psiDrifted(r) && (psiDrifted(ownPart.get(r.category)) || !judged(ownPart.get(r.category)!))).map((r) => r.category),
+    flaggedOnErrors: errors.filter(psiDrifted).map((r) => r.category),
+    errorPsi: new Map(errors.map((r) => [r.category, r.psi])),
+    maxLevelPsi: Math.max(0, ...rows.filter((r) => r.measure === 'units_level').map((r) => r.psi)),
+  };
+}
 
 /** Loads the simulated history (to `lastDay`) into its own database and answers its panel. */
 async function simulatedPanel(client: ClickHouseClient, database: string, seed: number, lastDay: string, shift: DemandShift | undefined, logger: Logger): Promise<Panel> {
@@ -150,7 +177,7 @@ async function checkAt(client: ClickHouseClient, database: string, panel: Panel,
           const out = stockout[i * panel.days + origin + 1]! > 0;
           forecasts.push([s.store_id, s.sku, isoDay(panel.firstDay + origin), day, 1, f.p10[i * HORIZON]!, f.p50[i * HORIZON]!, f.p90[i * HORIZON]!, 'bench', generatedAt]);
           daily.push([s.store_id, s.sku, day, sold, out, generatedAt]);
-          dump?.write(JSON.stringify([database, asOf, calibration, s.store_id, s.sku, s.category, s.region, day, sold, out, f.p10[i * HORIZON], f.p50[i * HORIZON], f.p90[i * HORIZON], isHoliday(panel, i, origin + 1)]) + '\n');
+          dump?.write(dumpLine({ database, asOf, calibration, store_id: s.store_id, sku: s.sku, category: s.category, region: s.region, date: day, units: sold, stockout: out, p10: f.p10[i * HORIZON]!, p50: f.p50[i * HORIZON]!, p90: f.p90[i * HORIZON]!, holiday: isHoliday(panel, i, origin + 1) }));
         });
       }
     } finally {
@@ -163,12 +190,7 @@ async function checkAt(client: ClickHouseClient, database: string, panel: Panel,
   const errors = d.rows.filter((r) => r.measure === 'forecast_error');
   const psiOf = (rows: typeof errors): Record<string, number> => Object.fromEntries(rows.map((r) => [r.category, Number(r.psi.toFixed(3))]));
   logger.warn({ asOf, calibration, forecasts: forecasts.length, s: seconds(t), drifted: d.drifted, errorPsi: psiOf(errors), categoryErrorPsi: psiOf(d.rows.filter((r) => r.measure === 'category_error')) }, 'drift check');
-  return {
-    flagged: d.drifted,
-    flaggedOnErrors: errors.filter((r) => r.psi > POLICY.psiThreshold && r.reference_points >= MIN_POINTS && r.recent_points >= MIN_POINTS).map((r) => r.category),
-    errorPsi: new Map(errors.map((r) => [r.category, r.psi])),
-    maxLevelPsi: Math.max(0, ...d.rows.filter((r) => r.measure === 'units_level').map((r) => r.psi)),
-  };
+  return outcomeOf(d.rows);
 }
 
 async function runSeed(client: ClickHouseClient, seed: number, stamp: number, calibrations: readonly CalibrationDays[], logger: Logger, dump?: WriteStream): Promise<SeedOutcome> {
@@ -178,7 +200,7 @@ async function runSeed(client: ClickHouseClient, seed: number, stamp: number, ca
   const plain = await simulatedPanel(client, plainDb, seed, SEASON_CHECKS.ramadan, undefined, logger);
   const shifted = await simulatedPanel(client, shiftedDb, seed, SHIFT_CHECK, shift, logger);
   let version = 0;
-  const outcome = { all: { seasons: {} }, ordinary: { seasons: {} } } as Record<CalibrationDays, { shift: CheckOutcome; seasons: Record<Season, CheckOutcome> }>;
+  const outcome: SeedOutcome = { all: { seasons: {} }, ordinary: { seasons: {} } };
   for (const [season, asOf] of Object.entries(SEASON_CHECKS) as [Season, string][]) {
     const models = await windowModels(plain, asOf, calibrations, logger);
     for (const calibration of calibrations) {
@@ -192,40 +214,68 @@ async function runSeed(client: ClickHouseClient, seed: number, stamp: number, ca
 const SHIFTED_CATEGORY = 'Beverages';
 const SHIFT_FACTOR = 1.4;
 
-/** Which verdict: the check's (errors and the category's own part drifted) or the baseline's (errors alone). */
-type Verdict = 'flagged' | 'flaggedOnErrors';
+/** Which verdict: the check's, the PSI rule's before the step, or the errors' alone (before issue 15). */
+type Verdict = 'flagged' | 'flaggedOnPsi' | 'flaggedOnErrors';
+
+const SEASONS = Object.keys(SEASON_CHECKS) as Season[];
+
+/** The checks of one seed and calibration that ran (or that the dumps held), named as in the BENCH line. */
+function checksOf(o: SeedOutcome[CalibrationDays]): { name: string; shifted: boolean; outcome: CheckOutcome }[] {
+  return [
+    ...(o.shift ? [{ name: 'shift', shifted: true, outcome: o.shift }] : []),
+    ...SEASONS.flatMap((season) => {
+      const outcome = o.seasons[season];
+      return outcome ? [{ name: season, shifted: false, outcome }] : [];
+    }),
+  ];
+}
 
 /** The figures of one calibration and verdict over the seeds: flagged only when flagged on every seed, flags summed, PSIs at their worst. */
 function figures(outcomes: readonly SeedOutcome[], calibration: CalibrationDays, verdict: Verdict): Record<string, number> {
   const runs = outcomes.map((o) => o[calibration]);
+  const shifts = runs.flatMap((r) => (r.shift ? [r.shift] : []));
+  const plain = (season: Season): CheckOutcome[] => runs.flatMap((r) => (r.seasons[season] ? [r.seasons[season]] : []));
+  const allPlain = SEASONS.flatMap(plain);
   const max = (xs: readonly number[]): number => Math.max(0, ...xs);
   const others = (c: CheckOutcome): number[] => [...c.errorPsi].filter(([k]) => k !== SHIFTED_CATEGORY).map(([, psi]) => psi);
+  const trueFlags = shifts.filter((c) => c[verdict].includes(SHIFTED_CATEGORY)).length;
+  const shiftOtherFlags = shifts.reduce((n, c) => n + c[verdict].filter((k) => k !== SHIFTED_CATEGORY).length, 0);
+  const noShiftFlags = allPlain.reduce((n, c) => n + c[verdict].length, 0);
   const out: Record<string, number> = {
-    shift_flagged: runs.every((r) => r.shift[verdict].includes(SHIFTED_CATEGORY)) ? 1 : 0,
-    shift_psi: Math.min(...runs.map((r) => r.shift.errorPsi.get(SHIFTED_CATEGORY) ?? 0)),
-    shift_other_flags: runs.reduce((n, r) => n + r.shift[verdict].filter((c) => c !== SHIFTED_CATEGORY).length, 0),
-    shift_max_other_psi: max(runs.flatMap((r) => others(r.shift))),
-    no_shift_flags: runs.reduce((n, r) => n + Object.values(r.seasons).reduce((m, o) => m + o[verdict].length, 0), 0),
-    no_shift_max_psi: max(runs.flatMap((r) => Object.values(r.seasons).flatMap((o) => [...o.errorPsi.values()]))),
+    true_flags: trueFlags,
+    missed_shifts: shifts.length - trueFlags,
+    false_flags: shiftOtherFlags + noShiftFlags,
+    shift_flagged: shifts.length > 0 && trueFlags === shifts.length ? 1 : 0,
+    shift_checks: shifts.length,
+    shift_psi: shifts.length > 0 ? Math.min(...shifts.map((c) => c.errorPsi.get(SHIFTED_CATEGORY) ?? 0)) : 0,
+    shift_other_flags: shiftOtherFlags,
+    shift_max_other_psi: max(shifts.flatMap(others)),
+    no_shift_checks: allPlain.length,
+    no_shift_flags: noShiftFlags,
+    no_shift_max_psi: max(allPlain.flatMap((c) => [...c.errorPsi.values()])),
   };
-  for (const season of Object.keys(SEASON_CHECKS) as Season[]) {
-    out[`no_shift_${season}_flags`] = runs.reduce((n, r) => n + r.seasons[season][verdict].length, 0);
-    out[`no_shift_${season}_max_error_psi`] = max(runs.flatMap((r) => [...r.seasons[season].errorPsi.values()]));
-    out[`no_shift_${season}_max_level_psi`] = max(runs.map((r) => r.seasons[season].maxLevelPsi));
+  for (const season of SEASONS) {
+    out[`no_shift_${season}_flags`] = plain(season).reduce((n, c) => n + c[verdict].length, 0);
+    out[`no_shift_${season}_max_error_psi`] = max(plain(season).flatMap((c) => [...c.errorPsi.values()]));
+    out[`no_shift_${season}_max_level_psi`] = max(plain(season).map((c) => c.maxLevelPsi));
   }
   return out;
 }
 
-/** One seed's figures under `prefix`: the shift check and the flags and largest error PSI per season. */
-function seedFigures(prefix: string, o: SeedOutcome[CalibrationDays], verdict: Verdict): Record<string, number> {
-  const out: Record<string, number> = {
-    [`${prefix}shift_flagged`]: o.shift[verdict].includes(SHIFTED_CATEGORY) ? 1 : 0,
-    [`${prefix}shift_psi`]: o.shift.errorPsi.get(SHIFTED_CATEGORY) ?? 0,
-    [`${prefix}shift_other_flags`]: o.shift[verdict].filter((c) => c !== SHIFTED_CATEGORY).length,
-  };
-  for (const season of Object.keys(SEASON_CHECKS) as Season[]) {
-    out[`${prefix}${season}_flags`] = o.seasons[season][verdict].length;
-    out[`${prefix}${season}_max_error_psi`] = Math.max(0, ...o.seasons[season].errorPsi.values());
+/** A category's name as a BENCH key: letters and digits, the rest an underscore ('Meat & Fish' -> Meat_Fish). */
+const keyOf = (category: string): string => category.replace(/[^A-Za-z0-9]+/g, '_');
+
+/**
+ * One seed's figures under `prefix`: per check the flags, the largest error PSI and, with
+ * `named`, <check>_flagged_<category>=1 for each category flagged, so the line says which.
+ */
+function seedFigures(prefix: string, o: SeedOutcome[CalibrationDays], verdict: Verdict, named: boolean): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const { name, outcome } of checksOf(o)) {
+    out[`${prefix}${name}_flags`] = outcome[verdict].length;
+    if (name === 'shift') out[`${prefix}shift_psi`] = outcome.errorPsi.get(SHIFTED_CATEGORY) ?? 0;
+    else out[`${prefix}${name}_max_error_psi`] = Math.max(0, ...outcome.errorPsi.values());
+    if (named) for (const category of outcome[verdict]) out[`${prefix}${name}_flagged_${keyOf(category)}`] = 1;
   }
   return out;
 }
@@ -240,10 +290,52 @@ function seedsToRun(): number[] {
   return seeds;
 }
 
+/** The figures of the checks' own verdict, then of the two baselines, over the seeds and per seed. */
+function benchFigures(seeds: readonly number[], outcomes: readonly SeedOutcome[]): BenchMetrics {
+  return {
+    ...figures(outcomes, 'all', 'flagged'),
+    psi_threshold: POLICY.psiThreshold,
+    min_step: POLICY.minStep,
+    // the baselines, same forecasts: the PSIs of errors and own part without the step, and the errors alone
+    ...prefixed('psi_rule_', figures(outcomes, 'all', 'flaggedOnPsi')),
+    ...prefixed('before_', figures(outcomes, 'all', 'flaggedOnErrors')),
+    ...Object.fromEntries(
+      outcomes.flatMap((o, i) => [
+        ...Object.entries(seedFigures(`s${seeds[i]}_`, o.all, 'flagged', true)),
+        ...Object.entries(seedFigures(`psi_rule_s${seeds[i]}_`, o.all, 'flaggedOnPsi', true)),
+        ...Object.entries(seedFigures(`before_s${seeds[i]}_`, o.all, 'flaggedOnErrors', false)),
+      ]),
+    ),
+    seeds: seeds.length,
+    categories: Math.max(0, ...outcomes.flatMap((o) => checksOf(o.all).map((c) => c.outcome.errorPsi.size))),
+  };
+}
+
+/** FORECAST_DRIFT_REPLAY: the checks of dumped forecasts judged again by the current rule, no training. */
+async function replayBench(files: readonly string[], logger: Logger): Promise<BenchMetrics> {
+  const started = performance.now();
+  const bySeed = new Map<number, SeedOutcome>();
+  const seasonOf = new Map<string, Season>(Object.entries(SEASON_CHECKS).map(([season, asOf]) => [asOf, season as Season]));
+  for (const { check, points } of (await readDumpedChecks(files)).values()) {
+    const season = seasonOf.get(check.asOf);
+    if (!season || (check.shifted && check.asOf !== SHIFT_CHECK)) throw new Error(`the dump holds a check at ${check.asOf} (seed ${check.seed}${check.shifted ? ', shifted' : ''}) that this bench does not make`);
+    const rows = driftByCategory(points, driftWindows(check.asOf, POLICY), { psiThreshold: POLICY.psiThreshold, minPoints: MIN_POINTS, minStep: POLICY.minStep });
+    const outcome = outcomeOf(rows);
+    const seed = bySeed.get(check.seed) ?? bySeed.set(check.seed, { all: { seasons: {} }, ordinary: { seasons: {} } }).get(check.seed)!;
+    if (check.shifted) seed[check.calibration].shift = outcome;
+    else seed[check.calibration].seasons[season] = outcome;
+    logger.warn({ seed: check.seed, shifted: check.shifted, asOf: check.asOf, calibration: check.calibration, flagged: outcome.flagged, flaggedOnPsi: outcome.flaggedOnPsi, errorPsi: Object.fromEntries([...outcome.errorPsi].map(([c, psi]) => [c, Number(psi.toFixed(3))])) }, 'drift check replayed');
+  }
+  const seeds = [...bySeed.keys()].sort((a, b) => a - b);
+  return { ...benchFigures(seeds, seeds.map((s) => bySeed.get(s)!)), replayed: 1, bench_s: seconds(started) };
+}
+
 export const forecastDriftBench: Benchmark = {
   name: 'forecast-drift',
-  description: `model drift check on simulated years (${STORES} stores x ${SKUS} skus, seeds ${DEFAULT_SEEDS.join(', ')} unless FORECAST_DRIFT_SEEDS names others): ${SHIFTED_CATEGORY} x${SHIFT_FACTOR} from ${SHIFT_DAY} flagged, and nothing at three seasons of the years without the shift; baseline: the verdict on forecast errors alone`,
+  description: `model drift check on simulated years (${STORES} stores x ${SKUS} skus, seeds ${DEFAULT_SEEDS.join(', ')} unless FORECAST_DRIFT_SEEDS names others): ${SHIFTED_CATEGORY} x${SHIFT_FACTOR} from ${SHIFT_DAY} flagged, and nothing at three seasons of the years without the shift; baselines: the PSI rule without the step, and forecast errors alone; FORECAST_DRIFT_REPLAY re-judges dumped forecasts`,
   async run({ config, logger }) {
+    const replay = process.env['FORECAST_DRIFT_REPLAY'];
+    if (replay) return replayBench(replay.split(',').map((f) => f.trim()).filter((f) => f !== ''), logger);
     const seeds = seedsToRun();
     // the holiday-free calibration doubles the forecasts of every check: FORECAST_DRIFT_ORDINARY=0 leaves it out
     const calibrations = process.env['FORECAST_DRIFT_ORDINARY'] === '0' ? CALIBRATIONS.filter((c) => c !== 'ordinary') : CALIBRATIONS;
@@ -257,11 +349,8 @@ export const forecastDriftBench: Benchmark = {
     try {
       const outcomes: SeedOutcome[] = [];
       for (const seed of seeds) outcomes.push(await runSeed(client, seed, stamp, calibrations, logger, dump));
-      const metrics: BenchMetrics = {
-        ...figures(outcomes, 'all', 'flagged'),
-        psi_threshold: POLICY.psiThreshold,
-        // the baseline: the verdict on errors alone, same forecasts
-        ...prefixed('before_', figures(outcomes, 'all', 'flaggedOnErrors')),
+      return {
+        ...benchFigures(seeds, outcomes),
         // the calibration without holiday days, with the check's verdict and with the baseline's
         ...(calibrations.includes('ordinary')
           ? {
@@ -269,12 +358,9 @@ export const forecastDriftBench: Benchmark = {
               ordinary_calibration_before_no_shift_flags: figures(outcomes, 'ordinary', 'flaggedOnErrors')['no_shift_flags']!,
             }
           : {}),
-        ...Object.fromEntries(outcomes.flatMap((o, i) => [...Object.entries(seedFigures(`s${seeds[i]}_`, o.all, 'flagged')), ...Object.entries(seedFigures(`before_s${seeds[i]}_`, o.all, 'flaggedOnErrors'))])),
-        seeds: seeds.length,
-        categories: outcomes[0]?.all.shift.errorPsi.size ?? 0,
+        replayed: 0,
         bench_s: seconds(started),
       };
-      return metrics;
     } finally {
       await new Promise<void>((resolve) => (dump ? dump.end(resolve) : resolve()));
       await client.close();

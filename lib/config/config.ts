@@ -221,6 +221,8 @@ export interface ForecastConfig {
 /** The model-drift check after each predict (services/forecast/drift.ts). */
 export interface DriftConfig {
   readonly psiThreshold: number;
+  /** Least relative move of the median of a category's own part (drift.ts, DriftPolicy.minStep). */
+  readonly minStep: number;
   readonly recentDays: number;
   readonly referenceDays: number;
 }
@@ -520,7 +522,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       predictAtUtcMinutes: Number(v.FORECAST_PREDICT_AT_UTC!.slice(0, 2)) * 60 + Number(v.FORECAST_PREDICT_AT_UTC!.slice(3, 5)),
       trainWeekday: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].indexOf(v.FORECAST_TRAIN_WEEKDAY!) + 1,
       trainHistoryDays: v.FORECAST_TRAIN_HISTORY_DAYS!,
-      drift: { psiThreshold: v.MODEL_DRIFT_PSI_THRESHOLD!, recentDays: v.MODEL_DRIFT_RECENT_DAYS!, referenceDays: v.MODEL_DRIFT_REFERENCE_DAYS! },
+      drift: { psiThreshold: v.MODEL_DRIFT_PSI_THRESHOLD!, minStep: v.MODEL_DRIFT_MIN_STEP!, recentDays: v.MODEL_DRIFT_RECENT_DAYS!, referenceDays: v.MODEL_DRIFT_REFERENCE_DAYS! },
     },
     sqlExecutor: {
       poolSize: v.SQL_POOL_SIZE!,

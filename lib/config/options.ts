@@ -718,6 +718,12 @@ export const OPTIONS = {
     doc: 'Population stability index of a category\'s forecast errors (recent weeks against the weeks before) above which the drift check raises MODEL_DRIFT. 0.1-0.25 is conventionally a moderate shift, above 0.25 a major one.',
     schema: z.coerce.number().gt(0).max(10),
   }),
+  MODEL_DRIFT_MIN_STEP: spec({
+    group: 'forecast',
+    default: '0.15',
+    doc: 'Least move (relative, 0.15 = 15%) of the median of a category\'s sales over its forecast against the rest of its store, recent weeks against the weeks before, for the drift check to raise MODEL_DRIFT (with the PSIs above the threshold and the forecast further from the sales than before). The seasons moved it by up to 12% on the forecast-drift bench\'s tuning seeds, a 40% step of demand by 22-28%.',
+    schema: z.coerce.number().min(0).max(10),
+  }),
   MODEL_DRIFT_RECENT_DAYS: spec({
     group: 'forecast',
     default: '14',

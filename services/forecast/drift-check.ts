@@ -89,7 +89,7 @@ export async function loadDriftPoints(client: ClickHouseClient, database: string
 export async function driftCheck(deps: DriftCheckDeps, asOf: string, config: DriftConfig, now = new Date()): Promise<DriftCheckSummary> {
   const { client, database } = deps;
   const windows = driftWindows(asOf, config);
-  const rows = driftByCategory(await loadDriftPoints(client, database, windows), windows, { psiThreshold: config.psiThreshold, minPoints: MIN_POINTS });
+  const rows = driftByCategory(await loadDriftPoints(client, database, windows), windows, { psiThreshold: config.psiThreshold, minPoints: MIN_POINTS, minStep: config.minStep });
   const open = new Map(
     (await (await client.query({ query: sql(OPEN_ALERTS_SQL, database), format: 'JSONEachRow', query_params: { as_of: asOf } })).json<{ category: string; alert_id: string }>())
       .filter((r) => r.alert_id !== '')

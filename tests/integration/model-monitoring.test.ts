@@ -72,7 +72,7 @@ describe('model drift', () => {
     const alerts = await openAlertsPublisher(config, topic);
     registerCleanup(() => alerts.close());
     const deps = { client, database, publishAlerts: alerts.publishAlerts };
-    const policy = { psiThreshold: 0.25, recentDays: 14, referenceDays: 56 };
+    const policy = { psiThreshold: 0.25, minStep: 0.15, recentDays: 14, referenceDays: 56 };
 
     const first = await driftCheck(deps, iso(AS_OF), policy);
     expect(first.windows).toEqual({ referenceFrom: iso(FIRST), referenceTo: iso(SHIFT_FROM - 1), recentFrom: iso(SHIFT_FROM), recentTo: iso(AS_OF) });
