@@ -3,7 +3,7 @@
 -- reporting-currency column LEFT JOINs it, and as the view of 0030 it cost every dashboard query
 -- the calendar x currencies expansion, an ASOF JOIN and a window, even a query that reads no
 -- converted column (the join is not eliminated): on the bench's year "top SKUs of a store" took
--- 75-89 ms with the view and 46-51 ms with the same rows in a plain MergeTree table.
+-- 75-89 ms with the view and 46-51 ms with the same rows read from a plain MergeTree table.
 --
 --   exchange_rate_daily_computed  0030's definition, unchanged: what is materialised;
 --   exchange_rate_daily_rows      its rows, a plain MergeTree table (no versions, no FINAL);
@@ -23,16 +23,19 @@
 -- Why 10 seconds: the rows change only when a rate, the calendar or the reporting currency is
 -- written (a few times a day), so the period buys only the staleness of writes made outside those
 -- writers (an INSERT by hand, a restore), and every period costs a whole refresh whether anything
--- changed or not. Measured on the bi-query bench's year (1 currency x 1,095 dates), chDB, 2 busy
--- cores: about 30 ms of CPU a refresh (process CPU with the view refreshing every second against
--- stopped, 4 x 10 s each), so 3 ms of CPU a second at 10 s (0.3% of a core) against 30 ms (3%) at
--- 1 s; for the default calendar (2024-2030) and 8 currencies bench bi-rates measures the cost too.
---
+-- changed or not. Measured (bench bi-rates, chDB, 2 cores at load 21-25, process CPU of 20
+-- refreshes in a row less idle CPU): 26 ms of CPU a refresh on the bi-query bench's year (1
+-- currency x 1,095 dates), 47 ms at the defaults' shape (the 2024-2030 calendar x 8 currencies,
+-- 20,456 rows). Every 10 s that is 2.6-4.7 ms of CPU a second (0.3-0.5% of a core) for at most 10 s
+-- of staleness; every second it would be 3-5% of a core, every minute 0.05-0.08% for a minute.
+-- Tests that write rates by hand wait for the period (tests/harness/exchange-rates.ts).
+
 -- On a ClickHouse server (CLICKHOUSE_URL): a refreshable view runs inside the server and stores
 -- no credentials (a dictionary with a CLICKHOUSE source would hold a user and password, and break
 -- when it rotates). Refreshable materialized views are production-ready from 24.10; on 23.12 to
 -- 24.9 the migration needs `allow_experimental_refreshable_materialized_view = 1` in the
--- ShelfStream user's profile, and older servers cannot run it. The swap needs an Atomic database
+-- ShelfStream user's profile (and a version that knows SYSTEM WAIT VIEW, which came during that
+-- experimental period), and older servers cannot run it. The swap needs an Atomic database
 -- (the default since 20.10). The writers' `SYSTEM REFRESH VIEW` / `SYSTEM WAIT VIEW` need the
 -- SYSTEM VIEWS privilege for ShelfStream's user (the default user has it).
 
