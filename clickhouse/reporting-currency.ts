@@ -1,7 +1,8 @@
 /**
  * Writes REPORTING_CURRENCY into ClickHouse (table reporting_currency, migration 0011), where the
  * BI views read it: a change takes effect at the next `shelfstream init` without redefining any
- * view (exchange_rate_daily is refreshed before it returns), and an unchanged one writes nothing, so a second init says so.
+ * view (exchange_rate_daily is refreshed before it returns), and an unchanged one writes nothing,
+ * so a second init says so.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshExchangeRates } from './exchange-rate-refresh';
