@@ -14,6 +14,7 @@ import { provideServices } from '../tests/harness/services';
 import { avroProduce } from './benchmarks/avro-produce';
 import { archiveBench } from './benchmarks/archive';
 import { biQueryBench } from './benchmarks/bi-query';
+import { biRatesBench } from './benchmarks/bi-rates';
 import { forecastBench } from './benchmarks/forecast';
 import { forecastDriftBench } from './benchmarks/forecast-drift';
 import { velocityBench } from './benchmarks/velocity';
@@ -53,6 +54,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   sqlWireBench,
   biStarvationBench,
   biQueryBench,
+  biRatesBench,
   alertsBench,
   readApiBench,
   productRangeBench,

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ShelfStreamError } from '../lib/errors';
+import { refreshExchangeRates } from './exchange-rate-refresh';
 import { FIRST_SUPPORTED_DAY, LAST_SUPPORTED_DAY, RAMADAN, civilFromDays, dayOfYear, daysFromCivil, formatDay, holidayEffects, isoDayOfWeek, parseDay, type Culture } from '../lib/domain/calendar';
 import { REGIONS } from '../lib/domain/regions';
 
@@ -170,5 +171,7 @@ export async function fillCalendar(client: ClickHouseClient, database: string, f
   await client.insert({ table: dateTable, values: [...calendar.dates], format: 'JSONEachRow' });
   await client.insert({ table: holidayTable, values: [...calendar.holidays], format: 'JSONEachRow' });
   await client.insert({ table: regionTable, values: [...calendar.regions], format: 'JSONEachRow' });
+  // exchange_rate_daily has a row per currency and calendar date: new dates carry a rate.
+  await refreshExchangeRates(client, database);
   return { outcome: 'filled', ...summary };
 }

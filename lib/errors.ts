@@ -41,6 +41,8 @@ export const ERROR_CODES = [
   'AUTHENTICATION_FAILED',
   /** A TLS peer could not be verified (untrusted CA, a name not in its certificate, expired). */
   'TLS_VERIFY_FAILED',
+  /** A refreshable materialized view's refresh failed (its query, or the engine, refused it). */
+  'VIEW_REFRESH_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

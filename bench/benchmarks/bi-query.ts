@@ -45,6 +45,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient as HttpClient }
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fillCalendar } from '../../clickhouse/calendar';
+import { refreshExchangeRates } from '../../clickhouse/exchange-rate-refresh';
 import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
@@ -77,12 +78,12 @@ const SALES = 200_000; // through the velocity processor, per phase
 const LOADED_WINDOW_MS = 20_000; // the 8 clients query this long; the processor runs inside it
 const PROCESSOR_START_MS = 5_000; // into the window: the clients' schedule is steady by then
 
-interface DashboardQuery {
+export interface DashboardQuery {
   readonly name: string;
   sql(store: string): string;
 }
 
-const QUERIES: readonly DashboardQuery[] = [
+export const QUERIES: readonly DashboardQuery[] = [
   {
     name: 'revenue_by_region_day',
     // In the reporting currency: a region's stores may sell in several (migration 0019).
@@ -123,6 +124,8 @@ async function loadRates(client: ClickHouseClient): Promise<void> {
       SELECT c.currency, 'EUR', toDate('${first}') + d.number, if(c.currency = 'EUR', 1, 0.85 + (d.number % 7) / 1000), 'bench', toDateTime64('2026-01-01 00:00:00', 3, 'UTC')
       FROM (SELECT DISTINCT toString(currency) AS currency FROM ${DATABASE}.dim_store FINAL) AS c CROSS JOIN numbers(${DAYS + 2}) AS d`,
   });
+  // Written as the warehouse writes rates, so shown at once as it shows them (migration 0049).
+  await refreshExchangeRates(client, DATABASE);
 }
 
 /** Loads the synthetic year unless the cached folder already holds it (the web bench reads it too). */

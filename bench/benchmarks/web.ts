@@ -38,6 +38,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Page } from 'playwright-core';
 import { fillCalendar } from '../../clickhouse/calendar';
+import { refreshExchangeRates } from '../../clickhouse/exchange-rate-refresh';
 import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
@@ -95,6 +96,8 @@ export async function ensureRates(client: ClickHouseClient): Promise<void> {
       values: [{ currency: 'EUR', base_currency: 'EUR', rate_date: '2025-01-01', rate: 1, source: 'bench', updated_at: '2025-01-01 00:00:00.000' }],
       format: 'JSONEachRow',
     });
+    // Written as the warehouse writes rates, so shown at once as it shows them (migration 0049).
+    await refreshExchangeRates(client, BI_YEAR_DATABASE);
   }
 }
 

@@ -118,7 +118,10 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const state = new ClickHouseStateBackend(query, (write) => sink.write(write), options.database);
   const outputs: OutputPorts = {
     produce: async (topic, messages) => void (await producer.send({ topic, acks: -1, messages })),
-    writeRows: (write) => sink.write(write),
+    writeRows: async (write) => {
+      await sink.write(write);
+      await definition.afterWrite?.[write.table]?.(deps.clickhouse, options.database);
+    },
     saveState: (snapshots) => state.save(snapshots),
     commit: async (commits) => {
       try {

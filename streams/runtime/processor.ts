@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import type { TopicName } from '../../schemas/generated/events';
 import type { FieldSelection } from '../../schemas/projection';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Type as AvroType } from 'avsc';
 import type { BadRecordPolicy } from './bad-records';
 import type { StateStores } from './state-store';
@@ -189,6 +190,13 @@ export interface ProcessorDefinition {
    * in this order, so a state snapshot listed last is only saved after the rows derived from it.
    */
   readonly tables: readonly string[];
+  /**
+   * Per table written: what to run after each write of it, for ClickHouse tables computed from
+   * the whole of that table rather than from the rows written (the warehouse's dim_exchange_rate
+   * feeds exchange_rate_daily_rows). Runs after the write, before the offsets are committed, and
+   * is retried with it (the write is idempotent).
+   */
+  readonly afterWrite?: Readonly<Record<string, (clickhouse: ClickHouseClient, database: string) => Promise<void>>>;
   /** What happens to a record that cannot be processed (bad-records.ts); dead-letter by default. */
   readonly badRecords?: BadRecordPolicy;
   createTask(init: TaskInit, deps: TaskDeps): PartitionTask | Promise<PartitionTask>;

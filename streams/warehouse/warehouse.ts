@@ -29,6 +29,7 @@ import type {
   StockCounted,
   Store,
 } from '../../schemas/generated/events';
+import { refreshExchangeRates } from '../../clickhouse/exchange-rate-refresh';
 import type { Logger } from '../../lib/logger';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, Row, RowSink } from '../runtime/processor';
 import type { KeyValueStore } from '../runtime/state-store';
@@ -333,6 +334,9 @@ export function warehouseProcessor(options: { topics?: Readonly<Record<string, s
       'dim_product',
       'dim_exchange_rate',
     ],
+    // A late or corrected rate changes every day it is carried to: the BI views read
+    // exchange_rate_daily_rows, refreshed every 10 s anyway (0049), at once after a rate lands.
+    afterWrite: { dim_exchange_rate: refreshExchangeRates },
     createTask: async (init, deps) => {
       const kind = kindOf.get(init.topic)!;
       // One store per dimension: tasks of md.stores and md.products with the same partition number share a snapshot owner.

@@ -9,7 +9,7 @@ import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import type { Row } from '../../streams/runtime/processor';
-import { warehouseRows } from '../../streams/warehouse/warehouse';
+import { warehouseProcessor, warehouseRows } from '../../streams/warehouse/warehouse';
 import { testClickHouse } from '../harness/fixtures';
 
 const DAY = 86_400_000;
@@ -19,7 +19,7 @@ async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
-/** Lands events as the warehouse processor would: its rows, into their tables. */
+/** Lands events as the warehouse processor would: its rows, into their tables, then what it runs after writing them. */
 async function land(client: ClickHouseClient, database: string, topic: Parameters<typeof warehouseRows>[0], events: readonly unknown[]): Promise<void> {
   const byTable = new Map<string, Row[]>();
   events.forEach((e, i) =>
@@ -29,7 +29,11 @@ async function land(client: ClickHouseClient, database: string, topic: Parameter
       deliver: () => undefined,
     }),
   );
-  for (const [table, values] of byTable) await client.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
+  const definition = warehouseProcessor();
+  for (const [table, values] of byTable) {
+    await client.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
+    await definition.afterWrite?.[table]?.(client, database);
+  }
 }
 
 describe('chain views', () => {

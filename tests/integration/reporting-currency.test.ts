@@ -22,8 +22,8 @@ import { createClosingJob } from '../../services/bi-rollups/closing';
 import { parseDay } from '../../lib/domain/calendar';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import type { Row } from '../../streams/runtime/processor';
-import { warehouseRows } from '../../streams/warehouse/warehouse';
-import { registerCleanup, testClickHouse, testConfig, testLogger } from '../harness/fixtures';
+import { warehouseProcessor, warehouseRows } from '../../streams/warehouse/warehouse';
+import { registerCleanup, testClickHouse, testConfig, testLogger, waitFor } from '../harness/fixtures';
 
 const DAY_MS = 86_400_000;
 
@@ -84,7 +84,11 @@ describe('reporting currency and local days against the simulator, through the S
         warehouseRows('pos.sales', s, offset++, out);
       }
     }
-    for (const [table, values] of tables) await embedded.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
+    const warehouse = warehouseProcessor();
+    for (const [table, values] of tables) {
+      await embedded.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
+      await warehouse.afterWrite?.[table]?.(embedded, database);
+    }
 
     // Close the days that are over two days before the last sale: the first days come from the
     // closing job's aggregates, the last ones from the facts.
@@ -171,7 +175,7 @@ describe('reporting currency and local days against the simulator, through the S
     expect(Math.abs(naive - chain.netEur) / chain.netEur).toBeGreaterThan(0.5);
   });
 
-  it('takes a corrected rate at the next query, without a rebuild', async () => {
+  it('takes a corrected rate written by hand within the refresh period, without a rebuild', async () => {
     const store = stores.find((s) => s.currency === 'GBP')!;
     const [day] = await query<{ business_date: string; net_sales_minor: string }>(
       `SELECT business_date, net_sales_minor FROM bi_store_sales_daily WHERE store_id = '${store.store_id}' ORDER BY business_date LIMIT 1`,
@@ -183,10 +187,19 @@ describe('reporting currency and local days against the simulator, through the S
       publish: () => undefined,
       deliver: () => undefined,
     });
+    // Straight into the table, as an operator's INSERT would: no writer asks for a refresh, so the
+    // scheduled one (every 10 s, migration 0049) must bring it.
     await embedded.insert({ table: `${database}.dim_exchange_rate`, values: rows, format: 'JSONEachRow' });
-    const [after] = await query<{ net_sales_reporting: number }>(
-      `SELECT net_sales_reporting FROM bi_store_sales_daily WHERE store_id = '${store.store_id}' AND business_date = '${day!.business_date}'`,
+    const want = Number(day!.net_sales_minor) / corrected / 100;
+    const after = await waitFor(
+      async () => {
+        const [row] = await query<{ net_sales_reporting: number }>(
+          `SELECT net_sales_reporting FROM bi_store_sales_daily WHERE store_id = '${store.store_id}' AND business_date = '${day!.business_date}'`,
+        );
+        return row !== undefined && Math.abs(row.net_sales_reporting - want) < 1e-6 ? row : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'the corrected GBP rate in bi_store_sales_daily' },
     );
-    expect(after!.net_sales_reporting).toBeCloseTo(Number(day!.net_sales_minor) / corrected / 100, 6);
+    expect(after.net_sales_reporting).toBeCloseTo(want, 6);
   });
 });

@@ -19,6 +19,7 @@ import { REPO_ROOT } from '../../lib/paths';
 import { AdminExecutor, startSqlEndpoint } from '../../services/sql';
 import { decodeCompressedBlocks } from '../../services/sql/compressed-blocks';
 import { registerCleanup, testClickHouse, testConfig, testLogger } from '../harness/fixtures';
+import { waitForExchangeRates } from '../harness/exchange-rates';
 
 const run = promisify(execFile);
 
@@ -102,6 +103,9 @@ describe('SQL endpoint (ClickHouse HTTP interface)', () => {
     await migrate(embedded, database);
     await fillCalendar(embedded, database, '2026-02-25', '2026-03-10');
     await fillTables(embedded, database);
+    // Sample rates and reporting currency written straight into their tables: the views compare
+    // through the endpoint and directly, so both must read them after the refresh, not across it.
+    await waitForExchangeRates(embedded, database);
     const executor = new AdminExecutor({ dataDir: config.clickhouse.dataDir, defaultDatabase: database, sessionTimeoutS: 60 });
     const endpoint = await startSqlEndpoint({ config: { sqlEndpoint: { ...config.sqlEndpoint, port: 0, maxBodyBytes } }, logger: testLogger(), executor });
     registerCleanup(async () => {

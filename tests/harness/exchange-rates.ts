@@ -1,0 +1,30 @@
+/**
+ * For tests that write dim_exchange_rate (or the calendar, or the reporting currency) straight
+ * into ClickHouse rather than through the warehouse processor: exchange_rate_daily shows such a
+ * write once the refreshable view of migration 0049 has run again (every 10 s), so the test
+ * polls, with a deadline, until the rows it reads equal those computed from the inputs now.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { waitFor } from './fixtures';
+
+const COLUMNS = 'currency, business_date, rate, rate_date, days_carried, base_currency, reporting_currency, to_reporting';
+/** Two refresh periods and the refresh itself on a busy machine. */
+const CAUGHT_UP_WITHIN_MS = 30_000;
+
+/** Rows of `a` that `b` lacks, both ways: [0, 0] when exchange_rate_daily agrees with its inputs. */
+export async function exchangeRateDifferences(client: ClickHouseClient, database: string): Promise<[number, number]> {
+  const count = async (a: string, b: string): Promise<number> => {
+    const result = await client.query({ query: `SELECT count() AS n FROM (SELECT ${COLUMNS} FROM ${database}.${a} EXCEPT SELECT ${COLUMNS} FROM ${database}.${b})`, format: 'JSONEachRow' });
+    return Number((await result.json<{ n: string }>())[0]!.n);
+  };
+  return [await count('exchange_rate_daily', 'exchange_rate_daily_computed'), await count('exchange_rate_daily_computed', 'exchange_rate_daily')];
+}
+
+/** Waits until exchange_rate_daily holds the rows of its inputs as they are now. */
+export async function waitForExchangeRates(client: ClickHouseClient, database: string): Promise<void> {
+  await waitFor(async () => (await exchangeRateDifferences(client, database)).every((n) => n === 0), {
+    timeoutMs: CAUGHT_UP_WITHIN_MS,
+    intervalMs: 250,
+    what: `${database}.exchange_rate_daily to show the rates written (refreshed every 10 s)`,
+  });
+}
