@@ -21,8 +21,8 @@ export async function refreshExchangeRates(client: ClickHouseClient, database: s
     await client.command({ query: `SYSTEM REFRESH VIEW ${view}` });
     await client.command({ query: `SYSTEM WAIT VIEW ${view}` });
   } catch (error) {
-    // Retriable: the scheduled refresh keeps running whatever happens here, and the warehouse's
-    // write is idempotent, so writing and refreshing again is safe.
+    // Retriable: the scheduled refresh keeps running whatever happens here. The warehouse logs
+    // it and goes on (its rows show at the next scheduled refresh); init fails with it.
     throw new ShelfStreamError('VIEW_REFRESH_FAILED', `refresh of ${view} (exchange_rate_daily) failed: ${describeError(error)}`, {
       cause: error,
       canRetry: true,

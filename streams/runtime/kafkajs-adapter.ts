@@ -120,7 +120,16 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     produce: async (topic, messages) => void (await producer.send({ topic, acks: -1, messages })),
     writeRows: async (write) => {
       await sink.write(write);
-      await definition.afterWrite?.[write.table]?.(deps.clickhouse, options.database);
+      const after = definition.afterWrite?.[write.table];
+      if (!after) return;
+      try {
+        await after(deps.clickhouse, options.database);
+      } catch (error) {
+        // The rows are durable and the step only hastens what happens anyway on its own schedule:
+        // retrying the write for it would stall every input of the processor on a step that may
+        // never pass (a server user without the SYSTEM VIEWS privilege, say).
+        log.warn({ err: error, table: write.table }, 'the step after writing the table failed; the rows are written and the offsets will be committed');
+      }
     },
     saveState: (snapshots) => state.save(snapshots),
     commit: async (commits) => {

@@ -193,8 +193,9 @@ export interface ProcessorDefinition {
   /**
    * Per table written: what to run after each write of it, for ClickHouse tables computed from
    * the whole of that table rather than from the rows written (the warehouse's dim_exchange_rate
-   * feeds exchange_rate_daily_rows). Runs after the write, before the offsets are committed, and
-   * is retried with it (the write is idempotent).
+   * feeds exchange_rate_daily_rows). Runs after the write, before the offsets are committed; for
+   * freshness only: a failure is logged and the processor goes on (the step must be one that
+   * happens anyway, later, on its own).
    */
   readonly afterWrite?: Readonly<Record<string, (clickhouse: ClickHouseClient, database: string) => Promise<void>>>;
   /** What happens to a record that cannot be processed (bad-records.ts); dead-letter by default. */
