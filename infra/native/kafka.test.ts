@@ -9,6 +9,14 @@ describe('kafka launcher', () => {
     expect(Buffer.from(id, 'base64url')).toHaveLength(16);
   });
 
+  it('never makes a cluster id that starts with a dash, which kafka-storage would read as an option', () => {
+    // 0xf8 = 111110.. : the first base64url digit is 62, '-'.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x10)];
+    const id = newClusterId(() => draws.shift()!);
+    expect(id).toBe(Buffer.alloc(16, 0x10).toString('base64url'));
+    expect(Buffer.alloc(16, 0xf8).toString('base64url').startsWith('-')).toBe(true);
+  });
+
   it('writes a single-node KRaft configuration on loopback with the configured ports', () => {
     const config = loadConfig({ KAFKA_PORT: '19092', KAFKA_CONTROLLER_PORT: '19093', SHELFSTREAM_DATA_DIR: '/var/ss' });
     const text = serverProperties({ config, logger: pino({ enabled: false }), env: {} });

@@ -28,9 +28,17 @@ function dataDir(ctx: LaunchContext): string {
   return join(ctx.config.launcher.dataDir, 'kafka');
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. */
-export function newClusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+/**
+ * Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. One in 64 starts
+ * with '-', which kafka-storage's argument parser reads as an option ("argument --cluster-id/-t:
+ * expected one argument": a CI run failed on it), so such an id is drawn again, as Kafka's own
+ * Uuid.randomUuid() does.
+ */
+export function newClusterId(randomId: () => Buffer = () => Buffer.from(randomUUID().replace(/-/g, ''), 'hex')): string {
+  for (;;) {
+    const id = randomId().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Where the SASL_SSL listener's CA and keystore live: clients trust `<this>/ca.pem`. */
