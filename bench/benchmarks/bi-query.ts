@@ -403,6 +403,7 @@ export const biQueryBench: Benchmark = {
         overhead_ratio: endpointP95 / directP95 - 1, // one client
         processor_rate_ratio: withRate / aloneRate,
         endpoint: 1,
+        endpoint_thread_nice: config.sqlExecutor.endpointThreadNice, // SQL_ENDPOINT_THREAD_NICE: 19 made a BI query lose the cores to the processor's threads
         endpoint_one_client_p95_ms: Math.round(endpointP95),
         loaded_queries: loadedAll.length,
         loaded_window_s: LOADED_WINDOW_MS / 1000,

@@ -258,8 +258,10 @@ export interface SqlExecutorConfig {
   readonly maxResultRows: number;
   readonly maxResultBytes: number;
   readonly maxThreads: number;
-  /** Nice value of the engine threads running BI queries (0: unchanged), so they yield the cores to the event loop. */
+  /** Nice value of the engine threads running the web dashboards' queries (0: unchanged), so they yield the cores to the event loop. */
   readonly threadNice: number;
+  /** Nice value of the engine threads running BI tools' queries through the SQL endpoint (0: unchanged). */
+  readonly endpointThreadNice: number;
   readonly sessionTimeoutS: number;
   readonly usersFile: string;
   /** The operator's token for `shelfstream sql` (user `shelfstream`), created on first use. */
@@ -533,6 +535,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxResultBytes: v.SQL_MAX_RESULT_BYTES!,
       maxThreads: v.SQL_MAX_THREADS!,
       threadNice: v.SQL_THREAD_NICE!,
+      endpointThreadNice: v.SQL_ENDPOINT_THREAD_NICE!,
       sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
       usersFile: v.SQL_USERS_FILE ? expandPath(v.SQL_USERS_FILE, cwd) : join(dataDir, 'sql', 'bi-users.json'),
       adminTokenFile: join(dataDir, 'sql', 'admin-token'),

@@ -35,6 +35,13 @@ export interface SqlRequest {
   readonly queryId: string;
   /** True for GET: ClickHouse runs GET requests with readonly = 1. */
   readonly readOnlyMethod: boolean;
+  /**
+   * Who sends it: a BI tool through the HTTP endpoint (the default), or the web app's own
+   * dashboards. Their engine threads run at different nice values (SQL_ENDPOINT_THREAD_NICE,
+   * SQL_THREAD_NICE): the web's panels yield to the event loop that serves its read API, a BI
+   * tool's query is the answer someone waits for.
+   */
+  readonly origin?: 'endpoint' | 'web';
 }
 
 /** Counters for `X-ClickHouse-Summary`, as a server sends them (numbers as decimal strings). */

@@ -49,7 +49,7 @@ const STATEMENT_CACHE_SIZE = 1_000;
  */
 const ENGINE_DEFAULTS: Readonly<Record<string, string>> = { query_plan_optimize_join_order_limit: '0' };
 
-function limitsOf(principal: Principal, config: SqlExecutorConfig): QueryLimits {
+function limitsOf(principal: Principal, config: SqlExecutorConfig, origin: SqlRequest['origin']): QueryLimits {
   const own = principal.kind === 'bi' ? principal.user.limits : {};
   return {
     maxExecutionTimeS: own.maxExecutionTimeS ?? config.maxExecutionTimeS,
@@ -57,7 +57,7 @@ function limitsOf(principal: Principal, config: SqlExecutorConfig): QueryLimits 
     maxResultRows: own.maxResultRows ?? config.maxResultRows,
     maxResultBytes: own.maxResultBytes ?? config.maxResultBytes,
     maxThreads: config.maxThreads,
-    threadNice: config.threadNice,
+    threadNice: origin === 'web' ? config.threadNice : config.endpointThreadNice,
   };
 }
 
@@ -227,7 +227,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
 
       // The operator's DDL (or anything not judged a read) may add a table with a store_id.
       if (principal.kind === 'admin' && kind !== 'read') forgetStoreTables();
-      const limits = limitSettings(limitsOf(principal, config));
+      const limits = limitSettings(limitsOf(principal, config, request.origin));
       let filters: string | undefined;
       if (principal.kind === 'bi') {
         const refusal = checkClientSettings(clientSettings, limits);

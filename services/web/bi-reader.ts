@@ -49,6 +49,7 @@ export function executorReader(executor: SqlExecutor, database: string): BiReade
       sessionTimeoutS: undefined,
       queryId: `web-${process.pid}-${++queryCounter}`,
       readOnlyMethod: true,
+      origin: 'web',
     });
     return Buffer.from(result.body).toString('utf8');
   };

@@ -25,8 +25,10 @@ const STORES = [
   { store_id: 'S_S2', region: 'south' },
   { store_id: 'S_N3', region: 'north' },
 ];
-/** The nice value this test gives the BI queries' engine threads (SQL_THREAD_NICE). */
+/** The nice value this test gives the web dashboards' engine threads (SQL_THREAD_NICE). */
 const THREAD_NICE = 7;
+/** And the BI tools' queries through the endpoint (SQL_ENDPOINT_THREAD_NICE): another value, so a mix-up shows. */
+const ENDPOINT_THREAD_NICE = 3;
 /** What the north analyst may see: the stores this test put in region north. */
 const NORTH = ['S_N1', 'S_N3'];
 
@@ -116,7 +118,7 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     }
 
     executor = createSqlExecutor({
-      config: { ...config.sqlExecutor, usersFile, adminTokenFile, poolSize: 2, queueLength: 4, threadNice: THREAD_NICE },
+      config: { ...config.sqlExecutor, usersFile, adminTokenFile, poolSize: 2, queueLength: 4, threadNice: THREAD_NICE, endpointThreadNice: ENDPOINT_THREAD_NICE },
       dataDir: config.clickhouse.mode === 'embedded' ? config.clickhouse.dataDir : '',
       database,
       logger: testLogger(),
@@ -211,8 +213,10 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     expect(await northText("SELECT getSetting('output_format_decimal_trailing_zeros')", { settings: { output_format_decimal_trailing_zeros: '1' } })).toBe('true\n');
   });
 
-  it('runs a BI query with its engine threads at the configured nice value, so they yield the cores to the event loop', async () => {
-    expect(await northText("SELECT getSetting('os_thread_priority')")).toBe(`${THREAD_NICE}\n`);
+  it('runs a BI tool\'s query and a web dashboard\'s query with their engine threads at their own configured nice values', async () => {
+    expect(await northText("SELECT getSetting('os_thread_priority')")).toBe(`${ENDPOINT_THREAD_NICE}\n`);
+    expect(await northText("SELECT getSetting('os_thread_priority')", { origin: 'endpoint' })).toBe(`${ENDPOINT_THREAD_NICE}\n`);
+    expect(await northText("SELECT getSetting('os_thread_priority')", { origin: 'web' })).toBe(`${THREAD_NICE}\n`);
   });
 
   it('hides other stores in system tables while the processors insert', async () => {
