@@ -24,7 +24,7 @@ import { SEASONS, type Season } from './detection-seasons';
 import { calibrateRisk, type RiskMap } from '../../streams/stock/risk-calibration-map';
 import { ORACLE_RISK_MAP, TrueDemandMeans, oracleRisk } from './stock-oracle';
 import { type AlertSpan, scoreAlerts, stockAlertsOf, WARMUP_DAYS } from './stockout-alerts';
-import { runStockSimulation } from './stock-simulation';
+import { publishedCalendars, runStockSimulation } from './stock-simulation';
 import { addRun, type CurvePoint, emptyCurve, FALSE_RATE_TARGET, type Frontier, frontier, recallAt, type RiskSeries } from './warning-frontier';
 
 export const CALIBRATION_BINS = 10;
@@ -126,7 +126,7 @@ export function runSeason(seed: number, season: Season, chain: { stores: number;
   const firstCountAt = new Map<string, number>();
   const open = new Map<string, { storeId: string; sku: string; raisedAt: number }>();
   const alerts: AlertSpan[] = [];
-  const last = runStockSimulation(sim, new StockTask(0, stock), {
+  const last = runStockSimulation(sim, new StockTask(0, { calendars: publishedCalendars(sim), ...stock }), {
     onEvent: (topic, value) => {
       const e = value as { store_id: string; sku: string; occurred_at: number; movement_type?: string };
       const k = `${e.store_id}/${e.sku}`;
