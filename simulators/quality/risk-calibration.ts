@@ -11,8 +11,9 @@
  * seeds and the seasons of detection-seasons.ts (a normal month, the year-end, Ramadan), each
  * scored after its warm-up. Nothing here is tuned: the processor runs at its own constants.
  *
- * Not here yet (issue 17, item 3): the oracle's warning frontier and the processor's recall
- * against it.
+ * Beside the ECE, both risks' warning curves (warning-frontier.ts): the processor's against the
+ * oracle's (stock-oracle.ts). The processor gets the holiday calendars it would load from master
+ * data in production (demand-calendar.ts), built from the master data the simulation publishes.
  */
 import { DAY_MS } from '../../lib/domain/time';
 import { parseDay } from '../../lib/domain/calendar';
