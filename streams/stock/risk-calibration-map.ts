@@ -74,5 +74,5 @@ const round = (v: number, digits: number): number => Math.round(v * 10 ** digits
 /** The model's own risk, unmapped (fitting a map needs it). */
 export const MODEL_RISK: RiskMap = { knots: [] };
 
-/** Fitted by `node dist/simulators/quality/fit-risk-map.js` (seeds 11-13 x normal, year-end, Ramadan; 4 stores x 60 skus). */
+/** Fitted by `node dist/simulators/quality/fit-risk-map.js` (seeds 11-13 x normal, year-end, Ramadan; 4 stores x 60 skus; the risk with the stores' holiday calendars). */
 export const FITTED_RISK_MAP: RiskMap = { knots: [[0, 0.1043], [0.0001, 0.1428], [0.00028, 0.1468], [0.000966, 0.1631], [0.002499, 0.1678], [0.011863, 0.177], [0.028702, 0.1793], [0.035157, 0.1857], [0.049796, 0.1994], [0.061969, 0.2015], [0.08354, 0.2045], [0.129669, 0.2063], [0.160302, 0.2192], [0.185719, 0.2463], [0.256942, 0.2902], [0.347772, 0.325], [0.41644, 0.3516], [0.508936, 0.4525], [0.593187, 0.4941], [0.665531, 0.5341], [0.755508, 0.5744], [0.853061, 0.7096], [0.954499, 0.8651], [0.999976, 0.9999]] };
