@@ -45,7 +45,8 @@ export async function startReadApiWorker(options: {
   lanes?: EngineLanes;
 }): Promise<ReadApiService> {
   const { config } = options;
-  const log = options.logger.child({ component: 'read-api', thread: 'worker' });
+  // The worker's lines name their component already (read-api): this says which thread wrote them.
+  const log = options.logger.child({ thread: 'read-api-worker' });
   const lanes = options.lanes ?? (config.clickhouse.mode === 'embedded' ? ENGINE_LANES : undefined);
   const sources = {
     interactive: createReadQuerySource(options.clickhouse, config.clickhouse.database, lanes, 'interactive'),
@@ -80,7 +81,7 @@ export async function startReadApiWorker(options: {
   });
   // An uncaught error ends the thread: logged here, once; a start still waiting fails with it.
   worker.on('error', (error) => {
-    log.error({ err: error }, 'the read API worker stopped on an error; the read API is down');
+    log.error({ err: error, component: 'read-api' }, 'the read API worker stopped on an error; the read API is down');
     failed?.(new ShelfStreamError('SERVICE_START_FAILED', 'the read API worker stopped on an error', { cause: error, context: { service: 'read-api' } }));
   });
   void exited.then((code) => failed?.(new ShelfStreamError('SERVICE_START_FAILED', `the read API worker exited (${code}) before it listened`, { context: { service: 'read-api' } })));
@@ -102,7 +103,7 @@ export async function startReadApiWorker(options: {
         const deadline = new Promise<'late'>((resolve) => setTimeout(resolve, CLOSE_DEADLINE_MS, 'late').unref());
         // The thread ends once its server has closed, or has ended already on an error.
         if ((await Promise.race([exited, deadline])) === 'late') {
-          log.warn({ deadline_ms: CLOSE_DEADLINE_MS }, 'the read API worker did not close in time; stopping it');
+          log.warn({ component: 'read-api', deadline_ms: CLOSE_DEADLINE_MS }, 'the read API worker did not close in time; stopping it');
           await worker.terminate();
         }
       })()),

@@ -75,7 +75,7 @@ describe('read API in a worker thread', () => {
     // The worker's logs, through this thread's logger: a keys file it cannot read.
     writeFileSync(keysFile, 'not json');
     const logged = await waitFor(() => lines.find((l) => l.includes('API keys file unreadable')), { what: "the worker's log line in the owner's logger", timeoutMs: 15_000 });
-    expect(JSON.parse(logged)).toMatchObject({ level: 'error', service: 'test', component: 'read-api', thread: 'worker', file: keysFile });
+    expect(JSON.parse(logged)).toMatchObject({ level: 'error', service: 'test', component: 'read-api', thread: 'read-api-worker', file: keysFile });
 
     await service.close();
     service = undefined;
