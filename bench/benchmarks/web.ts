@@ -12,13 +12,16 @@
  *   thread, which owns chDB and runs the processor and the web app;
  * - the previous path in the same run (api_p99_main_thread_ms): the same read API served on this
  *   thread, sharing its event loop with the processor. Loaded phases alternate main thread,
- *   worker, main thread, worker, SHAPE.phaseSeconds each, every phase preceded by the same untimed
+ *   worker, worker at the other nice (below), twice, SHAPE.phaseSeconds each, every phase preceded by the same untimed
  *   warm-up (a round of the dashboards; one API request per store, which fills the API's cache the
  *   first time and compiles the client each time) and followed by the processor catching up, so
  *   no phase inherits a backlog. The load generators (bench/live-sales-producer.ts,
  *   bench/read-api-load.ts, bench/page-load.ts) run in child processes, as the tills, store
  *   systems and browsers are other machines. Per phase: this thread's event-loop delay (p99, max)
  *   and utilisation, and the CPU this process took (process_cores: 2 is the whole machine);
+ * - the read API thread's priority (READ_API_THREAD_NICE): a third phase in each round, served from
+ *   a second worker at the other nice value (alt_thread_nice: SHAPE.altNice when the configured
+ *   one is 0, else 0): *_alt_nice figures beside the worker's;
  * - hit_object_us, hit_text_us: one cached at-risk answer (50 rows) served by Fastify (inject,
  *   no socket) as the object the cache used to keep, and as the JSON text it keeps now, alternately
  *   in blocks, median per request;
@@ -72,7 +75,7 @@ const SHAPE = {
   eventsPerS: 10_000, // the processors' input rate the issue asks for
   apiRatePerS: 200,
   phaseSeconds: 15, // of each loaded phase
-  loadedRounds: 2, // of the alternating loaded phases (read API on this thread, then in its worker): 30 s of each
+  loadedRounds: 2, // of the alternating loaded phases (read API on this thread, in its worker, in a worker at the other nice): 30 s of each
   maxProduceSeconds: 600, // a bound on a phase's producer, which its phase stops long before
   idleRounds: 1, // page loads of each dashboard with nothing else running
   idleApiSeconds: 10, // of the read API's baseline
@@ -80,10 +83,15 @@ const SHAPE = {
   chartDraws: 20,
   hitBlocks: 10, // alternating blocks of the cache-hit comparison
   hitsPerBlock: 500,
+  altNice: -10, // the read API thread's nice value the alternate phase tries when READ_API_THREAD_NICE is 0
 } as const;
 
-/** Where a phase's read API is served: this thread (the processor's), or a worker thread as `run all` serves it. */
-type Serving = 'main-thread' | 'worker';
+/**
+ * Where a phase's read API is served: this thread (the processor's), a worker thread as `run all`
+ * serves it (at READ_API_THREAD_NICE), or a worker thread at the other nice value (SHAPE.altNice
+ * when the configured one is 0, else 0).
+ */
+type Serving = 'main-thread' | 'worker' | 'worker-alt-nice';
 
 const ANALYST = 'bench_web_analyst';
 
@@ -334,7 +342,11 @@ export const webBench: Benchmark = {
       closers.push(() => mainThreadApi.close());
       const workerApi = await startReadApiWorker({ config: apiConfig, logger, clickhouse: client });
       closers.push(() => workerApi.close());
-      const apiArgsOf = (serving: Serving): ReadApiLoadArgs => ({ url: (serving === 'worker' ? workerApi : mainThreadApi).url, key: key.key, ratePerS: SHAPE.apiRatePerS });
+      const altNice = config.readApi.threadNice === 0 ? SHAPE.altNice : 0;
+      const altNiceApi = await startReadApiWorker({ config: { ...apiConfig, readApi: { ...apiConfig.readApi, threadNice: altNice } }, logger, clickhouse: client });
+      closers.push(() => altNiceApi.close());
+      const servers = { 'main-thread': mainThreadApi, worker: workerApi, 'worker-alt-nice': altNiceApi };
+      const apiArgsOf = (serving: Serving): ReadApiLoadArgs => ({ url: servers[serving].url, key: key.key, ratePerS: SHAPE.apiRatePerS });
       const apiArgs = apiArgsOf('worker');
       const pageArgs: PageLoadArgs = { url: web.url, user: ANALYST, password, warmupRounds: SHAPE.warmupRounds, rounds: 0 };
       const hits = await compareCacheHits(`${workerApi.url}/v1/stores/S001/at-risk?limit=50`, key.key);
@@ -369,9 +381,9 @@ export const webBench: Benchmark = {
       const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
       const velocity = await startVelocity(config, logger, client, kafka, codec, config.streams.yieldAfterMs);
       closers.push(() => velocity.stop());
-      const phases: Record<Serving, LoadedPhase[]> = { 'main-thread': [], worker: [] };
+      const phases: Record<Serving, LoadedPhase[]> = { 'main-thread': [], worker: [], 'worker-alt-nice': [] };
       for (let round = 0; round < SHAPE.loadedRounds; round++) {
-        for (const serving of ['main-thread', 'worker'] as const) phases[serving].push(await loadedPhase(serving, velocity, apiArgsOf(serving), pageArgs));
+        for (const serving of ['main-thread', 'worker', 'worker-alt-nice'] as const) phases[serving].push(await loadedPhase(serving, velocity, apiArgsOf(serving), pageArgs));
       }
       const merged = (serving: Serving) => {
         const runs = phases[serving];
@@ -388,6 +400,7 @@ export const webBench: Benchmark = {
       };
       const out = merged('worker');
       const main = merged('main-thread');
+      const alt = merged('worker-alt-nice');
 
       const pageP95 = percentile(out.pages, 95);
       const apiP99 = percentile(out.api, 99);
@@ -403,6 +416,13 @@ export const webBench: Benchmark = {
         api_p50_main_thread_ms: round1(percentile(main.api, 50)),
         api_p99_worker_ratio: round2(apiP99 / percentile(main.api, 99)),
         page_p95_main_thread_ms: Math.round(percentile(main.pages, 95)),
+        thread_nice: config.readApi.threadNice,
+        alt_thread_nice: altNice,
+        api_p99_alt_nice_ms: round1(percentile(alt.api, 99)),
+        api_p50_alt_nice_ms: round1(percentile(alt.api, 50)),
+        page_p95_alt_nice_ms: Math.round(percentile(alt.pages, 95)),
+        processor_events_per_s_alt_nice: Math.round(alt.eventsPerS),
+        process_cores_alt_nice: round2(alt.processCores),
         page_idle_p95_ms: Math.round(pageIdleP95),
         page_uncached_p95_ms: Math.round(percentile(uncachedPages, 95)),
         api_idle_p99_ms: round1(apiIdleP99),

@@ -654,6 +654,12 @@ export const OPTIONS = {
     doc: 'Milliseconds an answer of the read API is shared by identical requests (same route, store and parameters), which also wait for one query instead of each running its own; 0 queries every request. Embedded ClickHouse runs one query at a time.',
     schema: z.coerce.number().int().min(0),
   }),
+  READ_API_THREAD_NICE: spec({
+    group: 'readapi',
+    default: '0', // Linux nice value; 0: unchanged
+    doc: 'Linux nice value (-20 to 19, lower goes first) of the thread that serves the read API (a worker thread in `run all`, `demo` and `serve read-api`): on a busy machine a cached answer can wait for a core behind the processors, and the thread takes little CPU (a cached answer is a string write). Negative values need CAP_SYS_NICE (root); where refused the thread keeps its priority and says so in the log. 0: unchanged.',
+    schema: z.coerce.number().int().min(-20).max(19),
+  }),
 
   // ── web dashboards (services/web) ──────────────────────────────────────────────────────
   WEB_HOST: spec({

@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
+import { reniceThisThread } from '../../lib/thread-priority';
 import { rememberKnownStores } from './known-stores';
 import { serveReadApi, type ReadApiService } from './serve';
 import { remoteQuerySource, toWire, type ReadApiWorkerData, type ToOwner, type ToWorker } from './thread-messages';
@@ -19,6 +20,12 @@ function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): vo
     { level: data.logLevel, base: undefined, timestamp: false, serializers: { err: pino.stdSerializers.err }, formatters: { level: (label) => ({ level: label }) } },
     { write: (line: string) => post({ kind: 'log', line }) },
   );
+  const nice = data.settings.readApi.threadNice;
+  if (nice !== 0) {
+    const reniced = reniceThisThread(nice);
+    if (reniced.applied) logger.info({ component: 'read-api', nice }, 'read API thread reniced');
+    else logger.warn({ component: 'read-api', nice, reason: reniced.reason }, 'the read API thread keeps its priority (READ_API_THREAD_NICE refused)');
+  }
   const remote = remoteQuerySource(post);
   const recheck = remote.source('page');
   const queries = rememberKnownStores(remote.source('interactive'), (store) => recheck.storeExists(store));
