@@ -18,7 +18,9 @@
  *   no phase inherits a backlog. The load generators (bench/live-sales-producer.ts,
  *   bench/read-api-load.ts, bench/page-load.ts) run in child processes, as the tills, store
  *   systems and browsers are other machines. Per phase: this thread's event-loop delay (p99, max)
- *   and utilisation, and the CPU this process took (process_cores: 2 is the whole machine);
+ *   and utilisation, and the CPU this process took (process_cores: 2 is the whole machine), by
+ *   thread group (cores_*: the main thread; the other Node threads, the read API's worker among
+ *   them; the engine's threads);
  * - the read API thread's priority (READ_API_THREAD_NICE): a third phase in each round, served from
  *   a second worker at the other nice value (alt_thread_nice: SHAPE.altNice when the configured
  *   one is 0, else 0): *_alt_nice figures beside the worker's;
@@ -34,7 +36,7 @@
  *   two daily series in this Chromium (median of 20 draws): uPlot (chosen) against Chart.js.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -171,6 +173,33 @@ async function startSales(topic: string): Promise<{ stop(): Promise<number> }> {
 
 const load = <A>(file: string, args: A): Promise<LoadHandle> => childLoad(join(__dirname, '..', file), args);
 
+/** Who takes this process's CPU: its main thread (processor, web app, SQL executor), its other Node threads (the read API's worker, V8's and libuv's helpers) and the engine's (chDB names its threads). */
+type ThreadGroup = 'main' | 'node_other' | 'engine';
+
+/** CPU seconds so far per thread group, from /proc/self/task/<tid>/stat (utime + stime, in clock ticks of 10 ms); empty off Linux. */
+function cpuByThreadGroup(): Record<ThreadGroup, number> {
+  const total: Record<ThreadGroup, number> = { main: 0, node_other: 0, engine: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return total;
+  }
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime; USER_HZ is 100 on Linux
+    total[Number(tid) === process.pid ? 'main' : comm === 'node' ? 'node_other' : 'engine'] += seconds;
+  }
+  return total;
+}
+
 interface LoadedPhase {
   readonly pages: number[];
   readonly api: number[];
@@ -182,6 +211,8 @@ interface LoadedPhase {
   readonly loopUtilization: number;
   /** CPU time of this process (every thread, chDB's included) per second of the phase: cores. */
   readonly processCores: number;
+  /** The same, per thread group. */
+  readonly threadCores: Record<ThreadGroup, number>;
 }
 
 /**
@@ -209,6 +240,7 @@ async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadAp
     const read0 = await velocity.read();
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const threads0 = cpuByThreadGroup();
     const elu0 = performance.eventLoopUtilization();
     apiLoad.start();
     pageLoad.start();
@@ -217,6 +249,8 @@ async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadAp
     const [apiTimes, pageTimes] = await Promise.all([apiLoad.stop(), pageLoad.stop()]);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const threads1 = cpuByThreadGroup();
+    const threadCores = Object.fromEntries((Object.keys(threads1) as ThreadGroup[]).map((g) => [g, (threads1[g] - threads0[g]) / seconds])) as Record<ThreadGroup, number>;
     const loopUtilization = performance.eventLoopUtilization(elu0).utilization;
     const eventsPerS = ((await velocity.read()) - read0) / seconds;
     loop.disable();
@@ -224,7 +258,7 @@ async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadAp
     salesStopped = true;
     await sales.stop();
     await velocity.drained(120_000);
-    return { pages: pageTimes, api: apiTimes, eventsPerS, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, loopUtilization, processCores: (cpu.user + cpu.system) / 1e6 / seconds };
+    return { pages: pageTimes, api: apiTimes, eventsPerS, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, loopUtilization, processCores: (cpu.user + cpu.system) / 1e6 / seconds, threadCores };
   } finally {
     if (!ended) await Promise.allSettled([apiLoad.stop(), pageLoad?.stop()]);
     if (!salesStopped) await sales?.stop().catch(() => undefined);
@@ -318,6 +352,7 @@ export const webBench: Benchmark = {
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: BI_YEAR_DATABASE });
     const workDir = mkdtempSync(join(tmpdir(), 'bench-web-'));
     const closers: (() => Promise<unknown>)[] = [];
+    const loadStart = loadavg()[0]!;
     try {
       await ensureYear(client, logger);
       await ensureRates(client);
@@ -396,6 +431,9 @@ export const webBench: Benchmark = {
           loopMaxMs: Math.max(...runs.map((r) => r.loopMaxMs)),
           loopUtilization: mean((r) => r.loopUtilization),
           processCores: mean((r) => r.processCores),
+          mainCores: mean((r) => r.threadCores.main),
+          nodeOtherCores: mean((r) => r.threadCores.node_other),
+          engineCores: mean((r) => r.threadCores.engine),
         };
       };
       const out = merged('worker');
@@ -436,6 +474,13 @@ export const webBench: Benchmark = {
         main_loop_utilization_main_thread: round2(main.loopUtilization),
         process_cores: round2(out.processCores),
         process_cores_main_thread: round2(main.processCores),
+        cores_main_thread: round2(out.mainCores),
+        cores_node_other_threads: round2(out.nodeOtherCores),
+        cores_engine_threads: round2(out.engineCores),
+        cores_main_thread_when_api_on_it: round2(main.mainCores),
+        cores_node_other_threads_when_api_on_main: round2(main.nodeOtherCores),
+        cores_engine_threads_when_api_on_main: round2(main.engineCores),
+        load_1m_start: round1(loadStart),
         ...hits,
         yield_after_ms: config.streams.yieldAfterMs,
         page_loads: out.pages.length,
@@ -448,7 +493,7 @@ export const webBench: Benchmark = {
         charts_on_executive: charts,
         ...libraries,
         year_synthetic: 1,
-        load_1m: round1(loadavg()[0]!),
+        load_1m_end: round1(loadavg()[0]!),
       };
     } finally {
       for (const close of closers.reverse()) await close().catch(() => undefined);
