@@ -1,9 +1,9 @@
 /**
- * The read API's worker thread (started by ./worker-host.ts in `run all` and `demo`). It serves
- * HTTP, checks keys, and keeps the answer cache and the known stores, so a cached answer is
- * written without the owner's event loop, which the processors keep busy (82% on the web bench).
- * Queries go to the thread that owns the ClickHouse client (embedded ClickHouse has one owner)
- * as messages (./thread-messages.ts). The settings come from the owner, parsed once there; logs
+ * The read API's worker thread (started by ./worker-host.ts for `run all`, `demo` and `serve
+ * read-api`). It serves HTTP, checks keys, and keeps the answer cache and the known stores, so a
+ * cached answer is written without the owner's event loop, which the processors keep busy (82%
+ * on the web bench). Queries go to the thread that owns the ClickHouse client (embedded
+ * ClickHouse has one owner) as messages (./thread-messages.ts). The settings come from the owner, parsed once there; logs
  * go to the owner's logger as finished lines.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -46,7 +46,7 @@ function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): vo
     // Closing waits for the requests in flight, whose queries the owner still answers.
     void started
       .then(
-        (service: ReadApiService) => service.close().catch((error: unknown) => logger.error({ err: error }, 'the read API did not close cleanly')),
+        (service: ReadApiService) => service.close().catch((error: unknown) => logger.error({ component: 'read-api', err: error }, 'the read API did not close cleanly')),
         () => undefined, // a start that failed was reported as `failed`
       )
       .finally(() => port.close()); // nothing else keeps the thread alive: it exits
