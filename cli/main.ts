@@ -123,7 +123,11 @@ program
             await sql?.stop();
             throw error;
           });
-          const readApi = await startReadApi(ctx, clickhouse);
+          const readApi = await startReadApi(ctx, clickhouse).catch(async (error: unknown) => {
+            await web.stop();
+            await sql?.stop();
+            throw error;
+          });
           const closing = startClosingSchedule(ctx.config, clickhouse, ctx.logger);
           const forecast = ctx.config.forecast.schedule ? await startForecastJobs(ctx, clickhouse).catch(async (error: unknown) => {
             await closing.stop();

@@ -7,35 +7,42 @@
  *   `body[data-drawn]` after its last chart), over the four dashboards in turn, measured while the
  *   velocity processor consumes 10k events/s (sales produced live at that rate) and the read API
  *   answers 200 requests/s (the at-risk route of the 50 stores, open loop, the same engine);
- * - api_p99_ms: those read API requests, each timed from when it was due;
- * - where the load comes from: the sales producer (bench/live-sales-producer.ts), the read API's
- *   client (bench/read-api-load.ts) and the browser's driver (bench/page-load.ts) run in child
- *   processes, as the tills, store systems and browsers are other machines: the bench's process
- *   then only serves, as `run all` does (web app, read API, SQL executor, the velocity processor).
- *   The same three generators also run in the bench's own process, the way the bench measured
- *   before (page_p95_in_process_ms, api_p99_in_process_ms): loaded phases alternate child,
- *   in-process, child, in-process, SHAPE.phaseSeconds each, every phase preceded by the same
- *   untimed warm-up (a round of the dashboards; one API request per store, which fills the API's
- *   cache the first time and compiles the client each time) and followed by the processor catching
- *   up, so no phase inherits a backlog. The web app process's event-loop delay (p99, max) of each;
- * - the processor's yielding (STREAM_YIELD_AFTER_MS): a third phase in each round, generators in
- *   child processes, with a second velocity processor at the other setting (alt_yield_after_ms:
- *   SHAPE.yieldAfterMs when the configured one is 0, else 0): *_alt_yield_ms beside the figures;
+ * - api_p99_ms: those read API requests, each timed from when it was due, served as `run all`
+ *   serves them: from a worker thread (services/read-api/worker-host.ts), queries run by this
+ *   thread, which owns chDB and runs the processor and the web app;
+ * - the previous path in the same run (api_p99_main_thread_ms): the same read API served on this
+ *   thread, sharing its event loop with the processor. Loaded phases alternate main thread,
+ *   worker, worker at the other nice (below), twice, SHAPE.phaseSeconds each, every phase preceded by the same untimed
+ *   warm-up (a round of the dashboards; one API request per store, which fills the API's cache the
+ *   first time and compiles the client each time) and followed by the processor catching up, so
+ *   no phase inherits a backlog. The load generators (bench/live-sales-producer.ts,
+ *   bench/read-api-load.ts, bench/page-load.ts) run in child processes, as the tills, store
+ *   systems and browsers are other machines. Per phase: this thread's event-loop delay (p99, max)
+ *   and utilisation, and the CPU this process took (process_cores: 2 is the whole machine), by
+ *   thread group (cores_*: the main thread; the other Node threads, the read API's worker among
+ *   them; the engine's threads);
+ * - the read API thread's priority (READ_API_THREAD_NICE): a third phase in each round, served from
+ *   a second worker at the other nice value (alt_thread_nice: SHAPE.altNice when the configured
+ *   one is 0, else 0): *_alt_nice figures beside the worker's;
+ * - hit_object_us, hit_text_us: one cached at-risk answer (50 rows) served by Fastify (inject,
+ *   no socket) as the object the cache used to keep, and as the JSON text it keeps now, alternately
+ *   in blocks, median per request;
  * - page_uncached_p95_ms: the same four pages with the page cache off (WEB_CACHE_TTL_MS=0), idle:
  *   what a load costs when new data arrived since the last one (every load, under live sales);
- * - the baselines, in the same run: the same page loads and the same API load (its generators in
- *   child processes, warmed up the same way) with the processor idle and nothing else running
- *   (page_idle_p95_ms, api_idle_p99_ms), and their ratios;
+ * - the baselines, in the same run: the same page loads and the same API load (through the worker,
+ *   warmed up the same way) with the processor idle and nothing else running (page_idle_p95_ms,
+ *   api_idle_p99_ms), and their ratios;
  * - the charting library: the bundle each candidate ships and the time it takes to draw a year of
  *   two daily series in this Chromium (median of 20 draws): uPlot (chosen) against Chart.js.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka, Producer } from 'kafkajs';
+import Fastify from 'fastify';
+import type { Kafka } from 'kafkajs';
 import type { Page } from 'playwright-core';
 import { fillCalendar } from '../../clickhouse/calendar';
 import { refreshExchangeRates } from '../../clickhouse/exchange-rate-refresh';
@@ -43,7 +50,7 @@ import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
 import { ENGINE_LANES } from '../../lib/engine-lanes';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import type { Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
@@ -53,7 +60,7 @@ import { REPO_ROOT } from '../../lib/paths';
 import { loadCatalog } from '../../schemas/catalog';
 import { createTopicsWithLeaders } from '../../services/bootstrap/topics';
 import { ANY_STORE, generateApiKey, writeKeysFile } from '../../services/ingest/api-keys';
-import { startReadApiService } from '../../services/read-api';
+import { startReadApiService, startReadApiWorker } from '../../services/read-api';
 import { EMPTY_USERS, withUser, writeBiUsers } from '../../services/sql/bi-users';
 import { createSqlExecutor } from '../../services/sql/executor';
 import { hashPassword } from '../../services/sql/passwords';
@@ -61,27 +68,32 @@ import { executorReader, startWebService } from '../../services/web';
 import { startProcessor } from '../../streams/runtime/runner';
 import { velocityProcessor } from '../../streams/velocity/velocity';
 import { percentile, profilePhase, type Benchmark } from '../harness';
-import { produceLiveSales } from '../live-sales-producer';
-import { childLoad, inProcessLoad, type LoadHandle, type PrepareLoad } from '../load-child';
-import { launchBrowser, preparePageLoad, signIn, type PageLoadArgs } from '../page-load';
-import { prepareReadApiLoad, type ReadApiLoadArgs } from '../read-api-load';
+import { childLoad, type LoadHandle } from '../load-child';
+import { launchBrowser, signIn, type PageLoadArgs } from '../page-load';
+import type { ReadApiLoadArgs } from '../read-api-load';
 import { BI_YEAR_DATABASE, biYearFolder, ensureYear } from './bi-query';
 
 const SHAPE = {
   eventsPerS: 10_000, // the processors' input rate the issue asks for
   apiRatePerS: 200,
   phaseSeconds: 15, // of each loaded phase
-  loadedRounds: 2, // of the alternating loaded phases (generators in child processes, then in this one): 30 s of each
+  loadedRounds: 2, // of the alternating loaded phases (read API on this thread, in its worker, in a worker at the other nice): 30 s of each
   maxProduceSeconds: 600, // a bound on a phase's producer, which its phase stops long before
   idleRounds: 1, // page loads of each dashboard with nothing else running
   idleApiSeconds: 10, // of the read API's baseline
   warmupRounds: 1, // rounds of the dashboards before a generator's pages are timed
   chartDraws: 20,
-  yieldAfterMs: 5, // the processor's yielding the alternate phase tries when STREAM_YIELD_AFTER_MS is 0
+  hitBlocks: 10, // alternating blocks of the cache-hit comparison
+  hitsPerBlock: 500,
+  altNice: -10, // the read API thread's nice value the alternate phase tries when READ_API_THREAD_NICE is 0
 } as const;
 
-/** Where a phase's load generators run: their own processes (as store systems and browsers do), or the web app's. */
-type Placement = 'child' | 'in-process';
+/**
+ * Where a phase's read API is served: this thread (the processor's), a worker thread as `run all`
+ * serves it (at READ_API_THREAD_NICE), or a worker thread at the other nice value (SHAPE.altNice
+ * when the configured one is 0, else 0).
+ */
+type Serving = 'main-thread' | 'worker' | 'worker-alt-nice';
 
 const ANALYST = 'bench_web_analyst';
 
@@ -143,18 +155,8 @@ async function startVelocity(config: Config, logger: Logger, client: ClickHouseC
   };
 }
 
-/** Sales at SHAPE.eventsPerS into `topic` (bench/live-sales-producer.ts) from a child process or this one, until stop(), which answers the rate sent. */
-async function startSales(placement: Placement, topic: string, producer: Producer, codec: EventCodec): Promise<{ stop(): Promise<number> }> {
-  if (placement === 'in-process') {
-    let stopped = false;
-    const sent = produceLiveSales(producer, codec, topic, SHAPE.eventsPerS, SHAPE.maxProduceSeconds, () => stopped);
-    return {
-      stop: () => {
-        stopped = true;
-        return sent;
-      },
-    };
-  }
+/** Sales at SHAPE.eventsPerS into `topic` (bench/live-sales-producer.ts) from a child process, until stop(), which answers the rate sent. */
+async function startSales(topic: string): Promise<{ stop(): Promise<number> }> {
   const child = fork(join(__dirname, '..', 'live-sales-producer.js'), [topic, String(SHAPE.eventsPerS), String(SHAPE.maxProduceSeconds)], { env: process.env, stdio: 'inherit' });
   const sent = new Promise<number>((resolve, reject) => {
     child.once('message', (m: { rate: number }) => resolve(m.rate));
@@ -169,8 +171,34 @@ async function startSales(placement: Placement, topic: string, producer: Produce
   };
 }
 
-const load = <A>(placement: Placement, file: string, prepare: PrepareLoad<A>, args: A): Promise<LoadHandle> =>
-  placement === 'child' ? childLoad(join(__dirname, '..', file), args) : inProcessLoad(prepare, args);
+const load = <A>(file: string, args: A): Promise<LoadHandle> => childLoad(join(__dirname, '..', file), args);
+
+/** Who takes this process's CPU: its main thread (processor, web app, SQL executor), its other Node threads (the read API's worker, V8's and libuv's helpers) and the engine's (chDB names its threads). */
+type ThreadGroup = 'main' | 'node_other' | 'engine';
+
+/** CPU seconds so far per thread group, from /proc/self/task/<tid>/stat (utime + stime, in clock ticks of 10 ms); empty off Linux. */
+function cpuByThreadGroup(): Record<ThreadGroup, number> {
+  const total: Record<ThreadGroup, number> = { main: 0, node_other: 0, engine: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return total;
+  }
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime; USER_HZ is 100 on Linux
+    total[Number(tid) === process.pid ? 'main' : comm === 'node' ? 'node_other' : 'engine'] += seconds;
+  }
+  return total;
+}
 
 interface LoadedPhase {
   readonly pages: number[];
@@ -179,21 +207,27 @@ interface LoadedPhase {
   /** The web app process's event-loop delay over the phase (ms). */
   readonly loopP99Ms: number;
   readonly loopMaxMs: number;
+  /** This thread's event-loop utilisation over the phase (0-1). */
+  readonly loopUtilization: number;
+  /** CPU time of this process (every thread, chDB's included) per second of the phase: cores. */
+  readonly processCores: number;
+  /** The same, per thread group. */
+  readonly threadCores: Record<ThreadGroup, number>;
 }
 
 /**
  * The processor reading sales at 10k/s, the read API at 200/s and the dashboards opened in turn,
- * together for SHAPE.phaseSeconds, with the three generators in child processes or in this one.
+ * together for SHAPE.phaseSeconds, the read API served from `serving` (its URL in `api`).
  */
-async function loadedPhase(placement: Placement, velocity: LiveVelocity, producer: Producer, codec: EventCodec, api: ReadApiLoadArgs, pages: PageLoadArgs): Promise<LoadedPhase> {
-  const apiLoad = await load(placement, 'read-api-load.js', prepareReadApiLoad, api);
+async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadApiLoadArgs, pages: PageLoadArgs): Promise<LoadedPhase> {
+  const apiLoad = await load('read-api-load.js', api);
   let pageLoad: LoadHandle | undefined;
   let sales: { stop(): Promise<number> } | undefined;
   let ended = false;
   let salesStopped = false;
   try {
-    pageLoad = await load(placement, 'page-load.js', preparePageLoad, pages);
-    sales = await startSales(placement, velocity.topic, producer, codec);
+    pageLoad = await load('page-load.js', pages);
+    sales = await startSales(velocity.topic);
     const before = await velocity.read();
     const deadline = performance.now() + 60_000;
     while ((await velocity.read()) === before) {
@@ -202,21 +236,29 @@ async function loadedPhase(placement: Placement, velocity: LiveVelocity, produce
     }
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
-    const stopProfile = await profilePhase(`web-${placement}`);
+    const stopProfile = await profilePhase(`web-${serving}`);
     const read0 = await velocity.read();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const threads0 = cpuByThreadGroup();
+    const elu0 = performance.eventLoopUtilization();
     apiLoad.start();
     pageLoad.start();
     await sleep(SHAPE.phaseSeconds * 1000); // the phase's length: every generator runs open for it
     ended = true;
     const [apiTimes, pageTimes] = await Promise.all([apiLoad.stop(), pageLoad.stop()]);
-    const eventsPerS = ((await velocity.read()) - read0) / ((performance.now() - t0) / 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const threads1 = cpuByThreadGroup();
+    const threadCores = Object.fromEntries((Object.keys(threads1) as ThreadGroup[]).map((g) => [g, (threads1[g] - threads0[g]) / seconds])) as Record<ThreadGroup, number>;
+    const loopUtilization = performance.eventLoopUtilization(elu0).utilization;
+    const eventsPerS = ((await velocity.read()) - read0) / seconds;
     loop.disable();
     await stopProfile();
     salesStopped = true;
     await sales.stop();
     await velocity.drained(120_000);
-    return { pages: pageTimes, api: apiTimes, eventsPerS, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
+    return { pages: pageTimes, api: apiTimes, eventsPerS, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, loopUtilization, processCores: (cpu.user + cpu.system) / 1e6 / seconds, threadCores };
   } finally {
     if (!ended) await Promise.allSettled([apiLoad.stop(), pageLoad?.stop()]);
     if (!salesStopped) await sales?.stop().catch(() => undefined);
@@ -267,6 +309,39 @@ async function compareChartLibraries(page: Page): Promise<Record<string, number>
   };
 }
 
+/**
+ * What a cache hit costs the read API's thread: one at-risk answer served by Fastify as the object
+ * the cache used to keep (serialized on every request) and as the JSON text it keeps now,
+ * alternately in blocks; the median over blocks of the time per request (us).
+ */
+async function compareCacheHits(url: string, key: string): Promise<Record<string, number>> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  if (response.status !== 200) throw new Error(`read API answered ${response.status} for ${url}`);
+  const text = await response.text();
+  const answer = JSON.parse(text) as object;
+  const app = Fastify();
+  app.get('/object', async () => answer);
+  app.get('/text', (_request, reply) => reply.type('application/json; charset=utf-8').send(text));
+  await app.ready();
+  const perRequestUs = async (path: string): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < SHAPE.hitsPerBlock; i++) await app.inject({ method: 'GET', url: path });
+    return ((performance.now() - t0) * 1000) / SHAPE.hitsPerBlock;
+  };
+  const object: number[] = [];
+  const textUs: number[] = [];
+  await perRequestUs('/object'); // compiles both paths before anything is timed
+  await perRequestUs('/text');
+  for (let block = 0; block < SHAPE.hitBlocks; block++) {
+    object.push(await perRequestUs('/object'));
+    textUs.push(await perRequestUs('/text'));
+  }
+  await app.close();
+  const objectUs = percentile(object, 50);
+  const hitTextUs = percentile(textUs, 50);
+  return { hit_object_us: Math.round(objectUs), hit_text_us: Math.round(hitTextUs), hit_text_ratio: Math.round((hitTextUs / objectUs) * 100) / 100, hit_answer_bytes: Buffer.byteLength(text) };
+}
+
 export const webBench: Benchmark = {
   name: 'web',
   description: 'dashboards in headless Chromium on the synthetic year: page load to all charts drawn and the read API at 200/s, while the velocity processor consumes 10k events/s',
@@ -277,6 +352,7 @@ export const webBench: Benchmark = {
     const client = createClickHouse({ ...config.clickhouse, dataDir: folder, database: BI_YEAR_DATABASE });
     const workDir = mkdtempSync(join(tmpdir(), 'bench-web-'));
     const closers: (() => Promise<unknown>)[] = [];
+    const loadStart = loadavg()[0]!;
     try {
       await ensureYear(client, logger);
       await ensureRates(client);
@@ -295,14 +371,20 @@ export const webBench: Benchmark = {
       const keysFile = join(workDir, 'api-keys.json');
       const key = generateApiKey(ANY_STORE, 'bench', new Date(), 'back-office');
       writeKeysFile(keysFile, [key.record]);
-      const readApi = await startReadApiService({
-        config: { ...config, clickhouse: { ...config.clickhouse, dataDir: folder, database: BI_YEAR_DATABASE }, ingest: { ...config.ingest, apiKeysFile: keysFile }, readApi: { ...config.readApi, host: '127.0.0.1', port: 0 } },
-        logger,
-        clickhouse: client,
-      });
-      closers.push(() => readApi.close());
-      const apiArgs: ReadApiLoadArgs = { url: readApi.url, key: key.key, ratePerS: SHAPE.apiRatePerS };
+      const apiConfig: Config = { ...config, clickhouse: { ...config.clickhouse, dataDir: folder, database: BI_YEAR_DATABASE }, ingest: { ...config.ingest, apiKeysFile: keysFile }, readApi: { ...config.readApi, host: '127.0.0.1', port: 0 } };
+      // The previous path: on this thread, beside the processor. Then as `run all` serves it.
+      const mainThreadApi = await startReadApiService({ config: apiConfig, logger, clickhouse: client });
+      closers.push(() => mainThreadApi.close());
+      const workerApi = await startReadApiWorker({ config: apiConfig, logger, clickhouse: client });
+      closers.push(() => workerApi.close());
+      const altNice = config.readApi.threadNice === 0 ? SHAPE.altNice : 0;
+      const altNiceApi = await startReadApiWorker({ config: { ...apiConfig, readApi: { ...apiConfig.readApi, threadNice: altNice } }, logger, clickhouse: client });
+      closers.push(() => altNiceApi.close());
+      const servers = { 'main-thread': mainThreadApi, worker: workerApi, 'worker-alt-nice': altNiceApi };
+      const apiArgsOf = (serving: Serving): ReadApiLoadArgs => ({ url: servers[serving].url, key: key.key, ratePerS: SHAPE.apiRatePerS });
+      const apiArgs = apiArgsOf('worker');
       const pageArgs: PageLoadArgs = { url: web.url, user: ANALYST, password, warmupRounds: SHAPE.warmupRounds, rounds: 0 };
+      const hits = await compareCacheHits(`${workerApi.url}/v1/stores/S001/at-risk?limit=50`, key.key);
 
       // The charts of a page and the charting libraries, in a browser of this process, closed before anything is timed.
       const browser = await launchBrowser();
@@ -328,77 +410,90 @@ export const webBench: Benchmark = {
       await sleep(SHAPE.idleApiSeconds * 1000); // the phase's length
       const idleApi = await idleApiLoad.stop();
 
-      // Loaded: the processor at 10k events/s, the API at 200/s and the pages together, the
-      // generators in child processes and in this one, alternately.
+      // Loaded: the processor at 10k events/s, the API at 200/s and the pages together, the read
+      // API served on this thread and from its worker, alternately.
       const kafka = createKafka(config.kafka, logger, 'bench');
       const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-      const producer = createProducer(kafka);
-      await producer.connect();
-      closers.push(() => producer.disconnect());
       const velocity = await startVelocity(config, logger, client, kafka, codec, config.streams.yieldAfterMs);
       closers.push(() => velocity.stop());
-      // The processor with the other yielding setting: in one go when the configured one yields, else yielding.
-      const altYieldAfterMs = config.streams.yieldAfterMs > 0 ? 0 : SHAPE.yieldAfterMs;
-      const altYield = await startVelocity(config, logger, client, kafka, codec, altYieldAfterMs);
-      closers.push(() => altYield.stop());
-      const phases = { child: [] as LoadedPhase[], 'in-process': [] as LoadedPhase[], altYield: [] as LoadedPhase[] };
+      const phases: Record<Serving, LoadedPhase[]> = { 'main-thread': [], worker: [], 'worker-alt-nice': [] };
       for (let round = 0; round < SHAPE.loadedRounds; round++) {
-        phases.child.push(await loadedPhase('child', velocity, producer, codec, apiArgs, pageArgs));
-        phases['in-process'].push(await loadedPhase('in-process', velocity, producer, codec, apiArgs, pageArgs));
-        phases.altYield.push(await loadedPhase('child', altYield, producer, codec, apiArgs, pageArgs));
+        for (const serving of ['main-thread', 'worker', 'worker-alt-nice'] as const) phases[serving].push(await loadedPhase(serving, velocity, apiArgsOf(serving), pageArgs));
       }
-      const merged = (phase: keyof typeof phases) => {
-        const runs = phases[phase];
+      const merged = (serving: Serving) => {
+        const runs = phases[serving];
+        const mean = (f: (r: LoadedPhase) => number): number => runs.reduce((sum, r) => sum + f(r), 0) / runs.length;
         return {
           pages: runs.flatMap((r) => r.pages),
           api: runs.flatMap((r) => r.api),
-          eventsPerS: runs.reduce((s, r) => s + r.eventsPerS, 0) / runs.length,
+          eventsPerS: mean((r) => r.eventsPerS),
           loopP99Ms: Math.max(...runs.map((r) => r.loopP99Ms)),
           loopMaxMs: Math.max(...runs.map((r) => r.loopMaxMs)),
+          loopUtilization: mean((r) => r.loopUtilization),
+          processCores: mean((r) => r.processCores),
+          mainCores: mean((r) => r.threadCores.main),
+          nodeOtherCores: mean((r) => r.threadCores.node_other),
+          engineCores: mean((r) => r.threadCores.engine),
         };
       };
-      const out = merged('child');
-      const inProcess = merged('in-process');
-      const altYieldRuns = merged('altYield');
+      const out = merged('worker');
+      const main = merged('main-thread');
+      const alt = merged('worker-alt-nice');
 
       const pageP95 = percentile(out.pages, 95);
       const apiP99 = percentile(out.api, 99);
       const pageIdleP95 = percentile(idlePages, 95);
       const apiIdleP99 = percentile(idleApi, 99);
+      const round1 = (x: number): number => Math.round(x * 10) / 10;
+      const round2 = (x: number): number => Math.round(x * 100) / 100;
       return {
         page_p95_ms: Math.round(pageP95),
-        api_p99_ms: Math.round(apiP99 * 10) / 10,
+        api_p99_ms: round1(apiP99),
+        api_p50_ms: round1(percentile(out.api, 50)),
+        api_p99_main_thread_ms: round1(percentile(main.api, 99)),
+        api_p50_main_thread_ms: round1(percentile(main.api, 50)),
+        api_p99_worker_ratio: round2(apiP99 / percentile(main.api, 99)),
+        page_p95_main_thread_ms: Math.round(percentile(main.pages, 95)),
+        thread_nice: config.readApi.threadNice,
+        alt_thread_nice: altNice,
+        api_p99_alt_nice_ms: round1(percentile(alt.api, 99)),
+        api_p50_alt_nice_ms: round1(percentile(alt.api, 50)),
+        page_p95_alt_nice_ms: Math.round(percentile(alt.pages, 95)),
+        processor_events_per_s_alt_nice: Math.round(alt.eventsPerS),
+        process_cores_alt_nice: round2(alt.processCores),
         page_idle_p95_ms: Math.round(pageIdleP95),
         page_uncached_p95_ms: Math.round(percentile(uncachedPages, 95)),
-        api_idle_p99_ms: Math.round(apiIdleP99 * 10) / 10,
-        page_ratio: pageP95 / pageIdleP95,
-        api_ratio: apiP99 / apiIdleP99,
-        page_p95_in_process_ms: Math.round(percentile(inProcess.pages, 95)),
-        api_p99_in_process_ms: Math.round(percentile(inProcess.api, 99) * 10) / 10,
-        api_p50_ms: Math.round(percentile(out.api, 50) * 10) / 10,
-        api_p50_in_process_ms: Math.round(percentile(inProcess.api, 50) * 10) / 10,
+        api_idle_p99_ms: round1(apiIdleP99),
+        page_ratio: round2(pageP95 / pageIdleP95),
+        api_ratio: round2(apiP99 / apiIdleP99),
         event_loop_p99_ms: Math.round(out.loopP99Ms),
         event_loop_max_ms: Math.round(out.loopMaxMs),
-        event_loop_p99_in_process_ms: Math.round(inProcess.loopP99Ms),
-        event_loop_max_in_process_ms: Math.round(inProcess.loopMaxMs),
+        event_loop_p99_main_thread_ms: Math.round(main.loopP99Ms),
+        event_loop_max_main_thread_ms: Math.round(main.loopMaxMs),
+        main_loop_utilization: round2(out.loopUtilization),
+        main_loop_utilization_main_thread: round2(main.loopUtilization),
+        process_cores: round2(out.processCores),
+        process_cores_main_thread: round2(main.processCores),
+        cores_main_thread: round2(out.mainCores),
+        cores_node_other_threads: round2(out.nodeOtherCores),
+        cores_engine_threads: round2(out.engineCores),
+        cores_main_thread_when_api_on_it: round2(main.mainCores),
+        cores_node_other_threads_when_api_on_main: round2(main.nodeOtherCores),
+        cores_engine_threads_when_api_on_main: round2(main.engineCores),
+        load_1m_start: round1(loadStart),
+        ...hits,
         yield_after_ms: config.streams.yieldAfterMs,
-        alt_yield_after_ms: altYieldAfterMs,
-        api_p99_alt_yield_ms: Math.round(percentile(altYieldRuns.api, 99) * 10) / 10,
-        api_p50_alt_yield_ms: Math.round(percentile(altYieldRuns.api, 50) * 10) / 10,
-        page_p95_alt_yield_ms: Math.round(percentile(altYieldRuns.pages, 95)),
-        event_loop_p99_alt_yield_ms: Math.round(altYieldRuns.loopP99Ms),
-        event_loop_max_alt_yield_ms: Math.round(altYieldRuns.loopMaxMs),
-        processor_events_per_s_alt_yield: Math.round(altYieldRuns.eventsPerS),
         page_loads: out.pages.length,
         api_requests: out.api.length,
-        page_loads_in_process: inProcess.pages.length,
-        api_requests_in_process: inProcess.api.length,
+        page_loads_main_thread: main.pages.length,
+        api_requests_main_thread: main.api.length,
         processor_events_per_s: Math.round(out.eventsPerS),
-        processor_events_per_s_in_process: Math.round(inProcess.eventsPerS),
+        processor_events_per_s_main_thread: Math.round(main.eventsPerS),
         target_events_per_s: SHAPE.eventsPerS,
         charts_on_executive: charts,
         ...libraries,
         year_synthetic: 1,
+        load_1m_end: round1(loadavg()[0]!),
       };
     } finally {
       for (const close of closers.reverse()) await close().catch(() => undefined);

@@ -190,6 +190,8 @@ export interface ReadApiConfig {
   readonly maxPageSize: number;
   /** Milliseconds identical requests share an answer; 0: never. */
   readonly cacheMs: number;
+  /** Linux nice value of the thread serving the read API; 0: unchanged. */
+  readonly threadNice: number;
 }
 
 export interface WebConfig {
@@ -508,6 +510,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       port: v.READ_API_PORT!,
       maxPageSize: v.READ_API_MAX_PAGE_SIZE!,
       cacheMs: v.READ_API_CACHE_MS!,
+      threadNice: v.READ_API_THREAD_NICE!,
     },
     web: {
       host: v.WEB_HOST!,

@@ -10,6 +10,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { bindDatabase } from '../../clickhouse/sql';
 import type { EngineLanes, EnginePriority } from '../../lib/engine-lanes';
+import { rememberKnownStores } from './known-stores';
 import type { CursorKey } from './params';
 
 export interface Page<T> {
@@ -230,14 +231,11 @@ function page<R, T>(raw: readonly R[], limit: number, toRow: (r: R) => T, keyOf:
 }
 
 /**
- * How long a store found in dim_store is taken as known without asking again: every request
- * checks its store (404), and at 200 requests/s that lookup would be half the queries. Only
- * known stores are remembered, so a store added to the master data answers at once. Past it, the
- * store is still taken as known while one check runs in the background: a request waiting on that
- * lookup behind a busy engine was the read API's slowest (seconds on the web bench), and a store
- * leaving the master data is rare and answered 404 after the check.
+ * The queries without the memory of known stores (./known-stores.ts): `storeExists` asks every
+ * time. What the thread that owns the client answers for a read API served from a worker
+ * (./worker-host.ts), which keeps the memory on its side.
  */
-export const KNOWN_STORE_TTL_MS = 60_000; // one minute
+export type ReadQuerySource = Omit<ReadQueries, 'storeKnown'> & { storeExists(store: string): Promise<boolean> };
 
 /**
  * @param lanes the embedded engine's lanes (lib/engine-lanes.ts); none for a ClickHouse server.
@@ -245,35 +243,24 @@ export const KNOWN_STORE_TTL_MS = 60_000; // one minute
  *   dashboards), `page` for refreshing a cached answer nobody waits on.
  */
 export function createReadQueries(client: ClickHouseClient, database: string, now: () => number = Date.now, lanes?: EngineLanes, priority: EnginePriority = 'interactive'): ReadQueries {
-  const knownUntil = new Map<string, number>();
-  const rechecking = new Set<string>();
+  const source = createReadQuerySource(client, database, lanes, priority);
+  // A known store's recheck runs behind the people waiting: nobody waits on it.
+  const recheck = createReadQuerySource(client, database, lanes, 'page');
+  return rememberKnownStores(source, (store) => recheck.storeExists(store), now);
+}
+
+export function createReadQuerySource(client: ClickHouseClient, database: string, lanes?: EngineLanes, priority: EnginePriority = 'interactive'): ReadQuerySource {
   const sql = Object.fromEntries(Object.entries(SQL).map(([name, text]) => [name, bindDatabase(text, database)])) as Record<keyof typeof SQL, string>;
   const query = async <T>(text: string, params: Record<string, unknown>): Promise<T[]> =>
     // The answers name columns as the tables do (toString(forecast_date) AS forecast_date), so
     // WHERE and ORDER BY must read the column, not the alias.
     (await client.query({ query: text, query_params: params, format: 'JSONEachRow', clickhouse_settings: { prefer_column_name_to_alias: 1 } })).json<T>();
-  const selectAt = <T>(lane: EnginePriority, text: string, params: Record<string, unknown>): Promise<T[]> => (lanes ? lanes.run(lane, () => query<T>(text, params)) : query<T>(text, params));
-  const select = <T>(text: string, params: Record<string, unknown>): Promise<T[]> => selectAt<T>(priority, text, params);
-  const lookUp = async (store: string, lane: EnginePriority): Promise<boolean> => {
-    const [row] = await selectAt<{ n: string }>(lane, sql.storeKnown, { store });
-    const known = num(row?.n) > 0;
-    if (known) knownUntil.set(store, now() + KNOWN_STORE_TTL_MS);
-    else knownUntil.delete(store);
-    return known;
-  };
+  const select = <T>(text: string, params: Record<string, unknown>): Promise<T[]> => (lanes ? lanes.run(priority, () => query<T>(text, params)) : query<T>(text, params));
 
   return {
-    async storeKnown(store) {
-      const until = knownUntil.get(store);
-      if (until === undefined) return lookUp(store, priority);
-      if (until <= now() && !rechecking.has(store)) {
-        rechecking.add(store);
-        // A failed check keeps the store known; the next request past the time checks again.
-        lookUp(store, 'page')
-          .catch(() => undefined)
-          .finally(() => rechecking.delete(store));
-      }
-      return true;
+    async storeExists(store) {
+      const [row] = await select<{ n: string }>(sql.storeKnown, { store });
+      return num(row?.n) > 0;
     },
 
     async forecasts(store, filter, limit, after) {

@@ -58,6 +58,7 @@ function take<T>(parsed: Parsed<T>): T {
   return parsed.value;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
 const RESPONSE_CACHE_ENTRIES = 10_000; // distinct requests kept at once: every store's few lists and pages
 
 export interface ReadApiServerOptions {
@@ -92,10 +93,17 @@ export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQu
    * on it, which is what kept p99 at ~70 ms when expired entries made requests wait). The rows come
    * from tables the processors rewrite every flush (STREAM_FLUSH_INTERVAL_MS, 500 ms by default),
    * so a second is as fresh as a poll can tell.
+   *
+   * The cache keeps each answer as its JSON text, so a hit is a string write: kept as an object,
+   * Fastify serialized the same rows again on every request: 165-254 us a hit instead of 342-665
+   * for a 50-row at-risk page (bench/benchmarks/web.ts `hit_*`, three runs of 2026-12-06).
    */
   const cache = createStaleWhileRevalidate({ ttlMs: options.cacheMs, maxEntries: RESPONSE_CACHE_ENTRIES });
   /** The key of an answer: route, store and the parsed parameters (so `?a=1&b=2` and `?b=2&a=1` share). */
   const keyOf = (route: string, store: string, params: object): string => JSON.stringify([route, store, params]);
+  /** The answer under `key`, as JSON text: from the cache, or computed (and kept) by `compute`. */
+  const answer = (reply: FastifyReply, key: string, compute: (background: boolean) => Promise<object>): Promise<FastifyReply> =>
+    cache.get(key, async (background) => JSON.stringify(await compute(background))).then((text) => reply.type(JSON_TYPE).send(text));
   const openApiText = JSON.stringify(options.openApi);
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'read-api' }) as FastifyBaseLogger,
@@ -148,40 +156,40 @@ export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQu
     after: take(parseCursor(request.query.cursor, route, shape)),
   });
 
-  app.get(READ_ROUTES.forecasts, async (request: StoreRequest) => {
+  app.get(READ_ROUTES.forecasts, async (request: StoreRequest, reply) => {
     const store = await admit(request, 'forecasts');
     const sku = take(parseId('sku', request.query.sku));
     const range = take(parseDateRange(request.query.from, request.query.to));
     const { limit, after } = pageOf(request, 'forecasts', ['string', 'string']);
     const filter = { ...range, ...(sku !== undefined ? { sku } : {}) };
-    return cache.get(keyOf('forecasts', store, [filter, limit, after]), async (background) => listBody(store, 'forecasts', await queriesFor(background).forecasts(store, filter, limit, after)));
+    return answer(reply, keyOf('forecasts', store, [filter, limit, after]), async (background) => listBody(store, 'forecasts', await queriesFor(background).forecasts(store, filter, limit, after)));
   });
 
-  app.get(READ_ROUTES.reorderAdvice, async (request: StoreRequest) => {
+  app.get(READ_ROUTES.reorderAdvice, async (request: StoreRequest, reply) => {
     const store = await admit(request, 'reorderAdvice');
     const sku = take(parseId('sku', request.query.sku));
     const { limit, after } = pageOf(request, 'reorder-advice', ['string']);
     const filter = sku !== undefined ? { sku } : {};
-    return cache.get(keyOf('reorder-advice', store, [filter, limit, after]), async (background) => listBody(store, 'reorder-advice', await queriesFor(background).reorderAdvice(store, filter, limit, after)));
+    return answer(reply, keyOf('reorder-advice', store, [filter, limit, after]), async (background) => listBody(store, 'reorder-advice', await queriesFor(background).reorderAdvice(store, filter, limit, after)));
   });
 
-  app.get(READ_ROUTES.atRisk, async (request: StoreRequest) => {
+  app.get(READ_ROUTES.atRisk, async (request: StoreRequest, reply) => {
     const store = await admit(request, 'atRisk');
     const minRisk = take(parseProbability('min_risk', request.query.min_risk, 0));
     const { limit, after } = pageOf(request, 'at-risk', ['string', 'string']);
-    return cache.get(keyOf('at-risk', store, [minRisk, limit, after]), async (background) => listBody(store, 'at-risk', await queriesFor(background).atRisk(store, { minRisk }, limit, after)));
+    return answer(reply, keyOf('at-risk', store, [minRisk, limit, after]), async (background) => listBody(store, 'at-risk', await queriesFor(background).atRisk(store, { minRisk }, limit, after)));
   });
 
-  app.get(READ_ROUTES.alerts, async (request: StoreRequest) => {
+  app.get(READ_ROUTES.alerts, async (request: StoreRequest, reply) => {
     const store = await admit(request, 'alerts');
     const state = take(parseEnum<AlertState>('state', request.query.state, ['open', 'resolved', 'all'], 'open'));
     const { limit, after } = pageOf(request, 'alerts', ['string', 'string']);
-    return cache.get(keyOf('alerts', store, [state, limit, after]), async (background) => listBody(store, 'alerts', await queriesFor(background).alerts(store, { state }, limit, after)));
+    return answer(reply, keyOf('alerts', store, [state, limit, after]), async (background) => listBody(store, 'alerts', await queriesFor(background).alerts(store, { state }, limit, after)));
   });
 
-  app.get(READ_ROUTES.insights, async (request: StoreRequest) => {
+  app.get(READ_ROUTES.insights, async (request: StoreRequest, reply) => {
     const store = await admit(request, 'insights');
-    return cache.get(keyOf('insights', store, []), async (background) => {
+    return answer(reply, keyOf('insights', store, []), async (background) => {
       const figures = await queriesFor(background).insightFigures(store, READ_API_DEFAULTS.topMovers);
       return { store_id: store, as_of: figures.asOf, items: describeInsights(figures) };
     });

@@ -1,0 +1,111 @@
+/**
+ * The read API in a worker thread of the process that owns the ClickHouse client: what `run all`
+ * and `demo` start. The processors keep the owner's event loop busy (82% of it on the web bench,
+ * with stalls of up to 240 ms), and every answer of the read API, cached or not, waited for it:
+ * p99 267 ms against a target of 50. In the worker (./worker.ts) a cached answer never touches the
+ * owner's loop; only queries (cache misses, background refreshes, a store's first check) come
+ * here as messages, and run in the engine's lanes as they did (lib/engine-lanes.ts).
+ *
+ * The worker gets the read API's settings (plain data, parsed once here at start-up) and writes
+ * its logs through the owner's logger. close() asks it to stop serving (requests in flight are
+ * answered) and waits until the thread has exited.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../../lib/config';
+import { ENGINE_LANES, type EngineLanes } from '../../lib/engine-lanes';
+import { ShelfStreamError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { REPO_ROOT } from '../../lib/paths';
+import { createReadQuerySource } from './queries';
+import type { ReadApiService } from './serve';
+import { answerQuery, fromWire, type ReadApiWorkerData, type ToOwner, type ToWorker } from './thread-messages';
+
+const CLOSE_DEADLINE_MS = 30_000; // for the requests in flight to be answered, then the thread is stopped
+
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+const LOG_METHODS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] satisfies LogMethod[];
+
+/**
+ * The compiled worker script: beside this module when it runs compiled, else in dist/ (tests run
+ * the TypeScript sources, and a worker thread runs JavaScript only).
+ */
+function workerScript(): string {
+  for (const script of [join(__dirname, 'worker.js'), join(REPO_ROOT, 'dist', 'services', 'read-api', 'worker.js')]) if (existsSync(script)) return script;
+  throw new ShelfStreamError('SERVICE_START_FAILED', 'the read API worker is not built: run `make build` (or `npx tsc -p tsconfig.build.json`)', { context: { service: 'read-api' } });
+}
+
+export async function startReadApiWorker(options: {
+  config: Config;
+  logger: Logger;
+  clickhouse: ClickHouseClient;
+  /** The engine's lanes; default: the process's own in embedded mode, none for a server. */
+  lanes?: EngineLanes;
+}): Promise<ReadApiService> {
+  const { config } = options;
+  // The worker's lines name their component already (read-api): this says which thread wrote them.
+  const log = options.logger.child({ thread: 'read-api-worker' });
+  const lanes = options.lanes ?? (config.clickhouse.mode === 'embedded' ? ENGINE_LANES : undefined);
+  const sources = {
+    interactive: createReadQuerySource(options.clickhouse, config.clickhouse.database, lanes, 'interactive'),
+    page: createReadQuerySource(options.clickhouse, config.clickhouse.database, lanes, 'page'),
+  };
+  const workerData: ReadApiWorkerData = { settings: { readApi: config.readApi, ingest: { apiKeysFile: config.ingest.apiKeysFile } }, logLevel: config.logLevel };
+  const worker = new Worker(workerScript(), { workerData });
+  const post = (message: ToWorker): void => worker.postMessage(message);
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+
+  let listening: ((address: { url: string; port: number }) => void) | undefined;
+  let failed: ((error: Error) => void) | undefined;
+  const started = new Promise<{ url: string; port: number }>((resolve, reject) => {
+    listening = resolve;
+    failed = reject;
+  });
+
+  worker.on('message', (message: ToOwner) => {
+    switch (message.kind) {
+      case 'query':
+        return answerQuery(sources, message, post);
+      case 'log': {
+        const { level, msg, ...fields } = JSON.parse(message.line) as { level: string; msg?: string } & Record<string, unknown>;
+        if (LOG_METHODS.includes(level)) log[level as LogMethod](fields, msg);
+        return;
+      }
+      case 'listening':
+        return listening?.(message);
+      case 'failed':
+        return failed?.(fromWire(message.error));
+    }
+  });
+  // An uncaught error ends the thread: logged here, once; a start still waiting fails with it.
+  worker.on('error', (error) => {
+    log.error({ err: error, component: 'read-api' }, 'the read API worker stopped on an error; the read API is down');
+    failed?.(new ShelfStreamError('SERVICE_START_FAILED', 'the read API worker stopped on an error', { cause: error, context: { service: 'read-api' } }));
+  });
+  void exited.then((code) => failed?.(new ShelfStreamError('SERVICE_START_FAILED', `the read API worker exited (${code}) before it listened`, { context: { service: 'read-api' } })));
+
+  let address: { url: string; port: number };
+  try {
+    address = await started;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: address.url,
+    port: address.port,
+    close: () =>
+      (closing ??= (async () => {
+        post({ kind: 'close' });
+        const deadline = new Promise<'late'>((resolve) => setTimeout(resolve, CLOSE_DEADLINE_MS, 'late').unref());
+        // The thread ends once its server has closed, or has ended already on an error.
+        if ((await Promise.race([exited, deadline])) === 'late') {
+          log.warn({ component: 'read-api', deadline_ms: CLOSE_DEADLINE_MS }, 'the read API worker did not close in time; stopping it');
+          await worker.terminate();
+        }
+      })()),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The read API's worker thread (started by ./worker-host.ts for `run all`, `demo` and `serve
+ * read-api`). It serves HTTP, checks keys, and keeps the answer cache and the known stores, so a
+ * cached answer is written without the owner's event loop, which the processors keep busy (82%
+ * on the web bench). Queries go to the thread that owns the ClickHouse client (embedded
+ * ClickHouse has one owner) as messages (./thread-messages.ts). The settings come from the owner, parsed once there; logs
+ * go to the owner's logger as finished lines.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { reniceThisThread } from '../../lib/thread-priority';
+import { rememberKnownStores } from './known-stores';
+import { serveReadApi, type ReadApiService } from './serve';
+import { remoteQuerySource, toWire, type ReadApiWorkerData, type ToOwner, type ToWorker } from './thread-messages';
+
+function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): void {
+  const post = (message: ToOwner): void => port.postMessage(message);
+  // Level, timestamp and service are the owner's to add: it writes the line through its own logger.
+  const logger = pino(
+    { level: data.logLevel, base: undefined, timestamp: false, serializers: { err: pino.stdSerializers.err }, formatters: { level: (label) => ({ level: label }) } },
+    { write: (line: string) => post({ kind: 'log', line }) },
+  );
+  const nice = data.settings.readApi.threadNice;
+  if (nice !== 0) {
+    const reniced = reniceThisThread(nice);
+    if (reniced.applied) logger.info({ component: 'read-api', nice }, 'read API thread reniced');
+    else logger.warn({ component: 'read-api', nice, reason: reniced.reason }, 'the read API thread keeps its priority (READ_API_THREAD_NICE refused)');
+  }
+  const remote = remoteQuerySource(post);
+  const recheck = remote.source('page');
+  const queries = rememberKnownStores(remote.source('interactive'), (store) => recheck.storeExists(store));
+  const refreshQueries = rememberKnownStores(recheck, (store) => recheck.storeExists(store));
+  const started = serveReadApi({ settings: data.settings, logger, queries, refreshQueries });
+  started.then(
+    (service) => post({ kind: 'listening', url: service.url, port: service.port }),
+    (error: unknown) => {
+      post({ kind: 'failed', error: toWire(error) });
+      port.close();
+    },
+  );
+  let closing = false;
+  port.on('message', (message: ToWorker) => {
+    if (message.kind === 'answer') return remote.settle(message);
+    if (closing) return;
+    closing = true;
+    // Closing waits for the requests in flight, whose queries the owner still answers.
+    void started
+      .then(
+        (service: ReadApiService) => service.close().catch((error: unknown) => logger.error({ component: 'read-api', err: error }, 'the read API did not close cleanly')),
+        () => undefined, // a start that failed was reported as `failed`
+      )
+      .finally(() => port.close()); // nothing else keeps the thread alive: it exits
+  });
+}
+
+if (parentPort) main(parentPort, workerData as ReadApiWorkerData);
