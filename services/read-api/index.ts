@@ -4,25 +4,16 @@
  * benches. `run all` and `demo` serve it from a worker thread instead (./worker-host.ts), so that
  * a cached answer never waits for the processors' event loop.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import type { Config } from '../../lib/config';
-import { ENGINE_LANES, type EngineLanes } from '../../lib/engine-lanes';
-import type { Logger } from '../../lib/logger';
 import { createReadQueries } from './queries';
 import { serveReadApi, type ReadApiService } from './serve';
+import { lanesOf, type ReadApiStartOptions } from './worker-host';
 
 export type { ReadApiService, ReadApiSettings } from './serve';
-export { startReadApiWorker } from './worker-host';
+export { startReadApiWorker, type ReadApiStartOptions } from './worker-host';
 
-export async function startReadApiService(options: {
-  config: Config;
-  logger: Logger;
-  clickhouse: ClickHouseClient;
-  /** The engine's lanes (lib/engine-lanes.ts); default: the process's own in embedded mode, none for a server. */
-  lanes?: EngineLanes;
-}): Promise<ReadApiService> {
+export async function startReadApiService(options: ReadApiStartOptions): Promise<ReadApiService> {
   const { config } = options;
-  const lanes = options.lanes ?? (config.clickhouse.mode === 'embedded' ? ENGINE_LANES : undefined);
+  const lanes = lanesOf(options);
   return serveReadApi({
     settings: config,
     logger: options.logger,

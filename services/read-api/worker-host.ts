@@ -37,17 +37,24 @@ function workerScript(): string {
   throw new ShelfStreamError('SERVICE_START_FAILED', 'the read API worker is not built: run `make build` (or `npx tsc -p tsconfig.build.json`)', { context: { service: 'read-api' } });
 }
 
-export async function startReadApiWorker(options: {
-  config: Config;
-  logger: Logger;
-  clickhouse: ClickHouseClient;
-  /** The engine's lanes; default: the process's own in embedded mode, none for a server. */
-  lanes?: EngineLanes;
-}): Promise<ReadApiService> {
+/** What starts the read API, in this thread (./index.ts) or in a worker (below). */
+export interface ReadApiStartOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clickhouse: ClickHouseClient;
+  /** The engine's lanes (lib/engine-lanes.ts); default: the process's own in embedded mode, none for a server. */
+  readonly lanes?: EngineLanes;
+}
+
+export function lanesOf(options: ReadApiStartOptions): EngineLanes | undefined {
+  return options.lanes ?? (options.config.clickhouse.mode === 'embedded' ? ENGINE_LANES : undefined);
+}
+
+export async function startReadApiWorker(options: ReadApiStartOptions): Promise<ReadApiService> {
   const { config } = options;
   // The worker's lines name their component already (read-api): this says which thread wrote them.
   const log = options.logger.child({ thread: 'read-api-worker' });
-  const lanes = options.lanes ?? (config.clickhouse.mode === 'embedded' ? ENGINE_LANES : undefined);
+  const lanes = lanesOf(options);
   const sources = {
     interactive: createReadQuerySource(options.clickhouse, config.clickhouse.database, lanes, 'interactive'),
     page: createReadQuerySource(options.clickhouse, config.clickhouse.database, lanes, 'page'),
