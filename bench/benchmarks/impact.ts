@@ -38,7 +38,7 @@ import type { HourTruth } from '../../simulators/pos/ground-truth';
 import type { SimulationOptions } from '../../simulators/pos/options';
 import { OWN_POLICY, type OrderingPolicy, scaledOwnPolicy } from '../../simulators/pos/ordering';
 import { PosSimulator } from '../../simulators/pos/simulator';
-import { type LoopForecaster, runClosedLoop } from '../../simulators/quality/closed-loop';
+import { type LoopForecaster, type LoopStepSeconds, runClosedLoop } from '../../simulators/quality/closed-loop';
 import { type PolicyOutcome, type ScoredTruth, scoreOutcome } from '../../simulators/quality/impact';
 import { REPO_ROOT } from '../../lib/paths';
 import { type BenchContext, type BenchMetrics, type Benchmark, formatBenchLine } from '../harness';
@@ -108,6 +108,7 @@ function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactSc
       current?.model.dispose();
       const t = performance.now();
       const panel = await loadPanel(client, database, { from: isoDay(START), to: isoDay(day) });
+      const loadS = seconds(t);
       const categories = [...new Set(panel.series.map((s) => s.category))].sort();
       const artifact = await fitModel(panel, day - panel.firstDay - HORIZON, categories, TRAIN_DEFAULTS);
       const model = modelForecaster(artifact);
@@ -121,14 +122,14 @@ function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactSc
           }
         : model;
       current = { trainedFor: day, model, forecaster, version: `impact-${isoDay(day)}${p50Only ? '-p50' : ''}` };
-      logger.warn({ database, trainedTo: isoDay(day), trainS: seconds(t) }, 'impact: model trained');
+      logger.warn({ database, trainedTo: isoDay(day), panelDays: panel.days, loadS, trainS: seconds(t) }, 'impact: model trained');
       return current;
     },
     dispose: () => current?.model.dispose(),
   };
 }
 
-async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = ADVICE_POLICY): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number }> {
+export async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = ADVICE_POLICY): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number; steps: LoopStepSeconds }> {
   const database = `bench_impact_${seed}_${policy.replace('-', '_')}_${Date.now()}`;
   const t = performance.now();
   const model = weeklyModel(client, database, scale, policy === 'advice-p50', logger);
@@ -142,24 +143,27 @@ async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, sc
       nightlyRunUtcHour: NIGHTLY_RUN_UTC_HOUR,
       calendar: { from: isoDay(START - 60), to: isoDay(START + scale.historyDays + scale.loopDays + 30) },
     });
-    return { truth: run, predicts: run.predicts, pipelineSeconds: run.pipelineSeconds, seconds: seconds(t) };
+    return { truth: run, predicts: run.predicts, pipelineSeconds: run.pipelineSeconds, seconds: seconds(t), steps: run.stepSeconds };
   } finally {
     model.dispose();
     await client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
   }
 }
 
+/** The loop's seconds per step as BENCH figures (step_history_s, step_predict_s, ...). */
+const stepFigures = (steps: LoopStepSeconds): Record<string, number> => Object.fromEntries(Object.entries(steps).map(([k, v]) => [`step_${k}_s`, v]));
+
 const ratio = (a: number, b: number): number => (b === 0 ? (a === 0 ? 1 : Number.POSITIVE_INFINITY) : a / b);
 
 /** Runs every seed and policy at `scale`; prints a line per seed and policy; answers the summary. */
-interface LoopServices {
+export interface LoopServices {
   readonly client: ClickHouseClient;
   readonly endpoint: AdviceEndpoint;
   close(): Promise<void>;
 }
 
 /** A ClickHouse of the bench's own (a fresh embedded folder) and the SQL endpoint the stores read through. */
-async function loopServices({ config, logger }: BenchContext): Promise<LoopServices> {
+export async function loopServices({ config, logger }: BenchContext): Promise<LoopServices> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-impact-'));
   const ch = config.clickhouse;
   const client = createClickHouse(ch.mode === 'embedded' ? { ...ch, dataDir } : ch);
@@ -202,7 +206,7 @@ export async function runImpact(ctx: BenchContext, scale: ImpactScale): Promise<
       for (const policy of ['advice', 'advice-p50'] as const) {
         const run = await runAdvised(client, endpoint, scale, seed, policy, logger);
         outcomes[policy] = score(run.truth);
-        line(policy, outcomes[policy]!, { predicts: run.predicts, pipeline_s: run.pipelineSeconds, run_s: run.seconds });
+        line(policy, outcomes[policy]!, { predicts: run.predicts, pipeline_s: run.pipelineSeconds, run_s: run.seconds, ...stepFigures(run.steps) });
       }
       const o = outcomes.own!;
       const a = outcomes.advice!;
