@@ -38,7 +38,7 @@ import type { HourTruth } from '../../simulators/pos/ground-truth';
 import type { SimulationOptions } from '../../simulators/pos/options';
 import { OWN_POLICY, type OrderingPolicy, scaledOwnPolicy } from '../../simulators/pos/ordering';
 import { PosSimulator } from '../../simulators/pos/simulator';
-import { type LoopForecaster, runClosedLoop } from '../../simulators/quality/closed-loop';
+import { type LoopForecaster, type LoopStepSeconds, runClosedLoop } from '../../simulators/quality/closed-loop';
 import { type PolicyOutcome, type ScoredTruth, scoreOutcome } from '../../simulators/quality/impact';
 import { REPO_ROOT } from '../../lib/paths';
 import { type BenchContext, type BenchMetrics, type Benchmark, formatBenchLine } from '../harness';
@@ -53,10 +53,18 @@ export interface ImpactScale {
   readonly loopDays: number;
   /** Days between two trainings of the model, on simulated time. */
   readonly retrainDays: number;
+  /**
+   * Days before the origin each training reads (the loop's FORECAST_TRAIN_HISTORY_DAYS, at least
+   * 70 as that option requires). Reading every day since the history began made each training
+   * slower than the last: at full scale (2026-12-06, seed 101) 11.5 s in week 0, 43 s in week 6,
+   * 106 s in week 12, against 22 and 19 s on 70 days (about 670 s of training per advised run
+   * against about 220).
+   */
+  readonly trainDays: number;
 }
 
 /** Scoring seeds: nothing is tuned on them. */
-export const IMPACT_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 10, skus: 200, historyDays: 70, loopDays: 90, retrainDays: 7 };
+export const IMPACT_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 10, skus: 200, historyDays: 70, loopDays: 90, retrainDays: 7, trainDays: 70 };
 /** A Monday; the loop's days (mid-July to October) stay inside the forecast tables' 400-day TTL. */
 const START = parseDay('2026-05-04');
 
@@ -99,7 +107,7 @@ function runOwn(scale: ImpactScale, seed: number, ordering: OrderingPolicy = OWN
   return { truth, sim };
 }
 
-/** The demand model retrained every `retrainDays` on simulated time, on every day before the origin. */
+/** The demand model retrained every `retrainDays` on simulated time, on the `trainDays` before the origin (from the history's first day while it is shorter). */
 function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactScale, p50Only: boolean, logger: Logger): { forecasterFor(day: number): Promise<LoopForecaster>; dispose(): void } {
   let current: { trainedFor: number; model: ReturnType<typeof modelForecaster>; forecaster: Forecaster; version: string } | undefined;
   return {
@@ -107,7 +115,8 @@ function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactSc
       if (current && day - current.trainedFor < scale.retrainDays) return current;
       current?.model.dispose();
       const t = performance.now();
-      const panel = await loadPanel(client, database, { from: isoDay(START), to: isoDay(day) });
+      const panel = await loadPanel(client, database, { from: isoDay(Math.max(START, day - scale.trainDays)), to: isoDay(day) });
+      const loadS = seconds(t);
       const categories = [...new Set(panel.series.map((s) => s.category))].sort();
       const artifact = await fitModel(panel, day - panel.firstDay - HORIZON, categories, TRAIN_DEFAULTS);
       const model = modelForecaster(artifact);
@@ -121,14 +130,14 @@ function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactSc
           }
         : model;
       current = { trainedFor: day, model, forecaster, version: `impact-${isoDay(day)}${p50Only ? '-p50' : ''}` };
-      logger.warn({ database, trainedTo: isoDay(day), trainS: seconds(t) }, 'impact: model trained');
+      logger.warn({ database, trainedTo: isoDay(day), panelDays: panel.days, loadS, trainS: seconds(t) }, 'impact: model trained');
       return current;
     },
     dispose: () => current?.model.dispose(),
   };
 }
 
-async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = ADVICE_POLICY): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number }> {
+export async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = ADVICE_POLICY): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number; steps: LoopStepSeconds }> {
   const database = `bench_impact_${seed}_${policy.replace('-', '_')}_${Date.now()}`;
   const t = performance.now();
   const model = weeklyModel(client, database, scale, policy === 'advice-p50', logger);
@@ -142,24 +151,27 @@ async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, sc
       nightlyRunUtcHour: NIGHTLY_RUN_UTC_HOUR,
       calendar: { from: isoDay(START - 60), to: isoDay(START + scale.historyDays + scale.loopDays + 30) },
     });
-    return { truth: run, predicts: run.predicts, pipelineSeconds: run.pipelineSeconds, seconds: seconds(t) };
+    return { truth: run, predicts: run.predicts, pipelineSeconds: run.pipelineSeconds, seconds: seconds(t), steps: run.stepSeconds };
   } finally {
     model.dispose();
     await client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
   }
 }
 
+/** The loop's seconds per step as BENCH figures (step_history_s, step_predict_s, ...). */
+const stepFigures = (steps: LoopStepSeconds): Record<string, number> => Object.fromEntries(Object.entries(steps).map(([k, v]) => [`step_${k}_s`, v]));
+
 const ratio = (a: number, b: number): number => (b === 0 ? (a === 0 ? 1 : Number.POSITIVE_INFINITY) : a / b);
 
 /** Runs every seed and policy at `scale`; prints a line per seed and policy; answers the summary. */
-interface LoopServices {
+export interface LoopServices {
   readonly client: ClickHouseClient;
   readonly endpoint: AdviceEndpoint;
   close(): Promise<void>;
 }
 
 /** A ClickHouse of the bench's own (a fresh embedded folder) and the SQL endpoint the stores read through. */
-async function loopServices({ config, logger }: BenchContext): Promise<LoopServices> {
+export async function loopServices({ config, logger }: BenchContext): Promise<LoopServices> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-impact-'));
   const ch = config.clickhouse;
   const client = createClickHouse(ch.mode === 'embedded' ? { ...ch, dataDir } : ch);
@@ -202,7 +214,7 @@ export async function runImpact(ctx: BenchContext, scale: ImpactScale): Promise<
       for (const policy of ['advice', 'advice-p50'] as const) {
         const run = await runAdvised(client, endpoint, scale, seed, policy, logger);
         outcomes[policy] = score(run.truth);
-        line(policy, outcomes[policy]!, { predicts: run.predicts, pipeline_s: run.pipelineSeconds, run_s: run.seconds });
+        line(policy, outcomes[policy]!, { predicts: run.predicts, pipeline_s: run.pipelineSeconds, run_s: run.seconds, ...stepFigures(run.steps) });
       }
       const o = outcomes.own!;
       const a = outcomes.advice!;
@@ -249,7 +261,7 @@ export const impactBench: Benchmark = {
  * measured cost). Same seeds, a smaller chain and loop; named apart so its figures are never read
  * as the full scale's.
  */
-export const IMPACT_QUICK_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 3, skus: 50, historyDays: 63, loopDays: 28, retrainDays: 7 };
+export const IMPACT_QUICK_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 3, skus: 50, historyDays: 63, loopDays: 28, retrainDays: 7, trainDays: 70 };
 
 export const impactQuickBench: Benchmark = {
   name: 'impact-quick',

@@ -67,6 +67,26 @@ export interface ClosedLoopRun extends LoopTruth {
   /** Predict runs (one per night with a nightly run, else one per distinct review hour and day) and the seconds they took with the advice reads. */
   readonly predicts: number;
   readonly pipelineSeconds: number;
+  /** Seconds per step of the loop, to see where a run's time goes. */
+  readonly stepSeconds: LoopStepSeconds;
+}
+
+/** Seconds a closed-loop run spent on each of its steps (training is inside `forecaster`). */
+export interface LoopStepSeconds {
+  /** The history before the first nightly run: simulated and its rows inserted. */
+  history: number;
+  /** The simulator's hours from the first nightly run on. */
+  simulate: number;
+  /** Warehouse rows built and inserted from the first nightly run on (what the inserts leave waiting at each drain). */
+  rows: number;
+  /** The nightly panel loads. */
+  panel: number;
+  /** Getting the night's forecaster: the weekly trainings. */
+  forecaster: number;
+  /** predictAndWrite: forecasts, advice and the daily actuals written. */
+  predict: number;
+  /** The store systems' advice reads through the SQL endpoint. */
+  read: number;
 }
 
 /** Runs the loop into `database` (created and migrated here) and answers the ground truth. */
@@ -80,6 +100,15 @@ export async function runClosedLoop(client: ClickHouseClient, database: string, 
   const truth: LoopTruth = { daily: [], stockouts: [], waste: [], orders: [] };
   let predicts = 0;
   let pipelineMs = 0;
+  const steps: LoopStepSeconds = { history: 0, simulate: 0, rows: 0, panel: 0, forecaster: 0, predict: 0, read: 0 };
+  const timed = async <T>(step: keyof LoopStepSeconds, work: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      steps[predicts === 0 && (step === 'simulate' || step === 'rows') ? 'history' : step] += (performance.now() - t) / 1000;
+    }
+  };
   const collect = (t: ReturnType<PosSimulator['finish']>): void => {
     for (const r of t.daily) truth.daily.push(r);
     truth.stockouts.push(...t.stockouts);
@@ -90,26 +119,26 @@ export async function runClosedLoop(client: ClickHouseClient, database: string, 
     const due = sim.pendingReviews();
     if (due.length > 0) {
       const started = performance.now();
-      await loader.drain();
+      await timed('rows', () => loader.drain());
       for (const day of new Set(due.map((d) => d.localDay))) {
         const stores = due.filter((d) => d.localDay === day).map((d) => d.storeId);
-        const panel = await loadPanel(client, database, { from: isoDay(day - PREDICT_HISTORY_DAYS), to: isoDay(day) });
-        const { forecaster, version } = await options.forecasterFor(day);
+        const panel = await timed('panel', () => loadPanel(client, database, { from: isoDay(day - PREDICT_HISTORY_DAYS), to: isoDay(day) }));
+        const { forecaster, version } = await timed('forecaster', () => options.forecasterFor(day));
         const reviewing = stores.length === chainSize ? panel : panelOfStores(panel, new Set(stores));
-        await predictAndWrite(client, database, reviewing, forecaster, version, options.reorder);
+        await timed('predict', () => predictAndWrite(client, database, reviewing, forecaster, version, options.reorder));
         predicts++;
-        const advice = await readAdvice(options.endpoint, stores, day);
+        const advice = await timed('read', () => readAdvice(options.endpoint, stores, day));
         for (const store of stores) book.provide(store, day, advice.get(store)!);
       }
       pipelineMs += performance.now() - started;
     }
-    const hour = sim.nextHour();
-    await loader.hour(hour);
+    const hour = await timed('simulate', () => sim.nextHour());
+    await timed('rows', () => loader.hour(hour));
     collect(hour.truth);
   }
   collect(sim.finish());
-  await loader.drain();
-  return { ...truth, sim, predicts, pipelineSeconds: pipelineMs / 1000 };
+  await timed('rows', () => loader.drain());
+  return { ...truth, sim, predicts, pipelineSeconds: pipelineMs / 1000, stepSeconds: steps };
 }
 
 /** The panel's series of `stores` only (columns are series-major, `days` values per series). */
