@@ -5,6 +5,7 @@
  * polls, with a deadline, until the rows it reads equal those computed from the inputs now.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { ExchangeRate } from '../../schemas/generated/events';
 import { waitFor } from './fixtures';
 
 const COLUMNS = 'currency, business_date, rate, rate_date, days_carried, base_currency, reporting_currency, to_reporting';
@@ -27,4 +28,9 @@ export async function waitForExchangeRates(client: ClickHouseClient, database: s
     intervalMs: 250,
     what: `${database}.exchange_rate_daily to show the rates written (refreshed every 10 s)`,
   });
+}
+
+/** A rate against EUR for `isoDate` (YYYY-MM-DD), as md.exchange-rates carries it; updated on 2026-03-01 unless said. */
+export function testExchangeRate(currency: string, isoDate: string, rate: number, updatedAt = Date.UTC(2026, 2, 1)): ExchangeRate {
+  return { currency, base_currency: 'EUR', rate_date: Date.parse(`${isoDate}T00:00:00Z`) / 86_400_000, rate, source: 'test', updated_at: updatedAt };
 }

@@ -11,9 +11,9 @@ import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import type { Row } from '../../streams/runtime/processor';
 import { warehouseProcessor, warehouseRows } from '../../streams/warehouse/warehouse';
 import { testClickHouse } from '../harness/fixtures';
+import { testExchangeRate } from '../harness/exchange-rates';
 
 const DAY = 86_400_000;
-const day = (iso: string): number => Date.parse(`${iso}T00:00:00Z`) / DAY;
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -47,14 +47,8 @@ describe('chain views', () => {
   });
 
   describe('exchange_rate_daily', () => {
-    const rate = (currency: string, date: string, value: number, updatedAt = Date.UTC(2026, 2, 1)) => ({
-      currency,
-      base_currency: 'EUR',
-      rate_date: day(date),
-      rate: value,
-      source: 'test',
-      updated_at: updatedAt,
-    });
+    const rate = testExchangeRate;
+
     type Answer = { currency: string; business_date: string; rate: number; rate_date: string; days_carried: number; reporting_currency: string; to_reporting: number | null };
     const ask = (currency: string, date: string): Promise<Answer[]> =>
       rows<Answer>(client, `SELECT * FROM ${database}.exchange_rate_daily WHERE currency = '${currency}' AND business_date = '${date}'`);

@@ -19,11 +19,9 @@ import { loadCatalog } from '../../schemas/catalog';
 import type { ExchangeRate } from '../../schemas/generated/events';
 import { WAREHOUSE_INPUTS, warehouseProcessor } from '../../streams/warehouse/warehouse';
 import { createTestTopic, registerCleanup, testAdmin, testClickHouse, testConfig, testLogger, uniqueName } from '../harness/fixtures';
-import { exchangeRateDifferences, waitForExchangeRates } from '../harness/exchange-rates';
+import { exchangeRateDifferences, testExchangeRate, waitForExchangeRates } from '../harness/exchange-rates';
 import { runInProcess } from '../harness/processor-run';
 
-const DAY = 86_400_000;
-const day = (iso: string): number => Date.parse(`${iso}T00:00:00Z`) / DAY;
 
 interface Answer {
   currency: string;
@@ -46,14 +44,7 @@ describe('exchange_rate_daily refreshed from its inputs (0049)', () => {
   const group = uniqueName('test.rates-wh');
 
   const query = async <T>(sql: string): Promise<T[]> => (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
-  const rate = (currency: string, date: string, value: number, updatedAt: number): ExchangeRate => ({
-    currency,
-    base_currency: 'EUR',
-    rate_date: day(date),
-    rate: value,
-    source: 'test',
-    updated_at: updatedAt,
-  });
+  const rate = testExchangeRate;
   /** Publishes rates and lets the warehouse land them (and refresh the table), as `run all` does. */
   const landThroughWarehouse = async (rates: readonly ExchangeRate[]): Promise<void> => {
     await producer.send({ topic: topics['md.exchange-rates']!, acks: -1, messages: rates.map((r) => ({ key: `${r.currency}:${r.rate_date}`, value: codec.encode('md.exchange-rates', r) })) });
