@@ -49,6 +49,22 @@ export function scrubSecrets(line: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * pino's error serializer, except for an error another thread's logger already serialized (the
+ * read API worker sends finished lines; the owner writes them through this logger): that one is
+ * plain data with its `type`, and serializing it again would name its type "Object".
+ */
+export function serializeError(value: unknown): unknown {
+  if (isSerializedError(value)) return value;
+  return pino.stdSerializers.err(value as Error);
+}
+
+function isSerializedError(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const fields = value as Record<string, unknown>;
+  return typeof fields.type === 'string' && typeof fields.message === 'string';
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   // Longest first, so a secret that contains another is replaced whole.
   const secrets = [...(options.secrets ?? [])].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
@@ -58,7 +74,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
       redact: { paths: REDACTED_PATHS, censor: CENSOR },
       ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => scrubSecrets(line, secrets) } } : {}),
     },
