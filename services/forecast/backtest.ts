@@ -9,6 +9,7 @@
  * Actuals are a function so the same code scores against the platform's own known units (in
  * production: stock-out days left out) or the simulator's true demand (in the quality test).
  */
+import { eventLoopCheckpoint } from '../../lib/event-loop';
 import { type Forecaster, knownUnits } from './baselines';
 import { HORIZON, type Panel } from './features';
 import { MetricSums, type Metrics, isIntermittent, seasonalScale } from './metrics';
@@ -50,9 +51,11 @@ export async function backtest(panel: Panel, forecasters: readonly Forecaster[],
     return ['all', `category:${info.category}`, isIntermittent(history.subarray(Math.max(0, history.length - 56))) ? 'intermittent' : 'smooth'];
   });
   const rows: SegmentMetrics[] = [];
+  const checkpoint = eventLoopCheckpoint();
   for (const forecaster of forecasters) {
     const sums = new Map<string, MetricSums>();
     for (const origin of origins) {
+      await checkpoint();
       const f = await forecaster.predict(panel, origin);
       for (let s = 0; s < panel.series.length; s++) {
         for (let h = 1; h <= HORIZON; h++) {

@@ -3,6 +3,7 @@
  * pinball loss with a seeded training loop (tfjs's own fit() shuffles with Math.random).
  */
 import * as tf from '@tensorflow/tfjs';
+import { eventLoopCheckpoint } from '../../lib/event-loop';
 import { knownUnits } from './baselines';
 import { HORIZON, type Panel } from './features';
 import { FEATURE_SPEC_VERSION, MODEL_KIND, type ModelArtifact, TRAIN_DEFAULTS, type TrainOptions } from './model-artifact';
@@ -143,6 +144,7 @@ export async function trainModel(data: TrainData, categories: readonly string[],
   const by = new Float32Array(options.batchSize * HORIZON);
   const bm = new Float32Array(options.batchSize * HORIZON);
   const bw = new Float32Array(options.batchSize);
+  const checkpoint = eventLoopCheckpoint();
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -169,6 +171,7 @@ export async function trainModel(data: TrainData, categories: readonly string[],
       lossSum += (await loss.data())[0]!;
       loss.dispose();
       batches++;
+      await checkpoint();
     }
     finalLoss = lossSum / Math.max(1, batches);
     onEpoch(epoch + 1, finalLoss);

@@ -35,11 +35,12 @@
  * model-calibration.ts; this file holds the procedure (fitModel) and the forecaster.
  */
 import * as tf from '@tensorflow/tfjs';
+import { eventLoopCheckpoint } from '../../lib/event-loop';
 import { BASELINE_WINDOW, type Forecaster, type QuantileForecast, emptyForecast, exponentialSmoothing, knownUnits } from './baselines';
 import { HORIZON, type Panel } from './features';
 import { MODEL_KIND, type ModelArtifact, TRAIN_DEFAULTS, type TrainOptions } from './model-artifact';
 import { applyCalibration, blendSmoothing, calibrate, chooseSmoothingWeight } from './model-calibration';
-import { ensureBackend, type LoadedWeights, loadWeights, rawQuantiles } from './model-network';
+import { ensureBackend, type LoadedWeights, type RawQuantiles, loadWeights, rawQuantiles } from './model-network';
 import { trainModel, trainingData } from './model-training';
 
 /** The last origin whose targets the network learns when the procedure's newest origin is `lastOrigin`. */
@@ -95,7 +96,12 @@ export async function calibrateModel(panel: Panel, artifact: ModelArtifact, last
   const weights = loadWeights(artifact);
   try {
     const known = knownUnits(panel);
-    const network = validation.map((o) => rawQuantiles(weights, artifact.featureSpec, panel, o, known));
+    const checkpoint = eventLoopCheckpoint();
+    const network: RawQuantiles[] = [];
+    for (const o of validation) {
+      network.push(rawQuantiles(weights, artifact.featureSpec, panel, o, known));
+      await checkpoint();
+    }
     const actuals = validation.map((o) => {
       const y = new Float32Array(panel.series.length * HORIZON);
       for (let s = 0; s < panel.series.length; s++) {
@@ -106,7 +112,11 @@ export async function calibrateModel(panel: Panel, artifact: ModelArtifact, last
     let weight = 0;
     let raws = network;
     if (options.blendSmoothing) {
-      const smoothing = await Promise.all(validation.map(async (o) => (await exponentialSmoothing.predict(panel, o)).p50));
+      const smoothing: Float32Array[] = [];
+      for (const o of validation) {
+        smoothing.push((await exponentialSmoothing.predict(panel, o)).p50);
+        await checkpoint();
+      }
       weight = chooseSmoothingWeight(network, smoothing, actuals);
       raws = network.map((raw, k) => blendSmoothing(raw, smoothing[k]!, weight));
     }
