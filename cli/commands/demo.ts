@@ -100,6 +100,9 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   const clickhouse = createClickHouse(config.clickhouse);
   const ops = await startOpsEndpoint({ host: config.http.host, port: config.http.port, registry: metrics.registry, readiness: [{ name: 'clickhouse', check: async () => void (await clickhouse.ping()) }] });
   ctx.print(`demo: metrics at http://${ops.address().host}:${ops.address().port}/metrics`);
+  // Before the read API and ingest start, so they load the demo's key with the rest instead of
+  // warning that no key exists yet.
+  const access = await createDemoAccess(ctx, DEMO_STORE, DEMO_TERMINAL);
   const readApi = await startReadApi(ctx, clickhouse);
   const processors: RunningProcessor[] = [];
   let ingest: Awaited<ReturnType<typeof startIngestService>> | undefined;
@@ -128,7 +131,6 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     sql = await serveSqlEndpoint(ctx);
     web = await startWeb(ctx, sql?.executor);
     ingest = await startIngestService({ config, logger, metrics });
-    const access = await createDemoAccess(ctx, DEMO_STORE, DEMO_TERMINAL);
     for (const line of describeDemoAccess(access, { web: web.url, sql: sql?.url, readApi: readApi.url, ingest: ingest.url })) ctx.print(line);
     const lastHistoryDay = new Date((Math.floor(realtimeStart / 86_400_000) - 1) * 86_400_000).toISOString().slice(0, 10);
     forecast = (async () => {
