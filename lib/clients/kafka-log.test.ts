@@ -5,6 +5,7 @@ import { createKafkaLogLevels } from './kafka-log';
 const LOADING = "The coordinator is loading and hence can't process requests for this group";
 const NOT_AVAILABLE = 'The group coordinator is not available';
 const NOT_LEADER = 'This server is not the leader for that topic-partition';
+const UNKNOWN_MEMBER = 'The coordinator is not aware of this member';
 
 describe('kafkajs log levels', () => {
   it('lowers a failed response with a retriable coordinator error to debug: kafkajs retries it', () => {
@@ -14,6 +15,14 @@ describe('kafkajs log levels', () => {
     // A topic created a moment ago, its leader not elected yet: kafkajs refreshes metadata and retries.
     expect(levels.levelOf(logLevel.ERROR, 'Connection', 'Response Produce(key: 0, version: 7)', { error: NOT_LEADER })).toBe('debug');
     expect(levels.levelOf(logLevel.ERROR, 'Connection', 'Response Fetch(key: 1, version: 11)', { error: NOT_LEADER })).toBe('debug');
+  });
+
+  it('makes a session that expired a warning: the runner joins the group again by itself', () => {
+    // As a demo logged them when a training held the event loop past a 10 s session.
+    const levels = createKafkaLogLevels();
+    expect(levels.levelOf(logLevel.ERROR, 'Connection', 'Response Heartbeat(key: 12, version: 3)', { error: UNKNOWN_MEMBER, correlationId: 16 })).toBe('debug');
+    expect(levels.levelOf(logLevel.ERROR, 'Runner', `${UNKNOWN_MEMBER}, re-joining the group`, { groupId: 'g1', memberId: 'm1', error: UNKNOWN_MEMBER })).toBe('warn');
+    expect(levels.levelOf(logLevel.ERROR, 'Runner', 'Error when calling eachMessage', { groupId: 'g1', error: 'boom' })).toBe('error');
   });
 
   it('keeps every other failed response an error', () => {

@@ -10,6 +10,8 @@
  *
  *   - `[Connection] Response <api>` carrying one of them: the request is retried by kafkajs'
  *     retrier (debug: the retry itself is the story, a failure surfaces below);
+ *   - the runner's "not aware of this member, re-joining the group" (warn, as kafkajs' own
+ *     "the group is rebalancing, re-joining" is): the session expired and the consumer joins again;
  *   - a consumer `Crash` whose cause is one of them, and the `Restarting the consumer` line that
  *     follows: kafkajs restarts a consumer whose error is retriable (warn: still visible, since
  *     a consumer that keeps restarting is worth seeing).
@@ -38,7 +40,11 @@ export const RETRIED_COORDINATOR_ERRORS = [
   'The group coordinator is not available', // GROUP_COORDINATOR_NOT_AVAILABLE (15)
   'This is not the correct coordinator for this group', // NOT_COORDINATOR_FOR_GROUP (16)
   'This server is not the leader for that topic-partition', // NOT_LEADER_FOR_PARTITION (6): metadata refreshed, then retried
+  'The coordinator is not aware of this member', // UNKNOWN_MEMBER_ID (25): the runner re-joins the group (its line below)
 ] as const;
+
+/** The runner's line when it re-joins after UNKNOWN_MEMBER_ID (consumer/runner.js), an error there; its "group is rebalancing, re-joining" is a warning. */
+const REJOINING = 'The coordinator is not aware of this member, re-joining the group';
 
 const isRetriedCoordinatorError = (text: unknown): boolean => typeof text === 'string' && RETRIED_COORDINATOR_ERRORS.some((m) => text.startsWith(m));
 
@@ -55,6 +61,9 @@ export function createKafkaLogLevels(): KafkaLogLevels {
       const base = TO_PINO[level] ?? 'info';
       if (base !== 'error') return base;
       if (namespace === 'Connection' && message.startsWith('Response ') && isRetriedCoordinatorError(fields.error)) return 'debug';
+      // The member's session expired (an event loop held too long, a broker restart): a rebalance
+      // follows, worth seeing, but kafkajs joins again by itself.
+      if (namespace === 'Runner' && message === REJOINING) return 'warn';
       if (namespace === 'Consumer') {
         const crash = /^Crash: \w+: (.*)$/s.exec(message);
         if (crash) {

@@ -13,6 +13,9 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
 
+/** The broker's default group.max.session.timeout.ms is 30 minutes; a minute rides out any stall. */
+const GLOBAL_TABLE_SESSION_TIMEOUT_MS = 60_000;
+
 export interface GlobalTableOptions<V> {
   readonly topic: string;
   /** Prefix of the reader's throwaway consumer group. */
@@ -51,7 +54,10 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
       failReady = reject;
     });
     if (remaining.size === 0) markReady();
-    consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    // No partition moves between members (each instance has a group of its own), so a long
+    // session costs nothing, and a short one expired while a forecast training held the event
+    // loop of a busy `demo`: the broker dropped the member, which then read the topic again.
+    consumer = kafka.consumer({ groupId, sessionTimeout: GLOBAL_TABLE_SESSION_TIMEOUT_MS, heartbeatInterval: 3_000 });
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: true });
     await consumer.run({
