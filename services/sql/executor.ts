@@ -13,7 +13,7 @@ import type { Logger } from '../../lib/logger';
 import type { SqlExecutorConfig } from '../../lib/config';
 import type { SqlExecutor, SqlRequest, SqlResult } from './contract';
 import { createAuthenticator, type Authenticator, type Principal } from './authenticator';
-import { engineConnections, quoteIdentifier, rowsOn, runOn, setStatement, setUp, type EngineConnections, type Session } from './bi-connection';
+import { engineConnections, quoteIdentifier, rowsOn, runOn, setStatement, setUp, setUpThenRun, type EngineConnections, type Session } from './bi-connection';
 import { sqlError } from './clickhouse-errors';
 import { checkClientSettings, isLockedSetting, limitSettings, lockedSettingError, settingNamesOfSet, type QueryLimits } from './locked-settings';
 import { createQuerySlots } from './query-slots';
@@ -84,9 +84,10 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
     // EXPLAIN AST substitutes {name:Type} parameters, so they are set first: what is judged
     // is then exactly what runs, a parameter used as an identifier included.
     const params = setStatement(queryParams, 'param_');
-    if (params !== undefined) await runOn(connection, params);
     try {
-      const [row] = await rowsOn<{ q: string }>(connection, `SELECT formatQuery(${sqlString(query)}) AS q`);
+      // The parameters and the rendering in one engine call (chDB runs a multi-statement text in order).
+      const render = `SELECT formatQuery(${sqlString(query)}) AS q`;
+      const [row] = await rowsOn<{ q: string }>(connection, params === undefined ? render : `${params};\n${render}`);
       const formatted = row!.q;
       const ast = parseExplainAst((await runOn(connection, `EXPLAIN AST ${formatted}`)).text());
       const verdict = judgeStatement(formatted, ast);
@@ -100,8 +101,9 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
       if (principal.kind === 'bi') throw error;
     }
     // The operator runs their text as sent (DDL, an INSERT with its data, KILL): only a BI
-    // user's statement is reduced to what the engine parsed.
-    return { formatted: query, kind: 'other', paramsSet: true };
+    // user's statement is reduced to what the engine parsed. The parameters are set again with
+    // the rest (the render may have failed before them; setting them twice is harmless).
+    return { formatted: query, kind: 'other', paramsSet: false };
   }
 
   /**
@@ -236,18 +238,22 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
         const tables = await storeTables(connection);
         filters = filtersLiteral(scopeFilters(tables, await systemTables, await visibleStores(connection, principal, tables)));
       }
-      await setUp(connection, {
+      const setup = {
         database: request.database ?? state.database ?? deps.database,
         queryParams: paramsSet ? {} : request.queryParams,
         clientSettings: { ...ENGINE_DEFAULTS, ...clientSettings },
         limits: principal.kind === 'bi' ? limits : {},
         filtersLiteral: filters,
         lockReadOnly: principal.kind === 'bi' || request.readOnlyMethod,
-      });
+      };
+      // A read is one statement (the engine's rendering, or the operator's text judged one): it
+      // runs in the set-up's engine call, after the lock (./bi-connection.ts setUpThenRun). Other
+      // statements of the operator (an INSERT with its data, several statements) run on their own.
+      if (kind !== 'read') await setUp(connection, setup);
       const started = process.hrtime.bigint();
       let result;
       try {
-        result = await runOn(connection, formatted, format);
+        result = kind === 'read' ? await setUpThenRun(connection, setup, formatted, format) : await runOn(connection, formatted, format);
       } finally {
         // Again once it ran: a BI query may have read the catalogue meanwhile.
         if (principal.kind === 'admin' && kind !== 'read') forgetStoreTables();
