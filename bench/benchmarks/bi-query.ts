@@ -32,7 +32,8 @@
  * 8 clients of (3) query through the endpoint (p95_ms), and a direct client of the same kind is
  * not run beside them, so the engine serves only the load the line states.
  * Where the loaded time goes: each endpoint answer carries the engine's own time for the
- * statement (X-ClickHouse-Summary elapsed_ns, from the start of the engine call to its end), so
+ * statement (X-ClickHouse-Summary elapsed_ns, from the start of the engine call to its end; since
+ * 2026-12-06 that call also applies the connection's set-up, about 0.5 ms of it), so
  * the line splits the 8 clients' time into loaded_engine_p95_ms and the rest
  * (loaded_outside_engine_p95_ms: the wait for a pool slot, the executor, HTTP, the event loop),
  * with the event loop's own delay over the window (the processor runs in the same process, as

@@ -13,7 +13,7 @@ import type { Logger } from '../../lib/logger';
 import type { SqlExecutorConfig } from '../../lib/config';
 import type { SqlExecutor, SqlRequest, SqlResult } from './contract';
 import { createAuthenticator, type Authenticator, type Principal } from './authenticator';
-import { engineConnections, quoteIdentifier, rowsOn, runOn, setStatement, setUp, type EngineConnections, type Session } from './bi-connection';
+import { engineConnections, quoteIdentifier, rowsOn, runOn, setStatement, setUp, setUpThenRun, type EngineConnections, type Session } from './bi-connection';
 import { sqlError } from './clickhouse-errors';
 import { checkClientSettings, isLockedSetting, limitSettings, lockedSettingError, settingNamesOfSet, type QueryLimits } from './locked-settings';
 import { createQuerySlots } from './query-slots';
@@ -40,14 +40,24 @@ const DEFAULT_FORMAT = 'TabSeparated';
 const STATEMENT_CACHE_SIZE = 1_000;
 
 /**
- * Settings every endpoint query starts from (a client's own values win). chDB 26.x reorders the
- * joins of a query over several views into plans whose blocks disagree on a column's type
- * ("Block structure mismatch": LowCardinality(String) against String), seen with the web app's
- * revenue by region (bi_sales_daily x bi_dim_store x exchange_rate_daily) and the inventory
- * views; a BI tool's joins meet it the same way. Not reordering avoids it; a SETTINGS clause
- * inside a view does not.
+ * Settings every endpoint query starts from (a client's own values win).
+ *
+ * query_plan_optimize_join_order_limit = 0: chDB 26.x reorders the joins of a query over several
+ * views into plans whose blocks disagree on a column's type ("Block structure mismatch":
+ * LowCardinality(String) against String), seen with the web app's revenue by region
+ * (bi_sales_daily x bi_dim_store x exchange_rate_daily) and the inventory views; a BI tool's
+ * joins meet it the same way. Not reordering avoids it; a SETTINGS clause inside a view does not.
+ *
+ * join_algorithm = hash: the engine's default ('direct,parallel_hash,hash') takes parallel_hash
+ * for the views' joins, whose right sides are small (a store's currency, a day's rate, a VAT
+ * period: 10^1-10^4 rows) and whose queries run on SQL_MAX_THREADS (2) threads: building its
+ * per-thread tables cost more than it saved. Measured on the bi-query bench's year, the process's
+ * CPU per query, the two alternately on one connection (20 runs each, max_threads 2, load 20-30):
+ * revenue by region and day 111.6 against 87.4 ms, top SKUs of a store 81.7 against 67.6, forecast
+ * vs actual 51.9 against 41.2, the stock-out list (no join) 7.3 against 7.3. Same rows (sums of
+ * Float64 differ in the last digits from run to run with either, as the order of addition does).
  */
-const ENGINE_DEFAULTS: Readonly<Record<string, string>> = { query_plan_optimize_join_order_limit: '0' };
+const ENGINE_DEFAULTS: Readonly<Record<string, string>> = { query_plan_optimize_join_order_limit: '0', join_algorithm: 'hash' };
 
 function limitsOf(principal: Principal, config: SqlExecutorConfig, origin: SqlRequest['origin']): QueryLimits {
   const own = principal.kind === 'bi' ? principal.user.limits : {};
@@ -84,9 +94,10 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
     // EXPLAIN AST substitutes {name:Type} parameters, so they are set first: what is judged
     // is then exactly what runs, a parameter used as an identifier included.
     const params = setStatement(queryParams, 'param_');
-    if (params !== undefined) await runOn(connection, params);
     try {
-      const [row] = await rowsOn<{ q: string }>(connection, `SELECT formatQuery(${sqlString(query)}) AS q`);
+      // The parameters and the rendering in one engine call (chDB runs a multi-statement text in order).
+      const render = `SELECT formatQuery(${sqlString(query)}) AS q`;
+      const [row] = await rowsOn<{ q: string }>(connection, params === undefined ? render : `${params};\n${render}`);
       const formatted = row!.q;
       const ast = parseExplainAst((await runOn(connection, `EXPLAIN AST ${formatted}`)).text());
       const verdict = judgeStatement(formatted, ast);
@@ -100,8 +111,9 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
       if (principal.kind === 'bi') throw error;
     }
     // The operator runs their text as sent (DDL, an INSERT with its data, KILL): only a BI
-    // user's statement is reduced to what the engine parsed.
-    return { formatted: query, kind: 'other', paramsSet: true };
+    // user's statement is reduced to what the engine parsed. The parameters are set again with
+    // the rest (the render may have failed before them; setting them twice is harmless).
+    return { formatted: query, kind: 'other', paramsSet: false };
   }
 
   /**
@@ -233,21 +245,30 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
         const refusal = checkClientSettings(clientSettings, limits);
         if (refusal) throw refusal;
         systemTables ??= rowsOn<{ name: string }>(connection, `SELECT name FROM system.tables WHERE database = 'system'`).then((rows) => rows.map((r) => r.name));
-        const tables = await storeTables(connection);
-        filters = filtersLiteral(scopeFilters(tables, await systemTables, await visibleStores(connection, principal, tables)));
+        // A user scoped to no region and no store sees every store: no table needs a store filter,
+        // so the list of tables with a store_id (a read of system.columns, 6-20 ms of engine CPU
+        // on the bi-query bench's year, repeated every half second under traffic) is not needed.
+        const { regions, stores } = principal.user;
+        const scoped = regions.length > 0 || stores.length > 0;
+        const tables = scoped ? await storeTables(connection) : [];
+        filters = filtersLiteral(scopeFilters(tables, await systemTables, scoped ? await visibleStores(connection, principal, tables) : 'all'));
       }
-      await setUp(connection, {
+      const setup = {
         database: request.database ?? state.database ?? deps.database,
         queryParams: paramsSet ? {} : request.queryParams,
         clientSettings: { ...ENGINE_DEFAULTS, ...clientSettings },
         limits: principal.kind === 'bi' ? limits : {},
         filtersLiteral: filters,
         lockReadOnly: principal.kind === 'bi' || request.readOnlyMethod,
-      });
+      };
+      // A read is one statement (the engine's rendering, or the operator's text judged one): it
+      // runs in the set-up's engine call, after the lock (./bi-connection.ts setUpThenRun). Other
+      // statements of the operator (an INSERT with its data, several statements) run on their own.
+      if (kind !== 'read') await setUp(connection, setup);
       const started = process.hrtime.bigint();
       let result;
       try {
-        result = await runOn(connection, formatted, format);
+        result = kind === 'read' ? await setUpThenRun(connection, setup, formatted, format) : await runOn(connection, formatted, format);
       } finally {
         // Again once it ran: a BI query may have read the catalogue meanwhile.
         if (principal.kind === 'admin' && kind !== 'read') forgetStoreTables();
