@@ -9,6 +9,7 @@
  */
 import { MemorySink } from '../../streams/runtime/memory-sink';
 import { STOCK_INPUTS, type StockInput, type StockTask } from '../../streams/stock/stock';
+import { DemandCalendars } from '../../streams/stock/demand-calendar';
 import type { HourBatch, PosSimulator } from '../pos/simulator';
 import type { HourTruth } from '../pos/ground-truth';
 
@@ -38,4 +39,13 @@ export function runStockSimulation(sim: PosSimulator, task: StockTask, hooks: St
     sink.clear();
   }
   return sim.finish();
+}
+
+/**
+ * The holiday calendars the processor would load from dim_store and dim_product for this
+ * simulation: built from the master-data records it publishes (md.stores, md.products), not
+ * from its demand model.
+ */
+export function publishedCalendars(sim: PosSimulator): DemandCalendars {
+  return new DemandCalendars({ stores: sim.chain.stores.map((s) => s.store), products: sim.chain.products.map((p) => p.product) });
 }
