@@ -9,7 +9,7 @@
  */
 import { MemorySink } from '../../streams/runtime/memory-sink';
 import { STOCK_INPUTS, type StockInput, type StockTask } from '../../streams/stock/stock';
-import { DemandCalendars } from '../../streams/stock/demand-calendar';
+import { staticMasterData, type MasterDataLookup } from '../../streams/shared/master-data';
 import type { HourBatch, PosSimulator } from '../pos/simulator';
 import type { HourTruth } from '../pos/ground-truth';
 
@@ -42,10 +42,9 @@ export function runStockSimulation(sim: PosSimulator, task: StockTask, hooks: St
 }
 
 /**
- * The holiday calendars the processor would load from dim_store and dim_product for this
- * simulation: built from the master-data records it publishes (md.stores, md.products), not
- * from its demand model.
+ * The master data the processor reads for this simulation (its md.stores and md.products
+ * records, before any event: what the processor's barrier finds), not its demand model.
  */
-export function publishedCalendars(sim: PosSimulator): DemandCalendars {
-  return new DemandCalendars({ stores: sim.chain.stores.map((s) => s.store), products: sim.chain.products.map((p) => p.product) });
+export function publishedMasterData(sim: PosSimulator): MasterDataLookup {
+  return staticMasterData({ stores: sim.chain.stores.map((s) => s.store), products: sim.chain.products.map((p) => p.product) });
 }

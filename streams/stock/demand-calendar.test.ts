@@ -1,6 +1,7 @@
 import { DemandCalendars, localDaysBetween } from './demand-calendar';
 import { DailyRate, cumulativeShares, estimateRisk, expectedBetween, DAY_MS, HOUR_MS } from './risk';
 import { daysFromCivil } from '../../lib/domain/calendar';
+import { staticMasterData } from '../shared/master-data';
 
 const master = {
   stores: [
@@ -13,7 +14,7 @@ const master = {
     { sku: 'SKU-SOAP', category: 'Household' },
   ],
 };
-const calendars = new DemandCalendars(master);
+const calendars = new DemandCalendars(staticMasterData(master));
 const day = (y: number, m: number, d: number): number => daysFromCivil(y, m, d);
 
 describe('holiday factors of a store x sku', () => {

@@ -12,21 +12,16 @@
  * horizon's expected units are that base times each coming day's factor.
  *
  * Known at the time, deterministic under replay: the factors are a fixed table of dates, and a
- * store's culture, time zone and a sku's category are master data (md.stores, md.products), which
- * the processor reads from dim_store and dim_product when a task starts (`loadStockMasterData`).
- * A store or sku not in the master data when the task started has no calendar: its risk is the
- * plain rolling rate, as before (a restart picks it up).
+ * store's culture, time zone and a sku's category are master data, an input of the processor
+ * read from md.stores and md.products (streams/shared/master-data.ts: a barrier before a key is
+ * taken for absent). A store or sku with no master data has no calendar: its risk is the plain
+ * rolling rate (the neutral factor 1 every day, UTC days), on every run alike.
  */
 import { type Culture, CULTURES, holidayEffects } from '../../lib/domain/calendar';
 import { REGIONS } from '../../lib/domain/regions';
 import { StoreClock } from '../../lib/domain/time-zones';
 import { DAY_MS } from '../../lib/domain/time';
-
-/** The master data the calendar needs, as md.stores and md.products publish it. */
-export interface StockMasterData {
-  readonly stores: readonly { readonly store_id: string; readonly region: string; readonly time_zone: string; readonly holiday_calendar?: string | null }[];
-  readonly products: readonly { readonly sku: string; readonly category: string }[];
-}
+import { NO_MASTER_DATA, type MasterDataLookup, type StoreMaster } from '../shared/master-data';
 
 /** One store x sku's days: local day numbers, where they start, and the demand factor of each. */
 export interface SkuCalendar {
@@ -48,7 +43,7 @@ export interface StoreCalendar {
 }
 
 /** The culture a store keeps: its own holiday_calendar, else its region's in the chain's region table. */
-function cultureOf(store: StockMasterData['stores'][number]): Culture | undefined {
+function cultureOf(store: StoreMaster): Culture | undefined {
   const own = store.holiday_calendar ?? '';
   if ((CULTURES as readonly string[]).includes(own)) return own as Culture;
   return REGIONS.find((r) => r.region === store.region)?.culture;
@@ -70,37 +65,43 @@ class HolidayFactors {
   }
 }
 
-/** The calendars of the stores and skus in the master data (lookups are pure). */
+/**
+ * The calendars of the stores and skus of the master data (lookups are pure: the master data's
+ * barrier runs before the record, see master-data.ts). A store's clock and culture are derived
+ * once per version of its record.
+ */
 export class DemandCalendars {
-  private readonly stores = new Map<string, { clock: StoreClock; culture: Culture }>();
-  private readonly categories = new Map<string, string>();
+  private readonly stores = new Map<string, { readonly record: StoreMaster; readonly day: { clock: StoreClock; culture: Culture } | undefined }>();
+  private readonly clocks = new Map<string, StoreClock>();
   private readonly factors = new HolidayFactors();
 
-  constructor(master: StockMasterData) {
-    const clocks = new Map<string, StoreClock>();
-    for (const s of master.stores) {
-      const culture = cultureOf(s);
-      if (culture === undefined || s.time_zone === '') continue;
-      const clock = clocks.get(s.time_zone) ?? clocks.set(s.time_zone, new StoreClock(s.time_zone)).get(s.time_zone)!;
-      this.stores.set(s.store_id, { clock, culture });
-    }
-    for (const p of master.products) if (p.category !== '') this.categories.set(p.sku, p.category);
-  }
+  constructor(private readonly master: MasterDataLookup) {}
 
-  get size(): number {
-    return this.stores.size;
+  private storeDays(storeId: string): { clock: StoreClock; culture: Culture } | undefined {
+    const record = this.master.store(storeId);
+    if (!record) return undefined;
+    const cached = this.stores.get(storeId);
+    if (cached?.record === record) return cached.day;
+    const culture = cultureOf(record);
+    let day: { clock: StoreClock; culture: Culture } | undefined;
+    if (culture !== undefined && record.time_zone !== '') {
+      const clock = this.clocks.get(record.time_zone) ?? this.clocks.set(record.time_zone, new StoreClock(record.time_zone)).get(record.time_zone)!;
+      day = { clock, culture };
+    }
+    this.stores.set(storeId, { record, day });
+    return day;
   }
 
   store(storeId: string): StoreCalendar | undefined {
-    const s = this.stores.get(storeId);
+    const s = this.storeDays(storeId);
     if (!s) return undefined;
     return { dayOf: (at) => s.clock.localDay(at), factor: (day) => this.factors.of(s.culture, day, null) };
   }
 
   sku(storeId: string, sku: string): SkuCalendar | undefined {
-    const s = this.stores.get(storeId);
-    const category = this.categories.get(sku);
-    if (!s || category === undefined) return undefined;
+    const s = this.storeDays(storeId);
+    const category = this.master.product(sku)?.category;
+    if (!s || category === undefined || category === '') return undefined;
     return {
       localTime: (at) => s.clock.local(at),
       dayOf: (at) => s.clock.localDay(at),
@@ -111,21 +112,7 @@ export class DemandCalendars {
 }
 
 /** No calendar: every store and sku keeps the plain rolling rate. */
-export const NO_CALENDARS = new DemandCalendars({ stores: [], products: [] });
-
-/**
- * The current master data from dim_store and dim_product (FINAL: the newest version of each).
- * Rows missing a field are skipped, so a store half-described never gets a wrong calendar.
- */
-export async function loadStockMasterData(query: <T>(sql: string) => Promise<T[]>, database: string): Promise<StockMasterData> {
-  const stores = await query<Record<string, unknown>>(`SELECT store_id, region, time_zone, holiday_calendar FROM ${database}.dim_store FINAL`);
-  const products = await query<Record<string, unknown>>(`SELECT sku, category FROM ${database}.dim_product FINAL`);
-  const text = (v: unknown): v is string => typeof v === 'string';
-  return {
-    stores: stores.filter((s) => text(s.store_id) && text(s.region) && text(s.time_zone)).map((s) => ({ store_id: s.store_id as string, region: s.region as string, time_zone: s.time_zone as string, holiday_calendar: text(s.holiday_calendar) ? s.holiday_calendar : null })),
-    products: products.filter((p) => text(p.sku) && text(p.category)).map((p) => ({ sku: p.sku as string, category: p.category as string })),
-  };
-}
+export const NO_CALENDARS = new DemandCalendars(NO_MASTER_DATA);
 
 /** Local days from the day holding `from` to the one holding `to`, each with the part of [from, to) it covers. */
 export function* localDaysBetween(calendar: SkuCalendar, from: number, to: number): Generator<{ day: number; from: number; to: number }> {

@@ -8,9 +8,9 @@
  *   and sale_voided.avsc agree: a void carries no lines and no SaleCompleted precedes it).
  * Per record (pure): the event's ledger entries (ledger.ts) update the books of each sku it
  *   names; sales also teach the sku's daily rate and the store's hour-of-week shape (risk.ts),
- *   both holiday-free where the store's holiday calendar is known (demand-calendar.ts: read from
- *   dim_store and dim_product when a task starts), and the risk then scales the coming days by
- *   their holiday factors (closed days sell nothing);
+ *   both holiday-free where the store's holiday calendar is known (demand-calendar.ts, from the
+ *   master data below), and the risk then scales the coming days by their holiday factors
+ *   (closed days sell nothing);
  *   an order opens until the receipt naming it, and teaches the sku's lead time and the store's
  *   review and receiving times (replenishment.ts). Then the sku's alerts are re-evaluated:
  *     OUT_OF_STOCK   raised when the books reach 0, resolved when units are back;
@@ -18,6 +18,11 @@
  *                    when it falls below RISK_RESOLVE or a delivery arrives (hysteresis: one
  *                    situation, one alert). Only once the books are known (a count was seen)
  *                    and the rate has MIN_HISTORY_DAYS of history.
+ * Master data (an input too, not co-partitioned): md.stores and md.products as global tables
+ *   (runtime/global-table.ts), read whole by every instance. Before a record naming a store or
+ *   sku the tables do not hold, the runtime awaits a barrier (the tables read to the topics'
+ *   current ends, shared/master-data.ts), so a key's calendar does not depend on when its task
+ *   started: a replay computes the same rows.
  * Emits, every flush, for the skus that changed: a `stockout_risk` row (their latest state,
  *   recomputed from the state, so the last row of any run over the same events is the same).
  * State: in the runtime's state stores (runtime/state-store.ts): each sku's books, rate, orders
@@ -39,7 +44,8 @@ import { inMemoryStore, type KeyValueStore } from '../runtime/state-store';
 import { DEFAULT_LEDGER_OPTIONS, OnHandLedger, STOCK_TOPICS, ledgerEntries, type LedgerSnapshot } from '../shared/ledger';
 import { restoreLegacySnapshot } from './legacy-snapshot';
 import { calibrateRisk, FITTED_RISK_MAP, MODEL_RISK, type RiskMap } from './risk-calibration-map';
-import { DemandCalendars, loadStockMasterData, NO_CALENDARS, type SkuCalendar, type StoreCalendar } from './demand-calendar';
+import { DemandCalendars, NO_CALENDARS, type SkuCalendar, type StoreCalendar } from './demand-calendar';
+import { MasterDataInput, NO_MASTER_DATA, PRODUCTS_TOPIC, skusOf, STORES_TOPIC, type MasterDataLookup } from '../shared/master-data';
 import { SkuOrders, StoreReplenishment, earliestDelivery, type SkuOrdersSnapshot, type StoreReplenishmentSnapshot } from './replenishment';
 import { DAY_MS, DailyRate, cumulativeShares, StoreShape, estimateRisk, weekShareBetween, type DailyRateSnapshot, type RiskEstimate, type StoreShapeSnapshot } from './risk';
 
@@ -83,11 +89,12 @@ export interface StockOptions {
   /** The map from the model's risk to the published one; FITTED_RISK_MAP by default, null for the model's own (fitting the map). */
   readonly riskMap?: RiskMap | null;
   /**
-   * Holiday calendars of the stores and skus (demand-calendar.ts). stockProcessor builds them
-   * from dim_store and dim_product when a task starts; a StockTask made directly has none unless
-   * given (the simulators pass the master data they publish).
+   * Master data of the stores and skus (their holiday calendars: demand-calendar.ts).
+   * stockProcessor reads md.stores and md.products through the runtime's global tables, with the
+   * barrier; a StockTask made directly has none unless given (the simulators pass the master
+   * data they publish).
    */
-  readonly calendars?: DemandCalendars;
+  readonly masterData?: MasterDataLookup;
 }
 
 interface OpenAlert {
@@ -171,6 +178,7 @@ export class StockTask implements PartitionTask {
   private readonly raiseAt: number;
   private readonly resolveBelow: number;
   private readonly riskMap: RiskMap;
+  private readonly masterData: MasterDataLookup;
   private readonly calendars: DemandCalendars;
   /** Counts refused because deltas after them were folded already (see ledger.ts). */
   staleCounts = 0;
@@ -186,13 +194,21 @@ export class StockTask implements PartitionTask {
     this.raiseAt = options.riskThresholds?.raise ?? RISK_RAISE;
     this.resolveBelow = options.riskThresholds?.resolve ?? RISK_RESOLVE;
     this.riskMap = options.riskMap === undefined ? FITTED_RISK_MAP : (options.riskMap ?? MODEL_RISK);
-    this.calendars = options.calendars ?? NO_CALENDARS;
+    this.masterData = options.masterData ?? NO_MASTER_DATA;
+    this.calendars = options.masterData ? new DemandCalendars(options.masterData) : NO_CALENDARS;
     // Stores first, so keys find theirs.
     for (const [storeId, snapshot] of state.stores.entries()) this.restoreStore(storeId, snapshot);
     for (const [, snapshot] of state.keys.entries()) this.restoreKey(snapshot);
   }
 
   // ── per record ─────────────────────────────────────────────────────────────────────────
+
+  /** The master-data barrier (master-data.ts) before a record naming a store or sku the tables do not hold yet. */
+  awaitBefore(record: InputRecord): Promise<void> | undefined {
+    if (!this.masterData.awaitMissing || !this.roles.has(record.topic)) return undefined;
+    const value = record.value as { store_id: string; sku?: unknown; lines?: readonly { sku: string }[] };
+    return this.masterData.awaitMissing(value.store_id, skusOf(value));
+  }
 
   process(record: InputRecord, out: RowSink): Rejection | void {
     const role = this.roles.get(record.topic);
@@ -511,9 +527,11 @@ export function keyId(storeId: string, sku: string): string {
 }
 
 export function stockProcessor(options: StockOptions = {}): ProcessorDefinition {
+  const masterTopics = new TopicMapping<typeof STORES_TOPIC | typeof PRODUCTS_TOPIC>(options.topics);
   return {
     name: PROCESSOR,
     ...new TopicMapping<StockInput>(options.topics).inputs(STOCK_INPUTS),
+    globalTables: options.masterData ? [] : [masterTopics.read(STORES_TOPIC), masterTopics.read(PRODUCTS_TOPIC)],
     copartitioned: true,
     tables: ['alerts', STOCKOUT_RISK_TABLE],
     createTask: async (init: TaskInit, deps: TaskDeps) => {
@@ -523,9 +541,11 @@ export function stockProcessor(options: StockOptions = {}): ProcessorDefinition 
       const upgrade = await restoreLegacySnapshot(deps, init.partition, PROCESSOR, { keys, stores }, (t) => mapping.read(t as StockInput));
       const eventIds = await openEventIdGuard(deps, PROCESSOR, options.eventIdHorizonMs ?? DEFAULT_EVENT_ID_HORIZON_MS);
       const applied = (record: InputRecord): boolean => deps.stores.applied(record) || upgrade.applied(record);
-      const calendars = options.calendars ?? new DemandCalendars(await loadStockMasterData((sql) => deps.query(sql), deps.database));
-      const task = new StockTask(init.partition, { ...options, calendars }, { keys, stores, applied }, eventIds);
-      deps.logger.info({ partition: init.partition, keys: keys.size, calendarStores: calendars.size }, 'stock state restored from the snapshot');
+      const masterData = options.masterData ?? MasterDataInput.of(deps, { stores: masterTopics.read(STORES_TOPIC), products: masterTopics.read(PRODUCTS_TOPIC) });
+      // Restored keys take their calendars from what was published before the task was made.
+      if (masterData instanceof MasterDataInput) await masterData.catchUp();
+      const task = new StockTask(init.partition, { ...options, masterData }, { keys, stores, applied }, eventIds);
+      deps.logger.info({ partition: init.partition, keys: keys.size }, 'stock state restored from the snapshot');
       return task;
     },
   };
