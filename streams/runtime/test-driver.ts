@@ -188,9 +188,10 @@ export class TestDriver {
         source: {
           loadCommitted: async () => new Map(this.commitsByKey),
           loadEnds: async () => {
-            // Every input exists on every partition piped to (as topics created by `init` do), empty until piped.
+            // Every input exists on every partition piped to or declared (as topics created by `init` do), empty until piped.
             const ends = new Map<string, PartitionEnds>();
             const partitions = new Set([...this.logs.keys()].map((key) => Number(key.slice(key.lastIndexOf(':') + 1))));
+            for (let p = 0; p < (this.options.partitions ?? 0); p++) partitions.add(p);
             for (const topic of this.definition.inputs) for (const p of partitions) ends.set(`${topic}:${p}`, { low: 0, high: this.logs.get(`${topic}:${p}`)?.length ?? 0 });
             return ends;
           },
