@@ -66,7 +66,7 @@ export interface ImpactScale {
 /** Scoring seeds: nothing is tuned on them. */
 export const IMPACT_SCALE: ImpactScale = { seeds: [101, 202, 303], stores: 10, skus: 200, historyDays: 70, loopDays: 90, retrainDays: 7, trainDays: 70 };
 /** A Monday; the loop's days (mid-July to October) stay inside the forecast tables' 400-day TTL. */
-const START = parseDay('2026-05-04');
+export const START = parseDay('2026-05-04');
 
 /**
  * The chain's nightly advice run, UTC: after the last store closes (New York, 23:00 EDT = 03:00
@@ -93,7 +93,7 @@ function simulation(scale: ImpactScale, seed: number): Omit<SimulationOptions, '
 }
 
 /** The own rule over the whole window: the simulator alone, nothing for ShelfStream to do. */
-function runOwn(scale: ImpactScale, seed: number, ordering: OrderingPolicy = OWN_POLICY): { truth: ScoredTruth; sim: PosSimulator } {
+export function runOwn(scale: ImpactScale, seed: number, ordering: OrderingPolicy = OWN_POLICY): { truth: ScoredTruth; sim: PosSimulator } {
   const sim = new PosSimulator({ ...simulation(scale, seed), commonRandomNumbers: true, ordering });
   const truth = { daily: [] as ScoredTruth['daily'][number][], stockouts: [] as ScoredTruth['stockouts'][number][], waste: [] as ScoredTruth['waste'][number][], orders: [] as ScoredTruth['orders'][number][] };
   const collect = (t: HourTruth): void => {
@@ -137,7 +137,8 @@ function weeklyModel(client: ClickHouseClient, database: string, scale: ImpactSc
   };
 }
 
-export async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = ADVICE_POLICY): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number; steps: LoopStepSeconds }> {
+/** `inspect` reads the run's database (its advice rows, forecasts) before it is dropped. */
+export async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpoint, scale: ImpactScale, seed: number, policy: AdvisedPolicy, logger: Logger, reorder: ReorderPolicy = ADVICE_POLICY, inspect?: (database: string) => Promise<void>): Promise<{ truth: ScoredTruth; predicts: number; pipelineSeconds: number; seconds: number; steps: LoopStepSeconds }> {
   const database = `bench_impact_${seed}_${policy.replace('-', '_')}_${Date.now()}`;
   const t = performance.now();
   const model = weeklyModel(client, database, scale, policy === 'advice-p50', logger);
@@ -151,6 +152,7 @@ export async function runAdvised(client: ClickHouseClient, endpoint: AdviceEndpo
       nightlyRunUtcHour: NIGHTLY_RUN_UTC_HOUR,
       calendar: { from: isoDay(START - 60), to: isoDay(START + scale.historyDays + scale.loopDays + 30) },
     });
+    await inspect?.(database);
     return { truth: run, predicts: run.predicts, pipelineSeconds: run.pipelineSeconds, seconds: seconds(t), steps: run.stepSeconds };
   } finally {
     model.dispose();
