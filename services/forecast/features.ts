@@ -16,6 +16,13 @@
  * invisible in the books, so those stock-outs stay unflagged (the anomaly processor's job). A
  * series never counted has no anchor and is never flagged.
  *
+ * Book on hand. A series never counted in the window still has books for the reorder advice: the
+ * fewest units consistent with its deltas (the start level that keeps the running level at or
+ * above 0), a lower bound that turns exact at its first real stock-out. Without it such a series
+ * got no advice and was never reordered: in the closed loop (tuning seed 9) a store closed on
+ * Sundays whose count day of a sku always fell on a Sunday never counted 11 of its 50 skus, and
+ * lost nearly all their demand under the advice (the store's own rule keeps books of its own).
+ *
  * Rows for dates after `to` carry the calendar (weekday, month, holidays) of the days being
  * forecast and NaN units. Lags and rolling statistics on the row of date d use days before d
  * only (lags 1, 7, 14, 28; windows of 7 and 28 days), over uncensored days, so the row of the
@@ -92,7 +99,9 @@ counted AS (
 anchored AS (
     SELECT *,
            argMinIf(toNullable(counted - cum), (occurred_at, kind, -delta, event_key), counted IS NOT NULL) OVER (PARTITION BY store_id, sku) AS first_anchor,
-           if(last_counted IS NULL, first_anchor + cum, last_counted + cum - cum_at_last_count) AS level
+           -- never counted: the fewest units the series can have started with, its stock never below zero
+           -least(min(cum) OVER (PARTITION BY store_id, sku), 0) AS floor_anchor,
+           if(last_counted IS NULL, coalesce(first_anchor, floor_anchor) + cum, last_counted + cum - cum_at_last_count) AS level
     FROM counted
 ),
 daily AS (
@@ -150,7 +159,7 @@ SELECT
     -- average price against the series' average over the previous 28 days
     if(ifNull(f.gross, 0) > 0, f.discount / f.gross, nan) AS discount_share,
     ifNull((f.gross / nullIf(f.units, 0)) / nullIf(avg(f.gross / nullIf(f.units, 0)) OVER (w ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING), 0), nan) AS price_ratio,
-    if(ifNull(f.series_anchored, false), toFloat64(ifNull(f.book_now, nan)), nan) AS book_on_hand
+    toFloat64(ifNull(f.book_now, nan)) AS book_on_hand
 FROM flagged AS f
 LEFT JOIN holidays AS h ON h.date = f.sales_date AND h.region = f.region
 WINDOW w AS (PARTITION BY f.store_id, f.sku ORDER BY f.sales_date)

@@ -114,7 +114,7 @@ export async function predictAndWrite(client: ClickHouseClient, database: string
     const at = i * HORIZON;
     for (let h = 1; h <= HORIZON; h++) forecasts.push([s.store_id, s.sku, originDate, isoDay(panel.lastObservedDay + h), h, f.p10[at + h - 1], f.p50[at + h - 1], f.p90[at + h - 1], modelVersion, generatedAt]);
     const onHand = book_on_hand[i * panel.days + origin]!;
-    // no books (never counted): no advice rather than advice from an unknown stock level
+    // no books (no stock event in the panel's window): no advice rather than advice from an unknown stock level
     if (!Number.isNaN(onHand)) {
       const key = `${s.store_id}/${s.sku}`;
       const ordered = onOrder.get(key) ?? 0;

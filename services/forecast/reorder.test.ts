@@ -1,4 +1,4 @@
-import { casePackOf, normalQuantile, reorderAdvice } from './reorder';
+import { casePackOf, countQuantile, normalQuantile, reorderAdvice } from './reorder';
 
 test('normal quantiles match the tables', () => {
   expect(normalQuantile(0.5)).toBeCloseTo(0, 8);
@@ -7,27 +7,42 @@ test('normal quantiles match the tables', () => {
   expect(normalQuantile(0.01)).toBeCloseTo(-2.326348, 5);
 });
 
-test('reorder point and order quantity over lead time + review (hand-computed)', () => {
-  // 3 days (2 lead + 1 review) of P50 10 with a P10-P90 band of 2.5631 (one deviation) each:
-  // mean 30, deviation sqrt(3), z(0.95) 1.644854 -> reorder point 32.849
-  const day = { p10: 8.71845, p50: 10, p90: 11.28155 };
-  const f = (k: 'p10' | 'p50' | 'p90'): number[] => new Array<number>(7).fill(day[k]);
-  const advice = reorderAdvice(f('p10'), f('p50'), f('p90'), 20, 5, { leadTimeDays: 2, reviewDays: 1, serviceLevel: 0.95 });
-  expect(advice.demand_lead_time_mean).toBeCloseTo(30);
-  expect(advice.reorder_point).toBeCloseTo(30 + 1.644854 * Math.sqrt(3), 3);
-  expect(advice.order_quantity).toBe(8); // ceil(32.849 - 25)
-  expect(reorderAdvice(f('p10'), f('p50'), f('p90'), 40, 0, { leadTimeDays: 2, reviewDays: 1, serviceLevel: 0.95 }).order_quantity).toBe(0);
+test('count quantiles: Poisson, negative binomial, normal for large means (hand-computed)', () => {
+  // Poisson(1.6): cdf 0.2019, 0.5249, 0.7834, 0.9212, 0.9763
+  expect(countQuantile(1.6, 1, 0.9)).toBe(3);
+  expect(countQuantile(1.6, 1.6, 0.95)).toBe(4);
+  // negative binomial of mean 2, variance 4 (r 2, success 0.5): P(k) = (k + 1) / 2^(k + 2), cdf 0.25, 0.5, 0.6875, 0.8125, 0.8906, 0.9375
+  expect(countQuantile(2, 4, 0.8)).toBe(3);
+  expect(countQuantile(2, 4, 0.9)).toBe(5);
+  // mean 200, deviation 20: ceil(200 + 1.644854 x 20) = ceil(232.897)
+  expect(countQuantile(200, 400, 0.95)).toBe(233);
+  expect(countQuantile(0, 0, 0.9)).toBe(0);
+  expect(() => countQuantile(1, 1, 1)).toThrow(RangeError);
 });
 
-test("the series' own lead time and case pack: protection over its lead time, orders in whole cases (hand-computed)", () => {
-  // 4 days (3 lead + 1 review) of P50 10, one deviation each: mean 40, reorder point 40 + 1.644854 x 2 = 43.290;
-  // position 25 is 18.29 short: 2 cases of 12
+test("order-up-to level over lead time + review from a skewed forecast, in the series' case pack (hand-computed)", () => {
+  // 3 days (2 lead + 1 review) of P10 0, P50 0.5, P90 1.5: Swanson mean 0.3 x 0 + 0.4 x 0.5 + 0.3 x 1.5 = 0.65 a day, 1.95 in all;
+  // band variance 3 x (1.5 / 2.5631)^2 = 1.03 < 1.95, so Poisson(1.95): cdf 0.1423, 0.4197, 0.6902, 0.8660, 0.9517 -> level 4 at 0.9
+  const f = (v: number): number[] => new Array<number>(7).fill(v);
+  const policy = { leadTimeDays: 2, reviewDays: 1, serviceLevel: 0.9 };
+  const advice = reorderAdvice(f(0), f(0.5), f(1.5), 1, 0, policy, { leadTimeDays: 2, casePack: 6 });
+  expect(advice.demand_lead_time_mean).toBeCloseTo(1.95, 6);
+  expect(advice.reorder_point).toBe(4);
+  expect(advice.order_quantity).toBe(6); // 3 short: one case of 6
+  expect(reorderAdvice(f(0), f(0.5), f(1.5), 3, 1, policy).order_quantity).toBe(0); // position 4 is the level
+  expect(reorderAdvice(f(0), f(0.5), f(1.5), 2, 0, policy).order_quantity).toBe(2); // no known pack: the units short
+});
+
+test("the series' own lead time: protection over its lead time (hand-computed)", () => {
+  // a symmetric band of one deviation a day around 10: mean 10 a day (Swanson's rule keeps the P50), variance 1 a day,
+  // under the Poisson's: 4 days (3 lead + 1 review) are Poisson(40), whose 0.95 quantile is 51 (cdf(50) 0.9473, cdf(51) 0.9613)
   const day = { p10: 8.71845, p50: 10, p90: 11.28155 };
   const f = (k: 'p10' | 'p50' | 'p90'): number[] => new Array<number>(7).fill(day[k]);
   const advice = reorderAdvice(f('p10'), f('p50'), f('p90'), 20, 5, { leadTimeDays: 2, reviewDays: 1, serviceLevel: 0.95 }, { leadTimeDays: 3, casePack: 12 });
   expect(advice.lead_time_days).toBe(3);
-  expect(advice.reorder_point).toBeCloseTo(43.29, 2);
-  expect(advice.order_quantity).toBe(24);
+  expect(advice.demand_lead_time_mean).toBeCloseTo(40, 4);
+  expect(advice.reorder_point).toBe(51);
+  expect(advice.order_quantity).toBe(36); // 26 short: 3 cases of 12
 });
 
 test('case pack: the common divisor of two or more different order quantities, else 1', () => {

@@ -4,6 +4,7 @@
  *
  *   - a hand-made store x sku whose first cycle count comes with its correction at the same
  *     instant, the books before and after worked out in this file;
+ *   - a hand-made store x sku never counted, booked from the fewest units it can have held;
  *   - a simulated run fed through the warehouse's rows, against the simulator's own books (its
  *     ground truth, daily_demand.csv's book_on_hand at the end of every local day), from the day
  *     of each series' first count on; bi_sales_rolling (migration 0028) reads the same books, so
@@ -62,6 +63,23 @@ describe('forecast books', () => {
     const observed = (column: Float32Array) => Array.from(column.subarray(0, 5));
     expect(observed(panel.columns.book_on_hand)).toEqual([1, 0, 4, 4, 3]);
     expect(observed(panel.columns.stockout)).toEqual([0, 1, 0, 0, 0]);
+  });
+
+  it('books a series never counted from the fewest units it can have held (its stock never below zero), and flags none of its days', async () => {
+    const { client, database } = await testClickHouse();
+    await migrate(client, database);
+    const insert = (table: string, values: object[]) => client.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
+    await insert('dim_store', [{ store_id: 'NCT1', name: 'NCT1', region: 'Test', time_zone: 'UTC', size_class: 'SMALL', currency: 'EUR', opened_on: '2025-01-01', vat_rate: null, updated_at: UPDATED }]);
+    await insert('dim_product', [{ sku: 'N1', name: 'N1', category: 'Pantry', brand: 'B', unit_cost: 50, price: 100, currency: 'EUR', perishable: false, shelf_life_days: null, updated_at: UPDATED }]);
+    // Deltas without a count: 01-01 sells 2 (running -2); 01-02 receipt +6 (4), sells 5 (-1);
+    // 01-04 sells 1 (-2); 01-05 receipt +4 (2). The lowest running level is -2, so the series
+    // held at least 2 units at the start: books 0, 1, 1, 0, 4 at the end of each day.
+    await insert('fact_inventory_movements', [movement('NCT1', 'N1', '2026-01-02 09:00:00.000', 'RECEIPT', 6, null), movement('NCT1', 'N1', '2026-01-05 09:00:00.000', 'RECEIPT', 4, null)]);
+    await insert('fact_sale_lines', [sale('NCT1', 'N1', '2026-01-01 10:00:00.000', 2), sale('NCT1', 'N1', '2026-01-02 12:00:00.000', 5), sale('NCT1', 'N1', '2026-01-04 10:00:00.000', 1)]);
+    const panel = await loadPanel(client, database, { from: '2026-01-01', to: '2026-01-05', horizon: 1 });
+    const observed = (column: Float32Array) => Array.from(column.subarray(0, 5));
+    expect(observed(panel.columns.book_on_hand)).toEqual([0, 1, 1, 0, 4]);
+    expect(observed(panel.columns.stockout)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('holds the simulator book on hand at the end of every local day from the first cycle count on', async () => {
