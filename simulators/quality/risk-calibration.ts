@@ -26,7 +26,7 @@ import { calibrateRisk, type RiskMap } from '../../streams/stock/risk-calibratio
 import { ORACLE_RISK_MAP, TrueDemandMeans, oracleRisk } from './stock-oracle';
 import { type AlertSpan, scoreAlerts, stockAlertsOf, WARMUP_DAYS } from './stockout-alerts';
 import { publishedMasterData, runStockSimulation } from './stock-simulation';
-import { addRun, type CurvePoint, emptyCurve, FALSE_RATE_TARGET, type Frontier, frontier, recallAt, type RiskSeries } from './warning-frontier';
+import { addRun, type CurvePoint, emptyCurve, FALSE_RATE_TARGET, type Frontier, frontier, interpolatedRecallAt, rankThresholds, recallAt, type RiskSeries } from './warning-frontier';
 
 export const CALIBRATION_BINS = 10;
 
@@ -179,9 +179,15 @@ export function runSeason(seed: number, season: Season, chain: { stores: number;
 export interface RiskFigures {
   readonly pooled: Calibration;
   readonly bySeason: Readonly<Record<string, Calibration>>;
+  /** Over thresholds at the risk's own quantiles (rankThresholds), the same for every season. */
   readonly frontier: Frontier;
   readonly frontierBySeason: Readonly<Record<string, Frontier>>;
+  /** Over the first grid of thresholds (every hundredth), for the old figure. */
+  readonly gridFrontier: Frontier;
+  readonly gridFrontierBySeason: Readonly<Record<string, Frontier>>;
 }
+
+type JudgedRun = Parameters<typeof addRun>[1];
 
 export interface CalibrationReport {
   readonly processor: RiskFigures;
@@ -197,11 +203,13 @@ export interface CalibrationReport {
 class RiskTally {
   readonly claimed: number[] = [];
   readonly observed: number[] = [];
-  readonly seasons = new Map<string, { claimed: number[]; observed: number[]; curve: CurvePoint[] }>();
+  readonly seasons = new Map<string, { claimed: number[]; observed: number[]; curve: CurvePoint[]; runs: JudgedRun[] }>();
   readonly curve = emptyCurve();
+  /** Every run, kept until figures(): the rank thresholds come from all of them. */
+  readonly runs: JudgedRun[] = [];
 
   add(season: string, run: SeasonRun, series: readonly RiskSeries[], labels: readonly (0 | 1 | undefined)[][]): void {
-    const mine = this.seasons.get(season) ?? this.seasons.set(season, { claimed: [], observed: [], curve: emptyCurve() }).get(season)!;
+    const mine = this.seasons.get(season) ?? this.seasons.set(season, { claimed: [], observed: [], curve: emptyCurve(), runs: [] }).get(season)!;
     series.forEach((s, i) => {
       for (let h = 0; h < s.at.length; h++) {
         const y = labels[i]![h];
@@ -216,15 +224,25 @@ class RiskTally {
     const judged = { series, scoredFrom: run.scoredFrom, runEnd: run.runEnd, stockouts: run.stockouts, firstCountAt: run.firstCountAt };
     addRun(this.curve, judged);
     addRun(mine.curve, judged);
+    this.runs.push(judged);
+    mine.runs.push(judged);
   }
 
   figures(): RiskFigures {
     const seasons = [...this.seasons];
+    const thresholds = rankThresholds(this.runs.flatMap((r) => r.series));
+    const curveOf = (runs: readonly JudgedRun[]): Frontier => {
+      const curve = emptyCurve(thresholds);
+      for (const r of runs) addRun(curve, r);
+      return frontier(curve);
+    };
     return {
       pooled: calibration(this.claimed, this.observed),
       bySeason: Object.fromEntries(seasons.map(([name, x]) => [name, calibration(x.claimed, x.observed)])),
-      frontier: frontier(this.curve),
-      frontierBySeason: Object.fromEntries(seasons.map(([name, x]) => [name, frontier(x.curve)])),
+      frontier: curveOf(this.runs),
+      frontierBySeason: Object.fromEntries(seasons.map(([name, x]) => [name, curveOf(x.runs)])),
+      gridFrontier: frontier(this.curve),
+      gridFrontierBySeason: Object.fromEntries(seasons.map(([name, x]) => [name, frontier(x.curve)])),
     };
   }
 }
@@ -261,8 +279,18 @@ export function runCalibration(seeds: readonly number[], chain: { stores: number
   };
 }
 
-/** recall_vs_oracle: the processor's recall 24 h ahead over the oracle's, both at FALSE_RATE_TARGET. */
+/**
+ * recall_vs_oracle: the processor's recall 24 h ahead over the oracle's, both at
+ * FALSE_RATE_TARGET, read between neighbouring operating points (interpolatedRecallAt) of
+ * curves over the risks' own quantiles.
+ */
 export function recallVsOracle(processor: Frontier, oracle: Frontier): number {
+  const o = interpolatedRecallAt(oracle, FALSE_RATE_TARGET).recall24h;
+  return o === 0 ? 0 : interpolatedRecallAt(processor, FALSE_RATE_TARGET).recall24h / o;
+}
+
+/** The first figure: the best point at most FALSE_RATE_TARGET on the grid of hundredths (recallAt). */
+export function recallVsOracleOnGrid(processor: Frontier, oracle: Frontier): number {
   const o = recallAt(oracle, FALSE_RATE_TARGET).recall24h;
   return o === 0 ? 0 : recallAt(processor, FALSE_RATE_TARGET).recall24h / o;
 }

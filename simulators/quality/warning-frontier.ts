@@ -14,16 +14,33 @@
  * (its thresholds and hysteresis) are scored beside, as alerts_recall24h and alerts_false.
  *
  * recall_vs_oracle compares the two at one false-warning rate, FALSE_RATE_TARGET = 0.2: the rate
- * the warning target of the issue allows (80% warned 24 h ahead at <= 20% false warnings). At
- * a rate, a curve's recall is the best recall of its thresholds whose false rate is at most it.
+ * the warning target of the issue allows (80% warned 24 h ahead at <= 20% false warnings).
+ *
+ * Two ways to read a curve's recall at that rate. The grid (GRID_THRESHOLDS, every hundredth;
+ * recallAt: the best recall of a threshold whose false rate is at most the rate) was the first:
+ * its figure depends on where a risk's values fall between the hundredths, so two monotone maps
+ * of one risk scored differently (0.770 against 0.750 for a better-ranking risk, 2026-12-06). The
+ * headline now takes its thresholds from the risk's own samples (rankThresholds: quantiles, so
+ * any strictly monotone map of a risk gives the same warnings) and reads the recall at the rate
+ * between the two neighbouring operating points of the frontier (interpolatedRecallAt): the
+ * ROC-style interpolation (Provost and Fawcett's convex hull): raising at the one threshold or the
+ * other at random reaches every point between them. It is done on the counts, not the ratios,
+ * because the false-warning rate is a share of the warnings (like 1 - precision), where a
+ * straight line between two points overstates what the mix reaches (Davis and Goadrich, 2006).
  */
 import type { StockoutRow } from '../pos/ground-truth';
 import { DAY_MS } from '../../lib/domain/time';
 import { type AlertSpan, scoreAlerts, WARMUP_DAYS } from './stockout-alerts';
 
 export const FALSE_RATE_TARGET = 0.2;
-/** Every hundredth: the frontier's recall at a false rate is read off the nearest threshold below it. */
-export const THRESHOLDS: readonly number[] = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
+/** Every hundredth: the first grid, kept to report the old figure beside the new one. */
+export const GRID_THRESHOLDS: readonly number[] = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
+/**
+ * Thresholds a rank-based curve tries. The decisive ones (about 20% false) raise on a few
+ * percent of the samples, so the quantile levels crowd towards the top: with 400 levels at
+ * 1 - (1 - i/400)^3, 86 fall in the top 1% of samples and 186 in the top 10%.
+ */
+export const RANK_THRESHOLD_COUNT = 400;
 
 /** One series' hourly samples, in time order; risk NaN where the owner has none (not trusted yet). */
 export interface RiskSeries {
@@ -69,8 +86,32 @@ export interface CurvePoint {
   falseWarnings: number;
 }
 
-export function emptyCurve(): CurvePoint[] {
-  return THRESHOLDS.map((threshold) => ({ threshold, eligible: 0, warned24h: 0, scored: 0, falseWarnings: 0 }));
+/**
+ * Thresholds at quantiles of the samples a warning could be raised on (a risk, units on hand),
+ * pooled over `series`, crowded towards the top (RANK_THRESHOLD_COUNT); ascending, distinct.
+ * Only ranks decide which sample they fall on, so a strictly monotone map of the risk yields
+ * the mapped thresholds and the same warnings (pure).
+ */
+export function rankThresholds(series: readonly RiskSeries[], count = RANK_THRESHOLD_COUNT): number[] {
+  const values: number[] = [];
+  for (const s of series) {
+    for (let i = 0; i < s.at.length; i++) {
+      const r = s.risk[i]!;
+      if (!Number.isNaN(r) && s.onHand[i]! > 0) values.push(r);
+    }
+  }
+  if (values.length === 0) return [];
+  const sorted = Float64Array.from(values).sort();
+  const picked = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const level = 1 - ((count - i) / count) ** 3;
+    picked.add(sorted[Math.min(sorted.length - 1, Math.floor(level * sorted.length))]!);
+  }
+  return [...picked].sort((a, b) => a - b);
+}
+
+export function emptyCurve(thresholds: readonly number[] = GRID_THRESHOLDS): CurvePoint[] {
+  return thresholds.map((threshold) => ({ threshold, eligible: 0, warned24h: 0, scored: 0, falseWarnings: 0 }));
 }
 
 /** Adds one run's warnings at every threshold to `curve`; warnings are judged from `scoredFrom` on. */
@@ -86,12 +127,50 @@ export function addRun(curve: CurvePoint[], run: { series: readonly RiskSeries[]
   }
 }
 
+export interface OperatingPoint {
+  readonly threshold: number;
+  readonly recall24h: number;
+  readonly falseRate: number;
+  /** The counts behind the two rates, for interpolating between points. */
+  readonly counts?: Readonly<Omit<CurvePoint, 'threshold'>>;
+}
+
 export interface Frontier {
-  readonly points: readonly { threshold: number; recall24h: number; falseRate: number }[];
+  readonly points: readonly OperatingPoint[];
 }
 
 export function frontier(curve: readonly CurvePoint[]): Frontier {
-  return { points: curve.map((p) => ({ threshold: p.threshold, recall24h: p.eligible ? p.warned24h / p.eligible : 0, falseRate: p.scored ? p.falseWarnings / p.scored : 0 })) };
+  return {
+    points: curve.map((p) => ({
+      threshold: p.threshold,
+      recall24h: p.eligible ? p.warned24h / p.eligible : 0,
+      falseRate: p.scored ? p.falseWarnings / p.scored : 0,
+      counts: { eligible: p.eligible, warned24h: p.warned24h, scored: p.scored, falseWarnings: p.falseWarnings },
+    })),
+  };
+}
+
+/**
+ * Recall 24 h ahead at exactly `falseRate`, between the two neighbouring operating points of the
+ * frontier: below, the best point with at most that false rate (A); above, the point with the
+ * lowest false rate beyond it among those of more recall (B). Raising at A's threshold with
+ * chance l and at B's otherwise gives in expectation l x A's counts + (1 - l) x B's; l is solved
+ * so the false warnings over the decided warnings equal `falseRate`, and the recall is that mix's
+ * (same eligible stock-outs at every threshold). Without counts, or no B, A's recall (pure).
+ */
+export function interpolatedRecallAt(f: Frontier, falseRate: number): { recall24h: number; threshold: number | null } {
+  const below = recallAt(f, falseRate);
+  const a = f.points.find((p) => p.threshold === below.threshold);
+  let b: OperatingPoint | undefined;
+  for (const p of f.points) if (p.falseRate > falseRate && p.recall24h > below.recall24h && (b === undefined || p.falseRate < b.falseRate || (p.falseRate === b.falseRate && p.recall24h > b.recall24h))) b = p;
+  const ac = a?.counts ?? { eligible: b?.counts?.eligible ?? 0, warned24h: 0, scored: 0, falseWarnings: 0 };
+  const bc = b?.counts;
+  if (!bc || bc.eligible === 0 || ac.eligible !== bc.eligible) return below;
+  // l x (fA - r sA) + (1 - l) x (fB - r sB) = 0, with fA - r sA <= 0 < fB - r sB.
+  const excessA = ac.falseWarnings - falseRate * ac.scored;
+  const excessB = bc.falseWarnings - falseRate * bc.scored;
+  const l = excessB / (excessB - excessA);
+  return { recall24h: (l * ac.warned24h + (1 - l) * bc.warned24h) / bc.eligible, threshold: null };
 }
 
 /** The best recall 24 h ahead among thresholds with a false-warning rate at most `falseRate` (0 when none). */
