@@ -342,7 +342,10 @@ export const impactSweepBench: Benchmark = {
  * The tuning seeds (never scored) and the service levels tried on them, at the quick scale: seed 7
  * alone has larger stores than the scoring seeds, so 8 and 9 (2026-12-06) join it.
  */
-const TUNE = { seeds: [7, 8, 9], scale: IMPACT_QUICK_SCALE, serviceLevels: [0.7, 0.8, 0.85, 0.9] } as const;
+const TUNE = { seeds: [7, 8, 9], scale: IMPACT_QUICK_SCALE, serviceMeasure: 'fill-rate', serviceLevels: [0.95, 0.97, 0.99] } as const;
+
+/** Metric key of a level: fr96 for a fill rate of 0.96, sl85 for a cycle service level of 0.85. */
+const levelKey = (serviceLevel: number): string => `${TUNE.serviceMeasure === 'fill-rate' ? 'fr' : 'sl'}${Math.round(serviceLevel * 100)}`;
 
 /**
  * Chooses the advice's service level on seeds that are never scored: lost sales and inventory
@@ -351,7 +354,7 @@ const TUNE = { seeds: [7, 8, 9], scale: IMPACT_QUICK_SCALE, serviceLevels: [0.7,
  */
 export const impactTuneBench: Benchmark = {
   name: 'impact-tune',
-  description: `advice tuning on seeds ${TUNE.seeds.join(', ')} (${TUNE.scale.stores} stores x ${TUNE.scale.skus} skus, ${TUNE.scale.loopDays} days): service levels ${TUNE.serviceLevels.join(', ')} against the own rule`,
+  description: `advice tuning on seeds ${TUNE.seeds.join(', ')} (${TUNE.scale.stores} stores x ${TUNE.scale.skus} skus, ${TUNE.scale.loopDays} days): ${TUNE.serviceMeasure} ${TUNE.serviceLevels.join(', ')} against the own rule`,
   async run(ctx) {
     const fromDay = START + TUNE.scale.historyDays;
     const toDay = fromDay + TUNE.scale.loopDays - 1;
@@ -375,9 +378,9 @@ export const impactTuneBench: Benchmark = {
         add('own', baseline);
         process.stdout.write(`${formatBenchLine('impact-tune', { seed, ...baseline })} policy=own\n`);
         for (const serviceLevel of TUNE.serviceLevels) {
-          const run = await runAdvised(client, endpoint, scale, seed, 'advice', ctx.logger, { ...REORDER_DEFAULTS, serviceLevel });
+          const run = await runAdvised(client, endpoint, scale, seed, 'advice', ctx.logger, { ...REORDER_DEFAULTS, serviceLevel, serviceMeasure: TUNE.serviceMeasure });
           const o = score(run.truth);
-          add(`sl${Math.round(serviceLevel * 100)}`, o);
+          add(levelKey(serviceLevel), o);
           const ratios = { lost_sales_ratio: ratio(o.lost_units, baseline.lost_units), inventory_ratio: ratio(o.inventory_value, baseline.inventory_value) };
           process.stdout.write(`${formatBenchLine('impact-tune', { seed, service_level: serviceLevel, ...ratios, ...o, predicts: run.predicts, run_s: run.seconds })} policy=advice\n`);
         }
@@ -388,7 +391,7 @@ export const impactTuneBench: Benchmark = {
     const own = pooled.get('own')!;
     const metrics: Record<string, number> = { seeds: TUNE.seeds.length };
     for (const serviceLevel of TUNE.serviceLevels) {
-      const key = `sl${Math.round(serviceLevel * 100)}`;
+      const key = levelKey(serviceLevel);
       const p = pooled.get(key)!;
       metrics[`${key}_lost_sales_ratio`] = ratio(p.lost, own.lost);
       metrics[`${key}_inventory_ratio`] = ratio(p.inventory, own.inventory);
