@@ -22,7 +22,7 @@ const ratio = (a: number, b: number): number => (b === 0 ? (a === 0 ? 1 : Number
 
 export const impactDiagnoseBench: Benchmark = {
   name: 'impact-diagnose',
-  description: `where the advice loses sales: tuning seeds ${DIAGNOSE.seeds.join(', ')}, ${DIAGNOSE.scale.stores} stores x ${DIAGNOSE.scale.skus} skus, ${DIAGNOSE.scale.loopDays} days, service level ${ADVICE_POLICY.serviceLevel}`,
+  description: `where the advice loses sales: tuning seeds ${DIAGNOSE.seeds.join(', ')}, ${DIAGNOSE.scale.stores} stores x ${DIAGNOSE.scale.skus} skus, ${DIAGNOSE.scale.loopDays} days, service level ${ADVICE_POLICY.serviceLevel} (${ADVICE_POLICY.serviceMeasure ?? 'cycle'})`,
   async run(ctx) {
     const scale = { ...DIAGNOSE.scale, seeds: DIAGNOSE.seeds };
     const fromDay = START + scale.historyDays;
