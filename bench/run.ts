@@ -34,7 +34,7 @@ import { recoveryBench } from './benchmarks/recovery';
 import { webBench } from './benchmarks/web';
 import { webPriorityBench } from './benchmarks/web-priority';
 import { detectionBench } from './benchmarks/detection';
-import { impactBench, impactQuickBench, impactSweepBench, impactTuneBench } from './benchmarks/impact';
+import { impactBench, impactQuickBench, impactSweepBench, impactTuneBench, impactTuneFullBench } from './benchmarks/impact';
 import { impactDiagnoseBench } from './benchmarks/impact-diagnose';
 import { stockWarningsBench } from './benchmarks/stock-warnings';
 import { formatBenchLine, recordResult, type Benchmark } from './harness';
@@ -68,6 +68,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   impactQuickBench,
   impactSweepBench,
   impactTuneBench,
+  impactTuneFullBench,
   impactDiagnoseBench,
   stockWarningsBench,
 ];
