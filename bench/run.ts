@@ -15,6 +15,7 @@ import { avroProduce } from './benchmarks/avro-produce';
 import { archiveBench } from './benchmarks/archive';
 import { biQueryBench } from './benchmarks/bi-query';
 import { biRatesBench } from './benchmarks/bi-rates';
+import { biSettingsBench } from './benchmarks/bi-settings';
 import { forecastBench } from './benchmarks/forecast';
 import { forecastDriftBench } from './benchmarks/forecast-drift';
 import { velocityBench } from './benchmarks/velocity';
@@ -56,6 +57,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   biStarvationBench,
   biQueryBench,
   biRatesBench,
+  biSettingsBench,
   alertsBench,
   readApiBench,
   productRangeBench,
