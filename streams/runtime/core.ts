@@ -21,10 +21,11 @@
  * dropped.
  */
 import type { KafkaMessage } from 'kafkajs';
-import type { ErrorCode } from '../../lib/errors';
+import { ShelfStreamError, type ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { EventTimeAligner } from './align';
+import type { GlobalTableView } from './global-table';
 import { DEAD_LETTER, type BadRecordPolicy } from './bad-records';
 import { OutputBuffer } from './buffer';
 import { newPosition, takeCommitPlan, type Position } from './commit-plan';
@@ -97,6 +98,8 @@ export interface CoreDeps {
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Wall-clock time (ms): Date.now in production, the driver's clock in tests. */
   readonly clock: () => number;
+  /** The definition's global tables (master data), by topic: started by whoever drives the core. */
+  readonly globalTables?: ReadonlyMap<string, GlobalTableView<unknown>>;
 }
 
 /** One fetch of one topic-partition, in offset order. */
@@ -328,7 +331,8 @@ export class ProcessorCore {
           const at = skipped ? Number.NEGATIVE_INFINITY : typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp);
           aligner.push(batch.topic, { state, message, value }, at);
         } else {
-          this.applyRecord(state, message, value);
+          const wait = this.applyRecord(state, message, value);
+          if (wait) await wait;
         }
       }
       const last = batch.messages[batch.messages.length - 1]!;
@@ -401,7 +405,7 @@ export class ProcessorCore {
     for (const input of this.definition.inputs) checkpoints.set(input, committed.get(`${input}:${partition}`)?.metadata || undefined);
     const timers = new TimerSet(this.deps.clock);
     const stores = new TaskStateStores(this.deps.state, this.options.stateOwner ?? this.name, partition);
-    const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores };
+    const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores, globalTable: (t) => this.globalTable(t) };
     const task = await this.definition.createTask({ topic, partition, checkpoint: committed.get(`${topic}:${partition}`)?.metadata || undefined, checkpoints }, context);
     if (generation !== this.generation) {
       task.release?.();
@@ -417,6 +421,12 @@ export class ProcessorCore {
     return task;
   }
 
+  private globalTable<V>(topic: string): GlobalTableView<V> {
+    const table = this.deps.globalTables?.get(topic);
+    if (!table) throw new ShelfStreamError('CONFIG_INVALID', `${this.name} asked for the global table of ${topic}, which its definition does not declare (globalTables)`, { context: { topic } });
+    return table as GlobalTableView<V>;
+  }
+
   /** A record set aside by the decoder or its task: the processor's bad-record policy decides. */
   private reject(topic: string, partition: number, message: KafkaMessage, code: ErrorCode, reason: string): void {
     const offset = Number(message.offset);
@@ -430,8 +440,12 @@ export class ProcessorCore {
     this.metric.deadLetters.inc({ processor: this.name, code });
   }
 
-  /** Hands one record to its task (unless rejected or a tombstone) and moves its position. */
-  private applyRecord(state: Position, message: KafkaMessage, value: unknown): void {
+  /**
+   * Hands one record to its task (unless rejected or a tombstone) and moves its position. Returns
+   * a promise only when the task first waits for a global table (`awaitBefore`): the caller
+   * awaits it before handing the next record, so the order stays the same.
+   */
+  private applyRecord(state: Position, message: KafkaMessage, value: unknown): Promise<void> | undefined {
     const offset = Number(message.offset);
     if (value === TOMBSTONE) {
       // A deletion on a compacted topic (master data), not a broken record: counted, and handed
@@ -445,13 +459,26 @@ export class ProcessorCore {
       }
     } else if (value !== undefined) {
       const record: InputRecord = new MessageRecord(state.topic, state.partition, offset, value, this.definition.raw ? rawOf(message, this.deps.codec) : undefined, message);
-      const rejection = state.task.process(record, this.buffer);
-      const occurredAt = (value as { occurred_at?: unknown }).occurred_at;
-      if (rejection) this.reject(state.topic, state.partition, message, rejection.code, rejection.reason);
-      else if (typeof occurredAt === 'number') this.buffer.processedAt(occurredAt);
-      const timers = this.timers.get(state.task);
-      if (timers) timers.observeEventTime(typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp), this.buffer);
+      const wait = state.task.awaitBefore?.(record);
+      if (wait) return wait.then(() => this.processRecord(state, message, record, value));
+      this.processRecord(state, message, record, value);
+      return undefined;
     }
+    this.advance(state, offset);
+    return undefined;
+  }
+
+  private processRecord(state: Position, message: KafkaMessage, record: InputRecord, value: unknown): void {
+    const rejection = state.task.process(record, this.buffer);
+    const occurredAt = (value as { occurred_at?: unknown }).occurred_at;
+    if (rejection) this.reject(state.topic, state.partition, message, rejection.code, rejection.reason);
+    else if (typeof occurredAt === 'number') this.buffer.processedAt(occurredAt);
+    const timers = this.timers.get(state.task);
+    if (timers) timers.observeEventTime(typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp), this.buffer);
+    this.advance(state, record.offset);
+  }
+
+  private advance(state: Position, offset: number): void {
     state.from ??= offset;
     state.to = offset;
     state.next = offset + 1;
@@ -492,7 +519,8 @@ export class ProcessorCore {
     const drained = (topic: string): boolean => giveUp || this.drainedInput(topic, partition);
     let handed = 0;
     for (let next = aligner.next(drained); next; next = aligner.next(drained)) {
-      this.applyRecord(next.item.state, next.item.message, next.item.value);
+      const wait = this.applyRecord(next.item.state, next.item.message, next.item.value);
+      if (wait) await wait;
       // A long wait released at once can be hundreds of thousands of records: bounded buffers.
       if (++handed % 10_000 === 0 && this.buffer.size >= this.options.maxBufferedRows) await this.flushLocked(heartbeat);
     }

@@ -8,10 +8,19 @@
  * named `<prefix>.<random>`, that never commits and is deleted on stop: each start reads the
  * topic whole again. `ready` resolves once the end offsets taken at start are read, so a task
  * created after it sees every key written before the instance started.
+ *
+ * `catchUp` is the barrier that makes a table an input a processor can rely on (master data for
+ * the stock and anomaly processors): it takes the topic's end offsets now and resolves once the
+ * reader has read that far. A task that meets a key the table does not hold yet calls it before
+ * deciding the key is absent: whatever was published before the record being processed (ingest
+ * refuses a sale of a store not in md.stores, so the store's record comes first) is then found,
+ * on a live run as on a replay.
  */
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
+import { ShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import { type RetryOptions, withRetry } from '../../lib/retry';
 
 /** The broker's default group.max.session.timeout.ms is 30 minutes; a minute rides out any stall. */
 const GLOBAL_TABLE_SESSION_TIMEOUT_MS = 60_000;
@@ -20,24 +29,51 @@ export interface GlobalTableOptions<V> {
   readonly topic: string;
   /** Prefix of the reader's throwaway consumer group. */
   readonly groupPrefix: string;
-  /** A value, or undefined for a tombstone; throws for a record that is not one. */
-  readonly decode: (key: string, value: Buffer | null) => V | undefined;
+  /** A value, or undefined for a tombstone; throws (or rejects) for a record that is not one. */
+  readonly decode: (key: string, value: Buffer | null) => V | undefined | Promise<V | undefined>;
 }
 
 export type GlobalTableListener<V> = (key: string, value: V | undefined) => void;
 
-export interface GlobalTable<V> {
+/** What a task reads of a global table: its values, and the barrier before deciding a key is absent. */
+export interface GlobalTableView<V> {
+  get(key: string): V | undefined;
+  /**
+   * Resolves once every record published to the topic before the call has been read. Retries
+   * while the broker cannot answer (a task waits, as it does for its own inputs); rejects only
+   * once the table is stopped.
+   */
+  catchUp(): Promise<void>;
+}
+
+export interface GlobalTable<V> extends GlobalTableView<V> {
   /** Resolves when every record published before the start has been read. */
   readonly ready: Promise<void>;
-  get(key: string): V | undefined;
   entries(): IterableIterator<[string, V]>;
   /** Called for every change after it is applied; returns a function that removes the listener. */
   listen(listener: GlobalTableListener<V>): () => void;
   stop(): Promise<void>;
 }
 
+/** How long the barrier waits between two tries of a broker that does not answer. */
+const CATCH_UP_RETRY: RetryOptions = { retries: Number.POSITIVE_INFINITY, initialDelayMs: 200, maxDelayMs: 5_000 }; // 0.2 s, then up to 5 s
+
 export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options: GlobalTableOptions<V>): Promise<GlobalTable<V>> {
   const values = new Map<string, V>();
+  /** The next offset to read, per partition (what the reader has read so far). */
+  const positions = new Map<number, bigint>();
+  /** Barriers waiting: the end offsets they need read, and how to release them. */
+  const waiters = new Set<{ readonly ends: Map<number, bigint>; readonly done: () => void }>();
+  const releaseWaiters = (): void => {
+    for (const w of waiters) {
+      for (const [partition, end] of w.ends) if ((positions.get(partition) ?? 0n) >= end) w.ends.delete(partition);
+      if (w.ends.size === 0) {
+        waiters.delete(w);
+        w.done();
+      }
+    }
+  };
+  const stopping = new AbortController();
   const listeners = new Set<GlobalTableListener<V>>();
   const log = logger.child({ component: 'global-table', topic: options.topic });
   const admin = kafka.admin();
@@ -65,18 +101,21 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
       eachMessage: async ({ partition, message }) => {
         const key = message.key?.toString('utf8');
         if (key !== undefined) {
-          let value: V | undefined;
+          let decoded: { value: V | undefined } | undefined;
           try {
-            value = options.decode(key, message.value);
+            decoded = { value: await options.decode(key, message.value) };
           } catch (error) {
             // One unreadable record must not hide the others: logged and skipped, the key keeps its last value.
             log.error({ err: error, partition, offset: message.offset }, 'global table record skipped');
-            return;
           }
-          if (value === undefined) values.delete(key);
-          else values.set(key, value);
-          for (const listener of listeners) listener(key, value);
+          if (decoded) {
+            if (decoded.value === undefined) values.delete(key);
+            else values.set(key, decoded.value);
+            for (const listener of listeners) listener(key, decoded.value);
+          }
         }
+        positions.set(partition, BigInt(message.offset) + 1n);
+        releaseWaiters();
         const end = remaining.get(partition);
         if (end !== undefined && BigInt(message.offset) + 1n >= end) {
           remaining.delete(partition);
@@ -94,15 +133,57 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
     throw error;
   }
   const running = consumer;
+  /** One barrier: the end offsets now, then a wait until the reader is there. */
+  async function catchUpOnce(): Promise<void> {
+    const ends = await admin.fetchTopicOffsets(options.topic);
+    const needed = new Map<number, bigint>();
+    // A partition whose records are all read (or that has none) needs no wait. A compacted topic
+    // keeps its last record, so its end is always the offset after a record the reader meets.
+    for (const p of ends) if (BigInt(p.high) > BigInt(p.low) && (positions.get(p.partition) ?? BigInt(p.low)) < BigInt(p.high)) needed.set(p.partition, BigInt(p.high));
+    if (needed.size === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const stopped = (): void => {
+        waiters.delete(waiter);
+        reject(new ShelfStreamError('SERVICE_UNAVAILABLE', `global table of ${options.topic} stopped while a task waited for it`, { canRetry: false, context: { topic: options.topic } }));
+      };
+      const waiter = {
+        ends: needed,
+        done: () => {
+          stopping.signal.removeEventListener('abort', stopped);
+          resolve();
+        },
+      };
+      waiters.add(waiter);
+      stopping.signal.addEventListener('abort', stopped, { once: true });
+      releaseWaiters();
+    });
+  }
   return {
     ready: Promise.resolve(),
     get: (key) => values.get(key),
     entries: () => values.entries(),
+    catchUp: () =>
+      withRetry(
+        async () => {
+          try {
+            return await catchUpOnce();
+          } catch (error) {
+            if (stopping.signal.aborted || error instanceof ShelfStreamError) throw error;
+            // The broker away (an outage): the task waits for it as its own inputs do.
+            throw new ShelfStreamError('SERVICE_UNAVAILABLE', `end offsets of ${options.topic}: ${String(error)}`, { cause: error, context: { topic: options.topic } });
+          }
+        },
+        { ...CATCH_UP_RETRY, signal: stopping.signal, onRetry: (error, attempt) => {
+            if (attempt === 1) log.warn({ err: error }, 'global table cannot reach the broker; its barrier retries');
+          },
+        },
+      ),
     listen(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
     async stop() {
+      stopping.abort();
       listeners.clear();
       await running.disconnect();
       await admin.deleteGroups([groupId]).catch(() => undefined);

@@ -14,6 +14,7 @@ import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { ClickHouseSink } from './clickhouse-sink';
 import { ClickHouseStateBackend } from './clickhouse-state';
+import { startGlobalTable, type GlobalTable } from './global-table';
 import { ProcessorCore, type CommittedOffset, type PartitionEnds } from './core';
 import type { OutputPorts } from './durable-write';
 import { consumerGroupOf, type ProcessorDefinition } from './processor';
@@ -88,7 +89,14 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   });
   const producer: Producer = createProducer(deps.kafka);
   const admin = deps.kafka.admin();
-  await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+  // Read whole before the first task is made: a task restored at assignment sees the master data published before the start.
+  const globalTables = await startGlobalTables(definition, deps, groupId);
+  try {
+    await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+  } catch (error) {
+    await stopGlobalTables(globalTables);
+    throw error;
+  }
 
   async function loadCommitted(): Promise<Map<string, CommittedOffset>> {
     const result = new Map<string, CommittedOffset>();
@@ -153,6 +161,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       clock: Date.now,
       query,
       state,
+      globalTables,
       source: {
         loadCommitted,
         loadEnds,
@@ -235,7 +244,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   consumer.on(consumer.events.CRASH, (event) => {
     if (!event.payload.restart) {
       log.error({ err: event.payload.error }, 'consumer crashed and will not restart');
-      resolveStopped();
+      void stopGlobalTables(globalTables).finally(resolveStopped);
     }
   });
 
@@ -253,12 +262,33 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
         await consumer.disconnect().catch(() => undefined);
         await producer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
+        await stopGlobalTables(globalTables);
         resolveStopped();
       }
       return stopped;
     },
   };
   return running;
+}
+
+/** The definition's global tables, each read whole by a reader of its own (global-table.ts). */
+async function startGlobalTables(definition: ProcessorDefinition, deps: RunnerDeps, groupId: string): Promise<Map<string, GlobalTable<unknown>>> {
+  const tables = new Map<string, GlobalTable<unknown>>();
+  try {
+    for (const topic of definition.globalTables ?? []) {
+      // Values as their writer schema has them: master data is read whole, not projected.
+      const decode = async (_key: string, value: Buffer | null): Promise<unknown> => (value === null ? undefined : (await deps.codec.decode(value)).value);
+      tables.set(topic, await startGlobalTable(deps.kafka, deps.logger, { topic, groupPrefix: `${groupId}.global`, decode }));
+    }
+  } catch (error) {
+    await stopGlobalTables(tables);
+    throw error;
+  }
+  return tables;
+}
+
+async function stopGlobalTables(tables: ReadonlyMap<string, GlobalTable<unknown>>): Promise<void> {
+  await Promise.all([...tables.values()].map((t) => t.stop().catch(() => undefined)));
 }
 
 /** Kafka's answers to a commit from a member the group no longer counts (KIP-345's fencing aside). */
