@@ -24,6 +24,15 @@ import { type RetryOptions, withRetry } from '../../lib/retry';
 
 /** The broker's default group.max.session.timeout.ms is 30 minutes; a minute rides out any stall. */
 const GLOBAL_TABLE_SESSION_TIMEOUT_MS = 60_000;
+/**
+ * How long the coordinator waits for the reader's group to rejoin (kafkajs' 60 s by default). A
+ * reader restarted by kafkajs (after a broker outage) joins with a new member id, and its JoinGroup
+ * waits this long for the member it replaces, which never comes: with 60 s, a stop in that window
+ * waited up to a minute for the JoinGroup (kafkajs' disconnect waits for requests in flight), and
+ * the reader re-read the table a minute late. The group has one live member, whose rejoin takes
+ * one batch of small records.
+ */
+const GLOBAL_TABLE_REBALANCE_TIMEOUT_MS = 10_000; // 10 s
 
 export interface GlobalTableOptions<V> {
   readonly topic: string;
@@ -93,7 +102,20 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
     // No partition moves between members (each instance has a group of its own), so a long
     // session costs nothing, and a short one expired while a forecast training held the event
     // loop of a busy `demo`: the broker dropped the member, which then read the topic again.
-    consumer = kafka.consumer({ groupId, sessionTimeout: GLOBAL_TABLE_SESSION_TIMEOUT_MS, heartbeatInterval: 3_000 });
+    consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: GLOBAL_TABLE_SESSION_TIMEOUT_MS,
+      rebalanceTimeout: GLOBAL_TABLE_REBALANCE_TIMEOUT_MS,
+      heartbeatInterval: 3_000,
+      // kafkajs restarts a consumer that crashed (a broker outage) from a timer of its own, which
+      // its disconnect does not cancel when the crash comes after it: a stop that lands while the
+      // restarted reader is still joining (its JoinGroup in flight) closes the connections, the
+      // join fails with "Closed connection", and kafkajs restarts the reader 300 ms later, now
+      // with nobody to stop it (kafkajs issues 1147 and 1639). That reader kept the processors'
+      // process alive after SIGTERM (the kafka-outage rehearsal: five processor groups empty,
+      // three reader groups Stable with one member each). Once the table stops, no restart.
+      retry: { restartOnFailure: async () => !stopping.signal.aborted },
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: true });
     await consumer.run({
@@ -127,6 +149,7 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
     await ready;
     crashed();
   } catch (error) {
+    stopping.abort(); // no restart of the reader by kafkajs either
     await consumer?.disconnect().catch(() => undefined);
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
