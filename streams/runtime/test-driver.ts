@@ -122,6 +122,8 @@ export class TestDriver {
   private commitsHeld: Promise<void> | undefined;
   /** Barriers the tasks asked of the global tables (catchUp calls), all tables together. */
   globalCatchUps = 0;
+  /** While set, the global tables' barriers wait for it (holdGlobalTables): a reader whose broker is away. */
+  private globalTablesHeld: Promise<void> | undefined;
   /** The state stores' snapshots (survive crashes and restarts, as ClickHouse does). */
   readonly state: MemoryStateBackend;
   /** Durable effects, in order. */
@@ -224,6 +226,7 @@ export class TestDriver {
       get: (key) => values.get(key),
       catchUp: async () => {
         this.globalCatchUps++;
+        if (this.globalTablesHeld) await this.globalTablesHeld;
         for (const [logKey, log] of this.logs) {
           if (logKey.slice(0, logKey.lastIndexOf(':')) !== topic) continue;
           for (let i = read.get(logKey) ?? 0; i < log.length; i++) {
@@ -317,7 +320,8 @@ export class TestDriver {
           }
           if (incarnation !== this.incarnation) return;
           if (outcome === 'processed') this.fetchPositions.set(key, from + entries.length);
-          progress = true;
+          // Skipped: a stop began (the core takes no more batches), so the loop ends here.
+          if (outcome !== 'skipped') progress = true;
         }
       }
     };
@@ -352,6 +356,29 @@ export class TestDriver {
     } catch (error) {
       if (!this.crashed) throw error; // a dead process's flush fails: nothing to report
     }
+  }
+
+  /**
+   * The global tables' barriers wait until the answer is called, as a reader's does while its
+   * broker is away (it retries until the broker answers or the table stops).
+   */
+  holdGlobalTables(): () => void {
+    let release!: () => void;
+    this.globalTablesHeld = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.globalTablesHeld = undefined;
+      release();
+    };
+  }
+
+  /**
+   * A graceful stop that begins now, as at a SIGTERM, whatever the consumer is in the middle of
+   * (a batch waiting at a task's barrier): the core drains (flush and commit), then the fetch loop
+   * ends. Unlike `drain`, it does not first fetch what is piped.
+   */
+  async stop(): Promise<void> {
+    await this.core.drain();
+    await this.delivering.catch(() => undefined);
   }
 
   /** A graceful stop's flush: tasks close what they hold open first. */
