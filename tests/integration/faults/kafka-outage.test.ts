@@ -325,7 +325,9 @@ describeFault('Kafka broker stopped for 60 s', () => {
 
     // Ingest and the processors resume.
     const firstAck = await waitFor(() => stats.acceptedAt.find((t) => t >= healthyAt), { what: 'a 202 after the broker is back', timeoutMs: 120_000, intervalMs: 50 });
-    const atRestart = await endOffsets(admin, inputs);
+    // Just after the restart the broker may still answer "not the leader" for a partition (a
+    // run failed here, a second after the restart): asked again until it answers.
+    const atRestart = await waitFor(() => endOffsets(admin, inputs), { what: 'the end offsets once the broker is back', timeoutMs: 60_000, intervalMs: 250 });
     const readAtRestart = (await scrape(metricsPort)).read;
     const resumed = new Map<ProcessorName, number>();
     await waitFor(
