@@ -93,7 +93,7 @@ const SHAPE = {
   hitBlocks: 10, // alternating blocks of the cache-hit comparison
   hitsPerBlock: 500,
   altNice: -10, // the read API thread's nice value the alternate phase tries when READ_API_THREAD_NICE is 0
-  generatorNice: 0, // the read API load generator's (bench/read-api-load.ts): store systems are other machines
+  generatorNice: -10, // the read API load generator's (bench/read-api-load.ts): store systems are other machines
 } as const;
 
 /**
