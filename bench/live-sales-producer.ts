@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   process.on('message', onMessage);
   try {
     const achieved = await produceLiveSales(producer, codec, topic, Number(rate), Number(seconds), () => stopped);
-    process.send?.({ rate: achieved });
+    // Written before the process goes on to exit, so the parent always gets its answer.
+    await new Promise<void>((resolve) => (process.send ? process.send({ rate: achieved }, undefined, {}, () => resolve()) : resolve()));
   } finally {
     process.off('message', onMessage); // the listener alone would keep the process alive
     await producer.disconnect();

@@ -15,6 +15,8 @@ import { fork } from 'node:child_process';
 export interface PreparedLoad {
   run(until: () => boolean): Promise<number[]>;
   close(): Promise<void>;
+  /** Figures beyond the samples, asked once the run has ended (where a generator splits its samples' time). */
+  report?(): Record<string, number>;
 }
 
 export type PrepareLoad<A> = (args: A) => Promise<PreparedLoad>;
@@ -26,10 +28,12 @@ export interface LoadHandle {
   done(): Promise<number[]>;
   /** Ends the load; its samples (none when it never started: the generator is closed). */
   stop(): Promise<number[]>;
+  /** The generator's report once its load has ended (empty when it has none). */
+  report(): Promise<Record<string, number>>;
 }
 
 type ToChild<A> = { readonly kind: 'prepare'; readonly args: A } | { readonly kind: 'start' } | { readonly kind: 'stop' };
-type ToParent = { readonly kind: 'ready' } | { readonly kind: 'done'; readonly samples: number[] };
+type ToParent = { readonly kind: 'ready' } | { readonly kind: 'done'; readonly samples: number[]; readonly report: Record<string, number> };
 
 /** The generator run in this process, sharing its event loop with whatever else runs here. */
 export async function inProcessLoad<A>(prepare: PrepareLoad<A>, args: A): Promise<LoadHandle> {
@@ -47,6 +51,10 @@ export async function inProcessLoad<A>(prepare: PrepareLoad<A>, args: A): Promis
   return {
     start: () => void (running ??= load.run(() => stopped)),
     done,
+    report: async () => {
+      await running;
+      return load.report?.() ?? {};
+    },
     stop: async () => {
       stopped = true;
       if (running) return done();
@@ -94,6 +102,7 @@ export async function childLoad<A>(file: string, args: A): Promise<LoadHandle> {
       child.send({ kind: 'start' } satisfies ToChild<A>);
     },
     done: async () => (await finished).samples,
+    report: async () => (await finished).report,
     stop: async () => {
       if (!started) {
         child.kill();
@@ -127,7 +136,7 @@ export function serveLoad<A>(prepare: PrepareLoad<A>): void {
         .run(() => stopped)
         .then(async (samples) => {
           await prepared.close();
-          send({ kind: 'done', samples }, () => process.disconnect());
+          send({ kind: 'done', samples, report: prepared.report?.() ?? {} }, () => process.disconnect());
         })
         .catch(fail);
     } else {

@@ -24,6 +24,12 @@
  * - the read API thread's priority (READ_API_THREAD_NICE): a third phase in each round, served from
  *   a second worker at the other nice value (alt_thread_nice: SHAPE.altNice when the configured
  *   one is 0, else 0): *_alt_nice figures beside the worker's;
+ * - where the slowest read API requests' time goes (the worker's, api_tail_*): the slowest 1%
+ *   split by the generator into sent late (its own loop or process held up), the server's part
+ *   (its Server-Timing `app`: a cache miss waiting on the engine shows here) and the rest (kernel,
+ *   the worker not reading its socket, the generator not reading the answer); beside it the
+ *   worker thread's loop delay, GC pauses, CPU and wait for a core (worker_*, lib/thread-stats.ts),
+ *   the generator's own (generator_*), and every thread group's wait for a core (run_queue_wait_*);
  * - hit_object_us, hit_text_us: one cached at-risk answer (50 rows) served by Fastify (inject,
  *   no socket) as the object the cache used to keep, and as the JSON text it keeps now, alternately
  *   in blocks, median per request;
@@ -57,10 +63,11 @@ import { EventCodec } from '../../lib/events/codec';
 import type { Logger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
 import { REPO_ROOT } from '../../lib/paths';
+import { parseSchedstat, type ThreadStats } from '../../lib/thread-stats';
 import { loadCatalog } from '../../schemas/catalog';
 import { createTopicsWithLeaders } from '../../services/bootstrap/topics';
 import { ANY_STORE, generateApiKey, writeKeysFile } from '../../services/ingest/api-keys';
-import { startReadApiService, startReadApiWorker } from '../../services/read-api';
+import { startReadApiService, startReadApiWorker, type ReadApiWorkerService } from '../../services/read-api';
 import { EMPTY_USERS, withUser, writeBiUsers } from '../../services/sql/bi-users';
 import { createSqlExecutor } from '../../services/sql/executor';
 import { hashPassword } from '../../services/sql/passwords';
@@ -86,6 +93,7 @@ const SHAPE = {
   hitBlocks: 10, // alternating blocks of the cache-hit comparison
   hitsPerBlock: 500,
   altNice: -10, // the read API thread's nice value the alternate phase tries when READ_API_THREAD_NICE is 0
+  generatorNice: -10, // the read API load generator's (bench/read-api-load.ts): store systems are other machines
 } as const;
 
 /**
@@ -160,7 +168,9 @@ async function startSales(topic: string): Promise<{ stop(): Promise<number> }> {
   const child = fork(join(__dirname, '..', 'live-sales-producer.js'), [topic, String(SHAPE.eventsPerS), String(SHAPE.maxProduceSeconds)], { env: process.env, stdio: 'inherit' });
   const sent = new Promise<number>((resolve, reject) => {
     child.once('message', (m: { rate: number }) => resolve(m.rate));
-    child.once('exit', (code) => reject(new Error(`the live producer exited (${code}) before answering`)));
+    // 'close', not 'exit': the channel has delivered every message by then (under load 35 'exit'
+    // came first once and failed a run whose producer had answered).
+    child.once('close', (code) => reject(new Error(`the live producer exited (${code}) before answering`)));
   });
   sent.catch(() => undefined); // observed by stop()
   return {
@@ -176,9 +186,13 @@ const load = <A>(file: string, args: A): Promise<LoadHandle> => childLoad(join(_
 /** Who takes this process's CPU: its main thread (processor, web app, SQL executor), its other Node threads (the read API's worker, V8's and libuv's helpers) and the engine's (chDB names its threads). */
 type ThreadGroup = 'main' | 'node_other' | 'engine';
 
-/** CPU seconds so far per thread group, from /proc/self/task/<tid>/stat (utime + stime, in clock ticks of 10 ms); empty off Linux. */
-function cpuByThreadGroup(): Record<ThreadGroup, number> {
-  const total: Record<ThreadGroup, number> = { main: 0, node_other: 0, engine: 0 };
+/**
+ * CPU seconds so far per thread group, from /proc/self/task/<tid>/stat (utime + stime, in clock
+ * ticks of 10 ms), and the seconds its threads waited runnable for a core (schedstat's second
+ * field, ns): zeros off Linux.
+ */
+function cpuByThreadGroup(): Record<ThreadGroup | `${ThreadGroup}_wait`, number> {
+  const total: Record<ThreadGroup | `${ThreadGroup}_wait`, number> = { main: 0, node_other: 0, engine: 0, main_wait: 0, node_other_wait: 0, engine_wait: 0 };
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
@@ -195,7 +209,13 @@ function cpuByThreadGroup(): Record<ThreadGroup, number> {
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime; USER_HZ is 100 on Linux
-    total[Number(tid) === process.pid ? 'main' : comm === 'node' ? 'node_other' : 'engine'] += seconds;
+    const group: ThreadGroup = Number(tid) === process.pid ? 'main' : comm === 'node' ? 'node_other' : 'engine';
+    total[group] += seconds;
+    try {
+      total[`${group}_wait`] += parseSchedstat(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8')).waitNs / 1e9;
+    } catch {
+      // the thread ended meanwhile, or no schedstat
+    }
   }
   return total;
 }
@@ -211,15 +231,19 @@ interface LoadedPhase {
   readonly loopUtilization: number;
   /** CPU time of this process (every thread, chDB's included) per second of the phase: cores. */
   readonly processCores: number;
-  /** The same, per thread group. */
-  readonly threadCores: Record<ThreadGroup, number>;
+  /** The same, per thread group; `*_wait`: seconds its threads waited runnable for a core, per second. */
+  readonly threadCores: Record<ThreadGroup | `${ThreadGroup}_wait`, number>;
+  /** The read API load generator's split of its slowest requests and its own thread (bench/read-api-load.ts). */
+  readonly apiReport: Record<string, number>;
+  /** The read API worker thread over the phase (phases served from a worker). */
+  readonly worker?: ThreadStats;
 }
 
 /**
  * The processor reading sales at 10k/s, the read API at 200/s and the dashboards opened in turn,
  * together for SHAPE.phaseSeconds, the read API served from `serving` (its URL in `api`).
  */
-async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadApiLoadArgs, pages: PageLoadArgs): Promise<LoadedPhase> {
+async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadApiLoadArgs, pages: PageLoadArgs, worker: ReadApiWorkerService | undefined): Promise<LoadedPhase> {
   const apiLoad = await load('read-api-load.js', api);
   let pageLoad: LoadHandle | undefined;
   let sales: { stop(): Promise<number> } | undefined;
@@ -242,15 +266,18 @@ async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadAp
     const cpu0 = process.cpuUsage();
     const threads0 = cpuByThreadGroup();
     const elu0 = performance.eventLoopUtilization();
+    await worker?.threadStats(); // from here
     apiLoad.start();
     pageLoad.start();
     await sleep(SHAPE.phaseSeconds * 1000); // the phase's length: every generator runs open for it
     ended = true;
     const [apiTimes, pageTimes] = await Promise.all([apiLoad.stop(), pageLoad.stop()]);
+    const workerStats = await worker?.threadStats();
+    const apiReport = await apiLoad.report();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const threads1 = cpuByThreadGroup();
-    const threadCores = Object.fromEntries((Object.keys(threads1) as ThreadGroup[]).map((g) => [g, (threads1[g] - threads0[g]) / seconds])) as Record<ThreadGroup, number>;
+    const threadCores = Object.fromEntries((Object.keys(threads1) as (keyof typeof threads1)[]).map((g) => [g, (threads1[g] - threads0[g]) / seconds])) as LoadedPhase['threadCores'];
     const loopUtilization = performance.eventLoopUtilization(elu0).utilization;
     const eventsPerS = ((await velocity.read()) - read0) / seconds;
     loop.disable();
@@ -258,7 +285,18 @@ async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadAp
     salesStopped = true;
     await sales.stop();
     await velocity.drained(120_000);
-    return { pages: pageTimes, api: apiTimes, eventsPerS, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, loopUtilization, processCores: (cpu.user + cpu.system) / 1e6 / seconds, threadCores };
+    return {
+      pages: pageTimes,
+      api: apiTimes,
+      eventsPerS,
+      loopP99Ms: loop.percentile(99) / 1e6,
+      loopMaxMs: loop.max / 1e6,
+      loopUtilization,
+      processCores: (cpu.user + cpu.system) / 1e6 / seconds,
+      threadCores,
+      apiReport,
+      ...(workerStats ? { worker: workerStats } : {}),
+    };
   } finally {
     if (!ended) await Promise.allSettled([apiLoad.stop(), pageLoad?.stop()]);
     if (!salesStopped) await sales?.stop().catch(() => undefined);
@@ -381,7 +419,7 @@ export const webBench: Benchmark = {
       const altNiceApi = await startReadApiWorker({ config: { ...apiConfig, readApi: { ...apiConfig.readApi, threadNice: altNice } }, logger, clickhouse: client });
       closers.push(() => altNiceApi.close());
       const servers = { 'main-thread': mainThreadApi, worker: workerApi, 'worker-alt-nice': altNiceApi };
-      const apiArgsOf = (serving: Serving): ReadApiLoadArgs => ({ url: servers[serving].url, key: key.key, ratePerS: SHAPE.apiRatePerS });
+      const apiArgsOf = (serving: Serving): ReadApiLoadArgs => ({ url: servers[serving].url, key: key.key, ratePerS: SHAPE.apiRatePerS, nice: SHAPE.generatorNice });
       const apiArgs = apiArgsOf('worker');
       const pageArgs: PageLoadArgs = { url: web.url, user: ANALYST, password, warmupRounds: SHAPE.warmupRounds, rounds: 0 };
       const hits = await compareCacheHits(`${workerApi.url}/v1/stores/S001/at-risk?limit=50`, key.key);
@@ -418,7 +456,9 @@ export const webBench: Benchmark = {
       closers.push(() => velocity.stop());
       const phases: Record<Serving, LoadedPhase[]> = { 'main-thread': [], worker: [], 'worker-alt-nice': [] };
       for (let round = 0; round < SHAPE.loadedRounds; round++) {
-        for (const serving of ['main-thread', 'worker', 'worker-alt-nice'] as const) phases[serving].push(await loadedPhase(serving, velocity, apiArgsOf(serving), pageArgs));
+        for (const serving of ['main-thread', 'worker', 'worker-alt-nice'] as const) {
+          phases[serving].push(await loadedPhase(serving, velocity, apiArgsOf(serving), pageArgs, serving === 'main-thread' ? undefined : servers[serving]));
+        }
       }
       const merged = (serving: Serving) => {
         const runs = phases[serving];
@@ -434,6 +474,13 @@ export const webBench: Benchmark = {
           mainCores: mean((r) => r.threadCores.main),
           nodeOtherCores: mean((r) => r.threadCores.node_other),
           engineCores: mean((r) => r.threadCores.engine),
+          // Where the slowest requests' time went (mean over phases) and how the threads fared.
+          tail: (key: string) => mean((r) => r.apiReport[key] ?? NaN),
+          waitMain: mean((r) => r.threadCores.main_wait),
+          waitNodeOther: mean((r) => r.threadCores.node_other_wait),
+          waitEngine: mean((r) => r.threadCores.engine_wait),
+          worker: (f: (w: ThreadStats) => number) => (runs.every((r) => r.worker) ? mean((r) => f(r.worker!)) : NaN),
+          workerMax: (f: (w: ThreadStats) => number) => (runs.every((r) => r.worker) ? Math.max(...runs.map((r) => f(r.worker!))) : NaN),
         };
       };
       const out = merged('worker');
@@ -480,6 +527,29 @@ export const webBench: Benchmark = {
         cores_main_thread_when_api_on_it: round2(main.mainCores),
         cores_node_other_threads_when_api_on_main: round2(main.nodeOtherCores),
         cores_engine_threads_when_api_on_main: round2(main.engineCores),
+        // The tail's split (bench/read-api-load.ts splitTail): the slowest 1% of the worker's requests.
+        api_tail_ms: round1(out.tail('tail_latency_ms')),
+        api_tail_late_ms: round1(out.tail('tail_late_ms')),
+        api_tail_app_ms: round2(out.tail('tail_app_ms')),
+        api_tail_transit_ms: round1(out.tail('tail_transit_ms')),
+        api_tail_transit_main_thread_ms: round1(main.tail('tail_transit_ms')),
+        api_tail_app_main_thread_ms: round2(main.tail('tail_app_ms')),
+        generator_nice: out.tail('generator_nice'),
+        generator_run_queue_wait_ms_per_s: round1(out.tail('generator_run_queue_wait_ms_per_s')),
+        generator_cpu_ms_per_s: round1(out.tail('generator_cpu_ms_per_s')),
+        generator_loop_max_ms: round1(out.tail('generator_loop_max_ms')),
+        generator_gc_max_ms: round1(out.tail('generator_gc_max_ms')),
+        // The read API's worker thread: its loop, its GC, its CPU and its wait for a core (per second of the phase).
+        worker_loop_p99_ms: round1(out.workerMax((w) => w.loopP99Ms)),
+        worker_loop_max_ms: round1(out.workerMax((w) => w.loopMaxMs)),
+        worker_gc_max_ms: round1(out.workerMax((w) => w.gcMaxMs)),
+        worker_gc_ms_per_s: round1(out.worker((w) => (w.gcTotalMs / w.wallMs) * 1000)),
+        worker_cpu_ms_per_s: round1(out.worker((w) => (w.cpuMs / w.wallMs) * 1000)),
+        worker_run_queue_wait_ms_per_s: round1(out.worker((w) => (w.runQueueWaitMs / w.wallMs) * 1000)),
+        worker_wait_per_wakeup_ms: round2(out.worker((w) => w.runQueueWaitMs / w.timeslices)),
+        run_queue_wait_main_ms_per_s: round1(out.waitMain * 1000),
+        run_queue_wait_node_other_ms_per_s: round1(out.waitNodeOther * 1000),
+        run_queue_wait_engine_ms_per_s: round1(out.waitEngine * 1000),
         load_1m_start: round1(loadStart),
         ...hits,
         yield_after_ms: config.streams.yieldAfterMs,

@@ -662,8 +662,8 @@ export const OPTIONS = {
   }),
   READ_API_THREAD_NICE: spec({
     group: 'readapi',
-    default: '0', // Linux nice value; 0: unchanged
-    doc: 'Linux nice value (-20 to 19, lower goes first) of the thread that serves the read API (a worker thread in `run all`, `demo` and `serve read-api`): on a busy machine a cached answer can wait for a core behind the processors, and the thread takes little CPU (a cached answer is a string write). Negative values need CAP_SYS_NICE (root); where refused the thread keeps its priority and says so in the log. 0: unchanged.',
+    default: '-10', // Linux nice value; 0: unchanged
+    doc: 'Linux nice value (-20 to 19, lower goes first) of the thread that serves the read API (a worker thread in `run all`, `demo` and `serve read-api`): on a busy machine a cached answer waits for a core behind the processors, and the thread takes little CPU (a cached answer is a string write). On `make bench BENCH=web` of 2026-12-07 (2 cores, load 14-30) -10 gave a p99 of 148 and 258 ms against 1,654 and 605 ms at 0, in the same runs. Negative values need CAP_SYS_NICE (root, or the capability granted to the service); where refused the thread keeps its priority and says so in the log. 0: unchanged.',
     schema: z.coerce.number().int().min(-20).max(19),
   }),
 

@@ -9,7 +9,7 @@ import { serveReadApi, type ReadApiService } from './serve';
 import { lanesOf, type ReadApiStartOptions } from './worker-host';
 
 export type { ReadApiService, ReadApiSettings } from './serve';
-export { startReadApiWorker, type ReadApiStartOptions } from './worker-host';
+export { startReadApiWorker, type ReadApiStartOptions, type ReadApiWorkerService } from './worker-host';
 
 export async function startReadApiService(options: ReadApiStartOptions): Promise<ReadApiService> {
   const { config } = options;

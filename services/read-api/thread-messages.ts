@@ -6,6 +6,7 @@
  */
 import type { LogLevel } from '../../lib/config';
 import { ShelfStreamError, describeError, isShelfStreamError, type ErrorCode } from '../../lib/errors';
+import type { ThreadStats } from '../../lib/thread-stats';
 import type { ReadQuerySource } from './queries';
 import type { ReadApiSettings } from './serve';
 
@@ -30,11 +31,14 @@ export type ToOwner =
   | { readonly kind: 'failed'; readonly error: WireError }
   | { readonly kind: 'query'; readonly id: number; readonly lane: QueryLane; readonly method: QueryMethod; readonly args: readonly unknown[] }
   /** A finished pino line of the worker's logger, written by the owner's logger. */
-  | { readonly kind: 'log'; readonly line: string };
+  | { readonly kind: 'log'; readonly line: string }
+  /** The worker thread's loop, GC and scheduling since the previous ask (lib/thread-stats.ts). */
+  | { readonly kind: 'stats'; readonly id: number; readonly stats: ThreadStats };
 
 export type ToWorker =
   | { readonly kind: 'answer'; readonly id: number; readonly value: unknown }
   | { readonly kind: 'answer'; readonly id: number; readonly error: WireError }
+  | { readonly kind: 'stats'; readonly id: number }
   | { readonly kind: 'close' };
 
 export function toWire(error: unknown): WireError {

@@ -19,6 +19,7 @@ import { ENGINE_LANES, type EngineLanes } from '../../lib/engine-lanes';
 import { ShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { REPO_ROOT } from '../../lib/paths';
+import type { ThreadStats } from '../../lib/thread-stats';
 import { createReadQuerySource } from './queries';
 import type { ReadApiService } from './serve';
 import { answerQuery, fromWire, type ReadApiWorkerData, type ToOwner, type ToWorker } from './thread-messages';
@@ -50,7 +51,13 @@ export function lanesOf(options: ReadApiStartOptions): EngineLanes | undefined {
   return options.lanes ?? (options.config.clickhouse.mode === 'embedded' ? ENGINE_LANES : undefined);
 }
 
-export async function startReadApiWorker(options: ReadApiStartOptions): Promise<ReadApiService> {
+/** The read API in its worker thread: also says how that thread fared (lib/thread-stats.ts). */
+export interface ReadApiWorkerService extends ReadApiService {
+  /** The worker thread's event loop, GC and scheduling since the previous call (the first call starts watching). */
+  threadStats(): Promise<ThreadStats>;
+}
+
+export async function startReadApiWorker(options: ReadApiStartOptions): Promise<ReadApiWorkerService> {
   const { config } = options;
   // The worker's lines name their component already (read-api): this says which thread wrote them.
   const log = options.logger.child({ thread: 'read-api-worker' });
@@ -71,8 +78,14 @@ export async function startReadApiWorker(options: ReadApiStartOptions): Promise<
     failed = reject;
   });
 
+  const statsWaiting = new Map<number, (stats: ThreadStats) => void>();
+  let nextStatsId = 0;
   worker.on('message', (message: ToOwner) => {
     switch (message.kind) {
+      case 'stats':
+        statsWaiting.get(message.id)?.(message.stats);
+        statsWaiting.delete(message.id);
+        return;
       case 'query':
         return answerQuery(sources, message, post);
       case 'log': {
@@ -104,6 +117,17 @@ export async function startReadApiWorker(options: ReadApiStartOptions): Promise<
   return {
     url: address.url,
     port: address.port,
+    threadStats: () =>
+      Promise.race([
+        new Promise<ThreadStats>((resolve) => {
+          const id = nextStatsId++;
+          statsWaiting.set(id, resolve);
+          post({ kind: 'stats', id });
+        }),
+        exited.then((code): never => {
+          throw new ShelfStreamError('SERVICE_UNAVAILABLE', `the read API worker has exited (${code}): no thread to report on`, { context: { service: 'read-api' } });
+        }),
+      ]),
     close: () =>
       (closing ??= (async () => {
         post({ kind: 'close' });

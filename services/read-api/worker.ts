@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { reniceThisThread } from '../../lib/thread-priority';
+import { watchThread } from '../../lib/thread-stats';
 import { rememberKnownStores } from './known-stores';
 import { serveReadApi, type ReadApiService } from './serve';
 import { remoteQuerySource, toWire, type ReadApiWorkerData, type ToOwner, type ToWorker } from './thread-messages';
@@ -24,7 +25,9 @@ function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): vo
   if (nice !== 0) {
     const reniced = reniceThisThread(nice);
     if (reniced.applied) logger.info({ component: 'read-api', nice }, 'read API thread reniced');
-    else logger.warn({ component: 'read-api', nice, reason: reniced.reason }, 'the read API thread keeps its priority (READ_API_THREAD_NICE refused)');
+    // Info, not a warning: -10 is the default, and a non-root install (no CAP_SYS_NICE) is refused
+    // on every start; the API still answers, only its place in the CPU queue is unchanged.
+    else logger.info({ component: 'read-api', nice, reason: reniced.reason }, 'the read API thread keeps its priority (READ_API_THREAD_NICE needs CAP_SYS_NICE)');
   }
   const remote = remoteQuerySource(post);
   const recheck = remote.source('page');
@@ -39,8 +42,11 @@ function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): vo
     },
   );
   let closing = false;
+  // Watched from the first ask on (the web bench asks at a phase's start and end): nothing runs until then.
+  let watched: ReturnType<typeof watchThread> | undefined;
   port.on('message', (message: ToWorker) => {
     if (message.kind === 'answer') return remote.settle(message);
+    if (message.kind === 'stats') return post({ kind: 'stats', id: message.id, stats: (watched ??= watchThread()).take() });
     if (closing) return;
     closing = true;
     // Closing waits for the requests in flight, whose queries the owner still answers.
@@ -49,7 +55,10 @@ function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): vo
         (service: ReadApiService) => service.close().catch((error: unknown) => logger.error({ component: 'read-api', err: error }, 'the read API did not close cleanly')),
         () => undefined, // a start that failed was reported as `failed`
       )
-      .finally(() => port.close()); // nothing else keeps the thread alive: it exits
+      .finally(() => {
+        watched?.stop();
+        port.close(); // nothing else keeps the thread alive: it exits
+      });
   });
 }
 

@@ -20,7 +20,7 @@ import pino from 'pino';
 import { migrate } from '../../clickhouse/migrate';
 import { createLogger } from '../../lib/logger';
 import { generateApiKey, writeKeysFile } from '../../services/ingest/api-keys';
-import { startReadApiWorker, type ReadApiService } from '../../services/read-api';
+import { startReadApiWorker, type ReadApiWorkerService } from '../../services/read-api';
 import { registerCleanup, testClickHouse, testConfig, uniqueName, waitFor } from '../harness/fixtures';
 
 const CHILD_DEADLINE_MS = 20_000; // the child's whole request, while this thread is blocked
@@ -51,7 +51,7 @@ describe('read API in a worker thread', () => {
     const logger = createLogger({ level: 'info', service: 'test', destination: { write: (line: string) => void lines.push(line) } as pino.DestinationStream });
     // A minute of cache: the second request below is a hit whatever the machine's load.
     const config = testConfig({ READ_API_PORT: '0', READ_API_CACHE_MS: '60000', INGEST_API_KEYS_FILE: keysFile });
-    let service: ReadApiService | undefined = await startReadApiWorker({ config: { ...config, clickhouse: { ...config.clickhouse, database } }, logger, clickhouse: client });
+    let service: ReadApiWorkerService | undefined = await startReadApiWorker({ config: { ...config, clickhouse: { ...config.clickhouse, database } }, logger, clickhouse: client });
     registerCleanup(async () => service?.close());
     const url = `${service.url}/v1/stores/${store}/at-risk`;
     const headers = { authorization: `Bearer ${key.key}` };
@@ -61,12 +61,20 @@ describe('read API in a worker thread', () => {
     const firstBody = (await first.json()) as { items: { sku: string; risk: number }[] };
     expect([first.status, first.headers.get('content-type'), firstBody.items.map((r) => [r.sku, r.risk])]).toEqual([200, 'application/json; charset=utf-8', [['W1', 0.9], ['W2', 0.4]]]);
 
+    // The server's part of the time, for a store system to tell a slow server from a slow network.
+    expect(first.headers.get('server-timing')).toMatch(/^app;dur=\d+\.\d{2}$/);
+    await service.threadStats(); // the worker thread watched from here
+
     // This thread blocked until a child process has its answer: only the worker can give it.
     const child = `fetch(${JSON.stringify(url)}, { headers: ${JSON.stringify(headers)}, signal: AbortSignal.timeout(${CHILD_DEADLINE_MS}) })
       .then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.json() })))
       .catch((e) => { process.stderr.write(String(e)); process.exit(1); });`;
     const blocked = JSON.parse(execFileSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: CHILD_DEADLINE_MS + 5_000 })) as { status: number; body: unknown };
     expect(blocked).toEqual({ status: 200, body: firstBody });
+    // The worker thread answered it: the kernel counted CPU on that thread since the first ask (Linux: schedstat).
+    const worker = await service.threadStats();
+    if (process.platform === 'linux') expect(worker.cpuMs).toBeGreaterThan(0);
+    expect(worker.wallMs).toBeGreaterThan(0);
 
     // A store not in the master data: a query through this thread, answered 404.
     const unknown = await fetch(`${service.url}/v1/stores/${unknownStore}/at-risk`, { headers: { authorization: `Bearer ${unknownKey.key}` } });
