@@ -19,7 +19,7 @@ import { REPO_ROOT } from '../../lib/paths';
 import { AdminExecutor, startSqlEndpoint } from '../../services/sql';
 import { decodeCompressedBlocks } from '../../services/sql/compressed-blocks';
 import { inParallel, registerCleanup, testClickHouse, testConfig, testLogger } from '../harness/fixtures';
-import { waitForExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
 
 const run = promisify(execFile);
 
@@ -120,7 +120,7 @@ describe('SQL endpoint (ClickHouse HTTP interface)', () => {
     await fillTables(embedded, database);
     // Sample rates and reporting currency written straight into their tables: the views compare
     // through the endpoint and directly, so both must read them after the refresh, not across it.
-    await waitForExchangeRates(embedded, database);
+    await refreshAndCheckExchangeRates(embedded, database);
     const executor = new AdminExecutor({ dataDir: config.clickhouse.dataDir, defaultDatabase: database, sessionTimeoutS: 60 });
     const endpoint = await startSqlEndpoint({ config: { sqlEndpoint: { ...config.sqlEndpoint, port: 0, maxBodyBytes } }, logger: testLogger(), executor });
     registerCleanup(async () => {
