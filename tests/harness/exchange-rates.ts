@@ -5,6 +5,7 @@
  * polls, with a deadline, until the rows it reads equal those computed from the inputs now.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { refreshExchangeRates } from '../../clickhouse/exchange-rate-refresh';
 import type { ExchangeRate } from '../../schemas/generated/events';
 import { waitFor } from './fixtures';
 
@@ -28,6 +29,17 @@ export async function waitForExchangeRates(client: ClickHouseClient, database: s
     intervalMs: 250,
     what: `${database}.exchange_rate_daily to show the rates written (refreshed every 10 s)`,
   });
+}
+
+/**
+ * For tests whose subject is not the schedule: asks for the refresh at once (SYSTEM REFRESH VIEW
+ * then WAIT VIEW, as ShelfStream's own writers do after theirs) instead of waiting for the next
+ * scheduled one, up to 10 s and 5 s on average on the success path, then checks the rows as
+ * waitForExchangeRates does. exchange-rate-daily.test.ts keeps waiting for the schedule itself.
+ */
+export async function refreshAndCheckExchangeRates(client: ClickHouseClient, database: string): Promise<void> {
+  await refreshExchangeRates(client, database);
+  await waitForExchangeRates(client, database);
 }
 
 /** A rate against EUR for `isoDate` (YYYY-MM-DD), as md.exchange-rates carries it; updated on 2026-03-01 unless said. */

@@ -140,3 +140,21 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out after ${options.timeoutMs ?? 15_000} ms waiting for ${options.what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
+
+/**
+ * `fn` over every item, at most `limit` at a time, results in the items' order. For checks whose
+ * time is the engine's single-threaded work per item (planning a view): on two cores two at once
+ * take about the time of one, and every item is still checked.
+ */
+export async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

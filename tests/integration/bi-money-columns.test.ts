@@ -17,7 +17,7 @@ import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { loadSmallBiDataSet } from '../harness/bi-data';
 import { testClickHouse } from '../harness/fixtures';
-import { waitForExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
 
 interface Column {
   table: string;
@@ -152,8 +152,8 @@ describe('bi_* views: reporting currency, ex tax, local time', () => {
         { currency: 'EUR', base_currency: 'EUR', rate_date: '2026-11-01', rate: 1, source: 'test', updated_at: '2026-11-01 00:00:00.000' },
         { currency: 'AED', base_currency: 'EUR', rate_date: '2026-11-02', rate: 4.2, source: 'test', updated_at: '2026-11-01 00:00:00.000' },
       ]);
-      // Written straight into the table, not through the warehouse: shown by the next scheduled refresh.
-      await waitForExchangeRates(client, database);
+      // Written straight into the table, not through the warehouse: refreshed at once (as the warehouse refreshes it after its writes), then checked.
+      await refreshAndCheckExchangeRates(client, database);
       // Winter offsets: Paris +1, Dubai +4 (no DST there).
       await insert('dim_store_utc_offset', [
         { store_id: 'S001', valid_from: '2026-10-25 01:00:00', utc_offset_s: 3600, time_zone: 'Europe/Paris' },

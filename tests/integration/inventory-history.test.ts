@@ -18,7 +18,7 @@ import { WAREHOUSE_INPUTS, warehouseRows } from '../../streams/warehouse/warehou
 import { parseDay } from '../../lib/domain/calendar';
 import { PosSimulator } from '../../simulators/pos/simulator';
 import { testClickHouse } from '../harness/fixtures';
-import { waitForExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -146,8 +146,8 @@ describe('inventory history', () => {
       await insert('dim_store', [store('INV1', 'EUR')]);
       await insert('dim_product', [product('H1', 100, 300)]);
       await insert('dim_exchange_rate', [{ currency: 'EUR', base_currency: 'EUR', rate_date: '2025-12-31', rate: 1, source: 'test', updated_at: UPDATED }]);
-      // Written straight into the table, not through the warehouse: shown by the next scheduled refresh.
-      await waitForExchangeRates(client, database);
+      // Written straight into the table, not through the warehouse: refreshed at once (as the warehouse refreshes it after its writes), then checked.
+      await refreshAndCheckExchangeRates(client, database);
       await insert('dim_store_utc_offset', [{ store_id: 'INV1', valid_from: '2020-01-01 00:00:00', utc_offset_s: 0, time_zone: 'UTC' }]);
       // Store INV1 (UTC, EUR), product H1 (cost 1.00, price 3.00 in the master data):
       //   03-01 08:00 books 12 before the count... the count finds 10: correction -2 at the same

@@ -261,7 +261,11 @@ describe('a refused secured connection', () => {
     ['a host name not in the certificate', () => securedEnv({ KAFKA_BROKERS: broker.saslSsl.replace('127.0.0.1', 'localhost') }), 'TLS_VERIFY_FAILED', /does not name the host .*localhost/],
   ];
 
-  it.each(cases)('%s fails the CLI within its deadline, naming the cause', async (_what, env, code, message) => {
+  // Each refusal below is mostly waiting: kafkajs retries a TLS failure with backoff (~12 s on a
+  // busy machine) and the CLI's node starts. The six run concurrently (jest runs up to five
+  // at once), each against the same broker with its own client and process, each with its
+  // own assertions and deadline as before.
+  it.concurrent.each(cases)('%s fails the CLI within its deadline, naming the cause', async (_what, env, code, message) => {
     const result = await cli(['init'], env(), FAIL_DEADLINE_MS);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`shelfstream: ${code}: `);
@@ -271,7 +275,7 @@ describe('a refused secured connection', () => {
     process.stderr.write(`kafka-security: ${_what}: init failed in ${Math.round(result.ms)} ms\n`);
   }, FAIL_DEADLINE_MS + 15_000);
 
-  it.each(cases)('%s fails the fast producer with bounded retries, naming the cause', async (_what, env, code, message) => {
+  it.concurrent.each(cases)('%s fails the fast producer with bounded retries, naming the cause', async (_what, env, code, message) => {
     const config = loadConfig(env()).kafka;
     const producer = createFastProducer(config, 'test-refused');
     registerCleanup(() => producer.close());

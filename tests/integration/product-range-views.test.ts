@@ -11,7 +11,7 @@ import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { testClickHouse } from '../harness/fixtures';
-import { waitForExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -50,8 +50,8 @@ describe('product range views', () => {
       { currency: 'EUR', base_currency: 'EUR', rate_date: '2025-12-31', rate: 1, source: 'test', updated_at: UPDATED },
       { currency: 'AED', base_currency: 'EUR', rate_date: '2025-12-31', rate: 4, source: 'test', updated_at: UPDATED },
     ]);
-    // Written straight into the table, not through the warehouse: shown by the next scheduled refresh.
-    await waitForExchangeRates(client, database);
+    // Written straight into the table, not through the warehouse: refreshed at once (as the warehouse refreshes it after its writes), then checked.
+    await refreshAndCheckExchangeRates(client, database);
     await insert('dim_store', [store('LIS1', 'Portugal', 'EUR', 0.25), store('DXB1', 'United Arab Emirates', 'AED', null), store('ROL1', 'Portugal', 'EUR', null)]);
     await insert('dim_product', [product('A', 'Dairy', 100), product('B', 'Dairy', 80), product('C', 'Dairy', 150), product('D', 'Dairy', 60), product('R1', 'Bakery', 50), product('R2', 'Bakery', 50)]);
   });

@@ -39,7 +39,7 @@ import { PosSimulator } from '../../simulators/pos/simulator';
 import { WAREHOUSE_INPUTS } from '../../streams/warehouse/warehouse';
 import { startCli } from '../harness/cli';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName } from '../harness/fixtures';
-import { waitForExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
 
 const DAY_MS = 86_400_000;
 const FIRST_DAY = '2026-03-02';
@@ -135,8 +135,8 @@ describe('replay rebuild from the Parquet archive', () => {
       // from the original run's dimension. No lateness: the one day rebuilt must close.
       await client.command({ query: `INSERT INTO ${rebuiltDb}.dim_store SELECT * FROM ${originalDb}.dim_store` });
       await client.command({ query: `INSERT INTO ${rebuiltDb}.dim_exchange_rate SELECT * FROM ${originalDb}.dim_exchange_rate` });
-      // Copied by hand, not landed by the warehouse: shown by the next scheduled refresh.
-      await waitForExchangeRates(client, rebuiltDb);
+      // Copied by hand, not landed by the warehouse: refreshed at once (as the warehouse refreshes it after its writes), then checked.
+      await refreshAndCheckExchangeRates(client, rebuiltDb);
       const closing = await createClosingJob(client, { database: rebuiltDb, allowedLatenessMs: 0, calendarFrom: '2020-01-01', calendarTo: '2030-12-31', raceMarginMs: 0 }).cycle();
       expect(closing.closed).toBeGreaterThan(0);
       // The original's views read every day from the facts; the job (a lateness longer than the

@@ -19,7 +19,7 @@ import { WAREHOUSE_INPUTS, warehouseRows } from '../../streams/warehouse/warehou
 import { parseDay } from '../../lib/domain/calendar';
 import type { WasteRow } from '../../simulators/pos/ground-truth';
 import { PosSimulator } from '../../simulators/pos/simulator';
-import { waitForExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
 import { testClickHouse } from '../harness/fixtures';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
@@ -82,8 +82,8 @@ describe('lots, waste and at-risk', () => {
         });
       }
       for (const [table, values] of tables) await insert(table, values);
-      // Rates written straight into the table, not through the warehouse: shown by the next scheduled refresh (0049).
-      await waitForExchangeRates(client, database);
+      // Rates written straight into the table, not through the warehouse: refreshed at once (0049's view, as the warehouse refreshes it after its writes), then checked.
+      await refreshAndCheckExchangeRates(client, database);
       await createClosingJob(client, { database, allowedLatenessMs: 365 * 86_400_000, calendarFrom: '2026-01-01', calendarTo: '2026-06-30' }).cycle();
     }, 300_000);
 

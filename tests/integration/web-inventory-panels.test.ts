@@ -28,7 +28,7 @@ import { INVENTORY_ANALYST } from '../../services/web/dashboards/inventory-analy
 import { parseFilters } from '../../services/web/filters';
 import type { PanelData } from '../../services/web/panels';
 import { registerCleanup, testClickHouse, testConfig, testLogger } from '../harness/fixtures';
-import { waitForExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
 
 const UPDATED = '2026-01-01 00:00:00.000';
 const ANALYST = { user: 'inventory_panels_analyst', password: 'panels-secret-1' };
@@ -45,8 +45,8 @@ describe('inventory analyst panels: quadrants and near-expiry against hand-worke
     await applyReportingCurrency(client, database, 'EUR');
     const insert = (table: string, values: object[]): Promise<unknown> => client.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
     await insert('dim_exchange_rate', [{ currency: 'EUR', base_currency: 'EUR', rate_date: '2026-01-01', rate: 1, source: 'test', updated_at: UPDATED }]);
-    // Written straight into the table, not through the warehouse: shown by the next scheduled refresh.
-    await waitForExchangeRates(client, database);
+    // Written straight into the table, not through the warehouse: refreshed at once (as the warehouse refreshes it after its writes), then checked.
+    await refreshAndCheckExchangeRates(client, database);
     const store = (store_id: string) => ({ store_id, name: store_id, region: 'Test', time_zone: 'UTC', size_class: 'SMALL', currency: 'EUR', opened_on: '2025-01-01', vat_rate: null, updated_at: UPDATED });
     await insert('dim_store', ['Q1', 'F1', 'F2'].map(store));
     await insert('dim_store_utc_offset', ['Q1', 'F1', 'F2'].map((store_id) => ({ store_id, valid_from: '2020-01-01 00:00:00', utc_offset_s: 0, time_zone: 'UTC' })));
