@@ -62,12 +62,11 @@ export function serverAppMs(header: string | string[] | undefined): number {
 }
 
 /**
- * Requests at `ratePerS` until `until()` says stop; each latency in ms from when it was due, and
- * each request's split (RequestTiming). `call` answers the server's part of its time (ms).
+ * Requests at `ratePerS` until `until()` says stop; each request's latency in ms from when it was
+ * due, with its split (RequestTiming). `call` answers the server's part of its time (ms).
  */
-export async function openLoop(call: () => Promise<number>, ratePerS: number, until: () => boolean): Promise<{ latencies: number[]; timings: RequestTiming[] }> {
+export async function openLoop(call: () => Promise<number>, ratePerS: number, until: () => boolean): Promise<RequestTiming[]> {
   const intervalMs = 1000 / ratePerS;
-  const latencies: number[] = [];
   const timings: RequestTiming[] = [];
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
@@ -77,15 +76,11 @@ export async function openLoop(call: () => Promise<number>, ratePerS: number, un
     if (wait > 0) await sleep(wait);
     const lateMs = Math.max(0, performance.now() - due);
     inFlight.push(
-      call().then((appMs) => {
-        const latencyMs = performance.now() - due;
-        latencies.push(latencyMs);
-        timings.push({ lateMs, appMs, latencyMs });
-      }),
+      call().then((appMs) => void timings.push({ lateMs, appMs, latencyMs: performance.now() - due })),
     );
   }
   await Promise.all(inFlight);
-  return { latencies, timings };
+  return timings;
 }
 
 export async function prepareReadApiLoad(args: ReadApiLoadArgs): Promise<PreparedLoad> {
@@ -108,7 +103,7 @@ export async function prepareReadApiLoad(args: ReadApiLoadArgs): Promise<Prepare
     run: async (until) => {
       // This process's own thread over the run: a generator that waits for a core sends late and reads late.
       const thread = watchThread();
-      const { latencies, timings } = await openLoop(() => atRisk(STORES[next++ % STORES.length]!), args.ratePerS, until);
+      const timings = await openLoop(() => atRisk(STORES[next++ % STORES.length]!), args.ratePerS, until);
       const own = thread.take();
       thread.stop();
       report = {
@@ -119,7 +114,7 @@ export async function prepareReadApiLoad(args: ReadApiLoadArgs): Promise<Prepare
         generator_run_queue_wait_ms_per_s: (own.runQueueWaitMs / own.wallMs) * 1000,
         generator_cpu_ms_per_s: (own.cpuMs / own.wallMs) * 1000,
       };
-      return latencies;
+      return timings.map((t) => t.latencyMs);
     },
     report: () => report,
     close: async () => agent.destroy(),
