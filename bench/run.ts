@@ -14,6 +14,7 @@ import { provideServices } from '../tests/harness/services';
 import { avroProduce } from './benchmarks/avro-produce';
 import { archiveBench } from './benchmarks/archive';
 import { biQueryBench } from './benchmarks/bi-query';
+import { biJudgementBench } from './benchmarks/bi-judgement';
 import { biRatesBench } from './benchmarks/bi-rates';
 import { biSettingsBench } from './benchmarks/bi-settings';
 import { forecastBench } from './benchmarks/forecast';
@@ -56,6 +57,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   sqlWireBench,
   biStarvationBench,
   biQueryBench,
+  biJudgementBench,
   biRatesBench,
   biSettingsBench,
   alertsBench,

@@ -20,7 +20,7 @@ import { createQuerySlots } from './query-slots';
 import { filtersLiteral, scopeFilters, type TableName } from './scope';
 import { createSqlSessions, type SessionLease, type SessionState } from './sessions';
 import { createStatementCache } from './statement-cache';
-import { formatClause, judgeStatement, parseExplainAst, type StatementKind } from './statement-guard';
+import { formatClause, judgeStatement, judgeText, parseExplainAst, type StatementKind } from './statement-guard';
 import { sqlString } from '../../clickhouse/bind';
 
 export interface SqlExecutorDeps {
@@ -95,15 +95,29 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
     // is then exactly what runs, a parameter used as an identifier included.
     const params = setStatement(queryParams, 'param_');
     try {
-      // The parameters and the rendering in one engine call (chDB runs a multi-statement text in order).
-      const render = `SELECT formatQuery(${sqlString(query)}) AS q`;
-      const [row] = await rowsOn<{ q: string }>(connection, params === undefined ? render : `${params};\n${render}`);
+      // The parameters, the rendering and its shape in one engine call (chDB runs a
+      // multi-statement text in order; the shape costs nothing measurable beside the rendering).
+      const render = `SELECT formatQuery(${sqlString(query)}) AS q, normalizeQueryKeepNames(q) AS shape`;
+      const [row] = await rowsOn<{ q: string; shape: string }>(connection, params === undefined ? render : `${params};\n${render}`);
       const formatted = row!.q;
+      // The same statement with other literals was judged a read: only the text's own check is
+      // left (./statement-cache.ts says why the AST's verdict holds for every such rendering).
+      if (judgedStatements.hasReadShape(row!.shape, queryParams)) {
+        const refusal = judgeText(formatted);
+        if (refusal === undefined) {
+          judgedStatements.set(query, queryParams, { formatted, kind: 'read' });
+          return { formatted: principal.kind === 'admin' ? query : formatted, kind: 'read', paramsSet: true };
+        }
+        if (principal.kind === 'bi') throw refusal;
+      }
       const ast = parseExplainAst((await runOn(connection, `EXPLAIN AST ${formatted}`)).text());
       const verdict = judgeStatement(formatted, ast);
       if ('kind' in verdict) {
         // Reads only: a SET or USE changes the session and runs its own way below.
-        if (verdict.kind === 'read') judgedStatements.set(query, queryParams, { formatted, kind: verdict.kind });
+        if (verdict.kind === 'read') {
+          judgedStatements.set(query, queryParams, { formatted, kind: verdict.kind });
+          judgedStatements.addReadShape(row!.shape, queryParams);
+        }
         return { formatted: verdict.kind === 'read' && principal.kind === 'admin' ? query : formatted, kind: verdict.kind, paramsSet: true };
       }
       if (principal.kind === 'bi') throw verdict.refusal;

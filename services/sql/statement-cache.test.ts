@@ -40,3 +40,22 @@ describe('statement cache', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe('statement cache: shapes judged a read', () => {
+  it('answers only for the same shape with the same parameter values', () => {
+    const cache = createStatementCache(10);
+    cache.addReadShape('SELECT a FROM t WHERE s = ?', { p: '1' });
+    expect(cache.hasReadShape('SELECT a FROM t WHERE s = ?', { p: '1' })).toBe(true);
+    expect(cache.hasReadShape('SELECT a FROM t WHERE s = ?', { p: '2' })).toBe(false);
+    expect(cache.hasReadShape('SELECT a FROM u WHERE s = ?', { p: '1' })).toBe(false);
+  });
+
+  it('keeps shapes apart from texts, each bounded', () => {
+    const cache = createStatementCache(1);
+    cache.addReadShape('SELECT ?', {});
+    expect(cache.get('SELECT ?', {})).toBeUndefined();
+    cache.addReadShape('SELECT ?, ?', {});
+    expect(cache.hasReadShape('SELECT ?', {})).toBe(false);
+    expect(cache.hasReadShape('SELECT ?, ?', {})).toBe(true);
+  });
+});

@@ -85,12 +85,8 @@ export function judgeStatement(formatted: string, ast: AstNode): { kind: Stateme
     }
     return { refusal: sqlError('READONLY', `Cannot execute query in readonly mode: a BI user may only read (${ast.kind}). (READONLY)`) };
   }
-  // formatQuery prints INTO OUTFILE as a clause of its own; a string that merely contains the
-  // words is escaped in the rendering only when it holds a newline, so this may refuse such a
-  // string too: a refusal, never a file.
-  if (/\bINTO\s+OUTFILE\b/i.test(formatted)) {
-    return { refusal: sqlError('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed: the endpoint writes no file on its host. (INTO_OUTFILE_NOT_ALLOWED)') };
-  }
+  const onText = judgeText(formatted);
+  if (onText !== undefined) return { refusal: onText };
   for (const { node, parent } of walk(ast, undefined)) {
     // The scope's filters already empty these tables (./scope.ts), also when named without
     // `system.` after USE system; refusing the qualified name too gives a clear answer and
@@ -109,6 +105,21 @@ export function judgeStatement(formatted: string, ast: AstNode): { kind: Stateme
     }
   }
   return { kind };
+}
+
+/**
+ * The part of the verdict read from the rendering's text rather than its AST: made for every
+ * rendering, also when a statement of the same shape was judged before (./statement-cache.ts).
+ * @returns the refusal, or undefined when the text passes
+ */
+export function judgeText(formatted: string): SqlEndpointError | undefined {
+  // formatQuery prints INTO OUTFILE as a clause of its own; a string that merely contains the
+  // words is escaped in the rendering only when it holds a newline, so this may refuse such a
+  // string too: a refusal, never a file.
+  if (/\bINTO\s+OUTFILE\b/i.test(formatted)) {
+    return sqlError('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed: the endpoint writes no file on its host. (INTO_OUTFILE_NOT_ALLOWED)');
+  }
+  return undefined;
 }
 
 /** The output format named by the statement's own FORMAT clause, if any (from formatQuery's rendering). */

@@ -195,6 +195,24 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     expect(await northText('SELECT count() FROM numbers(10)')).toBe('10\n');
   });
 
+  it('judges a new text by the shape of one judged before, and still applies the scope and every refusal to it', async () => {
+    const db = database;
+    // A dashboard's filter moved to another store: the same statement with another literal.
+    expect(await northStores(`SELECT store_id FROM ${db}.dim_store WHERE store_id = 'S_N1'`)).toEqual(['S_N1']);
+    expect(await northStores(`SELECT store_id FROM ${db}.dim_store WHERE store_id = 'S_S2'`)).toEqual([]);
+    expect(await northStores(`SELECT store_id FROM ${db}.dim_store WHERE store_id = 'S_N3'`)).toEqual(['S_N3']);
+    // A string is rendered as a literal, a table named by a string as an identifier: not the same shape.
+    expect(await northText(`SELECT 'dim_store' AS t`)).toBe('dim_store\n');
+    expect((await refusal(north(`SELECT * FROM 'system.processes'`))).code).toBe(497);
+    // The text's own check is made on a text of a judged shape too: the words in a string are
+    // refused, as they are without a judged shape (statement-guard.ts judgeText).
+    expect(await northText(`SELECT 'a' AS s`)).toBe('a\n');
+    expect((await refusal(north(`SELECT 'a INTO OUTFILE b' AS s`))).code).toBe(358);
+    // A table function's arguments are literals: the function's name still decides.
+    expect(await northText('SELECT count() FROM numbers(3)')).toBe('3\n');
+    expect((await refusal(north(`SELECT count() FROM mergeTreeIndex('${db}', 'dim_store')`))).code).toBe(497);
+  });
+
   it('refuses each setting a BI user may not change, sent as a setting, as SET in a session and as a SETTINGS clause', async () => {
     const locked: [string, string][] = [
       ['readonly', '0'], ['additional_table_filters', "{}"], ['max_execution_time', '0'], ['max_memory_usage', '0'],
