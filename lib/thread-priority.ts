@@ -49,7 +49,8 @@ export function reniceThisThread(nice: number): PriorityOutcome {
  * Why it cannot take the machine: the kernel bounds real-time threads to sched_rt_runtime_us per
  * sched_rt_period_us (950 ms of each second by default) on each core, and from Linux 6.12 a
  * deadline server reserves time for fair-class threads as well; one thread can only ever hold one
- * core. The read API's thread spends about 0.07 ms per request (70 us x 200/s: 1.4% of a core).
+ * core. The read API's thread took 68-88 ms of CPU per second at 200 requests/s on the web bench
+ * (7-9% of a core; 0.07 ms of each request in its handler, the rest HTTP and GC).
  *
  * Node has no binding for sched_setscheduler(2), so this runs util-linux's `chrt` on the thread's
  * id (once, at start: it blocks the calling thread for the few milliseconds the command takes).
