@@ -64,9 +64,12 @@ export async function inProcessLoad<A>(prepare: PrepareLoad<A>, args: A): Promis
   };
 }
 
-/** The generator of `file` (a compiled module that calls `serveLoad` when it is the main module) in a child process; answers once it is ready. */
-export async function childLoad<A>(file: string, args: A): Promise<LoadHandle> {
-  const child = fork(file, [], { env: process.env, stdio: 'inherit' });
+/**
+ * The generator of `file` (a compiled module that calls `serveLoad` when it is the main module) in a child process; answers once it is ready.
+ * @param execArgv Node and V8 flags the child takes beyond this process's own (e.g. `--single-threaded-gc`).
+ */
+export async function childLoad<A>(file: string, args: A, execArgv: readonly string[] = []): Promise<LoadHandle> {
+  const child = fork(file, [], { env: process.env, stdio: 'inherit', execArgv: [...process.execArgv, ...execArgv] });
   let exited: ((code: number | null) => void) | undefined;
   const exit = new Promise<never>((_, reject) => {
     exited = (code) => reject(new Error(`load generator ${file} exited (${code}) before answering`));

@@ -8,7 +8,7 @@
  */
 import { Agent, get as httpGet } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { reniceThisThread } from '../lib/thread-priority';
+import { makeThisThreadRealtime, reniceThisThread } from '../lib/thread-priority';
 import { watchThread } from '../lib/thread-stats';
 import { serveLoad, type PreparedLoad } from './load-child';
 
@@ -24,6 +24,12 @@ export interface ReadApiLoadArgs {
    * here they would, and that wait would count as the server's. 0: unchanged.
    */
   readonly nice: number;
+  /**
+   * The real-time (SCHED_RR) priority this generator's thread asks for, for the same reason as
+   * `nice`, which the kernel's session autogroups defeat (lib/thread-priority.ts). What is timed
+   * does not change: open loop, each request from when it was due. 0: unchanged.
+   */
+  readonly rtPriority: number;
 }
 
 const STORES = Array.from({ length: 50 }, (_, i) => `S${String(i + 1).padStart(3, '0')}`);
@@ -86,6 +92,7 @@ export async function openLoop(call: () => Promise<number>, ratePerS: number, un
 export async function prepareReadApiLoad(args: ReadApiLoadArgs): Promise<PreparedLoad> {
   // Refused (no CAP_SYS_NICE), the generator runs at its priority and its report says so.
   const reniced = args.nice !== 0 && reniceThisThread(args.nice).applied;
+  const realtime = args.rtPriority !== 0 && makeThisThreadRealtime(args.rtPriority).applied;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const atRisk = (store: string): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -109,6 +116,7 @@ export async function prepareReadApiLoad(args: ReadApiLoadArgs): Promise<Prepare
       report = {
         ...splitTail(timings),
         generator_nice: reniced ? args.nice : 0,
+        generator_rt_priority: realtime ? args.rtPriority : 0,
         generator_loop_max_ms: own.loopMaxMs,
         generator_gc_max_ms: own.gcMaxMs,
         generator_run_queue_wait_ms_per_s: (own.runQueueWaitMs / own.wallMs) * 1000,

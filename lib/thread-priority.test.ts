@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { reniceThisThread } from './thread-priority';
+import { makeThisThreadRealtime, reniceThisThread } from './thread-priority';
 
 /** The calling thread's nice value: field 19 of /proc/thread-self/stat, counted after the command in parentheses. */
 function threadNice(): number {
@@ -17,5 +17,15 @@ describe('reniceThisThread', () => {
   it('answers why not instead of throwing when the value is refused', () => {
     const refused = reniceThisThread(99);
     expect(refused.applied).toBe(false);
+  });
+});
+
+describe('makeThisThreadRealtime', () => {
+  // The privileged path (the thread's policy read back from the kernel) and the refusal for want of
+  // CAP_SYS_NICE are in tests/integration/read-api-thread-scheduling.test.ts, on the worker thread.
+  it('answers why not instead of throwing when the priority is refused, and leaves the thread as it was', () => {
+    const refused = makeThisThreadRealtime(100); // above SCHED_RR's 99: chrt refuses it for anyone
+    expect(refused.applied).toBe(false);
+    if (process.platform === 'linux') expect(readFileSync('/proc/thread-self/sched', 'utf8')).toMatch(/^policy\s*:\s*0$/m);
   });
 });

@@ -30,6 +30,7 @@ import { generateApiKey, writeKeysFile } from '../../services/ingest/api-keys';
 import { startReadApiService } from '../../services/read-api';
 import { createReadQueries } from '../../services/read-api/queries';
 import { formatBenchLine, percentile, recordResult, type BenchContext, type BenchMetrics, type Benchmark } from '../harness';
+import { openLoop, serverAppMs, splitTail } from '../read-api-load';
 
 const SHAPE = {
   stores: 50,
@@ -40,21 +41,10 @@ const SHAPE = {
   baselineQueries: 400, // direct queries, one at a time
 } as const;
 
-/** Runs `call` at `ratePerS` for `seconds`; the latency of each, in ms, from when it was due. */
-async function openLoop(call: () => Promise<void>, ratePerS: number, seconds: number): Promise<number[]> {
-  const total = ratePerS * seconds;
-  const intervalMs = 1000 / ratePerS;
-  const latencies: number[] = [];
-  const start = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + i * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(call().then(() => void latencies.push(performance.now() - due)));
-  }
-  await Promise.all(inFlight);
-  return latencies;
+/** The open loop's stop condition after `total` requests (it asks once before each request). */
+function after(total: number): () => boolean {
+  let sent = 0;
+  return () => sent++ >= total;
 }
 
 export const readApiBench: Benchmark = {
@@ -107,9 +97,11 @@ export const readApiBench: Benchmark = {
         const headers = { authorization: `Bearer ${key.key}` };
         // node:http with keep-alive rather than fetch: the generator shares the API's process and
         // CPU, and undici's fetch costs several times more per request than the API itself.
-        const viaApi = (): Promise<void> =>
+        // Answers the server's part of the request (its Server-Timing), which splits the tail.
+        const viaApi = (): Promise<number> =>
           new Promise((resolve, reject) => {
             httpGet(url, { agent, headers }, (response) => {
+              const appMs = serverAppMs(response.headers['server-timing']);
               const chunks: Buffer[] = [];
               response.on('data', (c: Buffer) => chunks.push(c));
               response.on('end', () => {
@@ -117,14 +109,14 @@ export const readApiBench: Benchmark = {
                 if (response.statusCode !== 200) return reject(new Error(`read API answered ${response.statusCode}: ${text}`));
                 const rows = (JSON.parse(text) as { items: unknown[] }).items.length;
                 if (rows !== 50) return reject(new Error(`expected a page of 50 rows, got ${rows}`));
-                resolve();
+                resolve(appMs);
               });
               response.on('error', reject);
             }).on('error', reject);
           });
         // The baseline: the same query through the ClickHouse client, one at a time (its service
         // time; at 200/s it would queue, since embedded ClickHouse runs one query at a time).
-        const serial = async (call: () => Promise<void>, n: number): Promise<number[]> => {
+        const serial = async (call: () => Promise<unknown>, n: number): Promise<number[]> => {
           const times: number[] = [];
           for (let i = 0; i < n; i++) {
             const t = performance.now();
@@ -136,7 +128,9 @@ export const readApiBench: Benchmark = {
         await serial(direct, SHAPE.warmupRequests);
         const baseline = await serial(direct, SHAPE.baselineQueries);
         await serial(viaApi, SHAPE.warmupRequests);
-        const api = await openLoop(viaApi, SHAPE.ratePerS, SHAPE.seconds);
+        // The web bench's open loop (bench/read-api-load.ts): each request timed from when it was due.
+        const timings = await openLoop(viaApi, SHAPE.ratePerS, after(SHAPE.ratePerS * SHAPE.seconds));
+        const api = timings.map((t) => t.latencyMs);
         const p99 = percentile(api, 99);
         const directP99 = percentile(baseline, 99);
         return {
@@ -149,6 +143,7 @@ export const readApiBench: Benchmark = {
           direct_p50_ms: percentile(baseline, 50),
           direct_p99_ms: directP99,
           ratio: p99 / directP99,
+          ...splitTail(timings),
           rows_in_table: SHAPE.stores * SHAPE.skusPerStore,
         };
       } finally {

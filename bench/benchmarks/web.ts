@@ -21,9 +21,13 @@
  *   and utilisation, and the CPU this process took (process_cores: 2 is the whole machine), by
  *   thread group (cores_*: the main thread; the other Node threads, the read API's worker among
  *   them; the engine's threads);
- * - the read API thread's priority (READ_API_THREAD_NICE): a third phase in each round, served from
- *   a second worker at the other nice value (alt_thread_nice: SHAPE.altNice when the configured
- *   one is 0, else 0): *_alt_nice figures beside the worker's;
+ * - the read API thread's scheduling (READ_API_THREAD_RT_PRIORITY): a third phase in each round,
+ *   served from a second worker under the other scheduling (alt_thread_rt_priority:
+ *   SHAPE.altRtPriority when the configured one is 0, else 0, the ordinary scheduler at
+ *   READ_API_THREAD_NICE): *_alt figures beside the worker's, the tail's split and the worker
+ *   thread's wait for a core included. (Nice -10 against 0 was measured this way before: 63
+ *   against 255 ms, results.jsonl of 2026-12-07T03:26.) The load generator asks for the same
+ *   real-time priority in every phase (SHAPE.generatorRtPriority): it stands for other machines;
  * - where the slowest read API requests' time goes (the worker's, api_tail_*): the slowest 1%
  *   split by the generator into sent late (its own loop or process held up), the server's part
  *   (its Server-Timing `app`: a cache miss waiting on the engine shows here) and the rest (kernel,
@@ -92,16 +96,18 @@ const SHAPE = {
   chartDraws: 20,
   hitBlocks: 10, // alternating blocks of the cache-hit comparison
   hitsPerBlock: 500,
-  altNice: -10, // the read API thread's nice value the alternate phase tries when READ_API_THREAD_NICE is 0
+  altRtPriority: 1, // the read API thread's real-time priority the alternate phase tries when READ_API_THREAD_RT_PRIORITY is 0
   generatorNice: -10, // the read API load generator's (bench/read-api-load.ts): store systems are other machines
+  generatorRtPriority: 1, // and its real-time priority (SCHED_RR), for the same reason: nice alone is defeated by the session autogroups
 } as const;
 
 /**
  * Where a phase's read API is served: this thread (the processor's), a worker thread as `run all`
- * serves it (at READ_API_THREAD_NICE), or a worker thread at the other nice value (SHAPE.altNice
- * when the configured one is 0, else 0).
+ * serves it (READ_API_THREAD_NICE, READ_API_THREAD_RT_PRIORITY), or a worker thread under the
+ * other scheduling (real time at SHAPE.altRtPriority when the configured priority is 0, else the
+ * ordinary scheduler).
  */
-type Serving = 'main-thread' | 'worker' | 'worker-alt-nice';
+type Serving = 'main-thread' | 'worker' | 'worker-alt';
 
 const ANALYST = 'bench_web_analyst';
 
@@ -181,7 +187,16 @@ async function startSales(topic: string): Promise<{ stop(): Promise<number> }> {
   };
 }
 
-const load = <A>(file: string, args: A): Promise<LoadHandle> => childLoad(join(__dirname, '..', file), args);
+const load = <A>(file: string, args: A, execArgv: readonly string[] = []): Promise<LoadHandle> => childLoad(join(__dirname, '..', file), args, execArgv);
+
+/**
+ * The read API generator's V8 flags: its garbage collected on its own thread only. With V8's
+ * helper threads (ordinary scheduling, behind the busy machine's threads) a collection of the
+ * real-time generator waited for them: GC pauses of 270 ms and requests sent 219 ms late (the
+ * slowest 1%) at load 25, though the generator's thread itself waited 1 ms/s for a core. A store
+ * system on another machine would not wait for this machine's cores.
+ */
+const API_LOAD_EXEC_ARGV = ['--single-threaded-gc'];
 
 /** Who takes this process's CPU: its main thread (processor, web app, SQL executor), its other Node threads (the read API's worker, V8's and libuv's helpers) and the engine's (chDB names its threads). */
 type ThreadGroup = 'main' | 'node_other' | 'engine';
@@ -237,6 +252,8 @@ interface LoadedPhase {
   readonly apiReport: Record<string, number>;
   /** The read API worker thread over the phase (phases served from a worker). */
   readonly worker?: ThreadStats;
+  /** The machine's 1-minute load average at the phase's end (every engineer's work on it). */
+  readonly load1m: number;
 }
 
 /**
@@ -244,7 +261,7 @@ interface LoadedPhase {
  * together for SHAPE.phaseSeconds, the read API served from `serving` (its URL in `api`).
  */
 async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadApiLoadArgs, pages: PageLoadArgs, worker: ReadApiWorkerService | undefined): Promise<LoadedPhase> {
-  const apiLoad = await load('read-api-load.js', api);
+  const apiLoad = await load('read-api-load.js', api, API_LOAD_EXEC_ARGV);
   let pageLoad: LoadHandle | undefined;
   let sales: { stop(): Promise<number> } | undefined;
   let ended = false;
@@ -296,6 +313,7 @@ async function loadedPhase(serving: Serving, velocity: LiveVelocity, api: ReadAp
       threadCores,
       apiReport,
       ...(workerStats ? { worker: workerStats } : {}),
+      load1m: loadavg()[0]!,
     };
   } finally {
     if (!ended) await Promise.allSettled([apiLoad.stop(), pageLoad?.stop()]);
@@ -415,11 +433,11 @@ export const webBench: Benchmark = {
       closers.push(() => mainThreadApi.close());
       const workerApi = await startReadApiWorker({ config: apiConfig, logger, clickhouse: client });
       closers.push(() => workerApi.close());
-      const altNice = config.readApi.threadNice === 0 ? SHAPE.altNice : 0;
-      const altNiceApi = await startReadApiWorker({ config: { ...apiConfig, readApi: { ...apiConfig.readApi, threadNice: altNice } }, logger, clickhouse: client });
-      closers.push(() => altNiceApi.close());
-      const servers = { 'main-thread': mainThreadApi, worker: workerApi, 'worker-alt-nice': altNiceApi };
-      const apiArgsOf = (serving: Serving): ReadApiLoadArgs => ({ url: servers[serving].url, key: key.key, ratePerS: SHAPE.apiRatePerS, nice: SHAPE.generatorNice });
+      const altRtPriority = config.readApi.threadRtPriority === 0 ? SHAPE.altRtPriority : 0;
+      const altApi = await startReadApiWorker({ config: { ...apiConfig, readApi: { ...apiConfig.readApi, threadRtPriority: altRtPriority } }, logger, clickhouse: client });
+      closers.push(() => altApi.close());
+      const servers = { 'main-thread': mainThreadApi, worker: workerApi, 'worker-alt': altApi };
+      const apiArgsOf = (serving: Serving): ReadApiLoadArgs => ({ url: servers[serving].url, key: key.key, ratePerS: SHAPE.apiRatePerS, nice: SHAPE.generatorNice, rtPriority: SHAPE.generatorRtPriority });
       const apiArgs = apiArgsOf('worker');
       const pageArgs: PageLoadArgs = { url: web.url, user: ANALYST, password, warmupRounds: SHAPE.warmupRounds, rounds: 0 };
       const hits = await compareCacheHits(`${workerApi.url}/v1/stores/S001/at-risk?limit=50`, key.key);
@@ -443,7 +461,7 @@ export const webBench: Benchmark = {
       const uncachedLoad = await childLoad(join(__dirname, '..', 'page-load.js'), { ...pageArgs, url: uncachedWeb.url, warmupRounds: 0, rounds: SHAPE.idleRounds });
       uncachedLoad.start();
       const uncachedPages = await uncachedLoad.done();
-      const idleApiLoad = await childLoad(join(__dirname, '..', 'read-api-load.js'), apiArgs);
+      const idleApiLoad = await childLoad(join(__dirname, '..', 'read-api-load.js'), apiArgs, API_LOAD_EXEC_ARGV);
       idleApiLoad.start();
       await sleep(SHAPE.idleApiSeconds * 1000); // the phase's length
       const idleApi = await idleApiLoad.stop();
@@ -454,9 +472,9 @@ export const webBench: Benchmark = {
       const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
       const velocity = await startVelocity(config, logger, client, kafka, codec, config.streams.yieldAfterMs);
       closers.push(() => velocity.stop());
-      const phases: Record<Serving, LoadedPhase[]> = { 'main-thread': [], worker: [], 'worker-alt-nice': [] };
+      const phases: Record<Serving, LoadedPhase[]> = { 'main-thread': [], worker: [], 'worker-alt': [] };
       for (let round = 0; round < SHAPE.loadedRounds; round++) {
-        for (const serving of ['main-thread', 'worker', 'worker-alt-nice'] as const) {
+        for (const serving of ['main-thread', 'worker', 'worker-alt'] as const) {
           phases[serving].push(await loadedPhase(serving, velocity, apiArgsOf(serving), pageArgs, serving === 'main-thread' ? undefined : servers[serving]));
         }
       }
@@ -481,11 +499,12 @@ export const webBench: Benchmark = {
           waitEngine: mean((r) => r.threadCores.engine_wait),
           worker: (f: (w: ThreadStats) => number) => (runs.every((r) => r.worker) ? mean((r) => f(r.worker!)) : NaN),
           workerMax: (f: (w: ThreadStats) => number) => (runs.every((r) => r.worker) ? Math.max(...runs.map((r) => f(r.worker!))) : NaN),
+          load1m: mean((r) => r.load1m),
         };
       };
       const out = merged('worker');
       const main = merged('main-thread');
-      const alt = merged('worker-alt-nice');
+      const alt = merged('worker-alt');
 
       const pageP95 = percentile(out.pages, 95);
       const apiP99 = percentile(out.api, 99);
@@ -502,12 +521,23 @@ export const webBench: Benchmark = {
         api_p99_worker_ratio: round2(apiP99 / percentile(main.api, 99)),
         page_p95_main_thread_ms: Math.round(percentile(main.pages, 95)),
         thread_nice: config.readApi.threadNice,
-        alt_thread_nice: altNice,
-        api_p99_alt_nice_ms: round1(percentile(alt.api, 99)),
-        api_p50_alt_nice_ms: round1(percentile(alt.api, 50)),
-        page_p95_alt_nice_ms: Math.round(percentile(alt.pages, 95)),
-        processor_events_per_s_alt_nice: Math.round(alt.eventsPerS),
-        process_cores_alt_nice: round2(alt.processCores),
+        thread_rt_priority: config.readApi.threadRtPriority,
+        alt_thread_rt_priority: altRtPriority,
+        api_p99_alt_ms: round1(percentile(alt.api, 99)),
+        api_p50_alt_ms: round1(percentile(alt.api, 50)),
+        page_p95_alt_ms: Math.round(percentile(alt.pages, 95)),
+        processor_events_per_s_alt: Math.round(alt.eventsPerS),
+        process_cores_alt: round2(alt.processCores),
+        api_tail_alt_ms: round1(alt.tail('tail_latency_ms')),
+        api_tail_late_alt_ms: round1(alt.tail('tail_late_ms')),
+        api_tail_app_alt_ms: round2(alt.tail('tail_app_ms')),
+        api_tail_transit_alt_ms: round1(alt.tail('tail_transit_ms')),
+        worker_run_queue_wait_ms_per_s_alt: round1(alt.worker((w) => (w.runQueueWaitMs / w.wallMs) * 1000)),
+        worker_loop_max_ms_alt: round1(alt.workerMax((w) => w.loopMaxMs)),
+        worker_gc_max_ms_alt: round1(alt.workerMax((w) => w.gcMaxMs)),
+        load_1m_mean: round1(out.load1m),
+        load_1m_mean_alt: round1(alt.load1m),
+        load_1m_mean_main_thread: round1(main.load1m),
         page_idle_p95_ms: Math.round(pageIdleP95),
         page_uncached_p95_ms: Math.round(percentile(uncachedPages, 95)),
         api_idle_p99_ms: round1(apiIdleP99),
@@ -535,6 +565,7 @@ export const webBench: Benchmark = {
         api_tail_transit_main_thread_ms: round1(main.tail('tail_transit_ms')),
         api_tail_app_main_thread_ms: round2(main.tail('tail_app_ms')),
         generator_nice: out.tail('generator_nice'),
+        generator_rt_priority: out.tail('generator_rt_priority'),
         generator_run_queue_wait_ms_per_s: round1(out.tail('generator_run_queue_wait_ms_per_s')),
         generator_cpu_ms_per_s: round1(out.tail('generator_cpu_ms_per_s')),
         generator_loop_max_ms: round1(out.tail('generator_loop_max_ms')),

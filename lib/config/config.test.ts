@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ ALERTS_API_PORT: '8123' }).alerts.api.port).toBe(8123);
     expect(loadConfig({ ALERTS_API_TOKEN: token, ALERTS_API_PORT: '8123', SQL_ENDPOINT: 'off' }).alerts.api.port).toBe(8123);
     expect(loadConfig({ READ_API_PORT: '0', INGEST_PORT: '0' }).readApi.port).toBe(0); // 0: each picks a free port
-    expect(loadConfig({}).readApi).toEqual({ host: '127.0.0.1', port: 8090, maxPageSize: 500, cacheMs: 1_000, threadNice: -10 });
+    expect(loadConfig({}).readApi).toEqual({ host: '127.0.0.1', port: 8090, maxPageSize: 500, cacheMs: 1_000, threadNice: -10, threadRtPriority: 1 });
     expect(loadConfig({ ALERTS_API_TOKEN: token }).alerts.api.port).toBe(8091);
   });
 

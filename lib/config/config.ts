@@ -192,6 +192,8 @@ export interface ReadApiConfig {
   readonly cacheMs: number;
   /** Linux nice value of the thread serving the read API; 0: unchanged. */
   readonly threadNice: number;
+  /** Real-time (SCHED_RR) priority of the thread serving the read API, 1-99; 0: the ordinary scheduler. */
+  readonly threadRtPriority: number;
 }
 
 export interface WebConfig {
@@ -511,6 +513,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxPageSize: v.READ_API_MAX_PAGE_SIZE!,
       cacheMs: v.READ_API_CACHE_MS!,
       threadNice: v.READ_API_THREAD_NICE!,
+      threadRtPriority: v.READ_API_THREAD_RT_PRIORITY!,
     },
     web: {
       host: v.WEB_HOST!,

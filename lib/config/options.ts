@@ -666,6 +666,12 @@ export const OPTIONS = {
     doc: 'Linux nice value (-20 to 19, lower goes first) of the thread that serves the read API (a worker thread in `run all`, `demo` and `serve read-api`): on a busy machine a cached answer waits for a core behind the processors, and the thread takes little CPU (a cached answer is a string write). On `make bench BENCH=web` of 2026-12-07 (2 cores, load 14-30) -10 gave a p99 of 148 and 258 ms against 1,654 and 605 ms at 0, in the same runs. Negative values need CAP_SYS_NICE (root, or the capability granted to the service); where refused the thread keeps its priority and says so in the log. 0: unchanged.',
     schema: z.coerce.number().int().min(-20).max(19),
   }),
+  READ_API_THREAD_RT_PRIORITY: spec({
+    group: 'readapi',
+    default: '1', // Linux real-time priority (1-99); 0: the ordinary scheduler
+    doc: 'Real-time priority (SCHED_RR, 1-99) of the thread that serves the read API; 0 leaves it under the ordinary scheduler, where only READ_API_THREAD_NICE applies. Needed where the kernel groups threads by session (sched_autogroup_enabled=1): nice then only ranks threads inside the API\'s own session, and the processors and other sessions\' threads still go first. A real-time thread goes ahead of every ordinary one. Safe because the thread takes little CPU (68-88 ms per second at 200 requests/s on the web bench) and the kernel caps real-time threads at sched_rt_runtime_us of every sched_rt_period_us (95% of each core by default; one thread holds one core at most); set with SCHED_RESET_ON_FORK, so nothing the thread starts inherits it. On `make bench BENCH=web` of 2026-12-07 (2 cores, load 23-34) 1 gave a p99 of 122, 91, 75 and 347 ms against 910, 236, 1,815 and 1,014 ms under the ordinary scheduler at nice -10, in the same runs. Needs CAP_SYS_NICE (root, or the capability granted to the service) and util-linux `chrt`; where refused the thread keeps its place and says so in the log.',
+    schema: z.coerce.number().int().min(0).max(99),
+  }),
 
   // ── web dashboards (services/web) ──────────────────────────────────────────────────────
   WEB_HOST: spec({

@@ -27,7 +27,8 @@ export interface WireError {
 }
 
 export type ToOwner =
-  | { readonly kind: 'listening'; readonly url: string; readonly port: number }
+  /** `threadId`: the worker's Linux thread id (undefined off Linux), where its scheduling can be read back. */
+  | { readonly kind: 'listening'; readonly url: string; readonly port: number; readonly threadId: number | undefined }
   | { readonly kind: 'failed'; readonly error: WireError }
   | { readonly kind: 'query'; readonly id: number; readonly lane: QueryLane; readonly method: QueryMethod; readonly args: readonly unknown[] }
   /** A finished pino line of the worker's logger, written by the owner's logger. */

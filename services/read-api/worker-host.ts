@@ -55,6 +55,8 @@ export function lanesOf(options: ReadApiStartOptions): EngineLanes | undefined {
 export interface ReadApiWorkerService extends ReadApiService {
   /** The worker thread's event loop, GC and scheduling since the previous call (the first call starts watching). */
   threadStats(): Promise<ThreadStats>;
+  /** The worker's Linux thread id (/proc/<pid>/task/<id>: its scheduling policy and priority); undefined off Linux. */
+  readonly threadId: number | undefined;
 }
 
 export async function startReadApiWorker(options: ReadApiStartOptions): Promise<ReadApiWorkerService> {
@@ -71,9 +73,9 @@ export async function startReadApiWorker(options: ReadApiStartOptions): Promise<
   const post = (message: ToWorker): void => worker.postMessage(message);
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
 
-  let listening: ((address: { url: string; port: number }) => void) | undefined;
+  let listening: ((address: { url: string; port: number; threadId: number | undefined }) => void) | undefined;
   let failed: ((error: Error) => void) | undefined;
-  const started = new Promise<{ url: string; port: number }>((resolve, reject) => {
+  const started = new Promise<{ url: string; port: number; threadId: number | undefined }>((resolve, reject) => {
     listening = resolve;
     failed = reject;
   });
@@ -106,7 +108,7 @@ export async function startReadApiWorker(options: ReadApiStartOptions): Promise<
   });
   void exited.then((code) => failed?.(new ShelfStreamError('SERVICE_START_FAILED', `the read API worker exited (${code}) before it listened`, { context: { service: 'read-api' } })));
 
-  let address: { url: string; port: number };
+  let address: { url: string; port: number; threadId: number | undefined };
   try {
     address = await started;
   } catch (error) {
@@ -117,6 +119,7 @@ export async function startReadApiWorker(options: ReadApiStartOptions): Promise<
   return {
     url: address.url,
     port: address.port,
+    threadId: address.threadId,
     threadStats: () =>
       Promise.race([
         new Promise<ThreadStats>((resolve) => {

@@ -8,11 +8,32 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { reniceThisThread } from '../../lib/thread-priority';
+import { makeThisThreadRealtime, reniceThisThread, thisThreadId } from '../../lib/thread-priority';
 import { watchThread } from '../../lib/thread-stats';
 import { rememberKnownStores } from './known-stores';
 import { serveReadApi, type ReadApiService } from './serve';
 import { remoteQuerySource, toWire, type ReadApiWorkerData, type ToOwner, type ToWorker } from './thread-messages';
+
+/**
+ * The thread's place in the CPU queue: its nice value, then real-time scheduling when asked for
+ * (which outranks nice; the nice value stays for where real time is refused). Each refusal is
+ * logged at info, not as a warning: the defaults ask for both, and a non-root install (no
+ * CAP_SYS_NICE) is refused on every start; the API still answers, only its place in the queue is
+ * unchanged.
+ */
+function raiseThisThread(settings: { readonly threadNice: number; readonly threadRtPriority: number }, logger: pino.Logger): void {
+  const { threadNice: nice, threadRtPriority: rtPriority } = settings;
+  if (nice !== 0) {
+    const reniced = reniceThisThread(nice);
+    if (reniced.applied) logger.info({ component: 'read-api', nice }, 'read API thread reniced');
+    else logger.info({ component: 'read-api', nice, reason: reniced.reason }, 'the read API thread keeps its priority (READ_API_THREAD_NICE needs CAP_SYS_NICE)');
+  }
+  if (rtPriority !== 0) {
+    const realtime = makeThisThreadRealtime(rtPriority);
+    if (realtime.applied) logger.info({ component: 'read-api', rtPriority, policy: 'SCHED_RR' }, 'read API thread under real-time scheduling');
+    else logger.info({ component: 'read-api', rtPriority, reason: realtime.reason }, 'the read API thread stays under the ordinary scheduler (READ_API_THREAD_RT_PRIORITY needs CAP_SYS_NICE and chrt)');
+  }
+}
 
 function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): void {
   const post = (message: ToOwner): void => port.postMessage(message);
@@ -21,21 +42,14 @@ function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): vo
     { level: data.logLevel, base: undefined, timestamp: false, serializers: { err: pino.stdSerializers.err }, formatters: { level: (label) => ({ level: label }) } },
     { write: (line: string) => post({ kind: 'log', line }) },
   );
-  const nice = data.settings.readApi.threadNice;
-  if (nice !== 0) {
-    const reniced = reniceThisThread(nice);
-    if (reniced.applied) logger.info({ component: 'read-api', nice }, 'read API thread reniced');
-    // Info, not a warning: -10 is the default, and a non-root install (no CAP_SYS_NICE) is refused
-    // on every start; the API still answers, only its place in the CPU queue is unchanged.
-    else logger.info({ component: 'read-api', nice, reason: reniced.reason }, 'the read API thread keeps its priority (READ_API_THREAD_NICE needs CAP_SYS_NICE)');
-  }
+  raiseThisThread(data.settings.readApi, logger);
   const remote = remoteQuerySource(post);
   const recheck = remote.source('page');
   const queries = rememberKnownStores(remote.source('interactive'), (store) => recheck.storeExists(store));
   const refreshQueries = rememberKnownStores(recheck, (store) => recheck.storeExists(store));
   const started = serveReadApi({ settings: data.settings, logger, queries, refreshQueries });
   started.then(
-    (service) => post({ kind: 'listening', url: service.url, port: service.port }),
+    (service) => post({ kind: 'listening', url: service.url, port: service.port, threadId: thisThreadId() }),
     (error: unknown) => {
       post({ kind: 'failed', error: toWire(error) });
       port.close();
