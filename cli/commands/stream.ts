@@ -37,6 +37,23 @@ export function parseTopicMap(pairs: readonly string[] = []): Record<string, str
   return map;
 }
 
+/** How long the process may stay alive once every processor stopped and every client closed. */
+const EXIT_GRACE_MS = 10_000; // 10 s
+
+/**
+ * The stop is done (flushed, committed, every client closed or given up on, each step bounded):
+ * what still holds the event loop is a client that its close did not stop (kafkajs restarts a
+ * consumer that crashed during its disconnect from a timer of its own). The process then exits
+ * with its status after a grace, naming what held it, rather than run on after SIGTERM. The timer
+ * is unref'd: a process that nothing holds exits at once, as before.
+ */
+function exitIfHeldAfterStop(logger: CliContext['logger']): void {
+  setTimeout(() => {
+    logger.warn({ resources: process.getActiveResourcesInfo(), graceMs: EXIT_GRACE_MS }, 'still running after every processor stopped: exiting');
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
+}
+
 export async function streamCommand(ctx: CliContext, names: readonly string[], options: StreamCommandOptions): Promise<void> {
   const unknown = names.filter((n) => !isProcessorName(n));
   if (unknown.length > 0 || names.length === 0) {
@@ -90,6 +107,7 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
     await Promise.all(running.map((r) => r.stop()));
     await ops?.close();
     await clickhouse.close();
+    exitIfHeldAfterStop(logger);
   }
   const counts = await metrics.registry.getSingleMetric('shelfstream_events_in_total')?.get();
   const read = counts?.values.reduce((s, v) => s + v.value, 0) ?? 0;

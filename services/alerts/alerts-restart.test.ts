@@ -44,7 +44,7 @@ async function flakyReceiver(): Promise<{ url: string; received: string[]; close
 /** The subscriptions as a global table already read to its end (what the service's reader gives a task). */
 function subscriptionsOf(records: readonly SubscriptionRecord[]): GlobalTable<SubscriptionRecord> {
   const values = new Map(records.map((r) => [r.subscription_id, r]));
-  return { ready: Promise.resolve(), get: (id) => values.get(id), entries: () => values.entries(), listen: () => () => undefined, stop: async () => undefined };
+  return { ready: Promise.resolve(), get: (id) => values.get(id), entries: () => values.entries(), listen: () => () => undefined, catchUp: async () => undefined, stop: async () => undefined };
 }
 
 function outOfStock(sku: string, at: number): Alert {

@@ -11,8 +11,9 @@
  * seeds and the seasons of detection-seasons.ts (a normal month, the year-end, Ramadan), each
  * scored after its warm-up. Nothing here is tuned: the processor runs at its own constants.
  *
- * Not here yet (issue 17, item 3): the oracle's warning frontier and the processor's recall
- * against it.
+ * Beside the ECE, both risks' warning curves (warning-frontier.ts): the processor's against the
+ * oracle's (stock-oracle.ts). The processor gets the master data it reads in production
+ * (md.stores and md.products: its holiday calendars), the records the simulation publishes.
  */
 import { DAY_MS } from '../../lib/domain/time';
 import { parseDay } from '../../lib/domain/calendar';
@@ -24,7 +25,7 @@ import { SEASONS, type Season } from './detection-seasons';
 import { calibrateRisk, type RiskMap } from '../../streams/stock/risk-calibration-map';
 import { ORACLE_RISK_MAP, TrueDemandMeans, oracleRisk } from './stock-oracle';
 import { type AlertSpan, scoreAlerts, stockAlertsOf, WARMUP_DAYS } from './stockout-alerts';
-import { runStockSimulation } from './stock-simulation';
+import { publishedMasterData, runStockSimulation } from './stock-simulation';
 import { addRun, type CurvePoint, emptyCurve, FALSE_RATE_TARGET, type Frontier, frontier, interpolatedRecallAt, rankThresholds, recallAt, type RiskSeries } from './warning-frontier';
 
 export const CALIBRATION_BINS = 10;
@@ -126,7 +127,7 @@ export function runSeason(seed: number, season: Season, chain: { stores: number;
   const firstCountAt = new Map<string, number>();
   const open = new Map<string, { storeId: string; sku: string; raisedAt: number }>();
   const alerts: AlertSpan[] = [];
-  const last = runStockSimulation(sim, new StockTask(0, stock), {
+  const last = runStockSimulation(sim, new StockTask(0, { masterData: publishedMasterData(sim), ...stock }), {
     onEvent: (topic, value) => {
       const e = value as { store_id: string; sku: string; occurred_at: number; movement_type?: string };
       const k = `${e.store_id}/${e.sku}`;

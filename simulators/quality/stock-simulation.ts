@@ -9,6 +9,7 @@
  */
 import { MemorySink } from '../../streams/runtime/memory-sink';
 import { STOCK_INPUTS, type StockInput, type StockTask } from '../../streams/stock/stock';
+import { staticMasterData, type MasterDataLookup } from '../../streams/shared/master-data';
 import type { HourBatch, PosSimulator } from '../pos/simulator';
 import type { HourTruth } from '../pos/ground-truth';
 
@@ -38,4 +39,12 @@ export function runStockSimulation(sim: PosSimulator, task: StockTask, hooks: St
     sink.clear();
   }
   return sim.finish();
+}
+
+/**
+ * The master data the processor reads for this simulation (its md.stores and md.products
+ * records, before any event: what the processor's barrier finds), not its demand model.
+ */
+export function publishedMasterData(sim: PosSimulator): MasterDataLookup {
+  return staticMasterData({ stores: sim.chain.stores.map((s) => s.store), products: sim.chain.products.map((p) => p.product) });
 }

@@ -33,7 +33,7 @@ import { StockTask, type StockOptions } from '../../streams/stock/stock';
 import type { StockoutRow } from '../pos/ground-truth';
 import type { SimulationOptions } from '../pos/options';
 import { PosSimulator } from '../pos/simulator';
-import { runStockSimulation } from './stock-simulation';
+import { publishedMasterData, runStockSimulation } from './stock-simulation';
 
 export const WARMUP_DAYS = 7;
 export const LEAD_MS = 24 * HOUR_MS;
@@ -126,7 +126,8 @@ export function scoreAlerts(args: { runStart: number; runEnd: number; stockouts:
 /** Runs the simulation through a StockTask (with `stock` options, e.g. other alert thresholds) and scores it. */
 export function runQuality(options: SimulationOptions, stock: StockOptions = {}): QualityReport & { task: StockTask; sim: PosSimulator } {
   const sim = new PosSimulator(options);
-  const task = new StockTask(0, stock);
+  // The master data the processor reads from md.stores and md.products (its holiday calendars), as in production.
+  const task = new StockTask(0, { masterData: publishedMasterData(sim), ...stock });
   const stockouts: StockoutRow[] = [];
   const firstCountAt = new Map<string, number>();
   const open = new Map<string, { storeId: string; sku: string; raisedAt: number }>();

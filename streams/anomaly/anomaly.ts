@@ -11,10 +11,11 @@
  *   emit.ts         what it emits: alerts (shelfstream.alerts and the alerts table) when raised
  *                   and resolved, with a deterministic alert_id, and one row per alert in `anomalies`;
  *   legacy-snapshot.ts  the anomaly_state table of earlier versions, read once on upgrade.
- * This file is the definition the runtime runs: inputs, tables, and a task per partition with
- * its stores restored.
+ * This file is the definition the runtime runs: inputs (md.stores as a global table, for each
+ * store's time zone), tables, and a task per partition with its stores restored.
  */
 import type { InputRecord, ProcessorDefinition, TaskDeps, TaskInit } from '../runtime/processor';
+import { MasterDataInput, STORES_TOPIC } from '../shared/master-data';
 import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard } from '../runtime/event-ids';
 import { TopicMapping } from '../runtime/topics';
 import { ANOMALIES_TABLE, ANOMALY_PROCESSOR } from './emit';
@@ -26,16 +27,6 @@ import { AnomalyTask } from './task';
 export { ANOMALIES_TABLE } from './emit';
 export { ANOMALY_INPUTS, DEFAULT_ANOMALY_OPTIONS, type AnomalyOptions } from './inputs';
 export { AnomalyTask } from './task';
-
-/**
- * Time zones of the stores the warehouse processor has seen on md.stores. That topic is not
- * co-partitioned with the events (fewer partitions), so it is read from dim_store when a task
- * starts; a store not there yet gets UTC slots (FALLBACK_TIME_ZONE) and keeps them.
- */
-export async function loadStoreTimeZones(deps: Pick<TaskDeps, 'query' | 'database'>): Promise<Record<string, string>> {
-  const rows = await deps.query<{ store_id: string; time_zone: string }>(`SELECT store_id, argMax(time_zone, updated_at) AS time_zone FROM ${deps.database}.dim_store GROUP BY store_id`);
-  return Object.fromEntries(rows.map((r) => [r.store_id, r.time_zone]));
-}
 
 /** A task's state in the runtime's stores, upgraded from anomaly_state once if it has none. */
 async function openAnomalyState(deps: TaskDeps, partition: number): Promise<AnomalyState> {
@@ -50,16 +41,20 @@ async function openAnomalyState(deps: TaskDeps, partition: number): Promise<Anom
 }
 
 export function anomalyProcessor(options: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS): ProcessorDefinition {
+  const storesTopic = new TopicMapping<typeof STORES_TOPIC>(options.topics as Record<string, string> | undefined).read(STORES_TOPIC);
   return {
     name: ANOMALY_PROCESSOR,
     ...new TopicMapping<AnomalyInput>(options.topics as Record<string, string> | undefined).inputs(ANOMALY_INPUTS),
+    // Each store's time zone (its local hours), read from md.stores as an input (shared/master-data.ts).
+    globalTables: [storesTopic],
     copartitioned: true,
     tables: ['alerts', ANOMALIES_TABLE],
     createTask: async (init: TaskInit, deps: TaskDeps) => {
-      const timeZones = { ...(await loadStoreTimeZones(deps)), ...options.timeZones };
+      const masterData = MasterDataInput.of(deps, { stores: storesTopic });
+      await masterData.catchUp();
       const state = await openAnomalyState(deps, init.partition);
       const eventIds = await openEventIdGuard(deps, ANOMALY_PROCESSOR, options.eventIdHorizonMs ?? DEFAULT_EVENT_ID_HORIZON_MS);
-      return new AnomalyTask(init.partition, { ...options, timeZones }, state, eventIds);
+      return new AnomalyTask(init.partition, options, state, eventIds, masterData);
     },
   };
 }

@@ -18,7 +18,7 @@ export interface AnomalyOptions extends WatermarkOptions {
   readonly topics?: Readonly<Partial<Record<string, string>>>;
   /**
    * IANA time zone per store_id, for local hours of the week. The processor reads them from
-   * dim_store (md.stores) when a task starts; entries here take precedence (tests, scoring).
+   * md.stores (a global table: shared/master-data.ts); entries here take precedence (tests, scoring).
    */
   readonly timeZones?: Readonly<Record<string, string>>;
   /** Event time an event_id is remembered for, to drop a repeat (ms); see runtime/event-ids.ts. */

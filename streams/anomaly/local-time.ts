@@ -6,7 +6,7 @@
  */
 import { HOUR_MS } from './tuning';
 
-/** Zone used for a store whose time zone is not known (no master data yet). */
+/** Zone used for a store with no time zone in md.stores (none after the master-data barrier). */
 export const FALLBACK_TIME_ZONE = 'UTC';
 
 export class LocalClock {

@@ -31,6 +31,7 @@ import { ANOMALY_PROCESSOR, publishAlert, raiseSeriesAlert, resolveSeriesAlert }
 import { ANOMALY_INPUTS, DEFAULT_ANOMALY_OPTIONS, type AnomalyInput, type AnomalyOptions } from './inputs';
 import { judgeSalesHour } from './judge-hour';
 import { FALLBACK_TIME_ZONE, LocalClock } from './local-time';
+import type { MasterDataLookup } from '../shared/master-data';
 import { forgetPromotionsBefore, notePromotion } from './promotions';
 import {
   type AnomalyState,
@@ -78,6 +79,8 @@ export class AnomalyTask implements PartitionTask {
     private readonly state: AnomalyState = inMemoryAnomalyState(),
     /** Drops a repeated event_id (a retried request); absent in unit tests of the detectors alone. */
     private readonly eventIds?: EventIdGuard,
+    /** Each store's time zone from md.stores (with its barrier); none: `options.timeZones` alone. */
+    private readonly masterData?: MasterDataLookup,
   ) {
     this.timeZones = options.timeZones ?? {};
     this.salesWatermark = new Watermark(options);
@@ -89,6 +92,17 @@ export class AnomalyTask implements PartitionTask {
   }
 
   // ── records ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A store first met takes its clock from master data, for good (saved with its state): before
+   * deciding it has none, the master-data barrier (shared/master-data.ts), so the clock does not
+   * depend on when the task started.
+   */
+  awaitBefore(record: InputRecord): Promise<void> | undefined {
+    const storeId = (record.value as { store_id?: unknown }).store_id;
+    if (!this.masterData?.awaitMissing || typeof storeId !== 'string' || this.stores.has(storeId) || this.timeZones[storeId] !== undefined) return undefined;
+    return this.masterData.awaitMissing(storeId, []);
+  }
 
   process(record: InputRecord, out: RowSink): Rejection | void {
     const topic = this.catalogueOf.get(record.topic);
@@ -121,7 +135,7 @@ export class AnomalyTask implements PartitionTask {
   private store(storeId: string): StoreState {
     let s = this.stores.get(storeId);
     if (!s) {
-      const clock = this.clock(this.timeZones[storeId] ?? FALLBACK_TIME_ZONE);
+      const clock = this.clock(this.timeZones[storeId] ?? this.masterData?.store(storeId)?.time_zone ?? FALLBACK_TIME_ZONE);
       this.stores.set(storeId, (s = { storeId, clock, baseline: emptySeries(), dispersion: emptyDispersion(), series: new Map() }));
       this.changes.stores.add(s);
     }

@@ -333,6 +333,41 @@ describe('co-partitioned tasks', () => {
   });
 });
 
+describe('a backlog an aligner releases at once', () => {
+  it('is flushed and committed as it is handed over, not only at its end', async () => {
+    // 600 records an input wait while sales.b is not fetched; its fetch releases all 1,200 to the
+    // task at once (a restarted task's backlog). Each record emits a row; 50 rows fill the buffer.
+    const seen: string[] = [];
+    const deliver = (record: InputRecord, out: RowSink): void => {
+      seen.push(`${record.topic}:${record.offset}`);
+      out.emit('timer_rows', { due: record.offset });
+    };
+    const emitting = recording(seen, { inputs: ['sales.a', 'sales.b'], deliver });
+    const driver = new TestDriver(emitting, { startMs: NOW, batchSize: 600, maxBufferedRows: 50 });
+    driver.holdFetches('sales.b');
+    const seconds = Array.from({ length: 600 }, (_, i) => i);
+    await driver.pipe('sales.b', 0, seconds.map((s) => at(2 * s + 1)));
+    await driver.pipe('sales.a', 0, seconds.map((s) => at(2 * s)));
+    expect(commitsOf(driver.effects)).toEqual([]);
+    await driver.releaseFetches('sales.b');
+    await driver.flush();
+    // Committed offsets summed over both inputs, commit by commit: each flush commits every partition read.
+    const sums: number[] = [];
+    for (const e of driver.effects) if (e.kind === 'commit') sums.push(e.commits.reduce((sum, c) => sum + Number(c.offset), 0));
+    // Checked every 64 records handed: a full buffer is flushed within 64 records, so about 1,200 / 64 commits.
+    expect(sums.length).toBeGreaterThanOrEqual(15);
+    expect(sums.filter((sum) => sum < 1_200).length).toBeGreaterThanOrEqual(14);
+    expect(sums.at(-1)).toBe(1_200);
+    // Each commit after the rows of the records it passes (the rule, checked on the effects' order).
+    let rowsDurable = 0;
+    for (const e of driver.effects) {
+      if (e.kind === 'rows') rowsDurable += e.rows.length;
+      if (e.kind === 'commit') expect(rowsDurable).toBeGreaterThanOrEqual(e.commits.reduce((sum, c) => sum + Number(c.offset), 0));
+    }
+    expect(seen).toHaveLength(1_200);
+  });
+});
+
 describe('timers', () => {
   it('fire on event time right after the record that passes them, and on the wall clock when it advances', async () => {
     const seen: string[] = [];

@@ -21,10 +21,11 @@
  * dropped.
  */
 import type { KafkaMessage } from 'kafkajs';
-import type { ErrorCode } from '../../lib/errors';
+import { ShelfStreamError, type ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { EventTimeAligner } from './align';
+import type { GlobalTableView } from './global-table';
 import { DEAD_LETTER, type BadRecordPolicy } from './bad-records';
 import { OutputBuffer } from './buffer';
 import { newPosition, takeCommitPlan, type Position } from './commit-plan';
@@ -97,6 +98,8 @@ export interface CoreDeps {
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Wall-clock time (ms): Date.now in production, the driver's clock in tests. */
   readonly clock: () => number;
+  /** The definition's global tables (master data), by topic: started by whoever drives the core. */
+  readonly globalTables?: ReadonlyMap<string, GlobalTableView<unknown>>;
 }
 
 /** One fetch of one topic-partition, in offset order. */
@@ -110,17 +113,36 @@ export interface SourceBatch {
 
 export type BatchOutcome = 'processed' | 'seeked' | 'skipped';
 
+/** What a task's wait answers when a graceful stop began first (ProcessorCore.untilStop). */
+const STOPPING: unique symbol = Symbol('stopping');
+
 /** A topic-partition of this consumer's share of the group (kafkajs' memberAssignment). */
 export interface AssignedPartition {
   readonly topic: string;
   readonly partition: number;
 }
 
-/** A promise chain that runs one step at a time. */
+/** What holds the core's lock, and since when (wall clock): a stop that waits for the lock names it. */
+export interface LockHolder {
+  readonly step: string;
+  readonly since: number;
+}
+
+/** A promise chain that runs one step at a time; it knows which step runs, for a stop that waits. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
+  holder: LockHolder | undefined;
+  run<T>(step: string, fn: () => Promise<T>): Promise<T> {
+    const held = async (): Promise<T> => {
+      const holder = { step, since: Date.now() };
+      this.holder = holder;
+      try {
+        return await fn();
+      } finally {
+        if (this.holder === holder) this.holder = undefined;
+      }
+    };
+    const next = this.tail.then(held, held);
     this.tail = next.catch(() => undefined);
     return next;
   }
@@ -254,7 +276,7 @@ export class ProcessorCore {
     const order = (topic: string): number => this.definition.inputs.indexOf(topic);
     this.assignment = assignment.filter((a) => order(a.topic) >= 0).sort((a, b) => a.partition - b.partition || order(a.topic) - order(b.topic));
     this.assignmentIncomplete = this.assignment.length > 0;
-    return this.mutex.run(() => this.createAssignedTasks());
+    return this.mutex.run('assign: create and restore the tasks', () => this.createAssignedTasks());
   }
 
   private async createAssignedTasks(): Promise<void> {
@@ -263,7 +285,7 @@ export class ProcessorCore {
     try {
       this.committed ??= await this.deps.source.loadCommitted();
       for (const { topic, partition } of this.assignment) {
-        if (generation !== this.generation) return;
+        if (generation !== this.generation || this.stopRequested) return;
         await this.taskFor(topic, partition);
       }
       if (generation === this.generation) this.assignmentIncomplete = false;
@@ -271,6 +293,20 @@ export class ProcessorCore {
       // Logged here, once per attempt: the tick tries again, and the partition's first batch too.
       this.log.error({ err: error }, 'tasks of the assignment could not be created yet; retrying');
     }
+  }
+
+  /** Set when a graceful stop begins (drain): a task's wait for a global table gives up then. */
+  private stopRequested = false;
+  private beginStop!: () => void;
+  private readonly stopBegan = new Promise<typeof STOPPING>((resolve) => (this.beginStop = () => resolve(STOPPING)));
+
+  /** What a step holding the lock awaits, when it is a task's own wait (a barrier, a task being made). */
+  private waitingFor: string | undefined;
+
+  /** The step holding the core's lock and what it awaits: a stop that waits for the lock logs it. */
+  get lockHolder(): (LockHolder & { readonly waitingFor: string | undefined }) | undefined {
+    const holder = this.mutex.holder;
+    return holder && { ...holder, waitingFor: this.waitingFor };
   }
 
   /** Tasks alive, by task key (tests: which partitions have a task). */
@@ -296,8 +332,9 @@ export class ProcessorCore {
   }
 
   private processBatchLocked(batch: SourceBatch, heartbeat: (() => Promise<void>) | undefined, isCurrent: () => boolean, fetchedAt: number): Promise<BatchOutcome> {
-    return this.mutex.run(async () => {
-      if (!isCurrent() || batch.messages.length === 0) return 'skipped';
+    return this.mutex.run(`batch of ${batch.topic}:${batch.partition}`, async () => {
+      // After a stop began, a batch would be processed after the stop's last flush: it is read again next run.
+      if (this.stopRequested || !isCurrent() || batch.messages.length === 0) return 'skipped';
       const key = `${batch.topic}:${batch.partition}`;
       let state = this.positions.get(key);
       if (!state) {
@@ -328,7 +365,9 @@ export class ProcessorCore {
           const at = skipped ? Number.NEGATIVE_INFINITY : typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp);
           aligner.push(batch.topic, { state, message, value }, at);
         } else {
-          this.applyRecord(state, message, value);
+          const wait = this.applyRecord(state, message, value);
+          // A stop began while the task waited for a global table: the rest is read again next run.
+          if (wait && !(await wait)) return 'skipped';
         }
       }
       const last = batch.messages[batch.messages.length - 1]!;
@@ -401,8 +440,22 @@ export class ProcessorCore {
     for (const input of this.definition.inputs) checkpoints.set(input, committed.get(`${input}:${partition}`)?.metadata || undefined);
     const timers = new TimerSet(this.deps.clock);
     const stores = new TaskStateStores(this.deps.state, this.options.stateOwner ?? this.name, partition);
-    const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores };
-    const task = await this.definition.createTask({ topic, partition, checkpoint: committed.get(`${topic}:${partition}`)?.metadata || undefined, checkpoints }, context);
+    const context: TaskDeps = { logger: this.log, metrics: this.deps.metrics, database: this.options.database, query: this.deps.query, timers, stores, globalTable: (t) => this.globalTable(t) };
+    const waiting = `createTask of ${tk} (state restore, global-table barrier)`;
+    this.waitingFor = waiting;
+    const creating = Promise.resolve(this.definition.createTask({ topic, partition, checkpoint: committed.get(`${topic}:${partition}`)?.metadata || undefined, checkpoints }, context));
+    let made: PartitionTask | typeof STOPPING;
+    try {
+      // A task being made waits for its global tables (their barrier): a stop does not wait for it.
+      made = await this.untilStop(creating, waiting);
+    } finally {
+      if (this.waitingFor === waiting) this.waitingFor = undefined;
+    }
+    if (made === STOPPING) {
+      void creating.then((late) => late.release?.(), () => undefined);
+      return undefined;
+    }
+    const task = made;
     if (generation !== this.generation) {
       task.release?.();
       return undefined;
@@ -415,6 +468,12 @@ export class ProcessorCore {
       this.ends ??= await this.deps.source.loadEnds();
     }
     return task;
+  }
+
+  private globalTable<V>(topic: string): GlobalTableView<V> {
+    const table = this.deps.globalTables?.get(topic);
+    if (!table) throw new ShelfStreamError('CONFIG_INVALID', `${this.name} asked for the global table of ${topic}, which its definition does not declare (globalTables)`, { context: { topic } });
+    return table as GlobalTableView<V>;
   }
 
   /** A record set aside by the decoder or its task: the processor's bad-record policy decides. */
@@ -430,8 +489,14 @@ export class ProcessorCore {
     this.metric.deadLetters.inc({ processor: this.name, code });
   }
 
-  /** Hands one record to its task (unless rejected or a tombstone) and moves its position. */
-  private applyRecord(state: Position, message: KafkaMessage, value: unknown): void {
+  /**
+   * Hands one record to its task (unless rejected or a tombstone) and moves its position. Returns
+   * a promise only when the task first waits for a global table (`awaitBefore`): the caller
+   * awaits it before handing the next record, so the order stays the same. It answers false when
+   * a graceful stop began before the wait ended: the record was not handed (nor its position
+   * moved), and the caller hands no further record; the next run reads it again.
+   */
+  private applyRecord(state: Position, message: KafkaMessage, value: unknown): Promise<boolean> | undefined {
     const offset = Number(message.offset);
     if (value === TOMBSTONE) {
       // A deletion on a compacted topic (master data), not a broken record: counted, and handed
@@ -445,13 +510,38 @@ export class ProcessorCore {
       }
     } else if (value !== undefined) {
       const record: InputRecord = new MessageRecord(state.topic, state.partition, offset, value, this.definition.raw ? rawOf(message, this.deps.codec) : undefined, message);
-      const rejection = state.task.process(record, this.buffer);
-      const occurredAt = (value as { occurred_at?: unknown }).occurred_at;
-      if (rejection) this.reject(state.topic, state.partition, message, rejection.code, rejection.reason);
-      else if (typeof occurredAt === 'number') this.buffer.processedAt(occurredAt);
-      const timers = this.timers.get(state.task);
-      if (timers) timers.observeEventTime(typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp), this.buffer);
+      const wait = state.task.awaitBefore?.(record);
+      if (wait) {
+        const waiting = `the task's global-table barrier before ${state.topic}:${state.partition} offset ${offset}`;
+        this.waitingFor = waiting;
+        return this.untilStop(wait, waiting)
+          .finally(() => {
+            if (this.waitingFor === waiting) this.waitingFor = undefined;
+          })
+          .then((waited) => {
+            if (waited === STOPPING) return false;
+            this.processRecord(state, message, record, value);
+            return true;
+          });
+      }
+      this.processRecord(state, message, record, value);
+      return undefined;
     }
+    this.advance(state, offset);
+    return undefined;
+  }
+
+  private processRecord(state: Position, message: KafkaMessage, record: InputRecord, value: unknown): void {
+    const rejection = state.task.process(record, this.buffer);
+    const occurredAt = (value as { occurred_at?: unknown }).occurred_at;
+    if (rejection) this.reject(state.topic, state.partition, message, rejection.code, rejection.reason);
+    else if (typeof occurredAt === 'number') this.buffer.processedAt(occurredAt);
+    const timers = this.timers.get(state.task);
+    if (timers) timers.observeEventTime(typeof occurredAt === 'number' ? occurredAt : Number(message.timestamp), this.buffer);
+    this.advance(state, record.offset);
+  }
+
+  private advance(state: Position, offset: number): void {
     state.from ??= offset;
     state.to = offset;
     state.next = offset + 1;
@@ -491,10 +581,32 @@ export class ProcessorCore {
     }
     const drained = (topic: string): boolean => giveUp || this.drainedInput(topic, partition);
     let handed = 0;
+    const yieldAfterMs = this.options.yieldAfterMs ?? 0;
+    let sliceStart = performance.now();
     for (let next = aligner.next(drained); next; next = aligner.next(drained)) {
-      this.applyRecord(next.item.state, next.item.message, next.item.value);
-      // A long wait released at once can be hundreds of thousands of records: bounded buffers.
-      if (++handed % 10_000 === 0 && this.buffer.size >= this.options.maxBufferedRows) await this.flushLocked(heartbeat);
+      const wait = this.applyRecord(next.item.state, next.item.message, next.item.value);
+      // A stop began while the task waited for a global table: what is queued is read again next run.
+      if (wait && !(await wait)) return;
+      if (++handed % YIELD_CHECK_EVERY !== 0) continue;
+      // What an aligner releases at once is what its inputs brought until the last of them was
+      // fetched to its end: a restarted task's backlog, 8-19k records a partition in the stock
+      // SIGKILL test, hundreds of thousands after an outage. It was flushed only at a multiple of
+      // 10,000 records with a full buffer, so a restart committed at 10,000 and at a partition's
+      // end, 0.8-2.4 s of processing apart (trace of 2026-12-07), and a crash in between lost all
+      // of it. Flushed now by the flush interval too, but only once the previous flush's rows are
+      // written (a full buffer still waits for them): flushing every 64 records while a write
+      // took 300 ms at load 33 handed 64 records per write, 200 a second.
+      if (this.buffer.size >= this.options.maxBufferedRows) {
+        await this.flushLocked(heartbeat);
+      } else if (this.deps.clock() - this.lastFlush >= this.options.flushIntervalMs) {
+        // A turn of the event loop lets the previous write finish and its commit go out.
+        if (this.outputInFlight) await new Promise<void>((resolve) => setImmediate(resolve));
+        else await this.flushLocked(heartbeat);
+      } else if (yieldAfterMs > 0 && performance.now() - sliceStart >= yieldAfterMs) {
+        // STREAM_YIELD_AFTER_MS bounds the records applied in one go here as it does in a batch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else continue;
+      sliceStart = performance.now();
     }
     // Records that waited are processed now: the lag of every input of the task moved.
     if (handed > 0) for (const topic of this.definition.inputs) this.setLag(this.positions.get(`${topic}:${partition}`));
@@ -615,7 +727,7 @@ export class ProcessorCore {
 
   /** Flushes and waits until everything buffered so far is durable and committed. */
   flush(heartbeat?: () => Promise<void>): Promise<void> {
-    return this.mutex.run(async () => {
+    return this.mutex.run('flush', async () => {
       await this.flushLocked(heartbeat);
       if (this.inFlight) await whileHeartbeating(this.inFlight, heartbeat);
     });
@@ -626,9 +738,9 @@ export class ProcessorCore {
    * fires due wall-clock timers, and retries handing records to a task that waits for an input.
    */
   async tick(): Promise<void> {
-    if (this.assignmentIncomplete) await this.mutex.run(() => this.createAssignedTasks());
+    if (this.assignmentIncomplete) await this.mutex.run('tick: create the tasks of the assignment', () => this.createAssignedTasks());
     const now = this.deps.clock();
-    await this.mutex.run(async () => {
+    await this.mutex.run('tick: wall-clock timers', async () => {
       for (const timers of this.timers.values()) timers.onWallClock(now, this.buffer);
     });
     // Records processed count, not only rows buffered: velocity emits its rows when the flush
@@ -636,13 +748,27 @@ export class ProcessorCore {
     // the next batch to arrive (seconds, at a store's pace) before they were written.
     const unflushed = !this.buffer.isEmpty || this.firstFetchAt !== undefined;
     if (unflushed && now - this.lastFlush >= this.options.flushIntervalMs) {
-      await this.mutex.run(() => this.flushLocked());
+      await this.mutex.run('tick: flush', () => this.flushLocked());
     }
     if (this.blockedSince.size > 0) {
-      await this.mutex.run(async () => {
+      await this.mutex.run('tick: hand aligned records', async () => {
         for (const partition of [...this.blockedSince.keys()]) await this.drainAligned(partition);
       });
     }
+  }
+
+  /**
+   * `wait`, or STOPPING when a graceful stop begins first. A task's wait for a global table (its
+   * barrier, or a task being made) can last as long as the broker is away, and it holds the
+   * core's lock meanwhile; the stop must not wait on it. A wait that loses is left to settle on
+   * its own (its failure, once the tables stop, is nobody's to report).
+   */
+  private async untilStop<T>(wait: Promise<T>, what: string): Promise<T | typeof STOPPING> {
+    wait.catch(() => undefined);
+    const since = this.deps.clock();
+    const outcome = this.stopRequested ? STOPPING : await Promise.race([wait, this.stopBegan]);
+    if (outcome === STOPPING) this.log.warn({ waitingFor: what, waitedMs: this.deps.clock() - since }, 'a graceful stop began while a task waited for its global tables; the stop goes on without it, and what the task did not get is read again at the next start');
+    return outcome;
   }
 
   /**
@@ -650,7 +776,12 @@ export class ProcessorCore {
    * written now rather than re-read at the next start, then everything is flushed.
    */
   async drain(): Promise<void> {
-    await this.mutex.run(async () => {
+    // First, so a task waiting for a global table lets go of the lock: that wait ends only when
+    // the reader gets there, and a reader whose broker is gone retries until its table stops,
+    // which the stop does only after this drain.
+    this.stopRequested = true;
+    this.beginStop();
+    await this.mutex.run('drain: close the tasks', async () => {
       for (const task of this.tasks.values()) task.drain?.();
     });
     await this.flush();

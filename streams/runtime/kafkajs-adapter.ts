@@ -14,6 +14,7 @@ import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
 import { ClickHouseSink } from './clickhouse-sink';
 import { ClickHouseStateBackend } from './clickhouse-state';
+import { startGlobalTable, type GlobalTable } from './global-table';
 import { ProcessorCore, type CommittedOffset, type PartitionEnds } from './core';
 import type { OutputPorts } from './durable-write';
 import { consumerGroupOf, type ProcessorDefinition } from './processor';
@@ -42,6 +43,10 @@ export interface RunnerOptions {
    * ms. Unset or 0: a batch runs in one go.
    */
   readonly yieldAfterMs?: number;
+  /** How long each close step of a stop may take (ms); 15 s by default. */
+  readonly stopStepTimeoutMs?: number;
+  /** How long the stop's drain (last flush and commit) may take (ms); 30 s by default. */
+  readonly drainTimeoutMs?: number;
   /** Stop by itself once every partition is caught up and nothing arrived for this long (ms). */
   readonly stopWhenIdleMs?: number;
   /**
@@ -74,6 +79,8 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   const name = definition.name;
   const groupId = options.groupId ?? consumerGroupOf(definition);
   const log = deps.logger.child({ processor: name });
+  /** Set when the stop begins: the tick stops, and a crash of the consumer no longer restarts it. */
+  let stopping = false;
   const consumer: Consumer = deps.kafka.consumer({
     groupId,
     sessionTimeout: options.sessionTimeoutMs,
@@ -84,11 +91,21 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     allowAutoTopicCreation: false,
     maxBytesPerPartition: 4 * 1_048_576,
     maxBytes: 16 * 1_048_576,
-    retry: { retries: 10 },
+    // kafkajs restarts a crashed consumer from a timer its disconnect does not cancel when the
+    // crash comes during the stop (the join in flight fails on the closed connection): that
+    // consumer would rejoin with nobody to stop it (global-table.ts says more). Not once stopping.
+    retry: { retries: 10, restartOnFailure: async () => !stopping },
   });
   const producer: Producer = createProducer(deps.kafka);
   const admin = deps.kafka.admin();
-  await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+  // Read whole before the first task is made: a task restored at assignment sees the master data published before the start.
+  const globalTables = await startGlobalTables(definition, deps, groupId);
+  try {
+    await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+  } catch (error) {
+    await stopGlobalTables(globalTables);
+    throw error;
+  }
 
   async function loadCommitted(): Promise<Map<string, CommittedOffset>> {
     const result = new Map<string, CommittedOffset>();
@@ -153,6 +170,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       clock: Date.now,
       query,
       state,
+      globalTables,
       source: {
         loadCommitted,
         loadEnds,
@@ -204,7 +222,6 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   for (const topic of definition.inputs) await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
 
-  let stopping = false;
   let checkingIdle = false;
   let ticking = false;
   const timer = setInterval(() => {
@@ -233,9 +250,10 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   consumer.on(consumer.events.CRASH, (event) => {
-    if (!event.payload.restart) {
+    // During the stop a crash is the stop's own doing (connections it closed); the stop goes on.
+    if (!event.payload.restart && !stopping) {
       log.error({ err: event.payload.error }, 'consumer crashed and will not restart');
-      resolveStopped();
+      void stopGlobalTables(globalTables).finally(resolveStopped);
     }
   });
 
@@ -247,18 +265,96 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       if (stopping) return stopped;
       stopping = true;
       clearInterval(timer);
+      const stop = new StopSteps(name, log, options.stopStepTimeoutMs ?? STOP_STEP_TIMEOUT_MS);
       try {
-        await core.drain();
+        await stop.step('drain', () => core.drain(), { timeoutMs: options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS, detail: () => ({ lockHeldBy: core.lockHolder }) });
+        await stop.step('consumer', () => consumer.disconnect(), { detail: () => ({ lockHeldBy: core.lockHolder }) });
+        await Promise.all([stop.step('producer', () => producer.disconnect()), stop.step('admin', () => admin.disconnect()), stop.step('global tables', () => stopGlobalTables(globalTables))]);
       } finally {
-        await consumer.disconnect().catch(() => undefined);
-        await producer.disconnect().catch(() => undefined);
-        await admin.disconnect().catch(() => undefined);
+        stop.done();
         resolveStopped();
       }
       return stopped;
     },
   };
   return running;
+}
+
+/** How long each close step of a graceful stop (consumer, producer, admin, global tables) may take. */
+const STOP_STEP_TIMEOUT_MS = 15_000; // 15 s
+/** How long the stop's drain (the tasks' last flush and commit) may take before the clients close without it. */
+const DRAIN_TIMEOUT_MS = 30_000; // 30 s: what is not committed is read again at the next start
+
+/** The steps of stops in progress, by processor: read with the inspector when a stop hangs. */
+export const stopsInProgress = new Map<string, Map<string, number>>();
+
+/**
+ * One graceful stop's steps, each bounded: a step that does not settle in time is logged by name
+ * (with what it waits for) and the stop goes on without it, so the process exits with its status
+ * rather than waiting on a promise that never settles.
+ */
+class StopSteps {
+  /** Steps begun and not settled, with when each began. */
+  private readonly pending = new Map<string, number>();
+
+  constructor(
+    private readonly processor: string,
+    private readonly log: Logger,
+    private readonly timeoutMs: number,
+  ) {
+    stopsInProgress.set(processor, this.pending);
+  }
+
+  async step(step: string, work: () => Promise<unknown>, options: { readonly timeoutMs?: number; readonly detail?: () => object } = {}): Promise<void> {
+    const began = Date.now();
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    this.pending.set(step, began);
+    this.log.debug({ step }, 'stop: step begins');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), timeoutMs)));
+    const settled = work().then(
+      () => 'done' as const,
+      (error: unknown) => ({ error }),
+    );
+    try {
+      const outcome = await Promise.race([settled, timedOut]);
+      if (outcome === 'timed out') {
+        this.log.warn({ step, timeoutMs, ...options.detail?.() }, `stop: ${step} did not finish in ${timeoutMs} ms; stopping without it`);
+        // Still named while it hangs, for the inspector; taken off if it settles after all.
+        void settled.then(() => this.pending.delete(step));
+        return;
+      }
+      this.pending.delete(step);
+      if (outcome === 'done') this.log.info({ step, ms: Date.now() - began }, 'stop: step done');
+      else this.log.warn({ step, err: outcome.error }, `stop: ${step} failed; stopping without it`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  done(): void {
+    if (this.pending.size === 0) stopsInProgress.delete(this.processor);
+  }
+}
+
+/** The definition's global tables, each read whole by a reader of its own (global-table.ts). */
+async function startGlobalTables(definition: ProcessorDefinition, deps: RunnerDeps, groupId: string): Promise<Map<string, GlobalTable<unknown>>> {
+  const tables = new Map<string, GlobalTable<unknown>>();
+  try {
+    for (const topic of definition.globalTables ?? []) {
+      // Values as their writer schema has them: master data is read whole, not projected.
+      const decode = async (_key: string, value: Buffer | null): Promise<unknown> => (value === null ? undefined : (await deps.codec.decode(value)).value);
+      tables.set(topic, await startGlobalTable(deps.kafka, deps.logger, { topic, groupPrefix: `${groupId}.global`, decode }));
+    }
+  } catch (error) {
+    await stopGlobalTables(tables);
+    throw error;
+  }
+  return tables;
+}
+
+async function stopGlobalTables(tables: ReadonlyMap<string, GlobalTable<unknown>>): Promise<void> {
+  await Promise.all([...tables.values()].map((t) => t.stop().catch(() => undefined)));
 }
 
 /** Kafka's answers to a commit from a member the group no longer counts (KIP-345's fencing aside). */

@@ -12,6 +12,7 @@ import type { FieldSelection } from '../../schemas/projection';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Type as AvroType } from 'avsc';
 import type { BadRecordPolicy } from './bad-records';
+import type { GlobalTableView } from './global-table';
 import type { StateStores } from './state-store';
 import type { TaskTimers } from './timers';
 
@@ -107,6 +108,13 @@ export interface PartitionTask {
    * awaited before its offsets are committed. Undefined when there is nothing to write.
    */
   takeOutput?(): (() => Promise<void>) | undefined;
+  /**
+   * What the record needs read first from a global table (master data) the task does not hold
+   * yet: a promise the runtime awaits before `process`, or undefined (the common case: nothing to
+   * wait for). For a task whose per-record logic depends on a table: `process` stays pure and
+   * synchronous, and a key met before the table read it is not taken for absent.
+   */
+  awaitBefore?(record: InputRecord): Promise<void> | undefined;
   /** Graceful shutdown: close what is open so the last flush writes it (the archive's roll). */
   drain?(): void;
   /**
@@ -137,6 +145,8 @@ export interface TaskDeps {
   /** Reads ClickHouse (e.g. a state snapshot); names must be qualified with `database`. */
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   readonly database: string;
+  /** A global table the definition declares (`globalTables`), by the topic it reads. */
+  globalTable<V>(topic: string): GlobalTableView<V>;
 }
 
 export interface ProcessorDefinition {
@@ -198,6 +208,13 @@ export interface ProcessorDefinition {
    * happens anyway, later, on its own).
    */
   readonly afterWrite?: Readonly<Record<string, (clickhouse: ClickHouseClient, database: string) => Promise<void>>>;
+  /**
+   * Compacted topics every task reads whole, whatever its partition (Kafka Streams'
+   * GlobalKTable: master data), decoded with their writer schema into values keyed by record key
+   * (global-table.ts). The runtime keeps them current for the processor's lifetime; tasks get
+   * them from TaskDeps.globalTable.
+   */
+  readonly globalTables?: readonly string[];
   /** What happens to a record that cannot be processed (bad-records.ts); dead-letter by default. */
   readonly badRecords?: BadRecordPolicy;
   createTask(init: TaskInit, deps: TaskDeps): PartitionTask | Promise<PartitionTask>;

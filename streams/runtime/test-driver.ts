@@ -17,6 +17,9 @@
  *   process (its buffer and any write in flight), `restart` starts a new one from the committed
  *   offsets and checkpoints, and `rebalance` starts a new group generation with another
  *   assignment.
+ * - The definition's global tables (master data) are read from the driver's own logs of their
+ *   topics: `pipe` to one appends, and the table reads it at the task's barrier (`catchUp`) or
+ *   when a task is created, not at once, as a reader that lags the broker would.
  * The ClickHouse in memory keeps every insert (`rows`) and drops an insert whose deduplication
  * token it has seen for that table, as the tables do (non_replicated_deduplication_window).
  */
@@ -31,6 +34,7 @@ import type { OffsetCommit } from './commit-plan';
 import { ProcessorCore, type CommittedOffset, type PartitionEnds } from './core';
 import type { RecordCodec } from './decode';
 import type { OutputPorts } from './durable-write';
+import type { GlobalTableView } from './global-table';
 import type { ProcessorDefinition, Row } from './processor';
 import { MemoryStateBackend } from './state-store';
 
@@ -116,6 +120,10 @@ export class TestDriver {
   private stateSavesHeld: Promise<void> | undefined;
   /** While set, commits wait for it, and fail when it rejects (holdCommits). */
   private commitsHeld: Promise<void> | undefined;
+  /** Barriers the tasks asked of the global tables (catchUp calls), all tables together. */
+  globalCatchUps = 0;
+  /** While set, the global tables' barriers wait for it (holdGlobalTables): a reader whose broker is away. */
+  private globalTablesHeld: Promise<void> | undefined;
   /** The state stores' snapshots (survive crashes and restarts, as ClickHouse does). */
   readonly state: MemoryStateBackend;
   /** Durable effects, in order. */
@@ -177,13 +185,15 @@ export class TestDriver {
         outputs,
         clock: () => this.nowMs,
         state: this.state,
+        globalTables: new Map((this.definition.globalTables ?? []).map((topic) => [topic, this.globalTable(topic)])),
         query: this.options.query ?? (() => Promise.reject(new Error('the test driver answers no ClickHouse query (DriverOptions.query)'))),
         source: {
           loadCommitted: async () => new Map(this.commitsByKey),
           loadEnds: async () => {
-            // Every input exists on every partition piped to (as topics created by `init` do), empty until piped.
+            // Every input exists on every partition piped to or declared (as topics created by `init` do), empty until piped.
             const ends = new Map<string, PartitionEnds>();
             const partitions = new Set([...this.logs.keys()].map((key) => Number(key.slice(key.lastIndexOf(':') + 1))));
+            for (let p = 0; p < (this.options.partitions ?? 0); p++) partitions.add(p);
             for (const topic of this.definition.inputs) for (const p of partitions) ends.set(`${topic}:${p}`, { low: 0, high: this.logs.get(`${topic}:${p}`)?.length ?? 0 });
             return ends;
           },
@@ -202,6 +212,33 @@ export class TestDriver {
         writeRetry: { initialDelayMs: 1, maxDelayMs: 2 },
       },
     );
+  }
+
+  /**
+   * An in-memory global table over the driver's log of `topic`: values keyed by record key,
+   * decoded with the catalogue's schemas. It reads what was piped only at `catchUp` (the barrier),
+   * so a test can pipe a key after the task started and see whether the task waits for it.
+   */
+  private globalTable(topic: string): GlobalTableView<unknown> {
+    const values = new Map<string, unknown>();
+    const read = new Map<string, number>();
+    return {
+      get: (key) => values.get(key),
+      catchUp: async () => {
+        this.globalCatchUps++;
+        if (this.globalTablesHeld) await this.globalTablesHeld;
+        for (const [logKey, log] of this.logs) {
+          if (logKey.slice(0, logKey.lastIndexOf(':')) !== topic) continue;
+          for (let i = read.get(logKey) ?? 0; i < log.length; i++) {
+            const entry = log[i]!;
+            if (entry.key === null) continue;
+            if (entry.value === null) values.delete(entry.key.toString('utf8'));
+            else values.set(entry.key.toString('utf8'), this.codec.readKnown(entry.value));
+          }
+          read.set(logKey, log.length);
+        }
+      },
+    };
   }
 
   private insert(write: SinkWrite): void {
@@ -283,7 +320,8 @@ export class TestDriver {
           }
           if (incarnation !== this.incarnation) return;
           if (outcome === 'processed') this.fetchPositions.set(key, from + entries.length);
-          progress = true;
+          // Skipped: a stop began (the core takes no more batches), so the loop ends here.
+          if (outcome !== 'skipped') progress = true;
         }
       }
     };
@@ -318,6 +356,29 @@ export class TestDriver {
     } catch (error) {
       if (!this.crashed) throw error; // a dead process's flush fails: nothing to report
     }
+  }
+
+  /**
+   * The global tables' barriers wait until the answer is called, as a reader's does while its
+   * broker is away (it retries until the broker answers or the table stops).
+   */
+  holdGlobalTables(): () => void {
+    let release!: () => void;
+    this.globalTablesHeld = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.globalTablesHeld = undefined;
+      release();
+    };
+  }
+
+  /**
+   * A graceful stop that begins now, as at a SIGTERM, whatever the consumer is in the middle of
+   * (a batch waiting at a task's barrier): the core drains (flush and commit), then the fetch loop
+   * ends. Unlike `drain`, it does not first fetch what is piped.
+   */
+  async stop(): Promise<void> {
+    await this.core.drain();
+    await this.delivering.catch(() => undefined);
   }
 
   /** A graceful stop's flush: tasks close what they hold open first. */

@@ -10,10 +10,16 @@
  *                        an order placed at the store's next review (replenishment.ts);
  *   risk               = P(demand before the delivery >= on_hand).
  *
- * Days are UTC days: events carry no time zone, and the hour-of-week shape absorbs the offset.
+ * With the store's calendar (demand-calendar.ts: holidays by category, from master data) the
+ * daily rate is a holiday-free base, each day's units divided by its holiday factor, closed days
+ * left out; the demand of a coming local day is that base times the day's factor, and the shape
+ * folds a day's units divided by the store's factor (a closed day is not folded: it would teach
+ * the shape that the weekday is empty). The rate's days are then the store's local days.
+ * Without one, days are UTC days: events carry no time zone, and the shape absorbs the offset.
  */
 
 import { DAY_MS, HOUR_MS } from '../../lib/domain/time';
+import { localDaysBetween, type SkuCalendar } from './demand-calendar';
 
 // Re-exported for the stock processor's files and tests, which take the hour and day from here.
 export { DAY_MS, HOUR_MS };
@@ -84,13 +90,17 @@ export class StoreShape {
   /** Complete days folded in: the shape only changes when this does. */
   foldedDays = 0;
 
-  /** Adds units sold at `at`; answers true when a day was folded (the shape changed). */
-  add(at: number, units: number): boolean {
+  /**
+   * Adds units sold at `at`; answers true when a day was folded (the shape changed).
+   * `dayFactor` (of a UTC day) is the store's holiday factor: a day's units are divided by it
+   * when folded, and a day it puts at 0 (closed) is not folded.
+   */
+  add(at: number, units: number, dayFactor?: (utcDay: number) => number): boolean {
     const day = Math.floor(at / DAY_MS);
     let folded = false;
     if (this.day === undefined) this.day = day;
     if (day > this.day) {
-      this.fold();
+      this.fold(dayFactor?.(this.day) ?? 1);
       this.day = day;
       folded = true;
     }
@@ -99,13 +109,14 @@ export class StoreShape {
     return folded;
   }
 
-  private fold(): void {
+  private fold(factor: number): void {
     const keep = 1 - RISK_TUNING.shapeWeeklyAlpha;
     const dow = (this.day! + 3) % 7; // 1970-01-01 was a Thursday: 0 = Monday
-    for (let h = 0; h < 24; h++) {
+    for (let h = 0; h < 24 && factor > 0; h++) {
       const w = dow * 24 + h;
+      const units = this.today[h]! / factor;
       // The first time an hour of the week is seen it takes the value as is.
-      this.weights[w] = this.foldedDays < 7 ? this.today[h]! : keep * this.weights[w]! + (1 - keep) * this.today[h]!;
+      this.weights[w] = this.foldedDays < 7 ? units : keep * this.weights[w]! + (1 - keep) * units;
     }
     this.today.fill(0);
     this.foldedDays++;
@@ -202,11 +213,12 @@ export class DailyRate {
   private m2 = 0;
   private weight = 0;
 
-  add(at: number, units: number): void {
+  /** `closed` (of a day) leaves the days it names out of the rate: a day the store stayed shut sold nothing, and says nothing of demand. */
+  add(at: number, units: number, closed?: (day: number) => boolean): void {
     const day = Math.floor(at / DAY_MS);
     if (this.day === undefined) this.day = this.firstDay = day;
     if (day > this.day) {
-      const s = this.folded(day);
+      const s = this.folded(day, closed);
       this.m1 = s.m1;
       this.m2 = s.m2;
       this.weight = s.weight;
@@ -218,13 +230,14 @@ export class DailyRate {
   }
 
   /** Moments as if every day before `day` were complete (the current one and empty days since). */
-  private folded(day: number): { m1: number; m2: number; weight: number } {
+  private folded(day: number, closed?: (day: number) => boolean): { m1: number; m2: number; weight: number } {
     const a = RISK_TUNING.rateAlpha;
     if (this.day === undefined || day <= this.day) return { m1: this.m1, m2: this.m2, weight: this.weight };
     let m1 = (1 - a) * this.m1 + a * this.units;
     let m2 = (1 - a) * this.m2 + a * this.units * this.units;
     let weight = (1 - a) * this.weight + a;
-    const empty = Math.min(day - this.day - 1, 365);
+    let empty = Math.min(day - this.day - 1, 365);
+    if (closed) for (let d = this.day + 1; d < day && d <= this.day + 365; d++) if (closed(d)) empty--;
     const k = Math.pow(1 - a, empty);
     m1 *= k;
     m2 *= k;
@@ -238,8 +251,8 @@ export class DailyRate {
   }
 
   /** Units per day and the negative binomial size of one day's units, as of `at`. */
-  estimate(at: number): { perDay: number; daySize: number } {
-    const s = this.folded(Math.floor(at / DAY_MS));
+  estimate(at: number, closed?: (day: number) => boolean): { perDay: number; daySize: number } {
+    const s = this.folded(Math.floor(at / DAY_MS), closed);
     if (s.weight <= 0) return { perDay: 0, daySize: Number.POSITIVE_INFINITY };
     const mean = s.m1 / s.weight;
     const variance = Math.max(0, s.m2 / s.weight - mean * mean);
@@ -275,6 +288,8 @@ export interface RiskInputs {
   readonly cumulative: Float64Array;
   /** When the next delivery can come (replenishment.ts: earliestDelivery). */
   readonly deliveryAt: number;
+  /** The store x sku's holiday calendar: perDay is then a holiday-free base, scaled by each coming day's factor. */
+  readonly calendar?: SkuCalendar;
 }
 
 export interface RiskEstimate {
@@ -289,26 +304,51 @@ export interface RiskEstimate {
 }
 
 export function estimateRisk(inputs: RiskInputs): RiskEstimate {
-  const { onHand, asOf, perDay, daySize, cumulative, deliveryAt } = inputs;
+  const { onHand, asOf, perDay, daySize, cumulative, deliveryAt, calendar } = inputs;
   const perWeek = perDay * 7;
-  const expectedUnits = perWeek * weekShareBetween(cumulative, asOf, deliveryAt);
+  const expectedUnits = expectedBetween(perWeek, cumulative, calendar, asOf, deliveryAt);
   // Days are independent: the size of a sum over d days is d times one day's.
   const size = daySize * Math.max(1 / 24, (deliveryAt - asOf) / DAY_MS);
   const risk = demandSurvival(expectedUnits, size, onHand);
-  return { risk, nextDeliveryAt: deliveryAt, expectedUnits, hoursToStockout: hoursUntil(onHand, asOf, perWeek, cumulative) };
+  return { risk, nextDeliveryAt: deliveryAt, expectedUnits, hoursToStockout: hoursUntil(onHand, asOf, perWeek, cumulative, calendar) };
 }
 
-/** Hours until the expected demand reaches `onHand`: bisection on the cumulative demand (it never decreases). */
-function hoursUntil(onHand: number, asOf: number, perWeek: number, cumulative: Float64Array): number | null {
+/** Expected units in [from, to): the week's units spread by the shape, times each local day's holiday factor when there is a calendar. */
+export function expectedBetween(perWeek: number, cumulative: Float64Array, calendar: SkuCalendar | undefined, from: number, to: number): number {
+  if (!calendar) return perWeek * weekShareBetween(cumulative, from, to);
+  let units = 0;
+  for (const d of localDaysBetween(calendar, from, to)) {
+    const f = calendar.factor(d.day);
+    if (f > 0) units += f * perWeek * weekShareBetween(cumulative, d.from, d.to);
+  }
+  return units;
+}
+
+/**
+ * Hours until the expected demand reaches `onHand`: day by day to the day it is reached (one
+ * local day with a calendar, one UTC day without), then bisection within it (the cumulative
+ * demand never decreases).
+ */
+function hoursUntil(onHand: number, asOf: number, perWeek: number, cumulative: Float64Array, calendar: SkuCalendar | undefined): number | null {
   if (onHand <= 0) return 0;
   if (!(perWeek > 0)) return null;
   const limit = asOf + RISK_TUNING.maxHorizonHours * HOUR_MS;
-  if (perWeek * weekShareBetween(cumulative, asOf, limit) < onHand) return null;
+  const dayEnd = (at: number): number => (calendar ? calendar.startOf(calendar.dayOf(at) + 1) : (Math.floor(at / DAY_MS) + 1) * DAY_MS);
   let lo = asOf;
-  let hi = limit;
+  let before = 0;
+  for (;;) {
+    if (lo >= limit) return null;
+    const end = Math.min(limit, Math.max(dayEnd(lo), lo + 60_000));
+    const day = expectedBetween(perWeek, cumulative, calendar, lo, end);
+    if (before + day >= onHand) break;
+    before += day;
+    lo = end;
+  }
+  let hi = Math.min(limit, Math.max(dayEnd(lo), lo + 60_000));
+  const start = lo;
   while (hi - lo > 60_000) {
     const mid = (lo + hi) / 2;
-    if (perWeek * weekShareBetween(cumulative, asOf, mid) >= onHand) hi = mid;
+    if (before + expectedBetween(perWeek, cumulative, calendar, start, mid) >= onHand) hi = mid;
     else lo = mid;
   }
   return (hi - asOf) / HOUR_MS;

@@ -173,7 +173,7 @@ describe('stock on the runtime state stores (crash, restart, replay)', () => {
     }
   }
 
-  /** Small flushes: many durable points to crash at. */
+  /** Small flushes: many durable points to crash at. Nothing piped to md.stores or md.products: no holiday calendars (demand-calendar.ts). */
   const options = { startMs: NOW, batchSize: 50, maxBufferedRows: 150, flushIntervalMs: 3_600_000 };
 
   const alertIds = (driver: TestDriver): string[] => [...new Set(driver.publishedValues('shelfstream.alerts').map((a) => `${(a as Alert).alert_id}/${(a as Alert).state}`))].sort();

@@ -7,7 +7,10 @@
  *   pos.voids: a voided transaction never completed, so no goods left the shelf (the simulator
  *   and sale_voided.avsc agree: a void carries no lines and no SaleCompleted precedes it).
  * Per record (pure): the event's ledger entries (ledger.ts) update the books of each sku it
- *   names; sales also teach the sku's daily rate and the store's hour-of-week shape (risk.ts);
+ *   names; sales also teach the sku's daily rate and the store's hour-of-week shape (risk.ts),
+ *   both holiday-free where the store's holiday calendar is known (demand-calendar.ts, from the
+ *   master data below), and the risk then scales the coming days by their holiday factors
+ *   (closed days sell nothing);
  *   an order opens until the receipt naming it, and teaches the sku's lead time and the store's
  *   review and receiving times (replenishment.ts). Then the sku's alerts are re-evaluated:
  *     OUT_OF_STOCK   raised when the books reach 0, resolved when units are back;
@@ -15,6 +18,11 @@
  *                    when it falls below RISK_RESOLVE or a delivery arrives (hysteresis: one
  *                    situation, one alert). Only once the books are known (a count was seen)
  *                    and the rate has MIN_HISTORY_DAYS of history.
+ * Master data (an input too, not co-partitioned): md.stores and md.products as global tables
+ *   (runtime/global-table.ts), read whole by every instance. Before a record naming a store or
+ *   sku the tables do not hold, the runtime awaits a barrier (the tables read to the topics'
+ *   current ends, shared/master-data.ts), so a key's calendar does not depend on when its task
+ *   started: a replay computes the same rows.
  * Emits, every flush, for the skus that changed: a `stockout_risk` row (their latest state,
  *   recomputed from the state, so the last row of any run over the same events is the same).
  * State: in the runtime's state stores (runtime/state-store.ts): each sku's books, rate, orders
@@ -36,6 +44,8 @@ import { inMemoryStore, type KeyValueStore } from '../runtime/state-store';
 import { DEFAULT_LEDGER_OPTIONS, OnHandLedger, STOCK_TOPICS, ledgerEntries, type LedgerSnapshot } from '../shared/ledger';
 import { restoreLegacySnapshot } from './legacy-snapshot';
 import { calibrateRisk, FITTED_RISK_MAP, MODEL_RISK, type RiskMap } from './risk-calibration-map';
+import { DemandCalendars, NO_CALENDARS, type SkuCalendar, type StoreCalendar } from './demand-calendar';
+import { MasterDataInput, NO_MASTER_DATA, PRODUCTS_TOPIC, skusOf, STORES_TOPIC, type MasterDataLookup } from '../shared/master-data';
 import { SkuOrders, StoreReplenishment, earliestDelivery, type SkuOrdersSnapshot, type StoreReplenishmentSnapshot } from './replenishment';
 import { DAY_MS, DailyRate, cumulativeShares, StoreShape, estimateRisk, weekShareBetween, type DailyRateSnapshot, type RiskEstimate, type StoreShapeSnapshot } from './risk';
 
@@ -78,6 +88,13 @@ export interface StockOptions {
   readonly eventIdHorizonMs?: number;
   /** The map from the model's risk to the published one; FITTED_RISK_MAP by default, null for the model's own (fitting the map). */
   readonly riskMap?: RiskMap | null;
+  /**
+   * Master data of the stores and skus (their holiday calendars: demand-calendar.ts).
+   * stockProcessor reads md.stores and md.products through the runtime's global tables, with the
+   * barrier; a StockTask made directly has none unless given (the simulators pass the master
+   * data they publish).
+   */
+  readonly masterData?: MasterDataLookup;
 }
 
 interface OpenAlert {
@@ -97,6 +114,8 @@ interface KeyState {
   riskAlert: OpenAlert | null;
   outAlert: OpenAlert | null;
   dirty: boolean;
+  /** From the master data, not the snapshot: undefined when the store or sku has none. */
+  readonly calendar: SkuCalendar | undefined;
 }
 
 interface StoreState {
@@ -111,6 +130,7 @@ interface StoreState {
   cumulative: Float64Array;
   readonly keys: Set<KeyState>;
   dirty: boolean;
+  readonly calendar: StoreCalendar | undefined;
 }
 
 /** What the `stock-keys` store holds per store x sku. */
@@ -158,6 +178,8 @@ export class StockTask implements PartitionTask {
   private readonly raiseAt: number;
   private readonly resolveBelow: number;
   private readonly riskMap: RiskMap;
+  private readonly masterData: MasterDataLookup;
+  private readonly calendars: DemandCalendars;
   /** Counts refused because deltas after them were folded already (see ledger.ts). */
   staleCounts = 0;
 
@@ -172,12 +194,21 @@ export class StockTask implements PartitionTask {
     this.raiseAt = options.riskThresholds?.raise ?? RISK_RAISE;
     this.resolveBelow = options.riskThresholds?.resolve ?? RISK_RESOLVE;
     this.riskMap = options.riskMap === undefined ? FITTED_RISK_MAP : (options.riskMap ?? MODEL_RISK);
+    this.masterData = options.masterData ?? NO_MASTER_DATA;
+    this.calendars = options.masterData ? new DemandCalendars(options.masterData) : NO_CALENDARS;
     // Stores first, so keys find theirs.
     for (const [storeId, snapshot] of state.stores.entries()) this.restoreStore(storeId, snapshot);
     for (const [, snapshot] of state.keys.entries()) this.restoreKey(snapshot);
   }
 
   // ── per record ─────────────────────────────────────────────────────────────────────────
+
+  /** The master-data barrier (master-data.ts) before a record naming a store or sku the tables do not hold yet. */
+  awaitBefore(record: InputRecord): Promise<void> | undefined {
+    if (!this.masterData.awaitMissing || !this.roles.has(record.topic)) return undefined;
+    const value = record.value as { store_id: string; sku?: unknown; lines?: readonly { sku: string }[] };
+    return this.masterData.awaitMissing(value.store_id, skusOf(value));
+  }
 
   process(record: InputRecord, out: RowSink): Rejection | void {
     const role = this.roles.get(record.topic);
@@ -194,7 +225,7 @@ export class StockTask implements PartitionTask {
       if (value.occurred_at > store.lastSaleAt) store.lastSaleAt = value.occurred_at;
       let units = 0;
       for (const line of (value as SaleCompleted).lines) units += line.quantity;
-      if (store.shape.add(value.occurred_at, units)) {
+      if (store.shape.add(value.occurred_at, units, storeDayFactor(store.calendar))) {
         // A new day in the shape changes every sku's forecast: recompute their rows.
         store.cumulative = cumulativeShares(store.shape.shares());
         for (const k of store.keys) k.dirty = true;
@@ -208,7 +239,7 @@ export class StockTask implements PartitionTask {
         if (key.ledger.applyCount(entry.at, entry.onHand) === 'stale') this.staleCounts++;
       } else {
         key.ledger.applyDelta(entry.at, entry.delta);
-        if (role === 'pos.sales') key.rate.add(entry.at, -entry.delta);
+        if (role === 'pos.sales') addSale(key, entry.at, -entry.delta);
         if (role === 'inventory.movements') {
           const m = record.value as InventoryMovement;
           if (m.movement_type === 'RECEIPT' && m.quantity_delta > 0) {
@@ -252,7 +283,7 @@ export class StockTask implements PartitionTask {
   /** The risk picture of a key as of its latest event. */
   estimate(store: StoreState, key: KeyState): RiskEstimate {
     const asOf = key.lastEventAt;
-    const { perDay, daySize } = key.rate.estimate(asOf);
+    const { perDay, daySize } = rateOf(key, asOf);
     const cumulative = store.cumulative;
     const deliveryAt = earliestDelivery({
       asOf,
@@ -262,7 +293,7 @@ export class StockTask implements PartitionTask {
       nextReview: store.replenishment.nextReview(asOf, (at) => weekShareBetween(cumulative, at - DAY_MS, at) > 0),
       nextReceiving: (after) => store.replenishment.nextReceiving(after, asOf),
     });
-    return estimateRisk({ onHand: key.ledger.onHand, asOf, perDay, daySize, cumulative, deliveryAt });
+    return estimateRisk({ onHand: key.ledger.onHand, asOf, perDay, daySize, cumulative, deliveryAt, ...(key.calendar ? { calendar: key.calendar } : {}) });
   }
 
   private evaluateAlerts(store: StoreState, key: KeyState, record: InputRecord, delivered: boolean, out: RowSink): void {
@@ -277,7 +308,7 @@ export class StockTask implements PartitionTask {
       this.alert(out, key, 'OUT_OF_STOCK', key.outAlert, 'RESOLVED', at, 0, `${onHand} units back in the books`, { on_hand: onHand }, record.offset);
       key.outAlert = null;
     }
-    if (key.rate.historyDays(key.lastEventAt) < MIN_HISTORY_DAYS) return;
+    if (historyDays(key) < MIN_HISTORY_DAYS) return;
     const e = this.estimate(store, key);
     const hoursToDelivery = (e.nextDeliveryAt - key.lastEventAt) / 3_600_000;
     // Decided on the model's risk (the thresholds were tuned on it; the map keeps its order),
@@ -338,9 +369,9 @@ export class StockTask implements PartitionTask {
   /** The latest state of a key, for stockout_risk: a function of the state only. */
   riskRow(store: StoreState, key: KeyState): Record<string, unknown> {
     const ledger = key.ledger;
-    const { perDay } = key.rate.estimate(key.lastEventAt);
+    const { perDay } = rateOf(key, key.lastEventAt);
     const e = this.estimate(store, key);
-    const trusted = ledger.known && key.rate.historyDays(key.lastEventAt) >= MIN_HISTORY_DAYS;
+    const trusted = ledger.known && historyDays(key) >= MIN_HISTORY_DAYS;
     return {
       store_id: key.storeId,
       sku: key.sku,
@@ -388,6 +419,7 @@ export class StockTask implements PartitionTask {
         cumulative: cumulativeShares(shape.shares()),
         keys: new Set(),
         dirty: false,
+        calendar: this.calendars.store(storeId),
       };
       this.stores.set(storeId, s);
     }
@@ -409,6 +441,7 @@ export class StockTask implements PartitionTask {
         riskAlert: null,
         outAlert: null,
         dirty: false,
+        calendar: this.calendars.sku(store.storeId, sku),
       };
       this.keys.set(id, k);
       store.keys.add(k);
@@ -458,15 +491,47 @@ export class StockTask implements PartitionTask {
   }
 }
 
+// ── the rate on the key's calendar ─────────────────────────────────────────────────────
+// With a calendar the rate counts local days and holiday-free units (risk.ts); without one, UTC days and units as sold.
+
+function closedDay(calendar: SkuCalendar): (day: number) => boolean {
+  return (day) => calendar.factor(day) === 0;
+}
+
+function addSale(key: KeyState, at: number, units: number): void {
+  const c = key.calendar;
+  if (!c) return key.rate.add(at, units);
+  const factor = c.factor(c.dayOf(at));
+  // A sale on a day the calendar calls closed (a store that opened anyway) counts as sold.
+  key.rate.add(c.localTime(at), factor > 0 ? units / factor : units, closedDay(c));
+}
+
+function rateOf(key: KeyState, at: number): { perDay: number; daySize: number } {
+  const c = key.calendar;
+  return c ? key.rate.estimate(c.localTime(at), closedDay(c)) : key.rate.estimate(at);
+}
+
+function historyDays(key: KeyState): number {
+  const c = key.calendar;
+  return key.rate.historyDays(c ? c.localTime(key.lastEventAt) : key.lastEventAt);
+}
+
+/** The store's holiday factor of a UTC day (the local day holding its noon), for the shape. */
+function storeDayFactor(calendar: StoreCalendar | undefined): ((utcDay: number) => number) | undefined {
+  return calendar && ((utcDay) => calendar.factor(calendar.dayOf(utcDay * DAY_MS + DAY_MS / 2)));
+}
+
 /** The key of a store x sku in the `stock-keys` store. */
 export function keyId(storeId: string, sku: string): string {
   return `${storeId}\u0000${sku}`;
 }
 
 export function stockProcessor(options: StockOptions = {}): ProcessorDefinition {
+  const masterTopics = new TopicMapping<typeof STORES_TOPIC | typeof PRODUCTS_TOPIC>(options.topics);
   return {
     name: PROCESSOR,
     ...new TopicMapping<StockInput>(options.topics).inputs(STOCK_INPUTS),
+    globalTables: options.masterData ? [] : [masterTopics.read(STORES_TOPIC), masterTopics.read(PRODUCTS_TOPIC)],
     copartitioned: true,
     tables: ['alerts', STOCKOUT_RISK_TABLE],
     createTask: async (init: TaskInit, deps: TaskDeps) => {
@@ -476,7 +541,10 @@ export function stockProcessor(options: StockOptions = {}): ProcessorDefinition 
       const upgrade = await restoreLegacySnapshot(deps, init.partition, PROCESSOR, { keys, stores }, (t) => mapping.read(t as StockInput));
       const eventIds = await openEventIdGuard(deps, PROCESSOR, options.eventIdHorizonMs ?? DEFAULT_EVENT_ID_HORIZON_MS);
       const applied = (record: InputRecord): boolean => deps.stores.applied(record) || upgrade.applied(record);
-      const task = new StockTask(init.partition, options, { keys, stores, applied }, eventIds);
+      const masterData = options.masterData ?? MasterDataInput.of(deps, { stores: masterTopics.read(STORES_TOPIC), products: masterTopics.read(PRODUCTS_TOPIC) });
+      // Restored keys take their calendars from what was published before the task was made.
+      if (masterData instanceof MasterDataInput) await masterData.catchUp();
+      const task = new StockTask(init.partition, { ...options, masterData }, { keys, stores, applied }, eventIds);
       deps.logger.info({ partition: init.partition, keys: keys.size }, 'stock state restored from the snapshot');
       return task;
     },

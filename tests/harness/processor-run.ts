@@ -66,8 +66,11 @@ export interface ProcessorRun {
   readonly group: string;
   /** A further unique consumer group, deleted after the test file. */
   newGroup(name: string): string;
-  /** Produces `values` to the stand-in of catalogue topic `topic`, keyed by store (the partition given, or the default partitioner's). */
-  publish(topic: string, values: readonly { readonly store_id: string }[], partitionOf?: (storeId: string) => number): Promise<void>;
+  /**
+   * Produces `values` to the stand-in of catalogue topic `topic`, keyed by store (the partition
+   * given, or the default partitioner's), or by `keyOf` (md.products: the sku).
+   */
+  publish<V extends object>(topic: string, values: readonly V[], partitionOf?: (storeId: string) => number, keyOf?: (value: V) => string): Promise<void>;
   /** Starts the processor as a child process on the stand-ins. */
   start(options?: StartOptions): CliRun;
   /** Opens the folder's ClickHouse for `fn` (to prepare or read), then closes it: no processor run may be alive. */
@@ -127,7 +130,7 @@ export async function processorRun(options: ProcessorRunOptions): Promise<Proces
     database: databases[0]!,
     group,
     newGroup,
-    async publish(topic, values, partitionOf) {
+    async publish(topic, values, partitionOf, keyOf) {
       if (!producer) {
         const opened = createProducer(createKafka(config.kafka, testLogger(), 'test'));
         await opened.connect();
@@ -137,7 +140,10 @@ export async function processorRun(options: ProcessorRunOptions): Promise<Proces
       const standIn = topics[topic];
       if (!standIn) throw new Error(`${topic} has no stand-in: list it in processorRun's topics`);
       for (let i = 0; i < values.length; i += PUBLISH_CHUNK) {
-        const messages = values.slice(i, i + PUBLISH_CHUNK).map((v) => ({ key: v.store_id, partition: partitionOf?.(v.store_id), value: codec.encode(topic as TopicName, v as never) }));
+        const messages = values.slice(i, i + PUBLISH_CHUNK).map((v) => {
+          const storeId = (v as { store_id?: string }).store_id;
+          return { key: keyOf ? keyOf(v) : (storeId ?? null), partition: storeId === undefined ? undefined : partitionOf?.(storeId), value: codec.encode(topic as TopicName, v as never) };
+        });
         await producer.send({ topic: standIn, acks: -1, messages });
       }
     },

@@ -25,6 +25,7 @@ import { ANOMALY_INPUTS } from '../../streams/anomaly/anomaly';
 import { score } from '../../simulators/quality/anomaly-detection';
 import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
 import { registerCleanup, testLogger, uniqueName, waitFor } from '../harness/fixtures';
+import { STORES_TOPIC } from '../../streams/shared/master-data';
 import { processorRun } from '../harness/processor-run';
 
 const SEED = 7;
@@ -67,18 +68,10 @@ describe('anomaly processor through Kafka and ClickHouse', () => {
     const scoredFrom = sim.start + WARMUP_DAYS * DAY_MS;
     const scoredTo = scoredFrom + SCORED_DAYS * DAY_MS;
 
-    // Both databases, with the stores' time zones where the processor reads them (dim_store).
-    const run = await processorRun({ processor: 'anomaly', topics: [...ANOMALY_INPUTS, ALERTS_TOPIC], partitions: PARTITIONS, databases: 2, env: { STREAM_FLUSH_INTERVAL_MS: '200' } });
+    // The stores' time zones where the processor reads them: md.stores (a stand-in), published before the events as ingest has it.
+    const run = await processorRun({ processor: 'anomaly', topics: [...ANOMALY_INPUTS, STORES_TOPIC, ALERTS_TOPIC], partitions: PARTITIONS, databases: 2, env: { STREAM_FLUSH_INTERVAL_MS: '200' } });
     const [cleanDb, crashDb] = run.databases as [string, string];
-    await run.withClickHouse(async (client) => {
-      for (const database of run.databases) {
-        await client.insert({
-          table: `${database}.dim_store`,
-          format: 'JSONEachRow',
-          values: sim.masterData()['md.stores'].map((s) => ({ store_id: s.store_id, name: s.name, region: s.region, time_zone: s.time_zone, size_class: s.size_class, currency: s.currency, opened_on: '2020-01-01', updated_at: new Date(s.updated_at).toISOString() })),
-        });
-      }
-    });
+    await run.publish(STORES_TOPIC, sim.masterData()['md.stores']);
     const topics = Object.fromEntries(ANOMALY_INPUTS.map((t) => [t, run.topics[t]!]));
     const alertsTopic = run.topics[ALERTS_TOPIC]!;
     const groups = [run.group, run.newGroup('anomaly-crash')];

@@ -8,7 +8,8 @@
  *     store's system believes, changed by the same events): every key's on_hand in
  *     `stockout_risk` FINAL equals it once a count made the level known, and equals the change
  *     since the opening stock before that (nothing reports the opening stock);
- *   - a clean in-memory run of StockTask over the same events, with no crash, split by
+ *   - a clean in-memory run of StockTask over the same events and master data (md.stores and
+ *     md.products, published to stand-ins before the events: the holiday calendars), with no crash, split by
  *     partition and handed over in event-time order as the runtime's aligner does: every
  *     column of every key is the same (version counts the records applied to the key plus the
  *     days its store's shape learned and the orders its store placed, so one record applied
@@ -26,6 +27,7 @@ import { PosSimulator } from '../../simulators/pos/simulator';
 import { EventTimeAligner } from '../../streams/runtime/align';
 import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
 import { MemorySink } from '../../streams/runtime/memory-sink';
+import { PRODUCTS_TOPIC, STORES_TOPIC, staticMasterData } from '../../streams/shared/master-data';
 import { STOCKOUT_RISK_TABLE, STOCK_INPUTS, StockTask, type StockInput } from '../../streams/stock/stock';
 import type { CliRun } from '../harness/cli';
 import { waitFor } from '../harness/fixtures';
@@ -41,6 +43,8 @@ const DAY_MS = 86_400_000;
 
 interface StockEvents {
   readonly byTopic: Record<StockInput, { store_id: string; occurred_at: number }[]>;
+  /** The simulator's md.stores and md.products records: the processor reads them from their stand-ins. */
+  readonly master: ReturnType<PosSimulator['masterData']>;
   /** store_id/sku -> [book at the start, book at the end], straight from the simulator's inventory. */
   readonly books: Map<string, [number, number]>;
 }
@@ -57,7 +61,7 @@ function simulate(seed: number): StockEvents {
   sim.finish();
   const books = new Map<string, [number, number]>();
   sim.stores.forEach((s, i) => sim.chain.products.forEach((p, j) => books.set(`${s.storeId}/${p.product.sku}`, [opening[i]![j]!, s.inventory.book[j]!])));
-  return { byTopic, books };
+  return { byTopic, books, master: sim.masterData() };
 }
 
 /** The partition a store's records go to: set explicitly, so the clean run can split them the same way. */
@@ -73,7 +77,8 @@ function cleanRun(events: StockEvents): { rows: Map<string, Record<string, unkno
   const rows = new Map<string, Record<string, unknown>>();
   const alerts = new Set<string>();
   for (let partition = 0; partition < PARTITIONS; partition++) {
-    const task = new StockTask(partition);
+    // The master data the processor reads from the stand-ins (holiday calendars), whole from the start.
+    const task = new StockTask(partition, { masterData: staticMasterData({ stores: events.master['md.stores'], products: events.master['md.products'] }) });
     const sink = new MemorySink();
     const aligner = new EventTimeAligner<{ value: { store_id: string; occurred_at: number }; offset: number }>(STOCK_INPUTS);
     for (const topic of STOCK_INPUTS) {
@@ -128,10 +133,13 @@ describe('stock processor under SIGKILL', () => {
     // The alerts go to a stand-in too: alert subscribers read the catalogue's topic.
     const run = await processorRun({
       processor: 'stock',
-      topics: [...STOCK_INPUTS, ALERTS_TOPIC],
+      topics: [...STOCK_INPUTS, STORES_TOPIC, PRODUCTS_TOPIC, ALERTS_TOPIC],
       partitions: PARTITIONS,
       env: { STREAM_FLUSH_INTERVAL_MS: '100', STREAM_MAX_BUFFERED_ROWS: '400', SHELFSTREAM_LOG_LEVEL: 'info' },
     });
+    // Master data first, as ingest has it (a store's record before its sales).
+    await run.publish(STORES_TOPIC, events.master['md.stores']);
+    await run.publish(PRODUCTS_TOPIC, events.master['md.products'], undefined, (p) => p.sku);
     for (const t of STOCK_INPUTS) await run.publish(t, events.byTopic[t], partitionOf);
     // Committed offsets over the inputs (the alerts stand-in is written, not read).
     const committed = (): Promise<number> => run.committed();
