@@ -7,9 +7,10 @@
  * machine's load, so it compares across runs of a shared machine.
  *
  * The read API runs in its worker thread as `run all` starts it (services/read-api/worker-host.ts);
- * the client here is this thread, whose garbage is its own heap's, not the worker's. Also in the
- * line: the worker's collections per 1,000 requests and their longest pause, its CPU per request
- * (those are load-sensitive: give the load average with them).
+ * the client here is this thread (the web bench's open loop, bench/read-api-load.ts), whose garbage
+ * is its own heap's, not the worker's. Also in the line: the worker's collections per 1,000
+ * requests, their time and longest pause, its CPU per request, the p99 (those are load-sensitive:
+ * give the load average with them).
  * Data: 50 stores x 100 skus of stock-out risk on embedded ClickHouse (or CLICKHOUSE_URL), a fresh
  * database dropped at the end.
  *
@@ -27,18 +28,27 @@ import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { ANY_STORE, generateApiKey, writeKeysFile } from '../../services/ingest/api-keys';
 import { startReadApiWorker } from '../../services/read-api';
-import { formatBenchLine, recordResult, type BenchContext, type BenchMetrics, type Benchmark } from '../harness';
+import { formatBenchLine, percentile, recordResult, type BenchContext, type BenchMetrics, type Benchmark } from '../harness';
+import { openLoop } from '../read-api-load';
 
 const SHAPE = {
   stores: 50, // the synthetic year's, as the web bench asks them (bench/read-api-load.ts)
   skusPerStore: 100, // more than a page: every answer is a full page of 50 rows
-  requests: 20_000, // measured, after one per store
-  concurrency: 8, // requests in flight: a few keep-alive sockets, as the web bench's open loop keeps
+  ratePerS: 200, // the web bench's: with READ_API_CACHE_MS a store's answer is refreshed once a second, so the
+  // rate sets how many requests share a refresh (here 4), and a refresh's garbage counts in the figure
+  requests: 3_000, // measured (15 s), after one per store
+  maxSockets: 64, // as the web bench's generator
 } as const;
+
+/** The open loop's stop condition after `total` requests (it asks once before each request). */
+function after(total: number): () => boolean {
+  let sent = 0;
+  return () => sent++ >= total;
+}
 
 export const readApiAllocBench: Benchmark = {
   name: 'read-api-alloc',
-  description: `bytes the read API worker allocates per request: ${SHAPE.requests} cached at-risk pages of ${SHAPE.stores} stores`,
+  description: `bytes the read API worker allocates per request: the web bench's mix, ${SHAPE.stores} stores' at-risk pages at ${SHAPE.ratePerS}/s, ${SHAPE.requests} requests`,
   async run({ config, logger }: BenchContext): Promise<BenchMetrics> {
     const clickhouse = createClickHouse(config.clickhouse);
     const database = `bench_read_api_alloc_${randomBytes(3).toString('hex')}`;
@@ -69,17 +79,17 @@ export const readApiAllocBench: Benchmark = {
       writeKeysFile(keysFile, [key.record]);
       const apiConfig = { ...config, clickhouse: { ...config.clickhouse, database }, ingest: { ...config.ingest, apiKeysFile: keysFile }, readApi: { ...config.readApi, host: '127.0.0.1', port: 0 } };
       const api = await startReadApiWorker({ config: apiConfig, logger, clickhouse });
-      const agent = new Agent({ keepAlive: true, maxSockets: SHAPE.concurrency });
+      const agent = new Agent({ keepAlive: true, maxSockets: SHAPE.maxSockets });
       const headers = { authorization: `Bearer ${key.key}` };
       let answerBytes = 0;
-      const atRisk = (store: string): Promise<void> =>
+      const atRisk = (store: string): Promise<number> =>
         new Promise((resolve, reject) => {
           httpGet(`${api.url}/v1/stores/${store}/at-risk?limit=50`, { agent, headers }, (response) => {
             let bytes = 0;
             response.on('data', (chunk: Buffer) => void (bytes += chunk.length));
             response.on('end', () => {
               answerBytes = bytes;
-              return response.statusCode === 200 ? resolve() : reject(new Error(`read API answered ${response.statusCode} for ${store}`));
+              return response.statusCode === 200 ? resolve(0) : reject(new Error(`read API answered ${response.statusCode} for ${store}`));
             });
             response.on('error', reject);
           }).on('error', reject);
@@ -87,27 +97,26 @@ export const readApiAllocBench: Benchmark = {
       try {
         // Every store's answer cached, and the worker's code compiled, before anything is counted.
         for (const store of stores) await atRisk(store);
-        for (let i = 0; i < 2_000; i++) await atRisk(stores[i % stores.length]!);
+        for (let i = 0; i < 1_000; i++) await atRisk(stores[i % stores.length]!);
         await api.threadStats(); // starts watching the worker
         let next = 0;
-        const client = async (): Promise<void> => {
-          for (let i = next++; i < SHAPE.requests; i = next++) await atRisk(stores[i % stores.length]!);
-        };
         const load1m = loadavg()[0]!;
-        const started = performance.now();
-        await Promise.all(Array.from({ length: SHAPE.concurrency }, client));
-        const wallMs = performance.now() - started;
+        const timings = await openLoop(() => atRisk(stores[next++ % stores.length]!), SHAPE.ratePerS, after(SHAPE.requests));
         const worker = await api.threadStats();
+        const latencies = timings.map((t) => t.latencyMs);
         return {
           bytes_per_request: worker.heapAllocatedBytes / SHAPE.requests,
           requests: SHAPE.requests,
-          concurrency: SHAPE.concurrency,
+          rate_per_s: SHAPE.ratePerS,
+          cache_ms: config.readApi.cacheMs,
           answer_bytes: answerBytes,
           worker_gc_per_1000_requests: (worker.gcCount / SHAPE.requests) * 1000,
           worker_gc_ms_per_1000_requests: (worker.gcTotalMs / SHAPE.requests) * 1000,
           worker_gc_max_ms: worker.gcMaxMs,
           worker_cpu_us_per_request: (worker.cpuMs / SHAPE.requests) * 1000,
-          requests_per_s: SHAPE.requests / (wallMs / 1000),
+          worker_gc_ms_per_s: (worker.gcTotalMs / worker.wallMs) * 1000,
+          worker_loop_max_ms: worker.loopMaxMs,
+          p99_ms: percentile(latencies, 99),
           load_1m_start: load1m,
           load_1m_end: loadavg()[0]!,
         };
