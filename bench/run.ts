@@ -30,6 +30,7 @@ import { sqlEndpointBench } from './benchmarks/sql-endpoint';
 import { sqlWireBench } from './benchmarks/sql-wire';
 import { alertsBench } from './benchmarks/alerts';
 import { readApiBench } from './benchmarks/read-api';
+import { readApiAllocBench } from './benchmarks/read-api-alloc';
 import { inventoryBench } from './benchmarks/inventory';
 import { productRangeBench } from './benchmarks/product-range';
 import { recoveryBench } from './benchmarks/recovery';
@@ -62,6 +63,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   biSettingsBench,
   alertsBench,
   readApiBench,
+  readApiAllocBench,
   productRangeBench,
   inventoryBench,
   recoveryBench,

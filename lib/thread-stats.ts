@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { GCProfiler } from 'node:v8';
 
 export interface ThreadStats {
   /** Wall time covered (ms). */
@@ -26,6 +27,12 @@ export interface ThreadStats {
   readonly runQueueWaitMs: number;
   /** Times the thread was put on a core (NaN off Linux): runQueueWaitMs / this is the mean wait per wake-up. */
   readonly timeslices: number;
+  /**
+   * Bytes allocated on this thread's JS heap: its growth plus what every collection freed (V8's
+   * GC profiler, before and after each). Unlike pauses it does not depend on the machine's load,
+   * so a change to the per-request work can be compared across runs (bench read-api-alloc).
+   */
+  readonly heapAllocatedBytes: number;
 }
 
 export const THREAD_STATS_RESOLUTION_MS = 10; // the delay histogram's sampling period (ms), as the web bench samples the main thread's
@@ -57,12 +64,20 @@ export function watchThread(): { take(): ThreadStats; stop(): void } {
     }
   });
   observer.observe({ entryTypes: ['gc'] });
+  let profiler = new GCProfiler();
+  profiler.start();
+  let heapUsed = process.memoryUsage().heapUsed;
   let since = performance.now();
   let sched = readSchedstat();
   return {
     take() {
       const now = performance.now();
       const next = readSchedstat();
+      const collections = profiler.stop()?.statistics ?? [];
+      const freed = collections.reduce((sum, c) => sum + c.beforeGC.heapStatistics.usedHeapSize - c.afterGC.heapStatistics.usedHeapSize, 0);
+      const heapUsedNow = process.memoryUsage().heapUsed;
+      profiler = new GCProfiler();
+      profiler.start();
       const stats: ThreadStats = {
         wallMs: now - since,
         loopP99Ms: loop.count > 0 ? loop.percentile(99) / 1e6 : 0,
@@ -73,7 +88,9 @@ export function watchThread(): { take(): ThreadStats; stop(): void } {
         cpuMs: (next.runNs - sched.runNs) / 1e6,
         runQueueWaitMs: (next.waitNs - sched.waitNs) / 1e6,
         timeslices: next.timeslices - sched.timeslices,
+        heapAllocatedBytes: heapUsedNow - heapUsed + freed,
       };
+      heapUsed = heapUsedNow;
       loop.disable();
       loop = monitorEventLoopDelay({ resolution: THREAD_STATS_RESOLUTION_MS });
       loop.enable();
@@ -85,6 +102,7 @@ export function watchThread(): { take(): ThreadStats; stop(): void } {
     stop() {
       loop.disable();
       observer.disconnect();
+      profiler.stop();
     },
   };
 }

@@ -576,6 +576,8 @@ export const webBench: Benchmark = {
         worker_gc_max_ms: round1(out.workerMax((w) => w.gcMaxMs)),
         worker_gc_ms_per_s: round1(out.worker((w) => (w.gcTotalMs / w.wallMs) * 1000)),
         worker_cpu_ms_per_s: round1(out.worker((w) => (w.cpuMs / w.wallMs) * 1000)),
+        // Its garbage, what its GC pauses are made of, per request at the generator's fixed rate (bench read-api-alloc measures it alone).
+        worker_heap_bytes_per_request: Math.round(out.worker((w) => ((w.heapAllocatedBytes / w.wallMs) * 1000) / SHAPE.apiRatePerS)),
         worker_run_queue_wait_ms_per_s: round1(out.worker((w) => (w.runQueueWaitMs / w.wallMs) * 1000)),
         worker_wait_per_wakeup_ms: round2(out.worker((w) => w.runQueueWaitMs / w.timeslices)),
         run_queue_wait_main_ms_per_s: round1(out.waitMain * 1000),

@@ -97,14 +97,17 @@ export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQu
    * The cache keeps each answer as its JSON text, so a hit is a string write: kept as an object,
    * Fastify serialized the same rows again on every request: 165-254 us a hit instead of 342-665
    * for a 50-row at-risk page (bench/benchmarks/web.ts `hit_*`, three runs of 2026-12-06).
+   * The text is kept as its UTF-8 bytes: sent as a string, Node's HTTP layer joined the headers
+   * and the 12 KB answer into one string and flattened it on the worker's heap for every request,
+   * half of all the thread allocated (bench read-api-alloc), and the thread's p99 is its GC.
    */
   const cache = createStaleWhileRevalidate({ ttlMs: options.cacheMs, maxEntries: RESPONSE_CACHE_ENTRIES });
   /** The key of an answer: route, store and the parsed parameters (so `?a=1&b=2` and `?b=2&a=1` share). */
   const keyOf = (route: string, store: string, params: object): string => JSON.stringify([route, store, params]);
-  /** The answer under `key`, as JSON text: from the cache, or computed (and kept) by `compute`. */
+  /** The answer under `key`, as JSON text in UTF-8: from the cache, or computed (and kept) by `compute`. */
   const answer = (reply: FastifyReply, key: string, compute: (background: boolean) => Promise<object>): Promise<FastifyReply> =>
-    cache.get(key, async (background) => JSON.stringify(await compute(background))).then((text) => reply.type(JSON_TYPE).send(text));
-  const openApiText = JSON.stringify(options.openApi);
+    cache.get(key, async (background) => Buffer.from(JSON.stringify(await compute(background)))).then((body) => reply.type(JSON_TYPE).send(body));
+  const openApiBody = Buffer.from(JSON.stringify(options.openApi));
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'read-api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -131,7 +134,7 @@ export function buildReadApiServer(deps: { keys: ApiKeyVerifier; queries: ReadQu
     done(null, payload);
   });
 
-  app.get('/openapi.json', (_request, reply) => reply.type('application/json').send(openApiText));
+  app.get('/openapi.json', (_request, reply) => reply.type('application/json').send(openApiBody));
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   /** Key, scope, parameters known, store id well formed and known: the store id to read. */
