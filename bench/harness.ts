@@ -17,8 +17,9 @@ import { EventCodec } from '../lib/events/codec';
 import { loadCatalog } from '../schemas/catalog';
 import { createTopicsWithLeaders } from '../services/bootstrap/topics';
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../lib/config';
-import type { Logger } from '../lib/logger';
+import pino from 'pino';
+import { loadConfig, secretValues, type Config } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
 import { REPO_ROOT } from '../lib/paths';
 import type { SaleCompleted } from '../schemas/generated/events';
 
@@ -66,6 +67,26 @@ export function recordResult(name: string, metrics: BenchMetrics, file = join(RE
     file,
     JSON.stringify({ name, at: new Date().toISOString(), metrics, machine: { cores: cpu.length, cpu: cpu[0]?.model ?? 'unknown', node: process.version } }) + '\n',
   );
+}
+
+/**
+ * Runs one benchmark as a script of its own (`node dist/bench/benchmarks/<name>.js`), without
+ * the runner's `init` of the services: for benches that need no Kafka or registry. It records
+ * and prints its result as the runner does.
+ */
+export function runStandalone(bench: Benchmark): void {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }), secrets: secretValues(config) });
+  bench
+    .run({ config, logger })
+    .then((metrics) => {
+      recordResult(bench.name, metrics);
+      process.stdout.write(`${formatBenchLine(bench.name, metrics)}\n`);
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`${bench.name} bench failed: ${String(error)}\n`);
+      process.exitCode = 1;
+    });
 }
 
 /** Percentile (0..100) of an unsorted sample, by nearest rank. */

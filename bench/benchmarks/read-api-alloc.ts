@@ -21,14 +21,11 @@ import { Agent, get as httpGet } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse } from '../../lib/clients/clickhouse';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
 import { ANY_STORE, generateApiKey, writeKeysFile } from '../../services/ingest/api-keys';
 import { startReadApiWorker } from '../../services/read-api';
-import { formatBenchLine, percentile, recordResult, type BenchContext, type BenchMetrics, type Benchmark } from '../harness';
+import { percentile, runStandalone, type BenchContext, type BenchMetrics, type Benchmark } from '../harness';
 import { openLoop } from '../read-api-load';
 
 const SHAPE = {
@@ -132,17 +129,4 @@ export const readApiAllocBench: Benchmark = {
   },
 };
 
-if (require.main === module) {
-  const config = loadConfig(process.env);
-  const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }) });
-  readApiAllocBench
-    .run({ config, logger })
-    .then((metrics) => {
-      recordResult(readApiAllocBench.name, metrics);
-      process.stdout.write(formatBenchLine(readApiAllocBench.name, metrics) + '\n');
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`read-api-alloc bench failed: ${String(error)}\n`);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runStandalone(readApiAllocBench);

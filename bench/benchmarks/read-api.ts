@@ -21,15 +21,12 @@ import { Agent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse } from '../../lib/clients/clickhouse';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
 import { generateApiKey, writeKeysFile } from '../../services/ingest/api-keys';
 import { startReadApiService } from '../../services/read-api';
 import { createReadQueries } from '../../services/read-api/queries';
-import { formatBenchLine, percentile, recordResult, type BenchContext, type BenchMetrics, type Benchmark } from '../harness';
+import { percentile, runStandalone, type BenchContext, type BenchMetrics, type Benchmark } from '../harness';
 import { openLoop, serverAppMs, splitTail } from '../read-api-load';
 
 const SHAPE = {
@@ -158,17 +155,4 @@ export const readApiBench: Benchmark = {
   },
 };
 
-if (require.main === module) {
-  const config = loadConfig(process.env);
-  const logger = createLogger({ level: 'warn', service: 'bench', destination: pino.destination({ fd: 2, sync: true }) });
-  readApiBench
-    .run({ config, logger })
-    .then((metrics) => {
-      recordResult(readApiBench.name, metrics);
-      process.stdout.write(formatBenchLine(readApiBench.name, metrics) + '\n');
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`read-api bench failed: ${String(error)}\n`);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runStandalone(readApiBench);
