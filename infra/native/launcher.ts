@@ -47,6 +47,9 @@ export function supervisorFor(ctx: LaunchContext): Supervisor {
 /** How many times `up` starts a service that exits before it is healthy, before giving up. */
 const START_ATTEMPTS = 3;
 
+/** How long a failed start waits for its process's exit status, once it is seen gone (ms). */
+const EXIT_STATUS_WAIT_MS = 2_000;
+
 async function waitHealthy(
   service: NativeService,
   ctx: LaunchContext,
@@ -60,7 +63,10 @@ async function waitHealthy(
     if (!supervisor.find(service.name)) {
       // The exit status and this run's last log lines: without them a failed start on a CI
       // machine leaves nothing to go on once the machine is gone.
-      const exit = started?.exit();
+      // The process can be gone (reaped, so /proc shows no process) before this event loop has
+      // run its 'exit' event: under load the message then lacked the exit code (CI rehearsal of
+      // 2026-12-07, two test files at once). A short wait for the status closes that race.
+      const exit = await started?.exit(EXIT_STATUS_WAIT_MS);
       const how = exit ? ` (${exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`})` : '';
       const tail = started ? supervisor.logSince(service.name, started.logOffset) : '';
       throw new ShelfStreamError(

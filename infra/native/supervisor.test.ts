@@ -8,15 +8,6 @@ import { upOne, type UpEvent } from './launcher';
 import type { LaunchContext, NativeService } from './service';
 import { Supervisor } from './supervisor';
 
-/** Polls until `check` holds or the deadline passes (no fixed sleeps). */
-async function until(check: () => boolean, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met before the deadline');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('Supervisor', () => {
   let dir: string;
   beforeEach(() => {
@@ -34,11 +25,11 @@ describe('Supervisor', () => {
       marker: dir,
     });
     const first = supervisor.start(spec('first', 0), {});
-    await until(() => first.exit() !== undefined);
+    expect(await first.exit(10_000)).toEqual({ code: 0, signal: null });
     const second = supervisor.start(spec('second', 3), {});
-    await until(() => second.exit() !== undefined);
-
-    expect(second.exit()).toEqual({ code: 3, signal: null });
+    expect(await second.exit(10_000)).toEqual({ code: 3, signal: null });
+    // Once known, the status is answered at once.
+    expect(await second.exit(0)).toEqual({ code: 3, signal: null });
     expect(supervisor.find('svc')).toBeUndefined();
     const tail = supervisor.logSince('svc', second.logOffset);
     expect(tail).toContain('second-err');

@@ -27,6 +27,11 @@ interface PidFile {
   readonly command: string;
 }
 
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 export interface RunningProcess {
   readonly pid: number;
   readonly startedAt: string;
@@ -36,8 +41,12 @@ export interface RunningProcess {
 export interface StartedProcess extends RunningProcess {
   /** Byte offset in the (appended) log file where this run's output begins. */
   readonly logOffset: number;
-  /** Set once the process has exited while the spawning process still watched it. */
-  exit(): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | undefined;
+  /**
+   * How the process ended, once this process has handled its exit, waiting up to `waitMs` for
+   * that: /proc can show the process gone before the event loop has run its 'exit' event.
+   * Undefined if it did not end in that time (or ended unwatched).
+   */
+  exit(waitMs: number): Promise<ExitStatus | undefined>;
 }
 
 /** How long after its start a recorded process may still show the launcher's command line (ms). */
@@ -116,10 +125,7 @@ export class Supervisor {
       if (child.pid === undefined) throw new Error(`could not spawn ${spec.command}`);
       // Kept while this process lives, so a start that fails can say how the service ended;
       // unref() still lets the CLI exit while the service runs on.
-      let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-      child.once('exit', (code, signal) => {
-        exited = { code, signal };
-      });
+      const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       child.unref();
       const record: PidFile = {
         pid: child.pid,
@@ -128,7 +134,10 @@ export class Supervisor {
         command: [spec.command, ...spec.args].join(' '),
       };
       writeFileSync(this.pidPath(spec.name), JSON.stringify(record, null, 2));
-      return { pid: record.pid, startedAt: record.startedAt, logOffset, exit: () => exited };
+      const exit = (waitMs: number): Promise<ExitStatus | undefined> =>
+        // An unref'd timer: waiting for a status must not keep the CLI alive.
+        Promise.race([exited, sleep(waitMs, undefined, { ref: false })]);
+      return { pid: record.pid, startedAt: record.startedAt, logOffset, exit };
     } finally {
       closeSync(log);
     }
