@@ -42,6 +42,7 @@ import { createStandInCatalogue, registerCleanup, testAdmin, testClickHouse, tes
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the functions run in the page, typed as the DOM they see there */
 declare const document: any;
+declare function getComputedStyle(element: unknown): { textAlign: string };
 
 const DAY_MS = 86_400_000;
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'web');
@@ -344,6 +345,20 @@ describe('web dashboards in headless Chromium', () => {
     // A person reads the risk as a percentage of the same number, and a negative on hand with what to do about it.
     expect(await shownColumn(page, 'at_risk', 'stockout_risk')).toEqual(risk.map((r) => `${(Number(r.rounded) * 100).toFixed(1)} %`));
     expect(await shownColumn(page, 'at_risk', 'units_on_hand')).toEqual(risk.map((r) => (Number(r.on_hand) < 0 ? `${r.on_hand} (recount)` : String(r.on_hand))));
+    // Every cell of a column of numbers is aligned as its header, an unknown value's dash included.
+    const misaligned = await page.$$eval('table[data-table]', (tables) =>
+      tables.flatMap((t) => {
+        const heads = [...t.querySelectorAll('thead th[data-column]')];
+        return [...t.querySelectorAll('tbody tr')].flatMap((tr) =>
+          [...tr.querySelectorAll('td[data-value]')].flatMap((td, i) => {
+            const th = heads[i];
+            if (!th || th.hasAttribute('hidden') || getComputedStyle(th).textAlign !== 'right') return [];
+            return getComputedStyle(td).textAlign === 'right' ? [] : [`${t.getAttribute('data-table')}.${th.dataset.column}: "${td.textContent}"`];
+          }),
+        );
+      }),
+    );
+    expect(misaligned).toEqual([]);
     // Open alerts: one row per open alert of the store, its buttons carrying its id; what is shown is the kind in words, never the id.
     const openAlerts = await rows<{ alert_id: string; alert_type: string }>(
       `SELECT alert_id, any(alert_type) AS alert_type FROM ${database}.alerts FINAL WHERE store_id = '${store}' GROUP BY alert_id

@@ -257,7 +257,9 @@
       el('tr', {}, r.map((v, i) => {
         const shown = shownValue(panel, panel.columns[i], v);
         // A sentence (an alert's reason) wraps instead of pushing the table out of its card.
-        const attrs = { 'data-value': v === null ? '' : String(v), text: shown.text, class: `${isNumber(v) ? 'num' : ''}${shown.negative ? ' negative' : ''}${shown.text.length > 40 ? ' long' : ''}` };
+        // Aligned as its column is, not as its own value: an unknown value's dash in a column of
+        // numbers stood at the left edge of a right-aligned column.
+        const attrs = { 'data-value': v === null ? '' : String(v), text: shown.text, class: `${numeric[i] ? 'num' : ''}${shown.negative ? ' negative' : ''}${shown.text.length > 40 ? ' long' : ''}` };
         if (shown.title) attrs.title = shown.title;
         if (hidden[i]) attrs.hidden = '';
         return el('td', attrs);
