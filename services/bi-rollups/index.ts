@@ -27,6 +27,7 @@ export function startClosingSchedule(config: Config, client: ClickHouseClient, l
     running = job
       .cycle()
       .then((outcome) => {
+        if (outcome.vatRefreshError) log.warn({ err: describeError(outcome.vatRefreshError) }, 'new UTC offsets written; vat_rate_periods shows them at its next scheduled refresh');
         if (outcome.closed > 0) log.info({ closed: outcome.closed, watermark: outcome.watermarkMs }, 'business days closed');
       })
       .catch((error: unknown) => log.error({ err: describeError(error) }, 'closing business days failed; the next cycle retries'))

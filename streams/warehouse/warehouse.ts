@@ -30,6 +30,7 @@ import type {
   Store,
 } from '../../schemas/generated/events';
 import { refreshExchangeRates } from '../../clickhouse/exchange-rate-refresh';
+import { refreshVatRatePeriods } from '../../clickhouse/vat-rate-refresh';
 import type { Logger } from '../../lib/logger';
 import type { InputRecord, PartitionTask, ProcessorDefinition, Rejection, Row, RowSink } from '../runtime/processor';
 import type { KeyValueStore } from '../runtime/state-store';
@@ -336,7 +337,9 @@ export function warehouseProcessor(options: { topics?: Readonly<Record<string, s
     ],
     // A late or corrected rate changes every day it is carried to: the BI views read
     // exchange_rate_daily_rows, refreshed every 10 s anyway (0049), at once after a rate lands.
-    afterWrite: { dim_exchange_rate: refreshExchangeRates },
+    // A store's VAT rate (dim_store, copied into dim_vat_rate by 0044's materialized view) is read
+    // from vat_rate_periods_rows, refreshed the same way (0051).
+    afterWrite: { dim_exchange_rate: refreshExchangeRates, dim_store: refreshVatRatePeriods },
     createTask: async (init, deps) => {
       const kind = kindOf.get(init.topic)!;
       // One store per dimension: tasks of md.stores and md.products with the same partition number share a snapshot owner.

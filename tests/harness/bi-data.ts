@@ -6,6 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fillCalendar } from '../../clickhouse/calendar';
+import { refreshAndCheckVatRatePeriods } from './vat-rates';
 
 /** Recent enough for the facts' 730-day TTL, fixed so expected values do not drift. */
 const DAY = '2026-11-03';
@@ -18,6 +19,8 @@ export async function loadSmallBiDataSet(client: ClickHouseClient, database: str
     { store_id: 'S001', name: 'Lyon Part-Dieu', region: 'France', time_zone: 'Europe/Paris', size_class: 'LARGE', currency: 'EUR', opened_on: '2019-04-01', updated_at: '2026-01-01 00:00:00.000' },
     { store_id: 'S002', name: 'Dubai Mall', region: 'United Arab Emirates', time_zone: 'Asia/Dubai', size_class: 'HYPERMARKET', currency: 'AED', opened_on: '2021-09-15', updated_at: '2026-01-01 00:00:00.000' },
   ]);
+  // Written by hand, not through the warehouse: vat_rate_periods (0051) is refreshed as the warehouse would.
+  await refreshAndCheckVatRatePeriods(client, database);
   await insert('dim_product', [
     { sku: 'SKU-A', name: 'Whole milk 1 l', category: 'Dairy', brand: 'Alpage', unit_cost: 61, price: 129, currency: 'EUR', perishable: true, shelf_life_days: 9, updated_at: '2026-01-01 00:00:00.000' },
     { sku: 'SKU-B', name: 'Olive oil 75 cl', category: 'Pantry', brand: 'Sol', unit_cost: 402, price: 899, currency: 'EUR', perishable: false, shelf_life_days: null, updated_at: '2026-01-01 00:00:00.000' },

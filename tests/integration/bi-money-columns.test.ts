@@ -18,6 +18,7 @@ import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { loadSmallBiDataSet } from '../harness/bi-data';
 import { testClickHouse } from '../harness/fixtures';
 import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckVatRatePeriods } from '../harness/vat-rates';
 
 interface Column {
   table: string;
@@ -159,6 +160,8 @@ describe('bi_* views: reporting currency, ex tax, local time', () => {
         { store_id: 'S001', valid_from: '2026-10-25 01:00:00', utc_offset_s: 3600, time_zone: 'Europe/Paris' },
         { store_id: 'S002', valid_from: '2020-01-01 00:00:00', utc_offset_s: 14400, time_zone: 'Asia/Dubai' },
       ]);
+      // The stores and their offsets, written by hand too: vat_rate_periods (0051) refreshed the same way.
+      await refreshAndCheckVatRatePeriods(client, database);
     });
 
     it('reads every view', async () => {

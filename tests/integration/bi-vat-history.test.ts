@@ -31,6 +31,7 @@ import { PosSimulator } from '../../simulators/pos/simulator';
 import type { Row } from '../../streams/runtime/processor';
 import { warehouseRows } from '../../streams/warehouse/warehouse';
 import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckVatRatePeriods } from '../harness/vat-rates';
 import { registerCleanup, testClickHouse, testConfig, testLogger } from '../harness/fixtures';
 
 const DAY_MS = 86_400_000;
@@ -103,6 +104,8 @@ describe('VAT per business day in the bi_* views', () => {
     const rows = new Map<string, Row[]>();
     warehouseRows(topic, record, 0, { emit: (table, row) => void (rows.get(table) ?? rows.set(table, []).get(table)!).push(row), publish: () => undefined, deliver: () => undefined });
     for (const [table, values] of rows) await client.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
+    // As the warehouse does after writing dim_store: vat_rate_periods (0051) refreshed at once, then checked.
+    await refreshAndCheckVatRatePeriods(client, database);
   };
 
   beforeAll(async () => {

@@ -8,6 +8,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
+import type { Store } from '../../schemas/generated/events';
+import { createClosingJob } from '../../services/bi-rollups/closing';
 import type { Row } from '../../streams/runtime/processor';
 import { warehouseProcessor, warehouseRows } from '../../streams/warehouse/warehouse';
 import { testClickHouse } from '../harness/fixtures';
@@ -90,6 +92,32 @@ describe('chain views', () => {
       await land(client, database, 'md.exchange-rates', [rate('GBP', '2026-03-12', 0.9, Date.UTC(2026, 2, 13))]);
       expect(await ask('GBP', '2026-03-13')).toMatchObject([{ rate: 0.9, rate_date: '2026-03-12', days_carried: 1 }]);
       expect((await ask('GBP', '2026-03-12'))[0]!.to_reporting).toBeCloseTo(1 / 0.9, 12);
+    });
+  });
+
+  describe('vat_rate_periods', () => {
+    // Read from a table that a refreshable view rewrites every 10 s (0051): ShelfStream's own
+    // writers refresh it after theirs, so what they wrote shows when they return, without waiting.
+    const store = (store_id: string, time_zone: string, vat_rate: number, updatedAt: number): Store => ({
+      store_id, name: store_id, region: 'Test', time_zone, opening_hours: [], size_class: 'SMALL', currency: 'EUR', opened_on: 20_000, vat_rate, holiday_calendar: null, updated_at: updatedAt,
+    });
+    const periods = (storeId: string): Promise<Array<{ valid_from: string; vat_rate: number }>> =>
+      rows(client, `SELECT toString(valid_from) AS valid_from, vat_rate FROM ${database}.vat_rate_periods WHERE store_id = '${storeId}' ORDER BY valid_from`);
+
+    it('shows a store version the warehouse wrote as soon as it returns: the first rate from 1970, a change from its day', async () => {
+      await land(client, database, 'md.stores', [store('S-VAT-1', 'UTC', 0.2, Date.UTC(2026, 0, 5, 9))]);
+      expect(await periods('S-VAT-1')).toEqual([{ valid_from: '1970-01-01', vat_rate: 0.2 }]);
+      await land(client, database, 'md.stores', [store('S-VAT-1', 'UTC', 0.1, Date.UTC(2026, 2, 15, 12))]);
+      expect(await periods('S-VAT-1')).toEqual([{ valid_from: '1970-01-01', vat_rate: 0.2 }, { valid_from: '2026-03-15', vat_rate: 0.1 }]);
+    });
+
+    it('dates a change by the local day as soon as the closing job has written the store\'s UTC offsets', async () => {
+      // Dubai is UTC+4 all year: published on 2026-03-15 at 22:00 UTC, the rate starts on the local 16th.
+      await land(client, database, 'md.stores', [store('S-VAT-2', 'Asia/Dubai', 0.05, Date.UTC(2026, 0, 5, 9)), store('S-VAT-2', 'Asia/Dubai', 0.08, Date.UTC(2026, 2, 15, 22))]);
+      // No offsets yet: the UTC date (0046's rule).
+      expect(await periods('S-VAT-2')).toEqual([{ valid_from: '1970-01-01', vat_rate: 0.05 }, { valid_from: '2026-03-15', vat_rate: 0.08 }]);
+      await createClosingJob(client, { database, allowedLatenessMs: 0, calendarFrom: '2026-03-01', calendarTo: '2026-04-30' }).cycle();
+      expect(await periods('S-VAT-2')).toEqual([{ valid_from: '1970-01-01', vat_rate: 0.05 }, { valid_from: '2026-03-16', vat_rate: 0.08 }]);
     });
   });
 

@@ -12,6 +12,7 @@ import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
 import { testClickHouse } from '../harness/fixtures';
 import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckVatRatePeriods } from '../harness/vat-rates';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -53,6 +54,8 @@ describe('product range views', () => {
     // Written straight into the table, not through the warehouse: refreshed at once (as the warehouse refreshes it after its writes), then checked.
     await refreshAndCheckExchangeRates(client, database);
     await insert('dim_store', [store('LIS1', 'Portugal', 'EUR', 0.25), store('DXB1', 'United Arab Emirates', 'AED', null), store('ROL1', 'Portugal', 'EUR', null)]);
+    // Stores written by hand, not through the warehouse: their VAT rates (vat_rate_periods, 0051) refreshed as the warehouse would.
+    await refreshAndCheckVatRatePeriods(client, database);
     await insert('dim_product', [product('A', 'Dairy', 100), product('B', 'Dairy', 80), product('C', 'Dairy', 150), product('D', 'Dairy', 60), product('R1', 'Bakery', 50), product('R2', 'Bakery', 50)]);
   });
 
@@ -172,6 +175,7 @@ describe('product range views', () => {
       // Out of stock on 01-02 only. Counted before its correction, the books would read
       // 2 x 4 - 10 = -2 after the count, and every day 01-01..01-05 would be out.
       await insert('dim_store', [store('CNT1', 'Test', 'EUR', null)]);
+      await refreshAndCheckVatRatePeriods(client, database);
       await insert('dim_product', [product('R3', 'Bakery', 50)]);
       await insert('fact_inventory_movements', [
         movement('CNT1', 'R3', '2026-01-01 07:00:00.000', 'RECEIPT', 10, null),
