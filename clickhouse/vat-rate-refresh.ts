@@ -23,8 +23,8 @@ export async function refreshVatRatePeriods(client: ClickHouseClient, database: 
     await client.command({ query: `SYSTEM WAIT VIEW ${view}` });
   } catch (error) {
     // Retriable: the scheduled refresh keeps running whatever happens here. The warehouse logs
-    // it and goes on (its rows show at the next scheduled refresh); the closing job's cycle fails
-    // with it and the next cycle asks again.
+    // it and goes on (its rows show at the next scheduled refresh); the closing job closes its
+    // days anyway and logs it (services/bi-rollups/index.ts).
     throw new ShelfStreamError('VIEW_REFRESH_FAILED', `refresh of ${view} (vat_rate_periods) failed: ${describeError(error)}`, {
       cause: error,
       canRetry: true,
