@@ -39,6 +39,15 @@
  * (loaded_outside_engine_p95_ms: the wait for a pool slot, the executor, HTTP, the event loop),
  * with the event loop's own delay over the window (the processor runs in the same process, as
  * in `run all`) and the machine's load average at start and end (other work on the machine).
+ *
+ * What limits p95_ms (2026-12-07, quiet machine, after 0050/0051): not the views' engine time
+ * (quiet_p95_ms 62-78, loaded_engine_p95_ms 66-77) but the ~5 queries a round issued during the
+ * processor's one-second catch-up (overlap_p95_ms 263-487), which are the pooled p95's slowest
+ * dozen. The process's event loop, which the endpoint shares with the processor, then stalls for
+ * up to 520-593 ms: kafkajs decoding a 4 MiB fetch at once (~300 ms), a batch's record loop
+ * (STREAM_YIELD_AFTER_MS is 0 by default), a flush (115-160 ms: windows, event-id seals, the
+ * insert's JSON). Yielding every 5 ms with 1 MiB fetches cut the stalls to ~135 ms and the overlap
+ * p95 to 165-181 ms, but not the pooled p95 (104, 121), at 125-140k events/s against 160-210k.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
