@@ -8,18 +8,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshExchangeRates } from '../../clickhouse/exchange-rate-refresh';
 import type { ExchangeRate } from '../../schemas/generated/events';
 import { waitFor } from './fixtures';
+import { refreshedViewDifferences } from './refreshed-views';
 
 const COLUMNS = 'currency, business_date, rate, rate_date, days_carried, base_currency, reporting_currency, to_reporting';
 /** Two refresh periods and the refresh itself on a busy machine. */
 const CAUGHT_UP_WITHIN_MS = 30_000;
 
-/** Rows of `a` that `b` lacks, both ways: [0, 0] when exchange_rate_daily agrees with its inputs. */
+/** Rows of exchange_rate_daily and of its inputs' rows now that the other lacks: [0, 0] when they agree. */
 export async function exchangeRateDifferences(client: ClickHouseClient, database: string): Promise<[number, number]> {
-  const count = async (a: string, b: string): Promise<number> => {
-    const result = await client.query({ query: `SELECT count() AS n FROM (SELECT ${COLUMNS} FROM ${database}.${a} EXCEPT SELECT ${COLUMNS} FROM ${database}.${b})`, format: 'JSONEachRow' });
-    return Number((await result.json<{ n: string }>())[0]!.n);
-  };
-  return [await count('exchange_rate_daily', 'exchange_rate_daily_computed'), await count('exchange_rate_daily_computed', 'exchange_rate_daily')];
+  return refreshedViewDifferences(client, database, 'exchange_rate_daily', 'exchange_rate_daily_computed', COLUMNS);
 }
 
 /** Waits until exchange_rate_daily holds the rows of its inputs as they are now. */

@@ -8,18 +8,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshVatRatePeriods } from '../../clickhouse/vat-rate-refresh';
 import { waitFor } from './fixtures';
+import { refreshedViewDifferences } from './refreshed-views';
 
 const COLUMNS = 'store_id, valid_from, vat_rate';
 /** Two refresh periods and the refresh itself on a busy machine. */
 const CAUGHT_UP_WITHIN_MS = 30_000;
 
-/** Rows of `a` that `b` lacks, both ways: [0, 0] when vat_rate_periods agrees with its inputs. */
+/** Rows of vat_rate_periods and of its inputs' rows now that the other lacks: [0, 0] when they agree. */
 export async function vatRatePeriodDifferences(client: ClickHouseClient, database: string): Promise<[number, number]> {
-  const count = async (a: string, b: string): Promise<number> => {
-    const result = await client.query({ query: `SELECT count() AS n FROM (SELECT ${COLUMNS} FROM ${database}.${a} EXCEPT SELECT ${COLUMNS} FROM ${database}.${b})`, format: 'JSONEachRow' });
-    return Number((await result.json<{ n: string }>())[0]!.n);
-  };
-  return [await count('vat_rate_periods', 'vat_rate_periods_computed'), await count('vat_rate_periods_computed', 'vat_rate_periods')];
+  return refreshedViewDifferences(client, database, 'vat_rate_periods', 'vat_rate_periods_computed', COLUMNS);
 }
 
 /** Asks for the refresh (SYSTEM REFRESH VIEW then WAIT VIEW) and checks the rows against the inputs. */
