@@ -20,6 +20,7 @@ import { AdminExecutor, startSqlEndpoint } from '../../services/sql';
 import { decodeCompressedBlocks } from '../../services/sql/compressed-blocks';
 import { inParallel, registerCleanup, testClickHouse, testConfig, testLogger } from '../harness/fixtures';
 import { refreshAndCheckExchangeRates } from '../harness/exchange-rates';
+import { refreshAndCheckVatRatePeriods } from '../harness/vat-rates';
 
 const run = promisify(execFile);
 
@@ -118,9 +119,11 @@ describe('SQL endpoint (ClickHouse HTTP interface)', () => {
     await migrate(embedded, database);
     await fillCalendar(embedded, database, '2026-02-25', '2026-03-10');
     await fillTables(embedded, database);
-    // Sample rates and reporting currency written straight into their tables: the views compare
-    // through the endpoint and directly, so both must read them after the refresh, not across it.
+    // Sample rates, reporting currency, stores and VAT rates written straight into their tables:
+    // the views compare through the endpoint and directly, so both must read them after the
+    // refreshes (0049, 0051), not across one.
     await refreshAndCheckExchangeRates(embedded, database);
+    await refreshAndCheckVatRatePeriods(embedded, database);
     const executor = new AdminExecutor({ dataDir: config.clickhouse.dataDir, defaultDatabase: database, sessionTimeoutS: 60 });
     const endpoint = await startSqlEndpoint({ config: { sqlEndpoint: { ...config.sqlEndpoint, port: 0, maxBodyBytes } }, logger: testLogger(), executor });
     registerCleanup(async () => {

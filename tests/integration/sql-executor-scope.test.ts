@@ -19,6 +19,7 @@ import { createSqlExecutor } from '../../services/sql/executor';
 import { hashPassword } from '../../services/sql/passwords';
 import { READABLE_SYSTEM_TABLES } from '../../services/sql/scope';
 import { registerCleanup, testClickHouse, testConfig, testLogger, waitFor } from '../harness/fixtures';
+import { refreshAndCheckVatRatePeriods } from '../harness/vat-rates';
 
 const STORES = [
   { store_id: 'S_N1', region: 'north' },
@@ -116,6 +117,9 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
       const values = STORES.map((s) => `('${s.store_id}'${timeColumns.map((c) => (/^(Nullable\()?Date(32)?\)?$/.test(c.type) ? ', today()' : ', now()')).join('')})`);
       await client.command({ query: `INSERT INTO ${database}.${table} (${names.join(', ')}) VALUES ${values.join(', ')}` });
     }
+    // vat_rate_periods_rows is rewritten from dim_vat_rate and the offsets every 10 s (0051): once
+    // now, so that no scheduled rewrite lands between a test's two reads of it.
+    await refreshAndCheckVatRatePeriods(client, database);
 
     executor = createSqlExecutor({
       config: { ...config.sqlExecutor, usersFile, adminTokenFile, poolSize: 2, queueLength: 4, threadNice: THREAD_NICE, endpointThreadNice: ENDPOINT_THREAD_NICE },
