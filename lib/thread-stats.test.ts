@@ -18,8 +18,8 @@ describe('watchThread', () => {
   (process.platform === 'linux' ? it : it.skip)('sees the CPU a busy loop takes and the delay it gives the event loop', async () => {
     const watched = watchThread();
     await new Promise((resolve) => setTimeout(resolve, 30)); // the delay histogram has a sample before the stall
-    // Holds the loop until this thread has been charged 9 more ticks (90 ms of CPU, however busy
-    // the machine). Ticks are charged by sampling, not measured: in a CI rehearsal with two jest
+    // Holds the loop until this thread has been charged 9 more ticks (nominally 90 ms of CPU, however
+    // busy the machine). Ticks are charged by sampling, not measured: in a CI rehearsal with two jest
     // workers on 2 cores, 6 ticks came with 49.0 ms of run time by the scheduler's own count.
     const ticks0 = cpuTicks();
     const start = performance.now();
