@@ -116,6 +116,7 @@ program
     if (what !== 'all') throw new Error(`shelfstream run takes "all", got ${JSON.stringify(what)}; to run some processors use shelfstream stream <name...>`);
     await run('stream', (ctx) =>
       streamCommand(ctx, PROCESSOR_NAMES, {
+        inThread: true,
         // The SQL endpoint, the read API, alert delivery, the closing job and the forecast schedule share the processors' engine: embedded ClickHouse has one owner.
         alongside: async (clickhouse, metrics) => {
           const sql = await serveSqlEndpoint(ctx);

@@ -81,3 +81,25 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination ?? pino.destination({ fd: 1, sync: false }),
   );
 }
+
+const THREAD_LOG_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type ThreadLogMethod = (typeof THREAD_LOG_METHODS)[number];
+
+/**
+ * The logger of a worker thread: finished lines go to `write` (a message to the owner thread),
+ * and the owner writes them through its own logger (writeThreadLine), which adds the time, the
+ * service, the redaction of secrets and the destination. A worker never writes to the process's
+ * streams itself.
+ */
+export function threadLogger(level: LogLevel, write: (line: string) => void): Logger {
+  return pino(
+    { level, base: undefined, timestamp: false, serializers: { err: serializeError }, formatters: { level: (label) => ({ level: label }) } },
+    { write },
+  );
+}
+
+/** Writes a line of a worker's threadLogger through the owner's `log`. */
+export function writeThreadLine(log: Logger, line: string): void {
+  const { level, msg, ...fields } = JSON.parse(line) as { level: string; msg?: string } & Record<string, unknown>;
+  if ((THREAD_LOG_METHODS as readonly string[]).includes(level)) log[level as ThreadLogMethod](fields, msg);
+}

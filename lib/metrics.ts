@@ -3,19 +3,61 @@
  * metrics and the `service` label; modules create their metrics through `metricsFor` so
  * names share the `shelfstream_` prefix and the same registry.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 export const METRIC_PREFIX = 'shelfstream_';
 
+/** Metrics of another thread, as its registry's getMetricsAsJSON() gives them. */
+export type MetricsSource = () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+
+/**
+ * A registry that also reports the metrics of other threads of the process (the processors'
+ * worker thread): what /metrics shows and what getMetricsAsJSON() returns are this registry's
+ * metrics and theirs, aggregated as prom-client aggregates cluster workers (series with the same
+ * labels added). getSingleMetric() sees this registry's own only: read totals with metricTotal.
+ */
+export class BridgedRegistry extends Registry {
+  private readonly sources = new Set<MetricsSource>();
+
+  /** Adds `source` to what this registry reports; returns its removal. */
+  addSource(source: MetricsSource): () => void {
+    this.sources.add(source);
+    return () => void this.sources.delete(source);
+  }
+
+  private async aggregated(): Promise<Registry | undefined> {
+    if (this.sources.size === 0) return undefined;
+    // A thread that has ended reports nothing, rather than failing every scrape.
+    const others = await Promise.all([...this.sources].map((source) => source().catch(() => [])));
+    return AggregatorRegistry.aggregate([await super.getMetricsAsJSON(), ...others]);
+  }
+
+  override async getMetricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    const aggregated = await this.aggregated();
+    return aggregated ? aggregated.getMetricsAsJSON() : super.getMetricsAsJSON();
+  }
+
+  override async metrics(): Promise<string> {
+    const aggregated = await this.aggregated();
+    return aggregated ? aggregated.metrics() : super.metrics();
+  }
+}
+
+/** The sum of every series of a counter or gauge (`name` without the prefix), this thread's and its sources'; 0 when absent. */
+export async function metricTotal(metrics: Metrics, name: string): Promise<number> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === METRIC_PREFIX + name);
+  return metric?.values.reduce((s, v) => s + v.value, 0) ?? 0;
+}
+
 export interface Metrics {
-  readonly registry: Registry;
+  readonly registry: BridgedRegistry;
   counter<L extends string>(name: string, help: string, labelNames?: readonly L[]): Counter<L>;
   gauge<L extends string>(name: string, help: string, labelNames?: readonly L[]): Gauge<L>;
   histogram<L extends string>(name: string, help: string, buckets: readonly number[], labelNames?: readonly L[]): Histogram<L>;
 }
 
 export function createMetrics(service: string, options: { collectDefaults?: boolean } = {}): Metrics {
-  const registry = new Registry();
+  const registry = new BridgedRegistry();
   registry.setDefaultLabels({ service });
   if (options.collectDefaults ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   // Re-creating a metric with the same name returns the existing one, so two modules that

@@ -10,15 +10,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
 import { createKafka } from '../../lib/clients/kafka';
-import { createSchemaRegistry } from '../../lib/clients/registry';
-import { EventCodec } from '../../lib/events/codec';
 import { startOpsEndpoint } from '../../lib/health';
-import { createMetrics, type Metrics } from '../../lib/metrics';
-import { loadCatalog } from '../../schemas/catalog';
+import { createMetrics, metricTotal } from '../../lib/metrics';
 import { SIMULATION_DEFAULTS } from '../../simulators/pos/options';
 import { defaultWorkers, floorHour, PIPELINE_DEFAULTS, runBackfill, runRealtime } from '../../simulators/pos/run';
 import { REBUILDABLE_NAMES, buildProcessor } from '../../streams/processors';
-import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
+import { startProcessorsInThread } from '../../streams/runtime/processor-thread';
+import type { RunningProcessor } from '../../streams/runtime/runner';
 import { startIngestService } from '../../services/ingest';
 import { consumerGroupOf } from '../../streams/runtime/processor';
 import { startAlertsAlongside } from './alerts-serve';
@@ -44,12 +42,6 @@ const DEMO_STORE = 'S001';
 const DEMO_TERMINAL = 'T01';
 
 const TABLES = ['fact_sale_lines', 'fact_return_lines', 'fact_voids', 'fact_inventory_movements', 'fact_replenishment_orders', 'dim_store', 'dim_product', 'sales_velocity_1m'] as const;
-
-async function metricTotal(metrics: Metrics, name: string): Promise<number> {
-  const metric = metrics.registry.getSingleMetric(`shelfstream_${name}`);
-  if (!metric) return 0;
-  return (await metric.get()).values.reduce((s, v) => s + v.value, 0);
-}
 
 async function rowCounts(client: ClickHouseClient, database: string): Promise<Record<string, number>> {
   // system.parts, not count(): the summary must stay cheap while the pipeline writes. Parts not
@@ -96,7 +88,6 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
 
   const metrics = createMetrics('demo');
   const kafka = createKafka(config.kafka, logger, 'demo');
-  const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
   const clickhouse = createClickHouse(config.clickhouse);
   const ops = await startOpsEndpoint({ host: config.http.host, port: config.http.port, registry: metrics.registry, readiness: [{ name: 'clickhouse', check: async () => void (await clickhouse.ping()) }] });
   ctx.print(`demo: metrics at http://${ops.address().host}:${ops.address().port}/metrics`);
@@ -117,14 +108,11 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   const started = Date.now();
   try {
     // The ClickHouse processors; the demo does not archive.
-    const definitions = [];
-    for (const name of REBUILDABLE_NAMES) definitions.push(await buildProcessor(name, config));
-    const warehouse = definitions.find((d) => d.name === 'warehouse')!;
+    const warehouse = await buildProcessor('warehouse', config);
     // What the forecast waits for: every record in the topics before the live simulation starts.
     const historyEnds = await topicEnds(kafka, warehouse.inputs);
-    for (const definition of definitions) {
-      processors.push(await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, { ...config.streams, database: config.clickhouse.database }));
-    }
+    // In a worker thread, as `run all` runs them: the SQL endpoint and the web app share this thread's event loop.
+    processors.push(...(await startProcessorsInThread({ config, logger, clickhouse, metrics, service: 'demo' }, REBUILDABLE_NAMES.map((name) => ({ name })))));
     // Alert delivery on wall-clock time: at 600x a 30 s group wait spans 5 simulated hours of
     // alerts, and a 5 min retry comes 50 simulated hours later (services/alerts/alerts-processor.ts).
     alerts = await startAlertsAlongside(ctx, clickhouse, metrics);

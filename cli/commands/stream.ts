@@ -8,9 +8,10 @@ import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { startOpsEndpoint } from '../../lib/health';
-import { createMetrics, type Metrics } from '../../lib/metrics';
+import { createMetrics, metricTotal, type Metrics } from '../../lib/metrics';
 import { loadCatalog } from '../../schemas/catalog';
 import { PROCESSOR_NAMES, buildProcessor, isProcessorName, type ProcessorName } from '../../streams/processors';
+import { startProcessorsInThread } from '../../streams/runtime/processor-thread';
 import { startProcessor, type RunningProcessor } from '../../streams/runtime/runner';
 import { ShelfStreamError } from '../../lib/errors';
 import type { CliContext } from '../context';
@@ -25,6 +26,11 @@ export interface StreamCommandOptions {
    * forecast schedule; embedded ClickHouse has one owner per process). Stopped before the client closes.
    */
   readonly alongside?: (clickhouse: ClickHouseClient, metrics: Metrics) => Promise<{ stop(): Promise<void> }>;
+  /**
+   * Run the processors in a worker thread (streams/runtime/processor-thread.ts): `run all`, whose
+   * SQL endpoint, web app and read API's queries share this thread's event loop.
+   */
+  readonly inThread?: boolean;
 }
 
 export function parseTopicMap(pairs: readonly string[] = []): Record<string, string> {
@@ -79,18 +85,25 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
   const started = Date.now();
   let companion: { stop(): Promise<void> } | undefined;
   try {
-    for (const name of names) {
-      const definition = await buildProcessor(name as ProcessorName, config, { topics });
-      running.push(
-        await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, {
-          ...config.streams,
-          database: config.clickhouse.database,
-          outputTopics: topics,
-          ...(options.group ? { groupId: names.length > 1 ? `${options.group}.${name}` : options.group } : {}),
-          ...(options.stopWhenIdle !== undefined ? { stopWhenIdleMs: options.stopWhenIdle } : {}),
-        }),
-      );
-      logger.info({ processor: name, inputs: definition.inputs, tables: definition.tables }, 'processor started');
+    const group = (name: string): { groupId?: string } => (options.group ? { groupId: names.length > 1 ? `${options.group}.${name}` : options.group } : {});
+    const stopWhenIdle = options.stopWhenIdle !== undefined ? { stopWhenIdleMs: options.stopWhenIdle } : {};
+    if (options.inThread) {
+      const specs = names.map((name) => ({ name: name as ProcessorName, topics, ...group(name), ...stopWhenIdle }));
+      running.push(...(await startProcessorsInThread({ config, logger, clickhouse, metrics, service: 'stream' }, specs)));
+    } else {
+      for (const name of names) {
+        const definition = await buildProcessor(name as ProcessorName, config, { topics });
+        running.push(
+          await startProcessor(definition, { kafka, codec, clickhouse, logger, metrics }, {
+            ...config.streams,
+            database: config.clickhouse.database,
+            outputTopics: topics,
+            ...group(name),
+            ...stopWhenIdle,
+          }),
+        );
+        logger.info({ processor: name, inputs: definition.inputs, tables: definition.tables }, 'processor started');
+      }
     }
     if (ops) logger.info({ url: `http://${ops.address().host}:${ops.address().port}/metrics` }, 'ops endpoint listening');
     companion = await options.alongside?.(clickhouse, metrics);
@@ -109,8 +122,7 @@ export async function streamCommand(ctx: CliContext, names: readonly string[], o
     await clickhouse.close();
     exitIfHeldAfterStop(logger);
   }
-  const counts = await metrics.registry.getSingleMetric('shelfstream_events_in_total')?.get();
-  const read = counts?.values.reduce((s, v) => s + v.value, 0) ?? 0;
+  const read = await metricTotal(metrics, 'events_in_total');
   const seconds = (Date.now() - started) / 1000;
   ctx.print(`stream: ${names.join(', ')} read ${read} records in ${seconds.toFixed(1)} s (${Math.round(read / Math.max(seconds, 0.001))}/s)`);
 }

@@ -8,9 +8,18 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import type { ClickHouseConfig } from '../config';
+import type { ClientConnection } from './clickhouse-port';
 import { trustedCas } from './trust';
 
 export type { ClickHouseClient } from '@clickhouse/client';
+
+/** The engine connection of each embedded client, for a worker thread's client to run on (./clickhouse-port.ts). */
+const embeddedConnections = new WeakMap<ClickHouseClient, ClientConnection>();
+
+/** The embedded engine connection under `client`; undefined for a client of a ClickHouse server. */
+export function embeddedConnectionOf(client: ClickHouseClient): ClientConnection | undefined {
+  return embeddedConnections.get(client);
+}
 
 export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
   if (config.mode === 'server') {
@@ -30,13 +39,13 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
   const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
   // chdb implements the Connection interface of its own copy of @clickhouse/client-common;
   // the shapes match but TypeScript sees two declarations of the settings type.
-  const connection = createChdbConnection({ path: config.dataDir }) as unknown as NonNullable<
-    NonNullable<Parameters<typeof createClient>[0]>['connection']
-  >;
-  return createClient({
+  const connection = createChdbConnection({ path: config.dataDir }) as unknown as ClientConnection;
+  const client = createClient({
     connection,
     request_timeout: config.requestTimeoutMs,
   });
+  embeddedConnections.set(client, connection);
+  return client;
 }
 
 /** A one-line description of where the client points, for logs and `shelfstream status`. */

@@ -437,7 +437,7 @@ export const OPTIONS = {
   STREAM_YIELD_AFTER_MS: spec({
     group: 'streams',
     default: '0', // milliseconds; 0: off
-    doc: 'Longest a processor decodes and applies the records of one fetched batch before it lets the process serve other work (the web app and SQL endpoint share its event loop in `run all`; the read API is served from a worker thread), in milliseconds: a batch of a partition that fell behind holds tens of thousands of records and stalls every request for its length. 0: a batch runs in one go (the default: on `make bench BENCH=web` of 2026-12-06, 5 ms gave the read API a p99 of 392 ms against 267 ms at 0, in the same run).',
+    doc: 'Longest a processor decodes and applies the records of one fetched batch before it lets other work on its event loop run (the other processors of the process, and the metrics endpoint with `shelfstream stream`; in `run all` and `demo` the processors run in a worker thread of their own, so the SQL endpoint, the web app and the read API do not wait for a batch), in milliseconds: a batch of a partition that fell behind holds tens of thousands of records and runs for hundreds of ms. 0: a batch runs in one go (the default: on `make bench BENCH=web` of 2026-12-06, 5 ms gave the read API a p99 of 392 ms against 267 ms at 0, in the same run).',
     schema: z.coerce.number().int().min(0),
   }),
   STREAM_SESSION_TIMEOUT_MS: spec({

@@ -17,7 +17,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../../lib/config';
 import { ENGINE_LANES, type EngineLanes } from '../../lib/engine-lanes';
 import { ShelfStreamError } from '../../lib/errors';
-import type { Logger } from '../../lib/logger';
+import { writeThreadLine, type Logger } from '../../lib/logger';
 import { REPO_ROOT } from '../../lib/paths';
 import type { ThreadStats } from '../../lib/thread-stats';
 import { createReadQuerySource } from './queries';
@@ -25,9 +25,6 @@ import type { ReadApiService } from './serve';
 import { answerQuery, fromWire, type ReadApiWorkerData, type ToOwner, type ToWorker } from './thread-messages';
 
 const CLOSE_DEADLINE_MS = 30_000; // for the requests in flight to be answered, then the thread is stopped
-
-type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-const LOG_METHODS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] satisfies LogMethod[];
 
 /**
  * The compiled worker script: beside this module when it runs compiled, else in dist/ (tests run
@@ -90,11 +87,8 @@ export async function startReadApiWorker(options: ReadApiStartOptions): Promise<
         return;
       case 'query':
         return answerQuery(sources, message, post);
-      case 'log': {
-        const { level, msg, ...fields } = JSON.parse(message.line) as { level: string; msg?: string } & Record<string, unknown>;
-        if (LOG_METHODS.includes(level)) log[level as LogMethod](fields, msg);
-        return;
-      }
+      case 'log':
+        return writeThreadLine(log, message.line);
       case 'listening':
         return listening?.(message);
       case 'failed':

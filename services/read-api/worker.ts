@@ -7,7 +7,7 @@
  * go to the owner's logger as finished lines.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
+import { threadLogger, type Logger } from '../../lib/logger';
 import { makeThisThreadRealtime, reniceThisThread, thisThreadId } from '../../lib/thread-priority';
 import { watchThread } from '../../lib/thread-stats';
 import { rememberKnownStores } from './known-stores';
@@ -21,7 +21,7 @@ import { remoteQuerySource, toWire, type ReadApiWorkerData, type ToOwner, type T
  * CAP_SYS_NICE) is refused on every start; the API still answers, only its place in the queue is
  * unchanged.
  */
-function raiseThisThread(settings: { readonly threadNice: number; readonly threadRtPriority: number }, logger: pino.Logger): void {
+function raiseThisThread(settings: { readonly threadNice: number; readonly threadRtPriority: number }, logger: Logger): void {
   const { threadNice: nice, threadRtPriority: rtPriority } = settings;
   if (nice !== 0) {
     const reniced = reniceThisThread(nice);
@@ -37,11 +37,8 @@ function raiseThisThread(settings: { readonly threadNice: number; readonly threa
 
 function main(port: NonNullable<typeof parentPort>, data: ReadApiWorkerData): void {
   const post = (message: ToOwner): void => port.postMessage(message);
-  // Level, timestamp and service are the owner's to add: it writes the line through its own logger.
-  const logger = pino(
-    { level: data.logLevel, base: undefined, timestamp: false, serializers: { err: pino.stdSerializers.err }, formatters: { level: (label) => ({ level: label }) } },
-    { write: (line: string) => post({ kind: 'log', line }) },
-  );
+  // Timestamp and service are the owner's to add: it writes the line through its own logger.
+  const logger = threadLogger(data.logLevel, (line) => post({ kind: 'log', line }));
   raiseThisThread(data.settings.readApi, logger);
   const remote = remoteQuerySource(post);
   const recheck = remote.source('page');
