@@ -19,6 +19,8 @@ import { DAY_MS } from '../../lib/domain/time';
 import { parseDay } from '../../lib/domain/calendar';
 import { HOUR_MS } from '../../streams/stock/risk';
 import { StockTask, STOCKOUT_RISK_TABLE, type StockOptions } from '../../streams/stock/stock';
+import { MemorySink } from '../../streams/runtime/memory-sink';
+import type { InputRecord, RowSink } from '../../streams/runtime/processor';
 import type { StockoutRow } from '../pos/ground-truth';
 import { PosSimulator } from '../pos/simulator';
 import { SEASONS, type Season } from './detection-seasons';
@@ -107,10 +109,12 @@ export interface SeasonRun {
   readonly firstCountAt: Map<string, number>;
   /** The processor's own STOCKOUT_RISK alerts, at its own thresholds. */
   readonly alerts: AlertSpan[];
+  /** The risk series of each variant asked for (runSeason's `variants`), fed the same events: the tuning scripts compare them in one simulation. */
+  readonly variants: RiskSeries[][];
 }
 
 /** Runs one seed x season through a StockTask (`stock`: its options) and samples both risks every hour. */
-export function runSeason(seed: number, season: Season, chain: { stores: number; skus: number }, stock: StockOptions = {}, oracleMap: RiskMap = ORACLE_RISK_MAP): SeasonRun {
+export function runSeason(seed: number, season: Season, chain: { stores: number; skus: number }, stock: StockOptions = {}, oracleMap: RiskMap = ORACLE_RISK_MAP, variants: readonly StockOptions[] = []): SeasonRun {
   const startDay = parseDay(season.start);
   const sim = new PosSimulator({ seed, ...chain, window: { kind: 'days', startDay, days: season.warmupDays + season.scoredDays }, anomalyRate: 1, heartbeats: false });
   const scoredFrom = (startDay + season.warmupDays) * DAY_MS;
@@ -127,7 +131,20 @@ export function runSeason(seed: number, season: Season, chain: { stores: number;
   const firstCountAt = new Map<string, number>();
   const open = new Map<string, { storeId: string; sku: string; raisedAt: number }>();
   const alerts: AlertSpan[] = [];
-  const last = runStockSimulation(sim, new StockTask(0, { masterData: publishedMasterData(sim), ...stock }), {
+  const masterData = publishedMasterData(sim);
+  const main = new StockTask(0, { masterData, ...stock });
+  const others = variants.map((v) => ({ task: new StockTask(0, { masterData, ...v }), sink: new MemorySink(), latest: new Map<string, number>(), risk: keys.map(() => [] as number[]) }));
+  const fanOut = {
+    process: (record: InputRecord, out: RowSink): void => {
+      main.process(record, out);
+      for (const o of others) o.task.process(record, o.sink);
+    },
+    punctuate: (out: RowSink): void => {
+      main.punctuate(out);
+      for (const o of others) o.task.punctuate(o.sink);
+    },
+  };
+  const last = runStockSimulation(sim, fanOut, {
     onEvent: (topic, value) => {
       const e = value as { store_id: string; sku: string; occurred_at: number; movement_type?: string };
       const k = `${e.store_id}/${e.sku}`;
@@ -138,6 +155,10 @@ export function runSeason(seed: number, season: Season, chain: { stores: number;
       stockouts.push(...hour.truth.stockouts);
       for (const st of sim.stores) means.record(st.storeId, skus, st.expectedToday, hour.hourStart);
       for (const row of sink.rowsOf(STOCKOUT_RISK_TABLE)) latest.set(`${row.store_id as string}/${row.sku as string}`, { risk: (row.risk as number | null) ?? Number.NaN, onHand: row.on_hand as number });
+      for (const o of others) {
+        for (const row of o.sink.rowsOf(STOCKOUT_RISK_TABLE)) o.latest.set(`${row.store_id as string}/${row.sku as string}`, (row.risk as number | null) ?? Number.NaN);
+        o.sink.clear();
+      }
       for (const a of stockAlertsOf(sink)) {
         if (a.state === 'RAISED') open.set(a.alert_id, { storeId: a.store_id, sku: a.sku!, raisedAt: a.occurred_at });
         else {
@@ -153,6 +174,7 @@ export function runSeason(seed: number, season: Season, chain: { stores: number;
       keys.forEach((k, i) => {
         const p = latest.get(k.series);
         processorRisk[i]!.push(p?.risk ?? Number.NaN);
+        for (const o of others) o.risk[i]!.push(o.latest.get(k.series) ?? Number.NaN);
         bookOnHand[i]!.push(p?.onHand ?? 0);
         shelfOnHand[i]!.push(shelves.get(k.storeId)![skus.indexOf(k.sku)]!);
       });
@@ -172,7 +194,9 @@ export function runSeason(seed: number, season: Season, chain: { stores: number;
     });
     oracle.push({ storeId: k.storeId, sku: k.sku, at, risk, onHand: shelfOnHand[i]!, receipts: got });
   });
-  return { scoredFrom, runEnd: sim.end, processor, oracle, stockouts, receipts, firstCountAt, alerts };
+  // A variant's books are the processor's (the same events): its on_hand beside its own risk.
+  const variantSeries = others.map((o) => processor.map((p, i) => ({ ...p, risk: o.risk[i]! })));
+  return { scoredFrom, runEnd: sim.end, processor, oracle, stockouts, receipts, firstCountAt, alerts, variants: variantSeries };
 }
 
 /** A risk's calibration and warning curve, pooled over runs and per season. */
@@ -196,6 +220,8 @@ export interface CalibrationReport {
   readonly undecided: number;
   /** The processor's own alerts at its own thresholds, pooled. */
   readonly alerts: { recall24h: number; falseRate: number };
+  /** The figures of each variant asked for (runCalibration's `variants`), in their order. */
+  readonly variants: RiskFigures[];
   /** The (risk, outcome) pairs of both, when asked for (fitting a calibration map). */
   readonly pairs?: { processor: { risk: number[]; outcome: number[] }; oracle: { risk: number[]; outcome: number[] } };
 }
@@ -248,8 +274,9 @@ class RiskTally {
 }
 
 /** Both risks' calibration and warning curves over `seeds` x the three seasons, pooled and per season. */
-export function runCalibration(seeds: readonly number[], chain: { stores: number; skus: number }, options: { stock?: StockOptions; oracleMap?: RiskMap; keepPairs?: boolean; seasons?: readonly Season[] } = {}): CalibrationReport {
+export function runCalibration(seeds: readonly number[], chain: { stores: number; skus: number }, options: { stock?: StockOptions; oracleMap?: RiskMap; keepPairs?: boolean; seasons?: readonly Season[]; variants?: readonly StockOptions[] } = {}): CalibrationReport {
   const processor = new RiskTally();
+  const variants = (options.variants ?? []).map(() => new RiskTally());
   const oracle = new RiskTally();
   let undecided = 0;
   let alertsScored = 0;
@@ -258,11 +285,12 @@ export function runCalibration(seeds: readonly number[], chain: { stores: number
   let warned = 0;
   for (const season of options.seasons ?? SEASONS) {
     for (const seed of seeds) {
-      const run = runSeason(seed, season, chain, options.stock, options.oracleMap);
+      const run = runSeason(seed, season, chain, options.stock, options.oracleMap, options.variants);
       const labels = run.processor.map((s) => outcomes(s.at.map((at) => ({ series: `${s.storeId}/${s.sku}`, at, risk: 0 })), run.stockouts, run.receipts));
       for (const l of labels) for (const y of l) if (y === undefined) undecided++;
       processor.add(season.name, run, run.processor, labels);
       oracle.add(season.name, run, run.oracle, labels);
+      variants.forEach((v, i) => v.add(season.name, run, run.variants[i]!, labels));
       const own = scoreAlerts({ runStart: run.scoredFrom - WARMUP_DAYS * DAY_MS, runEnd: run.runEnd, stockouts: run.stockouts, alerts: run.alerts, firstCountAt: run.firstCountAt });
       alertsScored += own.alertsScored;
       alertsFalse += own.falseWarnings;
@@ -273,6 +301,7 @@ export function runCalibration(seeds: readonly number[], chain: { stores: number
   return {
     processor: processor.figures(),
     oracle: oracle.figures(),
+    variants: variants.map((v) => v.figures()),
     undecided,
     alerts: { recall24h: eligible ? warned / eligible : 0, falseRate: alertsScored ? alertsFalse / alertsScored : 0 },
     ...(options.keepPairs ? { pairs: { processor: { risk: processor.claimed, outcome: processor.observed }, oracle: { risk: oracle.claimed, outcome: oracle.observed } } } : {}),

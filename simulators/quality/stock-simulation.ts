@@ -8,7 +8,8 @@
  * topic's offsets count from 0 on the single partition 0.
  */
 import { MemorySink } from '../../streams/runtime/memory-sink';
-import { STOCK_INPUTS, type StockInput, type StockTask } from '../../streams/stock/stock';
+import { STOCK_INPUTS, type StockInput } from '../../streams/stock/stock';
+import type { PartitionTask } from '../../streams/runtime/processor';
 import { staticMasterData, type MasterDataLookup } from '../../streams/shared/master-data';
 import type { HourBatch, PosSimulator } from '../pos/simulator';
 import type { HourTruth } from '../pos/ground-truth';
@@ -21,7 +22,7 @@ export interface StockSimulationHooks {
 }
 
 /** Drives `task` over every remaining hour of `sim`; answers the ground truth of the end of the run. */
-export function runStockSimulation(sim: PosSimulator, task: StockTask, hooks: StockSimulationHooks = {}): HourTruth {
+export function runStockSimulation(sim: PosSimulator, task: Pick<PartitionTask, 'process' | 'punctuate'>, hooks: StockSimulationHooks = {}): HourTruth {
   const sink = new MemorySink();
   const offsets = new Map<string, number>(STOCK_INPUTS.map((t) => [t, 0]));
   while (!sim.done) {
