@@ -88,8 +88,6 @@ export function upgradeRows(rows: readonly LegacyRow[], target: { readonly keys:
         movementsApplied: s.movementsApplied,
         ordersApplied: s.ordersApplied ?? 0,
         lastSaleAt: s.lastSaleAt,
-        // Absent before the pooled rate (every stock_state row): seeded from the skus' rates on restore (stock.ts).
-        ...(s.level ? { level: s.level } : {}),
       });
       continue;
     }
@@ -102,7 +100,6 @@ export function upgradeRows(rows: readonly LegacyRow[], target: { readonly keys:
       applied: s.applied,
       lastEventAt: s.lastEventAt,
       rate: s.rate,
-      ...(s.share ? { share: s.share } : {}),
       // Absent from a snapshot written before orders were read: the sku learns from its next orders.
       orders: s.orders ?? new SkuOrders().toJSON(),
       riskAlert: s.riskAlert,

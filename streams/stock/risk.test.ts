@@ -1,4 +1,4 @@
-import { DailyRate, StoreShape, cumulativeShares, demandSurvival, estimateRisk, pooledPerDay, weekdayWeight, weekShareBetween, DAY_MS, HOUR_MS } from './risk';
+import { DailyRate, StoreShape, cumulativeShares, demandSurvival, estimateRisk, weekShareBetween, DAY_MS, HOUR_MS } from './risk';
 
 describe('demandSurvival', () => {
   it('matches hand-computed Poisson and negative binomial tails', () => {
@@ -64,56 +64,5 @@ describe('shape, rate and risk', () => {
     // P(X >= 3) = 0.3125 (see demandSurvival), so 1 unit a day with day size 1, over 2 days.
     const nb = estimateRisk({ onHand: 3, asOf: monday, perDay: 1, daySize: 1, cumulative: uniform, deliveryAt: monday + 2 * DAY_MS });
     expect(nb.risk).toBeCloseTo(0.3125, 10);
-  });
-});
-
-describe('the pooled rate', () => {
-  const monday = Date.UTC(2026, 0, 5);
-
-  it('is the store level times the sku share, with the own rate weighed by its evidence', () => {
-    // The store sells 120 a day lately, 100 in the long run; the sku 1.5 of those 100 (1.5%): 1.8.
-    const r = { own: 2, storeShort: 120, storeLong: 100, skuLong: 1.5 };
-    expect(pooledPerDay(r, Number.POSITIVE_INFINITY)).toBeCloseTo(1.8, 12);
-    expect(pooledPerDay(r, 0)).toBe(2);
-    // Credibility 19 units: the own rate (alpha 0.1) holds 1.8 x 19 = 34.2 units, z = 34.2 / 53.2.
-    expect(pooledPerDay(r, 19)).toBeCloseTo((34.2 / 53.2) * 2 + (19 / 53.2) * 1.8, 12);
-    // No store units yet: the own rate.
-    expect(pooledPerDay({ ...r, storeLong: 0 }, Number.POSITIVE_INFINITY)).toBe(2);
-  });
-
-  it('learns with its own memory', () => {
-    const slow = new DailyRate(0.5);
-    slow.add(monday, 10);
-    // Day 0 folded with 10 units at alpha 0.5, day 1 empty: (0.5 x 0.5 x 10) / (1 - 0.25).
-    expect(slow.estimate(monday + 2 * DAY_MS).perDay).toBeCloseTo(2.5 / 0.75, 12);
-    // The snapshot does not hold the memory: its owner gives it back.
-    expect(DailyRate.fromJSON(slow.toJSON(), 0.5).estimate(monday + 2 * DAY_MS).perDay).toBeCloseTo(2.5 / 0.75, 12);
-  });
-
-  it('weighs a weekday by its share of the week', () => {
-    // Saturday's hours sell twice the other days': 48 of the week's 192 hour-units (weight 7 x 0.25),
-    // a Monday 24 (7 x 0.125).
-    const shares = new Float64Array(168).map((_, w) => (Math.floor(w / 24) === 5 ? 2 : 1) / 192);
-    const c = cumulativeShares(shares);
-    expect(weekdayWeight(c, monday + 5 * DAY_MS)).toBeCloseTo(1.75, 12);
-    expect(weekdayWeight(c, monday)).toBeCloseTo(0.875, 12);
-    // A day the shape gives nothing (a store shut on Sundays): units sold then are taken as they are.
-    const shut = cumulativeShares(new Float64Array(168).map((_, w) => (Math.floor(w / 24) === 6 ? 0 : 1 / 144)));
-    expect(weekdayWeight(shut, monday + 6 * DAY_MS)).toBe(1);
-  });
-
-  it('seeds a store level from its skus rates (a snapshot from before it)', () => {
-    // Sku A: 10 units on day 0, 4 on day 1 (open). Sku B: 2 units on day 1 (open), no folded day.
-    const a = new DailyRate();
-    a.add(monday, 10);
-    a.add(monday + DAY_MS, 4);
-    const b = new DailyRate();
-    b.add(monday + DAY_MS + HOUR_MS, 2);
-    const level = DailyRate.seeded(0.3, [a, b]);
-    // As of day 1: A says 10 a day (m1 1, weight 0.1), B nothing yet; the level's open day holds 4 + 2.
-    // Day 1 folded at alpha 0.3: m1 0.7 x 1 + 0.3 x 6 = 2.5, weight 0.7 x 0.1 + 0.3 = 0.37.
-    expect(level.estimate(monday + 2 * DAY_MS).perDay).toBeCloseTo(2.5 / 0.37, 12);
-    expect(level.historyDays(monday + 2 * DAY_MS)).toBe(2);
-    expect(DailyRate.seeded(0.3, []).estimate(monday).perDay).toBe(0);
   });
 });

@@ -4,12 +4,8 @@
  *   demand in an hour  = daily rate of the sku x 7 x share of the store's weekly units in that
  *                        hour of the week (the shape is learned per store: all its skus share
  *                        the opening hours and the evening rush, and there is much more data);
- *   daily rate         pooled within the store (pooledPerDay): the store's level of units (all
- *                        its skus) times the sku's long-run share of them, because the sku's own
- *                        two-week rate of a few units a day is mostly noise;
  *   demand until T     ~ negative binomial with that mean and a dispersion learned from the
- *                        sku's own day-to-day variance, weekdays taken out (Poisson when the days
- *                        vary no more than that);
+ *                        sku's day-to-day variance (Poisson when the days vary no more than that);
  *   next delivery      the earliest time goods can arrive: an open order's planned delivery, or
  *                        an order placed at the store's next review (replenishment.ts);
  *   risk               = P(demand before the delivery >= on_hand).
@@ -30,34 +26,11 @@ export { DAY_MS, HOUR_MS };
 
 const WEEK_HOURS = 168;
 
-/** The pooled rate's memories and how far a sku's own rate is trusted over it (pooledPerDay). */
-export interface PoolingTuning {
-  /** Weight of the newest day in the store's level of units. */
-  readonly storeAlpha: number;
-  /** Weight of the newest day in a sku's share of them (its units and the store's, both). */
-  readonly shareAlpha: number;
-  /** Units of the sku's own memory at which its own rate weighs as much as the pooled one. */
-  readonly credibilityUnits: number;
-  /**
-   * The sku's own rate learns a day's units divided by its weekday's weight in the store's shape
-   * (7 x its share of the week): its day-to-day variance, the dispersion of the risk, is then
-   * the noise of demand, not the weekdays (which the shape already spreads the week's units by).
-   * Measured on the tuning seeds: 0.811 -> 0.828 (stock-warnings bench header). The same for the
-   * level and the share did not help (0.753 against 0.761 at a level weight of 0.3).
-   */
-  readonly ownWeekdayFree: boolean;
-}
-
 export const RISK_TUNING = {
   /** Weight of the newest day in the daily rate: about a two-week memory, so promotions and seasons show within days. */
   rateAlpha: 0.1,
   /** Weight of the newest week in the store's hour-of-week shape (per folded day: 1/7 of it). */
   shapeWeeklyAlpha: 0.3,
-  /**
-   * The pooled rate (pooledPerDay): the store's level of all its skus' units with a short memory,
-   * times the sku's share of them with a long one, and how far a sku's own rate is trusted over it.
-   */
-  pooling: { storeAlpha: 0.1, shareAlpha: 0.01, credibilityUnits: Number.POSITIVE_INFINITY, ownWeekdayFree: true } as PoolingTuning,
   /** Hours-to-stock-out is searched this far ahead; beyond it the row says null. */
   maxHorizonHours: 28 * 24,
 } as const;
@@ -233,9 +206,6 @@ export interface DailyRateSnapshot {
  * count fully), and the day-to-day variance for the dispersion. Days with no sale count as 0.
  */
 export class DailyRate {
-  /** `alpha`: weight of the newest day (not in the snapshot: the owner of a rate knows its memory). */
-  constructor(readonly alpha: number = RISK_TUNING.rateAlpha) {}
-
   private day: number | undefined;
   private firstDay: number | undefined;
   private units = 0;
@@ -261,7 +231,7 @@ export class DailyRate {
 
   /** Moments as if every day before `day` were complete (the current one and empty days since). */
   private folded(day: number, closed?: (day: number) => boolean): { m1: number; m2: number; weight: number } {
-    const a = this.alpha;
+    const a = RISK_TUNING.rateAlpha;
     if (this.day === undefined || day <= this.day) return { m1: this.m1, m2: this.m2, weight: this.weight };
     let m1 = (1 - a) * this.m1 + a * this.units;
     let m2 = (1 - a) * this.m2 + a * this.units * this.units;
@@ -295,38 +265,8 @@ export class DailyRate {
     return { day: this.day ?? null, firstDay: this.firstDay ?? null, units: this.units, m1: this.m1, m2: this.m2, weight: this.weight };
   }
 
-  /**
-   * A rate with memory `alpha` seeded from others' (pure): the store's level from its skus' rates
-   * when a snapshot predates it. Each rate is brought to the latest day any of them saw (days
-   * since counted as empty, closed or not), their units per day summed, and the sum given the
-   * largest weight among them: the seed says what the rates said, with the history the oldest had.
-   * Its day-to-day variance is that of a constant sum (the level's dispersion is never read).
-   */
-  static seeded(alpha: number, rates: readonly DailyRate[]): DailyRate {
-    const out = new DailyRate(alpha);
-    const seen = rates.filter((r) => r.day !== undefined);
-    if (seen.length === 0) return out;
-    const day = Math.max(...seen.map((r) => r.day!));
-    let perDay = 0;
-    let weight = 0;
-    let units = 0;
-    for (const r of seen) {
-      const s = r.folded(day);
-      if (s.weight > 0) perDay += s.m1 / s.weight;
-      weight = Math.max(weight, s.weight);
-      if (r.day === day) units += r.units;
-    }
-    out.day = day;
-    out.firstDay = Math.min(...seen.map((r) => r.firstDay!));
-    out.units = units;
-    out.weight = weight;
-    out.m1 = perDay * weight;
-    out.m2 = perDay * perDay * weight;
-    return out;
-  }
-
-  static fromJSON(s: DailyRateSnapshot, alpha?: number): DailyRate {
-    const r = new DailyRate(alpha);
+  static fromJSON(s: DailyRateSnapshot): DailyRate {
+    const r = new DailyRate();
     r.day = s.day ?? undefined;
     r.firstDay = s.firstDay ?? undefined;
     r.units = s.units;
@@ -335,35 +275,6 @@ export class DailyRate {
     r.weight = s.weight;
     return r;
   }
-}
-
-/**
- * The sku's units per day pooled with its store's (pure): the store's level (all its skus'
- * units, short memory: little noise, it follows seasons and holidays within days) times the
- * sku's share of the store's units (long memory: shares move slowly), `skuLong / storeLong`
- * over the same days. The sku's own rate (`own`) weighs in by its evidence, credibility
- * E / (E + credibilityUnits) where E is the units its memory holds (pooled rate x the
- * own rate's effective days, (2 - a) / a): the units a few-a-day sku sold in ten days say little
- * against its long-run share, a fast seller's say much. credibilityUnits Infinity: the pooled
- * rate alone; 0: the own rate alone. With no store units yet, the own rate.
- */
-export function pooledPerDay(r: { own: number; storeShort: number; storeLong: number; skuLong: number }, credibilityUnits: number, ownAlpha: number = RISK_TUNING.rateAlpha): number {
-  if (!(r.storeLong > 0)) return r.own;
-  const pooled = r.storeShort * (r.skuLong / r.storeLong);
-  if (credibilityUnits === Number.POSITIVE_INFINITY) return pooled;
-  const evidence = pooled * ((2 - ownAlpha) / ownAlpha);
-  const z = evidence + credibilityUnits > 0 ? evidence / (evidence + credibilityUnits) : 1;
-  return z * r.own + (1 - z) * pooled;
-}
-
-/**
- * The weight of the day holding `at` among the week's days, 7 x its share of the week (1 on a
- * flat week), on the day grid `[dayStart, dayStart + DAY_MS)`; 1 where the shape gives the day
- * almost nothing (a day the store does not trade: units sold then are taken as they are).
- */
-export function weekdayWeight(cumulative: Float64Array, dayStart: number): number {
-  const w = 7 * weekShareBetween(cumulative, dayStart, dayStart + DAY_MS);
-  return w >= 0.1 ? w : 1;
 }
 
 // ── putting it together ─────────────────────────────────────────────────────────────────

@@ -5,8 +5,7 @@ import type { InputRecord } from '../runtime/processor';
 import { TestDriver } from '../runtime/test-driver';
 import { UPGRADE_STORE } from './legacy-snapshot';
 import { DAY_MS, HOUR_MS } from './risk';
-import { inMemoryStore } from '../runtime/state-store';
-import { KEY_STORE, STOCKOUT_RISK_TABLE, STOCK_INPUTS, STORE_STORE, StockTask, inMemoryStockState, stockProcessor, type KeySnapshot, type StockInput, type StoreSnapshot } from './stock';
+import { KEY_STORE, STOCKOUT_RISK_TABLE, STOCK_INPUTS, STORE_STORE, StockTask, stockProcessor, type KeySnapshot, type StockInput } from './stock';
 
 const monday = Date.UTC(2026, 0, 5);
 
@@ -147,44 +146,6 @@ describe('StockTask deliveries from replenishment orders', () => {
       `${iso(at(4, 6, 15))} after record 5`,
       `${iso(at(4, 6, 15))} after record 6`,
     ]);
-  });
-});
-
-describe('StockTask restored from a snapshot of before the pooled rate', () => {
-  it('keeps the books and versions, and its rate says what the sku rate said', () => {
-    // Skus A and B of one store, UTC days (no master data). A sells 10, 4, then 3 on day 2;
-    // B sells 2, 6, then 1 on day 2.
-    const s = new Stream();
-    const sale = (at: number, sku: string, units: number): void =>
-      s.add('pos.sales', { occurred_at: at, lines: [{ line_number: 1, sku, quantity: units, unit_price: 100, discount: 0, promotion_id: null }] });
-    s.count(monday + 7 * HOUR_MS, 50);
-    const units = { A: [10, 4, 3], B: [2, 6, 1] };
-    for (let d = 0; d < 3; d++) for (const [sku, u] of Object.entries(units)) sale(monday + d * DAY_MS + 12 * HOUR_MS, sku, u[d]!);
-    const state = inMemoryStockState();
-    const before = new StockTask(0, {}, state);
-    for (const r of s.records) before.process(r, new MemorySink());
-    before.punctuate(new MemorySink());
-    // The snapshot as versions before the pooled rate wrote it: no share per sku, no level per store.
-    const old = { keys: inMemoryStore<KeySnapshot>(), stores: inMemoryStore<StoreSnapshot>(), applied: () => false };
-    for (const [id, k] of state.keys.entries()) old.keys.put(id, { ...k, share: undefined });
-    for (const [id, st] of state.stores.entries()) old.stores.put(id, { ...st, level: undefined });
-    const after = new StockTask(0, {}, old);
-    expect(after.books()).toEqual(before.books());
-    // A count later on day 2 (the rate does not change): the rows of the restored task.
-    const more = new Stream();
-    for (const r of s.records) more.add(r.topic as StockInput, r.value as Record<string, unknown>);
-    more.count(monday + 2 * DAY_MS + 20 * HOUR_MS, 30);
-    const sink = new MemorySink();
-    after.process(more.records[more.records.length - 1]!, sink);
-    after.punctuate(sink);
-    const row = sink.rowsOf(STOCKOUT_RISK_TABLE)[0]!;
-    // A's own rate as of day 2 (alpha 0.1, days 0 and 1 folded): m1 0.9 x 0.1 x 10 + 0.1 x 4 = 1.3,
-    // weight 0.19. The seeded level is A's and B's rates summed and A's share is its own rate,
-    // so the pooled rate is A's own: nothing the old snapshot held is lost.
-    expect(row.sales_rate_per_day).toBeCloseTo(1.3 / 0.19, 4);
-    expect(row.on_hand).toBe(30);
-    // The version goes on from the snapshot's: 1 count + 3 sales of A + this count, + 2 days the store's shape folded.
-    expect(row.version).toBe(7);
   });
 });
 

@@ -7,9 +7,8 @@
  *   pos.voids: a voided transaction never completed, so no goods left the shelf (the simulator
  *   and sale_voided.avsc agree: a void carries no lines and no SaleCompleted precedes it).
  * Per record (pure): the event's ledger entries (ledger.ts) update the books of each sku it
- *   names; sales also teach the sku's daily rate, its share of the store's units, the store's
- *   level of units (the pooled rate, risk.ts: pooledPerDay) and the store's hour-of-week shape,
- *   all holiday-free where the store's holiday calendar is known (demand-calendar.ts, from the
+ *   names; sales also teach the sku's daily rate and the store's hour-of-week shape (risk.ts),
+ *   both holiday-free where the store's holiday calendar is known (demand-calendar.ts, from the
  *   master data below), and the risk then scales the coming days by their holiday factors
  *   (closed days sell nothing);
  *   an order opens until the receipt naming it, and teaches the sku's lead time and the store's
@@ -26,10 +25,8 @@
  *   started: a replay computes the same rows.
  * Emits, every flush, for the skus that changed: a `stockout_risk` row (their latest state,
  *   recomputed from the state, so the last row of any run over the same events is the same).
- * State: in the runtime's state stores (runtime/state-store.ts): each sku's books, rate, share,
- *   orders and open alerts in `stock-keys`, each store's shape, level and replenishment times in
- *   `stock-stores` (a snapshot from before the pooled rate has no share or level: they are seeded
- *   from the skus' rates on restore),
+ * State: in the runtime's state stores (runtime/state-store.ts): each sku's books, rate, orders
+ *   and open alerts in `stock-keys`, each store's shape and replenishment times in `stock-stores`,
  *   saved with every flush after the alerts and rows derived from them, with the input offsets
  *   the snapshot covers. Offsets are committed as usual (next offset); after a crash the records
  *   between the committed offset and the snapshot are read again and skipped as `applied`, so
@@ -50,7 +47,7 @@ import { calibrateRisk, FITTED_RISK_MAP, MODEL_RISK, type RiskMap } from './risk
 import { DemandCalendars, NO_CALENDARS, type SkuCalendar, type StoreCalendar } from './demand-calendar';
 import { MasterDataInput, NO_MASTER_DATA, PRODUCTS_TOPIC, skusOf, STORES_TOPIC, type MasterDataLookup } from '../shared/master-data';
 import { SkuOrders, StoreReplenishment, earliestDelivery, type SkuOrdersSnapshot, type StoreReplenishmentSnapshot } from './replenishment';
-import { DAY_MS, DailyRate, cumulativeShares, StoreShape, estimateRisk, pooledPerDay, RISK_TUNING, weekdayWeight, weekShareBetween, type PoolingTuning, type DailyRateSnapshot, type RiskEstimate, type StoreShapeSnapshot } from './risk';
+import { DAY_MS, DailyRate, cumulativeShares, StoreShape, estimateRisk, weekShareBetween, type DailyRateSnapshot, type RiskEstimate, type StoreShapeSnapshot } from './risk';
 
 export const STOCKOUT_RISK_TABLE = 'stockout_risk';
 /** The stores of a stock task (runtime/state-store.ts). */
@@ -98,11 +95,7 @@ export interface StockOptions {
    * data they publish).
    */
   readonly masterData?: MasterDataLookup;
-  /** The pooled rate's memories and the own rate's credibility (risk.ts: pooledPerDay); RISK_TUNING.pooling by default (the tuning scripts sweep it). */
-  readonly pooling?: Pooling;
 }
-
-export type Pooling = PoolingTuning;
 
 interface OpenAlert {
   readonly id: string;
@@ -117,8 +110,6 @@ interface KeyState {
   applied: number;
   lastEventAt: number;
   rate: DailyRate;
-  /** The sku's units with the long memory of its share of the store's (pooledPerDay). */
-  share: DailyRate;
   orders: SkuOrders;
   riskAlert: OpenAlert | null;
   outAlert: OpenAlert | null;
@@ -137,9 +128,6 @@ interface StoreState {
   ordersApplied: number;
   lastSaleAt: number;
   cumulative: Float64Array;
-  /** All its skus' units per day: short memory (the level) and long (the denominator of a sku's share). */
-  level: DailyRate;
-  levelLong: DailyRate;
   readonly keys: Set<KeyState>;
   dirty: boolean;
   readonly calendar: StoreCalendar | undefined;
@@ -153,8 +141,6 @@ export interface KeySnapshot {
   readonly applied: number;
   readonly lastEventAt: number;
   readonly rate: DailyRateSnapshot;
-  /** Absent in snapshots before the pooled rate: seeded from `rate` on restore. */
-  readonly share?: DailyRateSnapshot;
   readonly orders: SkuOrdersSnapshot;
   readonly riskAlert: OpenAlert | null;
   readonly outAlert: OpenAlert | null;
@@ -162,8 +148,6 @@ export interface KeySnapshot {
 /** What the `stock-stores` store holds per store. */
 export interface StoreSnapshot {
   readonly shape: StoreShapeSnapshot;
-  /** Absent in snapshots before the pooled rate: seeded from the store's skus' rates on restore. */
-  readonly level?: { readonly short: DailyRateSnapshot; readonly long: DailyRateSnapshot };
   readonly replenishment: StoreReplenishmentSnapshot;
   readonly salesApplied: number;
   readonly movementsApplied: number;
@@ -196,7 +180,6 @@ export class StockTask implements PartitionTask {
   private readonly riskMap: RiskMap;
   private readonly masterData: MasterDataLookup;
   private readonly calendars: DemandCalendars;
-  private readonly pooling: Pooling;
   /** Counts refused because deltas after them were folded already (see ledger.ts). */
   staleCounts = 0;
 
@@ -213,18 +196,9 @@ export class StockTask implements PartitionTask {
     this.riskMap = options.riskMap === undefined ? FITTED_RISK_MAP : (options.riskMap ?? MODEL_RISK);
     this.masterData = options.masterData ?? NO_MASTER_DATA;
     this.calendars = options.masterData ? new DemandCalendars(options.masterData) : NO_CALENDARS;
-    this.pooling = options.pooling ?? RISK_TUNING.pooling;
     // Stores first, so keys find theirs.
-    const seeded = new Set<string>();
-    for (const [storeId, snapshot] of state.stores.entries()) if (!this.restoreStore(storeId, snapshot)) seeded.add(storeId);
+    for (const [storeId, snapshot] of state.stores.entries()) this.restoreStore(storeId, snapshot);
     for (const [, snapshot] of state.keys.entries()) this.restoreKey(snapshot);
-    // A snapshot from before the pooled rate: the store's level is what its skus' rates say.
-    for (const storeId of seeded) {
-      const store = this.stores.get(storeId)!;
-      const rates = [...store.keys].map((k) => k.rate);
-      store.level = DailyRate.seeded(this.pooling.storeAlpha, rates);
-      store.levelLong = DailyRate.seeded(this.pooling.shareAlpha, rates);
-    }
   }
 
   // ── per record ─────────────────────────────────────────────────────────────────────────
@@ -265,7 +239,7 @@ export class StockTask implements PartitionTask {
         if (key.ledger.applyCount(entry.at, entry.onHand) === 'stale') this.staleCounts++;
       } else {
         key.ledger.applyDelta(entry.at, entry.delta);
-        if (role === 'pos.sales') addSale(store, key, entry.at, -entry.delta, this.pooling);
+        if (role === 'pos.sales') addSale(key, entry.at, -entry.delta);
         if (role === 'inventory.movements') {
           const m = record.value as InventoryMovement;
           if (m.movement_type === 'RECEIPT' && m.quantity_delta > 0) {
@@ -309,7 +283,7 @@ export class StockTask implements PartitionTask {
   /** The risk picture of a key as of its latest event. */
   estimate(store: StoreState, key: KeyState): RiskEstimate {
     const asOf = key.lastEventAt;
-    const { perDay, daySize } = this.rateOf(store, key, asOf);
+    const { perDay, daySize } = rateOf(key, asOf);
     const cumulative = store.cumulative;
     const deliveryAt = earliestDelivery({
       asOf,
@@ -382,7 +356,6 @@ export class StockTask implements PartitionTask {
         store.dirty = false;
         this.state.stores.put(store.storeId, {
           shape: store.shape.toJSON(),
-          level: { short: store.level.toJSON(), long: store.levelLong.toJSON() },
           replenishment: store.replenishment.toJSON(),
           salesApplied: store.salesApplied,
           movementsApplied: store.movementsApplied,
@@ -396,7 +369,7 @@ export class StockTask implements PartitionTask {
   /** The latest state of a key, for stockout_risk: a function of the state only. */
   riskRow(store: StoreState, key: KeyState): Record<string, unknown> {
     const ledger = key.ledger;
-    const { perDay } = this.rateOf(store, key, key.lastEventAt);
+    const { perDay } = rateOf(key, key.lastEventAt);
     const e = this.estimate(store, key);
     const trusted = ledger.known && historyDays(key) >= MIN_HISTORY_DAYS;
     return {
@@ -444,8 +417,6 @@ export class StockTask implements PartitionTask {
         ordersApplied: 0,
         lastSaleAt: 0,
         cumulative: cumulativeShares(shape.shares()),
-        level: new DailyRate(this.pooling.storeAlpha),
-        levelLong: new DailyRate(this.pooling.shareAlpha),
         keys: new Set(),
         dirty: false,
         calendar: this.calendars.store(storeId),
@@ -466,7 +437,6 @@ export class StockTask implements PartitionTask {
         applied: 0,
         lastEventAt: Number.NEGATIVE_INFINITY,
         rate: new DailyRate(),
-        share: new DailyRate(this.pooling.shareAlpha),
         orders: new SkuOrders(),
         riskAlert: null,
         outAlert: null,
@@ -487,28 +457,21 @@ export class StockTask implements PartitionTask {
       applied: key.applied,
       lastEventAt: key.lastEventAt,
       rate: key.rate.toJSON(),
-      share: key.share.toJSON(),
       orders: key.orders.toJSON(),
       riskAlert: key.riskAlert,
       outAlert: key.outAlert,
     };
   }
 
-  /** Restores a store's state; false when the snapshot predates the store's level (seeded once its keys are restored). */
-  private restoreStore(storeId: string, s: StoreSnapshot): boolean {
+  private restoreStore(storeId: string, s: StoreSnapshot): void {
     const store = this.store(storeId);
     store.shape = StoreShape.fromJSON(s.shape);
-    if (s.level) {
-      store.level = DailyRate.fromJSON(s.level.short, this.pooling.storeAlpha);
-      store.levelLong = DailyRate.fromJSON(s.level.long, this.pooling.shareAlpha);
-    }
     store.replenishment = StoreReplenishment.fromJSON(s.replenishment);
     store.cumulative = cumulativeShares(store.shape.shares());
     store.salesApplied = s.salesApplied;
     store.movementsApplied = s.movementsApplied;
     store.ordersApplied = s.ordersApplied;
     store.lastSaleAt = s.lastSaleAt;
-    return s.level !== undefined;
   }
 
   private restoreKey(s: KeySnapshot): void {
@@ -517,28 +480,9 @@ export class StockTask implements PartitionTask {
     key.applied = s.applied;
     key.lastEventAt = s.lastEventAt;
     key.rate = DailyRate.fromJSON(s.rate);
-    // Before the pooled rate: the sku's share starts from what its own rate learned.
-    key.share = DailyRate.fromJSON(s.share ?? s.rate, this.pooling.shareAlpha);
     key.orders = SkuOrders.fromJSON(s.orders);
     key.riskAlert = s.riskAlert;
     key.outAlert = s.outAlert;
-  }
-
-  /** The sku's units per day as of `at` (pooledPerDay) and the size of a day's units (its own rate's dispersion). */
-  private rateOf(store: StoreState, key: KeyState, at: number): { perDay: number; daySize: number } {
-    const own = ownRateOf(key.rate, key.calendar, at);
-    const storeDay = storeTime(store.calendar, at);
-    const storeClosed = store.calendar && storeClosedDay(store.calendar);
-    const perDay = pooledPerDay(
-      {
-        own: own.perDay,
-        storeShort: store.level.estimate(storeDay, storeClosed).perDay,
-        storeLong: store.levelLong.estimate(storeDay, storeClosed).perDay,
-        skuLong: ownRateOf(key.share, key.calendar, at).perDay,
-      },
-      this.pooling.credibilityUnits,
-    );
-    return { perDay, daySize: own.daySize };
   }
 
   /** Books of every key (tests, the scorer): store_id, sku, on_hand, known. */
@@ -554,37 +498,17 @@ function closedDay(calendar: SkuCalendar): (day: number) => boolean {
   return (day) => calendar.factor(day) === 0;
 }
 
-function addSale(store: StoreState, key: KeyState, at: number, units: number, pooling: Pooling): void {
+function addSale(key: KeyState, at: number, units: number): void {
   const c = key.calendar;
+  if (!c) return key.rate.add(at, units);
+  const factor = c.factor(c.dayOf(at));
   // A sale on a day the calendar calls closed (a store that opened anyway) counts as sold.
-  const factor = c ? c.factor(c.dayOf(at)) : 1;
-  const base = factor > 0 ? units / factor : units;
-  const own = pooling.ownWeekdayFree ? base / weekdayWeight(store.cumulative, c ? c.startOf(c.dayOf(at)) : Math.floor(at / DAY_MS) * DAY_MS) : base;
-  if (c) {
-    key.rate.add(c.localTime(at), own, closedDay(c));
-    key.share.add(c.localTime(at), base, closedDay(c));
-  } else {
-    key.rate.add(at, own);
-    key.share.add(at, base);
-  }
-  // The store's level counts the store's local days (one clock for all its skus), holiday-free by each sku's own factor.
-  const storeDay = storeTime(store.calendar, at);
-  const storeClosed = store.calendar && storeClosedDay(store.calendar);
-  store.level.add(storeDay, base, storeClosed);
-  store.levelLong.add(storeDay, base, storeClosed);
+  key.rate.add(c.localTime(at), factor > 0 ? units / factor : units, closedDay(c));
 }
 
-function ownRateOf(rate: DailyRate, c: SkuCalendar | undefined, at: number): { perDay: number; daySize: number } {
-  return c ? rate.estimate(c.localTime(at), closedDay(c)) : rate.estimate(at);
-}
-
-/** An instant on the store's day grid (DailyRate floors by DAY_MS): the start of its local day, or `at` itself on UTC days. */
-function storeTime(calendar: StoreCalendar | undefined, at: number): number {
-  return calendar ? calendar.dayOf(at) * DAY_MS : at;
-}
-
-function storeClosedDay(calendar: StoreCalendar): (day: number) => boolean {
-  return (day) => calendar.factor(day) === 0;
+function rateOf(key: KeyState, at: number): { perDay: number; daySize: number } {
+  const c = key.calendar;
+  return c ? key.rate.estimate(c.localTime(at), closedDay(c)) : key.rate.estimate(at);
 }
 
 function historyDays(key: KeyState): number {
