@@ -23,6 +23,14 @@
  * anomalies (without them the ratio is 0.75) and promotions (7-12% of the stock-outs start
  * during one or the day after). A longer memory (rateAlpha 0.05: 0.59 / 0.97 / 0.89; 0.07:
  * 0.63 / 0.88) or clipping a day's units at 2-3 sd (3: 0.59 / 0.81 / 0.84) did not help it.
+ * Nor did pooling the rate within the store (2026-12-07, commit 3b01aef, reverted): the store's
+ * level of units times the sku's long-run share, with the own rate's dispersion taken weekday-free,
+ * gained on the tuning seeds (pooled 0.768 -> 0.828; 0.57 / 0.86 / 0.84 -> 0.57 / 0.89 / 0.94) and
+ * on seeds 14-16 (0.817 -> 0.857) but lost on the scoring seeds (0.786 -> 0.740; 0.64 / 0.75 /
+ * 1.00 -> 0.58 / 0.75 / 0.86). The normal season did not move under any variant (0.53-0.61 on the
+ * tuning seeds): there the noise of the rate's mean is not what limits; a short-memory store level
+ * was worse (weight 0.3: 0.761, 0.5: 0.706), so fast seasons are not it either. Per season on 3
+ * seeds the figure moves by 0.05-0.15 between seed sets, more than any variant tried.
  */
 import { SCORING_SEEDS } from '../../simulators/quality/detection-seasons';
 import { recallVsOracle, recallVsOracleOnGrid, runCalibration } from '../../simulators/quality/risk-calibration';
