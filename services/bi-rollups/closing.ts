@@ -109,6 +109,9 @@ export function createClosingJob(client: ClickHouseClient, options: ClosingOptio
     for (const s of stores) {
       const key = `${s.storeId}|${s.timeZone}`;
       if (offsetsWritten.has(key)) continue;
+      // The job shares the event loop of `run all` with the SQL endpoint: a zone not seen yet
+      // costs a few ms of Intl lookups (local-days.ts), and a chain brings many stores at once.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       for (const p of offsetPeriods(s.timeZone, from, to)) {
         values.push({ store_id: s.storeId, valid_from: Math.floor(p.validFromMs / 1000), utc_offset_s: p.offsetS, time_zone: s.timeZone });
       }
