@@ -1,4 +1,4 @@
-import { createMetrics, observeMany } from './metrics';
+import { createMetrics, metricTotal, observeMany } from './metrics';
 
 type Sample = { metricName?: string; labels: Record<string, string | number>; value: number };
 
@@ -36,5 +36,33 @@ describe('observeMany', () => {
   it('refuses a value that is not a number, as observe does', () => {
     const h = createMetrics('c', { collectDefaults: false }).histogram('x_seconds', 'test', [1], ['processor']);
     expect(() => observeMany(h, { processor: 'p' }, [0.5, Number.NaN])).toThrow(TypeError);
+  });
+});
+
+describe('a registry that reports another thread too', () => {
+  it('adds the other thread series to its own, and keeps its own process metrics as they are', async () => {
+    const owner = createMetrics('bridge-test');
+    owner.counter('events_in_total', 'records read', ['processor']).labels({ processor: 'alerts' }).inc(5);
+    owner.counter('events_in_total', 'records read', ['processor']).labels({ processor: 'velocity' }).inc(2);
+    const thread = createMetrics('bridge-test', { collectDefaults: false });
+    thread.counter('events_in_total', 'records read', ['processor']).labels({ processor: 'velocity' }).inc(40);
+    thread.gauge('consumer_lag', 'lag', ['processor']).labels({ processor: 'velocity' }).set(7);
+    owner.registry.addSource(() => thread.registry.getMetricsAsJSON());
+
+    // By hand: velocity 2 here + 40 there, alerts 5 here only; the lag is the thread's alone.
+    expect(await metricTotal(owner, 'events_in_total')).toBe(47);
+    expect(await metricTotal(owner, 'consumer_lag')).toBe(7);
+    const text = await owner.registry.metrics();
+    expect(text).toMatch(/shelfstream_events_in_total\{processor="velocity",service="bridge-test"\} 42/);
+    expect(text).toMatch(/shelfstream_events_in_total\{processor="alerts",service="bridge-test"\} 5/);
+    // prom-client's cluster aggregation omits the start time; it is this thread's own, so it stays.
+    expect(text).toMatch(/shelfstream_process_start_time_seconds\{service="bridge-test"\} \d+/);
+  });
+
+  it('reports its own metrics when the other thread cannot answer', async () => {
+    const owner = createMetrics('bridge-test-2', { collectDefaults: false });
+    owner.counter('events_in_total', 'records read').inc(3);
+    owner.registry.addSource(() => Promise.reject(new Error('the thread has exited')));
+    expect(await metricTotal(owner, 'events_in_total')).toBe(3);
   });
 });

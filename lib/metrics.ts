@@ -29,7 +29,11 @@ export class BridgedRegistry extends Registry {
     if (this.sources.size === 0) return undefined;
     // A thread that has ended reports nothing, rather than failing every scrape.
     const others = await Promise.all([...this.sources].map((source) => source().catch(() => [])));
-    return AggregatorRegistry.aggregate([await super.getMetricsAsJSON(), ...others]);
+    // prom-client's aggregation drops or averages some process metrics (start time: 'omit'):
+    // those the other threads do not report are this thread's alone and pass through as they are.
+    const theirs = new Set(others.flat().map((m) => m.name));
+    const own = (await super.getMetricsAsJSON()).map((m) => (theirs.has(m.name) ? m : { ...m, aggregator: 'first' as const }));
+    return AggregatorRegistry.aggregate([own, ...others]);
   }
 
   override async getMetricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
