@@ -47,7 +47,12 @@
  * a batch's record loop, a flush), and they were the pooled p95's slowest dozen (p95 103-163 ms
  * in six runs; every query over 100 ms was one of them). overlap_engine_* is the engine's share
  * of those queries (the owner's measure, from the engine call to its answer on the owner's loop),
- * over_100_ms_* counts the queries that decide whether p95_ms is under 100 ms.
+ * over_100_ms_* counts the queries that decide whether p95_ms is under 100 ms. In the thread,
+ * four runs on 2026-12-07 gave 83, 85, 91 and 118 ms with loop stalls of 37-60 ms: what limits
+ * now is the engine time of the queries issued during the catch-up (two cores shared with the
+ * processor's thread and its inserts), which crossed 100 ms when the engine ran slower (direct
+ * p95 76-80 ms against 62-64). A nice of 10 on the processors' thread, tried once in that state,
+ * gave 106 ms: not a clear lever.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
