@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { makeThisThreadRealtime, reniceThisThread } from './thread-priority';
+import { hasSysNiceCapability, makeThisThreadRealtime, reniceThisThread } from './thread-priority';
 
 /** The calling thread's nice value: field 19 of /proc/thread-self/stat, counted after the command in parentheses. */
 function threadNice(): number {
@@ -27,5 +27,20 @@ describe('makeThisThreadRealtime', () => {
     const refused = makeThisThreadRealtime(100); // above SCHED_RR's 99: chrt refuses it for anyone
     expect(refused.applied).toBe(false);
     if (process.platform === 'linux') expect(readFileSync('/proc/thread-self/sched', 'utf8')).toMatch(/^policy\s*:\s*0$/m);
+  });
+});
+
+describe('hasSysNiceCapability', () => {
+  // CapEff lines as the kernel writes them: root in a container (every capability but a few) and
+  // an unprivileged process (none); bit 23 is CAP_SYS_NICE.
+  it('reads bit 23 of the effective set', () => {
+    expect(hasSysNiceCapability('Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t000001fffeffffff\nCapBnd:\t000001ffffffffff\n')).toBe(true);
+    expect(hasSysNiceCapability('CapEff:\t0000000000000000\n')).toBe(false);
+    expect(hasSysNiceCapability('CapEff:\t0000000000800000\n')).toBe(true);
+    expect(hasSysNiceCapability('CapEff:\t00000000ff7fffff\n')).toBe(false);
+  });
+
+  it('is false without a status to read (not Linux)', () => {
+    expect(hasSysNiceCapability('')).toBe(false);
   });
 });

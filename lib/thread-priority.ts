@@ -6,7 +6,7 @@
  * CPU a cached answer takes, and by the bench's read API load generator.
  */
 import { execFileSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { describeError } from './errors';
 
@@ -17,6 +17,29 @@ export function thisThreadId(): number | undefined {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     return Number.isInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CAP_SYS_NICE's bit in the capability sets (linux/capability.h). */
+const CAP_SYS_NICE = 23n;
+
+/**
+ * Whether this process holds CAP_SYS_NICE in its effective set (root, or the capability granted
+ * to the service), read from /proc/self/status `CapEff`. A nice value below 0 needs it, and
+ * ClickHouse applies `os_thread_priority` only with it (positive values included): without it
+ * the setting is silently ignored, so the settings that use it are read with this first.
+ * False where /proc is missing (not Linux).
+ */
+export function hasSysNiceCapability(status = readProcStatus()): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)\s*$/im.exec(status ?? '')?.[1];
+  return hex !== undefined && ((BigInt(`0x${hex}`) >> CAP_SYS_NICE) & 1n) === 1n;
+}
+
+function readProcStatus(): string | undefined {
+  try {
+    return readFileSync('/proc/self/status', 'utf8');
   } catch {
     return undefined;
   }

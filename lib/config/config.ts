@@ -264,8 +264,10 @@ export interface SqlExecutorConfig {
   readonly maxThreads: number;
   /** Nice value of the engine threads running the web dashboards' queries (0: unchanged), so they yield the cores to the event loop. */
   readonly threadNice: number;
-  /** Nice value of the engine threads running BI tools' queries through the SQL endpoint (0: unchanged). */
+  /** Nice value of the engine threads running BI tools' queries through the SQL endpoint (0: unchanged), within endpointPriorityShare when below 0. */
   readonly endpointThreadNice: number;
+  /** Query-seconds per second that BI queries may run at a raised (negative) nice value, over a 10-s window. */
+  readonly endpointPriorityShare: number;
   readonly sessionTimeoutS: number;
   readonly usersFile: string;
   /** The operator's token for `shelfstream sql` (user `shelfstream`), created on first use. */
@@ -542,6 +544,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       maxThreads: v.SQL_MAX_THREADS!,
       threadNice: v.SQL_THREAD_NICE!,
       endpointThreadNice: v.SQL_ENDPOINT_THREAD_NICE!,
+      endpointPriorityShare: v.SQL_ENDPOINT_PRIORITY_SHARE!,
       sessionTimeoutS: v.SQL_ENDPOINT_SESSION_TIMEOUT_S!,
       usersFile: v.SQL_USERS_FILE ? expandPath(v.SQL_USERS_FILE, cwd) : join(dataDir, 'sql', 'bi-users.json'),
       adminTokenFile: join(dataDir, 'sql', 'admin-token'),

@@ -623,9 +623,15 @@ export const OPTIONS = {
   }),
   SQL_ENDPOINT_THREAD_NICE: spec({
     group: 'sql',
-    default: '0',
-    doc: 'Linux nice value (ClickHouse `os_thread_priority`, 0 to 19) of the engine threads running the queries BI tools send to the SQL endpoint; SQL_THREAD_NICE applies to the web dashboards\' own queries. 0 (unchanged) because a reniced BI query loses the cores to any other busy thread: with one busy process beside it, "revenue by region and day" took 698 ms at nice 19 and 165 ms at nice 0 (median, 2 cores), and the bi-query bench\'s endpoint overhead at one client was 1.07 at nice 19 and 0.01 at nice 0. Applied only where the process may renice (CAP_SYS_NICE, root). A BI user may not change it.',
-    schema: z.coerce.number().int().min(0).max(19),
+    default: '-10',
+    doc: 'Linux nice value (ClickHouse `os_thread_priority`, -20 to 19, lower goes first) of the engine threads running the queries BI tools send to the SQL endpoint, within SQL_ENDPOINT_PRIORITY_SHARE; SQL_THREAD_NICE applies to the web dashboards\' own queries. Below 0 a dashboard query goes ahead of the stream processors\' thread for the cores: on `make bench BENCH=bi-query` of 2026-12-07 on a quiet machine (2 cores, 8 clients beside the velocity processor, alternately) p95 75, 76 and 76 ms at -10 against 82, 82 and 86 at 0, the processor\'s rate ratio 0.84-1.08 against 0.94-1.00. Not above 0: a reniced BI query loses the cores to any busy thread ("revenue by region and day" 698 ms at 19 against 165 at 0 beside one busy process; endpoint overhead at one client 1.07 at 19). Applied only where the process may renice (CAP_SYS_NICE, root; ClickHouse ignores the setting otherwise, and ShelfStream says so at start). A BI user may not change it.',
+    schema: z.coerce.number().int().min(-20).max(19),
+  }),
+  SQL_ENDPOINT_PRIORITY_SHARE: spec({
+    group: 'sql',
+    default: '0.5',
+    doc: 'Budget of the raised priority (SQL_ENDPOINT_THREAD_NICE below 0): BI queries run raised while the raised ones ran at most this many query-seconds per second over the last 10 s (0.5: half a query at a time on average, at most SQL_MAX_THREADS engine threads each); beyond it the next run at nice 0 until the load falls back, so BI clients that keep the pool busy cannot take the cores from the stream processors. 0 never raises.',
+    schema: z.coerce.number().min(0).max(64),
   }),
   SQL_USERS_FILE: spec({
     group: 'sql',

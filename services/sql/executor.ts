@@ -10,12 +10,14 @@
  * and that rendering is what is judged and run.
  */
 import type { Logger } from '../../lib/logger';
+import { hasSysNiceCapability } from '../../lib/thread-priority';
 import type { SqlExecutorConfig } from '../../lib/config';
 import type { SqlExecutor, SqlRequest, SqlResult } from './contract';
 import { createAuthenticator, type Authenticator, type Principal } from './authenticator';
 import { engineConnections, quoteIdentifier, rowsOn, runOn, setStatement, setUp, setUpThenRun, type EngineConnections, type Session } from './bi-connection';
 import { sqlError } from './clickhouse-errors';
 import { checkClientSettings, isLockedSetting, limitSettings, lockedSettingError, settingNamesOfSet, type QueryLimits } from './locked-settings';
+import { createPriorityBudget, type PriorityTicket } from './priority-budget';
 import { createQuerySlots } from './query-slots';
 import { filtersLiteral, scopeFilters, type TableName } from './scope';
 import { createSqlSessions, type SessionLease, type SessionState } from './sessions';
@@ -59,7 +61,10 @@ const STATEMENT_CACHE_SIZE = 1_000;
  */
 const ENGINE_DEFAULTS: Readonly<Record<string, string>> = { query_plan_optimize_join_order_limit: '0', join_algorithm: 'hash' };
 
-function limitsOf(principal: Principal, config: SqlExecutorConfig, origin: SqlRequest['origin']): QueryLimits {
+/** Window of the endpoint queries' priority budget (./priority-budget.ts). */
+const PRIORITY_WINDOW_MS = 10_000;
+
+function limitsOf(principal: Principal, config: SqlExecutorConfig, threadNice: number): QueryLimits {
   const own = principal.kind === 'bi' ? principal.user.limits : {};
   return {
     maxExecutionTimeS: own.maxExecutionTimeS ?? config.maxExecutionTimeS,
@@ -67,8 +72,22 @@ function limitsOf(principal: Principal, config: SqlExecutorConfig, origin: SqlRe
     maxResultRows: own.maxResultRows ?? config.maxResultRows,
     maxResultBytes: own.maxResultBytes ?? config.maxResultBytes,
     maxThreads: config.maxThreads,
-    threadNice: origin === 'web' ? config.threadNice : config.endpointThreadNice,
+    threadNice,
   };
+}
+
+/**
+ * The engine threads' nice values as they will apply: ClickHouse sets `os_thread_priority` only
+ * with CAP_SYS_NICE and ignores it otherwise, so without it none is set (and the log says so once).
+ */
+function appliedNices(config: SqlExecutorConfig, logger: Logger): { web: number; endpoint: number } {
+  if (config.threadNice === 0 && config.endpointThreadNice === 0) return { web: 0, endpoint: 0 };
+  if (hasSysNiceCapability()) return { web: config.threadNice, endpoint: config.endpointThreadNice };
+  logger.info(
+    { component: 'sql', sql_thread_nice: config.threadNice, sql_endpoint_thread_nice: config.endpointThreadNice },
+    'BI queries run at the engine\'s default priority: SQL_THREAD_NICE and SQL_ENDPOINT_THREAD_NICE need CAP_SYS_NICE (root, or the capability granted to the service)',
+  );
+  return { web: 0, endpoint: 0 };
 }
 
 export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
@@ -82,6 +101,8 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
   let closed = false;
 
   const judgedStatements = createStatementCache(STATEMENT_CACHE_SIZE);
+  const nices = appliedNices(config, logger);
+  const endpointPriority = createPriorityBudget({ nice: nices.endpoint, share: config.endpointPriorityShare, windowMs: PRIORITY_WINDOW_MS });
 
   /**
    * The engine's rendering of the client's text as one statement, and that statement's kind,
@@ -228,6 +249,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
   async function runStatement(principal: Principal, request: SqlRequest, lease: SessionLease | undefined): Promise<SqlResult> {
     const state: SessionState = lease?.state ?? { database: undefined, settings: {} };
     const connection = connections.open();
+    let priority: PriorityTicket | undefined;
     try {
       const { formatted, kind, paramsSet } = await parse(connection, request.query, request.queryParams, principal);
       const format = formatClause(formatted) ?? request.defaultFormat ?? DEFAULT_FORMAT;
@@ -253,7 +275,9 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
 
       // The operator's DDL (or anything not judged a read) may add a table with a store_id.
       if (principal.kind === 'admin' && kind !== 'read') forgetStoreTables();
-      const limits = limitSettings(limitsOf(principal, config, request.origin));
+      // Taken once the statement is judged: the budget counts the run and its scope's look-ups.
+      priority = principal.kind === 'bi' && request.origin !== 'web' ? endpointPriority.begin(Date.now()) : undefined;
+      const limits = limitSettings(limitsOf(principal, config, request.origin === 'web' ? nices.web : (priority?.nice ?? 0)));
       let filters: string | undefined;
       if (principal.kind === 'bi') {
         const refusal = checkClientSettings(clientSettings, limits);
@@ -305,6 +329,7 @@ export function createSqlExecutor(deps: SqlExecutorDeps): SqlExecutor {
         },
       };
     } finally {
+      priority?.end(Date.now());
       connection.close();
     }
   }

@@ -93,7 +93,7 @@ export function limitSettings(limits: QueryLimits): Record<string, string> {
     max_result_bytes: String(limits.maxResultBytes),
     result_overflow_mode: 'throw',
     max_threads: String(limits.maxThreads),
-    ...(limits.threadNice !== undefined && limits.threadNice > 0 ? { os_thread_priority: String(limits.threadNice) } : {}),
+    ...(limits.threadNice !== undefined && limits.threadNice !== 0 ? { os_thread_priority: String(limits.threadNice) } : {}),
     use_query_cache: '0',
     // chDB turns introspection functions on for its connections; a BI user has no use for them.
     allow_introspection_functions: '0',
