@@ -18,6 +18,7 @@ import { createKafka } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { createMetrics } from '../../lib/metrics';
+import { hasSysNiceCapability } from '../../lib/thread-priority';
 import { loadCatalog } from '../../schemas/catalog';
 import { ensureAdminToken } from '../../services/sql/authenticator';
 import { EMPTY_USERS, withUser, writeBiUsers } from '../../services/sql/bi-users';
@@ -158,6 +159,8 @@ export const biStarvationBench: Benchmark = {
       bi_p95_ms: Math.round(percentile(latencies, 95)),
       pool_size: config.sqlExecutor.poolSize,
       max_threads: config.sqlExecutor.maxThreads,
+      endpoint_thread_nice_applied: hasSysNiceCapability() ? config.sqlExecutor.endpointThreadNice : 0, // SQL_ENDPOINT_THREAD_NICE as the engine applies it
+      endpoint_priority_share: config.sqlExecutor.endpointPriorityShare, // its budget; 0: never raised
     };
   },
 };
