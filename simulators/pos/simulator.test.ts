@@ -107,11 +107,42 @@ describe('POS simulator', () => {
   it('keeps the ground truth and the events of the older topics byte for byte', () => {
     const digest = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
     const older = ['pos.sales', 'pos.returns', 'pos.voids', 'inventory.movements', 'inventory.counts', 'pricing.prices', 'pricing.promotions', 'pos.heartbeats'] as const;
+    // Purchase order ids carry the day they were placed on (orderIdOf) instead of a count per
+    // store since then: mapped back to that count (the n-th order a store placed was PO-<store>-n),
+    // the RECEIPT movements' reference_id is what it was, so the movements are the pinned bytes.
+    const legacyIds = new Map<string, string>();
+    const placedByStore = new Map<string, number>();
+    for (const o of run.events['inventory.orders'] as ReplenishmentOrdered[]) {
+      const n = (placedByStore.get(o.store_id) ?? 0) + 1;
+      placedByStore.set(o.store_id, n);
+      legacyIds.set(o.order_id, `PO-${o.store_id}-${n}`);
+    }
+    const withLegacyIds = (events: readonly InventoryMovement[]): InventoryMovement[] =>
+      events.map((m) => (m.reference_id !== null && legacyIds.has(m.reference_id) ? { ...m, reference_id: legacyIds.get(m.reference_id)! } : m));
+    const pinnedForm = (t: (typeof older)[number]): unknown => (t === 'inventory.movements' ? withLegacyIds(run.events[t] as InventoryMovement[]) : run.events[t]);
     const figures = {
       truth: digest([run.hourly, run.daily, run.stockouts, run.anomalies]),
-      ...Object.fromEntries(older.map((t) => [t, `${run.events[t].length} ${digest(run.events[t])}`])),
+      ...Object.fromEntries(older.map((t) => [t, `${run.events[t].length} ${digest(pinnedForm(t))}`])),
     };
     expect(figures).toEqual(PINNED);
+    expect(legacyIds.size).toBeGreaterThan(50);
+  });
+
+  it('gives every purchase order an id of its store and day, unique across runs of other days', () => {
+    const orders = run.events['inventory.orders'] as ReplenishmentOrdered[];
+    expect(new Set(orders.map((o) => o.order_id)).size).toBe(orders.length);
+    for (const o of orders) {
+      // The store's local day: the order is placed at the nightly review, before local midnight.
+      const day = new Date(o.occurred_at).toISOString().slice(0, 10).replaceAll('-', '');
+      expect(o.order_id).toMatch(new RegExp(`^PO-${o.store_id}-(\\d{8})-\\d+$`));
+      expect(Math.abs(Number(o.order_id.split('-')[2]) - Number(day))).toBeLessThanOrEqual(1);
+    }
+    // A run of the next two weeks (as a realtime run after this backfill) places no order of the same id.
+    const later = simulate(options({ window: { kind: 'days', startDay: parseDay('2026-03-30'), days: 14 } }));
+    const ids = new Set(orders.map((o) => o.order_id));
+    const laterOrders = later.events['inventory.orders'] as ReplenishmentOrdered[];
+    expect(laterOrders.length).toBeGreaterThan(50);
+    expect(laterOrders.filter((o) => ids.has(o.order_id))).toEqual([]);
   });
 
   it('emits only events that satisfy the contract', () => {
