@@ -229,10 +229,13 @@
         opts.scales.x.dir = -1;
         opts.scales.y.ori = 0;
         // At most 45% of the width for the labels: a longer one is cut with an ellipsis (whole in the legend on hover and in the data table).
-        const size = Math.min(Math.round(width * 0.45), longest * CHAR_PX + 16);
-        const fits = Math.floor((size - 16) / CHAR_PX);
+        // 24 px beside the text: at 16 a label of wide letters ("Wed 11 Nov") lost its first one at the edge.
+        const size = Math.min(Math.round(width * 0.45), longest * CHAR_PX + 24);
+        const fits = Math.floor((size - 24) / CHAR_PX);
         const cut = (l) => (l.length > fits ? `${l.slice(0, fits - 1)}…` : l);
-        opts.axes = [{ ...barAxis, values: (u, splits) => barAxis.values(u, splits).map(cut), side: 3, size }, { ...yAxis, side: 2 }];
+        // The values now run across: uPlot's spacing for a vertical axis (30 px) ran labels such as
+        // "1,000" into each other, so they are spaced by the width of the longest.
+        opts.axes = [{ ...barAxis, values: (u, splits) => barAxis.values(u, splits).map(cut), side: 3, size }, { ...yAxis, side: 2, space: 72 }];
       } else {
         opts.axes = [barAxis, yAxis];
       }
