@@ -29,8 +29,6 @@ const VARIANTS: Record<string, PromotionOptions> = {
   'learned, boosted, prior 5': { use: true, boostDemand: true, deflateRate: false, priorUnits: 5 },
   'learned, boosted, prior 60': { use: true, boostDemand: true, deflateRate: false, priorUnits: 60 },
   'learned, both, prior 5': { use: true, boostDemand: true, deflateRate: true, priorUnits: 5 },
-  'learned as sold, boosted': { ...PROMOTION_DEFAULTS, learnAsSold: true },
-  'learned as sold, boosted, prior 60': { ...PROMOTION_DEFAULTS, learnAsSold: true, priorUnits: 60 },
 };
 
 if (require.main === module) {

@@ -120,8 +120,6 @@ export interface PromotionOptions {
   readonly upliftOf?: (category: string, discountPercent: number) => number;
   /** Weight of the learned uplift's prior (promotions.ts: UPLIFT_TUNING.priorUnits by default). */
   readonly priorUnits?: number;
-  /** Evidence of the uplift with every promoted sale (true), or once the promotion ended. */
-  readonly learnAsSold?: boolean;
 }
 
 /**
@@ -137,8 +135,7 @@ export const PROMOTION_DEFAULTS: PromotionOptions = { use: true, boostDemand: tr
 interface PromotionWatch {
   readonly id: string;
   readonly discountPercent: number;
-  /** Start of the span not yet reported as evidence. */
-  from: number;
+  readonly from: number;
   readonly endsAt: number;
   /** The key's regular units per day when the promotion started. */
   readonly perDay: number;
@@ -351,30 +348,17 @@ export class StockTask implements PartitionTask {
   /** Units of a sale: into the rate (promoted ones as regular demand) and the watched promotion's tally. */
   private sale(store: StoreState, key: KeyState, at: number, units: number, promoted: { units: number; id: string; discountPercent: number } | undefined): void {
     if (key.promotion && at >= key.promotion.endsAt) this.endWatch(store, key, key.promotion.endsAt);
-    if (promoted && key.promotion?.id === promoted.id) {
-      key.promotion.sold += promoted.units;
-      if (this.promotions.learnAsSold) this.report(store, key, at, false);
-    }
+    if (promoted && key.promotion?.id === promoted.id) key.promotion.sold += promoted.units;
     const regular = promoted && this.promotions.deflateRate ? units - promoted.units + promoted.units / this.upliftOf(store, key, promoted.discountPercent) : units;
     addSale(key, at, regular);
   }
 
   /** The watched promotion ends at `at`: what it sold against what the rate expected becomes evidence of the uplift. */
   private endWatch(store: StoreState, key: KeyState, at: number): void {
-    this.report(store, key, at, true);
-    key.promotion = null;
-  }
-
-  /** What the watched promotion sold since the last report against what the rate expected until `at` (`last`: its end). */
-  private report(store: StoreState, key: KeyState, at: number, last: boolean): void {
     const w = key.promotion!;
-    const until = Math.max(w.from, Math.min(at, w.endsAt));
-    const expected = expectedBetween(w.perDay * 7, store.cumulative, key.calendar, w.from, until);
-    // Units sold where nothing was expected yet (two lines at one instant) wait for the next report.
-    if (!(expected > 0) && !last) return;
+    key.promotion = null;
+    const expected = expectedBetween(w.perDay * 7, store.cumulative, key.calendar, w.from, Math.max(w.from, Math.min(at, w.endsAt)));
     store.uplift.observe(key.category, w.discountPercent, w.sold, expected);
-    w.sold = 0;
-    w.from = until;
     store.dirty = true;
   }
 
