@@ -345,7 +345,7 @@ export class StockTask implements PartitionTask {
     }
   }
 
-  /** Units of a sale: into the rate (promoted ones as regular demand) and the watched promotion's tally. */
+  /** Units of a sale: into the rate (promoted ones divided by the uplift when deflateRate) and the watched promotion's tally. */
   private sale(store: StoreState, key: KeyState, at: number, units: number, promoted: { units: number; id: string; discountPercent: number } | undefined): void {
     if (key.promotion && at >= key.promotion.endsAt) this.endWatch(store, key, key.promotion.endsAt);
     if (promoted && key.promotion?.id === promoted.id) key.promotion.sold += promoted.units;
