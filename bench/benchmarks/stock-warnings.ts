@@ -31,6 +31,22 @@
  * tuning seeds): there the noise of the rate's mean is not what limits; a short-memory store level
  * was worse (weight 0.3: 0.761, 0.5: 0.706), so fast seasons are not it either. Per season on 3
  * seeds the figure moves by 0.05-0.15 between seed sets, more than any variant tried.
+ * Promotions are an input since 2026-12-07 (branch s13-promo; streams/stock/promotions.ts): the
+ * task reads pricing.promotions and multiplies a promoted sku's expected demand inside the
+ * horizon by an uplift its store learns (log uplift = beta x -log(1 - discount), per category,
+ * shrunk toward the store's and that toward none). Model risk, simulators/quality/
+ * tune-stock-promotions.ts, every variant fed the same simulations: tuning seeds 11-13 0.768
+ * (0.571 / 0.863 / 0.838) -> 0.840 (0.697 / 0.854 / 0.861); seeds 14-16 0.817 (0.614 / 0.880 /
+ * 0.907) -> 0.898 (0.645 / 0.914 / 0.971). Handed the simulator's true uplift instead (an upper
+ * bound, not landed): 0.879 (0.734 / 0.924 / 0.887) and 0.913. Dividing a promoted line's units by
+ * the uplift before they enter the rate lost both times (learned: 0.828 and 0.869; true: 0.854):
+ * a rate that learned the promotion warns of the empty shelves it leaves behind. The prior's
+ * weight hardly matters (5 expected units: 0.822, 20: 0.840, 60: 0.835), nor does learning with
+ * every promoted sale instead of at the end (0.834-0.855; 0.901 on 14-16). On the scoring seeds
+ * (map refitted on 11-13, run once): 0.786 (0.64 / 0.75 / 1.00), ece 0.0071 -> 0.886 (0.86 / 0.86
+ * / 1.06), ece 0.0080. What is left: the learned uplift reaches about two thirds of the true one's
+ * gain on the tuning seeds (evidence per store and category is a few promotions in a seven-week run),
+ * and the normal season's rate noise and the demand anomalies only the oracle foresees.
  */
 import { SCORING_SEEDS } from '../../simulators/quality/detection-seasons';
 import { recallVsOracle, recallVsOracleOnGrid, runCalibration } from '../../simulators/quality/risk-calibration';

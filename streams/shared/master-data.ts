@@ -103,8 +103,9 @@ export class MasterDataInput implements MasterDataLookup {
   }
 }
 
-/** The skus a record of an event topic names: its lines' (sales, returns) or its own (movements, counts, orders). */
-export function skusOf(value: { readonly sku?: unknown; readonly lines?: readonly { readonly sku: string }[] }): string[] {
+/** The skus a record of an event topic names: its lines' (sales, returns), a promotion's, or its own (movements, counts, orders). */
+export function skusOf(value: { readonly sku?: unknown; readonly lines?: readonly { readonly sku: string }[]; readonly skus?: readonly string[] }): string[] {
   if (Array.isArray(value.lines)) return value.lines.map((l) => l.sku);
+  if (Array.isArray(value.skus)) return [...value.skus];
   return typeof value.sku === 'string' ? [value.sku] : [];
 }

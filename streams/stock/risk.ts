@@ -290,6 +290,15 @@ export interface RiskInputs {
   readonly deliveryAt: number;
   /** The store x sku's holiday calendar: perDay is then a holiday-free base, scaled by each coming day's factor. */
   readonly calendar?: SkuCalendar;
+  /** Spans of the horizon whose demand is a multiple of the base (promotions.ts: the sku's promotions and their uplift). */
+  readonly boosts?: readonly DemandBoost[];
+}
+
+/** Demand multiplied by `factor` over [from, to). */
+export interface DemandBoost {
+  readonly from: number;
+  readonly to: number;
+  readonly factor: number;
 }
 
 export interface RiskEstimate {
@@ -304,13 +313,25 @@ export interface RiskEstimate {
 }
 
 export function estimateRisk(inputs: RiskInputs): RiskEstimate {
-  const { onHand, asOf, perDay, daySize, cumulative, deliveryAt, calendar } = inputs;
+  const { onHand, asOf, perDay, daySize, cumulative, deliveryAt, calendar, boosts } = inputs;
   const perWeek = perDay * 7;
-  const expectedUnits = expectedBetween(perWeek, cumulative, calendar, asOf, deliveryAt);
+  const expected = (from: number, to: number): number => boostedBetween(perWeek, cumulative, calendar, boosts, from, to);
+  const expectedUnits = expected(asOf, deliveryAt);
   // Days are independent: the size of a sum over d days is d times one day's.
   const size = daySize * Math.max(1 / 24, (deliveryAt - asOf) / DAY_MS);
   const risk = demandSurvival(expectedUnits, size, onHand);
-  return { risk, nextDeliveryAt: deliveryAt, expectedUnits, hoursToStockout: hoursUntil(onHand, asOf, perWeek, cumulative, calendar) };
+  return { risk, nextDeliveryAt: deliveryAt, expectedUnits, hoursToStockout: perWeek > 0 ? hoursUntil(onHand, asOf, expected, calendar) : onHand <= 0 ? 0 : null };
+}
+
+/** expectedBetween, with each boost's span of [from, to) at its factor (spans of one sku do not overlap: one promotion at a time). */
+export function boostedBetween(perWeek: number, cumulative: Float64Array, calendar: SkuCalendar | undefined, boosts: readonly DemandBoost[] | undefined, from: number, to: number): number {
+  let units = expectedBetween(perWeek, cumulative, calendar, from, to);
+  for (const b of boosts ?? []) {
+    const a = Math.max(from, b.from);
+    const z = Math.min(to, b.to);
+    if (z > a) units += (b.factor - 1) * expectedBetween(perWeek, cumulative, calendar, a, z);
+  }
+  return units;
 }
 
 /** Expected units in [from, to): the week's units spread by the shape, times each local day's holiday factor when there is a calendar. */
@@ -329,9 +350,8 @@ export function expectedBetween(perWeek: number, cumulative: Float64Array, calen
  * local day with a calendar, one UTC day without), then bisection within it (the cumulative
  * demand never decreases).
  */
-function hoursUntil(onHand: number, asOf: number, perWeek: number, cumulative: Float64Array, calendar: SkuCalendar | undefined): number | null {
+function hoursUntil(onHand: number, asOf: number, expected: (from: number, to: number) => number, calendar: SkuCalendar | undefined): number | null {
   if (onHand <= 0) return 0;
-  if (!(perWeek > 0)) return null;
   const limit = asOf + RISK_TUNING.maxHorizonHours * HOUR_MS;
   const dayEnd = (at: number): number => (calendar ? calendar.startOf(calendar.dayOf(at) + 1) : (Math.floor(at / DAY_MS) + 1) * DAY_MS);
   let lo = asOf;
@@ -339,7 +359,7 @@ function hoursUntil(onHand: number, asOf: number, perWeek: number, cumulative: F
   for (;;) {
     if (lo >= limit) return null;
     const end = Math.min(limit, Math.max(dayEnd(lo), lo + 60_000));
-    const day = expectedBetween(perWeek, cumulative, calendar, lo, end);
+    const day = expected(lo, end);
     if (before + day >= onHand) break;
     before += day;
     lo = end;
@@ -348,7 +368,7 @@ function hoursUntil(onHand: number, asOf: number, perWeek: number, cumulative: F
   const start = lo;
   while (hi - lo > 60_000) {
     const mid = (lo + hi) / 2;
-    if (before + expectedBetween(perWeek, cumulative, calendar, start, mid) >= onHand) hi = mid;
+    if (before + expected(start, mid) >= onHand) hi = mid;
     else lo = mid;
   }
   return (hi - asOf) / HOUR_MS;

@@ -5,7 +5,8 @@ import type { InputRecord } from '../runtime/processor';
 import { TestDriver } from '../runtime/test-driver';
 import { UPGRADE_STORE } from './legacy-snapshot';
 import { DAY_MS, HOUR_MS } from './risk';
-import { KEY_STORE, STOCKOUT_RISK_TABLE, STOCK_INPUTS, STORE_STORE, StockTask, stockProcessor, type KeySnapshot, type StockInput } from './stock';
+import { inMemoryStore } from '../runtime/state-store';
+import { KEY_STORE, PROMOTIONS_TOPIC, STOCKOUT_RISK_TABLE, STOCK_INPUTS, STORE_STORE, StockTask, stockProcessor, type KeySnapshot, type PromotionOptions, type StockInput, type StoreSnapshot } from './stock';
 
 const monday = Date.UTC(2026, 0, 5);
 
@@ -18,8 +19,15 @@ class Stream {
     this.next.set(topic, offset + 1);
     this.records.push({ topic, partition: 0, offset, key: 'S1', timestamp: 0, value: { store_id: 'S1', event_id: `e-${topic}-${offset}`, ...value } });
   }
-  sale(at: number, units: number): void {
-    this.add('pos.sales', { occurred_at: at, lines: [{ line_number: 1, sku: 'A', quantity: units, unit_price: 100, discount: 0, promotion_id: null }] });
+  sale(at: number, units: number, promotionId: string | null = null): void {
+    this.add('pos.sales', { occurred_at: at, lines: [{ line_number: 1, sku: 'A', quantity: units, unit_price: 100, discount: 0, promotion_id: promotionId }] });
+  }
+  /** Another sku's sale: a store selling much more than 'A' keeps the store's hour-of-week shape to itself. */
+  otherSale(at: number, units: number): void {
+    this.add('pos.sales', { occurred_at: at, lines: [{ line_number: 1, sku: 'B', quantity: units, unit_price: 100, discount: 0, promotion_id: null }] });
+  }
+  promotion(at: number, id: string, phase: 'STARTED' | 'ENDED', discountPercent: number, startsAt: number, endsAt: number): void {
+    this.add(PROMOTIONS_TOPIC, { occurred_at: at, promotion_id: id, phase, skus: ['A'], discount_percent: discountPercent, starts_at: startsAt, ends_at: endsAt });
   }
   receipt(at: number, units: number, po: string): void {
     this.add('inventory.movements', { occurred_at: at, sku: 'A', movement_type: 'RECEIPT', quantity_delta: units, reason: 'supplier delivery', reference_id: po, unit_cost: 50 });
@@ -229,5 +237,114 @@ describe('stock on the runtime state stores (crash, restart, replay)', () => {
     expect(byKey(upgraded.finalRows(STOCKOUT_RISK_TABLE, ['store_id', 'sku']))).toEqual(byKey(clean.finalRows(STOCKOUT_RISK_TABLE, ['store_id', 'sku'])));
     // Its floor is saved: a crash before its next snapshot covers it would not apply anything twice.
     expect((await upgraded.state.loadStore('shelfstream.stock', 0, UPGRADE_STORE)).entries).toEqual([['floor', Object.fromEntries([...half].map(([t, l]) => [t, l.length]))]]);
+  });
+});
+
+describe('StockTask promotions (pricing.promotions)', () => {
+  const at = (d: number, h: number, m = 0): number => monday + d * DAY_MS + h * HOUR_MS + m * 60_000;
+
+  /**
+   * 40 units counted, 10 units a day (5 at 12:00 and 5 at 16:00) for ten days with a delivery
+   * due far away, then (when `promote`) a promotion at 50% off over the next days. The last
+   * row's expected units until the delivery are compared with and without it.
+   */
+  function story(promote: boolean, before?: (s: Stream) => void): Stream {
+    const s = new Stream();
+    s.count(at(0, 7), 400);
+    before?.(s);
+    for (let d = 0; d < 10; d++) {
+      s.sale(at(d, 12), 5);
+      s.sale(at(d, 16), 5);
+    }
+    // An open order due in 30 days: the horizon is the whole promotion.
+    s.order(at(9, 20), 'PO-1', at(40, 6), 30);
+    if (promote) s.promotion(at(10, 7, 50), 'P2', 'STARTED', 50, at(10, 7, 50), at(60, 7, 50));
+    s.sale(at(10, 12), 5);
+    return s;
+  }
+
+  function lastRow(s: Stream, promotions?: PromotionOptions): Record<string, unknown> {
+    const task = new StockTask(0, promotions ? { promotions } : {});
+    const sink = new MemorySink();
+    for (const r of s.records) task.process(r, sink);
+    task.punctuate(sink);
+    const rows = sink.rowsOf(STOCKOUT_RISK_TABLE).filter((r) => r.sku === 'A');
+    return rows[rows.length - 1]!;
+  }
+
+  it('expects the uplift given over a promotion running through the whole horizon', () => {
+    const given: PromotionOptions = { use: true, boostDemand: true, deflateRate: false, upliftOf: () => 3 };
+    const plain = lastRow(story(false), given).expected_units_to_delivery as number;
+    const promoted = lastRow(story(true), given).expected_units_to_delivery as number;
+    expect(plain).toBeGreaterThan(100);
+    // The promotion covers the horizon from its start to the delivery: every expected unit times 3.
+    expect(promoted / plain).toBeCloseTo(3, 2);
+    // Not read at all: the rolling rate alone, as before promotions were an input.
+    expect(lastRow(story(true), { ...given, use: false }).expected_units_to_delivery).toBe(plain);
+  });
+
+  it('learns the uplift from what an earlier promotion sold over what the rate expected', () => {
+    // Ten regular days, then four days of promotion at 50% off selling twice as much (20 a day),
+    // ended: 80 sold where the rate (10 a day, the same hours every day) expected a little over
+    // 40: the store's shape (B's 100 a day and A's) folded three of the promoted days, 113 units
+    // a day instead of 110 once blended at 0.3, so the 4 days hold 70 x 449 / 779 = 40.3. The
+    // learned log uplift at 50% is ln 2 x beta: unshrunk log2(80 / 40.3) = 0.99, and the prior
+    // pulls the store's toward 0 (ln 2 (80 - 40.3 x 2^beta) = k beta, k = priorUnits x ln(1/0.8)^2
+    // = 1.0: 0.964) and the category's toward the store's (= k (beta - 0.964): 0.988), an uplift
+    // of 2^0.988 = 1.98.
+    const first = (s: Stream): void => {
+      s.count(at(-15, 7), 400);
+      for (let d = -14; d < 11; d++) {
+        s.otherSale(at(d, 12), 50);
+        s.otherSale(at(d, 16), 50);
+      }
+      for (let d = -14; d < -4; d++) {
+        s.sale(at(d, 12), 5);
+        s.sale(at(d, 16), 5);
+      }
+      s.promotion(at(-4, 7, 50), 'P1', 'STARTED', 50, at(-4, 7, 50), at(0, 7, 50));
+      for (let d = -4; d < 0; d++) {
+        s.sale(at(d, 12), 10, 'P1');
+        s.sale(at(d, 16), 10, 'P1');
+      }
+      s.promotion(at(0, 7, 50), 'P1', 'ENDED', 50, at(-4, 7, 50), at(0, 7, 50));
+    };
+    const learned: PromotionOptions = { use: true, boostDemand: true, deflateRate: false };
+    const build = (promote: boolean): Stream => {
+      const s = story(promote, first);
+      // The count first, as every story has it: move it before the earlier days.
+      s.records.sort((a, b) => (a.value as { occurred_at: number }).occurred_at - (b.value as { occurred_at: number }).occurred_at);
+      return s;
+    };
+    const ratio = (lastRow(build(true), learned).expected_units_to_delivery as number) / (lastRow(build(false), learned).expected_units_to_delivery as number);
+    expect(ratio).toBeGreaterThan(1.9);
+    expect(ratio).toBeLessThan(2);
+  });
+
+  it('restores from a snapshot taken before promotions were an input, keeping the books and rates', () => {
+    const s = story(false);
+    const full = lastRow(s);
+    // The first half, snapshotted; its store and key records stripped of what older versions lacked.
+    const keys = inMemoryStore<KeySnapshot>();
+    const stores = inMemoryStore<StoreSnapshot>();
+    const half = s.records.length - 3;
+    const first = new StockTask(0, {}, { keys, stores, applied: () => false });
+    const sink = new MemorySink();
+    for (const r of s.records.slice(0, half)) first.process(r, sink);
+    first.punctuate(sink);
+    for (const [id, k] of keys.entries()) {
+      const { promotion: _p, ...older } = k;
+      keys.put(id, older);
+    }
+    for (const [id, st] of stores.entries()) {
+      const { promotions: _b, uplift: _u, ...older } = st;
+      stores.put(id, older);
+    }
+    const restored = new StockTask(0, {}, { keys, stores, applied: () => false });
+    const rest = new MemorySink();
+    for (const r of s.records.slice(half)) restored.process(r, rest);
+    restored.punctuate(rest);
+    const rows = rest.rowsOf(STOCKOUT_RISK_TABLE);
+    expect(rows[rows.length - 1]).toEqual(full);
   });
 });

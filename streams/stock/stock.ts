@@ -3,7 +3,8 @@
  *
  * Consumes (co-partitioned, one task per partition number, all keyed by store_id):
  *   pos.sales, pos.returns, inventory.movements, inventory.counts (the books), and
- *   inventory.orders (when the next delivery can come; orders do not change the books). Not
+ *   inventory.orders (when the next delivery can come; orders do not change the books), and
+ *   pricing.promotions (promotions.ts: the store's promotions, their skus, discount and end). Not
  *   pos.voids: a voided transaction never completed, so no goods left the shelf (the simulator
  *   and sale_voided.avsc agree: a void carries no lines and no SaleCompleted precedes it).
  * Per record (pure): the event's ledger entries (ledger.ts) update the books of each sku it
@@ -12,7 +13,9 @@
  *   master data below), and the risk then scales the coming days by their holiday factors
  *   (closed days sell nothing);
  *   an order opens until the receipt naming it, and teaches the sku's lead time and the store's
- *   review and receiving times (replenishment.ts). Then the sku's alerts are re-evaluated:
+ *   review and receiving times (replenishment.ts); a promotion's expected demand inside the
+ *   horizon is the rate times an uplift the store learns from what its promotions sold over
+ *   what their skus' rates expected (promotions.ts). Then the sku's alerts are re-evaluated:
  *     OUT_OF_STOCK   raised when the books reach 0, resolved when units are back;
  *     STOCKOUT_RISK  raised when the model's P(run out before the next delivery) >= RISK_RAISE, resolved
  *                    when it falls below RISK_RESOLVE or a delivery arrives (hysteresis: one
@@ -35,7 +38,7 @@
  *   The snapshot table of earlier versions (stock_state) is read once, on upgrade
  *   (legacy-snapshot.ts).
  */
-import type { Alert, AlertType, InventoryMovement, ReplenishmentOrdered, SaleCompleted } from '../../schemas/generated/events';
+import type { Alert, AlertType, InventoryMovement, PromotionChanged, ReplenishmentOrdered, SaleCompleted } from '../../schemas/generated/events';
 import { alertId, emitAlert } from '../runtime/alerts';
 import { TopicMapping } from '../runtime/topics';
 import { DEFAULT_EVENT_ID_HORIZON_MS, openEventIdGuard, type EventIdGuard } from '../runtime/event-ids';
@@ -47,7 +50,8 @@ import { calibrateRisk, FITTED_RISK_MAP, MODEL_RISK, type RiskMap } from './risk
 import { DemandCalendars, NO_CALENDARS, type SkuCalendar, type StoreCalendar } from './demand-calendar';
 import { MasterDataInput, NO_MASTER_DATA, PRODUCTS_TOPIC, skusOf, STORES_TOPIC, type MasterDataLookup } from '../shared/master-data';
 import { SkuOrders, StoreReplenishment, earliestDelivery, type SkuOrdersSnapshot, type StoreReplenishmentSnapshot } from './replenishment';
-import { DAY_MS, DailyRate, cumulativeShares, StoreShape, estimateRisk, weekShareBetween, type DailyRateSnapshot, type RiskEstimate, type StoreShapeSnapshot } from './risk';
+import { DAY_MS, DailyRate, cumulativeShares, StoreShape, estimateRisk, expectedBetween, weekShareBetween, type DailyRateSnapshot, type DemandBoost, type RiskEstimate, type StoreShapeSnapshot } from './risk';
+import { StorePromotionBook, StoreUplift, type PromotionSnapshot, type UpliftSnapshot } from './promotions';
 
 export const STOCKOUT_RISK_TABLE = 'stockout_risk';
 /** The stores of a stock task (runtime/state-store.ts). */
@@ -75,8 +79,14 @@ export const MIN_HISTORY_DAYS = 3;
 
 /** The topic of replenishment orders: an input of this processor, not a ledger topic (orders do not change the books). */
 export const ORDERS_TOPIC = 'inventory.orders';
+/**
+ * The topic of promotions (promotions.ts): an input, not a ledger topic. Listed first: a
+ * promotion starts before the store opens, and at equal event times it should be known before
+ * the sales it explains.
+ */
+export const PROMOTIONS_TOPIC = 'pricing.promotions';
 /** Every input of the stock processor, by catalogue name. */
-export const STOCK_INPUTS = [...STOCK_TOPICS, ORDERS_TOPIC] as const;
+export const STOCK_INPUTS = [PROMOTIONS_TOPIC, ...STOCK_TOPICS, ORDERS_TOPIC] as const;
 export type StockInput = (typeof STOCK_INPUTS)[number];
 
 export interface StockOptions {
@@ -95,6 +105,41 @@ export interface StockOptions {
    * data they publish).
    */
   readonly masterData?: MasterDataLookup;
+  /** How promotions enter the risk (the tuning scripts compare variants); PROMOTION_DEFAULTS by default. */
+  readonly promotions?: PromotionOptions;
+}
+
+export interface PromotionOptions {
+  /** Read pricing.promotions at all (false: the risk of the rolling rate alone, as before promotions were an input). */
+  readonly use: boolean;
+  /** A promotion's expected demand inside the horizon is the rate times the uplift. */
+  readonly boostDemand: boolean;
+  /** A promoted line's units enter the rate divided by the uplift, so the rate stays the regular demand. */
+  readonly deflateRate: boolean;
+  /** A given uplift in place of the learned one (diagnostics only: the simulator's truth, an upper bound). */
+  readonly upliftOf?: (category: string, discountPercent: number) => number;
+  /** Weight of the learned uplift's prior (promotions.ts: UPLIFT_TUNING.priorUnits by default). */
+  readonly priorUnits?: number;
+}
+
+/**
+ * Measured on the tuning seeds (simulators/quality/tune-stock-promotions.ts, model risk,
+ * recall_vs_oracle pooled): no promotions 0.768; the learned uplift boosting the demand 0.840,
+ * and with the rate deflated too 0.828 (with the simulator's true uplift: 0.879 boosted, 0.854
+ * with the rate deflated as well). Deflating lost both times: a rate that learned the promotion
+ * warns of the empty shelves it leaves behind, which a deflated one misses.
+ */
+export const PROMOTION_DEFAULTS: PromotionOptions = { use: true, boostDemand: true, deflateRate: false };
+
+/** A promotion of the key being watched: what it sold against what the rate expected (promotions.ts learns the uplift from it). */
+interface PromotionWatch {
+  readonly id: string;
+  readonly discountPercent: number;
+  readonly from: number;
+  readonly endsAt: number;
+  /** The key's regular units per day when the promotion started. */
+  readonly perDay: number;
+  sold: number;
 }
 
 interface OpenAlert {
@@ -113,9 +158,13 @@ interface KeyState {
   orders: SkuOrders;
   riskAlert: OpenAlert | null;
   outAlert: OpenAlert | null;
+  /** The running promotion being watched, if any. */
+  promotion: PromotionWatch | null;
   dirty: boolean;
   /** From the master data, not the snapshot: undefined when the store or sku has none. */
   readonly calendar: SkuCalendar | undefined;
+  /** From the master data: '' when the sku has none (its promotions then learn the store's uplift). */
+  readonly category: string;
 }
 
 interface StoreState {
@@ -129,6 +178,8 @@ interface StoreState {
   lastSaleAt: number;
   cumulative: Float64Array;
   readonly keys: Set<KeyState>;
+  promotions: StorePromotionBook;
+  uplift: StoreUplift;
   dirty: boolean;
   readonly calendar: StoreCalendar | undefined;
 }
@@ -144,6 +195,8 @@ export interface KeySnapshot {
   readonly orders: SkuOrdersSnapshot;
   readonly riskAlert: OpenAlert | null;
   readonly outAlert: OpenAlert | null;
+  /** Absent in snapshots from before promotions were an input. */
+  readonly promotion?: PromotionWatch | null;
 }
 /** What the `stock-stores` store holds per store. */
 export interface StoreSnapshot {
@@ -153,6 +206,9 @@ export interface StoreSnapshot {
   readonly movementsApplied: number;
   readonly ordersApplied: number;
   readonly lastSaleAt: number;
+  /** Absent in snapshots from before promotions were an input: none known, no uplift learned. */
+  readonly promotions?: PromotionSnapshot[];
+  readonly uplift?: UpliftSnapshot;
 }
 
 /** Where a stock task keeps its state: the runtime's stores, or memory alone (unit tests, the scorer). */
@@ -180,6 +236,7 @@ export class StockTask implements PartitionTask {
   private readonly riskMap: RiskMap;
   private readonly masterData: MasterDataLookup;
   private readonly calendars: DemandCalendars;
+  private readonly promotions: PromotionOptions;
   /** Counts refused because deltas after them were folded already (see ledger.ts). */
   staleCounts = 0;
 
@@ -196,6 +253,7 @@ export class StockTask implements PartitionTask {
     this.riskMap = options.riskMap === undefined ? FITTED_RISK_MAP : (options.riskMap ?? MODEL_RISK);
     this.masterData = options.masterData ?? NO_MASTER_DATA;
     this.calendars = options.masterData ? new DemandCalendars(options.masterData) : NO_CALENDARS;
+    this.promotions = options.promotions ?? PROMOTION_DEFAULTS;
     // Stores first, so keys find theirs.
     for (const [storeId, snapshot] of state.stores.entries()) this.restoreStore(storeId, snapshot);
     for (const [, snapshot] of state.keys.entries()) this.restoreKey(snapshot);
@@ -206,7 +264,7 @@ export class StockTask implements PartitionTask {
   /** The master-data barrier (master-data.ts) before a record naming a store or sku the tables do not hold yet. */
   awaitBefore(record: InputRecord): Promise<void> | undefined {
     if (!this.masterData.awaitMissing || !this.roles.has(record.topic)) return undefined;
-    const value = record.value as { store_id: string; sku?: unknown; lines?: readonly { sku: string }[] };
+    const value = record.value as { store_id: string; sku?: unknown; lines?: readonly { sku: string }[]; skus?: readonly string[] };
     return this.masterData.awaitMissing(value.store_id, skusOf(value));
   }
 
@@ -219,12 +277,22 @@ export class StockTask implements PartitionTask {
     const value = record.value as { store_id: string; occurred_at: number };
     const store = this.store(value.store_id);
     if (role === ORDERS_TOPIC) return this.order(store, record, out);
+    if (role === PROMOTIONS_TOPIC) return this.promotion(store, record, out);
+    // Units of each sku sold on a promotion the store published, and its discount.
+    let promoted: Map<string, { units: number; id: string; discountPercent: number }> | undefined;
     if (role === 'pos.sales') {
       store.salesApplied++;
       store.dirty = true;
       if (value.occurred_at > store.lastSaleAt) store.lastSaleAt = value.occurred_at;
       let units = 0;
-      for (const line of (value as SaleCompleted).lines) units += line.quantity;
+      for (const line of (value as SaleCompleted).lines) {
+        units += line.quantity;
+        const discountPercent = line.promotion_id === null || !this.promotions.use ? undefined : store.promotions.discountOf(line.promotion_id);
+        if (discountPercent === undefined) continue;
+        promoted ??= new Map();
+        const p = promoted.get(line.sku) ?? promoted.set(line.sku, { units: 0, id: line.promotion_id!, discountPercent }).get(line.sku)!;
+        p.units += line.quantity;
+      }
       if (store.shape.add(value.occurred_at, units, storeDayFactor(store.calendar))) {
         // A new day in the shape changes every sku's forecast: recompute their rows.
         store.cumulative = cumulativeShares(store.shape.shares());
@@ -239,7 +307,7 @@ export class StockTask implements PartitionTask {
         if (key.ledger.applyCount(entry.at, entry.onHand) === 'stale') this.staleCounts++;
       } else {
         key.ledger.applyDelta(entry.at, entry.delta);
-        if (role === 'pos.sales') addSale(key, entry.at, -entry.delta);
+        if (role === 'pos.sales') this.sale(store, key, entry.at, -entry.delta, promoted?.get(entry.sku));
         if (role === 'inventory.movements') {
           const m = record.value as InventoryMovement;
           if (m.movement_type === 'RECEIPT' && m.quantity_delta > 0) {
@@ -250,8 +318,59 @@ export class StockTask implements PartitionTask {
           store.dirty = true;
         }
       }
+      // A stock-out ends what a promotion can show of its demand: the units it did not sell were not there.
+      if (key.promotion && key.ledger.known && key.ledger.onHand <= 0) this.endWatch(store, key, entry.at);
       this.evaluateAlerts(store, key, record, delivered, out);
     }
+  }
+
+  /**
+   * A promotion starts or ends: the book of the store changes, and so do the risks of its skus.
+   * Counted in the version of each sku it names, like an order.
+   */
+  private promotion(store: StoreState, record: InputRecord, out: RowSink): void {
+    if (!this.promotions.use) return;
+    const e = record.value as PromotionChanged;
+    store.promotions.apply(e);
+    store.dirty = true;
+    for (const sku of e.skus) {
+      const key = this.key(store, sku);
+      this.claim(key, e.occurred_at);
+      if (key.promotion && (e.phase === 'ENDED' || key.promotion.id !== e.promotion_id)) this.endWatch(store, key, Math.min(e.occurred_at, key.promotion.endsAt));
+      if (e.phase === 'STARTED' && !key.promotion && key.ledger.known && key.ledger.onHand > 0 && historyDays(key) >= MIN_HISTORY_DAYS) {
+        const from = Math.max(e.starts_at, e.occurred_at);
+        key.promotion = { id: e.promotion_id, discountPercent: e.discount_percent, from, endsAt: e.ends_at, perDay: rateOf(key, from).perDay, sold: 0 };
+      }
+      this.evaluateAlerts(store, key, record, false, out);
+    }
+  }
+
+  /** Units of a sale: into the rate (promoted ones divided by the uplift when deflateRate) and the watched promotion's tally. */
+  private sale(store: StoreState, key: KeyState, at: number, units: number, promoted: { units: number; id: string; discountPercent: number } | undefined): void {
+    if (key.promotion && at >= key.promotion.endsAt) this.endWatch(store, key, key.promotion.endsAt);
+    if (promoted && key.promotion?.id === promoted.id) key.promotion.sold += promoted.units;
+    const regular = promoted && this.promotions.deflateRate ? units - promoted.units + promoted.units / this.upliftOf(store, key, promoted.discountPercent) : units;
+    addSale(key, at, regular);
+  }
+
+  /** The watched promotion ends at `at`: what it sold against what the rate expected becomes evidence of the uplift. */
+  private endWatch(store: StoreState, key: KeyState, at: number): void {
+    const w = key.promotion!;
+    key.promotion = null;
+    const expected = expectedBetween(w.perDay * 7, store.cumulative, key.calendar, w.from, Math.max(w.from, Math.min(at, w.endsAt)));
+    store.uplift.observe(key.category, w.discountPercent, w.sold, expected);
+    store.dirty = true;
+  }
+
+  private upliftOf(store: StoreState, key: KeyState, discountPercent: number): number {
+    return this.promotions.upliftOf?.(key.category, discountPercent) ?? store.uplift.uplift(key.category, discountPercent);
+  }
+
+  /** The sku's promotions inside [asOf, deliveryAt) at their uplift. */
+  private boosts(store: StoreState, key: KeyState, asOf: number, deliveryAt: number): DemandBoost[] | undefined {
+    if (!this.promotions.use || !this.promotions.boostDemand) return undefined;
+    const spans = store.promotions.spans(key.sku, asOf, deliveryAt);
+    return spans.length === 0 ? undefined : spans.map((s) => ({ from: s.from, to: s.to, factor: this.upliftOf(store, key, s.discountPercent) }));
   }
 
   /** A record about to be applied to `key`, happening at `at`: the key's version, as-of time and dirty flag move on. */
@@ -293,7 +412,8 @@ export class StockTask implements PartitionTask {
       nextReview: store.replenishment.nextReview(asOf, (at) => weekShareBetween(cumulative, at - DAY_MS, at) > 0),
       nextReceiving: (after) => store.replenishment.nextReceiving(after, asOf),
     });
-    return estimateRisk({ onHand: key.ledger.onHand, asOf, perDay, daySize, cumulative, deliveryAt, ...(key.calendar ? { calendar: key.calendar } : {}) });
+    const boosts = this.boosts(store, key, asOf, deliveryAt);
+    return estimateRisk({ onHand: key.ledger.onHand, asOf, perDay, daySize, cumulative, deliveryAt, ...(key.calendar ? { calendar: key.calendar } : {}), ...(boosts ? { boosts } : {}) });
   }
 
   private evaluateAlerts(store: StoreState, key: KeyState, record: InputRecord, delivered: boolean, out: RowSink): void {
@@ -361,6 +481,8 @@ export class StockTask implements PartitionTask {
           movementsApplied: store.movementsApplied,
           ordersApplied: store.ordersApplied,
           lastSaleAt: store.lastSaleAt,
+          promotions: store.promotions.toJSON(),
+          uplift: store.uplift.toJSON(),
         });
       }
     }
@@ -418,6 +540,8 @@ export class StockTask implements PartitionTask {
         lastSaleAt: 0,
         cumulative: cumulativeShares(shape.shares()),
         keys: new Set(),
+        promotions: new StorePromotionBook(),
+        uplift: new StoreUplift(this.promotions.priorUnits),
         dirty: false,
         calendar: this.calendars.store(storeId),
       };
@@ -440,8 +564,10 @@ export class StockTask implements PartitionTask {
         orders: new SkuOrders(),
         riskAlert: null,
         outAlert: null,
+        promotion: null,
         dirty: false,
         calendar: this.calendars.sku(store.storeId, sku),
+        category: this.masterData.product(sku)?.category ?? '',
       };
       this.keys.set(id, k);
       store.keys.add(k);
@@ -460,6 +586,7 @@ export class StockTask implements PartitionTask {
       orders: key.orders.toJSON(),
       riskAlert: key.riskAlert,
       outAlert: key.outAlert,
+      promotion: key.promotion,
     };
   }
 
@@ -472,6 +599,8 @@ export class StockTask implements PartitionTask {
     store.movementsApplied = s.movementsApplied;
     store.ordersApplied = s.ordersApplied;
     store.lastSaleAt = s.lastSaleAt;
+    store.promotions = StorePromotionBook.fromJSON(s.promotions);
+    store.uplift = StoreUplift.fromJSON(s.uplift, this.promotions.priorUnits);
   }
 
   private restoreKey(s: KeySnapshot): void {
@@ -483,6 +612,7 @@ export class StockTask implements PartitionTask {
     key.orders = SkuOrders.fromJSON(s.orders);
     key.riskAlert = s.riskAlert;
     key.outAlert = s.outAlert;
+    key.promotion = s.promotion ?? null;
   }
 
   /** Books of every key (tests, the scorer): store_id, sku, on_hand, known. */

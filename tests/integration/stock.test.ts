@@ -1,5 +1,5 @@
 /**
- * The stock processor end to end: the POS simulator's stock events and replenishment orders on
+ * The stock processor end to end: the POS simulator's stock events, replenishment orders and promotions on
  * stand-in topics (three partitions each, keyed by store_id as the catalogue topics are), the processor as a separate
  * process (`shelfstream stream stock`) killed with SIGKILL several times at random points of its
  * progress, then run to the end. Checked against two sources that are not the process under test:
@@ -28,7 +28,7 @@ import { EventTimeAligner } from '../../streams/runtime/align';
 import { ALERTS_TOPIC } from '../../streams/runtime/alerts';
 import { MemorySink } from '../../streams/runtime/memory-sink';
 import { PRODUCTS_TOPIC, STORES_TOPIC, staticMasterData } from '../../streams/shared/master-data';
-import { STOCKOUT_RISK_TABLE, STOCK_INPUTS, StockTask, type StockInput } from '../../streams/stock/stock';
+import { PROMOTIONS_TOPIC, STOCKOUT_RISK_TABLE, STOCK_INPUTS, StockTask, type StockInput } from '../../streams/stock/stock';
 import type { CliRun } from '../harness/cli';
 import { waitFor } from '../harness/fixtures';
 import { processorRun } from '../harness/processor-run';
@@ -209,7 +209,8 @@ describe('stock processor under SIGKILL', () => {
     const touched = new Set<string>();
     for (const t of STOCK_INPUTS) {
       for (const v of events.byTopic[t]) {
-        const skus = t === 'pos.sales' || t === 'pos.returns' ? (v as unknown as { lines: { sku: string }[] }).lines.map((l) => l.sku) : [(v as unknown as { sku: string }).sku];
+        // A promotion names its skus: a row for each (its risk counts the promotion's uplift).
+        const skus = t === 'pos.sales' || t === 'pos.returns' ? (v as unknown as { lines: { sku: string }[] }).lines.map((l) => l.sku) : t === PROMOTIONS_TOPIC ? (v as unknown as { skus: string[] }).skus : [(v as unknown as { sku: string }).sku];
         for (const sku of skus) touched.add(`${v.store_id}/${sku}`);
       }
     }
