@@ -265,7 +265,11 @@ describe('SQL executor: BI users on embedded ClickHouse', () => {
     const nicesSeen = new Set<number>();
     const query = run("SELECT getSetting('os_thread_priority'), sleep(0.3)");
     let done = false;
-    void query.finally(() => (done = true));
+    // Ends the polling whether the query answers or fails (a failure is then reported by the await below).
+    void query.then(
+      () => (done = true),
+      () => (done = true),
+    );
     while (!done) {
       for (const tid of readdirSync('/proc/self/task')) {
         try {
