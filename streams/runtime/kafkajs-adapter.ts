@@ -6,6 +6,7 @@
  * Everything about what is processed, written and committed, and in which order, is the
  * core's, and is unit-tested through the test driver (test-driver.ts).
  */
+import { crashedOnUnreachableBroker, restartDelayMs } from './consumer-crash';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createProducer } from '../../lib/clients/kafka';
@@ -220,7 +221,8 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
   }
 
   for (const topic of definition.inputs) await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  const runConsumer = (): Promise<void> => consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  await runConsumer();
 
   let checkingIdle = false;
   let ticking = false;
@@ -249,12 +251,25 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  // Restarts in a row of a consumer that crashed on an unreachable broker (./consumer-crash.ts);
+  // back to 0 once it has a batch again.
+  let unreachableRestarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, () => (unreachableRestarts = 0));
   consumer.on(consumer.events.CRASH, (event) => {
     // During the stop a crash is the stop's own doing (connections it closed); the stop goes on.
-    if (!event.payload.restart && !stopping) {
-      log.error({ err: event.payload.error }, 'consumer crashed and will not restart');
-      void stopGlobalTables(globalTables).finally(resolveStopped);
+    if (event.payload.restart || stopping) return;
+    if (crashedOnUnreachableBroker(event.payload.error)) {
+      // kafkajs gave this consumer up (it has disconnected it); run it again, as kafkajs does a retriable crash.
+      const delayMs = restartDelayMs(++unreachableRestarts);
+      log.warn({ err: event.payload.error, delayMs, attempt: unreachableRestarts }, 'consumer crashed: the broker could not be reached; restarting it');
+      restartTimer = setTimeout(() => {
+        if (!stopping) void runConsumer().catch((error: unknown) => log.error({ err: error }, 'consumer restart failed'));
+      }, delayMs);
+      return;
     }
+    log.error({ err: event.payload.error }, 'consumer crashed and will not restart');
+    void stopGlobalTables(globalTables).finally(resolveStopped);
   });
 
   const running: RunningProcessor = {
@@ -265,6 +280,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
       if (stopping) return stopped;
       stopping = true;
       clearInterval(timer);
+      clearTimeout(restartTimer);
       const stop = new StopSteps(name, log, options.stopStepTimeoutMs ?? STOP_STEP_TIMEOUT_MS);
       try {
         await stop.step('drain', () => core.drain(), { timeoutMs: options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS, detail: () => ({ lockHeldBy: core.lockHolder }) });
