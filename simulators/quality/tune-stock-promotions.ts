@@ -12,7 +12,7 @@
  */
 import { CATEGORIES } from '../pos/chain';
 import { promotionUplift } from '../pos/demand';
-import { PROMOTION_DEFAULTS, type PromotionOptions } from '../../streams/stock/stock';
+import { PROMOTION_DEFAULTS, type PromotionOptions, type StockOptions } from '../../streams/stock/stock';
 import { TUNING_SEEDS } from './detection-seasons';
 import { FIT_CHAIN } from './fit-risk-map';
 import { recallVsOracle, runCalibration, type RiskFigures } from './risk-calibration';
@@ -31,12 +31,19 @@ const VARIANTS: Record<string, PromotionOptions> = {
   'learned, both, prior 5': { use: true, boostDemand: true, deflateRate: true, priorUnits: 5 },
 };
 
+/** Variants of the rate, with promotions as they run (PROMOTION_DEFAULTS). */
+const RATE_VARIANTS: Record<string, StockOptions> = {
+  'stock-outs not censored': { censorStockouts: false },
+  'stock-outs censored (the default)': { censorStockouts: true },
+};
+
 if (require.main === module) {
   const started = performance.now();
   // Other seeds than the tuning ones only to see whether a gain holds (never the scoring seeds).
   const seeds = process.argv[2] ? process.argv[2].split(',').map(Number) : TUNING_SEEDS;
-  const names = process.argv[3] ? process.argv[3].split('|') : Object.keys(VARIANTS);
-  const report = runCalibration(seeds, FIT_CHAIN, { stock: { riskMap: null, promotions: { use: false, boostDemand: false, deflateRate: false } }, variants: names.map((n) => ({ riskMap: null, promotions: VARIANTS[n]! })) });
+  const names = process.argv[3] ? process.argv[3].split('|') : [...Object.keys(VARIANTS), ...Object.keys(RATE_VARIANTS)];
+  const variantOf = (n: string): StockOptions => ({ riskMap: null, ...(VARIANTS[n] ? { promotions: VARIANTS[n], censorStockouts: false } : RATE_VARIANTS[n]) });
+  const report = runCalibration(seeds, FIT_CHAIN, { stock: { riskMap: null, censorStockouts: false, promotions: { use: false, boostDemand: false, deflateRate: false } }, variants: names.map(variantOf) });
   const show = (name: string, f: RiskFigures): string => {
     const seasons = Object.keys(f.frontierBySeason).map((s) => `${s} ${recallVsOracle(f.frontierBySeason[s]!, report.oracle.frontierBySeason[s]!).toFixed(3)}`);
     return `${name}: recall_vs_oracle ${recallVsOracle(f.frontier, report.oracle.frontier).toFixed(3)} (${seasons.join(', ')}), recall24h ${interpolatedRecallAt(f.frontier, FALSE_RATE_TARGET).recall24h.toFixed(4)}, model-risk ece ${f.pooled.ece.toFixed(4)}`;

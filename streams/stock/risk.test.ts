@@ -46,6 +46,42 @@ describe('shape, rate and risk', () => {
     expect(rate.estimate(monday + 2 * DAY_MS).perDay).toBeCloseTo((0.9 * 0.1 * 10) / (1 - 0.81), 12);
   });
 
+  it('takes a day that saw the books empty as at least the rate so far, and leaves out days they stayed empty', () => {
+    const censored = new DailyRate();
+    const plain = new DailyRate();
+    for (const rate of [censored, plain]) {
+      rate.add(monday + 9 * HOUR_MS, 10);
+      rate.add(monday + DAY_MS + 9 * HOUR_MS, 2); // day 1: 2 sold, then the shelf is empty at noon
+    }
+    censored.books(monday + DAY_MS + 12 * HOUR_MS, true);
+    // Days 2 and 3 empty throughout; the delivery comes on day 4 at 08:00 and 10 sell.
+    censored.books(monday + 4 * DAY_MS + 8 * HOUR_MS, false);
+    for (const rate of [censored, plain]) rate.add(monday + 4 * DAY_MS + 9 * HOUR_MS, 10);
+    // Censored: day 1 counts as max(2, 10) = 10, days 2-3 are left out: every day seen is 10.
+    expect(censored.estimate(monday + 5 * DAY_MS).perDay).toBeCloseTo(10, 12);
+    // Not told: 10, 2, 0, 0, 10 with weights 0.9^4 .. 1 (times 0.1), bias-corrected by 1 - 0.9^5.
+    const w = [0.6561, 0.729, 0.81, 0.9, 1].map((x) => 0.1 * x);
+    const mean = (10 * w[0]! + 2 * w[1]! + 10 * w[4]!) / (1 - 0.9 ** 5);
+    expect(plain.estimate(monday + 5 * DAY_MS).perDay).toBeCloseTo(mean, 12);
+  });
+
+  it('counts a censored day that sold more than the rate as sold, and keeps the outage across a snapshot', () => {
+    const rate = new DailyRate();
+    rate.add(monday + 9 * HOUR_MS, 4);
+    rate.add(monday + DAY_MS + 9 * HOUR_MS, 8);
+    rate.books(monday + DAY_MS + 20 * HOUR_MS, true);
+    // Day 0: 4 (weight 0.1); day 1: max(8, 4) = 8: (0.9 * 0.1 * 4 + 0.1 * 8) / (1 - 0.81).
+    const expected = (0.9 * 0.1 * 4 + 0.1 * 8) / (1 - 0.81);
+    expect(rate.estimate(monday + 2 * DAY_MS).perDay).toBeCloseTo(expected, 12);
+    // Still empty a week later: the empty days say nothing, before and after a restore.
+    const restored = DailyRate.fromJSON(JSON.parse(JSON.stringify(rate.toJSON())));
+    expect(rate.estimate(monday + 9 * DAY_MS).perDay).toBeCloseTo(expected, 12);
+    expect(restored.estimate(monday + 9 * DAY_MS).perDay).toBeCloseTo(expected, 12);
+    // Stock back on day 9: from then on days with no sale count as zero again.
+    restored.books(monday + 9 * DAY_MS + 8 * HOUR_MS, false);
+    expect(restored.estimate(monday + 11 * DAY_MS).perDay).toBeLessThan(expected);
+  });
+
   it('is the tail probability of the demand until the delivery', () => {
     const uniform = cumulativeShares(new Float64Array(168).fill(1 / 168));
     // 7 units a day, Poisson days; the delivery in 2 days; 10 on hand: P(Poisson(14) >= 10).

@@ -199,11 +199,20 @@ export interface DailyRateSnapshot {
   readonly m1: number;
   readonly m2: number;
   readonly weight: number;
+  /** Absent in snapshots from before stock-outs were censored. */
+  readonly outSince?: number | null;
+  readonly censored?: boolean;
 }
 
 /**
  * Units per UTC day, exponentially weighted (with the bias correction that makes the first days
  * count fully), and the day-to-day variance for the dispersion. Days with no sale count as 0.
+ *
+ * Sales are demand only while there is stock: told when the books run empty (`books`), a day
+ * that saw them empty counts as the larger of its units and the rate so far (what it sold is a
+ * lower bound of what was asked for), and whole days they stayed empty are left out, as closed
+ * days are. Without it every stock-out taught the rate that demand had fallen, just before the
+ * next one.
  */
 export class DailyRate {
   private day: number | undefined;
@@ -212,30 +221,56 @@ export class DailyRate {
   private m1 = 0;
   private m2 = 0;
   private weight = 0;
+  /** When the books ran empty, while they stay so. */
+  private outSince: number | undefined;
+  /** The current day saw the books empty. */
+  private censored = false;
 
   /** `closed` (of a day) leaves the days it names out of the rate: a day the store stayed shut sold nothing, and says nothing of demand. */
   add(at: number, units: number, closed?: (day: number) => boolean): void {
     const day = Math.floor(at / DAY_MS);
     if (this.day === undefined) this.day = this.firstDay = day;
-    if (day > this.day) {
-      const s = this.folded(day, closed);
-      this.m1 = s.m1;
-      this.m2 = s.m2;
-      this.weight = s.weight;
-      this.units = 0;
-      this.day = day;
-    }
+    this.advance(day, closed);
     // A late sale of a folded day is added to the current one: the total stays right.
     this.units += units;
+  }
+
+  /**
+   * The books at `at` (in the rate's time) hold no units (`out`) or some. Only a change matters:
+   * the stock task says it after every entry of the key's books.
+   */
+  books(at: number, out: boolean, closed?: (day: number) => boolean): void {
+    if (out === (this.outSince !== undefined)) return;
+    const day = Math.floor(at / DAY_MS);
+    if (this.day === undefined) this.day = this.firstDay = day;
+    this.advance(day, closed);
+    this.outSince = out ? at : undefined;
+    if (out) this.censored = true;
+  }
+
+  /** Folds the days before `day` in. */
+  private advance(day: number, closed?: (day: number) => boolean): void {
+    if (day <= this.day!) return;
+    const s = this.folded(day, closed);
+    this.m1 = s.m1;
+    this.m2 = s.m2;
+    this.weight = s.weight;
+    this.units = 0;
+    this.day = day;
+    this.censored = this.outSince !== undefined;
   }
 
   /** Moments as if every day before `day` were complete (the current one and empty days since). */
   private folded(day: number, closed?: (day: number) => boolean): { m1: number; m2: number; weight: number } {
     const a = RISK_TUNING.rateAlpha;
     if (this.day === undefined || day <= this.day) return { m1: this.m1, m2: this.m2, weight: this.weight };
-    let m1 = (1 - a) * this.m1 + a * this.units;
-    let m2 = (1 - a) * this.m2 + a * this.units * this.units;
+    // A day that saw the books empty sold at most what it had: its demand was at least that, and the rate so far is the better guess when it sold less.
+    const units = this.censored && this.weight > 0 ? Math.max(this.units, this.m1 / this.weight) : this.units;
+    let m1 = (1 - a) * this.m1 + a * units;
+    let m2 = (1 - a) * this.m2 + a * units * units;
     let weight = (1 - a) * this.weight + a;
+    // Days the books stayed empty throughout say nothing of demand: left out, as closed days are.
+    if (this.outSince !== undefined) return { m1, m2, weight };
     let empty = Math.min(day - this.day - 1, 365);
     if (closed) for (let d = this.day + 1; d < day && d <= this.day + 365; d++) if (closed(d)) empty--;
     const k = Math.pow(1 - a, empty);
@@ -262,7 +297,7 @@ export class DailyRate {
   }
 
   toJSON(): DailyRateSnapshot {
-    return { day: this.day ?? null, firstDay: this.firstDay ?? null, units: this.units, m1: this.m1, m2: this.m2, weight: this.weight };
+    return { day: this.day ?? null, firstDay: this.firstDay ?? null, units: this.units, m1: this.m1, m2: this.m2, weight: this.weight, outSince: this.outSince ?? null, censored: this.censored };
   }
 
   static fromJSON(s: DailyRateSnapshot): DailyRate {
@@ -273,6 +308,8 @@ export class DailyRate {
     r.m1 = s.m1;
     r.m2 = s.m2;
     r.weight = s.weight;
+    r.outSince = s.outSince ?? undefined;
+    r.censored = s.censored ?? false;
     return r;
   }
 }
