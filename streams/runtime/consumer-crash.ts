@@ -9,7 +9,9 @@
  * stopped and never read again once it was back. Those crashes say the broker could not be
  * reached, not that the processor cannot run, so they are restarted with a backoff for as long
  * as the processor is not stopping. Any other non-retriable crash (authorisation, a bad
- * configuration, an error the processor itself threw) still stops the processor.
+ * configuration, an error the processor itself threw) still stops the processor. The readers of
+ * the global tables (global-table.ts) are restarted the same way: a reader given up would leave
+ * its table as it was and every barrier waiting on it.
  */
 
 /** Errors of kafkajs that mean the broker or the group's coordinator could not be reached. */

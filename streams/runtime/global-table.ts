@@ -21,6 +21,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { ShelfStreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { type RetryOptions, withRetry } from '../../lib/retry';
+import { crashedOnUnreachableBroker, restartDelayMs } from './consumer-crash';
 
 /** The broker's default group.max.session.timeout.ms is 30 minutes; a minute rides out any stall. */
 const GLOBAL_TABLE_SESSION_TIMEOUT_MS = 60_000;
@@ -89,6 +90,7 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
   await admin.connect();
   const groupId = `${options.groupPrefix}.${randomBytes(4).toString('hex')}`;
   let consumer: Consumer | undefined;
+  let run: () => Promise<void> = () => Promise.resolve();
   try {
     const ends = await admin.fetchTopicOffsets(options.topic);
     const remaining = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
@@ -118,7 +120,8 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
     });
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-    await consumer.run({
+    const reader = consumer;
+    run = () => reader.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         const key = message.key?.toString('utf8');
@@ -145,6 +148,7 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
         }
       },
     });
+    await run();
     const crashed = consumer.on(consumer.events.CRASH, (event) => failReady(event.payload.error));
     await ready;
     crashed();
@@ -156,6 +160,24 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
     throw error;
   }
   const running = consumer;
+  // A reader that kafkajs gives up on because the broker could not be reached (consumer-crash.ts)
+  // is run again, or the table would stop changing and every barrier would wait for good. The
+  // group never commits, so the rerun reads the topic whole again: the same values.
+  let restartTimer: NodeJS.Timeout | undefined;
+  let unreachableRestarts = 0;
+  running.on(running.events.GROUP_JOIN, () => (unreachableRestarts = 0));
+  running.on(running.events.CRASH, (event) => {
+    if (event.payload.restart || stopping.signal.aborted) return;
+    if (crashedOnUnreachableBroker(event.payload.error)) {
+      const delayMs = restartDelayMs(++unreachableRestarts);
+      log.warn({ err: event.payload.error, delayMs, attempt: unreachableRestarts }, 'global table reader crashed: the broker could not be reached; restarting it');
+      restartTimer = setTimeout(() => {
+        if (!stopping.signal.aborted) void run().catch((error: unknown) => log.error({ err: error }, 'global table reader restart failed'));
+      }, delayMs);
+      return;
+    }
+    log.error({ err: event.payload.error }, 'global table reader crashed and will not restart: its values stay as last read');
+  });
   /** One barrier: the end offsets now, then a wait until the reader is there. */
   async function catchUpOnce(): Promise<void> {
     const ends = await admin.fetchTopicOffsets(options.topic);
@@ -207,6 +229,7 @@ export async function startGlobalTable<V>(kafka: Kafka, logger: Logger, options:
     },
     async stop() {
       stopping.abort();
+      clearTimeout(restartTimer);
       listeners.clear();
       await running.disconnect();
       await admin.deleteGroups([groupId]).catch(() => undefined);
