@@ -17,15 +17,15 @@ export function yieldToEventLoop(): Promise<void> {
 
 /**
  * A checkpoint for a long loop: call it once per unit of work; it yields when the loop has held
- * the thread for `sliceMs` since the last yield, and is a clock read otherwise.
+ * the thread for `sliceMs` since the last yield, and is a clock read otherwise. `clock` is
+ * performance.now but in tests.
  */
-export function eventLoopCheckpoint(sliceMs: number = EVENT_LOOP_SLICE_MS): () => Promise<void> | undefined {
-  let since = performance.now();
+export function eventLoopCheckpoint(sliceMs: number = EVENT_LOOP_SLICE_MS, clock: () => number = () => performance.now()): () => Promise<void> | undefined {
+  let since = clock();
   return () => {
-    const now = performance.now();
-    if (now - since < sliceMs) return undefined;
+    if (clock() - since < sliceMs) return undefined;
     return yieldToEventLoop().then(() => {
-      since = performance.now();
+      since = clock();
     });
   };
 }
