@@ -54,6 +54,7 @@
  * (map refitted on 11-13, run once) 0.886 -> 0.896 (0.79 / 0.94 / 1.08), ece 0.0071.
  */
 import { SCORING_SEEDS } from '../../simulators/quality/detection-seasons';
+import { RISK_TUNING } from '../../streams/stock/risk';
 import { recallVsOracle, recallVsOracleOnGrid, runCalibration } from '../../simulators/quality/risk-calibration';
 import { FALSE_RATE_TARGET, interpolatedRecallAt, recallAt } from '../../simulators/quality/warning-frontier';
 import { type Benchmark, formatBenchLine } from '../harness';
@@ -99,6 +100,8 @@ export const stockWarningsBench: Benchmark = {
       alerts_false: report.alerts.falseRate,
       samples: processor.pooled.samples,
       undecided: report.undecided,
+      // What the run's rate was (a trial of another memory is recorded like any run).
+      rate_alpha: RISK_TUNING.rateAlpha,
       bench_s: (performance.now() - started) / 1000,
     });
   },
