@@ -248,12 +248,17 @@ export class DailyRate {
    * the stock task says it after every entry of the key's books.
    */
   books(at: number, out: boolean, closed?: (day: number) => boolean): void {
-    if (out === (this.outSince !== undefined)) return;
+    if (out === this.out) return;
     const day = Math.floor(at / DAY_MS);
     if (this.day === undefined) this.day = this.firstDay = day;
     this.advance(day, closed);
     this.outSince = out ? at : undefined;
     if (out) this.censored = true;
+  }
+
+  /** Whether the books were empty when last told (`books`). */
+  get out(): boolean {
+    return this.outSince !== undefined;
   }
 
   /** Folds the days before `day` in. */

@@ -650,6 +650,8 @@ function addSale(key: KeyState, at: number, units: number): void {
 /** Tells the rate whether the key's books are empty after an entry at `at` (unknown books are not). */
 function markBooks(key: KeyState, at: number): void {
   const out = key.ledger.known && key.ledger.onHand <= 0;
+  // Most entries change nothing: no local time or closure for them (one per sale line).
+  if (out === key.rate.out) return;
   const c = key.calendar;
   if (!c) return key.rate.books(at, out);
   key.rate.books(c.localTime(at), out, closedDay(c));
