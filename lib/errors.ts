@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * The small set of typed errors every ShelfStream module throws. Each carries a code from
  * `ERROR_CODES`, whether retrying can help (`canRetry`, read by the one retry policy in
@@ -97,14 +99,24 @@ export function isShelfStreamError(error: unknown, code?: ErrorCode): error is S
   return error instanceof ShelfStreamError && (code === undefined || error.code === code);
 }
 
-/** The message of anything thrown, including the messages of its causes. */
+/**
+ * The message of anything thrown, including the messages of its causes. An AggregateError
+ * without a cause is followed into its first error: @platformatic/kafka reports a broker's
+ * answer ("The broker received an out of order sequence number.") two AggregateErrors deep,
+ * under "Producing messages failed.".
+ */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    if (current instanceof Error) {
-      parts.push(current.message);
-      current = current.cause;
+  let siblings = 0;
+  for (let depth = 0; current !== undefined && current !== null && depth < 6; depth++) {
+    // isNativeError also knows errors of another realm (a library loaded outside Jest's sandbox).
+    if (current instanceof Error || types.isNativeError(current)) {
+      parts.push(siblings > 0 ? `${current.message} (and ${siblings} more)` : current.message);
+      const errors = (current as { errors?: unknown }).errors;
+      const inner = current.cause === undefined && Array.isArray(errors) ? (errors as unknown[]) : [];
+      siblings = Math.max(0, inner.length - 1);
+      current = current.cause ?? inner[0];
     } else {
       parts.push(String(current));
       break;

@@ -156,9 +156,36 @@ export async function createFastEventPublisher(
     throw error;
   }
   let tail: Promise<unknown> = Promise.resolve();
+  /**
+   * After a failed send the producer's sequence numbers can no longer be trusted. @platformatic
+   * 1.x advances a partition's sequence only when the whole request succeeds, but a request that
+   * failed for one partition was still written to the others, and a send whose answer was lost
+   * (broker stopped mid-request) may have been written too. The next batch to such a partition
+   * then carries a sequence the broker already holds: with as many records it is taken for a
+   * retry and dropped while the send resolves (acknowledged and lost), with another count it is
+   * refused as OUT_OF_ORDER_SEQUENCE_NUMBER, every time, until the process restarts (a CI run of
+   * the Kafka outage fault test saw ingest answer 503 for six minutes after the broker was back;
+   * tests/integration/publisher-recovery.test.ts forces both). So the next send first asks for a
+   * new producer id, which starts every partition's sequence at 0, as the Java client bumps its
+   * epoch on unresolved sequences and @platformatic/kafka 2.x (Node >= 22) resets after a failed
+   * send. What the failed send did write may then be written again by the caller's retry: the
+   * pipeline counts each event_id once downstream.
+   */
+  let sequencesUnknown = false;
   const sendRecords: SendRecords = (records) => {
-    // EncodedRecord is the client's message shape already: no copy per record.
-    const sent = tail.then(() => producer.send({ messages: records as { topic: string; key: Buffer; value: Buffer }[] }));
+    const sent = tail.then(async () => {
+      if (sequencesUnknown) {
+        await producer.initIdempotentProducer({});
+        sequencesUnknown = false;
+      }
+      try {
+        // EncodedRecord is the client's message shape already: no copy per record.
+        await producer.send({ messages: records as { topic: string; key: Buffer; value: Buffer }[] });
+      } catch (error) {
+        sequencesUnknown = true;
+        throw error;
+      }
+    });
     tail = sent.catch(() => undefined);
     return sent.then(() => undefined);
   };

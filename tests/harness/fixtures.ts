@@ -84,9 +84,12 @@ export async function testAdmin(config: Config = testConfig()): Promise<Admin> {
 }
 
 /** Creates a uniquely named topic and registers its deletion. */
-export async function createTestTopic(admin: Admin, options: { partitions?: number; prefix?: string; compacted?: boolean } = {}): Promise<string> {
+export async function createTestTopic(
+  admin: Admin,
+  options: { partitions?: number; prefix?: string; compacted?: boolean; configEntries?: readonly { name: string; value: string }[] } = {},
+): Promise<string> {
   const topic = uniqueName(options.prefix ?? 'test');
-  const configEntries = options.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [];
+  const configEntries = [...(options.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []), ...(options.configEntries ?? [])];
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: 1, configEntries }]);
   registerCleanup(() => admin.deleteTopics({ topics: [topic] }));
   return topic;
