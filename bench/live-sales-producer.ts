@@ -10,16 +10,15 @@
 import pino from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../lib/config';
-import { createKafka, createProducer } from '../lib/clients/kafka';
+import { createKafka, createProducer, type IdempotentProducer } from '../lib/clients/kafka';
 import { createSchemaRegistry } from '../lib/clients/registry';
 import { EventCodec } from '../lib/events/codec';
 import { createLogger } from '../lib/logger';
 import { loadCatalog } from '../schemas/catalog';
 import { benchSale } from './harness';
-import type { Producer } from 'kafkajs';
 
 /** Sends `rate` sales a second for `seconds` (or until `until()`) in ticks of 50 ms; answers the achieved rate. */
-export async function produceLiveSales(producer: Producer, codec: EventCodec, topic: string, rate: number, seconds: number, until: () => boolean = () => false): Promise<number> {
+export async function produceLiveSales(producer: IdempotentProducer, codec: EventCodec, topic: string, rate: number, seconds: number, until: () => boolean = () => false): Promise<number> {
   const tickMs = 50;
   const perTick = (rate * tickMs) / 1000;
   const start = performance.now();

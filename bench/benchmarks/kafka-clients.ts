@@ -29,14 +29,14 @@
  * CommonJS) and its types are imported with resolution-mode 'import'.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka, Producer as KafkajsProducer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type {
   Consumer as PltConsumer,
   MessageToProduce,
   Partitioner,
   Producer as PltProducer,
 } from '@platformatic/kafka' with { 'resolution-mode': 'import' };
-import { createKafka, createProducer, platformaticClientOptions } from '../../lib/clients/kafka';
+import { createKafka, createProducer, platformaticClientOptions, type IdempotentProducer } from '../../lib/clients/kafka';
 
 type PltClientOptions = ReturnType<typeof platformaticClientOptions>;
 import type { Benchmark } from '../harness';
@@ -80,7 +80,7 @@ function completion(label: string): { promise: Promise<void>; resolve: () => voi
   return { promise, resolve, reject, clear: () => clearTimeout(timer) };
 }
 
-async function produceKafkajs(producer: KafkajsProducer, topic: string, batches: readonly KafkajsMessage[][]): Promise<number> {
+async function produceKafkajs(producer: IdempotentProducer, topic: string, batches: readonly KafkajsMessage[][]): Promise<number> {
   const started = performance.now();
   for (const messages of batches) await producer.send({ topic, acks: -1, messages });
   return RECORDS / ((performance.now() - started) / 1000);

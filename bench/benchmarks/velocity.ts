@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse } from '../../lib/clients/clickhouse';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createKafka, createProducer, type IdempotentProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { createMetrics } from '../../lib/metrics';
@@ -32,7 +32,7 @@ import { startProcessor, type RunnerDeps, type RunnerOptions } from '../../strea
 import { FLUSH_STAGES } from '../../streams/runtime/durable-write';
 import { publishBenchSales, rawConsumeRate, type Benchmark } from '../harness';
 import { produceLiveSales } from '../live-sales-producer';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 
 type Sample = { metricName?: string; labels: Record<string, string | number>; value: number };
 const samples = async (m: { get(): Promise<{ values: unknown[] }> }): Promise<Sample[]> => (await m.get()).values as Sample[];
@@ -85,7 +85,7 @@ async function liveRun(
   options: RunnerOptions,
   partitions: number,
   topic: string,
-  producer: { readonly inProcess: Producer } | { readonly childOf: string },
+  producer: { readonly inProcess: IdempotentProducer } | { readonly childOf: string },
 ): Promise<LiveRun> {
   const admin = kafka.admin();
   await admin.connect();

@@ -42,13 +42,58 @@ export function createKafka(config: KafkaConfig, logger: Logger, role: string, o
   });
 }
 
+/** What ShelfStream uses of a kafkajs producer; createProducer's answer. */
+export type IdempotentProducer = Pick<Producer, 'connect' | 'disconnect' | 'send' | 'sendBatch'>;
+
 /**
  * A producer with the settings every ShelfStream producer needs: idempotent (no duplicates on
  * retry) and the Java-compatible murmur2 partitioner, so a record keyed by store_id lands on
  * the same partition whether a Java terminal or ShelfStream produced it (co-partitioning).
+ *
+ * After a failed send the next one goes through a new kafkajs producer (a new producer id,
+ * every partition's sequence from 0). kafkajs advances a partition's sequence only when the
+ * broker's whole answer is free of errors, but a request that failed for one partition was
+ * still written to the others: the next batch to such a partition reused a sequence the broker
+ * held, and was dropped as a retry while the send resolved (as many records: acknowledged and
+ * lost) or refused as out of order on every send after (another count). kafkajs cannot ask for
+ * a new id on a connected producer, so the producer is replaced (tests/integration/
+ * publisher-recovery.test.ts forces both cases; lib/events/publisher.ts does the same for
+ * @platformatic/kafka). What the failed send wrote may be written again by the caller's retry:
+ * every consumer here counts an event_id once.
  */
-export function createProducer(kafka: Kafka, options: Omit<ProducerConfig, 'idempotent' | 'createPartitioner'> = {}): Producer {
-  return kafka.producer({ maxInFlightRequests: 5, ...options, idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+export function createProducer(kafka: Kafka, options: Omit<ProducerConfig, 'idempotent' | 'createPartitioner'> = {}): IdempotentProducer {
+  const make = (): Producer => kafka.producer({ maxInFlightRequests: 5, ...options, idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  let producer = make();
+  /** The current producer's sequences are not known to match the broker's. */
+  let sequencesUnknown = false;
+  let renewing: Promise<void> | undefined;
+  const renew = async (): Promise<void> => {
+    const old = producer;
+    producer = make();
+    await old.disconnect().catch(() => undefined);
+    await producer.connect();
+    sequencesUnknown = false;
+  };
+  const guarded = async <T>(send: (p: Producer) => Promise<T>): Promise<T> => {
+    if (sequencesUnknown) await (renewing ??= renew().finally(() => (renewing = undefined)));
+    const used = producer;
+    try {
+      return await send(used);
+    } catch (error) {
+      // A send of a producer already replaced says nothing of the current one.
+      if (used === producer) sequencesUnknown = true;
+      throw error;
+    }
+  };
+  return {
+    connect: () => producer.connect(),
+    disconnect: async () => {
+      await renewing?.catch(() => undefined);
+      await producer.disconnect();
+    },
+    send: (record) => guarded((p) => p.send(record)),
+    sendBatch: (batch) => guarded((p) => p.sendBatch(batch)),
+  };
 }
 
 // ── @platformatic/kafka (the fast producer) ──────────────────────────────────────────────

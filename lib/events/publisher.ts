@@ -11,9 +11,9 @@
  *   - kafkajs (createEventPublisher): kept for callers that already hold a kafkajs client.
  * Both place keys with the Java murmur2 partitioner, so either keeps topics co-partitioned.
  */
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import { CompressionTypes } from 'kafkajs';
-import { createFastProducer, createProducer, type FastProducer, type FastProducerOptions } from '../clients/kafka';
+import { createFastProducer, createProducer, type FastProducer, type FastProducerOptions, type IdempotentProducer } from '../clients/kafka';
 import type { KafkaConfig } from '../config';
 import { ShelfStreamError, describeError } from '../errors';
 import type { TopicSpec } from '../../schemas/catalog';
@@ -109,7 +109,7 @@ function publisherOver(codec: EventCodec, topics: readonly TopicSpec[], sendReco
 
 /** A kafkajs-backed publisher (kafkajs serialises an idempotent producer's requests itself). */
 export async function createEventPublisher(kafka: Kafka, codec: EventCodec, topics: readonly TopicSpec[], options: PublisherOptions = {}): Promise<EventPublisher> {
-  const producer: Producer = createProducer(kafka);
+  const producer: IdempotentProducer = createProducer(kafka);
   await producer.connect();
   const sendRecords: SendRecords = async (records) => {
     const byTopic = new Map<string, Message[]>();

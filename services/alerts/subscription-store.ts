@@ -9,8 +9,8 @@
  * follows the topic as one more input of its runtime instead.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import { createProducer } from '../../lib/clients/kafka';
+import type { Admin, Kafka } from 'kafkajs';
+import { createProducer, type IdempotentProducer } from '../../lib/clients/kafka';
 import { ShelfStreamError } from '../../lib/errors';
 import type { SubscriptionRecord } from './subscription';
 
@@ -41,7 +41,7 @@ export interface SubscriptionStore {
 }
 
 export function createSubscriptionStore(kafka: Kafka, topic: string = SUBSCRIPTIONS_TOPIC): SubscriptionStore {
-  let producer: Producer | undefined;
+  let producer: IdempotentProducer | undefined;
   let admin: Admin | undefined;
 
   async function connectedAdmin(): Promise<Admin> {

@@ -10,7 +10,7 @@
  * order the store sent them.
  */
 import { type Table, tableFromIPC } from 'apache-arrow';
-import type { Producer } from 'kafkajs';
+import type { IdempotentProducer } from '../../lib/clients/kafka';
 import { readParquet } from 'parquet-wasm';
 import { ShelfStreamError, describeError } from '../../lib/errors';
 import { REPLAY_HEADER } from './archiver';
@@ -119,7 +119,7 @@ export interface ReplaySummary {
   readonly seconds: number;
 }
 
-export async function publishReplay(producer: Producer, batches: AsyncIterable<ArchivedRecord[]>, options: PublishReplayOptions = {}): Promise<ReplaySummary> {
+export async function publishReplay(producer: IdempotentProducer, batches: AsyncIterable<ArchivedRecord[]>, options: PublishReplayOptions = {}): Promise<ReplaySummary> {
   const started = performance.now();
   const byTopic: Record<string, number> = {};
   let records = 0;

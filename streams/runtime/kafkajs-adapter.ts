@@ -7,9 +7,9 @@
  * core's, and is unit-tested through the test driver (test-driver.ts).
  */
 import { crashedOnUnreachableBroker, restartDelayMs } from './consumer-crash';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createProducer } from '../../lib/clients/kafka';
+import { createProducer, type IdempotentProducer } from '../../lib/clients/kafka';
 import type { EventCodec } from '../../lib/events/codec';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
@@ -97,7 +97,7 @@ export async function startProcessor(definition: ProcessorDefinition, deps: Runn
     // consumer would rejoin with nobody to stop it (global-table.ts says more). Not once stopping.
     retry: { retries: 10, restartOnFailure: async () => !stopping },
   });
-  const producer: Producer = createProducer(deps.kafka);
+  const producer: IdempotentProducer = createProducer(deps.kafka);
   const admin = deps.kafka.admin();
   // Read whole before the first task is made: a task restored at assignment sees the master data published before the start.
   const globalTables = await startGlobalTables(definition, deps, groupId);

@@ -16,10 +16,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { migrate } from '../../clickhouse/migrate';
 import { createClickHouse, type ClickHouseClient } from '../../lib/clients/clickhouse';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createKafka, createProducer, type IdempotentProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import type { Config } from '../../lib/config';
 import { EventCodec } from '../../lib/events/codec';
@@ -110,7 +110,7 @@ export async function processorRun(options: ProcessorRunOptions): Promise<Proces
   const topics: Record<string, string> = {};
   for (const t of options.topics) topics[t] = await createTestTopic(admin, { partitions: options.partitions, prefix: `${options.processor}-${t.replace('.', '-')}` });
   const codec = await EventCodec.create(createSchemaRegistry(config.registry), config.registry, loadCatalog());
-  let producer: Producer | undefined;
+  let producer: IdempotentProducer | undefined;
   const env = { ...process.env, SHELFSTREAM_DATA_DIR: dataDir, STREAM_SESSION_TIMEOUT_MS: '6000', SHELFSTREAM_LOG_LEVEL: 'warn', ...options.env };
   const withClickHouse = async <T>(fn: (client: ClickHouseClient) => Promise<T>): Promise<T> => {
     const client = createClickHouse(chConfig);

@@ -8,11 +8,10 @@
  * writer, shows within the refresh period.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Producer } from 'kafkajs';
 import { fillCalendar } from '../../clickhouse/calendar';
 import { migrate } from '../../clickhouse/migrate';
 import { applyReportingCurrency } from '../../clickhouse/reporting-currency';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import { createKafka, createProducer, type IdempotentProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { EventCodec } from '../../lib/events/codec';
 import { loadCatalog } from '../../schemas/catalog';
@@ -38,7 +37,7 @@ describe('exchange_rate_daily refreshed from its inputs (0049)', () => {
   let client: ClickHouseClient;
   let database: string;
   let codec: EventCodec;
-  let producer: Producer;
+  let producer: IdempotentProducer;
   let topics: Record<string, string>;
   let deadLetter: string;
   const group = uniqueName('test.rates-wh');

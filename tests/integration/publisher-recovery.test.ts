@@ -1,8 +1,9 @@
 /**
- * The fast publisher (@platformatic/kafka, behind the simulator and HTTP ingest) after a produce
+ * Both publishers (@platformatic/kafka behind the simulator and HTTP ingest; kafkajs through
+ * createProducer, behind the processors' outputs, replay and alert subscriptions) after a produce
  * that failed for one partition and was written to another. The broker wrote the healthy
- * partition's records under the producer's sequence number; the client, seeing the request
- * fail, did not advance it. Its next batch to that partition then reused a sequence the broker
+ * partition's records under the producer's sequence number; neither client, seeing the request
+ * fail, advanced it. Its next batch to that partition then reused a sequence the broker
  * already held, and was either dropped as a retry while the send resolved (as many records:
  * acknowledged and lost) or refused as OUT_OF_ORDER_SEQUENCE_NUMBER on every send after (another
  * count). A CI run of the Kafka outage fault test met the second: ingest refused one store's
@@ -15,16 +16,22 @@ import type { KafkaMessage } from 'kafkajs';
 import { createKafka } from '../../lib/clients/kafka';
 import type { ShelfStreamError } from '../../lib/errors';
 import { EventCodec } from '../../lib/events/codec';
-import { createFastEventPublisher, type EncodedRecord } from '../../lib/events/publisher';
+import { createEventPublisher, createFastEventPublisher, type EncodedRecord, type EventPublisher } from '../../lib/events/publisher';
+import type { Config } from '../../lib/config';
 import { createTestTopic, registerCleanup, testAdmin, testConfig, testLogger, uniqueName, waitFor } from '../harness/fixtures';
 
-describe('fast publisher after a produce that failed for one partition', () => {
+const PUBLISHERS: readonly [string, (config: Config) => Promise<EventPublisher>][] = [
+  ['@platformatic/kafka', (config) => createFastEventPublisher(config.kafka, 'test', EventCodec.offline([]), [])],
+  ['kafkajs', async (config) => createEventPublisher(createKafka(config.kafka, testLogger(), 'test'), EventCodec.offline([]), [])],
+];
+
+describe.each(PUBLISHERS)('%s publisher after a produce that failed for one partition', (_client, createPublisher) => {
   it('writes every batch it acknowledges afterwards, whether it holds as many records as the failed one or not', async () => {
     const config = testConfig();
     const admin = await testAdmin(config);
     const healthy = await createTestTopic(admin, { prefix: 'test-publisher-healthy' });
     const small = await createTestTopic(admin, { prefix: 'test-publisher-small', configEntries: [{ name: 'max.message.bytes', value: '2000' }] });
-    const publisher = await createFastEventPublisher(config.kafka, 'test', EventCodec.offline([]), []);
+    const publisher = await createPublisher(config);
     registerCleanup(() => publisher.close());
 
     const record = (topic: string, value: string, bytes = value.length): EncodedRecord => ({ topic, key: Buffer.from('S001'), value: Buffer.from(value.padEnd(bytes, '.')) });

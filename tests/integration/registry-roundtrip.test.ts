@@ -3,8 +3,8 @@
  * format through the registry and consumed back; schema evolution accepted when BACKWARD
  * compatible and refused when not, through the same code path `shelfstream init` uses.
  */
-import type { Consumer, Producer } from 'kafkajs';
-import { createKafka, createProducer } from '../../lib/clients/kafka';
+import type { Consumer } from 'kafkajs';
+import { createKafka, createProducer, type IdempotentProducer } from '../../lib/clients/kafka';
 import { createSchemaRegistry } from '../../lib/clients/registry';
 import { ShelfStreamError } from '../../lib/errors';
 import { type TopicSpec, loadCatalog } from '../../schemas/catalog';
@@ -47,7 +47,7 @@ describe('schema registry with Kafka', () => {
     expect(value.readInt32BE(1)).toBe(registered!.id);
 
     const kafka = createKafka(config.kafka, testLogger(), 'test');
-    const producer: Producer = createProducer(kafka);
+    const producer: IdempotentProducer = createProducer(kafka);
     await producer.connect();
     registerCleanup(() => producer.disconnect());
     await producer.send({ topic, acks: -1, messages: [{ key: sale.store_id, value }] });
