@@ -26,6 +26,18 @@ describe('logger error serialization', () => {
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
   });
 
+  it("does not repeat a cause the message already names, and appends one it does not (pino's own rule)", () => {
+    const out = capture();
+    const logger = createLogger({ level: 'info', service: 'test', destination: out.destination });
+    const refused = new Error('connect ECONNREFUSED 127.0.0.1:9092');
+    logger.error({ err: new ShelfStreamError('SERVICE_UNAVAILABLE', 'Kafka did not acknowledge the batch: connect ECONNREFUSED 127.0.0.1:9092', { cause: refused }) }, 'failed');
+    logger.error({ err: new ShelfStreamError('SERVICE_UNAVAILABLE', 'Kafka did not acknowledge the batch', { cause: refused }) }, 'failed');
+    logger.flush();
+    const [named, unnamed] = out.lines().map((line) => (line.err as { message: string }).message);
+    expect(named).toBe('Kafka did not acknowledge the batch: connect ECONNREFUSED 127.0.0.1:9092');
+    expect(unnamed).toBe('Kafka did not acknowledge the batch: connect ECONNREFUSED 127.0.0.1:9092');
+  });
+
   it('keeps the type of an error another thread already serialized', () => {
     // What the read API worker's logger sends: a finished line, parsed and written again by the owner.
     const worker = capture();

@@ -2,6 +2,7 @@
  * pino JSON logs shared by every process. Each logger carries `service` (and, in processors,
  * `processor`); records about a message add `topic`, `partition`, `offset`.
  */
+import { types } from 'node:util';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from './config';
 
@@ -56,7 +57,15 @@ export function scrubSecrets(line: string, secrets: readonly string[]): string {
  */
 export function serializeError(value: unknown): unknown {
   if (isSerializedError(value)) return value;
-  return pino.stdSerializers.err(value as Error);
+  const serialized = pino.stdSerializers.err(value as Error);
+  // pino appends every cause's message to the error's own. An error whose message already
+  // names its cause (ours say "Kafka did not acknowledge the batch: <describeError(cause)>")
+  // would then say it twice; its own message is kept as it is.
+  const error = value as Error;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  // isNativeError: a cause from a library loaded in another realm (outside Jest's sandbox) counts too.
+  if (types.isNativeError(error) && types.isNativeError(cause) && error.message.includes(cause.message)) serialized.message = error.message;
+  return serialized;
 }
 
 function isSerializedError(value: unknown): boolean {
